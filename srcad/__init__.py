@@ -1,0 +1,18 @@
+"""srcad: source-transformation automatic differentiation for Python.
+
+See ``shared/API.md`` for the contract; everything public is re-exported here.
+"""
+
+from . import rules as _rules  # noqa: F401  (registers every rule family)
+from .errors import FallbackWarning, SrcadError, UnsupportedError
+from .rules.registry import adjoint, nondifferentiable, tangent
+
+__all__ = [
+    "FallbackWarning",
+    "SrcadError",
+    "UnsupportedError",
+    "adjoint",
+    "nondifferentiable",
+    "tangent",
+]
+__version__ = "0.1.0"

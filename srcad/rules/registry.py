@@ -1,0 +1,279 @@
+"""The rule registry: one table of derivative rules that both engines use.
+
+A rule is a *template*: an ordinary Python function whose first parameter is the
+primitive's result and whose other parameters mirror the primitive's signature.
+Its body assigns adjoints (or tangents) with Tangent's ``d[...]`` notation::
+
+    @adjoint(np.sin)
+    def _(result, x):
+        d[x] = d[result] * np.cos(x)
+
+The compiler inlines the template's AST into generated code; the tape compiles
+the same template once into a backward function (:func:`backward_fn`).  Nothing
+here imports NumPy: the maths lives in the rule families beside this module.
+"""
+
+import inspect
+import textwrap
+
+import gast
+
+# prim -> Rule.  Keys are the primitive objects themselves (np.sin, operator.add,
+# np.ndarray.sum, ...); unhashable primitives are keyed by id().
+_RULES = {}
+
+
+class Template:
+    """A derivative rule written as a function using ``d[name]``."""
+
+    def __init__(self, fn, kind):
+        self.fn = fn
+        self.kind = kind
+        self.signature = inspect.signature(fn)
+        params = list(self.signature.parameters.values())
+        if not params:
+            raise TypeError(f"{kind} template {fn.__name__} needs a result parameter")
+        self.result = params[0].name
+        self.params = [p.name for p in params[1:]]
+        self.vararg = next(
+            (p.name for p in params[1:] if p.kind is inspect.Parameter.VAR_POSITIONAL), None
+        )
+        self._prim_sig = self.signature.replace(parameters=params[1:])
+        self._tree = None
+
+    @property
+    def tree(self):
+        """The template's ``gast.FunctionDef`` (parsed once, on first use)."""
+        if self._tree is None:
+            src = textwrap.dedent(inspect.getsource(self.fn))
+            mod = gast.parse(src)
+            fdef = mod.body[0]
+            fdef.decorator_list = []
+            self._tree = fdef
+        return self._tree
+
+    @property
+    def filename(self):
+        return inspect.getsourcefile(self.fn)
+
+    def bind(self, args, kwargs):
+        """Map a call's arguments onto the template's parameters (defaults applied).
+
+        Raises TypeError when the call does not fit the primitive's signature.
+        """
+        ba = self._prim_sig.bind(*args, **kwargs)
+        ba.apply_defaults()
+        return dict(ba.arguments)
+
+    def written(self):
+        """Names of the parameters whose ``d[...]`` the template assigns."""
+        out = []
+        for node in gast.walk(self.tree):
+            if isinstance(node, gast.Assign):
+                for t in node.targets:
+                    name = d_target(t)
+                    if name is not None and name not in out:
+                        out.append(name)
+        return out
+
+
+class Rule:
+    """Everything srcad knows about differentiating one primitive."""
+
+    __slots__ = ("prim", "name", "adjoint", "tangent", "broadcast", "linear", "nondiff")
+
+    def __init__(self, prim):
+        self.prim = prim
+        self.name = getattr(prim, "__qualname__", None) or getattr(prim, "__name__", repr(prim))
+        self.adjoint = None
+        self.tangent = None
+        # broadcast: the primitive broadcasts its array arguments, so every
+        # adjoint it produces is summed back to its argument's shape (one helper,
+        # runtime.unbroadcast, does that for every rule).
+        self.broadcast = False
+        # linear: names of the parameters in which the primitive is linear; a
+        # forward rule for it is the primitive applied to the tangents.
+        self.linear = None
+        self.nondiff = False
+
+    def __repr__(self):
+        return f"<Rule {self.name}{' nondiff' if self.nondiff else ''}>"
+
+
+def _key(prim):
+    try:
+        hash(prim)
+        return prim
+    except TypeError:
+        return ("id", id(prim))
+
+
+def _entry(prim):
+    k = _key(prim)
+    rule = _RULES.get(k)
+    if rule is None:
+        rule = _RULES[k] = Rule(prim)
+    return rule
+
+
+def lookup(prim):
+    """The :class:`Rule` for ``prim``, or ``None`` if srcad has none."""
+    try:
+        return _RULES.get(_key(prim))
+    except TypeError:
+        return None
+
+
+def adjoint(*prims, broadcast=False, linear=None):
+    """Register a reverse-mode rule for one or more primitives.
+
+    Example::
+
+        @srcad.adjoint(my_op)
+        def _(result, x, y):
+            d[x] = d[result] * y
+            d[y] = d[result] * x
+
+    ``broadcast=True`` says the primitive broadcasts its arguments; adjoints are
+    then reduced to each argument's shape automatically.  ``linear`` names the
+    parameters in which the primitive is linear (its tangent rule is derived).
+    """
+    if not prims:
+        raise TypeError("adjoint() needs the primitive it differentiates")
+
+    def register(fn):
+        tpl = Template(fn, "adjoint")
+        for prim in prims:
+            rule = _entry(prim)
+            rule.adjoint = tpl
+            rule.broadcast = broadcast
+            rule.nondiff = False
+            if linear is not None:
+                rule.linear = tuple(linear)
+            _BACKWARD_CACHE.pop(_key(prim), None)
+        return fn
+
+    return register
+
+
+def tangent(*prims):
+    """Register a forward-mode rule: ``d[result] = ... d[x] ...``."""
+    if not prims:
+        raise TypeError("tangent() needs the primitive it differentiates")
+
+    def register(fn):
+        tpl = Template(fn, "tangent")
+        for prim in prims:
+            _entry(prim).tangent = tpl
+        return fn
+
+    return register
+
+
+def nondifferentiable(*prims):
+    """Declare primitives whose result carries no gradient (shape, argmax, ==, ...)."""
+    for prim in prims:
+        rule = _entry(prim)
+        rule.nondiff = True
+        rule.adjoint = None
+
+
+def d_target(node):
+    """If ``node`` is ``d[name]``, return ``name``; otherwise ``None``."""
+    if (
+        isinstance(node, gast.Subscript)
+        and isinstance(node.value, gast.Name)
+        and node.value.id == "d"
+        and isinstance(node.slice, gast.Name)
+    ):
+        return node.slice.id
+    return None
+
+
+# ---------------------------------------------------------------------------
+# The tape's view of a rule: the template compiled into a backward function.
+
+_BACKWARD_CACHE = {}
+
+
+class _ToBackward(gast.NodeTransformer):
+    """Rewrite a template body for the tape.
+
+    ``d[result]`` becomes ``_g``; ``d[p] = e`` becomes
+    ``if _needs[i]: _grads[i] = unbroadcast(e, p)``.
+    """
+
+    def __init__(self, tpl, broadcast):
+        self.tpl = tpl
+        self.broadcast = broadcast
+
+    def visit_Subscript(self, node):
+        if d_target(node) == self.tpl.result:
+            return gast.Name("_g", gast.Load(), None, None)
+        self.generic_visit(node)
+        return node
+
+    def visit_Assign(self, node):
+        name = d_target(node.targets[0]) if len(node.targets) == 1 else None
+        if name is None:
+            self.generic_visit(node)
+            return node
+        if name not in self.tpl.params:
+            raise TypeError(f"rule {self.tpl.fn.__name__} assigns d[{name}], not a parameter")
+        i = self.tpl.params.index(name)
+        value = self.visit(node.value)
+        if self.broadcast and name != self.tpl.vararg:
+            value = gast.Call(
+                gast.Name("_unbroadcast", gast.Load(), None, None),
+                [value, gast.Name(name, gast.Load(), None, None)],
+                [],
+            )
+        idx = gast.Constant(i, None)
+        store = gast.Subscript(gast.Name("_grads", gast.Load(), None, None), idx, gast.Store())
+        test = gast.Subscript(gast.Name("_needs", gast.Load(), None, None), idx, gast.Load())
+        return gast.If(test, [gast.Assign([store], value, None)], [])
+
+
+def backward_fn(prim):
+    """The tape's backward function for ``prim``.
+
+    Returns ``f(_g, result, *params, _needs)`` giving a list with one entry per
+    template parameter: the gradient for that parameter, or ``None`` where it was
+    not needed.  Built from the same template the compiler inlines.
+    """
+    k = _key(prim)
+    fn = _BACKWARD_CACHE.get(k)
+    if fn is not None:
+        return fn
+    rule = lookup(prim)
+    if rule is None or rule.adjoint is None:
+        return None
+    tpl = rule.adjoint
+    import astor  # noqa: PLC0415  (kept local: only the tape needs it here)
+
+    from ..runtime.core import unbroadcast
+
+    tree = _ToBackward(tpl, rule.broadcast).visit(gast.parse(textwrap.dedent(
+        inspect.getsource(tpl.fn))).body[0])
+    body = tree.body
+    fargs = ["_g", tpl.result] + [p for p in tpl.params] + ["_needs"]
+    head = f"def _backward({', '.join(fargs)}):\n    _grads = [None] * {len(tpl.params)}\n"
+    src = head + textwrap.indent(
+        "".join(astor.to_source(gast.gast_to_ast(s)) for s in body), "    "
+    ) + "    return _grads\n"
+    namespace = dict(tpl.fn.__globals__)
+    namespace["_unbroadcast"] = unbroadcast
+    filename = f"<srcad backward of {rule.name}>"
+    import linecache  # noqa: PLC0415
+
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    exec(compile(src, filename, "exec"), namespace)
+    fn = namespace["_backward"]
+    fn.__srcad_source__ = src
+    _BACKWARD_CACHE[k] = fn
+    return fn
+
+
+def all_rules():
+    """Every registered rule (for tests and documentation)."""
+    return list(_RULES.values())

@@ -1,0 +1,19 @@
+"""Runtime support for generated code and the tape (imported as ``_rt`` there)."""
+
+from .core import (  # noqa: F401
+    add,
+    add_at,
+    check_scalar,
+    finalize,
+    getitem_adj,
+    index_value,
+    is_zero,
+    namespace_of,
+    ones_like,
+    seed_like,
+    setitem_adj,
+    shape_of,
+    unbroadcast,
+    zeros_like,
+)
+from .grads import *  # noqa: F401,F403

@@ -1,0 +1,251 @@
+"""What generated code (and the tape) calls at run time.
+
+Adjoints start as the Python float ``0.0`` (a *zero placeholder*): adding an
+array to it gives the array, so most accumulation is a plain ``+``.  Helpers here
+handle the places where a placeholder meets a container or an index.
+
+Every helper takes its array namespace from the values at hand: NumPy functions
+are called on the arrays, and CuPy arrays (or srcad tensors) answer them through
+``__array_function__`` / ``__array_ufunc__``.  Nothing converts an array to NumPy.
+"""
+
+import numbers
+
+import numpy as np
+
+_SCALARS = (float, int, complex, bool, np.generic)
+
+
+def is_zero(x):
+    """True for the zero placeholder (a Python number equal to 0 that stands for 'no adjoint')."""
+    return type(x) is float and x == 0.0
+
+
+def shape_of(x):
+    """Shape of an array-like; ``()`` for Python and NumPy scalars."""
+    return getattr(x, "shape", ())
+
+
+def unbroadcast(g, x):
+    """Sum ``g`` down to the shape of ``x`` (undo NumPy broadcasting).
+
+    ``x`` is the value the adjoint belongs to; Python scalars get a scalar back.
+    """
+    gshape = getattr(g, "shape", None)
+    if gshape is None:
+        return g
+    xshape = getattr(x, "shape", None)
+    if xshape is None:
+        # x is a Python scalar: the adjoint is the sum of everything.
+        if gshape == ():
+            return g
+        return np.sum(g)
+    if gshape == xshape:
+        return g
+    extra = len(gshape) - len(xshape)
+    if extra > 0:
+        g = np.sum(g, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(xshape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    if g.shape != xshape:
+        g = np.reshape(g, xshape)
+    return g
+
+
+def add(a, b):
+    """Accumulate two adjoints of any structure (placeholders, arrays, tuples, lists, dicts)."""
+    if is_zero(a):
+        return b
+    if is_zero(b):
+        return a
+    if isinstance(a, (tuple, list)):
+        out = [add(x, y) for x, y in zip(a, b)]
+        return out if isinstance(a, list) else tuple(out)
+    if isinstance(a, dict):
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = add(out[k], v) if k in out else v
+        return out
+    return a + b
+
+
+def zeros_like(x):
+    """A real zero adjoint for ``x`` (arrays keep shape, dtype and device)."""
+    if isinstance(x, (tuple, list)):
+        out = [zeros_like(v) for v in x]
+        return out if isinstance(x, list) else tuple(out)
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if isinstance(x, bool):
+        return 0.0
+    if isinstance(x, numbers.Number) and not isinstance(x, np.generic):
+        return 0.0 * x if isinstance(x, float) else 0.0
+    return np.zeros_like(x)
+
+
+def ones_like(x):
+    """The seed adjoint of a scalar output."""
+    if isinstance(x, float):
+        return 1.0
+    if isinstance(x, numbers.Number) and not isinstance(x, np.generic):
+        return 1.0
+    return np.ones_like(x)
+
+
+def _materialize(dx, x):
+    """``dx`` as a concrete value shaped like ``x`` (placeholders become zeros)."""
+    if is_zero(dx):
+        return zeros_like(x)
+    if isinstance(x, (tuple, list)) and isinstance(dx, (tuple, list)):
+        out = [_materialize(a, b) for a, b in zip(dx, x)]
+        return out if isinstance(x, list) else tuple(out)
+    if isinstance(x, dict) and isinstance(dx, dict):
+        return {k: _materialize(dx.get(k, 0.0), v) for k, v in x.items()}
+    return dx
+
+
+def getitem_adj(dx, i):
+    """``dx[i]`` where ``dx`` may be a placeholder (whose items are all zero)."""
+    if is_zero(dx):
+        return 0.0
+    return dx[i]
+
+
+def add_at(dx, x, i, g):
+    """Return ``dx`` with ``g`` added at index ``i``; ``x`` is the indexed value.
+
+    Arrays use ``np.add.at`` semantics (repeated fancy indices accumulate);
+    tuples, lists and dicts get a new container.  ``dx`` is never modified in
+    place, because another adjoint may share it.
+    """
+    if is_zero(g):
+        return dx
+    if isinstance(x, tuple):
+        base = [0.0] * len(x) if is_zero(dx) else list(dx)
+        base[i] = add(base[i], g)
+        return tuple(base)
+    if isinstance(x, list):
+        base = [0.0] * len(x) if is_zero(dx) else list(dx)
+        if isinstance(i, slice):
+            idx = range(len(x))[i]
+            for k, gk in zip(idx, g):
+                base[k] = add(base[k], gk)
+        else:
+            base[i] = add(base[i], g)
+        return base
+    if isinstance(x, dict):
+        base = {} if is_zero(dx) else dict(dx)
+        base[i] = add(base[i], g) if i in base else g
+        return base
+    if is_zero(dx):
+        out = np.zeros_like(x)
+    else:
+        out = dx.copy()
+    if _is_basic_index(i):
+        out[i] += g
+    else:
+        np.add.at(out, i, g)
+    return out
+
+
+def _is_basic_index(i):
+    if isinstance(i, tuple):
+        return all(_is_basic_index(k) for k in i)
+    return isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis
+
+
+def setitem_adj(dx, x, i):
+    """Adjoint of ``x[i] = v`` in the backward sweep: returns ``(dx with dx[i] = 0, dv)``."""
+    if is_zero(dx):
+        return dx, 0.0
+    if isinstance(dx, (tuple, list, dict)):
+        dv = dx[i]
+        base = dict(dx) if isinstance(dx, dict) else list(dx)
+        base[i] = 0.0
+        return (tuple(base) if isinstance(dx, tuple) else base), dv
+    dv = dx[i]
+    if hasattr(dv, "copy"):
+        dv = dv.copy()
+    out = dx.copy()
+    out[i] = 0
+    return out, dv
+
+
+def index_value(x, i):
+    """``x[i]`` copied when it is an array view, so that later in-place writes to
+    ``x`` cannot change a value the backward sweep saved."""
+    v = x[i]
+    return v.copy() if hasattr(v, "copy") and not isinstance(v, (list, dict)) else v
+
+
+def finalize(dx, x):
+    """Shape the adjoint of an argument like the argument itself.
+
+    A Python float argument gets a float, an array an array of its shape and
+    dtype (0-d stays 0-d), containers the same structure.
+    """
+    dx = _materialize(dx, x)
+    if isinstance(x, bool) or x is None:
+        return dx
+    if isinstance(x, float) or (isinstance(x, int) and not isinstance(x, bool)):
+        return float(dx) if getattr(dx, "size", 1) == 1 and not hasattr(dx, "device") else dx
+    if isinstance(x, (tuple, list)):
+        out = [finalize(a, b) for a, b in zip(dx, x)]
+        return out if isinstance(x, list) else tuple(out)
+    if isinstance(x, dict):
+        return {k: finalize(dx[k], v) for k, v in x.items()}
+    xshape = getattr(x, "shape", None)
+    if xshape is not None:
+        gshape = getattr(dx, "shape", None)
+        if gshape is None or gshape != xshape:
+            dx = unbroadcast(dx, x) if gshape is not None else dx + np.zeros_like(x)
+        dtype = getattr(x, "dtype", None)
+        if dtype is not None and getattr(dx, "dtype", dtype) != dtype and _is_float(dtype):
+            dx = dx.astype(dtype)
+        if type(x) is np.ndarray and type(dx) is not np.ndarray:
+            dx = np.asarray(dx)
+        return dx
+    if isinstance(x, np.generic):
+        return x.dtype.type(dx)
+    return dx
+
+
+def _is_float(dtype):
+    return getattr(dtype, "kind", "") in "fc"
+
+
+def check_scalar(value, fname):
+    """Raise the ValueError that points to ``vjp`` when ``value`` is not a scalar."""
+    if isinstance(value, (float, int)) and not isinstance(value, bool):
+        return
+    size = getattr(value, "size", None)
+    if size == 1:
+        return
+    shape = getattr(value, "shape", None)
+    what = f"an array of shape {tuple(shape)}" if shape is not None else type(value).__name__
+    raise ValueError(
+        f"srcad.grad: {fname} must return a scalar (a Python number, a 0-d or "
+        f"size-1 array) but returned {what}. For a non-scalar output use "
+        f"srcad.vjp({fname}) and call the pullback with a cotangent of that shape."
+    )
+
+
+def seed_like(value):
+    """The cotangent ``1`` shaped like a scalar output."""
+    return ones_like(value)
+
+
+def namespace_of(*values):
+    """The array module (numpy or cupy) of the first array among ``values``."""
+    for v in values:
+        mod = type(v).__module__.split(".", 1)[0]
+        if mod == "cupy":
+            import cupy  # noqa: PLC0415
+
+            return cupy
+    return np
+
+
+def is_scalar_number(x):
+    return isinstance(x, _SCALARS)
