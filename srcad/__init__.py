@@ -5,6 +5,7 @@ See ``shared/API.md`` for the contract; everything public is re-exported here.
 
 from . import rules as _rules  # noqa: F401  (registers every rule family)
 from .errors import FallbackWarning, SrcadError, UnsupportedError
+from .api import grad, insert_grad_of, stop_gradient, value_and_grad
 from .rules.registry import adjoint, nondifferentiable, tangent
 
 __all__ = [
@@ -12,6 +13,10 @@ __all__ = [
     "SrcadError",
     "UnsupportedError",
     "adjoint",
+    "grad",
+    "insert_grad_of",
+    "stop_gradient",
+    "value_and_grad",
     "nondifferentiable",
     "tangent",
 ]

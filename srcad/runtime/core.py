@@ -109,6 +109,8 @@ def getitem_adj(dx, i):
     """``dx[i]`` where ``dx`` may be a placeholder (whose items are all zero)."""
     if is_zero(dx):
         return 0.0
+    if isinstance(dx, dict):
+        return dx.get(i, 0.0)
     return dx[i]
 
 
@@ -231,9 +233,17 @@ def check_scalar(value, fname):
     )
 
 
-def seed_like(value):
-    """The cotangent ``1`` shaped like a scalar output."""
+def seed(value, fname):
+    """The cotangent ``1`` for a scalar output; a ValueError pointing to vjp otherwise."""
+    check_scalar(value, fname)
     return ones_like(value)
+
+
+def pop_adj(dlst):
+    """Adjoint of ``lst.append(v)``: ``(adjoint of the shorter list, adjoint of v)``."""
+    if is_zero(dlst):
+        return dlst, 0.0
+    return list(dlst[:-1]), dlst[-1]
 
 
 def namespace_of(*values):

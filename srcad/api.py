@@ -1,0 +1,266 @@
+"""Public transformations: grad, value_and_grad (and the helpers used inside them)."""
+
+import contextlib
+import functools
+import inspect
+import threading
+import warnings
+
+from . import runtime as _rt
+from .errors import FallbackWarning, UnsupportedError
+
+_MODES = ("auto", "source", "tape")
+
+
+def stop_gradient(x):
+    """The value of ``x``; no gradient flows through it (in both engines).
+
+    Example::
+
+        def f(x):
+            scale = srcad.stop_gradient(np.max(x))
+            return np.sum(x / scale)
+    """
+    detach = getattr(x, "detach", None)
+    if detach is not None and type(x).__module__.startswith("srcad"):
+        return detach()
+    return x
+
+
+@contextlib.contextmanager
+def insert_grad_of(x):
+    """Run a block in the backward pass on the adjoint of ``x`` (source mode only).
+
+    Inside a function transformed by ``srcad.grad``::
+
+        with srcad.insert_grad_of(h) as dh:
+            dh = np.clip(dh, -1.0, 1.0)     # clip the gradient flowing into h
+
+    The block does not run in the forward pass.  Executed outside a transformed
+    function it is a no-op whose body is skipped.
+    """
+    yield _Skip()
+
+
+class _Skip:
+    """Placeholder bound by an insert_grad_of block that runs untransformed."""
+
+
+class _Compiled:
+    __slots__ = ("fn", "source")
+
+    def __init__(self, fn, source):
+        self.fn = fn
+        self.source = source
+
+
+_COMPILER = None
+_LOCK = threading.RLock()
+
+
+def _compiler():
+    global _COMPILER
+    if _COMPILER is None:
+        from .compiler.driver import Compiler
+
+        _COMPILER = Compiler()
+    return _COMPILER
+
+
+class _Transformation:
+    """A transformed function: call it like the original; ``.source`` shows the code."""
+
+    kind = "grad"
+
+    def __init__(self, f, wrt, mode, optimize, verbose):
+        if mode not in _MODES:
+            raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+        functools.update_wrapper(self, f)
+        self.__wrapped__ = f
+        self._f = f
+        self._mode = mode
+        self.optimize = optimize
+        self.verbose = verbose
+        self._cache = {}
+        self.fallback_reason = None
+        self._fell_back = False
+        try:
+            self._sig = inspect.signature(f)
+            self._params = [
+                p.name for p in self._sig.parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            ]
+        except (TypeError, ValueError):
+            self._sig, self._params = None, []
+        self._wrt_spec = wrt
+        self._wrt, self._tuple = self._resolve_wrt(wrt)
+        self._last = None
+
+    # -- wrt ---------------------------------------------------------------------
+
+    def _resolve_wrt(self, wrt):
+        single = not isinstance(wrt, (tuple, list))
+        items = [wrt] if single else list(wrt)
+        names = []
+        for w in items:
+            if isinstance(w, bool) or not isinstance(w, (int, str)):
+                raise TypeError(f"wrt must be an int, a parameter name or a tuple of them, "
+                                f"got {w!r}")
+            if isinstance(w, int):
+                if not -len(self._params) <= w < len(self._params):
+                    raise ValueError(f"wrt={w} is out of range: {self.__name__} has "
+                                     f"{len(self._params)} positional parameters")
+                names.append(self._params[w])
+            else:
+                if self._params and w not in self._params:
+                    raise ValueError(f"wrt={w!r} is not a parameter of {self.__name__}: "
+                                     f"{self._params}")
+                names.append(w)
+        return tuple(names), not single
+
+    # -- public attributes -----------------------------------------------------------
+
+    @property
+    def mode(self):
+        if self._mode == "tape" or self._fell_back:
+            return "tape"
+        if self._mode == "auto" and not self._cache:
+            try:
+                self._get((), {})
+            except UnsupportedError:
+                return "tape"
+        return "source"
+
+    @property
+    def source(self):
+        if self._mode == "tape":
+            return ""
+        if self._last is None:
+            try:
+                self._last = self._get((), {})
+            except UnsupportedError:
+                if self._mode == "source":
+                    raise
+                return ""
+        return self._last.source if self._last else ""
+
+    def __repr__(self):
+        return f"<srcad.{self.kind} of {self.__name__} wrt {self._wrt_spec!r} ({self.mode})>"
+
+    # -- calling -----------------------------------------------------------------------
+
+    def _containers(self, args, kwargs):
+        if self._sig is None:
+            return frozenset()
+        try:
+            ba = self._sig.bind(*args, **kwargs)
+        except TypeError:
+            return frozenset()
+        return frozenset(
+            n for n in self._wrt if isinstance(ba.arguments.get(n), (tuple, list, dict))
+        )
+
+    def _get(self, args, kwargs):
+        key = self._containers(args, kwargs)
+        c = self._cache.get(key)
+        if c is None:
+            with _LOCK:
+                c = self._cache.get(key)
+                if c is None:
+                    fn, src = self._build(key)
+                    c = self._cache[key] = _Compiled(fn, src)
+                    if self.verbose:
+                        print(src)
+        self._last = c
+        return c
+
+    def _build(self, containers):
+        comp = _compiler()
+        fn = comp.grad_function(self._f, list(self._wrt), with_value=self.kind == "value_and_grad",
+                                containers=containers)
+        return fn, fn.__srcad_source__
+
+    def __call__(self, *args, **kwargs):
+        if self._mode == "tape" or self._fell_back:
+            return self._call_tape(args, kwargs)
+        try:
+            c = self._get(args, kwargs)
+        except UnsupportedError as exc:
+            if self._mode == "source":
+                raise
+            self._fell_back = True
+            self.fallback_reason = str(exc)
+            warnings.warn(
+                f"srcad: cannot transform {self.__name__}; running it on the tape instead. "
+                f"Reason: {exc}", FallbackWarning, stacklevel=2)
+            return self._call_tape(args, kwargs)
+        out = c.fn(*args, **kwargs)
+        return self._finish(out, args, kwargs)
+
+    def _bound(self, args, kwargs):
+        ba = self._sig.bind(*args, **kwargs)
+        ba.apply_defaults()
+        return ba.arguments
+
+    def _finish(self, out, args, kwargs):
+        bound = self._bound(args, kwargs)
+        if self.kind == "value_and_grad":
+            value, grads = out
+        else:
+            value, grads = None, out
+        if self._tuple:
+            grads = tuple(_rt.finalize(g, bound[w]) for g, w in zip(
+                grads if len(self._wrt) > 1 else (grads,), self._wrt))
+        else:
+            grads = _rt.finalize(grads, bound[self._wrt[0]])
+        return (value, grads) if self.kind == "value_and_grad" else grads
+
+    def _call_tape(self, args, kwargs):
+        from .tape_bridge import tape_value_and_grad
+
+        value, grads = tape_value_and_grad(self._f, self._sig, self._wrt, args, kwargs,
+                                           self.__name__)
+        if not self._tuple:
+            grads = grads[0]
+        return (value, grads) if self.kind == "value_and_grad" else grads
+
+
+class _ValueAndGrad(_Transformation):
+    kind = "value_and_grad"
+
+
+def _decorator(cls, f, wrt, mode, optimize, verbose):
+    if f is None or isinstance(f, (int, str, tuple, list)) and not callable(f):
+        if f is not None:  # grad(0) / grad("b") used as a decorator factory
+            wrt = f
+
+        def deco(g):
+            return cls(g, wrt, mode, optimize, verbose)
+
+        return deco
+    return cls(f, wrt, mode, optimize, verbose)
+
+
+def grad(f=None, wrt=0, *, mode="auto", optimize=True, verbose=0):
+    """Reverse-mode gradient of a scalar function, by source transformation.
+
+    ``wrt`` is a parameter index, a name, or a tuple of them (a tuple gives a
+    tuple of gradients).  Works as ``@srcad.grad``, ``@srcad.grad(wrt=1)`` or
+    ``srcad.grad(f)``.  ``.source`` is the generated Python code.
+
+    Example::
+
+        @srcad.grad
+        def loss(w, x, y):
+            p = np.tanh(x @ w)
+            return np.mean((p - y) ** 2)
+
+        dw = loss(w, x, y)
+        print(loss.source)
+    """
+    return _decorator(_Transformation, f, wrt, mode, optimize, verbose)
+
+
+def value_and_grad(f=None, wrt=0, *, mode="auto", optimize=True, verbose=0):
+    """Like :func:`grad`, returning ``(value, gradient)``."""
+    return _decorator(_ValueAndGrad, f, wrt, mode, optimize, verbose)

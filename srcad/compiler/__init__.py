@@ -1,0 +1,1 @@
+"""The source-transformation compiler: parse, normalize, analyze, reverse, emit."""

@@ -1,0 +1,258 @@
+"""Name resolution and activity analysis.
+
+A name is *active* when its value depends differentiably on a ``wrt`` input.
+The analysis is flow-insensitive (a name is active if any assignment to it is),
+which is conservative and simple; inactive code is left exactly as the user
+wrote it.
+"""
+
+import inspect
+
+import gast
+
+from ..rules import registry
+
+# Attributes and methods of arrays that never carry a gradient.
+NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides", "device"}
+NONDIFF_METHODS = {
+    "argmax", "argmin", "argsort", "nonzero", "any", "all", "tolist_shape", "keys",
+    "index", "count", "startswith", "endswith", "format", "get_shape", "__len__",
+}
+NONDIFF_OPS = (gast.FloorDiv, gast.BitAnd, gast.BitOr, gast.BitXor, gast.LShift, gast.RShift)
+
+
+def method_table():
+    """``(METHODS, ATTRIBUTES)``: array method/attribute names -> primitives with rules."""
+    from ..rules import builtins_and_methods as bm  # the rule family owns the table
+
+    return getattr(bm, "METHODS", {}), getattr(bm, "ATTRIBUTES", {})
+
+
+def assigned_names(fdef):
+    """Every name the function binds (parameters included)."""
+    names = {a.id for a in fdef.args.args + fdef.args.kwonlyargs if isinstance(a, gast.Name)}
+    if fdef.args.vararg is not None:
+        names.add(fdef.args.vararg.id)
+    if fdef.args.kwarg is not None:
+        names.add(fdef.args.kwarg.id)
+    for node in gast.walk(fdef):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
+            names.add(node.id)
+    return names
+
+
+class Resolver:
+    """Finds the Python object a call refers to, at transform time."""
+
+    def __init__(self, parsed, local_names):
+        self.parsed = parsed
+        self.locals = set(local_names)
+
+    def chain(self, node):
+        """``np.linalg.norm`` -> ['np', 'linalg', 'norm'] (None if not a dotted name)."""
+        parts = []
+        while isinstance(node, gast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, gast.Name):
+            return None
+        parts.append(node.id)
+        return parts[::-1]
+
+    def value(self, node):
+        """``(True, obj)`` for a dotted name of a global/closure object, else ``(False, None)``."""
+        parts = self.chain(node)
+        if parts is None or parts[0] in self.locals:
+            return False, None
+        ok, obj = self.parsed.lookup(parts[0])
+        if not ok:
+            return False, None
+        for attr in parts[1:]:
+            try:
+                obj = getattr(obj, attr)
+            except AttributeError:
+                return False, None
+        return True, obj
+
+    def call_kind(self, call):
+        """Classify a Call: ('prim', obj) | ('user', fn) | ('method', name) | ('opaque', obj)
+        | ('local', None) | ('stop', None) | ('nondiff', obj)."""
+        func = call.func
+        ok, obj = self.value(func)
+        if ok:
+            return classify_object(obj)
+        if isinstance(func, gast.Attribute) and not self.is_dotted_global(func.value):
+            if func.attr in NONDIFF_METHODS:
+                return ("nondiff", None)
+            return ("method", func.attr)
+        return ("local", None)
+
+    def is_dotted_global(self, node):
+        parts = self.chain(node)
+        return parts is not None and parts[0] not in self.locals and self.parsed.lookup(
+            parts[0])[0]
+
+
+def classify_object(obj):
+    from .. import api  # stop_gradient lives there
+
+    if obj is api.stop_gradient:
+        return ("stop", obj)
+    rule = registry.lookup(obj)
+    if rule is not None:
+        return ("nondiff", obj) if rule.nondiff else ("prim", obj)
+    if inspect.isfunction(obj) or hasattr(obj, "__srcad_source__"):
+        return ("user", obj)
+    if inspect.isclass(obj):
+        return ("opaque", obj)
+    return ("opaque", obj)
+
+
+class Activity:
+    """Flow-insensitive forward activity over a function body."""
+
+    def __init__(self, resolver, seeds):
+        self.resolver = resolver
+        self.active = set(seeds)
+
+    def expr(self, node):
+        """Is the value of expression ``node`` active?"""
+        if node is None:
+            return False
+        if isinstance(node, gast.Name):
+            return node.id in self.active
+        if isinstance(node, gast.Constant):
+            return False
+        if isinstance(node, gast.Attribute):
+            if node.attr in NONDIFF_ATTRS:
+                return False
+            ok, _ = self.resolver.value(node)
+            return False if ok else self.expr(node.value)
+        if isinstance(node, gast.Subscript):
+            return self.expr(node.value)
+        if isinstance(node, gast.BinOp):
+            if isinstance(node.op, NONDIFF_OPS):
+                return False
+            return self.expr(node.left) or self.expr(node.right)
+        if isinstance(node, gast.UnaryOp):
+            if isinstance(node.op, (gast.Not, gast.Invert)):
+                return False
+            return self.expr(node.operand)
+        if isinstance(node, (gast.Compare, gast.BoolOp, gast.Lambda, gast.JoinedStr)):
+            return False
+        if isinstance(node, gast.IfExp):
+            return self.expr(node.body) or self.expr(node.orelse)
+        if isinstance(node, gast.Call):
+            kind, _ = self.resolver.call_kind(node)
+            if kind in ("stop", "nondiff"):
+                return False
+            args = list(node.args) + [k.value for k in node.keywords]
+            if isinstance(node.func, gast.Attribute) and kind == "method":
+                args.append(node.func.value)
+            return any(self.expr(a) for a in args)
+        if isinstance(node, (gast.Tuple, gast.List, gast.Set)):
+            return any(self.expr(e) for e in node.elts)
+        if isinstance(node, gast.Dict):
+            return any(self.expr(v) for v in node.values)
+        if isinstance(node, gast.Starred):
+            return self.expr(node.value)
+        if isinstance(node, (gast.ListComp, gast.GeneratorExp, gast.SetComp, gast.DictComp)):
+            return any(
+                isinstance(n, gast.Name) and n.id in self.active for n in gast.walk(node)
+            )
+        return any(
+            isinstance(n, gast.Name) and n.id in self.active for n in gast.walk(node)
+        )
+
+    def run(self, body):
+        """Iterate to a fixpoint over ``body``."""
+        while True:
+            before = len(self.active)
+            self._block(body, nograd=False)
+            if len(self.active) == before:
+                return self.active
+
+    def _mark(self, target):
+        if isinstance(target, gast.Name):
+            self.active.add(target.id)
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            for e in target.elts:
+                self._mark(e)
+        elif isinstance(target, gast.Subscript):
+            base = target.value
+            while isinstance(base, gast.Subscript):
+                base = base.value
+            if isinstance(base, gast.Name):
+                self.active.add(base.id)
+        elif isinstance(target, gast.Starred):
+            self._mark(target.value)
+
+    def _block(self, stmts, nograd):
+        for s in stmts:
+            self._stmt(s, nograd)
+
+    def _stmt(self, s, nograd):
+        if isinstance(s, gast.Assign):
+            if not nograd and self.expr(s.value):
+                for t in s.targets:
+                    self._mark(t)
+        elif isinstance(s, gast.AugAssign):
+            if not nograd and (self.expr(s.value) or self.expr(s.target)):
+                if not isinstance(s.op, NONDIFF_OPS):
+                    self._mark(s.target)
+        elif isinstance(s, gast.AnnAssign):
+            if not nograd and s.value is not None and self.expr(s.value):
+                self._mark(s.target)
+        elif isinstance(s, gast.For):
+            if not nograd and self.expr(s.iter):
+                self._mark(s.target)
+            self._block(s.body, nograd)
+            self._block(s.orelse, nograd)
+        elif isinstance(s, (gast.While, gast.If)):
+            self._block(s.body, nograd)
+            self._block(s.orelse, nograd)
+        elif isinstance(s, gast.With):
+            self._block(s.body, nograd or is_no_grad_with(s, self.resolver))
+        elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
+            func = s.value.func
+            if (
+                not nograd
+                and isinstance(func, gast.Attribute)
+                and func.attr in ("append", "extend", "insert")
+                and any(self.expr(a) for a in s.value.args)
+            ):
+                self._mark(func.value)
+
+
+def is_no_grad_with(s, resolver):
+    for item in s.items:
+        ctx = item.context_expr
+        if isinstance(ctx, gast.Call):
+            ok, obj = resolver.value(ctx.func)
+            if ok and getattr(obj, "__name__", "") == "no_grad" and getattr(
+                obj, "__module__", ""
+            ).startswith("srcad"):
+                return True
+    return False
+
+
+def is_insert_grad_with(s, resolver):
+    from .. import api
+
+    if len(s.items) != 1:
+        return False
+    ctx = s.items[0].context_expr
+    if isinstance(ctx, gast.Call):
+        ok, obj = resolver.value(ctx.func)
+        return ok and obj is api.insert_grad_of
+    return False
+
+
+def loaded_names(nodes):
+    """Names read anywhere in ``nodes``."""
+    out = set()
+    for n in nodes:
+        for m in gast.walk(n):
+            if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load):
+                out.add(m.id)
+    return out

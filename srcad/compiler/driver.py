@@ -1,0 +1,249 @@
+"""Run the compiler's stages on one function and build the generated code."""
+
+import copy
+
+import gast
+
+from .analyze import Activity, Resolver, assigned_names, loaded_names
+from .emit import compile_functions, to_source
+from .namer import AdjointNames, Namer
+from .normalize import Normalizer, assign, const, name, store
+from .parse import parse_function
+from .reverse import STACK, Reverse
+from .templates import Namespace
+
+
+class Transformed:
+    """The result of transforming one function: its reverse-mode pieces."""
+
+    def __init__(self, parsed, fdef, namer, ns, rev, wrt, ret_name, primal, reverse_code, Z):
+        self.parsed = parsed
+        self.fdef = fdef
+        self.namer = namer
+        self.ns = ns
+        self.rev = rev
+        self.wrt = wrt
+        self.ret_name = ret_name
+        self.primal = primal
+        self.reverse_code = reverse_code
+        self.Z = Z
+
+
+class Compiler:
+    """Transforms functions; one instance caches the split (fwd/bwd) helpers it made."""
+
+    def __init__(self):
+        self.split_cache = {}
+
+    # -- shared pipeline -------------------------------------------------------------
+
+    def transform(self, fn, wrt, containers=()):
+        parsed = parse_function(fn)
+        fdef = copy.deepcopy(parsed.fdef)
+        params = [a.id for a in fdef.args.args]
+        for w in wrt:
+            if w not in params:
+                raise parsed.error(fdef, f"{w!r} is not a parameter of {fdef.name}",
+                                   f"choose wrt among {params}")
+        namer = Namer.for_function(fdef)
+        namer.reserve(STACK)
+        resolver = Resolver(parsed, assigned_names(fdef))
+        act = Activity(resolver, wrt)
+        act.run(fdef.body)
+        norm = Normalizer(parsed, namer, resolver, act)
+        fdef = norm.run(fdef)
+        resolver = Resolver(parsed, assigned_names(fdef))
+        active = Activity(resolver, wrt).run(fdef.body)
+        ret_name = norm.ret_name
+        cont = set(containers) | _container_names(fdef, resolver)
+        ns = Namespace(parsed, namer)
+        adj = AdjointNames(namer)
+        for p in params:
+            adj(p)
+        adj(ret_name)
+        rev = Reverse(parsed, fdef, namer, resolver, active, ns, adj, self._user_call_hook(),
+                      cont, ret_name)
+        body = fdef.body[:-1]  # without the final return
+        dret = adj(ret_name)
+        z0 = frozenset(adj(n) for n in active | set(params) | {ret_name}) - {dret}
+        taken = set(namer.taken)
+        # Pass 1 finds what the backward sweep reads; pass 2 adds the pushes.
+        code, _ = rev.reverse(body, z0)
+        reads = loaded_names(code) | _names_read_by_tests(code)
+        rev.P = {n for n in reads if n in rev.sites and rev.overwritten(n)}
+        rev.P |= {n for n in rev.user_call_info.values() if rev.overwritten(n)}
+        namer.taken = taken | set(ns.injected)
+        code, Z = rev.reverse(body, z0)
+        primal = rev.primal(body)
+        return Transformed(parsed, fdef, namer, ns, rev, wrt, ret_name, primal, code, Z)
+
+    def _user_call_hook(self):
+        def hook(fn, active_params, stmt):
+            return self.split(fn, active_params)
+
+        return hook
+
+    # -- the combined gradient function --------------------------------------------------
+
+    def grad_function(self, fn, wrt, with_value=False, containers=()):
+        """Generated ``df(args) -> grads`` (or ``(value, grads)``) and its source."""
+        tr = self.transform(fn, wrt, containers)
+        fdef = tr.fdef
+        adj = tr.rev.adj
+        dret = adj(tr.ret_name)
+        body = _prologue(tr)
+        body += tr.primal
+        seed = tr.ns.ref(_runtime(), "_rt")
+        body.append(assign(dret, gast.Call(gast.Attribute(name(seed), "seed", gast.Load()),
+                                           [name(tr.ret_name), const(fdef.name)], []), None))
+        body += tr.reverse_code
+        grads = [name(adj(w)) if adj(w) not in tr.Z else const(0.0) for w in wrt]
+        gval = grads[0] if len(grads) == 1 else gast.Tuple(grads, gast.Load())
+        ret = gast.Tuple([name(tr.ret_name), gval], gast.Load()) if with_value else gval
+        body.append(gast.Return(ret))
+        wname = "_".join(wrt)
+        fname = tr.namer.fresh(f"d{fdef.name}_d{wname}")
+        new = gast.FunctionDef(fname, fdef.args, body, [], None, None)
+        return self._emit([new], tr, [fname], f"grad of {fdef.name}")[0][0]
+
+    # -- split functions (called user functions, vjp) -------------------------------------
+
+    def split(self, fn, active_params):
+        """``(fwd_name_in_caller, bwd_name)``: injects a fwd/bwd pair for a called function."""
+        key = (fn, active_params)
+        entry = self.split_cache.get(key)
+        if entry is None:
+            entry = self.split_cache[key] = _Deferred(fn, active_params)
+            try:
+                fwd, bwd, src = self.split_functions(fn, active_params)
+            except BaseException:
+                del self.split_cache[key]
+                raise
+            entry.resolve(fwd, bwd, src)
+        return entry
+
+    def split_functions(self, fn, wrt):
+        tr = self.transform(fn, list(wrt))
+        fdef = tr.fdef
+        adj = tr.rev.adj
+        dret = adj(tr.ret_name)
+        reads = loaded_names(tr.reverse_code)
+        local = assigned_names(fdef) | set(tr.rev.user_call_info.values())
+        saved = sorted((reads & local) - {STACK})
+        fwd_body = _prologue(tr, saved_names=saved, split=True)
+        fwd_body += tr.primal
+        saved_tuple = gast.Tuple([name(STACK)] + [name(n) for n in saved], gast.Load())
+        fwd_body.append(gast.Return(gast.Tuple([name(tr.ret_name), saved_tuple], gast.Load())))
+        fwd_name = tr.namer.fresh(f"{fdef.name}_fwd")
+        bwd_name = tr.namer.fresh(f"{fdef.name}_bwd")
+        fwd = gast.FunctionDef(fwd_name, fdef.args, fwd_body, [], None, None)
+        saved_param = tr.namer.fresh("saved")
+        bwd_body = [gast.Assign([gast.Tuple([store(STACK)] + [store(n) for n in saved],
+                                            gast.Store())], name(saved_param), None),
+                    assign(STACK, gast.Call(name("list"), [name(STACK)], []), None)]
+        bwd_body += tr.reverse_code
+        grads = [name(adj(w)) if adj(w) not in tr.Z else const(0.0) for w in wrt]
+        bwd_body.append(gast.Return(grads[0] if len(grads) == 1 else gast.Tuple(
+            grads, gast.Load())))
+        args = gast.arguments([gast.Name(saved_param, gast.Param(), None, None),
+                               gast.Name(dret, gast.Param(), None, None)],
+                              [], None, [], [], None, [])
+        bwd = gast.FunctionDef(bwd_name, args, bwd_body, [], None, None)
+        (f, b), src = self._emit([fwd, bwd], tr, [fwd_name, bwd_name], f"vjp of {fdef.name}")
+        return f, b, src
+
+    def _emit(self, fdefs, tr, names, label):
+        # resolve deferred helpers into injected names
+        src = to_source(fdefs)
+        funcs, filename = compile_functions(src, names, tr.ns.injected, tr.parsed.globals,
+                                            label)
+        for f in funcs:
+            f.__srcad_source__ = src
+        return funcs, src
+
+
+class _Deferred:
+    """A called user function's fwd/bwd pair, usable before it is compiled (recursion)."""
+
+    def __init__(self, fn, active):
+        self.fn = fn
+        self.active = active
+        self.fwd = self.bwd = None
+        self.source = ""
+        self.call_fwd = self._call_fwd  # stable trampolines for recursive calls
+        self.call_bwd = self._call_bwd
+
+    def _call_fwd(self, *args, **kwargs):
+        return self.fwd(*args, **kwargs)
+
+    def _call_bwd(self, saved, g):
+        return self.bwd(saved, g)
+
+    def resolve(self, fwd, bwd, src):
+        self.fwd, self.bwd, self.source = fwd, bwd, src
+
+
+def _prologue(tr, saved_names=(), split=False):
+    body = []
+    params = {a.id for a in tr.fdef.args.args}
+    inits = set(tr.rev.needs_init())
+    if split:
+        top = _top_level_assigned(tr.fdef.body)
+        inits |= {n for n in saved_names if n not in params and n not in top}
+    for n in sorted(inits):
+        body.append(assign(n, const(None), None))
+    if split or tr.rev.P or _uses_stack(tr.primal):
+        body.append(assign(STACK, gast.List([], gast.Load()), None))
+    return body
+
+
+def _uses_stack(stmts):
+    return STACK in loaded_names(stmts)
+
+
+def _top_level_assigned(stmts):
+    out = set()
+    for s in stmts:
+        if isinstance(s, gast.Assign):
+            for t in s.targets:
+                for n in gast.walk(t):
+                    if isinstance(n, gast.Name):
+                        out.add(n.id)
+    return out
+
+
+def _names_read_by_tests(code):
+    return set()
+
+
+def _container_names(fdef, resolver):
+    """Names that may hold tuples, lists or dicts (their adjoints add with _rt.add)."""
+    out = set()
+    changed = True
+    while changed:
+        changed = False
+        for n in gast.walk(fdef):
+            if not isinstance(n, gast.Assign) or not isinstance(n.targets[0], gast.Name):
+                continue
+            t = n.targets[0].id
+            v = n.value
+            is_cont = isinstance(v, (gast.Tuple, gast.List, gast.Dict, gast.ListComp))
+            if isinstance(v, gast.Call):
+                kind, _ = resolver.call_kind(v)
+                is_cont = kind in ("user", "opaque", "local")
+            if isinstance(v, gast.Name) and v.id in out:
+                is_cont = True
+            if isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) and (
+                v.value.id in out
+            ):
+                is_cont = True
+            if is_cont and t not in out:
+                out.add(t)
+                changed = True
+    return out
+
+
+def _runtime():
+    from .. import runtime
+
+    return runtime

@@ -1,0 +1,735 @@
+"""Desugar a function into the small language the reverse pass takes.
+
+After this stage the body holds only:
+
+* ``name = <op>`` where ``<op>`` is one operation on *atoms* (names, constants,
+  or inactive expressions): a copy, a binary/unary operator, a call, an
+  attribute, a subscript, a tuple/list/dict display; inactive expressions stay
+  whole, exactly as written;
+* ``name[index] = atom`` (item assignment) and ``name.append(atom)``;
+* ``if cond_name: ... else: ...`` with the test saved in a variable;
+* ``for target in range_name: ...`` (every loop iterates over a range object;
+  other iterables are indexed) and ``while test: ...`` with an iteration counter;
+* the ``with`` forms srcad defines, inactive statements (print, assert, ...);
+* one ``return name`` at the very end.
+
+``break``, ``continue`` and early ``return`` become flags and guarded blocks, so
+the reverse pass only sees structured control flow.  Each statement keeps the
+user's line number (``srcad_line``) for ``# Grad of:`` comments and errors.
+"""
+
+import gast
+
+from .analyze import NONDIFF_OPS, is_insert_grad_with, is_no_grad_with
+
+_OPNAMES = {
+    gast.Add: "plus", gast.Sub: "minus", gast.Mult: "times", gast.Div: "over",
+    gast.Pow: "pow", gast.MatMult: "matmul", gast.Mod: "mod", gast.FloorDiv: "floordiv",
+    gast.USub: "neg", gast.UAdd: "pos",
+}
+
+_UNSUPPORTED = {
+    gast.Global: ("`global` statements", "pass the value in as an argument and return "
+                  "the new value"),
+    gast.Nonlocal: ("`nonlocal` statements", "pass the value in as an argument and return "
+                    "the new value"),
+    gast.Try: ("`try` statements", "move the try/except outside the differentiated "
+               "function, or use mode='tape'"),
+    gast.Raise: None,
+    gast.ClassDef: ("class definitions inside a differentiated function",
+                    "define the class at module level"),
+    gast.FunctionDef: ("nested function definitions",
+                       "define the helper at module level; srcad differentiates calls to it"),
+    gast.AsyncFunctionDef: ("async functions", "use a plain def"),
+    gast.AsyncFor: ("async for", "use a plain for loop"),
+    gast.AsyncWith: ("async with", "use a plain with"),
+    gast.Delete: ("`del` statements", "assign a new value instead of deleting the name"),
+    gast.Import: ("import statements inside the function", "import at module level"),
+    gast.ImportFrom: ("import statements inside the function", "import at module level"),
+}
+
+
+def name(id_, ctx=None):
+    return gast.Name(id_, ctx or gast.Load(), None, None)
+
+
+def store(id_):
+    return gast.Name(id_, gast.Store(), None, None)
+
+
+def const(v):
+    return gast.Constant(v, None)
+
+
+def assign(target, value, line):
+    node = gast.Assign([store(target) if isinstance(target, str) else target], value, None)
+    node.srcad_line = line
+    return node
+
+
+def call(func, args, keywords=()):
+    return gast.Call(func, list(args), list(keywords))
+
+
+def attr(value, a):
+    return gast.Attribute(value, a, gast.Load())
+
+
+def is_atom(node):
+    return isinstance(node, (gast.Name, gast.Constant))
+
+
+class Normalizer:
+    def __init__(self, parsed, namer, resolver, activity):
+        self.parsed = parsed
+        self.namer = namer
+        self.resolver = resolver
+        self.act = activity
+        self.line = None
+        self.loop_flags = []  # per enclosing loop: {'brk': name|None, 'cont': name|None}
+        self.ret_flag = None
+        self.ret_name = None
+
+    # -- entry -------------------------------------------------------------
+
+    def run(self, fdef):
+        self._check_unsupported(fdef)
+        body = list(fdef.body)
+        if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
+            body = body[1:]  # docstring
+        self.ret_name = self.namer.fresh(fdef.name if fdef.name.isidentifier() else "result")
+        self.single_exit = self._single_final_return(body)
+        out = []
+        if not self.single_exit:
+            self.ret_flag = self.namer.fresh("returned")
+            out.append(assign(self.ret_flag, const(False), None))
+            out[-1].srcad_book = True
+            out.append(assign(self.ret_name, const(None), None))
+            out[-1].srcad_book = True
+        out += self.block(body)
+        ret = gast.Return(name(self.ret_name))
+        ret.srcad_line = None
+        out.append(ret)
+        fdef.body = out
+        return fdef
+
+    def _single_final_return(self, body):
+        returns = [n for s in body for n in gast.walk(s) if isinstance(n, gast.Return)]
+        return len(returns) == 1 and body and isinstance(body[-1], gast.Return)
+
+    def _check_unsupported(self, fdef):
+        a = fdef.args
+        if a.vararg is not None or a.kwarg is not None:
+            node = a.vararg or a.kwarg
+            raise self.parsed.error(
+                fdef, "*args/**kwargs parameters",
+                f"name the parameters explicitly instead of *{node.id}")
+        for node in gast.walk(fdef):
+            if node is fdef:
+                continue
+            if isinstance(node, (gast.Yield, gast.YieldFrom)):
+                raise self.parsed.error(node, "generators (`yield`) cannot be differentiated",
+                                        "build and return a list instead")
+            if isinstance(node, gast.Await):
+                raise self.parsed.error(node, "`await`", "use a plain function")
+            spec = _UNSUPPORTED.get(type(node))
+            if spec:
+                raise self.parsed.error(node, f"{spec[0]} are not supported", spec[1])
+            if isinstance(node, (gast.For, gast.While)) and node.orelse:
+                raise self.parsed.error(node, "`else` clauses on loops are not supported",
+                                        "use a flag variable set before `break`")
+            if isinstance(node, gast.Call):
+                ok, obj = self.resolver.value(node.func)
+                if ok and obj in (eval, exec, globals, locals, vars):
+                    raise self.parsed.error(
+                        node, f"`{obj.__name__}()` cannot be differentiated",
+                        "write the computation out as code")
+
+    # -- statements ----------------------------------------------------------
+
+    def block(self, stmts):
+        """Normalize a list of statements, guarding what follows an early exit."""
+        out = []
+        for i, s in enumerate(stmts):
+            out += self.stmt(s)
+            exits = self._exit_flags(s)
+            rest = stmts[i + 1:]
+            if exits and rest:
+                if isinstance(s, (gast.Break, gast.Continue, gast.Return)):
+                    return out  # the rest of the block is dead code
+                cond = None
+                for flag in exits:
+                    term = gast.UnaryOp(gast.Not(), name(flag))
+                    cond = term if cond is None else gast.BoolOp(gast.And(), [cond, term])
+                guard = gast.If(cond, rest, [])
+                guard.lineno = getattr(rest[0], "lineno", None)
+                guard.srcad_guard = True
+                out += self.stmt(guard)
+                return out
+        return out
+
+    def _exit_flags(self, s):
+        """Flags set by ``s`` that make the rest of the current block dead."""
+        flags = []
+        has_ret = has_brk = has_cont = False
+        for n in _walk_same_loop(s):
+            if isinstance(n, gast.Return):
+                has_ret = True
+            elif isinstance(n, gast.Break):
+                has_brk = True
+            elif isinstance(n, gast.Continue):
+                has_cont = True
+        if isinstance(s, (gast.For, gast.While)):
+            has_brk = has_cont = False  # exits of an inner loop stay inside it
+            has_ret = any(isinstance(n, gast.Return) for n in gast.walk(s))
+        if has_ret and self.ret_flag:
+            flags.append(self.ret_flag)
+        if self.loop_flags:
+            top = self.loop_flags[-1]
+            if has_brk and top["brk"]:
+                flags.append(top["brk"])
+            if has_cont and top["cont"]:
+                flags.append(top["cont"])
+            if has_ret and top["brk"] and top["brk"] not in flags:
+                flags.append(top["brk"])
+        return flags
+
+    def stmt(self, s):
+        self.line = getattr(s, "lineno", self.line)
+        method = getattr(self, "stmt_" + type(s).__name__, None)
+        if method is None:
+            raise self.parsed.error(
+                s, f"`{type(s).__name__}` statements are not supported",
+                "rewrite it with assignments, if, for and while")
+        out = method(s)
+        for n in out:
+            if getattr(n, "srcad_line", "unset") == "unset":
+                n.srcad_line = self.line
+        return out
+
+    def stmt_Pass(self, s):
+        return []
+
+    def stmt_Expr(self, s):
+        v = s.value
+        if isinstance(v, gast.Constant):
+            return []
+        if (
+            isinstance(v, gast.Call)
+            and isinstance(v.func, gast.Attribute)
+            and v.func.attr == "append"
+            and isinstance(v.func.value, gast.Name)
+            and self.act.expr(v.func.value)
+        ):
+            if len(v.args) != 1 or v.keywords:
+                raise self.parsed.error(s, "append() with other than one argument",
+                                        "call lst.append(value)")
+            pre, a = self.atom(v.args[0])
+            v.args = [a]
+            node = gast.Expr(v)
+            node.srcad_kind = "append"
+            return pre + [node]
+        if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and isinstance(
+            v.func.value, gast.Name
+        ) and self.act.expr(v.func.value) and v.func.attr in (
+            "extend", "insert", "pop", "remove", "sort", "reverse", "clear", "update",
+            "fill", "resize", "itemset", "setdefault", "__setitem__",
+        ):
+            raise self.parsed.error(
+                s, f"in-place method `{v.func.attr}` on an active value",
+                "build a new value instead (e.g. lst = lst + [v], y = np.sort(x))")
+        if self.act.expr(v):
+            # A call whose active result is thrown away: evaluate it for its effects.
+            return [s]
+        return [s]
+
+    def stmt_Assert(self, s):
+        return [s]
+
+    def stmt_Return(self, s):
+        value = s.value if s.value is not None else const(None)
+        if self.single_exit:
+            return self.assign_to(self.ret_name, value)
+        out = self.assign_to(self.ret_name, value)
+        flag = assign(self.ret_flag, const(True), self.line)
+        flag.srcad_book = True
+        out.append(flag)
+        if self.loop_flags:
+            out += self.stmt_Break(s)
+        return out
+
+    def stmt_Break(self, s):
+        top = self.loop_flags[-1]
+        node = assign(top["brk"], const(True), self.line)
+        node.srcad_book = True
+        return [node]
+
+    def stmt_Continue(self, s):
+        top = self.loop_flags[-1]
+        node = assign(top["cont"], const(True), self.line)
+        node.srcad_book = True
+        return [node]
+
+    def stmt_Assign(self, s):
+        if len(s.targets) != 1:
+            out = []
+            first = s.targets[0]
+            out += self.stmt_Assign(gast.Assign([first], s.value, None))
+            for t in s.targets[1:]:
+                out += self.stmt_Assign(gast.Assign([t], _load(first), None))
+            return out
+        return self.assign_target(s.targets[0], s.value)
+
+    def stmt_AnnAssign(self, s):
+        if s.value is None:
+            return []
+        return self.assign_target(s.target, s.value)
+
+    def stmt_AugAssign(self, s):
+        t = s.target
+        if isinstance(t, gast.Name):
+            return self.assign_to(t.id, gast.BinOp(name(t.id), s.op, s.value))
+        if isinstance(t, gast.Subscript):
+            pre, base = self.subscript_base(t)
+            cur = gast.Subscript(base, t.slice, gast.Load())
+            return pre + self.assign_target(
+                gast.Subscript(base, t.slice, gast.Store()), gast.BinOp(cur, s.op, s.value))
+        raise self.parsed.error(s, "augmented assignment to an attribute",
+                                "assign to a local variable")
+
+    def assign_target(self, target, value):
+        if isinstance(target, gast.Name):
+            return self.assign_to(target.id, value)
+        if isinstance(target, (gast.Tuple, gast.List)):
+            if any(isinstance(e, gast.Starred) for e in target.elts):
+                raise self.parsed.error(target, "starred unpacking (a, *rest = ...)",
+                                        "index the sequence explicitly")
+            if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(
+                target.elts
+            ):
+                # a, b = b, a: evaluate every right-hand side first.
+                out, tmps = [], []
+                for e in value.elts:
+                    pre, a = self.atom(e, hoist_inactive=True, force_name=True)
+                    out += pre
+                    tmps.append(a)
+                for t, a in zip(target.elts, tmps):
+                    out += self.assign_target(t, a)
+                return out
+            pre, src = self.atom(value, hoist_inactive=True, force_name=True)
+            out = pre
+            for k, t in enumerate(target.elts):
+                out += self.assign_target(t, gast.Subscript(src, const(k), gast.Load()))
+            return out
+        if isinstance(target, gast.Subscript):
+            pre, base = self.subscript_base(target)
+            pre2, v = self.atom(value)
+            node = gast.Assign([gast.Subscript(base, target.slice, gast.Store())], v, None)
+            node.srcad_kind = "setitem"
+            return pre + pre2 + [node]
+        if isinstance(target, gast.Attribute):
+            if self.act.expr(value):
+                raise self.parsed.error(target, "assigning an active value to an attribute",
+                                        "keep the value in a local variable")
+            return [gast.Assign([target], value, None)]
+        raise self.parsed.error(target, f"assignment to {type(target).__name__}",
+                                "assign to a plain name")
+
+    def subscript_base(self, target):
+        """For ``a[i][j] = v`` return statements that bind ``a[i]`` and the base name."""
+        base = target.value
+        if isinstance(base, gast.Name):
+            return [], name(base.id)
+        if isinstance(base, gast.Subscript) and self.act.expr(base):
+            raise self.parsed.error(
+                target, "assignment into a nested subscript of an active value",
+                "index with a tuple (x[i, j] = v) or assign the inner value to a name first")
+        return [], base
+
+    def assign_to(self, target, value):
+        """``target = value`` with ``value`` broken into one operation per statement."""
+        if not self.act.expr(value):
+            return [assign(target, value, self.line)]
+        pre, op = self.op(value, hint=target)
+        return pre + [assign(target, op, self.line)]
+
+    # -- control flow --------------------------------------------------------
+
+    def stmt_If(self, s):
+        cond = self.namer.fresh("cond")
+        pre, test = self.inactive_test(s.test)
+        out = pre + [assign(cond, test, self.line)]
+        node = gast.If(name(cond), self.block(s.body), self.block(s.orelse))
+        node.srcad_line = self.line
+        node.srcad_guard = getattr(s, "srcad_guard", False)
+        return out + [node]
+
+    def inactive_test(self, test):
+        if self.act.expr(test):
+            # `if x:` on an active value: its truth value is not differentiable.
+            return [], gast.Call(name("bool"), [test], [])
+        return [], test
+
+    def stmt_With(self, s):
+        if is_no_grad_with(s, self.resolver):
+            node = gast.With(s.items, self.block(s.body), None)
+            node.srcad_kind = "no_grad"
+            return [node]
+        if is_insert_grad_with(s, self.resolver):
+            item = s.items[0]
+            args = item.context_expr.args
+            if len(args) != 1 or not isinstance(args[0], gast.Name) or not isinstance(
+                item.optional_vars, gast.Name
+            ):
+                raise self.parsed.error(
+                    s, "insert_grad_of needs a variable name and an `as` name",
+                    "write `with srcad.insert_grad_of(x) as dx:`")
+            node = gast.With(s.items, s.body, None)
+            node.srcad_kind = "insert_grad"
+            return [node]
+        raise self.parsed.error(
+            s, "`with` statements other than srcad.no_grad() and srcad.insert_grad_of()",
+            "move the with block outside the differentiated function")
+
+    def stmt_While(self, s):
+        flags = self._loop_flags(s)
+        counter = self.namer.fresh("n_iter")
+        init = assign(counter, const(0), self.line)
+        init.srcad_book = "counter_init"
+        out = [init] + self._flag_inits(flags)
+        pre, test = self.inactive_test(s.test)
+        if pre:
+            raise self.parsed.error(s, "while condition on an active value",
+                                    "compare explicitly, e.g. while x > 0")
+        self.loop_flags.append(flags)
+        body = self._flag_resets(flags) + self.block(s.body)
+        self.loop_flags.pop()
+        body += self._loop_tail(counter, flags)
+        node = gast.While(test, body, [])
+        node.srcad_line = self.line
+        node.srcad_counter = counter
+        return out + [node]
+
+    def _loop_flags(self, s):
+        has_brk = has_cont = has_ret = False
+        for n in _walk_same_loop(s, top=True):
+            has_brk |= isinstance(n, gast.Break)
+            has_cont |= isinstance(n, gast.Continue)
+            has_ret |= isinstance(n, gast.Return)
+        return {
+            "brk": self.namer.fresh("stop") if (has_brk or has_ret) else None,
+            "cont": self.namer.fresh("skip") if has_cont else None,
+        }
+
+    def _flag_inits(self, flags):
+        out = []
+        if flags["brk"]:
+            out.append(assign(flags["brk"], const(False), self.line))
+            out[-1].srcad_book = True
+        return out
+
+    def _flag_resets(self, flags):
+        out = []
+        if flags["cont"]:
+            out.append(assign(flags["cont"], const(False), self.line))
+            out[-1].srcad_book = True
+        return out
+
+    def _loop_tail(self, counter, flags):
+        out = []
+        if counter:
+            inc = assign(counter, gast.BinOp(name(counter), gast.Add(), const(1)), self.line)
+            inc.srcad_book = True
+            out.append(inc)
+        if flags["brk"]:
+            br = gast.If(name(flags["brk"]), [gast.Break()], [])
+            br.srcad_book = True
+            out.append(br)
+        return out
+
+    def stmt_For(self, s):
+        line = self.line
+        flags = self._loop_flags(s)
+        out = self._flag_inits(flags)
+        it = s.iter
+        target = s.target
+        prefix = []  # statements at the top of each iteration (element extraction)
+        range_call = self._as_range(it)
+        loop_var = None
+        if range_call is not None and isinstance(target, gast.Name):
+            rng = self.namer.fresh("range_" + target.id)
+            out.append(assign(rng, range_call, line))
+            loop_var = target.id
+        else:
+            seqs, pairs = self._sequence_loop(it, target)
+            idx = self.namer.fresh("index")
+            seq_names = []
+            for seq_node in seqs:
+                if isinstance(seq_node, gast.Name) and not _assigned_in(seq_node.id, s.body):
+                    seq_names.append(seq_node.id)
+                else:
+                    seq_name = self.namer.fresh("seq")
+                    out += self.assign_to(seq_name, seq_node)
+                    seq_names.append(seq_name)
+            lens = [call(name("len"), [name(n)]) for n in seq_names]
+            n = lens[0] if len(lens) == 1 else call(name("min"), lens)
+            rng = self.namer.fresh("range_" + idx)
+            out.append(assign(rng, call(name("range"), [n]), line))
+            loop_var = idx
+            for tgt, src in pairs:
+                if src[0] == "seq":
+                    value = gast.Subscript(name(seq_names[src[1]]), name(idx), gast.Load())
+                elif src[0] == "index":
+                    value = name(idx) if src[1] is None else gast.BinOp(
+                        name(idx), gast.Add(), src[1])
+                else:  # ("dictval", dict_name, key_name)
+                    value = gast.Subscript(name(src[1]), name(src[2]), gast.Load())
+                prefix += self.assign_target(tgt, value)
+        counter = None
+        if flags["brk"]:
+            counter = self.namer.fresh("n_iter")
+            init = assign(counter, const(0), line)
+            init.srcad_book = "counter_init"
+            out.append(init)
+        self.loop_flags.append(flags)
+        body = self._flag_resets(flags) + prefix + self.block(s.body)
+        self.loop_flags.pop()
+        body += self._loop_tail(counter, flags)
+        node = gast.For(store(loop_var), name(rng), body, [], None)
+        node.srcad_line = line
+        node.srcad_counter = counter
+        node.srcad_range = rng
+        return out + [node]
+
+    def _as_range(self, it):
+        if isinstance(it, gast.Call) and not it.keywords:
+            ok, obj = self.resolver.value(it.func)
+            if ok and obj is range and not self.act.expr(it):
+                return it
+        return None
+
+    def _sequence_loop(self, it, target):
+        """A loop over a sequence: the sequences to index and (target, source) pairs.
+
+        A source is ("seq", k): the k-th sequence at the index; ("index", offset):
+        the index itself; ("dictval", dict_name, key_name): a dict value.
+        """
+        pair_target = isinstance(target, (gast.Tuple, gast.List))
+        if isinstance(it, gast.Call):
+            ok, obj = self.resolver.value(it.func)
+            if ok and obj is enumerate and pair_target and len(target.elts) == 2:
+                start = it.args[1] if len(it.args) > 1 else None
+                for k in it.keywords:
+                    if k.arg == "start":
+                        start = k.value
+                return [it.args[0]], [(target.elts[0], ("index", start)),
+                                      (target.elts[1], ("seq", 0))]
+            if ok and obj is zip and pair_target and len(target.elts) == len(it.args) and (
+                not it.keywords
+            ):
+                return list(it.args), [(t, ("seq", k)) for k, t in enumerate(target.elts)]
+            if ok and obj is reversed and len(it.args) == 1:
+                rev = gast.Subscript(it.args[0], gast.Slice(None, None, const(-1)), gast.Load())
+                return [rev], [(target, ("seq", 0))]
+            f = it.func
+            if isinstance(f, gast.Attribute) and f.attr in ("items", "values", "keys") and (
+                isinstance(f.value, gast.Name) and not it.args
+            ):
+                d = f.value.id
+                keys = call(name("list"), [name(d)])
+                if f.attr == "keys":
+                    return [keys], [(target, ("seq", 0))]
+                if f.attr == "items" and pair_target and len(target.elts) == 2 and isinstance(
+                    target.elts[0], gast.Name
+                ):
+                    key = target.elts[0].id
+                    return [keys], [(target.elts[0], ("seq", 0)),
+                                    (target.elts[1], ("dictval", d, key))]
+                if f.attr == "values":
+                    key = self.namer.fresh("key")
+                    return [keys], [(store(key), ("seq", 0)), (target, ("dictval", d, key))]
+        if not self.act.expr(it) and not isinstance(it, gast.Name):
+            it = call(name("list"), [it])
+        return [it], [(target, ("seq", 0))]
+
+    # -- expressions ---------------------------------------------------------
+
+    def atom(self, node, hoist_inactive=False, force_name=False, hint=None):
+        """Statements and an atom with the value of ``node``."""
+        if isinstance(node, gast.Name):
+            return [], node
+        if isinstance(node, gast.Constant):
+            if force_name:
+                t = self.namer.fresh(hint or "value")
+                return [assign(t, node, self.line)], name(t)
+            return [], node
+        if not self.act.expr(node):
+            if hoist_inactive or force_name or isinstance(node, gast.Call):
+                t = self.namer.fresh(hint or _describe(node))
+                return [assign(t, node, self.line)], name(t)
+            return [], node
+        t = self.namer.fresh(hint or _describe(node))
+        pre, op = self.op(node, hint=t)
+        return pre + [assign(t, op, self.line)], name(t)
+
+    def op(self, node, hint=None):
+        """Statements and a single operation on atoms computing ``node`` (active)."""
+        if isinstance(node, gast.BinOp):
+            pre1, a = self.atom(node.left)
+            pre2, b = self.atom(node.right)
+            return pre1 + pre2, gast.BinOp(a, node.op, b)
+        if isinstance(node, gast.UnaryOp):
+            pre, a = self.atom(node.operand)
+            return pre, gast.UnaryOp(node.op, a)
+        if isinstance(node, gast.Call):
+            return self.op_call(node)
+        if isinstance(node, gast.Attribute):
+            pre, a = self.atom(node.value)
+            return pre, gast.Attribute(a, node.attr, gast.Load())
+        if isinstance(node, gast.Subscript):
+            pre, a = self.atom(node.value)
+            if self.act.expr(node.slice):
+                raise self.parsed.error(node, "an index computed from an active value",
+                                        "wrap the index in srcad.stop_gradient() or int()")
+            return pre, gast.Subscript(a, node.slice, gast.Load())
+        if isinstance(node, (gast.Tuple, gast.List)):
+            pre, elts = [], []
+            for e in node.elts:
+                if isinstance(e, gast.Starred):
+                    raise self.parsed.error(node, "starred elements in a display",
+                                            "list the elements explicitly")
+                p, a = self.atom(e)
+                pre += p
+                elts.append(a)
+            cls = gast.Tuple if isinstance(node, gast.Tuple) else gast.List
+            return pre, cls(elts, gast.Load())
+        if isinstance(node, gast.Dict):
+            pre, vals = [], []
+            for k, v in zip(node.keys, node.values):
+                if k is None:
+                    raise self.parsed.error(node, "** in a dict display",
+                                            "list the keys explicitly")
+                p, a = self.atom(v)
+                pre += p
+                vals.append(a)
+            return pre, gast.Dict(list(node.keys), vals)
+        if isinstance(node, gast.IfExp):
+            t = self.namer.fresh(hint + "_branch" if hint else "branch")
+            stmts = self.stmt_If(gast.If(node.test, [gast.Assign([store(t)], node.body, None)],
+                                         [gast.Assign([store(t)], node.orelse, None)]))
+            return stmts, name(t)
+        if isinstance(node, gast.ListComp):
+            return self.op_listcomp(node, hint)
+        if isinstance(node, gast.Name):
+            return [], node
+        raise self.parsed.error(
+            node, f"{type(node).__name__} expressions on active values",
+            "split the expression into simple assignments")
+
+    def op_call(self, node):
+        kind, obj = self.resolver.call_kind(node)
+        if any(isinstance(a, gast.Starred) for a in node.args) or any(
+            k.arg is None for k in node.keywords
+        ):
+            raise self.parsed.error(node, "*args or **kwargs in a call on active values",
+                                    "pass the arguments one by one")
+        pre, args, kws = [], [], []
+        if kind == "method":
+            p, recv = self.atom(node.func.value)
+            pre += p
+            func = gast.Attribute(recv, node.func.attr, gast.Load())
+        else:
+            func = node.func
+        for a in node.args:
+            p, x = self.atom(a)
+            pre += p
+            args.append(x)
+        for k in node.keywords:
+            p, x = self.atom(k.value)
+            pre += p
+            kws.append(gast.keyword(k.arg, x))
+        return pre, gast.Call(func, args, kws)
+
+    def op_listcomp(self, node, hint):
+        if len(node.generators) != 1 or node.generators[0].is_async:
+            raise self.parsed.error(node, "list comprehensions with several `for` clauses",
+                                    "write nested for loops that append to a list")
+        gen = node.generators[0]
+        res = self.namer.fresh(hint + "_items" if hint else "items")
+        out = [assign(res, gast.List([], gast.Load()), self.line)]
+        append = gast.Expr(call(attr(name(res), "append"), [node.elt]))
+        body = [append]
+        for cond in reversed(gen.ifs):
+            body = [gast.If(cond, body, [])]
+        loop = gast.For(gen.target, gen.iter, body, [], None)
+        loop.lineno = getattr(node, "lineno", None)
+        self.act.active.add(res)
+        out += self.stmt_For(loop)
+        return out, name(res)
+
+
+def _load(target):
+    if isinstance(target, gast.Name):
+        return name(target.id)
+    return target
+
+
+def _assigned_in(id_, stmts):
+    for s in stmts:
+        for n in gast.walk(s):
+            if isinstance(n, gast.Name) and n.id == id_ and isinstance(n.ctx, gast.Store):
+                return True
+    return False
+
+
+def _walk_same_loop(s, top=False):
+    """Walk ``s`` without entering nested loops (their break/continue are their own)."""
+    stack = list(s.body) + list(getattr(s, "orelse", []) or []) if top else [s]
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, (gast.For, gast.While)) and not (top and False):
+            # a nested loop: only its `return`s escape
+            for m in gast.walk(n):
+                if isinstance(m, gast.Return):
+                    yield m
+            continue
+        if isinstance(n, (gast.FunctionDef, gast.Lambda)):
+            continue
+        stack.extend(gast.iter_child_nodes(n))
+
+
+def _describe(node):
+    if isinstance(node, gast.BinOp):
+        return f"{_short(node.left)}_{_OPNAMES.get(type(node.op), 'op')}_{_short(node.right)}"
+    if isinstance(node, gast.UnaryOp):
+        return f"{_OPNAMES.get(type(node.op), 'op')}_{_short(node.operand)}"
+    if isinstance(node, gast.Call):
+        f = node.func
+        fname = f.attr if isinstance(f, gast.Attribute) else getattr(f, "id", "call")
+        return f"{fname}_{_short(node.args[0])}" if node.args else fname
+    if isinstance(node, gast.Subscript):
+        return f"{_short(node.value)}_item"
+    if isinstance(node, gast.Attribute):
+        return f"{_short(node.value)}_{node.attr}"
+    if isinstance(node, gast.Tuple):
+        return "tup"
+    if isinstance(node, gast.List):
+        return "lst"
+    if isinstance(node, gast.Dict):
+        return "dct"
+    return "t"
+
+
+def _short(node):
+    if isinstance(node, gast.Name):
+        return node.id
+    if isinstance(node, gast.Constant):
+        return str(node.value).replace(".", "_").replace("-", "m")
+    if isinstance(node, gast.Call):
+        f = node.func
+        return f.attr if isinstance(f, gast.Attribute) else getattr(f, "id", "call")
+    return "t"
+
+
+__all__ = ["Normalizer", "NONDIFF_OPS"]

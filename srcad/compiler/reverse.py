@@ -1,0 +1,586 @@
+"""Reverse mode: a primal sweep that keeps what the backward sweep needs, then
+the adjoint statements in reverse order.
+
+State is restored backwards: before a statement overwrites a variable that the
+backward sweep reads, the primal pushes the old value on a stack; the backward
+sweep pops it right after the statement's adjoint.  So at every point of the
+backward sweep the variables hold exactly the values they had at the
+corresponding point of the primal, and a rule template can read any of them.
+
+Adjoints start *logically zero*: the set ``Z`` tracks, statically, which
+adjoints have no contribution yet.  A first contribution is a plain assignment
+(``dx = dy * w``), later ones accumulate (``dx = dx + ...``), and a statement
+whose result adjoint is still zero produces no code at all.
+"""
+
+import copy
+
+import gast
+
+from ..rules import registry
+from .analyze import loaded_names, method_table
+from .normalize import assign, attr, call, const, name, store
+from .templates import bind_call, inline
+
+STACK = "_stack"
+
+
+def _comment_line(parsed, s):
+    line = getattr(s, "srcad_line", None)
+    if line is None:
+        return None
+    return parsed.line_of(gast.Pass(lineno=line))[1] if False else _src(parsed, line)
+
+
+def _src(parsed, lineno):
+    k = lineno - 1
+    if 0 <= k < len(parsed.source_lines):
+        return parsed.source_lines[k].strip()
+    return None
+
+
+class Comment(gast.Expr):
+    """A ``# Grad of: ...`` line (emitted as a comment by emit.py)."""
+
+    def __init__(self, text):
+        super().__init__(gast.Constant(text, None))
+        self.srcad_comment = text
+
+
+class Reverse:
+    def __init__(self, parsed, fdef, namer, resolver, active, ns, adjoint_names, user_calls,
+                 container_names, ret_name):
+        self.parsed = parsed
+        self.fdef = fdef
+        self.namer = namer
+        self.resolver = resolver
+        self.active = active
+        self.ns = ns
+        self.adj = adjoint_names
+        self.user_calls = user_calls  # callback(fn, active_positions) -> (fwd_name, bwd_name, params)
+        self.containers = container_names
+        self.ret_name = ret_name
+        self.P = set()  # names pushed before each overwrite
+        self.rt_name = ns.ref(_runtime(), "_rt")
+        self.sites = {}  # name -> [in_loop flags]
+        self.first_site = {}
+        self.user_call_info = {}  # id(stmt) -> (saved_name, fwd, bwd, arg_names)
+        self.nograd = set()
+        self.top_first = set()  # ids of sites that first bind a name at top level
+        for a in fdef.args.args:
+            self.sites.setdefault(a.id, []).append(False)
+            self.first_site[a.id] = a
+        self._collect_sites(fdef.body, in_loop=False, nograd=False, top=True)
+
+    # -- analysis of assignment sites ----------------------------------------------
+
+    def _collect_sites(self, stmts, in_loop, nograd, top=False):
+        for s in stmts:
+            if nograd:
+                self.nograd.add(id(s))
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                if getattr(s, "srcad_book", False) is not True:
+                    self._site(s.targets[0].id, s, in_loop, top)
+                kind = self._call_kind(s)
+                if kind and kind[0] == "user" and s.targets[0].id in self.active:
+                    saved = self.namer.fresh(s.targets[0].id + "_saved")
+                    self._site(saved, s, in_loop, top)
+                    self.user_call_info[id(s)] = saved
+            elif isinstance(s, gast.For):
+                self._site(s.target.id, s, in_loop, top)
+                self._collect_sites(s.body, True, nograd)
+            elif isinstance(s, gast.While):
+                self._collect_sites(s.body, True, nograd)
+            elif isinstance(s, gast.If):
+                self._collect_sites(s.body, in_loop, nograd)
+                self._collect_sites(s.orelse, in_loop, nograd)
+            elif isinstance(s, gast.With):
+                ng = nograd or getattr(s, "srcad_kind", "") == "no_grad"
+                if getattr(s, "srcad_kind", "") == "no_grad":
+                    self._collect_sites(s.body, in_loop, ng)
+
+    def _site(self, n, s, in_loop, top):
+        self.sites.setdefault(n, []).append(in_loop)
+        if n not in self.first_site:
+            self.first_site[n] = s
+            if top and not in_loop:
+                self.top_first.add((n, id(s)))
+
+    def pushes(self, n, s):
+        """Does the primal save ``n``'s old value before statement ``s`` binds it?"""
+        return n in self.P and (n, id(s)) not in self.top_first
+
+    def needs_init(self):
+        """Pushed names that may be unbound at their first push: set to None on entry."""
+        params = {a.id for a in self.fdef.args.args}
+        return sorted(n for n in self.P if n not in params
+                      and (n, id(self.first_site.get(n))) not in self.top_first)
+
+    def overwritten(self, n):
+        sites = self.sites.get(n, [])
+        return len(sites) > 1 or any(sites)
+
+    # -- helpers -------------------------------------------------------------
+
+    def is_active(self, node):
+        return isinstance(node, gast.Name) and node.id in self.active
+
+    def d(self, n):
+        return self.adj(n)
+
+    def _call_kind(self, s):
+        v = s.value
+        if isinstance(v, gast.Call):
+            return self.resolver.call_kind(v)
+        return None
+
+    def push(self, value):
+        return gast.Expr(call(attr(name(STACK), "append"), [value]))
+
+    def pop(self):
+        return call(attr(name(STACK), "pop"), [])
+
+    def rt(self, fn, *args):
+        return call(attr(name(self.rt_name), fn), list(args))
+
+    # -- the primal sweep ----------------------------------------------------------
+
+    def primal(self, stmts):
+        out = []
+        for s in stmts:
+            out += self.primal_stmt(s)
+        return out
+
+    def primal_stmt(self, s):
+        if isinstance(s, gast.Assign):
+            t = s.targets[0]
+            pre = []
+            if isinstance(t, gast.Name):
+                if self.pushes(t.id, s) and getattr(s, "srcad_book", False) is not True:
+                    pre.append(self.push(name(t.id)))
+                if id(s) in self.user_call_info:
+                    return pre + self.primal_user_call(s)
+                return pre + [s]
+            if getattr(s, "srcad_kind", "") == "setitem":
+                base = t.value
+                value = call(attr(name(self.rt_name), "index_value"), [base, copy.deepcopy(t.slice)])
+                return [self.push(value), s]
+            return [s]
+        if isinstance(s, gast.For):
+            pre = []
+            if self.pushes(s.target.id, s):
+                pre.append(self.push(name(s.target.id)))
+            node = gast.For(s.target, s.iter, self.primal(s.body), [], None)
+            return pre + [node]
+        if isinstance(s, gast.While):
+            return [gast.While(s.test, self.primal(s.body), [])]
+        if isinstance(s, gast.If):
+            if getattr(s, "srcad_book", False):
+                return [s]
+            return [gast.If(s.test, self.primal(s.body), self.primal(s.orelse))]
+        if isinstance(s, gast.With):
+            kind = getattr(s, "srcad_kind", "")
+            if kind == "insert_grad":
+                return []
+            if kind == "no_grad":
+                return self.primal(s.body)
+        return [s]
+
+    def primal_user_call(self, s):
+        saved = self.user_call_info[id(s)]
+        fwd, _bwd, _pos = self.user_call_target(s)
+        v = s.value
+        pre = []
+        if self.pushes(saved, s):
+            pre.append(self.push(name(saved)))
+        new = gast.Assign(
+            [gast.Tuple([store(s.targets[0].id), store(saved)], gast.Store())],
+            gast.Call(name(fwd), v.args, v.keywords), None)
+        return pre + [new]
+
+    def user_call_target(self, s):
+        key = ("ucall", id(s))
+        cached = getattr(self, "_ucache", {}).get(key)
+        if cached:
+            return cached
+        _, fn = self.resolver.call_kind(s.value)
+        import inspect
+
+        sig = inspect.signature(fn)
+        try:
+            ba = sig.bind(*s.value.args, **{k.arg: k.value for k in s.value.keywords})
+        except TypeError as exc:
+            raise self.parsed.error(s, f"call of {fn.__name__} does not match its signature: "
+                                    f"{exc}", "fix the call's arguments") from None
+        active_params = []
+        arg_nodes = []
+        for pname, v in ba.arguments.items():
+            if self.is_active(v):
+                active_params.append(pname)
+                arg_nodes.append(v.id)
+        entry = self.user_calls(fn, tuple(active_params), s)
+        base = getattr(fn, "__name__", "helper")
+        fwd = self.ns.ref(entry.fwd or entry.call_fwd, base + "_fwd")
+        bwd = self.ns.ref(entry.bwd or entry.call_bwd, base + "_bwd")
+        res = (fwd, bwd, arg_nodes)
+        self._ucache = getattr(self, "_ucache", {})
+        self._ucache[key] = res
+        return res
+
+    # -- the backward sweep --------------------------------------------------------
+
+    def reverse(self, stmts, Z):
+        out = []
+        for s in reversed(stmts):
+            code, Z = self.rev_stmt(s, Z)
+            out += code
+        return out, Z
+
+    def rev_stmt(self, s, Z):
+        if isinstance(s, gast.Assign):
+            if getattr(s, "srcad_kind", "") == "setitem":
+                return self.rev_setitem(s, Z)
+            if getattr(s, "srcad_book", False) is True:
+                return [], Z
+            return self.rev_assign(s, Z)
+        if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "append":
+            return self.rev_append(s, Z)
+        if isinstance(s, gast.If):
+            if getattr(s, "srcad_book", False):
+                return [], Z
+            return self.rev_if(s, Z)
+        if isinstance(s, gast.For):
+            return self.rev_for(s, Z)
+        if isinstance(s, gast.While):
+            return self.rev_while(s, Z)
+        if isinstance(s, gast.With):
+            kind = getattr(s, "srcad_kind", "")
+            if kind == "no_grad":
+                return self.reverse(s.body, Z)
+            if kind == "insert_grad":
+                return self.rev_insert_grad(s, Z)
+        return [], Z
+
+    def _grad_of(self, s):
+        line = getattr(s, "srcad_line", None)
+        text = _src(self.parsed, line) if line else None
+        return Comment(f"Grad of: {text}") if text else None
+
+    def accumulate(self, n, expr, Z, out):
+        """``d[n] += expr`` (a plain assignment for the first contribution)."""
+        dn = self.d(n)
+        if dn in Z:
+            out.append(assign(dn, expr, None))
+            Z = Z - {dn}
+        elif n in self.containers:
+            out.append(assign(dn, self.rt("add", name(dn), expr), None))
+        else:
+            out.append(assign(dn, gast.BinOp(name(dn), gast.Add(), expr), None))
+        return Z
+
+    def rev_assign(self, s, Z):
+        t = s.targets[0].id
+        v = s.value
+        dt = self.d(t)
+        pushed = self.pushes(t, s)
+        body = []
+        restore = [assign(t, self.pop(), None)] if pushed else []
+        if id(s) in self.user_call_info and self.pushes(self.user_call_info[id(s)], s):
+            restore.append(assign(self.user_call_info[id(s)], self.pop(), None))
+        if t not in self.active or dt in Z or id(s) in self.nograd:
+            # no adjoint flows through this statement
+            reset = self._reset(t, Z)
+            return restore + reset[0], reset[1]
+        operands = {n.id for n in gast.walk(v) if isinstance(n, gast.Name)}
+        self_ref = t in operands
+        dres = dt
+        result_expr = name(t)
+        if self_ref:
+            dres = self.namer.fresh(dt + "_in")
+            body.append(assign(dres, name(dt), None))
+            Z = Z | {dt}
+            if pushed:
+                newv = self.namer.fresh(t + "_new")
+                body.append(assign(newv, name(t), None))
+                result_expr = name(newv)
+                body += restore
+                restore = []
+        contrib, Z = self.contributions(s, v, result_expr, name(dres), Z)
+        if result_expr.id != t and result_expr.id not in loaded_names(contrib):
+            body = [b for b in body if not (isinstance(b, gast.Assign) and isinstance(
+                b.targets[0], gast.Name) and b.targets[0].id == result_expr.id)]
+        body += contrib
+        if not self_ref:
+            body2, Z = self._reset(t, Z)
+            body += body2
+        comment = self._grad_of(s)
+        code = ([comment] if comment and contrib else []) + body + restore
+        return code, Z
+
+    def _reset(self, t, Z):
+        """After a definition's adjoint: the adjoint of the earlier value starts at zero."""
+        if t in self.active and self.overwritten(t):
+            return [], Z | {self.d(t)}
+        return [], Z
+
+    def contributions(self, s, v, result_expr, dres, Z):
+        """Adjoint statements of ``t = v``; ``dres`` is the incoming adjoint."""
+        out = []
+        if not self._mentions_active(v):
+            return out, Z
+        if isinstance(v, gast.Name):
+            if v.id in self.active:
+                Z = self.accumulate(v.id, dres, Z, out)
+            return out, Z
+        if isinstance(v, gast.Subscript):
+            if self.is_active(v.value):
+                base = v.value.id
+                db = self.d(base)
+                cur = const(0.0) if db in Z else name(db)
+                out.append(assign(db, self.rt("add_at", cur, name(base),
+                                              copy.deepcopy(v.slice), dres), None))
+                Z = Z - {db}
+            return out, Z
+        if isinstance(v, (gast.Tuple, gast.List)):
+            for k, e in enumerate(v.elts):
+                if self.is_active(e):
+                    Z = self.accumulate(e.id, self.rt("getitem_adj", dres, const(k)), Z, out)
+            return out, Z
+        if isinstance(v, gast.Dict):
+            for k, e in zip(v.keys, v.values):
+                if self.is_active(e):
+                    Z = self.accumulate(
+                        e.id, self.rt("getitem_adj", dres, copy.deepcopy(k)), Z, out)
+            return out, Z
+        if isinstance(v, gast.BinOp):
+            prim = _BINOPS.get(type(v.op))
+            return self.apply_rule(s, prim, [v.left, v.right], [], result_expr, dres, Z)
+        if isinstance(v, gast.UnaryOp):
+            prim = _UNOPS.get(type(v.op))
+            return self.apply_rule(s, prim, [v.operand], [], result_expr, dres, Z)
+        if isinstance(v, gast.Attribute):
+            _, attrs = _tables()
+            prim = attrs.get(v.attr)
+            if prim is None:
+                raise self.parsed.error(
+                    s, f"attribute `.{v.attr}` of an active value has no derivative rule",
+                    "use a NumPy function with a rule, or register one with @srcad.adjoint")
+            return self.apply_rule(s, prim, [v.value], [], result_expr, dres, Z)
+        if isinstance(v, gast.Call):
+            return self.rev_call(s, v, result_expr, dres, Z)
+        raise self.parsed.error(s, f"{type(v).__name__} expressions on active values",
+                                "split the expression into simple assignments")
+
+    def _mentions_active(self, v):
+        for n in gast.walk(v):
+            if isinstance(n, gast.Subscript):
+                # an index never carries a gradient; look at the indexed value only
+                if self._mentions_active(n.value):
+                    return True
+                continue
+            if isinstance(n, gast.Name) and n.id in self.active:
+                return True
+        return False
+
+    def rev_call(self, s, v, result_expr, dres, Z):
+        kind, obj = self.resolver.call_kind(v)
+        if kind in ("nondiff", "stop"):
+            return [], Z
+        if kind == "prim":
+            return self.apply_rule(s, obj, v.args, v.keywords, result_expr, dres, Z)
+        if kind == "method":
+            methods, _ = _tables()
+            prim = methods.get(v.func.attr)
+            if prim is None:
+                raise self.parsed.error(
+                    s, f"method `.{v.func.attr}()` of an active value has no derivative rule",
+                    "call the NumPy function instead (np.xxx(a, ...)), or register a rule "
+                    "with @srcad.adjoint")
+            return self.apply_rule(s, prim, [v.func.value] + list(v.args), v.keywords,
+                                   result_expr, dres, Z)
+        if kind == "user":
+            return self.rev_user_call(s, dres, Z)
+        what = getattr(obj, "__name__", None) or type(obj).__name__
+        raise self.parsed.error(
+            s, f"no derivative rule for `{what}` (called on an active value)",
+            f"register one with @srcad.adjoint({what}), wrap the argument in "
+            "srcad.stop_gradient(), or use mode='tape'")
+
+    def rev_user_call(self, s, dres, Z):
+        _fwd, bwd, arg_names = self.user_call_target(s)
+        saved = self.user_call_info[id(s)]
+        out = []
+        if not arg_names:
+            return out, Z
+        grads = [self.namer.fresh(self.d(a) + "_part") for a in arg_names]
+        target = gast.Tuple([store(g) for g in grads], gast.Store()) if len(grads) > 1 else (
+            store(grads[0]))
+        out.append(gast.Assign([target], gast.Call(name(bwd), [name(saved), dres], []), None))
+        for a, g in zip(arg_names, grads):
+            Z = self.accumulate(a, name(g), Z, out)
+        return out, Z
+
+    def apply_rule(self, s, prim, args, keywords, result_expr, dres, Z):
+        rule = registry.lookup(prim)
+        if rule is None or rule.nondiff or rule.adjoint is None:
+            what = getattr(prim, "__name__", repr(prim))
+            raise self.parsed.error(
+                s, f"no derivative rule for `{what}`",
+                f"register one with @srcad.adjoint({what}), or use mode='tape'")
+        tpl = rule.adjoint
+        try:
+            bound = bind_call(tpl, list(args), list(keywords), self.ns)
+        except TypeError as exc:
+            raise self.parsed.error(s, f"cannot match this call to the rule for "
+                                    f"{rule.name}: {exc}", "pass the arguments NumPy's "
+                                    "documented way") from None
+        wanted = set()
+        for p, node in bound.items():
+            if p == tpl.vararg:
+                if any(self.is_active(e) for e in node.elts):
+                    wanted.add(p)
+            elif self.is_active(node):
+                wanted.add(p)
+        try:
+            inl = inline(tpl, bound, result_expr, dres, self.ns, self.namer, wanted)
+        except TypeError as exc:
+            raise self.parsed.error(s, str(exc), "fix the rule template") from None
+        out = list(inl.prelude)
+        for p, expr in inl.contributions:
+            node = bound[p]
+            if p == tpl.vararg:
+                tmp = self.namer.fresh("d" + p)
+                out.append(assign(tmp, expr, None))
+                for k, e in enumerate(node.elts):
+                    if self.is_active(e):
+                        Z = self.accumulate(
+                            e.id, gast.Subscript(name(tmp), const(k), gast.Load()), Z, out)
+                continue
+            if rule.broadcast:
+                expr = self.rt("unbroadcast", expr, copy.deepcopy(node))
+            Z = self.accumulate(node.id, expr, Z, out)
+        return out, Z
+
+    def rev_setitem(self, s, Z):
+        t = s.targets[0]
+        base = t.value.id
+        db = self.d(base)
+        v = s.value
+        out = []
+        if base in self.active and db not in Z and id(s) not in self.nograd:
+            comment = self._grad_of(s)
+            if comment:
+                out.append(comment)
+            if self.is_active(v):
+                part = self.namer.fresh(self.d(v.id) + "_part")
+                out.append(gast.Assign(
+                    [gast.Tuple([store(db), store(part)], gast.Store())],
+                    self.rt("setitem_adj", name(db), name(base), copy.deepcopy(t.slice)), None))
+                Z = self.accumulate(v.id, name(part), Z, out)
+            else:
+                out.append(assign(db, gast.Subscript(
+                    self.rt("setitem_adj", name(db), name(base), copy.deepcopy(t.slice)),
+                    const(0), gast.Load()), None))
+        restore = gast.Assign([gast.Subscript(name(base), copy.deepcopy(t.slice), gast.Store())],
+                              self.pop(), None)
+        return out + [restore], Z
+
+    def rev_append(self, s, Z):
+        lst = s.value.func.value.id
+        item = s.value.args[0]
+        dl = self.d(lst)
+        out = []
+        if lst in self.active and dl not in Z and self.is_active(item):
+            part = self.namer.fresh(self.d(item.id) + "_part")
+            out.append(gast.Assign([gast.Tuple([store(dl), store(part)], gast.Store())],
+                                   self.rt("pop_adj", name(dl)), None))
+            Z = self.accumulate(item.id, name(part), Z, out)
+        out.append(gast.Expr(call(attr(name(lst), "pop"), [])))
+        return out, Z
+
+    def rev_insert_grad(self, s, Z):
+        item = s.items[0]
+        x = item.context_expr.args[0].id
+        alias = item.optional_vars.id
+        dx = self.d(x)
+        out = [assign(alias, const(0.0) if dx in Z else name(dx), None)]
+        out += copy.deepcopy(s.body)
+        out.append(assign(dx, name(alias), None))
+        return out, Z - {dx}
+
+    # -- control flow ----------------------------------------------------------------
+
+    def rev_if(self, s, Z):
+        body, Zb = self.reverse(s.body, Z)
+        orelse, Ze = self.reverse(s.orelse, Z)
+        body += self._materialize(Zb - Ze)
+        orelse += self._materialize(Ze - Zb)
+        if not body and not orelse:
+            return [], Z
+        if not body:
+            node = gast.If(gast.UnaryOp(gast.Not(), copy.deepcopy(s.test)), orelse, [])
+        else:
+            node = gast.If(copy.deepcopy(s.test), body, orelse)
+        return [node], Zb & Ze
+
+    def _materialize(self, names):
+        return [assign(n, const(0.0), None) for n in sorted(names)]
+
+    def _loop_body(self, stmts, Z):
+        entry = set(Z)
+        for _ in range(20):
+            body, exit_ = self.reverse(stmts, frozenset(entry))
+            if exit_ >= entry:
+                break
+            entry &= exit_
+        before = self._materialize(Z - entry)
+        body = body + self._materialize(exit_ - entry)
+        return before, body, frozenset(entry)
+
+    def rev_for(self, s, Z):
+        before, body, Z2 = self._loop_body(s.body, Z)
+        rng = name(s.srcad_range)
+        counter = getattr(s, "srcad_counter", None)
+        if counter:
+            rng = gast.Subscript(rng, gast.Slice(None, name(counter), None), gast.Load())
+        restore = [assign(s.target.id, self.pop(), None)] if self.pushes(s.target.id, s) else []
+        if not body:
+            return restore, Z2
+        loop = gast.For(store(s.target.id), call(name("reversed"), [rng]), body, [], None)
+        comment = self._grad_of(s)
+        return ([comment] if comment else []) + before + [loop] + restore, Z2
+
+    def rev_while(self, s, Z):
+        before, body, Z2 = self._loop_body(s.body, Z)
+        if not body:
+            return [], Z2
+        loop = gast.For(store("_"), call(name("range"), [name(s.srcad_counter)]), body, [], None)
+        comment = self._grad_of(s)
+        return ([comment] if comment else []) + before + [loop], Z2
+
+
+import operator as _op  # noqa: E402
+
+_BINOPS = {
+    gast.Add: _op.add, gast.Sub: _op.sub, gast.Mult: _op.mul, gast.Div: _op.truediv,
+    gast.Pow: _op.pow, gast.MatMult: _op.matmul, gast.Mod: _op.mod,
+}
+_UNOPS = {gast.USub: _op.neg, gast.UAdd: _op.pos}
+
+
+def _tables():
+    try:
+        return method_table()
+    except ImportError:
+        import numpy as np
+
+        return ({"sum": np.sum, "mean": np.mean}, {"T": np.transpose})
+
+
+def _runtime():
+    from .. import runtime
+
+    return runtime
+
+
+__all__ = ["Reverse", "Comment", "STACK", "loaded_names"]

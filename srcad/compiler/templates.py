@@ -1,0 +1,160 @@
+"""Inline a rule template (``d[x] = d[result] * y``) into generated code."""
+
+import builtins
+import copy
+import inspect
+
+import gast
+
+from ..rules.registry import d_target
+
+
+class Namespace:
+    """Objects that generated code refers to, and the names it uses for them.
+
+    A template's ``np`` is written as the user's ``np`` when that is the same
+    object; otherwise srcad injects it under a fresh name (a closure variable of
+    the generated function, so the user's module is never modified).
+    """
+
+    def __init__(self, parsed, namer):
+        self.parsed = parsed
+        self.namer = namer
+        self.injected = {}  # name -> object
+        self._by_id = {}
+        for k, v in parsed.closure.items():
+            self.injected[k] = v
+
+    def ref(self, obj, preferred):
+        key = id(obj)
+        if key in self._by_id:
+            return self._by_id[key]
+        ok, cur = self.parsed.lookup(preferred)
+        if ok and cur is obj and preferred not in self.namer.taken - {preferred}:
+            name = preferred
+        elif preferred in self.injected and self.injected[preferred] is obj:
+            name = preferred
+        else:
+            name = preferred if (preferred not in self.namer.taken and not ok) else (
+                self.namer.fresh(preferred))
+            self.namer.reserve(name)
+            self.injected[name] = obj
+        self._by_id[key] = name
+        return name
+
+    def const(self, value):
+        """An AST node for a default value (a literal, or an injected name)."""
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return gast.Constant(value, None)
+        if isinstance(value, tuple) and all(
+            v is None or isinstance(v, (bool, int, float, str)) for v in value
+        ):
+            return gast.Tuple([gast.Constant(v, None) for v in value], gast.Load())
+        return gast.Name(self.ref(value, "default"), gast.Load(), None, None)
+
+
+class Inlined:
+    """A template instantiated at one call site."""
+
+    def __init__(self, prelude, contributions):
+        self.prelude = prelude  # temp assignments
+        self.contributions = contributions  # [(param, expr)]
+
+
+def inline(tpl, bound, result_expr, dres_expr, ns, namer, wanted):
+    """Instantiate ``tpl`` with ``bound`` (param -> AST) for the params in ``wanted``.
+
+    Returns an :class:`Inlined` whose contributions are ``(param, expr)``
+    for every ``d[param] = expr`` with ``param`` in ``wanted``.
+    """
+    fdef = tpl.tree
+    params = set(tpl.params)
+    temps = {}
+    glob = tpl.fn.__globals__
+
+    def subst(node):
+        node = copy.deepcopy(node)
+        return _Subst(tpl, bound, result_expr, dres_expr, ns, glob, temps, namer).visit(node)
+
+    prelude, contribs = [], []
+    for stmt in fdef.body:
+        if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
+            continue  # docstring
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1:
+            p = d_target(stmt.targets[0])
+            if p is not None:
+                if p in wanted:
+                    contribs.append((p, subst(stmt.value)))
+                continue
+            t = stmt.targets[0]
+            if isinstance(t, gast.Name) and t.id not in params:
+                new = temps.setdefault(t.id, namer.fresh(t.id))
+                prelude.append(gast.Assign([gast.Name(new, gast.Store(), None, None)],
+                                           subst(stmt.value), None))
+                continue
+        raise TypeError(f"rule template {tpl.fn.__name__}: unsupported statement "
+                        f"{type(stmt).__name__}")
+    # drop temporaries no kept contribution needs
+    needed = {n.id for _, e in contribs for n in gast.walk(e) if isinstance(n, gast.Name)}
+    kept = []
+    for s in reversed(prelude):
+        if s.targets[0].id in needed:
+            kept.append(s)
+            needed |= {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)}
+    return Inlined(kept[::-1], contribs)
+
+
+class _Subst(gast.NodeTransformer):
+    def __init__(self, tpl, bound, result_expr, dres_expr, ns, glob, temps, namer):
+        self.tpl = tpl
+        self.bound = bound
+        self.result_expr = result_expr
+        self.dres_expr = dres_expr
+        self.ns = ns
+        self.glob = glob
+        self.temps = temps
+        self.namer = namer
+
+    def visit_Subscript(self, node):
+        if d_target(node) == self.tpl.result:
+            return copy.deepcopy(self.dres_expr)
+        self.generic_visit(node)
+        return node
+
+    def visit_Name(self, node):
+        i = node.id
+        if i == self.tpl.result:
+            return copy.deepcopy(self.result_expr)
+        if i in self.bound:
+            return copy.deepcopy(self.bound[i])
+        if i in self.temps:
+            return gast.Name(self.temps[i], node.ctx, None, None)
+        if i in self.glob:
+            return gast.Name(self.ns.ref(self.glob[i], i), node.ctx, None, None)
+        if hasattr(builtins, i):
+            return node
+        raise TypeError(f"rule template {self.tpl.fn.__name__} uses unknown name {i!r}")
+
+
+def bind_call(tpl, args, keywords, ns):
+    """Bind call-site AST arguments to template params, defaults as AST.
+
+    Returns ``{param: AST}``; a ``*vararg`` param maps to a Tuple of ASTs.
+    Raises TypeError when the call does not fit.
+    """
+    kw = {k.arg: k.value for k in keywords}
+    ba = tpl._prim_sig.bind(*args, **kw)
+    out = {}
+    for p in tpl._prim_sig.parameters.values():
+        if p.name in ba.arguments:
+            v = ba.arguments[p.name]
+            if p.kind is inspect.Parameter.VAR_POSITIONAL:
+                v = gast.Tuple(list(v), gast.Load())
+            elif p.kind is inspect.Parameter.VAR_KEYWORD:
+                raise TypeError("templates with **kwargs are not supported")
+            out[p.name] = v
+        elif p.default is not inspect.Parameter.empty:
+            out[p.name] = ns.const(p.default)
+        elif p.kind is inspect.Parameter.VAR_POSITIONAL:
+            out[p.name] = gast.Tuple([], gast.Load())
+    return out

@@ -1,0 +1,116 @@
+"""Devices: ``cpu`` arrays are NumPy, ``cuda`` arrays are CuPy.
+
+The array module always comes from the data at hand; nothing here converts a CuPy
+array to NumPy behind the user's back.  ``Tensor.to("cpu")`` / ``.cpu()`` is the one
+explicit copy to the host.
+"""
+
+import numpy as np
+
+__all__ = ["device"]
+
+
+class device:  # noqa: N801 - PyTorch's spelling
+    """Where a tensor's data lives: ``device("cpu")``, ``device("cuda")``, ``device("cuda:1")``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):  # noqa: A002 - PyTorch's parameter name
+        if isinstance(type, device):
+            self.type, self.index = type.type, type.index
+            return
+        if not isinstance(type, str):
+            raise TypeError(f"device() expected a string, got {type!r}")
+        if ":" in type:
+            if index is not None:
+                raise RuntimeError(f"type (string) must not include an index because index "
+                                   f"was passed explicitly: {type}")
+            type, idx = type.split(":", 1)
+            try:
+                index = int(idx)
+            except ValueError:
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'") from None
+        if type not in ("cpu", "cuda", "meta"):
+            raise RuntimeError(
+                "Expected one of cpu, cuda, meta device type at start of device string: " + type
+            )
+        self.type = type
+        self.index = index
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except (RuntimeError, TypeError):
+                return False
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+
+CPU = device("cpu")
+
+
+def is_cupy(a):
+    """True when ``a`` is a CuPy array (checked without importing CuPy)."""
+    return type(a).__module__.startswith("cupy")
+
+
+def xp_of(a):
+    """The array module (NumPy or CuPy) that owns array ``a``."""
+    if is_cupy(a):
+        import cupy  # noqa: PLC0415
+
+        return cupy
+    return np
+
+
+def device_of(a):
+    if is_cupy(a):
+        return device("cuda", a.device.id)
+    return CPU
+
+
+def cupy():
+    try:
+        import cupy as cp  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - only without a GPU stack
+        raise RuntimeError(
+            "Found no NVIDIA driver on your system (srcad needs CuPy for device='cuda')"
+        ) from None
+    return cp
+
+
+def to_device(a, dev):
+    """``a`` moved to ``dev`` (a copy only when the device changes)."""
+    dev = device(dev) if not isinstance(dev, device) else dev
+    if dev.type == "cpu":
+        return a.get() if is_cupy(a) else a
+    if dev.type == "cuda":
+        cp = cupy()
+        if is_cupy(a) and (dev.index is None or a.device.id == dev.index):
+            return a
+        if dev.index is not None:
+            with cp.cuda.Device(dev.index):
+                return cp.asarray(a)
+        return cp.asarray(a)
+    raise RuntimeError(f"srcad has no arrays on device {dev}")
+
+
+def as_device(d):
+    if d is None or isinstance(d, device):
+        return d
+    if isinstance(d, int):
+        return device("cuda", d)
+    return device(d)
