@@ -5,7 +5,17 @@ See ``shared/API.md`` for the contract; everything public is re-exported here.
 
 from . import rules as _rules  # noqa: F401  (registers every rule family)
 from .errors import FallbackWarning, SrcadError, UnsupportedError
-from .api import grad, insert_grad_of, stop_gradient, value_and_grad
+from .api import (
+    grad,
+    hessian,
+    hvp,
+    insert_grad_of,
+    jacobian,
+    jvp,
+    stop_gradient,
+    value_and_grad,
+    vjp,
+)
 from .rules.registry import adjoint, nondifferentiable, tangent
 
 __all__ = [
@@ -14,6 +24,11 @@ __all__ = [
     "UnsupportedError",
     "adjoint",
     "grad",
+    "hessian",
+    "hvp",
+    "jacobian",
+    "jvp",
+    "vjp",
     "insert_grad_of",
     "stop_gradient",
     "value_and_grad",

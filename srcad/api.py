@@ -264,3 +264,200 @@ def grad(f=None, wrt=0, *, mode="auto", optimize=True, verbose=0):
 def value_and_grad(f=None, wrt=0, *, mode="auto", optimize=True, verbose=0):
     """Like :func:`grad`, returning ``(value, gradient)``."""
     return _decorator(_ValueAndGrad, f, wrt, mode, optimize, verbose)
+
+
+# -- vjp, jvp, hvp, jacobian, hessian ------------------------------------------------------
+
+
+class _Vjp(_Transformation):
+    """``vf(*args) -> (value, pullback)``; ``pullback(cotangent)`` gives the gradients."""
+
+    kind = "vjp"
+
+    def _build(self, containers):
+        fwd, bwd, src = _compiler().split_functions(self._f, tuple(self._wrt))
+        return (fwd, bwd), src
+
+    def __call__(self, *args, **kwargs):
+        if self._mode == "tape" or self._fell_back:
+            return self._tape_vjp(args, kwargs)
+        try:
+            c = self._get(args, kwargs)
+        except UnsupportedError as exc:
+            if self._mode == "source":
+                raise
+            self._fallback(exc)
+            return self._tape_vjp(args, kwargs)
+        fwd, bwd = c.fn
+        value, saved = fwd(*args, **kwargs)
+        bound = self._bound(args, kwargs)
+
+        def pullback(cotangent):
+            grads = bwd(saved, cotangent)
+            return self._shape_grads(grads, bound)
+
+        return value, pullback
+
+    def _shape_grads(self, grads, bound):
+        if self._tuple:
+            gs = grads if len(self._wrt) > 1 else (grads,)
+            return tuple(_rt.finalize(g, bound[w]) for g, w in zip(gs, self._wrt))
+        return _rt.finalize(grads, bound[self._wrt[0]])
+
+    def _fallback(self, exc):
+        self._fell_back = True
+        self.fallback_reason = str(exc)
+        warnings.warn(f"srcad: cannot transform {self.__name__}; running it on the tape "
+                      f"instead. Reason: {exc}", FallbackWarning, stacklevel=3)
+
+    def _tape_vjp(self, args, kwargs):
+        from .tape_bridge import tape_vjp
+
+        return tape_vjp(self._f, self._sig, self._wrt, self._tuple, args, kwargs)
+
+
+class _Jvp(_Transformation):
+    """``jf(*args, tangent) -> (value, tangent_out)`` by forward-mode transformation."""
+
+    kind = "jvp"
+
+    def _build(self, containers):
+        fn = _compiler().jvp_function(self._f, tuple(self._wrt))
+        return fn, fn.__srcad_source__
+
+    def __call__(self, *args, **kwargs):
+        if not args:
+            raise TypeError(f"{self.__name__}: jvp needs the tangent as the last positional "
+                            "argument")
+        *args, tangent = args
+        tangents = tuple(tangent) if self._tuple else (tangent,)
+        if len(tangents) != len(self._wrt):
+            raise ValueError(f"expected {len(self._wrt)} tangents (one per wrt), got "
+                             f"{len(tangents)}")
+        if self._mode == "tape" or self._fell_back:
+            return self._tape_jvp(args, kwargs, tangents)
+        try:
+            c = self._get(tuple(args), kwargs)
+        except UnsupportedError as exc:
+            if self._mode == "source":
+                raise
+            _Vjp._fallback(self, exc)
+            return self._tape_jvp(args, kwargs, tangents)
+        kwargs = dict(kwargs)
+        kwargs[c.fn.__srcad_tangent_param__] = tangents
+        value, tout = c.fn(*args, **kwargs)
+        return value, _rt.finalize(tout, value)
+
+    def _tape_jvp(self, args, kwargs, tangents):
+        from .tape_bridge import tape_jvp
+
+        return tape_jvp(self._f, self._sig, self._wrt, args, kwargs, tangents)
+
+
+def vjp(f=None, wrt=0, *, mode="auto", optimize=True, verbose=0):
+    """Reverse mode for any output: ``value, pullback = srcad.vjp(f)(*args)``.
+
+    ``pullback(cotangent)`` (a cotangent shaped like the output) returns the
+    gradients; it can be called more than once.
+    """
+    return _decorator(_Vjp, f, wrt, mode, optimize, verbose)
+
+
+def jvp(f=None, wrt=0, *, mode="auto", optimize=True, verbose=0):
+    """Forward mode: ``value, tangent_out = srcad.jvp(f)(*args, tangent)``.
+
+    ``tangent`` is the last positional argument (a tuple when ``wrt`` is a tuple).
+    """
+    return _decorator(_Jvp, f, wrt, mode, optimize, verbose)
+
+
+def hvp(f=None, wrt=0, *, mode="auto", optimize=True, verbose=0):
+    """Hessian-vector product, forward over reverse: ``srcad.hvp(f)(*args, v)``."""
+    if f is None or not callable(f):
+        return lambda g: hvp(g, wrt, mode=mode, optimize=optimize, verbose=verbose)
+    inner = grad(f, wrt, mode=mode, optimize=optimize)
+    if mode != "tape":
+        try:
+            inner_fn = inner._get((), {}).fn
+        except UnsupportedError:
+            if mode == "source":
+                raise
+            inner_fn = None
+    else:
+        inner_fn = None
+    if inner_fn is None:
+        from .tape_bridge import tape_hvp
+
+        def hf(*args):
+            *a, v = args
+            return tape_hvp(f, inner._sig, inner._wrt, inner._tuple, a, {}, v)
+
+        hf.source, hf.mode, hf.fallback_reason, hf.__wrapped__ = "", "tape", (
+            inner.fallback_reason), f
+        return hf
+    outer = jvp(inner_fn, wrt=wrt, mode=mode, optimize=optimize)
+
+    def hf(*args, **kwargs):
+        _, hv = outer(*args, **kwargs)
+        return hv if not isinstance(hv, tuple) or inner._tuple else hv
+
+    functools.update_wrapper(hf, f)
+    hf.__wrapped__ = f
+    hf.source = outer.source
+    hf.mode = outer.mode
+    hf.fallback_reason = outer.fallback_reason
+    return hf
+
+
+def _basis(x):
+    import numpy as np
+
+    if isinstance(x, float):
+        yield (), 1.0
+        return
+    n = int(np.size(x))
+    shape = np.shape(x)
+    for k in range(n):
+        e = np.zeros_like(x).reshape(-1)
+        e[k] = 1
+        yield np.unravel_index(k, shape), e.reshape(shape)
+
+
+def jacobian(f, wrt=0, *, mode="auto"):
+    """Full Jacobian, shape ``out.shape + arg.shape``, built from ``vjp`` row by row."""
+    import numpy as np
+
+    vf = vjp(f, wrt, mode=mode)
+
+    def jf(*args, **kwargs):
+        value, pullback = vf(*args, **kwargs)
+        arg = vf._bound(args, kwargs)[vf._wrt[0]]
+        out_shape = np.shape(value)
+        rows = [pullback(e) for _, e in _basis(value if np.ndim(value) else float(value))]
+        jac = np.stack([np.asarray(r) for r in rows]).reshape(out_shape + np.shape(arg))
+        return jac
+
+    functools.update_wrapper(jf, f)
+    jf.source, jf.mode, jf.fallback_reason = vf.source, vf.mode, vf.fallback_reason
+    return jf
+
+
+def hessian(f, wrt=0, *, mode="auto"):
+    """Full Hessian, shape ``arg.shape + arg.shape``, built from ``hvp`` column by column."""
+    import numpy as np
+
+    hf = hvp(f, wrt, mode=mode)
+    params = [p for p in inspect.signature(f).parameters]
+
+    def hess(*args, **kwargs):
+        idx = wrt if isinstance(wrt, int) else params.index(wrt)
+        arg = args[idx]
+        cols = [hf(*args, e, **kwargs) for _, e in _basis(arg)]
+        shape = np.shape(arg)
+        return np.stack([np.asarray(c) for c in cols]).reshape(shape + shape).swapaxes(
+            0, 0) if shape else float(np.asarray(cols[0]))
+
+    functools.update_wrapper(hess, f)
+    hess.source, hess.mode, hess.fallback_reason = getattr(hf, "source", ""), getattr(
+        hf, "mode", "source"), getattr(hf, "fallback_reason", None)
+    return hess

@@ -268,7 +268,7 @@ def assert_grad_close(actual, expected, rtol=1e-5, atol=1e-6, path="", label="gr
     else:
         for pos in list(zip(*np.nonzero(bad)))[:8]:
             idx = tuple(int(p) for p in pos)
-            lines.append(f"  {list(idx)}: actual {a[idx]!r}, expected {e[idx]!r}")
+            lines.append(f"  {list(idx)}: actual {float(a[idx])!r}, expected {float(e[idx])!r}")
         with np.printoptions(precision=6, suppress=True, linewidth=90):
             lines.append(f"  actual:\n{a}\n  expected:\n{e}")
     raise AssertionError("\n".join(lines))

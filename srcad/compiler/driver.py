@@ -38,23 +38,8 @@ class Compiler:
     # -- shared pipeline -------------------------------------------------------------
 
     def transform(self, fn, wrt, containers=()):
-        parsed = parse_function(fn)
-        fdef = copy.deepcopy(parsed.fdef)
+        parsed, fdef, namer, resolver, active, ret_name = self._front(fn, wrt)
         params = [a.id for a in fdef.args.args]
-        for w in wrt:
-            if w not in params:
-                raise parsed.error(fdef, f"{w!r} is not a parameter of {fdef.name}",
-                                   f"choose wrt among {params}")
-        namer = Namer.for_function(fdef)
-        namer.reserve(STACK)
-        resolver = Resolver(parsed, assigned_names(fdef))
-        act = Activity(resolver, wrt)
-        act.run(fdef.body)
-        norm = Normalizer(parsed, namer, resolver, act)
-        fdef = norm.run(fdef)
-        resolver = Resolver(parsed, assigned_names(fdef))
-        active = Activity(resolver, wrt).run(fdef.body)
-        ret_name = norm.ret_name
         cont = set(containers) | _container_names(fdef, resolver)
         ns = Namespace(parsed, namer)
         adj = AdjointNames(namer)
@@ -152,6 +137,66 @@ class Compiler:
         (f, b), src = self._emit([fwd, bwd], tr, [fwd_name, bwd_name], f"vjp of {fdef.name}")
         return f, b, src
 
+    # -- forward mode ---------------------------------------------------------------------
+
+    def jvp_function(self, fn, wrt):
+        """Generated ``f_jvp(*args, _tangents=(dx, ...)) -> (value, tangent_out)``."""
+        from .forward import Forward
+
+        parsed, fdef, namer, resolver, active, ret_name = self._front(fn, list(wrt))
+        ns = Namespace(parsed, namer)
+        tan = AdjointNames(namer)
+        fwd = Forward(parsed, fdef, namer, resolver, active, ns, tan, self.jvp_entry)
+        body = fwd.block(fdef.body[:-1])
+        tparam = namer.fresh("tangents")
+        unpack = gast.Assign([gast.Tuple([store(tan(w)) for w in wrt], gast.Store())],
+                             name(tparam), None)
+        dret = name(tan(ret_name)) if ret_name in active else gast.Call(
+            gast.Attribute(name(ns.ref(_runtime(), "_rt")), "zeros_like", gast.Load()),
+            [name(ret_name)], [])
+        body = [unpack] + body + [gast.Return(gast.Tuple([name(ret_name), dret], gast.Load()))]
+        args = copy.deepcopy(fdef.args)
+        args.kwonlyargs = list(args.kwonlyargs) + [gast.Name(tparam, gast.Param(), None, None)]
+        args.kw_defaults = list(args.kw_defaults) + [None]
+        jname = namer.fresh(f"{fdef.name}_jvp")
+        new = gast.FunctionDef(jname, args, body, [], None, None)
+        tr = _Shim(parsed, ns)
+        (f,), src = self._emit([new], tr, [jname], f"jvp of {fdef.name}")
+        f.__srcad_tangent_param__ = tparam
+        return f
+
+    def jvp_entry(self, fn, active_params):
+        key = ("jvp", fn, active_params)
+        entry = self.split_cache.get(key)
+        if entry is None:
+            entry = self.split_cache[key] = _Deferred(fn, active_params)
+            try:
+                entry.jvp = self.jvp_function(fn, active_params)
+            except BaseException:
+                del self.split_cache[key]
+                raise
+        return entry
+
+    def _front(self, fn, wrt):
+        """Parse, analyze and normalize ``fn`` (the stages both modes share)."""
+        parsed = parse_function(fn)
+        fdef = copy.deepcopy(parsed.fdef)
+        params = [a.id for a in fdef.args.args]
+        for w in wrt:
+            if w not in params:
+                raise parsed.error(fdef, f"{w!r} is not a parameter of {fdef.name}",
+                                   f"choose wrt among {params}")
+        namer = Namer.for_function(fdef)
+        namer.reserve(STACK)
+        resolver = Resolver(parsed, assigned_names(fdef))
+        act = Activity(resolver, wrt)
+        act.run(fdef.body)
+        norm = Normalizer(parsed, namer, resolver, act)
+        fdef = norm.run(fdef)
+        resolver = Resolver(parsed, assigned_names(fdef))
+        active = Activity(resolver, wrt).run(fdef.body)
+        return parsed, fdef, namer, resolver, active, norm.ret_name
+
     def _emit(self, fdefs, tr, names, label):
         # resolve deferred helpers into injected names
         src = to_source(fdefs)
@@ -162,19 +207,29 @@ class Compiler:
         return funcs, src
 
 
+class _Shim:
+    def __init__(self, parsed, ns):
+        self.parsed = parsed
+        self.ns = ns
+
+
 class _Deferred:
     """A called user function's fwd/bwd pair, usable before it is compiled (recursion)."""
 
     def __init__(self, fn, active):
         self.fn = fn
         self.active = active
-        self.fwd = self.bwd = None
+        self.fwd = self.bwd = self.jvp = None
         self.source = ""
+        self.call_jvp = self._call_jvp
         self.call_fwd = self._call_fwd  # stable trampolines for recursive calls
         self.call_bwd = self._call_bwd
 
     def _call_fwd(self, *args, **kwargs):
         return self.fwd(*args, **kwargs)
+
+    def _call_jvp(self, *args, **kwargs):
+        return self.jvp(*args, **kwargs)
 
     def _call_bwd(self, saved, g):
         return self.bwd(saved, g)

@@ -522,8 +522,8 @@ class Normalizer:
                 for k in it.keywords:
                     if k.arg == "start":
                         start = k.value
-                return [it.args[0]], [(target.elts[0], ("index", start)),
-                                      (target.elts[1], ("seq", 0))]
+                seqs, pairs = self._sequence_loop(it.args[0], target.elts[1])
+                return seqs, [(target.elts[0], ("index", start))] + pairs
             if ok and obj is zip and pair_target and len(target.elts) == len(it.args) and (
                 not it.keywords
             ):

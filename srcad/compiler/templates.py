@@ -123,6 +123,8 @@ class _Subst(gast.NodeTransformer):
 
     def visit_Name(self, node):
         i = node.id
+        if getattr(node, "srcad_keep", False):
+            return node
         if i == self.tpl.result:
             return copy.deepcopy(self.result_expr)
         if i in self.bound:

@@ -1,6 +1,6 @@
 """Derivative rules.  Importing this package registers every rule family."""
 
-from . import arithmetic  # noqa: F401
+from . import arithmetic, runtime_rules  # noqa: F401
 from .registry import adjoint, lookup, nondifferentiable, tangent  # noqa: F401
 
 try:  # the larger NumPy families; each module registers on import

@@ -170,6 +170,13 @@ def tangent(*prims):
     return register
 
 
+def linear(*prims, params):
+    """Declare primitives linear in ``params`` (their tangent is the primitive applied
+    to the tangents), without writing a reverse rule here."""
+    for prim in prims:
+        _entry(prim).linear = tuple(params)
+
+
 def nondifferentiable(*prims):
     """Declare primitives whose result carries no gradient (shape, argmax, ==, ...)."""
     for prim in prims:

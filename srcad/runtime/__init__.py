@@ -3,6 +3,7 @@
 from .core import (  # noqa: F401
     add,
     add_at,
+    broadcast_like,
     check_scalar,
     finalize,
     getitem_adj,
@@ -12,6 +13,7 @@ from .core import (  # noqa: F401
     ones_like,
     pop_adj,
     seed,
+    set_tangent,
     setitem_adj,
     shape_of,
     unbroadcast,

@@ -72,6 +72,8 @@ def add(a, b):
 
 def zeros_like(x):
     """A real zero adjoint for ``x`` (arrays keep shape, dtype and device)."""
+    if x is None:
+        return None
     if isinstance(x, (tuple, list)):
         out = [zeros_like(v) for v in x]
         return out if isinstance(x, list) else tuple(out)
@@ -172,6 +174,22 @@ def setitem_adj(dx, x, i):
     out = dx.copy()
     out[i] = 0
     return out, dv
+
+
+def broadcast_like(dx, result):
+    """``dx`` broadcast to the shape of ``result`` (a tangent of a broadcasting op)."""
+    rshape = getattr(result, "shape", None)
+    if rshape is None or getattr(dx, "shape", None) == rshape:
+        return dx
+    return np.broadcast_to(dx, rshape) + np.zeros_like(result)
+
+
+def set_tangent(dx, x, i, dv):
+    """Tangent of ``x[i] = v``: a copy of ``dx`` with ``dv`` at ``i``."""
+    out = zeros_like(x) if is_zero(dx) else (list(dx) if isinstance(dx, list) else (
+        dict(dx) if isinstance(dx, dict) else dx.copy()))
+    out[i] = dv
+    return out
 
 
 def index_value(x, i):

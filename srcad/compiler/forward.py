@@ -1,0 +1,380 @@
+"""Forward mode: tangent statements interleaved with the primal.
+
+Every active statement ``t = op(args)`` is followed by ``dt = <tangent of op>``.
+Tangent rules come from the same registry as the reverse rules: a ``@tangent``
+template, or, for a primitive declared linear in some parameters, the primitive
+itself applied to the tangents.  Additive terms of a tangent template whose
+``d[x]`` belongs to an inactive argument are dropped, so ``y = a * W`` with only
+``a`` active gives ``dy = da * W``.
+"""
+
+import copy
+
+import gast
+
+from ..rules import registry
+from ..rules.registry import d_target
+from .normalize import assign, attr, call, const, name, store
+from .reverse import _BINOPS, _UNOPS, Comment, _src, _tables
+from .templates import bind_call, inline
+
+
+class Forward:
+    def __init__(self, parsed, fdef, namer, resolver, active, ns, tan, jvp_hook):
+        self.parsed = parsed
+        self.fdef = fdef
+        self.namer = namer
+        self.resolver = resolver
+        self.active = active
+        self.ns = ns
+        self.tan = tan  # name -> tangent name
+        self.jvp_hook = jvp_hook  # (fn, active_params) -> deferred with .jvp
+        self.rt_name = ns.ref(_runtime(), "_rt")
+        self.nograd = False
+
+    def rt(self, fn, *args):
+        return call(attr(name(self.rt_name), fn), list(args))
+
+    def is_active(self, node):
+        return isinstance(node, gast.Name) and node.id in self.active
+
+    def tangent_of(self, node):
+        return name(self.tan(node.id)) if self.is_active(node) else const(0.0)
+
+    def block(self, stmts):
+        out = []
+        for s in stmts:
+            out += self.stmt(s)
+        return out
+
+    def stmt(self, s):
+        if isinstance(s, gast.Assign):
+            if getattr(s, "srcad_kind", "") == "setitem":
+                return self.setitem(s)
+            if isinstance(s.targets[0], gast.Name):
+                return self.assign(s)
+            return [s]
+        if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "append":
+            lst = s.value.func.value
+            item = s.value.args[0]
+            if not self.is_active(lst):
+                return [s]
+            dv = self.tangent_of(item) if self.is_active(item) else self.rt("zeros_like", item)
+            return [s, gast.Expr(call(attr(name(self.tan(lst.id)), "append"), [dv]))]
+        if isinstance(s, gast.If):
+            return [gast.If(s.test, self.block(s.body), self.block(s.orelse))]
+        if isinstance(s, gast.For):
+            return [gast.For(s.target, s.iter, self.block(s.body), [], None)]
+        if isinstance(s, gast.While):
+            return [gast.While(s.test, self.block(s.body), [])]
+        if isinstance(s, gast.With):
+            kind = getattr(s, "srcad_kind", "")
+            if kind == "insert_grad":
+                return []
+            if kind == "no_grad":
+                prev, self.nograd = self.nograd, True
+                out = self.block(s.body)
+                self.nograd = prev
+                return out
+        return [s]
+
+    def _comment(self, s):
+        line = getattr(s, "srcad_line", None)
+        text = _src(self.parsed, line) if line else None
+        return Comment(f"Tangent of: {text}") if text else None
+
+    def assign(self, s):
+        t = s.targets[0].id
+        v = s.value
+        if t not in self.active:
+            return [s]
+        dt = self.tan(t)
+        if self.nograd or not _mentions(v, self.active):
+            return [s, assign(dt, self.rt("zeros_like", name(t)), None)]
+        if isinstance(v, gast.Call):
+            kind, fn = self.resolver.call_kind(v)
+            if kind == "user":
+                return self.user_call(s, t, dt, fn)
+            if kind in ("nondiff", "stop"):
+                return [s, assign(dt, self.rt("zeros_like", name(t)), None)]
+        operands = {n.id for n in gast.walk(v) if isinstance(n, gast.Name)}
+        if t in operands:
+            tmp = self.namer.fresh(t + "_new")
+            primal = [assign(tmp, v, None)]
+            res = name(tmp)
+        else:
+            primal = [s]
+            res = name(t)
+        expr, pre = self.tangent_expr(s, v, res)
+        dtmp = self.namer.fresh(dt + "_new") if t in operands else dt
+        code = primal + pre
+        code.append(assign(dtmp, expr if expr is not None else self.rt("zeros_like", res),
+                           None))
+        if t in operands:
+            code += [assign(t, name(tmp), None), assign(dt, name(dtmp), None)]
+        c = self._comment(s)
+        return ([c] if c else []) + code
+
+    def user_call(self, s, t, dt, fn):
+        import inspect
+
+        v = s.value
+        ba = inspect.signature(fn).bind(*v.args, **{k.arg: k.value for k in v.keywords})
+        active_params = tuple(p for p, a in ba.arguments.items() if self.is_active(a))
+        entry = self.jvp_hook(fn, active_params)
+        jname = self.ns.ref(entry.jvp or entry.call_jvp, fn.__name__ + "_jvp")
+        tangents = [name(self.tan(ba.arguments[p].id)) for p in active_params]
+        tparam = getattr(entry.jvp, "__srcad_tangent_param__", "tangents")
+        kws = list(v.keywords) + [gast.keyword(tparam, gast.Tuple(tangents, gast.Load()))]
+        new = gast.Assign([gast.Tuple([store(t), store(dt)], gast.Store())],
+                          gast.Call(name(jname), list(v.args), kws), None)
+        return [new]
+
+    def tangent_expr(self, s, v, res):
+        """The tangent of ``v`` (whose value is ``res``) and statements it needs."""
+        if isinstance(v, gast.Name):
+            return self.tangent_of(v), []
+        if isinstance(v, gast.Subscript):
+            return self.rt("getitem_adj", self.tangent_of(v.value), copy.deepcopy(v.slice)), []
+        if isinstance(v, (gast.Tuple, gast.List)):
+            elts = [self.tangent_of(e) if self.is_active(e) else self.rt("zeros_like", e)
+                    for e in v.elts]
+            return (gast.Tuple if isinstance(v, gast.Tuple) else gast.List)(
+                elts, gast.Load()), []
+        if isinstance(v, gast.Dict):
+            vals = [self.tangent_of(e) if self.is_active(e) else self.rt("zeros_like", e)
+                    for e in v.values]
+            return gast.Dict(copy.deepcopy(v.keys), vals), []
+        if isinstance(v, gast.BinOp):
+            return self.rule(s, _BINOPS.get(type(v.op)), [v.left, v.right], [], res)
+        if isinstance(v, gast.UnaryOp):
+            return self.rule(s, _UNOPS.get(type(v.op)), [v.operand], [], res)
+        if isinstance(v, gast.Attribute):
+            _, attrs = _tables()
+            return self.rule(s, attrs.get(v.attr), [v.value], [], res)
+        if isinstance(v, gast.Call):
+            kind, obj = self.resolver.call_kind(v)
+            if kind == "prim":
+                return self.rule(s, obj, v.args, v.keywords, res)
+            if kind == "method":
+                if v.func.attr == "pop" and self.is_active(v.func.value):
+                    return call(attr(name(self.tan(v.func.value.id)), "pop"), list(v.args)), []
+                methods, _ = _tables()
+                return self.rule(s, methods.get(v.func.attr), [v.func.value] + list(v.args),
+                                 v.keywords, res)
+            what = getattr(obj, "__name__", None) or getattr(v.func, "attr", "call")
+            raise self.parsed.error(s, f"no forward-mode rule for `{what}`",
+                                    f"register one with @srcad.tangent({what})")
+        raise self.parsed.error(s, f"{type(v).__name__} expressions in forward mode",
+                                "split the expression into simple assignments")
+
+    def rule(self, s, prim, args, keywords, res):
+        rule = registry.lookup(prim) if prim is not None else None
+        what = getattr(prim, "__name__", repr(prim))
+        if rule is None or rule.nondiff:
+            raise self.parsed.error(s, f"no derivative rule for `{what}`",
+                                    f"register one with @srcad.tangent({what})")
+        if rule.tangent is not None:
+            return self.from_template(s, rule, args, keywords, res)
+        if rule.linear is not None:
+            return self.from_linear(s, rule, prim, args, keywords)
+        raise self.parsed.error(s, f"no forward-mode rule for `{what}`",
+                                f"register one with @srcad.tangent({what})")
+
+    def from_template(self, s, rule, args, keywords, res):
+        tpl = rule.tangent
+        try:
+            bound = bind_call(tpl, list(args), list(keywords), self.ns)
+        except TypeError as exc:
+            raise self.parsed.error(s, f"cannot match this call to the rule for {rule.name}: "
+                                    f"{exc}", "pass the arguments NumPy's documented way"
+                                    ) from None
+        # d[x] reads become the tangents; terms of inactive tangents are dropped.
+        tree = copy.deepcopy(tpl.tree)
+        active_params = {p for p, node in bound.items() if self.is_active(node)}
+        for stmt in tree.body:
+            if isinstance(stmt, gast.Assign) and d_target(stmt.targets[0]) == tpl.result:
+                stmt.value = _prune_terms(stmt.value, active_params, tpl.result)
+        tangent_names = {p: self.tan(bound[p].id) for p in active_params}
+        _DRead(tangent_names, tpl.result).visit(tree)
+        shadow = _Shadow(tpl, tree)
+        inl = inline(shadow, bound, res, const(0.0), self.ns, self.namer, {"__result__"})
+        if not inl.contributions or _is_zero(inl.contributions[0][1]):
+            return None, []
+        return inl.contributions[0][1], list(inl.prelude)
+
+    def from_linear(self, s, rule, prim, args, keywords):
+        bound_args = list(args)
+        pnames = _param_names(prim, rule)
+        lin = set(rule.linear)
+        new_args = []
+        any_active = False
+        for k, a in enumerate(bound_args):
+            p = pnames[k] if pnames and k < len(pnames) else None
+            is_lin = p in lin if p is not None else True
+            if is_lin:
+                if self.is_active(a):
+                    new_args.append(name(self.tan(a.id)))
+                    any_active = True
+                elif isinstance(a, gast.Name):
+                    new_args.append(self.rt("zeros_like", a))
+                else:
+                    new_args.append(self.rt("zeros_like", copy.deepcopy(a)))
+            else:
+                new_args.append(copy.deepcopy(a))
+        new_kw = []
+        for kw in keywords:
+            if kw.arg in lin and self.is_active(kw.value):
+                new_kw.append(gast.keyword(kw.arg, name(self.tan(kw.value.id))))
+                any_active = True
+            else:
+                new_kw.append(copy.deepcopy(kw))
+        if not any_active:
+            return None, []
+        import operator as op
+
+        if prim in (op.add, op.sub) and len(new_args) == 2:
+            # Drop the zero tangent of an inactive operand; keep the result's shape.
+            da, db = new_args
+            za, zb = not self.is_active(bound_args[0]), not self.is_active(bound_args[1])
+            if zb:
+                expr = da
+            elif za:
+                expr = db if prim is op.add else gast.UnaryOp(gast.USub(), db)
+            else:
+                return gast.BinOp(da, gast.Add() if prim is op.add else gast.Sub(), db), []
+            other = bound_args[0] if za else bound_args[1]
+            if isinstance(other, gast.Constant):
+                return expr, []
+            return self.rt("broadcast_like", expr, name(s.targets[0].id)), []
+        binops = {op.mul: gast.Mult, op.matmul: gast.MatMult, op.truediv: gast.Div}
+        if prim in binops and len(new_args) == 2:
+            return gast.BinOp(new_args[0], binops[prim](), new_args[1]), []
+        if prim in (op.neg, op.pos):
+            return gast.UnaryOp(gast.USub() if prim is op.neg else gast.UAdd(), new_args[0]), []
+        fref = self._prim_ref(s, prim)
+        return gast.Call(fref, new_args, new_kw), []
+
+    def _prim_ref(self, s, prim):
+        import operator as op
+
+        ops = {op.add: gast.Add, op.sub: gast.Sub, op.mul: gast.Mult, op.matmul: gast.MatMult,
+               op.truediv: gast.Div}
+        if prim in ops:
+            return name(self.ns.ref(prim, getattr(prim, "__name__", "op")))
+        if prim in (op.neg, op.pos):
+            return name(self.ns.ref(prim, prim.__name__))
+        mod = getattr(prim, "__module__", None) or ""
+        base = getattr(prim, "__name__", "prim")
+        rt = _runtime()
+        if getattr(rt, base, None) is prim:
+            return attr(name(self.rt_name), base)
+        if mod.startswith("numpy") or type(prim).__name__ == "ufunc":
+            import numpy as np
+
+            npname = self.ns.ref(np, "np")
+            if getattr(np, base, None) is prim:
+                return attr(name(npname), base)
+            if getattr(np.linalg, base, None) is prim:
+                return attr(attr(name(npname), "linalg"), base)
+        return name(self.ns.ref(prim, base))
+
+    def setitem(self, s):
+        t = s.targets[0]
+        base = t.value
+        if not self.is_active(base):
+            return [s]
+        dv = self.tangent_of(s.value) if self.is_active(s.value) else const(0.0)
+        db = self.tan(base.id)
+        return [s, assign(db, self.rt("set_tangent", name(db), name(base.id),
+                                      copy.deepcopy(t.slice), dv), None)]
+
+
+class _Shadow:
+    """A tangent template seen as an adjoint-style template with one output."""
+
+    def __init__(self, tpl, tree):
+        self.fn = tpl.fn
+        self.params = tpl.params
+        self.result = tpl.result
+        self.vararg = tpl.vararg
+        for stmt in tree.body:
+            if isinstance(stmt, gast.Assign) and d_target(stmt.targets[0]) == tpl.result:
+                stmt.targets = [gast.Subscript(gast.Name("d", gast.Load(), None, None),
+                                               gast.Name("__result__", gast.Load(), None,
+                                                         None), gast.Store())]
+        self.tree = tree
+
+
+class _DRead(gast.NodeTransformer):
+    """``d[x]`` (a read) -> the tangent name of x, or 0.0 when x is inactive."""
+
+    def __init__(self, names, result):
+        self.names = names
+        self.result = result
+
+    def visit_Subscript(self, node):
+        p = d_target(node)
+        if p is not None and isinstance(node.ctx, gast.Load):
+            if p in self.names:
+                out = gast.Name(self.names[p], gast.Load(), None, None)
+                out.srcad_keep = True
+                return out
+            return gast.Constant(0.0, None)
+        self.generic_visit(node)
+        return node
+
+
+def _terms(expr, sign=1):
+    if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Add, gast.Sub)):
+        left = _terms(expr.left, sign)
+        right = _terms(expr.right, sign if isinstance(expr.op, gast.Add) else -sign)
+        return left + right
+    return [(sign, expr)]
+
+
+def _prune_terms(expr, active, result):
+    """Drop the additive terms that read the tangent of an inactive parameter."""
+    kept = []
+    for sign, term in _terms(expr):
+        reads = {d_target(n) for n in gast.walk(term) if d_target(n) is not None}
+        reads.discard(result)
+        if reads and not reads <= active:
+            continue
+        kept.append((sign, term))
+    if not kept:
+        return gast.Constant(0.0, None)
+    sign, out = kept[0]
+    if sign < 0:
+        out = gast.UnaryOp(gast.USub(), out)
+    for sign, term in kept[1:]:
+        out = gast.BinOp(out, gast.Add() if sign > 0 else gast.Sub(), term)
+    return out
+
+
+def _param_names(prim, rule):
+    import inspect
+
+    if rule.adjoint is not None:
+        return rule.adjoint.params
+    try:
+        return [p.name for p in inspect.signature(prim).parameters.values()]
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_zero(node):
+    return isinstance(node, gast.Constant) and node.value == 0.0
+
+
+def _mentions(v, active):
+    for n in gast.walk(v):
+        if isinstance(n, gast.Name) and n.id in active:
+            return True
+    return False
+
+
+def _runtime():
+    from .. import runtime
+
+    return runtime

@@ -1,0 +1,509 @@
+"""Graph nodes: the ``grad_fn`` objects of the tape.
+
+An :class:`OpNode` holds one primitive call: the primitive's rule (from the one
+registry in ``srcad.rules``), the call's arguments mapped onto the rule template's
+parameters, and the result.  Its backward *is* the rule template, compiled by
+``registry.backward_fn``; nothing here knows any derivative.
+
+What a node *saves* (and so what can be freed after backward, raise E2 when needed
+again, or raise E6 when modified in place) is read off the template: a parameter
+the template reads by value is saved; one it only asks the shape or dtype of (through
+``np.shape``, ``unbroadcast``, ``np.zeros_like``, ...) is not.
+
+Naming (``MulBackward0``) is the tape's business and lives in ``names.py``.
+"""
+
+import itertools
+import re
+
+import gast
+import numpy as np
+
+from ..rules import registry
+from . import hooks as _hooks
+
+_SEQ = itertools.count()
+
+
+class _Freed:
+    """Stands in for a saved value after the graph was freed."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<freed>"
+
+
+FREED = _Freed()
+
+
+class Meta:
+    """Shape, dtype and array module of a value whose contents are not needed."""
+
+    __slots__ = ("shape", "dtype", "xp")
+
+    def __init__(self, a):
+        self.shape = a.shape
+        self.dtype = a.dtype
+        self.xp = _xp(a)
+
+    def zeros(self):
+        return self.xp.zeros(self.shape, self.dtype)
+
+
+def _xp(a):
+    if type(a).__module__.startswith("cupy"):
+        import cupy  # noqa: PLC0415
+
+        return cupy
+    return np
+
+
+# --------------------------------------------------------------------------------------
+# Errors the graph raises (PyTorch's texts)
+
+E2 = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+_HINT = (
+    " Hint: enable anomaly detection to find the operation that failed to compute its "
+    "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+)
+
+
+def short_name(node):
+    """The node name PyTorch prints inside E6 (``Mul`` for ``MulBackward0``)."""
+    name = node.name()
+    if "::" in name:
+        return name
+    return re.sub(r"Backward\d*$", "", name)
+
+
+def type_string(data):
+    """``torch.FloatTensor``, ``torch.cuda.DoubleTensor``, ..."""
+    from .dtypes import NP2DT  # noqa: PLC0415
+
+    legacy = NP2DT[data.dtype]._legacy
+    return ("torch.cuda." if _xp(data) is not np else "torch.") + legacy
+
+
+def modified_error(data, current, saved, producer=None, output_nr=0):
+    """E6: a saved tensor was modified in place after it was saved."""
+    sizes = "[" + ", ".join(str(n) for n in data.shape) + "]"
+    msg = (
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [{type_string(data)} {sizes}]"
+    )
+    if producer is not None:
+        msg += f", which is output {output_nr} of {short_name(producer)},"
+    msg += f" is at version {current}; expected version {saved} instead." + _HINT
+    return RuntimeError(msg)
+
+
+# --------------------------------------------------------------------------------------
+# Nodes
+
+
+class Node:
+    """Base of every ``grad_fn``: edges to the next nodes and hook tables."""
+
+    __slots__ = ("_next", "_seq", "_thooks", "_retain", "_pre", "_post", "_meta", "__weakref__")
+    _label = None
+    _nout = 1
+
+    def name(self):
+        return self._label or type(self).__name__
+
+    @property
+    def next_functions(self):
+        """``((node or None, input_nr), ...)``, one pair per differentiable input."""
+        return self._next
+
+    @property
+    def metadata(self):
+        m = getattr(self, "_meta", None)
+        if m is None:
+            m = self._meta = {}
+        return m
+
+    @property
+    def requires_grad(self):
+        return True
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node computed its grads."""
+        table, handle = _hooks.add_hook(getattr(self, "_post", None), fn)
+        self._post = table
+        return handle
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node; a tuple it returns replaces them."""
+        table, handle = _hooks.add_hook(getattr(self, "_pre", None), fn)
+        self._pre = table
+        return handle
+
+    def _tensor_hooks(self, nr, create=False):
+        """The hook table of this node's output ``nr`` (tensor hooks on non-leaves)."""
+        th = getattr(self, "_thooks", None)
+        if th is None:
+            if not create:
+                return None
+            th = self._thooks = {}
+        table = th.get(nr)
+        if table is None and create:
+            table = th[nr] = _hooks.new_table()
+        return table
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    def __call__(self, *grads):
+        from .tensor import Tensor, wrap  # noqa: PLC0415
+
+        raw = [g._data if isinstance(g, Tensor) else g for g in grads]
+        out = self.apply(raw, False)
+        return tuple(None if g is None else wrap(g) for g in out)
+
+    def apply(self, grads, create):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def release(self):
+        pass
+
+
+class AccumulateGrad(Node):
+    """The node through which gradients reach a leaf; ``.variable`` is the leaf."""
+
+    __slots__ = ("variable",)
+    _label = "torch::autograd::AccumulateGrad"
+
+    def __init__(self, variable):
+        self._next = ()
+        self._seq = next(_SEQ)
+        self.variable = variable
+
+
+class OpNode(Node):
+    """One primitive call; backward runs the primitive's registry rule."""
+
+    __slots__ = ("_info", "_args", "_needs", "_res", "_vers", "_emap", "_an", "_freed")
+
+    def apply(self, grads, create):
+        g = grads[0]
+        if g is None:
+            return [None] * len(self._next)
+        info = self._info
+        an = self._an
+        args = self._args
+        if self._freed:
+            for i in an.read:
+                if args[i] is FREED:
+                    raise RuntimeError(E2)
+            if an.res and self._res is FREED:
+                raise RuntimeError(E2)
+        if self._vers:
+            self._check_versions()
+        if create:
+            vals = [_value_create(a, i in an.read) for i, a in enumerate(args)]
+            res = _result_tensor(self) if an.res else None
+        else:
+            vals = [_value(a) for a in args]
+            res = self._res[0] if an.res else None
+        grads_by_param = info.bwd(g, res, *vals, self._needs)
+        out = []
+        for pi, ei in self._emap:
+            r = grads_by_param[pi]
+            if ei >= 0 and r is not None:
+                r = r[ei]
+            out.append(r)
+        return out
+
+    def _check_versions(self):
+        args = self._args
+        for i, ver in self._vers:
+            a = args[i]
+            if i < 0:  # the result
+                vc = self._res[1]
+                if vc[0] != ver:
+                    raise modified_error(self._res[0], vc[0], ver, self, 0)
+                continue
+            if isinstance(ver, tuple):
+                for t, v in zip(a, ver):
+                    if v is not None and t._vc[0] != v:
+                        raise modified_error(t._data, t._vc[0], v, t._fn, t._nr)
+            elif a._vc[0] != ver:
+                raise modified_error(a._data, a._vc[0], ver, a._fn, a._nr)
+
+    def release(self):
+        if self._freed:
+            return
+        self._freed = True
+        an = self._an
+        args = list(self._args)
+        written = self._info.wset
+        for i, a in enumerate(args):
+            if i in an.read:
+                if i in written or _holds_array(a):
+                    args[i] = FREED
+            else:
+                args[i] = _to_meta(a)
+        self._args = args
+        if an.res:
+            self._res = FREED
+
+
+def _holds_array(a):
+    if isinstance(a, (list, tuple)):
+        return any(_holds_array(v) for v in a)
+    return hasattr(a, "shape") and hasattr(a, "dtype")
+
+
+def _to_meta(a):
+    if isinstance(a, (list, tuple)):
+        return [_to_meta(v) for v in a]
+    d = getattr(a, "_data", None)
+    if d is not None:
+        return Meta(d)
+    if hasattr(a, "shape") and hasattr(a, "dtype") and not isinstance(a, np.generic):
+        return Meta(a)
+    return a
+
+
+def _value(a):
+    """A saved argument as a raw array (the fast path of backward)."""
+    d = getattr(a, "_data", None)
+    if d is not None:
+        return d
+    if type(a) is Meta:
+        return a.zeros()
+    if type(a) is list:
+        return [_value(v) for v in a]
+    return a
+
+
+def _value_create(a, read):
+    """A saved argument for a backward that is itself recorded (``create_graph``)."""
+    if type(a) is list:
+        return [_value_create(v, read) for v in a]
+    d = getattr(a, "_data", None)
+    if d is not None:
+        return a if read else d
+    if type(a) is Meta:
+        return a.zeros()
+    return a
+
+
+def _result_tensor(node):
+    """The node's saved output as a tensor whose grad_fn is the node (as PyTorch unpacks it)."""
+    from .tensor import wrap  # noqa: PLC0415
+
+    data, vc = node._res
+    t = wrap(data, True, node)
+    t._vc = vc
+    return t
+
+
+# --------------------------------------------------------------------------------------
+# Rule information per primitive: the compiled backward and the save analysis
+
+
+class Analysis:
+    """Which template parameters a rule reads by value (saved) or only by shape (meta)."""
+
+    __slots__ = ("read", "meta", "res")
+
+    def __init__(self, read, meta, res):
+        self.read = read
+        self.meta = meta
+        self.res = res
+
+
+class OpInfo:
+    """What the tape needs to know about one primitive's rule."""
+
+    __slots__ = ("prim", "rule", "tpl", "bwd", "params", "written", "wset", "vararg", "_an")
+
+    def __init__(self, prim):
+        rule = registry.lookup(prim)
+        if rule is None or rule.adjoint is None:
+            raise LookupError(prim)
+        self.prim = prim
+        self.rule = rule
+        self.tpl = rule.adjoint
+        self.bwd = registry.backward_fn(prim)
+        self.params = tuple(self.tpl.params)
+        written = self.tpl.written()
+        self.written = tuple(i for i, p in enumerate(self.params) if p in written)
+        self.wset = frozenset(self.written)
+        self.vararg = self.tpl.vararg
+        self._an = {}
+
+    def analysis(self, needs):
+        an = self._an.get(needs)
+        if an is None:
+            an = self._an[needs] = _analyse(self, needs)
+        return an
+
+    def bind(self, args, kwargs):
+        """The call's arguments as a tuple in template-parameter order."""
+        bound = self.tpl.bind(args, kwargs)
+        return tuple(bound[p] for p in self.params)
+
+
+_INFO = {}
+
+
+def info(prim):
+    """The cached :class:`OpInfo` of ``prim`` (``LookupError`` if it has no rule)."""
+    try:
+        return _INFO[prim]
+    except KeyError:
+        pass
+    except TypeError:
+        return OpInfo(prim)
+    inf = _INFO[prim] = OpInfo(prim)
+    return inf
+
+
+def clear_cache():
+    """Forget compiled rules (after a rule was re-registered)."""
+    _INFO.clear()
+
+
+# -- the save analysis ---------------------------------------------------------------
+
+_META_ATTRS = frozenset({"shape", "ndim", "dtype", "size"})
+_META_FUNCS = None
+
+
+def _meta_funcs():
+    global _META_FUNCS
+    if _META_FUNCS is None:
+        from ..runtime import core, grads  # noqa: PLC0415
+
+        table = {
+            np.shape: (0,),
+            np.ndim: (0,),
+            np.size: (0,),
+            np.zeros_like: (0,),
+            np.ones_like: (0,),
+            np.empty_like: (0,),
+            np.full_like: (0,),
+            np.result_type: (0, 1, 2, 3),
+            len: (0,),
+            core.unbroadcast: (1,),
+            core.zeros_like: (0,),
+            core.ones_like: (0,),
+            core.shape_of: (0,),
+            grads.sum_to_like: (1,),
+            grads.expand_reduced: (1,),
+        }
+        _META_FUNCS = {}
+        for f, pos in table.items():
+            try:
+                _META_FUNCS[f] = pos
+            except TypeError:  # pragma: no cover - unhashable callables
+                pass
+    return _META_FUNCS
+
+
+def _resolve(node, glb):
+    """The object a dotted name in a template refers to (or None)."""
+    if isinstance(node, gast.Name):
+        if node.id in glb:
+            return glb[node.id]
+        import builtins  # noqa: PLC0415
+
+        return getattr(builtins, node.id, None)
+    if isinstance(node, gast.Attribute):
+        base = _resolve(node.value, glb)
+        return getattr(base, node.attr, None) if base is not None else None
+    return None
+
+
+def _meta_positions(fn):
+    pos = getattr(fn, "__srcad_meta_args__", None)
+    if pos is not None:
+        return pos
+    try:
+        return _meta_funcs().get(fn)
+    except TypeError:
+        return None
+
+
+def _reads(node, glb, value, meta):
+    """Collect names ``node`` reads, by value or only for their shape/dtype."""
+    if isinstance(node, gast.Name):
+        if isinstance(node.ctx, gast.Load):
+            value.add(node.id)
+        return
+    if isinstance(node, gast.Subscript) and registry.d_target(node) is not None:
+        return  # d[result]: the incoming gradient
+    if isinstance(node, gast.Attribute) and node.attr in _META_ATTRS:
+        if isinstance(node.value, gast.Name):
+            meta.add(node.value.id)
+            return
+    if isinstance(node, gast.Call):
+        pos = _meta_positions(_resolve(node.func, glb))
+        if pos:
+            _reads(node.func, glb, value, meta)
+            for i, a in enumerate(node.args):
+                if i in pos and isinstance(a, gast.Name):
+                    meta.add(a.id)
+                else:
+                    _reads(a, glb, value, meta)
+            for kw in node.keywords:
+                _reads(kw.value, glb, value, meta)
+            return
+    for child in gast.iter_child_nodes(node):
+        _reads(child, glb, value, meta)
+
+
+def _analyse(inf, needs):
+    tpl = inf.tpl
+    glb = tpl.fn.__globals__
+    params = inf.params
+    value, meta = set(), set()
+    for stmt in reversed(tpl.tree.body):
+        if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
+            continue  # docstring
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            p = registry.d_target(target)
+            if p is not None:
+                i = params.index(p)
+                if needs[i]:
+                    _reads(stmt.value, glb, value, meta)
+                    if inf.rule.broadcast and p != inf.vararg:
+                        meta.add(p)
+                continue
+            names = {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+            if names and not (names & value or names & meta):
+                continue  # a temporary no needed adjoint uses
+        _reads(stmt, glb, value, meta)
+    read = tuple(i for i, p in enumerate(params) if p in value)
+    metas = tuple(i for i, p in enumerate(params) if p in meta and p not in value)
+    return Analysis(frozenset(read), metas, tpl.result in value)
+
+
+# --------------------------------------------------------------------------------------
+# Node classes by name
+
+_CLASSES = {}
+
+
+def node_class(name, label=None):
+    """The OpNode subclass called ``name`` (``MulBackward0``), created once."""
+    cls = _CLASSES.get(name)
+    if cls is None:
+        attrs = {"__slots__": ()}
+        if label:
+            attrs["_label"] = label
+        cls = _CLASSES[name] = type(name, (OpNode,), attrs)
+        cls.__module__ = "srcad.tape.graph"
+    return cls
