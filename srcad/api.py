@@ -157,7 +157,8 @@ class _Transformation:
         except TypeError:
             return frozenset()
         return frozenset(
-            n for n in self._wrt if isinstance(ba.arguments.get(n), (tuple, list, dict))
+            (n, type(v).__name__) for n in self._wrt
+            if isinstance(v := ba.arguments.get(n), (tuple, list, dict))
         )
 
     def _get(self, args, kwargs):
@@ -167,12 +168,27 @@ class _Transformation:
             with _LOCK:
                 c = self._cache.get(key)
                 if c is None:
-                    fn, src = self._build(key)
+                    fn, src = self._build_safely(key)
                     c = self._cache[key] = _Compiled(fn, src)
                     if self.verbose:
                         print(src)
         self._last = c
         return c
+
+    def _build_safely(self, containers):
+        try:
+            return self._build(containers)
+        except UnsupportedError:
+            raise
+        except RecursionError:
+            raise
+        except Exception as exc:  # a bug in srcad: still report it the documented way
+            code = getattr(self._f, "__code__", None)
+            raise UnsupportedError(
+                f"srcad's compiler failed on {self.__name__} ({type(exc).__name__}: {exc})",
+                getattr(code, "co_filename", None), getattr(code, "co_firstlineno", None),
+                "this is a bug in srcad, please report it; mode='tape' runs the function on "
+                "the tape meanwhile") from exc
 
     def _build(self, containers):
         comp = _compiler()

@@ -371,7 +371,7 @@ def _unwrap_tree(v):
 
 
 def _index(key):
-    """An index: StrictArrays (masks, index arrays) unwrap; host index arrays pass as CuPy allows."""
+    """An index: StrictArrays (masks, index arrays) unwrap; host index arrays pass (as in CuPy)."""
     if isinstance(key, StrictArray):
         return key._a
     if isinstance(key, tuple):
@@ -395,6 +395,9 @@ def _wrap(r):
     return r
 
 
+_OPERAND_TYPES = (np.ndarray, list, tuple, numbers.Number, np.generic)
+
+
 class StrictArray:
     """A NumPy-backed array that behaves like a CuPy array on the CPU.
 
@@ -413,10 +416,10 @@ class StrictArray:
     StrictArray(3.)
     >>> float(s[1])
     1.0
-    >>> np.asarray(s)
+    >>> np.asarray(s)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    TypeError: Implicit conversion to a NumPy array is not allowed. Please use `.get()` to construct a NumPy array explicitly.
+    TypeError: Implicit conversion to a NumPy array is not allowed. Please use `.get()` ...
     >>> s + np.ones(3)
     Traceback (most recent call last):
     ...
@@ -489,7 +492,7 @@ class StrictArray:
             ufunc.at(target._a, _index(idx), *[_operand(r) for r in rest])
             return None
         for v in inputs:
-            if not isinstance(v, (StrictArray, np.ndarray, list, tuple, numbers.Number, np.generic)):
+            if not isinstance(v, StrictArray) and not isinstance(v, _OPERAND_TYPES):
                 return NotImplemented
         ins = [_operand(v) for v in inputs]
         out = kwargs.get("out")

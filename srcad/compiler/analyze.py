@@ -28,9 +28,15 @@ def method_table():
     return getattr(bm, "METHODS", {}), getattr(bm, "ATTRIBUTES", {})
 
 
+def param_names(fdef):
+    """Names of every parameter (positional-only, positional, keyword-only)."""
+    a = fdef.args
+    return [n.id for n in list(getattr(a, "posonlyargs", []) or []) + a.args + a.kwonlyargs]
+
+
 def assigned_names(fdef):
     """Every name the function binds (parameters included)."""
-    names = {a.id for a in fdef.args.args + fdef.args.kwonlyargs if isinstance(a, gast.Name)}
+    names = set(param_names(fdef))
     if fdef.args.vararg is not None:
         names.add(fdef.args.vararg.id)
     if fdef.args.kwarg is not None:
@@ -111,9 +117,10 @@ def classify_object(obj):
 class Activity:
     """Flow-insensitive forward activity over a function body."""
 
-    def __init__(self, resolver, seeds):
+    def __init__(self, resolver, seeds, kinds=None):
         self.resolver = resolver
         self.active = set(seeds)
+        self.kinds = kinds or {}
 
     def expr(self, node):
         """Is the value of expression ``node`` active?"""
@@ -157,6 +164,9 @@ class Activity:
         if isinstance(node, gast.Starred):
             return self.expr(node.value)
         if isinstance(node, (gast.ListComp, gast.GeneratorExp, gast.SetComp, gast.DictComp)):
+            for gen in node.generators:
+                if self.expr(gen.iter):
+                    self._mark(gen.target)
             return any(
                 isinstance(n, gast.Name) and n.id in self.active for n in gast.walk(node)
             )
@@ -204,7 +214,15 @@ class Activity:
             if not nograd and s.value is not None and self.expr(s.value):
                 self._mark(s.target)
         elif isinstance(s, gast.For):
-            if not nograd and self.expr(s.iter):
+            it = s.iter
+            if isinstance(it, gast.Name) and self.kinds.get(it.id) == "dict":
+                pass  # iterating over a dict yields its keys: never active
+            elif isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) and (
+                it.func.attr == "items" and isinstance(s.target, (gast.Tuple, gast.List))
+            ):
+                if not nograd and self.expr(it.func.value):
+                    self._mark(s.target.elts[-1])
+            elif not nograd and self.expr(it):
                 self._mark(s.target)
             self._block(s.body, nograd)
             self._block(s.orelse, nograd)

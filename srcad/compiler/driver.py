@@ -4,7 +4,7 @@ import copy
 
 import gast
 
-from .analyze import Activity, Resolver, assigned_names, loaded_names
+from .analyze import Activity, Resolver, assigned_names, loaded_names, param_names
 from .emit import compile_functions, to_source
 from .namer import AdjointNames, Namer
 from .normalize import Normalizer, assign, const, name, store
@@ -38,9 +38,10 @@ class Compiler:
     # -- shared pipeline -------------------------------------------------------------
 
     def transform(self, fn, wrt, containers=()):
-        parsed, fdef, namer, resolver, active, ret_name = self._front(fn, wrt)
-        params = [a.id for a in fdef.args.args]
-        cont = set(containers) | _container_names(fdef, resolver)
+        kinds = {n: k for n, k in containers}
+        parsed, fdef, namer, resolver, active, ret_name = self._front(fn, wrt, kinds)
+        params = param_names(fdef)
+        cont = set(kinds) | _container_names(fdef, resolver)
         ns = Namespace(parsed, namer)
         adj = AdjointNames(namer)
         for p in params:
@@ -48,6 +49,7 @@ class Compiler:
         adj(ret_name)
         rev = Reverse(parsed, fdef, namer, resolver, active, ns, adj, self._user_call_hook(),
                       cont, ret_name)
+        rev.sequences = _sequence_names(fdef, kinds)
         body = fdef.body[:-1]  # without the final return
         dret = adj(ret_name)
         z0 = frozenset(adj(n) for n in active | set(params) | {ret_name}) - {dret}
@@ -71,7 +73,14 @@ class Compiler:
     # -- the combined gradient function --------------------------------------------------
 
     def grad_function(self, fn, wrt, with_value=False, containers=()):
-        """Generated ``df(args) -> grads`` (or ``(value, grads)``) and its source."""
+        """Generated ``df(args) -> grads`` (or ``(value, grads)``); cached per function."""
+        key = ("grad", fn, tuple(wrt), with_value, frozenset(containers))
+        hit = self.split_cache.get(key)
+        if hit is None:
+            hit = self.split_cache[key] = self._grad_function(fn, wrt, with_value, containers)
+        return hit
+
+    def _grad_function(self, fn, wrt, with_value, containers):
         tr = self.transform(fn, wrt, containers)
         fdef = tr.fdef
         adj = tr.rev.adj
@@ -177,11 +186,11 @@ class Compiler:
                 raise
         return entry
 
-    def _front(self, fn, wrt):
+    def _front(self, fn, wrt, kinds=None):
         """Parse, analyze and normalize ``fn`` (the stages both modes share)."""
         parsed = parse_function(fn)
         fdef = copy.deepcopy(parsed.fdef)
-        params = [a.id for a in fdef.args.args]
+        params = param_names(fdef)
         for w in wrt:
             if w not in params:
                 raise parsed.error(fdef, f"{w!r} is not a parameter of {fdef.name}",
@@ -189,9 +198,9 @@ class Compiler:
         namer = Namer.for_function(fdef)
         namer.reserve(STACK)
         resolver = Resolver(parsed, assigned_names(fdef))
-        act = Activity(resolver, wrt)
+        act = Activity(resolver, wrt, kinds)
         act.run(fdef.body)
-        norm = Normalizer(parsed, namer, resolver, act)
+        norm = Normalizer(parsed, namer, resolver, act, kinds)
         fdef = norm.run(fdef)
         resolver = Resolver(parsed, assigned_names(fdef))
         active = Activity(resolver, wrt).run(fdef.body)
@@ -240,7 +249,7 @@ class _Deferred:
 
 def _prologue(tr, saved_names=(), split=False):
     body = []
-    params = {a.id for a in tr.fdef.args.args}
+    params = set(param_names(tr.fdef))
     inits = set(tr.rev.needs_init())
     if split:
         top = _top_level_assigned(tr.fdef.body)
@@ -269,6 +278,26 @@ def _top_level_assigned(stmts):
 
 def _names_read_by_tests(code):
     return set()
+
+
+def _sequence_names(fdef, kinds):
+    """Names that surely hold lists or tuples (``a + b`` on them concatenates)."""
+    out = {n for n, k in kinds.items() if k in ("list", "tuple")}
+    changed = True
+    while changed:
+        changed = False
+        for n in gast.walk(fdef):
+            if not isinstance(n, gast.Assign) or not isinstance(n.targets[0], gast.Name):
+                continue
+            t, v = n.targets[0].id, n.value
+            seq = isinstance(v, (gast.Tuple, gast.List)) or (
+                isinstance(v, gast.Name) and v.id in out) or (
+                isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add) and any(
+                    isinstance(e, gast.Name) and e.id in out for e in (v.left, v.right)))
+            if seq and t not in out:
+                out.add(t)
+                changed = True
+    return out
 
 
 def _container_names(fdef, resolver):

@@ -14,7 +14,7 @@ import gast
 
 from ..rules import registry
 from ..rules.registry import d_target
-from .normalize import assign, attr, call, const, name, store
+from .normalize import assign, attr, call, const, index_expr, name, store
 from .reverse import _BINOPS, _UNOPS, Comment, _src, _tables
 from .templates import bind_call, inline
 
@@ -135,7 +135,7 @@ class Forward:
         if isinstance(v, gast.Name):
             return self.tangent_of(v), []
         if isinstance(v, gast.Subscript):
-            return self.rt("getitem_adj", self.tangent_of(v.value), copy.deepcopy(v.slice)), []
+            return self.rt("getitem_adj", self.tangent_of(v.value), index_expr(v.slice)), []
         if isinstance(v, (gast.Tuple, gast.List)):
             elts = [self.tangent_of(e) if self.is_active(e) else self.rt("zeros_like", e)
                     for e in v.elts]
@@ -287,7 +287,7 @@ class Forward:
         dv = self.tangent_of(s.value) if self.is_active(s.value) else const(0.0)
         db = self.tan(base.id)
         return [s, assign(db, self.rt("set_tangent", name(db), name(base.id),
-                                      copy.deepcopy(t.slice), dv), None)]
+                                      index_expr(t.slice), dv), None)]
 
 
 class _Shadow:

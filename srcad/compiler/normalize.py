@@ -75,12 +75,26 @@ def attr(value, a):
     return gast.Attribute(value, a, gast.Load())
 
 
+def index_expr(node):
+    """A subscript's index as an expression (``1:3`` -> ``slice(1, 3, None)``)."""
+    import copy
+
+    if isinstance(node, gast.Slice):
+        parts = [copy.deepcopy(p) if p is not None else const(None)
+                 for p in (node.lower, node.upper, node.step)]
+        return call(name("slice"), parts)
+    if isinstance(node, gast.Tuple):
+        return gast.Tuple([index_expr(e) for e in node.elts], gast.Load())
+    return copy.deepcopy(node)
+
+
 def is_atom(node):
     return isinstance(node, (gast.Name, gast.Constant))
 
 
 class Normalizer:
-    def __init__(self, parsed, namer, resolver, activity):
+    def __init__(self, parsed, namer, resolver, activity, kinds=None):
+        self.kinds = dict(kinds or {})  # name -> 'dict' | 'list' | 'tuple' when known
         self.parsed = parsed
         self.namer = namer
         self.resolver = resolver
@@ -310,6 +324,11 @@ class Normalizer:
                 # a, b = b, a: evaluate every right-hand side first.
                 out, tmps = [], []
                 for e in value.elts:
+                    if isinstance(e, gast.Name):
+                        t = self.namer.fresh(e.id + "_old")
+                        out += self.assign_to(t, e)
+                        tmps.append(name(t))
+                        continue
                     pre, a = self.atom(e, hoist_inactive=True, force_name=True)
                     out += pre
                     tmps.append(a)
@@ -348,6 +367,8 @@ class Normalizer:
 
     def assign_to(self, target, value):
         """``target = value`` with ``value`` broken into one operation per statement."""
+        if isinstance(value, gast.Dict):
+            self.kinds[target] = "dict"
         if not self.act.expr(value):
             return [assign(target, value, self.line)]
         pre, op = self.op(value, hint=target)
@@ -536,7 +557,7 @@ class Normalizer:
                 isinstance(f.value, gast.Name) and not it.args
             ):
                 d = f.value.id
-                keys = call(name("list"), [name(d)])
+                keys = call(name("list"), [call(attr(name(d), "keys"), [])])
                 if f.attr == "keys":
                     return [keys], [(target, ("seq", 0))]
                 if f.attr == "items" and pair_target and len(target.elts) == 2 and isinstance(
@@ -548,6 +569,9 @@ class Normalizer:
                 if f.attr == "values":
                     key = self.namer.fresh("key")
                     return [keys], [(store(key), ("seq", 0)), (target, ("dictval", d, key))]
+        if isinstance(it, gast.Name) and self.kinds.get(it.id) == "dict":
+            return [call(name("list"), [call(attr(name(it.id), "keys"), [])])], [
+                (target, ("seq", 0))]
         if not self.act.expr(it) and not isinstance(it, gast.Name):
             it = call(name("list"), [it])
         return [it], [(target, ("seq", 0))]
@@ -651,20 +675,18 @@ class Normalizer:
         return pre, gast.Call(func, args, kws)
 
     def op_listcomp(self, node, hint):
-        if len(node.generators) != 1 or node.generators[0].is_async:
-            raise self.parsed.error(node, "list comprehensions with several `for` clauses",
-                                    "write nested for loops that append to a list")
-        gen = node.generators[0]
+        if any(g.is_async for g in node.generators):
+            raise self.parsed.error(node, "async comprehensions", "use a plain for loop")
         res = self.namer.fresh(hint + "_items" if hint else "items")
         out = [assign(res, gast.List([], gast.Load()), self.line)]
-        append = gast.Expr(call(attr(name(res), "append"), [node.elt]))
-        body = [append]
-        for cond in reversed(gen.ifs):
-            body = [gast.If(cond, body, [])]
-        loop = gast.For(gen.target, gen.iter, body, [], None)
-        loop.lineno = getattr(node, "lineno", None)
+        body = [gast.Expr(call(attr(name(res), "append"), [node.elt]))]
+        for gen in reversed(node.generators):
+            for cond in reversed(gen.ifs):
+                body = [gast.If(cond, body, [])]
+            body = [gast.For(gen.target, gen.iter, body, [], None)]
+        body[0].lineno = getattr(node, "lineno", None)
         self.act.active.add(res)
-        out += self.stmt_For(loop)
+        out += self.stmt_For(body[0])
         return out, name(res)
 
 

@@ -18,8 +18,8 @@ import copy
 import gast
 
 from ..rules import registry
-from .analyze import loaded_names, method_table
-from .normalize import assign, attr, call, const, name, store
+from .analyze import loaded_names, method_table, param_names
+from .normalize import assign, attr, call, const, index_expr, name, store
 from .templates import bind_call, inline
 
 STACK = "_stack"
@@ -61,15 +61,16 @@ class Reverse:
         self.containers = container_names
         self.ret_name = ret_name
         self.P = set()  # names pushed before each overwrite
+        self.sequences = set()  # names that surely hold lists or tuples
         self.rt_name = ns.ref(_runtime(), "_rt")
         self.sites = {}  # name -> [in_loop flags]
         self.first_site = {}
         self.user_call_info = {}  # id(stmt) -> (saved_name, fwd, bwd, arg_names)
         self.nograd = set()
         self.top_first = set()  # ids of sites that first bind a name at top level
-        for a in fdef.args.args:
-            self.sites.setdefault(a.id, []).append(False)
-            self.first_site[a.id] = a
+        for a in param_names(fdef):
+            self.sites.setdefault(a, []).append(False)
+            self.first_site[a] = None
         self._collect_sites(fdef.body, in_loop=False, nograd=False, top=True)
 
     # -- analysis of assignment sites ----------------------------------------------
@@ -112,7 +113,7 @@ class Reverse:
 
     def needs_init(self):
         """Pushed names that may be unbound at their first push: set to None on entry."""
-        params = {a.id for a in self.fdef.args.args}
+        params = set(param_names(self.fdef))
         return sorted(n for n in self.P if n not in params
                       and (n, id(self.first_site.get(n))) not in self.top_first)
 
@@ -163,7 +164,7 @@ class Reverse:
                 return pre + [s]
             if getattr(s, "srcad_kind", "") == "setitem":
                 base = t.value
-                value = call(attr(name(self.rt_name), "index_value"), [base, copy.deepcopy(t.slice)])
+                value = call(attr(name(self.rt_name), "index_value"), [base, index_expr(t.slice)])
                 return [self.push(value), s]
             return [s]
         if isinstance(s, gast.For):
@@ -286,7 +287,8 @@ class Reverse:
         body = []
         restore = [assign(t, self.pop(), None)] if pushed else []
         if id(s) in self.user_call_info and self.pushes(self.user_call_info[id(s)], s):
-            restore.append(assign(self.user_call_info[id(s)], self.pop(), None))
+            # pushed after t, so popped before it
+            restore.insert(0, assign(self.user_call_info[id(s)], self.pop(), None))
         if t not in self.active or dt in Z or id(s) in self.nograd:
             # no adjoint flows through this statement
             reset = self._reset(t, Z)
@@ -338,7 +340,7 @@ class Reverse:
                 db = self.d(base)
                 cur = const(0.0) if db in Z else name(db)
                 out.append(assign(db, self.rt("add_at", cur, name(base),
-                                              copy.deepcopy(v.slice), dres), None))
+                                              index_expr(v.slice), dres), None))
                 Z = Z - {db}
             return out, Z
         if isinstance(v, (gast.Tuple, gast.List)):
@@ -351,6 +353,18 @@ class Reverse:
                 if self.is_active(e):
                     Z = self.accumulate(
                         e.id, self.rt("getitem_adj", dres, copy.deepcopy(k)), Z, out)
+            return out, Z
+        if isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add) and any(
+            isinstance(e, gast.Name) and e.id in self.sequences for e in (v.left, v.right)
+        ):
+            # list/tuple concatenation: each operand gets its slice of the adjoint
+            parts = [self.namer.fresh(self.d(getattr(e, "id", "t")) + "_part")
+                     for e in (v.left, v.right)]
+            out.append(gast.Assign([gast.Tuple([store(p) for p in parts], gast.Store())],
+                                   self.rt("concat_adj", dres, v.left, v.right), None))
+            for e, p in zip((v.left, v.right), parts):
+                if self.is_active(e):
+                    Z = self.accumulate(e.id, name(p), Z, out)
             return out, Z
         if isinstance(v, gast.BinOp):
             prim = _BINOPS.get(type(v.op))
@@ -475,14 +489,13 @@ class Reverse:
                 part = self.namer.fresh(self.d(v.id) + "_part")
                 out.append(gast.Assign(
                     [gast.Tuple([store(db), store(part)], gast.Store())],
-                    self.rt("setitem_adj", name(db), name(base), copy.deepcopy(t.slice)), None))
+                    self.rt("setitem_adj", name(db), name(base), index_expr(t.slice)), None))
                 Z = self.accumulate(v.id, name(part), Z, out)
             else:
                 out.append(assign(db, gast.Subscript(
-                    self.rt("setitem_adj", name(db), name(base), copy.deepcopy(t.slice)),
+                    self.rt("setitem_adj", name(db), name(base), index_expr(t.slice)),
                     const(0), gast.Load()), None))
-        restore = gast.Assign([gast.Subscript(name(base), copy.deepcopy(t.slice), gast.Store())],
-                              self.pop(), None)
+        restore = gast.Expr(self.rt("restore_item", name(base), index_expr(t.slice), self.pop()))
         return out + [restore], Z
 
     def rev_append(self, s, Z):

@@ -11,6 +11,7 @@ from .registry import linear, nondifferentiable, tangent
 linear(_rt.unbroadcast, _rt.sum_to_like, params=("g",))
 linear(_rt.expand_reduced, params=("g",))
 linear(_rt.add, params=("a", "b"))
+linear(_rt.concat_adj, params=("g",))
 linear(_rt.add_at, params=("dx", "g"))
 linear(_rt.getitem_adj, params=("dx",))
 linear(_rt.setitem_adj, params=("dx",))

@@ -305,3 +305,28 @@ def to_dtype(x, dtype):
 @adjoint(to_dtype)
 def _(result, x, dtype):
     d[x] = to_dtype(d[result], np.result_type(x))
+
+
+def array_module_name(x):
+    """``"cupy"`` for a CuPy array, ``"numpy"`` otherwise."""
+    return "cupy" if type(x).__module__.startswith("cupy") else "numpy"
+
+
+array_module_name.__srcad_meta_args__ = (0,)
+
+
+@primitive
+def to_array_module(x, module):
+    """``x`` copied to NumPy (host) or CuPy (device) memory."""
+    if module == array_module_name(x):
+        return x
+    if module == "numpy":
+        return x.get()
+    import cupy  # noqa: PLC0415
+
+    return cupy.asarray(x)
+
+
+@adjoint(to_array_module)
+def _(result, x, module):
+    d[x] = to_array_module(d[result], array_module_name(x))

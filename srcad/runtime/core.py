@@ -192,9 +192,22 @@ def set_tangent(dx, x, i, dv):
     return out
 
 
+_MISSING = object()
+
+
+def restore_item(x, i, old):
+    """Undo ``x[i] = v`` in the backward sweep (a dict key that was new is removed)."""
+    if old is _MISSING:
+        del x[i]
+    else:
+        x[i] = old
+
+
 def index_value(x, i):
     """``x[i]`` copied when it is an array view, so that later in-place writes to
     ``x`` cannot change a value the backward sweep saved."""
+    if isinstance(x, dict) and i not in x:
+        return _MISSING
     v = x[i]
     return v.copy() if hasattr(v, "copy") and not isinstance(v, (list, dict)) else v
 
@@ -209,7 +222,13 @@ def finalize(dx, x):
     if isinstance(x, bool) or x is None:
         return dx
     if isinstance(x, float) or (isinstance(x, int) and not isinstance(x, bool)):
-        return float(dx) if getattr(dx, "size", 1) == 1 and not hasattr(dx, "device") else dx
+        # A Python number gets a Python float, unless the adjoint lives on a device
+        # (CuPy, a tensor): converting it would force a host copy behind the user's back.
+        if isinstance(dx, (float, int, np.generic)) or (
+            type(dx) is np.ndarray and dx.size == 1
+        ):
+            return float(dx)
+        return dx
     if isinstance(x, (tuple, list)):
         out = [finalize(a, b) for a, b in zip(dx, x)]
         return out if isinstance(x, list) else tuple(out)
@@ -255,6 +274,14 @@ def seed(value, fname):
     """The cotangent ``1`` for a scalar output; a ValueError pointing to vjp otherwise."""
     check_scalar(value, fname)
     return ones_like(value)
+
+
+def concat_adj(g, a, b):
+    """Adjoint of ``a + b`` for lists/tuples: the two slices of ``g``."""
+    if is_zero(g):
+        return 0.0, 0.0
+    n = len(a)
+    return type(a)(g[:n]), type(b)(g[n:])
 
 
 def pop_adj(dlst):

@@ -92,7 +92,7 @@ def _along(axis, idx):
 
 
 def _slice(x, axis, start=None, stop=None):
-    return x[_along(axis, slice(start, stop))]
+    return x[_along(_axis(axis, np.ndim(x)), slice(start, stop))]
 
 
 def _inverse_perm(perm):
@@ -153,7 +153,12 @@ def sum_to_like(g, x):
 
 
 def materialize(dx, x):
-    """A sequence adjoint (or tangent) with its ``0.0`` placeholders made real zeros."""
+    """``dx`` with its ``0.0`` placeholders made real zeros shaped like ``x``.
+
+    For a sequence ``x`` every entry is materialised, for anything else ``dx`` itself.
+    """
+    if not isinstance(x, (list, tuple)):
+        return zeros_like(x) if is_zero(dx) else dx
     if is_zero(dx):
         return _container([zeros_like(v) for v in x], x)
     return _container([zeros_like(v) if is_zero(d) else d for d, v in zip(dx, x)], x)

@@ -326,7 +326,8 @@ class Analysis:
 class OpInfo:
     """What the tape needs to know about one primitive's rule."""
 
-    __slots__ = ("prim", "rule", "tpl", "bwd", "params", "written", "wset", "vararg", "_an")
+    __slots__ = ("prim", "rule", "tpl", "bwd", "params", "written", "wset", "vararg", "_an",
+                 "defaults")
 
     def __init__(self, prim):
         rule = registry.lookup(prim)
@@ -342,6 +343,8 @@ class OpInfo:
         self.wset = frozenset(self.written)
         self.vararg = self.tpl.vararg
         self._an = {}
+        sig = self.tpl.signature.parameters
+        self.defaults = tuple(sig[p].default for p in self.params)
 
     def analysis(self, needs):
         an = self._an.get(needs)
@@ -353,6 +356,21 @@ class OpInfo:
         """The call's arguments as a tuple in template-parameter order."""
         bound = self.tpl.bind(args, kwargs)
         return tuple(bound[p] for p in self.params)
+
+    def build(self, pos, kw=None):
+        """Template arguments from leading positional values and keywords (fast path).
+
+        Falls back to :meth:`bind` when a keyword does not name a template parameter.
+        """
+        out = list(pos) + list(self.defaults[len(pos):])
+        if kw:
+            params = self.params
+            for k, v in kw.items():
+                try:
+                    out[params.index(k)] = v
+                except ValueError:
+                    return self.bind(pos, kw)
+        return tuple(out)
 
 
 _INFO = {}

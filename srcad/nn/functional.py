@@ -1,0 +1,274 @@
+"""``srcad.nn.functional`` (``F``): PyTorch's functional NN API on srcad tensors.
+
+Every function here calls one primitive of ``srcad.rules.nn_ops`` (or a tensor
+method), so on tensors each records a single graph node with PyTorch's grad_fn
+name (``ConvolutionBackward0``, ``NllLossBackward0``, ...), and its backward is the
+primitive's rule template from the one registry.  ``F.cross_entropy`` is
+``nll_loss(log_softmax(x, 1), target)``, two nodes, as in PyTorch.
+"""
+
+import math
+import warnings
+
+from ..rules import nn_ops as _ops
+from ..tape import names as _names
+from ..tape.grad_mode import no_grad
+from ..tape.tensor import Tensor
+from ..tape.tensor import raw as _raw
+
+__all__ = [
+    "relu", "relu_", "tanh", "sigmoid", "softmax", "log_softmax", "linear", "conv2d",
+    "max_pool2d", "dropout", "batch_norm", "nll_loss", "cross_entropy", "mse_loss",
+    "leaky_relu", "flatten",
+]
+
+
+def _linear_name(args):
+    x, b = args[0], args[2] if len(args) > 2 else None
+    nd = getattr(x, "ndim", 2)
+    if nd == 2:
+        return "MmBackward0" if b is None else "AddmmBackward0"
+    if nd == 1:
+        return "SqueezeBackward4" if b is None else "ViewBackward0"
+    return "UnsafeViewBackward0" if b is None else "ViewBackward0"
+
+
+# grad_fn names of the NN primitives, registered with the tape's naming table.
+_names.NAMES.update({
+    _ops.softmax: "SoftmaxBackward0",
+    _ops.log_softmax: "LogSoftmaxBackward0",
+    _ops.linear: _linear_name,
+    _ops.conv2d: "ConvolutionBackward0",
+    _ops.max_pool2d: "MaxPool2DWithIndicesBackward0",
+    _ops.dropout: "MulBackward0",
+    _ops.batch_norm_train: "NativeBatchNormBackward0",
+    _ops.batch_norm_eval: "NativeBatchNormBackward0",
+    _ops.nll_loss: "NllLossBackward0",
+    _ops.cross_entropy: "NllLossBackward0",
+    _ops.mse_loss: "MseLossBackward0",
+})
+
+
+def _reduction(size_average, reduce, reduction):
+    """The ``reduction`` string from PyTorch's legacy ``size_average``/``reduce`` flags."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+# ---------------------------------------------------------------------------
+# Activations
+
+
+def relu(input, inplace=False):  # noqa: A002 - PyTorch's parameter name
+    """``max(input, 0)``; grad_fn ``ReluBackward0``."""
+    out = _ops.relu(input)
+    if inplace and isinstance(input, Tensor):
+        with no_grad():
+            input.copy_(out)
+        return input
+    return out
+
+
+def relu_(input):  # noqa: A002
+    return relu(input, inplace=True)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
+    return input.clamp(min=0) + negative_slope * input.clamp(max=0)
+
+
+def tanh(input):  # noqa: A002
+    return input.tanh()
+
+
+def sigmoid(input):  # noqa: A002
+    return _ops.sigmoid(input)
+
+
+def _softmax_dim(name, ndim):
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. "
+        "Change the call to include dim=X as an argument.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
+    """``exp(x) / exp(x).sum(dim)``; grad_fn ``SoftmaxBackward0``."""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
+    return _ops.softmax(input, dim)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
+    """``x - log(exp(x).sum(dim))``; grad_fn ``LogSoftmaxBackward0``."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
+    return _ops.log_softmax(input, dim)
+
+
+# ---------------------------------------------------------------------------
+# Layers
+
+
+def linear(input, weight, bias=None):  # noqa: A002
+    """``input @ weight.T + bias``; one node (``AddmmBackward0`` for a 2-D input)."""
+    return _ops.linear(input, weight, bias)
+
+
+def _conv_padding(padding, weight, stride):
+    if padding == "valid":
+        return 0
+    if padding == "same":
+        if stride not in (1, (1, 1)):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+        kh, kw = weight.shape[2], weight.shape[3]
+        if kh % 2 == 0 or kw % 2 == 0:
+            raise NotImplementedError("srcad: padding='same' needs an odd kernel size")
+        return (kh // 2, kw // 2)
+    return padding
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """2-D convolution (cross-correlation); grad_fn ``ConvolutionBackward0``."""
+    if dilation not in (1, (1, 1)) or groups != 1:
+        raise NotImplementedError("srcad: conv2d supports dilation=1 and groups=1 only")
+    if input.ndim == 3:  # unbatched (C, H, W)
+        return conv2d(input.unsqueeze(0), weight, bias, stride, padding).squeeze(0)
+    if input.ndim != 4:
+        raise RuntimeError(
+            f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
+            f"{list(input.shape)}"
+        )
+    if input.shape[1] != weight.shape[1]:
+        raise RuntimeError(
+            f"Given groups=1, weight of size {list(weight.shape)}, expected input"
+            f"{list(input.shape)} to have {weight.shape[1]} channels, but got "
+            f"{input.shape[1]} channels instead"
+        )
+    return _ops.conv2d(input, weight, bias, stride, _conv_padding(padding, weight, stride))
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+               return_indices=False):
+    """Max pooling; grad_fn ``MaxPool2DWithIndicesBackward0``."""
+    if dilation not in (1, (1, 1)) or ceil_mode or return_indices:
+        raise NotImplementedError(
+            "srcad: max_pool2d supports dilation=1, ceil_mode=False, return_indices=False"
+        )
+    if stride is None or stride == () or stride == []:
+        stride = kernel_size
+    if input.ndim == 3:
+        return _ops.max_pool2d(input.unsqueeze(0), kernel_size, stride, padding).squeeze(0)
+    return _ops.max_pool2d(input, kernel_size, stride, padding)
+
+
+def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002
+    return input.flatten(start_dim, end_dim)
+
+
+# ---------------------------------------------------------------------------
+# Dropout and batch normalisation
+
+
+def _uniform(device):
+    """Uniform samples in [0, 1) as a raw array, from srcad's generator."""
+    from .. import rand  # noqa: PLC0415
+
+    return lambda shape: _raw(rand(*shape, device=device))
+
+
+def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
+    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``.
+
+    In eval mode (``training=False``) it returns ``input`` itself.  The mask comes
+    from srcad's generator (``srcad.manual_seed``); grad_fn ``MulBackward0``.
+    """
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    mask = _ops.dropout_mask(tuple(input.shape), p, _uniform(input.device), _raw(input).dtype)
+    out = _ops.dropout(input, mask)
+    if inplace:
+        with no_grad():
+            input.copy_(out)
+        return input
+    return out
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,  # noqa: A002
+               momentum=0.1, eps=1e-5):
+    """Batch normalisation over every axis but axis 1; grad_fn ``NativeBatchNormBackward0``.
+
+    In training it normalises with the batch statistics and updates
+    ``running_mean``/``running_var`` in place (unbiased variance, ``momentum``).
+    """
+    if training:
+        size = input.shape
+        count = size[0] * math.prod(size[2:])
+        if count <= 1:
+            raise ValueError(
+                "Expected more than 1 value per channel when training, got input size "
+                f"{size}"
+            )
+        if running_mean is not None or running_var is not None:
+            with no_grad():
+                data = input.detach()
+                mean, var = _ops.batch_stats(data)
+                if running_mean is not None:
+                    running_mean.mul_(1 - momentum).add_(mean * momentum)
+                if running_var is not None:
+                    running_var.mul_(1 - momentum).add_(var * (momentum * count / (count - 1)))
+        return _ops.batch_norm_train(input, weight, bias, eps)
+    if running_mean is None or running_var is None:
+        raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+    return _ops.batch_norm_eval(input, running_mean, running_var, weight, bias, eps)
+
+
+# ---------------------------------------------------------------------------
+# Losses
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100,  # noqa: A002
+             reduce=None, reduction="mean"):
+    """Negative log-likelihood of class indices; grad_fn ``NllLossBackward0``."""
+    reduction = _reduction(size_average, reduce, reduction)
+    return _ops.nll_loss(input, target, weight, ignore_index, reduction)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,  # noqa: A002
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    """``nll_loss(log_softmax(input, 1), target)``: two nodes, as in PyTorch."""
+    if label_smoothing != 0.0:
+        raise NotImplementedError("srcad: cross_entropy supports label_smoothing=0 only")
+    if target.dtype.is_floating_point:
+        raise NotImplementedError("srcad: cross_entropy takes class indices as target")
+    reduction = _reduction(size_average, reduce, reduction)
+    dim = 0 if input.ndim == 1 else 1
+    return _ops.nll_loss(_ops.log_softmax(input, dim), target, weight, ignore_index, reduction)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):  # noqa: A002
+    """Mean squared error; grad_fn ``MseLossBackward0``."""
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(
+            f"Using a target size ({target.size()}) that is different to the input size "
+            f"({input.size()}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=2,
+        )
+    reduction = _reduction(size_average, reduce, reduction)
+    return _ops.mse_loss(input, target, reduction)

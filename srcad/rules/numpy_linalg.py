@@ -1,0 +1,275 @@
+"""Rules for products (dot, tensordot, einsum, kron, ...) and ``np.linalg``.
+
+Products are bilinear: their tangent is ``f(da, b) + f(a, db)``, which
+``_rt.bilinear_jvp`` forms while skipping inactive (placeholder) arguments.
+Matrix functions follow the standard matrix-calculus identities (``d det =
+det tr(A^-1 dA)``, ``d inv = -X dA X``, ...); see the helpers in
+``srcad.runtime.grads`` for the conventions:
+
+* ``slogdet`` returns ``(sign, logabsdet)``; its adjoint takes that pair and
+  ignores the sign's entry (the sign is piecewise constant);
+* ``cholesky`` and ``eigh``/``eigvalsh`` read one triangle of a symmetric matrix;
+  their adjoints are symmetric (the two triangles share the gradient), as in
+  PyTorch and JAX, and their tangents symmetrise the input tangent;
+* ``pinv`` assumes the rank is locally constant.
+"""
+
+import numpy as np
+
+from .. import runtime as _rt
+from .registry import adjoint, nondifferentiable, tangent
+
+# -- products -----------------------------------------------------------------
+
+
+@adjoint(np.dot)
+def _(result, a, b, out=None):
+    d[a] = _rt.dot_adjoint(d[result], a, b, 0)
+    d[b] = _rt.dot_adjoint(d[result], a, b, 1)
+
+
+@tangent(np.dot)
+def _(result, a, b, out=None):
+    d[result] = _rt.bilinear_jvp(np.dot, a, b, d[a], d[b])
+
+
+@adjoint(np.inner)
+def _(result, a, b):
+    d[a] = _rt.inner_adjoint(d[result], a, b, 0)
+    d[b] = _rt.inner_adjoint(d[result], a, b, 1)
+
+
+@tangent(np.inner)
+def _(result, a, b):
+    d[result] = _rt.bilinear_jvp(np.inner, a, b, d[a], d[b])
+
+
+@adjoint(np.outer)
+def _(result, a, b, out=None):
+    d[a] = _rt.outer_adjoint(d[result], a, b, 0)
+    d[b] = _rt.outer_adjoint(d[result], a, b, 1)
+
+
+@tangent(np.outer)
+def _(result, a, b, out=None):
+    d[result] = _rt.bilinear_jvp(np.outer, a, b, d[a], d[b])
+
+
+@adjoint(np.linalg.outer)
+def _(result, x1, x2):
+    d[x1] = _rt.outer_adjoint(d[result], x1, x2, 0)
+    d[x2] = _rt.outer_adjoint(d[result], x1, x2, 1)
+
+
+@tangent(np.linalg.outer)
+def _(result, x1, x2):
+    d[result] = _rt.bilinear_jvp(np.linalg.outer, x1, x2, d[x1], d[x2])
+
+
+@adjoint(np.vdot)
+def _(result, a, b):
+    d[a] = d[result] * np.reshape(b, np.shape(a))
+    d[b] = d[result] * np.reshape(a, np.shape(b))
+
+
+@tangent(np.vdot)
+def _(result, a, b):
+    d[result] = _rt.bilinear_jvp(np.vdot, a, b, d[a], d[b])
+
+
+@adjoint(np.vecdot, np.linalg.vecdot, broadcast=True)
+def _(result, x1, x2, out=None, axis=-1):
+    d[x1] = _rt.vecdot_adjoint(d[result], x2, axis)
+    d[x2] = _rt.vecdot_adjoint(d[result], x1, axis)
+
+
+@tangent(np.vecdot, np.linalg.vecdot)
+def _(result, x1, x2, out=None, axis=-1):
+    d[result] = _rt.bilinear_jvp(np.vecdot, x1, x2, d[x1], d[x2], axis=axis)
+
+
+@adjoint(np.linalg.matmul)
+def _(result, x1, x2):
+    d[x1] = _rt.matmul_adjoint_a(d[result], x1, x2)
+    d[x2] = _rt.matmul_adjoint_b(d[result], x1, x2)
+
+
+@tangent(np.linalg.matmul)
+def _(result, x1, x2):
+    d[result] = _rt.bilinear_jvp(np.matmul, x1, x2, d[x1], d[x2])
+
+
+@adjoint(np.tensordot)
+def _(result, a, b, axes=2):
+    d[a] = _rt.tensordot_adjoint(d[result], a, b, axes, 0)
+    d[b] = _rt.tensordot_adjoint(d[result], a, b, axes, 1)
+
+
+@tangent(np.tensordot)
+def _(result, a, b, axes=2):
+    d[result] = _rt.bilinear_jvp(np.tensordot, a, b, d[a], d[b], axes)
+
+
+@adjoint(np.linalg.tensordot)
+def _(result, x1, x2, axes=2):
+    d[x1] = _rt.tensordot_adjoint(d[result], x1, x2, axes, 0)
+    d[x2] = _rt.tensordot_adjoint(d[result], x1, x2, axes, 1)
+
+
+@tangent(np.linalg.tensordot)
+def _(result, x1, x2, axes=2):
+    d[result] = _rt.bilinear_jvp(np.tensordot, x1, x2, d[x1], d[x2], axes)
+
+
+@adjoint(np.einsum)
+def _(result, subscripts, *operands, out=None, optimize=False, dtype=None, order="K",
+      casting="safe"):
+    d[operands] = _rt.einsum_adjoint(d[result], subscripts, operands)
+
+
+@tangent(np.einsum)
+def _(result, subscripts, *operands, out=None, optimize=False, dtype=None, order="K",
+      casting="safe"):
+    d[result] = _rt.einsum_jvp(subscripts, operands, d[operands])
+
+
+@adjoint(np.kron)
+def _(result, a, b):
+    d[a] = _rt.kron_adjoint(d[result], a, b, 0)
+    d[b] = _rt.kron_adjoint(d[result], a, b, 1)
+
+
+@tangent(np.kron)
+def _(result, a, b):
+    d[result] = _rt.bilinear_jvp(np.kron, a, b, d[a], d[b])
+
+
+@adjoint(np.cross, broadcast=True)
+def _(result, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    d[a] = _rt.cross_adjoint(d[result], a, b, axisa, axisb, axisc, axis, 0)
+    d[b] = _rt.cross_adjoint(d[result], a, b, axisa, axisb, axisc, axis, 1)
+
+
+@tangent(np.cross)
+def _(result, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    d[result] = _rt.bilinear_jvp(np.cross, a, b, d[a], d[b], axisa, axisb, axisc, axis)
+
+
+@adjoint(np.linalg.cross, broadcast=True)
+def _(result, x1, x2, axis=-1):
+    d[x1] = _rt.cross_adjoint(d[result], x1, x2, -1, -1, -1, axis, 0)
+    d[x2] = _rt.cross_adjoint(d[result], x1, x2, -1, -1, -1, axis, 1)
+
+
+@tangent(np.linalg.cross)
+def _(result, x1, x2, axis=-1):
+    d[result] = _rt.bilinear_jvp(np.cross, x1, x2, d[x1], d[x2], axis=axis)
+
+
+@adjoint(np.convolve)
+def _(result, a, v, mode="full"):
+    d[a] = _rt.convolve_adjoint(d[result], a, v, mode, 0)
+    d[v] = _rt.convolve_adjoint(d[result], a, v, mode, 1)
+
+
+@tangent(np.convolve)
+def _(result, a, v, mode="full"):
+    d[result] = _rt.bilinear_jvp(np.convolve, a, v, d[a], d[v], mode)
+
+
+@adjoint(np.correlate)
+def _(result, a, v, mode="valid"):
+    d[a] = _rt.correlate_adjoint(d[result], a, v, mode, 0)
+    d[v] = _rt.correlate_adjoint(d[result], a, v, mode, 1)
+
+
+@tangent(np.correlate)
+def _(result, a, v, mode="valid"):
+    d[result] = _rt.bilinear_jvp(np.correlate, a, v, d[a], d[v], mode)
+
+
+# -- linear algebra -----------------------------------------------------------
+
+
+@adjoint(np.linalg.det)
+def _(result, a):
+    d[a] = _rt.det_adjoint(d[result], a, result)
+
+
+@tangent(np.linalg.det)
+def _(result, a):
+    d[result] = _rt.det_jvp(d[a], a, result)
+
+
+@adjoint(np.linalg.slogdet)
+def _(result, a):
+    d[a] = _rt.slogdet_adjoint(d[result], a)
+
+
+@tangent(np.linalg.slogdet)
+def _(result, a):
+    d[result] = _rt.slogdet_jvp(d[a], a, result)
+
+
+@adjoint(np.linalg.inv)
+def _(result, a):
+    d[a] = -(_rt.mT(result) @ d[result] @ _rt.mT(result))
+
+
+@tangent(np.linalg.inv)
+def _(result, a):
+    d[result] = -(result @ d[a] @ result)
+
+
+@adjoint(np.linalg.solve)
+def _(result, a, b):
+    d[a] = _rt.solve_adjoint(d[result], a, b, result, 0)
+    d[b] = _rt.solve_adjoint(d[result], a, b, result, 1)
+
+
+@tangent(np.linalg.solve)
+def _(result, a, b):
+    d[result] = _rt.solve_jvp(d[a], d[b], a, b, result)
+
+
+@adjoint(np.linalg.cholesky)
+def _(result, a, upper=False):
+    d[a] = _rt.cholesky_adjoint(d[result], result, upper)
+
+
+@tangent(np.linalg.cholesky)
+def _(result, a, upper=False):
+    d[result] = _rt.cholesky_jvp(d[a], result, upper)
+
+
+@adjoint(np.linalg.eigh)
+def _(result, a, UPLO="L"):
+    d[a] = _rt.eigh_adjoint(d[result], a, result)
+
+
+@tangent(np.linalg.eigh)
+def _(result, a, UPLO="L"):
+    d[result] = _rt.eigh_jvp(d[a], result)
+
+
+@adjoint(np.linalg.eigvalsh)
+def _(result, a, UPLO="L"):
+    d[a] = _rt.eigvalsh_adjoint(d[result], a, UPLO)
+
+
+@tangent(np.linalg.eigvalsh)
+def _(result, a, UPLO="L"):
+    d[result] = _rt.eigvalsh_jvp(d[a], a, UPLO)
+
+
+@adjoint(np.linalg.pinv)
+def _(result, a, rcond=None, hermitian=False, rtol=None):
+    d[a] = _rt.pinv_adjoint(d[result], a, result)
+
+
+@tangent(np.linalg.pinv)
+def _(result, a, rcond=None, hermitian=False, rtol=None):
+    d[result] = _rt.pinv_jvp(d[a], a, result)
+
+
+nondifferentiable(np.linalg.matrix_rank, np.einsum_path)

@@ -1,0 +1,234 @@
+"""Rules for NumPy's reductions and scans (sum, mean, max, var, norm, cumsum, ...).
+
+Linear reductions (``sum``, ``mean``, ``trace``, ``cumsum``, ``diff``) declare
+``linear=`` and their tangent is the reduction of the tangent.  The others share
+one pattern: a ``_rt.*_weights`` helper gives d result / d input as an array shaped
+like the input, the adjoint is ``expand_reduced(g) * weights`` and the tangent
+``np.sum(weights * dx, axis, keepdims=keepdims)``.
+
+Ties in ``max``/``min``/``ptp``/``norm(ord=inf)`` share the gradient evenly
+(PyTorch's and JAX's convention); ``prod`` and ``cumprod`` are exact when the
+input holds zeros.
+"""
+
+import numpy as np
+
+from .. import runtime as _rt
+from .registry import adjoint, tangent
+
+
+@adjoint(np.sum, linear=("a",))
+def _(result, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+    d[a] = _rt.masked(_rt.expand_reduced(d[result], a, axis, keepdims), where)
+
+
+@adjoint(np.mean, linear=("a",))
+def _(result, a, axis=None, dtype=None, out=None, keepdims=False, where=True):
+    d[a] = _rt.masked(_rt.expand_reduced(d[result], a, axis, keepdims), where) / (
+        _rt.reduced_count(a, axis, where))
+
+
+@adjoint(np.prod)
+def _(result, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+    w = _rt.prod_weights(a, axis, where, initial)
+    d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * w
+
+
+@tangent(np.prod)
+def _(result, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+    w = _rt.prod_weights(a, axis, where, initial)
+    d[result] = np.sum(w * d[a], axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin)
+def _(result, a, axis=None, out=None, keepdims=False, initial=None, where=True):
+    w = _rt.extremum_weights(a, result, axis, keepdims, where)
+    d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * w
+
+
+@tangent(np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin)
+def _(result, a, axis=None, out=None, keepdims=False, initial=None, where=True):
+    w = _rt.extremum_weights(a, result, axis, keepdims, where)
+    d[result] = np.sum(w * d[a], axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.ptp)
+def _(result, a, axis=None, out=None, keepdims=False):
+    d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * _rt.ptp_weights(a, axis)
+
+
+@tangent(np.ptp)
+def _(result, a, axis=None, out=None, keepdims=False):
+    d[result] = np.sum(_rt.ptp_weights(a, axis) * d[a], axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.var)
+def _(result, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=True,
+      mean=None, correction=None):
+    w = _rt.var_weights(a, axis, ddof, where, correction)
+    d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * w
+
+
+@tangent(np.var)
+def _(result, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=True,
+      mean=None, correction=None):
+    w = _rt.var_weights(a, axis, ddof, where, correction)
+    d[result] = np.sum(w * d[a], axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.std)
+def _(result, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=True,
+      mean=None, correction=None):
+    w = _rt.std_weights(a, result, axis, keepdims, ddof, where, correction)
+    d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * w
+
+
+@tangent(np.std)
+def _(result, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=True,
+      mean=None, correction=None):
+    w = _rt.std_weights(a, result, axis, keepdims, ddof, where, correction)
+    d[result] = np.sum(w * d[a], axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.median)
+def _(result, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * _rt.median_weights(a, axis)
+
+
+@tangent(np.median)
+def _(result, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    d[result] = np.sum(_rt.median_weights(a, axis) * d[a], axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.nansum)
+def _(result, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+    w = _rt.masked(_rt.nan_weights(a), where)
+    d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * w
+
+
+@tangent(np.nansum)
+def _(result, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+    w = _rt.masked(_rt.nan_weights(a), where)
+    d[result] = np.sum(w * d[a], axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.nanmean)
+def _(result, a, axis=None, dtype=None, out=None, keepdims=False, where=True):
+    d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * _rt.nanmean_weights(a, axis)
+
+
+@tangent(np.nanmean)
+def _(result, a, axis=None, dtype=None, out=None, keepdims=False, where=True):
+    d[result] = np.sum(_rt.nanmean_weights(a, axis) * d[a], axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.nanprod)
+def _(result, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+    d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * _rt.nanprod_weights(a, axis)
+
+
+@tangent(np.nanprod)
+def _(result, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+    d[result] = np.sum(_rt.nanprod_weights(a, axis) * d[a], axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.average)
+def _(result, a, axis=None, weights=None, returned=False, keepdims=False):
+    d[a] = _rt.average_adjoint(d[result], a, axis, weights, returned, keepdims, "a")
+    d[weights] = _rt.average_adjoint(d[result], a, axis, weights, returned, keepdims, "weights")
+
+
+@tangent(np.average)
+def _(result, a, axis=None, weights=None, returned=False, keepdims=False):
+    d[result] = _rt.average_jvp(d[a], d[weights], a, axis, weights, returned, keepdims)
+
+
+# -- norms --------------------------------------------------------------------
+
+
+@adjoint(np.linalg.norm)
+def _(result, x, ord=None, axis=None, keepdims=False):
+    w = _rt.norm_weights(x, result, ord, axis, keepdims)
+    d[x] = _rt.expand_reduced(d[result], x, axis, keepdims) * w
+
+
+@tangent(np.linalg.norm)
+def _(result, x, ord=None, axis=None, keepdims=False):
+    w = _rt.norm_weights(x, result, ord, axis, keepdims)
+    d[result] = np.sum(w * d[x], axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.linalg.vector_norm)
+def _(result, x, axis=None, keepdims=False, ord=2):
+    w = _rt.norm_weights(x, result, ord, axis, keepdims, "vector")
+    d[x] = _rt.expand_reduced(d[result], x, axis, keepdims) * w
+
+
+@tangent(np.linalg.vector_norm)
+def _(result, x, axis=None, keepdims=False, ord=2):
+    w = _rt.norm_weights(x, result, ord, axis, keepdims, "vector")
+    d[result] = np.sum(w * d[x], axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.linalg.matrix_norm)
+def _(result, x, keepdims=False, ord="fro"):
+    w = _rt.norm_weights(x, result, ord, (-2, -1), keepdims, "matrix")
+    d[x] = _rt.expand_reduced(d[result], x, (-2, -1), keepdims) * w
+
+
+@tangent(np.linalg.matrix_norm)
+def _(result, x, keepdims=False, ord="fro"):
+    w = _rt.norm_weights(x, result, ord, (-2, -1), keepdims, "matrix")
+    d[result] = np.sum(w * d[x], axis=(-2, -1), keepdims=keepdims)
+
+
+# -- scans and differences ----------------------------------------------------
+
+
+@adjoint(np.cumsum, linear=("a",))
+def _(result, a, axis=None, dtype=None, out=None):
+    d[a] = _rt.cumsum_adjoint(d[result], a, axis)
+
+
+@adjoint(np.cumprod)
+def _(result, a, axis=None, dtype=None, out=None):
+    d[a] = _rt.cumprod_adjoint(d[result], a, result, axis)
+
+
+@tangent(np.cumprod)
+def _(result, a, axis=None, dtype=None, out=None):
+    d[result] = _rt.cumprod_jvp(d[a], a, result, axis)
+
+
+@adjoint(np.diff, linear=("a", "prepend", "append"))
+def _(result, a, n=1, axis=-1, prepend=None, append=None):
+    d[a] = _rt.diff_adjoint(d[result], a, n, axis, prepend, append, "a")
+    d[prepend] = _rt.diff_adjoint(d[result], a, n, axis, prepend, append, "prepend")
+    d[append] = _rt.diff_adjoint(d[result], a, n, axis, prepend, append, "append")
+
+
+@adjoint(np.trace, linear=("a",))
+def _(result, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    d[a] = _rt.trace_adjoint(d[result], a, offset, axis1, axis2)
+
+
+@adjoint(np.linalg.trace, linear=("x",))
+def _(result, x, offset=0, dtype=None):
+    d[x] = _rt.trace_adjoint(d[result], x, offset, -2, -1)
+
+
+if hasattr(np, "cumulative_sum"):  # NumPy >= 2.1
+
+    @adjoint(np.cumulative_sum, linear=("x",))
+    def _(result, x, axis=None, dtype=None, out=None, include_initial=False):
+        d[x] = _rt.cumulative_sum_adjoint(d[result], x, axis, include_initial)
+
+    @adjoint(np.cumulative_prod)
+    def _(result, x, axis=None, dtype=None, out=None, include_initial=False):
+        d[x] = _rt.cumulative_prod_adjoint(d[result], x, result, axis, include_initial)
+
+
+    @tangent(np.cumulative_prod)
+    def _(result, x, axis=None, dtype=None, out=None, include_initial=False):
+        d[result] = _rt.cumulative_prod_jvp(d[x], x, result, axis, include_initial)
+
