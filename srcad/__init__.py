@@ -35,4 +35,8 @@ __all__ = [
     "nondifferentiable",
     "tangent",
 ]
+from .tape.api import *  # noqa: F401,F403,E402  (the tape: import srcad as torch)
+from . import autograd  # noqa: F401,E402
+from . import nn, optim  # noqa: F401,E402
+
 __version__ = "0.1.0"

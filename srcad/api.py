@@ -107,6 +107,11 @@ class _Transformation:
                 raise TypeError(f"wrt must be an int, a parameter name or a tuple of them, "
                                 f"got {w!r}")
             if isinstance(w, int):
+                star = self._sig is not None and any(
+                    p.kind is p.VAR_POSITIONAL for p in self._sig.parameters.values())
+                if star and w >= len(self._params):
+                    names.append(f"*{w}")  # the compiler reports *args as unsupported
+                    continue
                 if not -len(self._params) <= w < len(self._params):
                     raise ValueError(f"wrt={w} is out of range: {self.__name__} has "
                                      f"{len(self._params)} positional parameters")
@@ -291,7 +296,7 @@ class _Vjp(_Transformation):
     kind = "vjp"
 
     def _build(self, containers):
-        fwd, bwd, src = _compiler().split_functions(self._f, tuple(self._wrt))
+        fwd, bwd, src = _compiler().split_functions(self._f, tuple(self._wrt), callee=False)
         return (fwd, bwd), src
 
     def __call__(self, *args, **kwargs):

@@ -257,7 +257,8 @@ def assert_grad_close(actual, expected, rtol=1e-5, atol=1e-6, path="", label="gr
     bad = ~(err <= atol + rtol * np.abs(e))
     if not bad.any():
         return
-    rel = err / np.maximum(np.abs(e), np.finfo(np.float64).tiny)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(e != 0, err / np.abs(e), np.inf)
     lines = [
         f"{label}{where} differs (rtol={rtol:g}, atol={atol:g}): "
         f"{int(bad.sum())} of {e.size} entries, max abs err {err.max():.3g}, "
@@ -406,8 +407,9 @@ class StrictArray:
     operator) with CuPy's ``TypeError``.  NumPy functions and ufuncs work on it
     through ``__array_function__`` / ``__array_ufunc__`` and return
     StrictArrays; reductions and element access give 0-d StrictArrays.  Like
-    CuPy, ``float()``, ``int()`` and ``bool()`` work on size-1 arrays (CuPy
-    synchronises the device for these), and ``.get()`` gives the NumPy array.
+    CuPy, ``float()``, ``int()`` and ``bool()`` work on single values (CuPy
+    synchronises the device for these, then follows NumPy's rules), and
+    ``.get()`` gives the NumPy array.
 
     >>> s = StrictArray(np.arange(3.0))
     >>> s * 2.0 + 1.0
@@ -450,19 +452,17 @@ class StrictArray:
         """A NumPy copy of the data (CuPy's device-to-host transfer)."""
         return self._a.copy()
 
-    def _size1(self):
-        if self._a.size != 1:
-            raise TypeError("only size-1 arrays can be converted to Python scalars")
-        return self._a.reshape(())[()]
-
+    # float(), int() and complex() follow NumPy's rule on the host copy, as
+    # CuPy does (it syncs and converts ``self.get()``): size-1 arrays only, and
+    # NumPy >= 2.3 wants them 0-d.
     def __float__(self):
-        return float(self._size1())
+        return float(self._a)
 
     def __int__(self):
-        return int(self._size1())
+        return int(self._a)
 
     def __complex__(self):
-        return complex(self._size1())
+        return complex(self._a)
 
     def __index__(self):
         if self._a.ndim != 0 or self._a.dtype.kind not in "iub":

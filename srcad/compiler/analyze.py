@@ -145,7 +145,10 @@ class Activity:
             if isinstance(node.op, (gast.Not, gast.Invert)):
                 return False
             return self.expr(node.operand)
-        if isinstance(node, (gast.Compare, gast.BoolOp, gast.Lambda, gast.JoinedStr)):
+        if isinstance(node, gast.Lambda):
+            return any(isinstance(n, gast.Name) and n.id in self.active
+                       for n in gast.walk(node.body))
+        if isinstance(node, (gast.Compare, gast.BoolOp, gast.JoinedStr)):
             return False
         if isinstance(node, gast.IfExp):
             return self.expr(node.body) or self.expr(node.orelse)
@@ -156,6 +159,8 @@ class Activity:
             args = list(node.args) + [k.value for k in node.keywords]
             if isinstance(node.func, gast.Attribute) and kind == "method":
                 args.append(node.func.value)
+            if kind == "local":
+                args.append(node.func)
             return any(self.expr(a) for a in args)
         if isinstance(node, (gast.Tuple, gast.List, gast.Set)):
             return any(self.expr(e) for e in node.elts)

@@ -37,9 +37,9 @@ class Compiler:
 
     # -- shared pipeline -------------------------------------------------------------
 
-    def transform(self, fn, wrt, containers=()):
+    def transform(self, fn, wrt, containers=(), callee=False):
         kinds = {n: k for n, k in containers}
-        parsed, fdef, namer, resolver, active, ret_name = self._front(fn, wrt, kinds)
+        parsed, fdef, namer, resolver, active, ret_name = self._front(fn, wrt, kinds, callee)
         params = param_names(fdef)
         cont = set(kinds) | _container_names(fdef, resolver)
         ns = Namespace(parsed, namer)
@@ -116,8 +116,8 @@ class Compiler:
             entry.resolve(fwd, bwd, src)
         return entry
 
-    def split_functions(self, fn, wrt):
-        tr = self.transform(fn, list(wrt))
+    def split_functions(self, fn, wrt, callee=True):
+        tr = self.transform(fn, list(wrt), callee=callee)
         fdef = tr.fdef
         adj = tr.rev.adj
         dret = adj(tr.ret_name)
@@ -186,11 +186,15 @@ class Compiler:
                 raise
         return entry
 
-    def _front(self, fn, wrt, kinds=None):
+    def _front(self, fn, wrt, kinds=None, callee=False):
         """Parse, analyze and normalize ``fn`` (the stages both modes share)."""
         parsed = parse_function(fn)
         fdef = copy.deepcopy(parsed.fdef)
         params = param_names(fdef)
+        star = fdef.args.vararg or fdef.args.kwarg
+        if star is not None:
+            raise parsed.error(fdef, "*args/**kwargs parameters are not supported",
+                               f"name the parameters explicitly instead of *{star.id}")
         for w in wrt:
             if w not in params:
                 raise parsed.error(fdef, f"{w!r} is not a parameter of {fdef.name}",
@@ -200,7 +204,7 @@ class Compiler:
         resolver = Resolver(parsed, assigned_names(fdef))
         act = Activity(resolver, wrt, kinds)
         act.run(fdef.body)
-        norm = Normalizer(parsed, namer, resolver, act, kinds)
+        norm = Normalizer(parsed, namer, resolver, act, kinds, callee)
         fdef = norm.run(fdef)
         resolver = Resolver(parsed, assigned_names(fdef))
         active = Activity(resolver, wrt).run(fdef.body)

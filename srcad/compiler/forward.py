@@ -192,11 +192,11 @@ class Forward:
         # d[x] reads become the tangents; terms of inactive tangents are dropped.
         tree = copy.deepcopy(tpl.tree)
         active_params = {p for p, node in bound.items() if self.is_active(node)}
-        for stmt in tree.body:
-            if isinstance(stmt, gast.Assign) and d_target(stmt.targets[0]) == tpl.result:
-                stmt.value = _prune_terms(stmt.value, active_params, tpl.result)
         tangent_names = {p: self.tan(bound[p].id) for p in active_params}
         _DRead(tangent_names, tpl.result).visit(tree)
+        for stmt in tree.body:
+            if isinstance(stmt, gast.Assign) and d_target(stmt.targets[0]) == tpl.result:
+                stmt.value = _simplify(stmt.value)[0]
         shadow = _Shadow(tpl, tree)
         inl = inline(shadow, bound, res, const(0.0), self.ns, self.namer, {"__result__"})
         if not inl.contributions or _is_zero(inl.contributions[0][1]):
@@ -319,37 +319,71 @@ class _DRead(gast.NodeTransformer):
             if p in self.names:
                 out = gast.Name(self.names[p], gast.Load(), None, None)
                 out.srcad_keep = True
+                out.srcad_tangent = True
                 return out
-            return gast.Constant(0.0, None)
+            zero = gast.Constant(0.0, None)
+            zero.srcad_zero = True
+            return zero
         self.generic_visit(node)
         return node
 
 
-def _terms(expr, sign=1):
-    if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Add, gast.Sub)):
-        left = _terms(expr.left, sign)
-        right = _terms(expr.right, sign if isinstance(expr.op, gast.Add) else -sign)
-        return left + right
-    return [(sign, expr)]
+def _simplify(node):
+    """Fold the zero tangents of inactive arguments: ``(node, kind)`` where kind is
+    'zero', 'tangent' (depends on a tangent) or 'const'."""
+    if getattr(node, "srcad_zero", False):
+        return node, "zero"
+    if getattr(node, "srcad_tangent", False):
+        return node, "tangent"
+    if isinstance(node, gast.BinOp):
+        left, lk = _simplify(node.left)
+        right, rk = _simplify(node.right)
+        node.left, node.right = left, right
+        op = node.op
+        if isinstance(op, (gast.Add, gast.Sub)):
+            if lk == "zero" and rk == "zero":
+                return _zero(), "zero"
+            if rk == "zero":
+                return left, lk
+            if lk == "zero":
+                return (right, rk) if isinstance(op, gast.Add) else (
+                    gast.UnaryOp(gast.USub(), right), rk)
+        if isinstance(op, (gast.Mult, gast.MatMult)) and "zero" in (lk, rk):
+            return _zero(), "zero"
+        if isinstance(op, (gast.Div, gast.Mod)) and lk == "zero":
+            return _zero(), "zero"
+        return node, "tangent" if "tangent" in (lk, rk) else "const"
+    if isinstance(node, gast.UnaryOp):
+        operand, k = _simplify(node.operand)
+        node.operand = operand
+        return (_zero(), "zero") if k == "zero" else (node, k)
+    if isinstance(node, gast.Call):
+        kinds = []
+        for i, a in enumerate(node.args):
+            node.args[i], k = _simplify(a)
+            kinds.append(k)
+        for kw in node.keywords:
+            kw.value, k = _simplify(kw.value)
+            kinds.append(k)
+        carrying = [k for k in kinds if k != "const"]
+        if carrying and all(k == "zero" for k in carrying):
+            return _zero(), "zero"
+        return node, "tangent" if "tangent" in carrying else "const"
+    if isinstance(node, gast.Subscript):
+        value, k = _simplify(node.value)
+        node.value = value
+        return (_zero(), "zero") if k == "zero" else (node, k)
+    kinds = set()
+    for child in gast.iter_child_nodes(node):
+        if isinstance(child, gast.expr):
+            kinds.add(_simplify(child)[1])
+    return node, "tangent" if "tangent" in kinds else "const"
 
 
-def _prune_terms(expr, active, result):
-    """Drop the additive terms that read the tangent of an inactive parameter."""
-    kept = []
-    for sign, term in _terms(expr):
-        reads = {d_target(n) for n in gast.walk(term) if d_target(n) is not None}
-        reads.discard(result)
-        if reads and not reads <= active:
-            continue
-        kept.append((sign, term))
-    if not kept:
-        return gast.Constant(0.0, None)
-    sign, out = kept[0]
-    if sign < 0:
-        out = gast.UnaryOp(gast.USub(), out)
-    for sign, term in kept[1:]:
-        out = gast.BinOp(out, gast.Add() if sign > 0 else gast.Sub(), term)
-    return out
+def _zero():
+    z = gast.Constant(0.0, None)
+    z.srcad_zero = True
+    return z
 
 
 def _param_names(prim, rule):

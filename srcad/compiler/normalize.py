@@ -93,7 +93,8 @@ def is_atom(node):
 
 
 class Normalizer:
-    def __init__(self, parsed, namer, resolver, activity, kinds=None):
+    def __init__(self, parsed, namer, resolver, activity, kinds=None, callee=False):
+        self.callee = callee  # transforming a function called by another one
         self.kinds = dict(kinds or {})  # name -> 'dict' | 'list' | 'tuple' when known
         self.parsed = parsed
         self.namer = namer
@@ -108,6 +109,8 @@ class Normalizer:
 
     def run(self, fdef):
         self._check_unsupported(fdef)
+        self.params = {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
+        self.aliases = _aliases(fdef)
         body = list(fdef.body)
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
             body = body[1:]  # docstring
@@ -245,16 +248,23 @@ class Normalizer:
             return pre + [node]
         if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and isinstance(
             v.func.value, gast.Name
-        ) and self.act.expr(v.func.value) and v.func.attr in (
+        ) and (self.act.expr(v.func.value) or any(self.act.expr(a) for a in v.args) or any(
+            self.act.expr(k.value) for k in v.keywords)) and v.func.attr in (
             "extend", "insert", "pop", "remove", "sort", "reverse", "clear", "update",
             "fill", "resize", "itemset", "setdefault", "__setitem__",
         ):
             raise self.parsed.error(
                 s, f"in-place method `{v.func.attr}` on an active value",
                 "build a new value instead (e.g. lst = lst + [v], y = np.sort(x))")
-        if self.act.expr(v):
-            # A call whose active result is thrown away: evaluate it for its effects.
-            return [s]
+        if isinstance(v, gast.Call):
+            kind, _ = self.resolver.call_kind(v)
+            if kind == "user" and any(self.act.expr(a) for a in list(v.args) + [
+                k.value for k in v.keywords
+            ]):
+                raise self.parsed.error(
+                    s, "a call of your function on active values whose result is discarded "
+                    "(srcad cannot follow changes it makes to its arguments)",
+                    "return the new value from the function and assign it")
         return [s]
 
     def stmt_Assert(self, s):
@@ -268,8 +278,10 @@ class Normalizer:
         flag = assign(self.ret_flag, const(True), self.line)
         flag.srcad_book = True
         out.append(flag)
-        if self.loop_flags:
-            out += self.stmt_Break(s)
+        for flags in self.loop_flags:  # a return leaves every enclosing loop
+            brk = assign(flags["brk"], const(True), self.line)
+            brk.srcad_book = True
+            out.append(brk)
         return out
 
     def stmt_Break(self, s):
@@ -341,6 +353,7 @@ class Normalizer:
                 out += self.assign_target(t, gast.Subscript(src, const(k), gast.Load()))
             return out
         if isinstance(target, gast.Subscript):
+            self._check_alias(target)
             pre, base = self.subscript_base(target)
             pre2, v = self.atom(value)
             node = gast.Assign([gast.Subscript(base, target.slice, gast.Store())], v, None)
@@ -353,6 +366,25 @@ class Normalizer:
             return [gast.Assign([target], value, None)]
         raise self.parsed.error(target, f"assignment to {type(target).__name__}",
                                 "assign to a plain name")
+
+    def _check_alias(self, target):
+        base = target.value
+        if not isinstance(base, gast.Name) or not (self.act.expr(base) or self.act.expr(
+            getattr(self, "_value_for_alias", None))
+        ):
+            return
+        other = self.aliases.get(base.id)
+        if other is not None:
+            raise self.parsed.error(
+                target, f"item assignment into `{base.id}`, which is the same array as "
+                f"`{other}` ({base.id} = {other})",
+                f"make a copy first: {base.id} = {other}.copy()")
+        if self.callee and base.id in self.params:
+            raise self.parsed.error(
+                target, f"item assignment into the argument `{base.id}` inside a called "
+                "function (the caller's array would change)",
+                "return the new array instead, or copy it first: "
+                f"{base.id} = {base.id}.copy()")
 
     def subscript_base(self, target):
         """For ``a[i][j] = v`` return statements that bind ``a[i]`` and the base name."""
@@ -652,6 +684,11 @@ class Normalizer:
 
     def op_call(self, node):
         kind, obj = self.resolver.call_kind(node)
+        if kind == "local":
+            raise self.parsed.error(
+                node, "calling a function held in a local variable (a lambda, or a function "
+                "passed as an argument) on active values",
+                "define the function with def at module level and call it by name")
         if any(isinstance(a, gast.Starred) for a in node.args) or any(
             k.arg is None for k in node.keywords
         ):
@@ -688,6 +725,18 @@ class Normalizer:
         self.act.active.add(res)
         out += self.stmt_For(body[0])
         return out, name(res)
+
+
+def _aliases(fdef):
+    """``{name: other}`` for plain copies ``name = other`` and ``other = name``."""
+    out = {}
+    for n in gast.walk(fdef):
+        if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(
+            n.targets[0], gast.Name
+        ) and isinstance(n.value, gast.Name):
+            out[n.targets[0].id] = n.value.id
+            out.setdefault(n.value.id, n.targets[0].id)
+    return out
 
 
 def _load(target):

@@ -17,9 +17,22 @@ from ..tape.tensor import Tensor
 from ..tape.tensor import raw as _raw
 
 __all__ = [
-    "relu", "relu_", "tanh", "sigmoid", "softmax", "log_softmax", "linear", "conv2d",
-    "max_pool2d", "dropout", "batch_norm", "nll_loss", "cross_entropy", "mse_loss",
-    "leaky_relu", "flatten",
+    "relu",
+    "relu_",
+    "tanh",
+    "sigmoid",
+    "softmax",
+    "log_softmax",
+    "linear",
+    "conv2d",
+    "max_pool2d",
+    "dropout",
+    "batch_norm",
+    "nll_loss",
+    "cross_entropy",
+    "mse_loss",
+    "leaky_relu",
+    "flatten",
 ]
 
 
@@ -33,20 +46,26 @@ def _linear_name(args):
     return "UnsafeViewBackward0" if b is None else "ViewBackward0"
 
 
+def _nll_name(args):
+    return "NllLoss2DBackward0" if getattr(args[0], "ndim", 2) > 2 else "NllLossBackward0"
+
+
 # grad_fn names of the NN primitives, registered with the tape's naming table.
-_names.NAMES.update({
-    _ops.softmax: "SoftmaxBackward0",
-    _ops.log_softmax: "LogSoftmaxBackward0",
-    _ops.linear: _linear_name,
-    _ops.conv2d: "ConvolutionBackward0",
-    _ops.max_pool2d: "MaxPool2DWithIndicesBackward0",
-    _ops.dropout: "MulBackward0",
-    _ops.batch_norm_train: "NativeBatchNormBackward0",
-    _ops.batch_norm_eval: "NativeBatchNormBackward0",
-    _ops.nll_loss: "NllLossBackward0",
-    _ops.cross_entropy: "NllLossBackward0",
-    _ops.mse_loss: "MseLossBackward0",
-})
+_names.NAMES.update(
+    {
+        _ops.softmax: "SoftmaxBackward0",
+        _ops.log_softmax: "LogSoftmaxBackward0",
+        _ops.linear: _linear_name,
+        _ops.conv2d: "ConvolutionBackward0",
+        _ops.max_pool2d: "MaxPool2DWithIndicesBackward0",
+        _ops.dropout: "MulBackward0",
+        _ops.batch_norm_train: "NativeBatchNormBackward0",
+        _ops.batch_norm_eval: "NativeBatchNormBackward0",
+        _ops.nll_loss: _nll_name,
+        _ops.cross_entropy: _nll_name,
+        _ops.mse_loss: "MseLossBackward0",
+    }
+)
 
 
 def _reduction(size_average, reduce, reduction):
@@ -160,8 +179,15 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _ops.conv2d(input, weight, bias, stride, _conv_padding(padding, weight, stride))
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
-               return_indices=False):
+def max_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,  # noqa: A002
+    return_indices=False,
+):
     """Max pooling; grad_fn ``MaxPool2DWithIndicesBackward0``."""
     if dilation not in (1, (1, 1)) or ceil_mode or return_indices:
         raise NotImplementedError(
@@ -208,8 +234,16 @@ def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
     return out
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,  # noqa: A002
-               momentum=0.1, eps=1e-5):
+def batch_norm(
+    input,
+    running_mean,
+    running_var,
+    weight=None,
+    bias=None,
+    training=False,  # noqa: A002
+    momentum=0.1,
+    eps=1e-5,
+):
     """Batch normalisation over every axis but axis 1; grad_fn ``NativeBatchNormBackward0``.
 
     In training it normalises with the batch statistics and updates
@@ -220,8 +254,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         count = size[0] * math.prod(size[2:])
         if count <= 1:
             raise ValueError(
-                "Expected more than 1 value per channel when training, got input size "
-                f"{size}"
+                f"Expected more than 1 value per channel when training, got input size {size}"
             )
         if running_mean is not None or running_var is not None:
             with no_grad():
@@ -241,15 +274,30 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 # Losses
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100,  # noqa: A002
-             reduce=None, reduction="mean"):
+def nll_loss(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,  # noqa: A002
+    reduce=None,
+    reduction="mean",
+):
     """Negative log-likelihood of class indices; grad_fn ``NllLossBackward0``."""
     reduction = _reduction(size_average, reduce, reduction)
     return _ops.nll_loss(input, target, weight, ignore_index, reduction)
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,  # noqa: A002
-                  reduce=None, reduction="mean", label_smoothing=0.0):
+def cross_entropy(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,  # noqa: A002
+    reduce=None,
+    reduction="mean",
+    label_smoothing=0.0,
+):
     """``nll_loss(log_softmax(input, 1), target)``: two nodes, as in PyTorch."""
     if label_smoothing != 0.0:
         raise NotImplementedError("srcad: cross_entropy supports label_smoothing=0 only")

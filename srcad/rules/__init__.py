@@ -7,5 +7,6 @@ from . import (  # noqa: F401
     numpy_linalg,
     numpy_reductions,
     numpy_shape,
+    runtime_rules,
 )
 from .registry import adjoint, lookup, nondifferentiable, tangent  # noqa: F401

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import runtime as _rt
 from . import arithmetic  # noqa: F401  (operator.pow's templates are reused below)
-from .registry import adjoint, lookup, nondifferentiable, tangent
+from .registry import adjoint, linear, lookup, nondifferentiable, tangent
 
 # -- wrappers for methods whose signature differs from NumPy's function -------
 
@@ -162,10 +162,16 @@ ATTRIBUTES = {
 # -- Python builtins ----------------------------------------------------------
 
 
-@adjoint(sum, math.fsum, linear=("iterable", "start"))
+@adjoint(sum, math.fsum)
 def _(result, iterable, start=0):
     d[iterable] = _rt.builtin_sum_adjoint(d[result], iterable)
     d[start] = _rt.sum_to_like(d[result], start)
+
+
+@tangent(sum, math.fsum)
+def _(result, iterable, start=0):
+    t = _rt.builtin_sum_jvp(d[iterable], d[start], iterable, start)
+    d[result] = t
 
 
 @adjoint(max, min)
@@ -186,3 +192,13 @@ def _(result, x=0.0):
 # pow(x, y) and math.pow(x, y) are x ** y: operator.pow's templates, registered again.
 adjoint(pow, math.pow, broadcast=True)(lookup(operator.pow).adjoint.fn)
 tangent(pow, math.pow)(lookup(operator.pow).tangent.fn)
+
+
+# -- forward rules of the helpers the adjoints above call ---------------------
+# (srcad.hvp differentiates generated adjoint code in forward mode)
+
+linear(
+    _rt.builtin_sum_adjoint, _rt.builtin_extremum_adjoint, _rt.scalar_adjoint,
+    _rt.item_adjoint, _rt.cast_like, params=("g",),
+)
+nondifferentiable(_rt.shape_arg)

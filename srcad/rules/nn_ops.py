@@ -189,7 +189,7 @@ def conv2d(x, w, b=None, stride=1, padding=0):
     y = np.moveaxis(np.tensordot(win, w, axes=((1, 4, 5), (1, 2, 3))), 3, 1)
     if b is not None:
         y = y + np.reshape(b, (1, -1, 1, 1))
-    return y
+    return np.ascontiguousarray(y)  # (N, O, Ho, Wo) in C order, as PyTorch lays it out
 
 
 @_meta(2)
@@ -242,7 +242,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
     sh, sw = _pair(kernel_size if stride is None else stride)
     ph, pw = _pair(padding)
     win = _windows(_pad_hw(x, ph, pw, -np.inf), kh, kw, sh, sw)
-    return np.max(win, axis=(4, 5))
+    return np.ascontiguousarray(np.max(win, axis=(4, 5)))
 
 
 def max_pool2d_grad(g, x, kernel_size, stride=None, padding=0):
@@ -493,4 +493,6 @@ def _(result, x, target, reduction="mean"):
 
 @tangent(mse_loss)
 def _(result, x, target, reduction="mean"):
-    d[result] = _reduce(2 * (x - target) * (d[x] - d[target]), reduction)
+    d[result] = _reduce(2 * (x - target) * d[x], reduction) - _reduce(
+        2 * (x - target) * d[target], reduction
+    )

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from .. import runtime as _rt
-from .registry import adjoint, nondifferentiable, tangent
+from .registry import adjoint, linear, nondifferentiable, tangent
 
 
 def _math(*names):
@@ -76,7 +76,9 @@ def _(result, x, base=None):
 
 @tangent(math.log)
 def _(result, x, base=None):
-    d[result] = (d[x] / x - d[base] * result / _rt.first_given(base, 1.0)) / _rt.log_base(base)
+    d[result] = d[x] / (x * _rt.log_base(base)) - d[base] * result / (
+        _rt.first_given(base, 1.0) * _rt.log_base(base)
+    )
 
 
 @adjoint(np.log2, *_math("log2"))
@@ -193,7 +195,7 @@ def _(result, x, y, out=None):
 
 @tangent(np.hypot)
 def _(result, x, y, out=None):
-    d[result] = (d[x] * x + d[y] * y) / result
+    d[result] = d[x] * x / result + d[y] * y / result
 
 
 # math.hypot takes any number of coordinates: its own template.
@@ -278,7 +280,7 @@ def _(result, x1, x2, out=None):
 
 @tangent(np.arctan2, *_math("atan2"))
 def _(result, x1, x2, out=None):
-    d[result] = (d[x1] * x2 - d[x2] * x1) / (x1 * x1 + x2 * x2)
+    d[result] = d[x1] * x2 / (x1 * x1 + x2 * x2) - d[x2] * x1 / (x1 * x1 + x2 * x2)
 
 
 @adjoint(np.sinh, *_math("sinh"))
@@ -443,8 +445,10 @@ def _(result, a, a_min=None, a_max=None, out=None, min=None, max=None):
     hi = _rt.first_given(a_max, max)
     d[result] = (
         d[a] * _rt.clip_inside(a, lo, hi)
-        + (d[a_min] + d[min]) * _rt.clip_below(a, lo, hi)
-        + (d[a_max] + d[max]) * _rt.clip_above(a, lo, hi)
+        + d[a_min] * _rt.clip_below(a, lo, hi)
+        + d[min] * _rt.clip_below(a, lo, hi)
+        + d[a_max] * _rt.clip_above(a, lo, hi)
+        + d[max] * _rt.clip_above(a, lo, hi)
     )
 
 
@@ -483,9 +487,63 @@ def _(result, x, out=None):
 
 
 nondifferentiable(
-    np.heaviside, np.signbit, np.around, np.fix, np.spacing, np.nextafter, np.gcd, np.lcm,
-    np.isreal, np.iscomplex, np.isneginf, np.isposinf, np.isnat, np.iscomplexobj,
-    np.isrealobj, np.isin, np.array_equiv, np.result_type, np.can_cast,
-    math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.isclose,
-    math.gcd, math.factorial, math.comb, math.perm,
+    np.heaviside,
+    np.signbit,
+    np.around,
+    np.fix,
+    np.spacing,
+    np.nextafter,
+    np.gcd,
+    np.lcm,
+    np.isreal,
+    np.iscomplex,
+    np.isneginf,
+    np.isposinf,
+    np.isnat,
+    np.iscomplexobj,
+    np.isrealobj,
+    np.isin,
+    np.array_equiv,
+    np.result_type,
+    np.can_cast,
+    math.floor,
+    math.ceil,
+    math.trunc,
+    math.isnan,
+    math.isinf,
+    math.isfinite,
+    math.isclose,
+    math.gcd,
+    math.factorial,
+    math.comb,
+    math.perm,
 )
+
+
+# -- forward rules of the helpers the adjoints above call ---------------------
+# (srcad.hvp differentiates generated adjoint code in forward mode)
+
+linear(_rt.pick_adjoint, _rt.imag_adjoint, params=("g",))
+nondifferentiable(_rt.clip_inside, _rt.clip_below, _rt.clip_above)
+
+
+@tangent(_rt.sinc_deriv)
+def _(out, x):
+    d[out] = d[x] * _rt.sinc_deriv2(x)
+
+
+@tangent(_rt.log_base)
+def _(out, base):
+    d[out] = d[base] / base
+
+
+@tangent(_rt.first_given)
+def _(out, a, b):
+    t = _rt.first_given_jvp(a, d[a], d[b])
+    d[out] = t
+
+
+@tangent(_rt.hypot_adjoint)
+def _(out, g, result, coordinates):
+    t = _rt.hypot_adjoint_jvp(g, result, coordinates, d[g], d[result], d[coordinates])
+    d[out] = t

@@ -1,7 +1,10 @@
 """Rules for products (dot, tensordot, einsum, kron, ...) and ``np.linalg``.
 
 Products are bilinear: their tangent is ``f(da, b) + f(a, db)``, which
-``_rt.bilinear_jvp`` forms while skipping inactive (placeholder) arguments.
+``_rt.bilinear_jvp`` forms while skipping inactive (placeholder) arguments.  A
+tangent that needs several input tangents in one helper call assigns it to a
+temporary first: the compiler drops an additive term of ``d[result] = ...`` that
+reads an inactive tangent, but passes ``0.0`` for it inside temporaries.
 Matrix functions follow the standard matrix-calculus identities (``d det =
 det tr(A^-1 dA)``, ``d inv = -X dA X``, ...); see the helpers in
 ``srcad.runtime.grads`` for the conventions:
@@ -17,7 +20,7 @@ det tr(A^-1 dA)``, ``d inv = -X dA X``, ...); see the helpers in
 import numpy as np
 
 from .. import runtime as _rt
-from .registry import adjoint, nondifferentiable, tangent
+from .registry import adjoint, linear, nondifferentiable, tangent
 
 # -- products -----------------------------------------------------------------
 
@@ -30,7 +33,8 @@ def _(result, a, b, out=None):
 
 @tangent(np.dot)
 def _(result, a, b, out=None):
-    d[result] = _rt.bilinear_jvp(np.dot, a, b, d[a], d[b])
+    t = _rt.bilinear_jvp(np.dot, a, b, d[a], d[b])
+    d[result] = t
 
 
 @adjoint(np.inner)
@@ -41,7 +45,8 @@ def _(result, a, b):
 
 @tangent(np.inner)
 def _(result, a, b):
-    d[result] = _rt.bilinear_jvp(np.inner, a, b, d[a], d[b])
+    t = _rt.bilinear_jvp(np.inner, a, b, d[a], d[b])
+    d[result] = t
 
 
 @adjoint(np.outer)
@@ -52,7 +57,8 @@ def _(result, a, b, out=None):
 
 @tangent(np.outer)
 def _(result, a, b, out=None):
-    d[result] = _rt.bilinear_jvp(np.outer, a, b, d[a], d[b])
+    t = _rt.bilinear_jvp(np.outer, a, b, d[a], d[b])
+    d[result] = t
 
 
 @adjoint(np.linalg.outer)
@@ -63,7 +69,8 @@ def _(result, x1, x2):
 
 @tangent(np.linalg.outer)
 def _(result, x1, x2):
-    d[result] = _rt.bilinear_jvp(np.linalg.outer, x1, x2, d[x1], d[x2])
+    t = _rt.bilinear_jvp(np.linalg.outer, x1, x2, d[x1], d[x2])
+    d[result] = t
 
 
 @adjoint(np.vdot)
@@ -74,7 +81,8 @@ def _(result, a, b):
 
 @tangent(np.vdot)
 def _(result, a, b):
-    d[result] = _rt.bilinear_jvp(np.vdot, a, b, d[a], d[b])
+    t = _rt.bilinear_jvp(np.vdot, a, b, d[a], d[b])
+    d[result] = t
 
 
 @adjoint(np.vecdot, np.linalg.vecdot, broadcast=True)
@@ -85,7 +93,8 @@ def _(result, x1, x2, out=None, axis=-1):
 
 @tangent(np.vecdot, np.linalg.vecdot)
 def _(result, x1, x2, out=None, axis=-1):
-    d[result] = _rt.bilinear_jvp(np.vecdot, x1, x2, d[x1], d[x2], axis=axis)
+    t = _rt.bilinear_jvp(np.vecdot, x1, x2, d[x1], d[x2], axis=axis)
+    d[result] = t
 
 
 @adjoint(np.linalg.matmul)
@@ -96,7 +105,8 @@ def _(result, x1, x2):
 
 @tangent(np.linalg.matmul)
 def _(result, x1, x2):
-    d[result] = _rt.bilinear_jvp(np.matmul, x1, x2, d[x1], d[x2])
+    t = _rt.bilinear_jvp(np.matmul, x1, x2, d[x1], d[x2])
+    d[result] = t
 
 
 @adjoint(np.tensordot)
@@ -107,7 +117,8 @@ def _(result, a, b, axes=2):
 
 @tangent(np.tensordot)
 def _(result, a, b, axes=2):
-    d[result] = _rt.bilinear_jvp(np.tensordot, a, b, d[a], d[b], axes)
+    t = _rt.bilinear_jvp(np.tensordot, a, b, d[a], d[b], axes)
+    d[result] = t
 
 
 @adjoint(np.linalg.tensordot)
@@ -118,18 +129,21 @@ def _(result, x1, x2, axes=2):
 
 @tangent(np.linalg.tensordot)
 def _(result, x1, x2, axes=2):
-    d[result] = _rt.bilinear_jvp(np.tensordot, x1, x2, d[x1], d[x2], axes)
+    t = _rt.bilinear_jvp(np.tensordot, x1, x2, d[x1], d[x2], axes)
+    d[result] = t
 
 
 @adjoint(np.einsum)
-def _(result, subscripts, *operands, out=None, optimize=False, dtype=None, order="K",
-      casting="safe"):
+def _(
+    result, subscripts, *operands, out=None, optimize=False, dtype=None, order="K", casting="safe"
+):
     d[operands] = _rt.einsum_adjoint(d[result], subscripts, operands)
 
 
 @tangent(np.einsum)
-def _(result, subscripts, *operands, out=None, optimize=False, dtype=None, order="K",
-      casting="safe"):
+def _(
+    result, subscripts, *operands, out=None, optimize=False, dtype=None, order="K", casting="safe"
+):
     d[result] = _rt.einsum_jvp(subscripts, operands, d[operands])
 
 
@@ -141,7 +155,8 @@ def _(result, a, b):
 
 @tangent(np.kron)
 def _(result, a, b):
-    d[result] = _rt.bilinear_jvp(np.kron, a, b, d[a], d[b])
+    t = _rt.bilinear_jvp(np.kron, a, b, d[a], d[b])
+    d[result] = t
 
 
 @adjoint(np.cross, broadcast=True)
@@ -152,7 +167,8 @@ def _(result, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 @tangent(np.cross)
 def _(result, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    d[result] = _rt.bilinear_jvp(np.cross, a, b, d[a], d[b], axisa, axisb, axisc, axis)
+    t = _rt.bilinear_jvp(np.cross, a, b, d[a], d[b], axisa, axisb, axisc, axis)
+    d[result] = t
 
 
 @adjoint(np.linalg.cross, broadcast=True)
@@ -163,7 +179,8 @@ def _(result, x1, x2, axis=-1):
 
 @tangent(np.linalg.cross)
 def _(result, x1, x2, axis=-1):
-    d[result] = _rt.bilinear_jvp(np.cross, x1, x2, d[x1], d[x2], axis=axis)
+    t = _rt.bilinear_jvp(np.cross, x1, x2, d[x1], d[x2], axis=axis)
+    d[result] = t
 
 
 @adjoint(np.convolve)
@@ -174,7 +191,8 @@ def _(result, a, v, mode="full"):
 
 @tangent(np.convolve)
 def _(result, a, v, mode="full"):
-    d[result] = _rt.bilinear_jvp(np.convolve, a, v, d[a], d[v], mode)
+    t = _rt.bilinear_jvp(np.convolve, a, v, d[a], d[v], mode)
+    d[result] = t
 
 
 @adjoint(np.correlate)
@@ -185,7 +203,8 @@ def _(result, a, v, mode="valid"):
 
 @tangent(np.correlate)
 def _(result, a, v, mode="valid"):
-    d[result] = _rt.bilinear_jvp(np.correlate, a, v, d[a], d[v], mode)
+    t = _rt.bilinear_jvp(np.correlate, a, v, d[a], d[v], mode)
+    d[result] = t
 
 
 # -- linear algebra -----------------------------------------------------------
@@ -229,7 +248,8 @@ def _(result, a, b):
 
 @tangent(np.linalg.solve)
 def _(result, a, b):
-    d[result] = _rt.solve_jvp(d[a], d[b], a, b, result)
+    t = _rt.solve_jvp(d[a], d[b], a, b, result)
+    d[result] = t
 
 
 @adjoint(np.linalg.cholesky)
@@ -273,3 +293,135 @@ def _(result, a, rcond=None, hermitian=False, rtol=None):
 
 
 nondifferentiable(np.linalg.matrix_rank, np.einsum_path)
+
+
+# -- forward rules of the helpers the adjoints above call ---------------------
+# (srcad.hvp differentiates generated adjoint code in forward mode).  A product's
+# adjoint helper f(g, a, b, ..., wrt) is linear in g and in the other operand.
+
+linear(_rt.mT, params=("x",))
+
+
+@tangent(_rt.dot_adjoint)
+def _(out, g, a, b, wrt=0):
+    d[out] = (
+        _rt.dot_adjoint(d[g], a, b, wrt)
+        + _rt.adjoint_jvp_a(_rt.dot_adjoint, g, d[a], b, wrt)
+        + _rt.adjoint_jvp_b(_rt.dot_adjoint, g, a, d[b], wrt)
+    )
+
+
+@tangent(_rt.inner_adjoint)
+def _(out, g, a, b, wrt=0):
+    d[out] = (
+        _rt.inner_adjoint(d[g], a, b, wrt)
+        + _rt.adjoint_jvp_a(_rt.inner_adjoint, g, d[a], b, wrt)
+        + _rt.adjoint_jvp_b(_rt.inner_adjoint, g, a, d[b], wrt)
+    )
+
+
+@tangent(_rt.outer_adjoint)
+def _(out, g, a, b, wrt=0):
+    d[out] = (
+        _rt.outer_adjoint(d[g], a, b, wrt)
+        + _rt.adjoint_jvp_a(_rt.outer_adjoint, g, d[a], b, wrt)
+        + _rt.adjoint_jvp_b(_rt.outer_adjoint, g, a, d[b], wrt)
+    )
+
+
+@tangent(_rt.kron_adjoint)
+def _(out, g, a, b, wrt=0):
+    d[out] = (
+        _rt.kron_adjoint(d[g], a, b, wrt)
+        + _rt.adjoint_jvp_a(_rt.kron_adjoint, g, d[a], b, wrt)
+        + _rt.adjoint_jvp_b(_rt.kron_adjoint, g, a, d[b], wrt)
+    )
+
+
+@tangent(_rt.tensordot_adjoint)
+def _(out, g, a, b, axes=2, wrt=0):
+    d[out] = (
+        _rt.tensordot_adjoint(d[g], a, b, axes, wrt)
+        + _rt.adjoint_jvp_a(_rt.tensordot_adjoint, g, d[a], b, wrt, axes)
+        + _rt.adjoint_jvp_b(_rt.tensordot_adjoint, g, a, d[b], wrt, axes)
+    )
+
+
+@tangent(_rt.cross_adjoint)
+def _(out, g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, wrt=0):
+    d[out] = (
+        _rt.cross_adjoint(d[g], a, b, axisa, axisb, axisc, axis, wrt)
+        + _rt.adjoint_jvp_a(_rt.cross_adjoint, g, d[a], b, wrt, axisa, axisb, axisc, axis)
+        + _rt.adjoint_jvp_b(_rt.cross_adjoint, g, a, d[b], wrt, axisa, axisb, axisc, axis)
+    )
+
+
+@tangent(_rt.convolve_adjoint)
+def _(out, g, a, v, mode="full", wrt=0):
+    d[out] = (
+        _rt.convolve_adjoint(d[g], a, v, mode, wrt)
+        + _rt.adjoint_jvp_a(_rt.convolve_adjoint, g, d[a], v, wrt, mode)
+        + _rt.adjoint_jvp_b(_rt.convolve_adjoint, g, a, d[v], wrt, mode)
+    )
+
+
+@tangent(_rt.correlate_adjoint)
+def _(out, g, a, v, mode="valid", wrt=0):
+    d[out] = (
+        _rt.correlate_adjoint(d[g], a, v, mode, wrt)
+        + _rt.adjoint_jvp_a(_rt.correlate_adjoint, g, d[a], v, wrt, mode)
+        + _rt.adjoint_jvp_b(_rt.correlate_adjoint, g, a, d[v], wrt, mode)
+    )
+
+
+@tangent(_rt.vecdot_adjoint)
+def _(out, g, other, axis=-1):
+    d[out] = _rt.vecdot_adjoint(d[g], other, axis) + _rt.vecdot_adjoint(g, d[other], axis)
+
+
+@tangent(_rt.einsum_adjoint)
+def _(out, g, subscripts, operands):
+    t = _rt.einsum_adjoint_jvp(g, subscripts, operands, d[g], d[operands])
+    d[out] = t
+
+
+@tangent(_rt.det_adjoint)
+def _(out, g, a, result):
+    t = _rt.det_adjoint_jvp(g, a, result, d[g], d[a], d[result])
+    d[out] = t
+
+
+@tangent(_rt.slogdet_adjoint)
+def _(out, g, a):
+    t = _rt.slogdet_adjoint_jvp(g, a, d[g], d[a])
+    d[out] = t
+
+
+@tangent(_rt.solve_adjoint)
+def _(out, g, a, b, x, wrt=0):
+    t = _rt.solve_adjoint_jvp(g, a, b, x, wrt, d[g], d[a], d[x])
+    d[out] = t
+
+
+@tangent(_rt.cholesky_adjoint)
+def _(out, g, result, upper=False):
+    t = _rt.cholesky_adjoint_jvp(g, result, upper, d[g], d[result])
+    d[out] = t
+
+
+@tangent(_rt.eigh_adjoint)
+def _(out, g, a, result):
+    t = _rt.eigh_adjoint_jvp(g, a, result, d[g], d[a], d[result])
+    d[out] = t
+
+
+@tangent(_rt.eigvalsh_adjoint)
+def _(out, g, a, UPLO="L"):
+    t = _rt.eigvalsh_adjoint_jvp(g, a, UPLO, d[g], d[a])
+    d[out] = t
+
+
+@tangent(_rt.pinv_adjoint)
+def _(out, g, a, X):
+    t = _rt.pinv_adjoint_jvp(g, a, X, d[g], d[a], d[X])
+    d[out] = t

@@ -14,7 +14,7 @@ input holds zeros.
 import numpy as np
 
 from .. import runtime as _rt
-from .registry import adjoint, tangent
+from .registry import adjoint, linear, nondifferentiable, tangent
 
 
 @adjoint(np.sum, linear=("a",))
@@ -25,7 +25,8 @@ def _(result, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, 
 @adjoint(np.mean, linear=("a",))
 def _(result, a, axis=None, dtype=None, out=None, keepdims=False, where=True):
     d[a] = _rt.masked(_rt.expand_reduced(d[result], a, axis, keepdims), where) / (
-        _rt.reduced_count(a, axis, where))
+        _rt.reduced_count(a, axis, where)
+    )
 
 
 @adjoint(np.prod)
@@ -63,29 +64,69 @@ def _(result, a, axis=None, out=None, keepdims=False):
 
 
 @adjoint(np.var)
-def _(result, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=True,
-      mean=None, correction=None):
+def _(
+    result,
+    a,
+    axis=None,
+    dtype=None,
+    out=None,
+    ddof=0,
+    keepdims=False,
+    where=True,
+    mean=None,
+    correction=None,
+):
     w = _rt.var_weights(a, axis, ddof, where, correction)
     d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * w
 
 
 @tangent(np.var)
-def _(result, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=True,
-      mean=None, correction=None):
+def _(
+    result,
+    a,
+    axis=None,
+    dtype=None,
+    out=None,
+    ddof=0,
+    keepdims=False,
+    where=True,
+    mean=None,
+    correction=None,
+):
     w = _rt.var_weights(a, axis, ddof, where, correction)
     d[result] = np.sum(w * d[a], axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.std)
-def _(result, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=True,
-      mean=None, correction=None):
+def _(
+    result,
+    a,
+    axis=None,
+    dtype=None,
+    out=None,
+    ddof=0,
+    keepdims=False,
+    where=True,
+    mean=None,
+    correction=None,
+):
     w = _rt.std_weights(a, result, axis, keepdims, ddof, where, correction)
     d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * w
 
 
 @tangent(np.std)
-def _(result, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=True,
-      mean=None, correction=None):
+def _(
+    result,
+    a,
+    axis=None,
+    dtype=None,
+    out=None,
+    ddof=0,
+    keepdims=False,
+    where=True,
+    mean=None,
+    correction=None,
+):
     w = _rt.std_weights(a, result, axis, keepdims, ddof, where, correction)
     d[result] = np.sum(w * d[a], axis=axis, keepdims=keepdims)
 
@@ -140,7 +181,8 @@ def _(result, a, axis=None, weights=None, returned=False, keepdims=False):
 
 @tangent(np.average)
 def _(result, a, axis=None, weights=None, returned=False, keepdims=False):
-    d[result] = _rt.average_jvp(d[a], d[weights], a, axis, weights, returned, keepdims)
+    t = _rt.average_jvp(d[a], d[weights], a, axis, weights, returned, keepdims)
+    d[result] = t
 
 
 # -- norms --------------------------------------------------------------------
@@ -200,11 +242,17 @@ def _(result, a, axis=None, dtype=None, out=None):
     d[result] = _rt.cumprod_jvp(d[a], a, result, axis)
 
 
-@adjoint(np.diff, linear=("a", "prepend", "append"))
+@adjoint(np.diff)
 def _(result, a, n=1, axis=-1, prepend=None, append=None):
     d[a] = _rt.diff_adjoint(d[result], a, n, axis, prepend, append, "a")
     d[prepend] = _rt.diff_adjoint(d[result], a, n, axis, prepend, append, "prepend")
     d[append] = _rt.diff_adjoint(d[result], a, n, axis, prepend, append, "append")
+
+
+@tangent(np.diff)
+def _(result, a, n=1, axis=-1, prepend=None, append=None):
+    t = _rt.diff_jvp(d[a], d[prepend], d[append], a, n, axis, prepend, append)
+    d[result] = t
 
 
 @adjoint(np.trace, linear=("a",))
@@ -227,8 +275,59 @@ if hasattr(np, "cumulative_sum"):  # NumPy >= 2.1
     def _(result, x, axis=None, dtype=None, out=None, include_initial=False):
         d[x] = _rt.cumulative_prod_adjoint(d[result], x, result, axis, include_initial)
 
-
     @tangent(np.cumulative_prod)
     def _(result, x, axis=None, dtype=None, out=None, include_initial=False):
         d[result] = _rt.cumulative_prod_jvp(d[x], x, result, axis, include_initial)
 
+
+# -- forward rules of the helpers the adjoints above call ---------------------
+# (srcad.hvp differentiates generated adjoint code in forward mode)
+
+linear(_rt.masked, _rt.cumsum_adjoint, _rt.cumulative_sum_adjoint, params=("g",))
+linear(_rt.trace_adjoint, _rt.diff_adjoint, params=("g",))
+linear(_rt.var_weights, params=("a",))
+nondifferentiable(
+    _rt.reduced_count, _rt.extremum_weights, _rt.ptp_weights, _rt.median_weights,
+    _rt.nan_weights, _rt.nanmean_weights,
+)
+
+
+@tangent(_rt.prod_weights)
+def _(w, a, axis=None, where=True, initial=None):
+    d[w] = _rt.prod_weights_jvp(d[a], a, axis, where, initial)
+
+
+@tangent(_rt.nanprod_weights)
+def _(w, a, axis=None):
+    d[w] = _rt.nanprod_weights_jvp(d[a], a, axis)
+
+
+@tangent(_rt.std_weights)
+def _(w, a, result, axis=None, keepdims=False, ddof=0, where=True, correction=None):
+    t = _rt.std_weights_jvp(a, result, axis, keepdims, ddof, where, correction, d[a], d[result])
+    d[w] = t
+
+
+@tangent(_rt.norm_weights)
+def _(w, x, result, ord=None, axis=None, keepdims=False, kind=None):
+    t = _rt.norm_weights_jvp(x, result, ord, axis, keepdims, kind, d[x], d[result])
+    d[w] = t
+
+
+@tangent(_rt.cumprod_adjoint)
+def _(out, g, a, result, axis=None):
+    t = _rt.cumprod_adjoint_jvp(g, a, result, axis, d[g], d[a], d[result])
+    d[out] = t
+
+
+@tangent(_rt.cumulative_prod_adjoint)
+def _(out, g, x, result, axis=None, include_initial=False):
+    t = _rt.cumulative_prod_adjoint_jvp(g, x, result, axis, include_initial, d[g], d[x], d[result])
+    d[out] = t
+
+
+@tangent(_rt.average_adjoint)
+def _(out, g, a, axis=None, weights=None, returned=False, keepdims=False, wrt="a"):
+    t = _rt.average_adjoint_jvp(g, a, axis, weights, returned, keepdims, wrt, d[g], d[a],
+                                d[weights])
+    d[out] = t

@@ -12,7 +12,7 @@ placeholders for the unused pieces.
 import numpy as np
 
 from .. import runtime as _rt
-from .registry import adjoint, nondifferentiable, tangent
+from .registry import adjoint, linear, nondifferentiable, tangent
 
 # -- reshaping and reordering axes --------------------------------------------
 
@@ -32,9 +32,14 @@ def _(result, a, axis=None):
     d[a] = np.reshape(d[result], np.shape(a))
 
 
-@adjoint(np.atleast_1d, np.atleast_2d, np.atleast_3d, linear=("arys",))
+@adjoint(np.atleast_1d, np.atleast_2d, np.atleast_3d)
 def _(result, *arys):
     d[arys] = _rt.atleast_adjoint(d[result], arys)
+
+
+@tangent(np.atleast_1d, np.atleast_2d, np.atleast_3d)
+def _(result, *arys):
+    d[result] = _rt.atleast_jvp(d[arys], arys, result)
 
 
 @adjoint(np.transpose, np.permute_dims, linear=("a",))
@@ -67,9 +72,14 @@ def _(result, array, shape, subok=False):
     d[array] = _rt.sum_to_like(d[result], array)
 
 
-@adjoint(np.broadcast_arrays, linear=("args",))
+@adjoint(np.broadcast_arrays)
 def _(result, *args, subok=False):
     d[args] = _rt.broadcast_arrays_adjoint(d[result], args)
+
+
+@tangent(np.broadcast_arrays)
+def _(result, *args, subok=False):
+    d[result] = _rt.broadcast_arrays_jvp(d[args], args, result)
 
 
 @adjoint(np.copy, linear=("a",))
@@ -148,7 +158,8 @@ def _(result, arr, values, axis=None):
 
 @tangent(np.append)
 def _(result, arr, values, axis=None):
-    d[result] = np.append(_rt.materialize(d[arr], arr), _rt.materialize(d[values], values), axis)
+    t = np.append(_rt.materialize(d[arr], arr), _rt.materialize(d[values], values), axis)
+    d[result] = t
 
 
 @adjoint(np.split, np.array_split, linear=("ary",))
@@ -256,7 +267,8 @@ def _(result, array, pad_width, mode="constant", constant_values=0):
 
 @tangent(np.pad)
 def _(result, array, pad_width, mode="constant", constant_values=0):
-    d[result] = _rt.pad_jvp(d[array], d[constant_values], array, pad_width, mode)
+    t = _rt.pad_jvp(d[array], d[constant_values], array, pad_width, mode)
+    d[result] = t
 
 
 @adjoint(np.take, linear=("a",))
@@ -287,7 +299,34 @@ if hasattr(np, "unstack"):  # NumPy >= 2.1
 
 
 nondifferentiable(
-    np.searchsorted, np.digitize, np.argwhere, np.argpartition, np.nanargmax, np.nanargmin,
-    np.lexsort, np.tri, np.tril_indices, np.triu_indices, np.diag_indices, np.indices,
-    np.unravel_index, np.ravel_multi_index, np.may_share_memory, np.shares_memory,
+    np.searchsorted,
+    np.digitize,
+    np.argwhere,
+    np.argpartition,
+    np.nanargmax,
+    np.nanargmin,
+    np.lexsort,
+    np.tri,
+    np.tril_indices,
+    np.triu_indices,
+    np.diag_indices,
+    np.indices,
+    np.unravel_index,
+    np.ravel_multi_index,
+    np.may_share_memory,
+    np.shares_memory,
 )
+
+
+# -- forward rules of the helpers the adjoints above call ---------------------
+# (srcad.hvp differentiates generated adjoint code in forward mode)
+
+linear(
+    _rt.transpose_adjoint, _rt.rollaxis_adjoint, _rt.unravel, _rt.atleast_adjoint,
+    _rt.concatenate_adjoint, _rt.stack_adjoint, _rt.stack_family_adjoint, _rt.split_adjoint,
+    _rt.unstack_adjoint, _rt.tile_adjoint, _rt.repeat_adjoint, _rt.broadcast_arrays_adjoint,
+    _rt.diagonal_adjoint, _rt.diag_adjoint, _rt.pad_adjoint, _rt.pad_constant_adjoint,
+    _rt.take_adjoint, _rt.take_along_axis_adjoint, _rt.sort_adjoint, _rt.append_adjoint,
+    params=("g",),
+)
+nondifferentiable(_rt.split_axis, _rt.negate_shift)

@@ -35,35 +35,114 @@ import numpy as np
 from .core import add, getitem_adj, is_zero, namespace_of, unbroadcast, zeros_like
 
 __all__ = [
-    "LN2", "LN10",
+    "LN2",
+    "LN10",
     # elementwise
-    "log_or_zero", "sinc_deriv", "pick_adjoint", "first_given", "clip_inside",
-    "clip_below", "clip_above", "imag_adjoint", "log_base", "hypot_adjoint", "hypot_jvp",
+    "log_or_zero",
+    "sinc_deriv",
+    "pick_adjoint",
+    "first_given",
+    "clip_inside",
+    "clip_below",
+    "clip_above",
+    "imag_adjoint",
+    "log_base",
+    "hypot_adjoint",
+    "hypot_jvp",
     # reductions
-    "expand_reduced", "sum_to_like", "masked", "reduced_count", "prod_weights",
-    "extremum_weights", "ptp_weights", "var_weights", "std_weights", "median_weights",
-    "nan_weights", "nanmean_weights", "nanprod_weights", "norm_weights", "cumsum_adjoint",
-    "cumprod_adjoint", "cumprod_jvp", "cumulative_sum_adjoint", "cumulative_prod_adjoint",
-    "cumulative_prod_jvp", "average_adjoint", "average_jvp", "trace_adjoint", "diff_adjoint",
+    "expand_reduced",
+    "sum_to_like",
+    "masked",
+    "reduced_count",
+    "prod_weights",
+    "extremum_weights",
+    "ptp_weights",
+    "var_weights",
+    "std_weights",
+    "median_weights",
+    "nan_weights",
+    "nanmean_weights",
+    "nanprod_weights",
+    "norm_weights",
+    "cumsum_adjoint",
+    "cumprod_adjoint",
+    "cumprod_jvp",
+    "cumulative_sum_adjoint",
+    "cumulative_prod_adjoint",
+    "cumulative_prod_jvp",
+    "average_adjoint",
+    "average_jvp",
+    "trace_adjoint",
+    "diff_adjoint",
+    "diff_jvp",
     # products
-    "matmul_adjoint_a", "matmul_adjoint_b", "tensordot_adjoint", "dot_adjoint",
-    "inner_adjoint", "outer_adjoint", "vecdot_adjoint", "einsum_adjoint", "einsum_jvp",
-    "kron_adjoint", "cross_adjoint", "convolve_adjoint", "correlate_adjoint",
+    "matmul_adjoint_a",
+    "matmul_adjoint_b",
+    "tensordot_adjoint",
+    "dot_adjoint",
+    "inner_adjoint",
+    "outer_adjoint",
+    "vecdot_adjoint",
+    "einsum_adjoint",
+    "einsum_jvp",
+    "kron_adjoint",
+    "cross_adjoint",
+    "convolve_adjoint",
+    "correlate_adjoint",
     "bilinear_jvp",
     # linear algebra
-    "mT", "det_adjoint", "det_jvp", "slogdet_adjoint", "slogdet_jvp", "solve_adjoint",
-    "solve_jvp", "cholesky_adjoint", "cholesky_jvp", "eigh_adjoint", "eigh_jvp",
-    "eigvalsh_adjoint", "eigvalsh_jvp", "pinv_adjoint", "pinv_jvp",
+    "mT",
+    "det_adjoint",
+    "det_jvp",
+    "slogdet_adjoint",
+    "slogdet_jvp",
+    "solve_adjoint",
+    "solve_jvp",
+    "cholesky_adjoint",
+    "cholesky_jvp",
+    "eigh_adjoint",
+    "eigh_jvp",
+    "eigvalsh_adjoint",
+    "eigvalsh_jvp",
+    "pinv_adjoint",
+    "pinv_jvp",
     # shapes
-    "shape_arg", "transpose_adjoint", "rollaxis_adjoint", "unravel", "atleast_adjoint",
-    "concatenate_adjoint", "stack_adjoint", "stack_family_adjoint", "split_adjoint",
-    "split_axis", "unstack_adjoint", "materialize", "tile_adjoint", "repeat_adjoint",
-    "broadcast_arrays_adjoint", "diagonal_adjoint", "diag_adjoint", "pad_adjoint",
-    "pad_constant_adjoint", "pad_jvp", "take_adjoint", "take_along_axis_adjoint",
-    "sort_adjoint", "sort_jvp", "append_adjoint", "negate_shift",
+    "shape_arg",
+    "transpose_adjoint",
+    "rollaxis_adjoint",
+    "unravel",
+    "atleast_adjoint",
+    "atleast_jvp",
+    "broadcast_arrays_jvp",
+    "concatenate_adjoint",
+    "stack_adjoint",
+    "stack_family_adjoint",
+    "split_adjoint",
+    "split_axis",
+    "unstack_adjoint",
+    "materialize",
+    "tile_adjoint",
+    "repeat_adjoint",
+    "broadcast_arrays_adjoint",
+    "diagonal_adjoint",
+    "diag_adjoint",
+    "pad_adjoint",
+    "pad_constant_adjoint",
+    "pad_jvp",
+    "take_adjoint",
+    "take_along_axis_adjoint",
+    "sort_adjoint",
+    "sort_jvp",
+    "append_adjoint",
+    "negate_shift",
     # builtins and methods
-    "builtin_sum_adjoint", "builtin_extremum_adjoint", "builtin_extremum_jvp",
-    "scalar_adjoint", "item_adjoint", "cast_like",
+    "builtin_sum_adjoint",
+    "builtin_sum_jvp",
+    "builtin_extremum_adjoint",
+    "builtin_extremum_jvp",
+    "scalar_adjoint",
+    "item_adjoint",
+    "cast_like",
 ]
 
 LN2 = 0.6931471805599453
@@ -187,7 +266,8 @@ def pick_adjoint(g, x, y, result):
 
     ``x`` gets all of ``g`` where it is the result, half of it where ``x == y``.
     """
-    return np.where(x == y, 0.5 * g, np.where(x == result, g, 0))
+    w = _as_float(x == result, result)
+    return g * np.where(x == y, 0.5 * w, w)
 
 
 def first_given(a, b):
@@ -196,7 +276,7 @@ def first_given(a, b):
 
 
 def clip_inside(a, lo, hi):
-    """Mask of the elements ``clip`` passes through: ``lo <= a <= hi``."""
+    """Mask (as 0/1 of ``a``'s dtype) of the elements ``clip`` passes: ``lo <= a <= hi``."""
     inside = True
     if lo is not None:
         inside = inside & (a >= lo)
@@ -204,27 +284,27 @@ def clip_inside(a, lo, hi):
         inside = inside & (a <= hi)
     if lo is not None and hi is not None:
         inside = inside & (lo <= hi)
-    return inside
+    return _as_float(inside, a)
 
 
 def clip_below(a, lo, hi):
     """Mask of the elements that ``clip`` replaces by ``lo``."""
     if lo is None:
-        return False
+        return 0.0
     below = a < lo
     if hi is not None:
         below = below & (lo <= hi)
-    return below
+    return _as_float(below, a)
 
 
 def clip_above(a, lo, hi):
     """Mask of the elements that ``clip`` replaces by ``hi`` (all of them if lo > hi)."""
     if hi is None:
-        return False
+        return 0.0
     above = a > hi
     if lo is not None:
         above = above | (lo > hi)
-    return above
+    return _as_float(above, a)
 
 
 def imag_adjoint(g, x):
@@ -328,15 +408,19 @@ def _ddof(ddof, correction):
 def var_weights(a, axis=None, ddof=0, where=True, correction=None):
     """d var / d a = 2 (a - mean) / (n - ddof)."""
     n = reduced_count(a, axis, where)
-    mu = np.mean(a, axis=axis, keepdims=True) if where is True else (
-        np.sum(masked(a, where), axis=axis, keepdims=True) / n)
+    mu = (
+        np.mean(a, axis=axis, keepdims=True)
+        if where is True
+        else (np.sum(masked(a, where), axis=axis, keepdims=True) / n)
+    )
     return masked(2.0 * (a - mu) / (n - _ddof(ddof, correction)), where)
 
 
 def std_weights(a, result, axis=None, keepdims=False, ddof=0, where=True, correction=None):
     """d std / d a = (a - mean) / ((n - ddof) std)."""
     return var_weights(a, axis, ddof, where, correction) / (
-        2.0 * expand_reduced(result, a, axis, keepdims))
+        2.0 * expand_reduced(result, a, axis, keepdims)
+    )
 
 
 def median_weights(a, axis=None):
@@ -447,8 +531,9 @@ def _zero_split(a, axis):
     """Masks for a cumulative product along ``axis``: ``nz`` (no zero up to here,
     inclusive) and ``first`` (the first zero)."""
     nz = np.cumprod(a != 0, axis=axis) > 0
-    before = np.concatenate([np.ones_like(_slice(nz, axis, 0, 1)), _slice(nz, axis, None, -1)],
-                            axis=axis)
+    before = np.concatenate(
+        [np.ones_like(_slice(nz, axis, 0, 1)), _slice(nz, axis, None, -1)], axis=axis
+    )
     return nz, before & ~nz
 
 
@@ -466,12 +551,13 @@ def cumprod_adjoint(g, a, result, axis=None):
     zero the product of the other factors is the cumulative product with that zero
     replaced by one; after it every derivative is zero.
     """
+    shape = np.shape(a)
     ax, (a, result, g) = _cumprod_frame(a, result, axis, g)
     nz, first = _zero_split(a, ax)
     part = np.where(nz, _flip_cumsum(g * result, ax) / np.where(nz, a, 1), 0)
     r1 = np.cumprod(np.where(first, 1, a), axis=ax)
     out = part + np.where(first, _flip_cumsum(g * r1, ax), 0)
-    return np.reshape(out, np.shape(result)) if axis is not None else out
+    return np.reshape(out, shape)
 
 
 def cumprod_jvp(da, a, result, axis=None):
@@ -570,6 +656,16 @@ def trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
     return np.moveaxis(out, (-2, -1), (a1, a2))
 
 
+def diff_jvp(da, dprepend, dappend, a, n=1, axis=-1, prepend=None, append=None):
+    """Tangent of ``np.diff``: the difference of the (zero-filled) tangents."""
+    kw = {}
+    if prepend is not None:
+        kw["prepend"] = materialize(dprepend, prepend)
+    if append is not None:
+        kw["append"] = materialize(dappend, append)
+    return np.diff(materialize(da, a), n, axis, **kw)
+
+
 def _diff_transpose(g, axis):
     """Adjoint of one first difference along ``axis``: ``d_i = g_{i-1} - g_i``."""
     z = np.zeros_like(_slice(g, axis, 0, 1))
@@ -599,8 +695,11 @@ def matmul_adjoint_a(g, a, b):
     if np.ndim(b) == 1:
         if np.ndim(a) == 1:
             return g * b
-        return np.multiply.outer(g, b) if np.ndim(g) == 1 and np.ndim(a) == 2 else (
-            np.expand_dims(g, -1) * b)
+        return (
+            np.multiply.outer(g, b)
+            if np.ndim(g) == 1 and np.ndim(a) == 2
+            else (np.expand_dims(g, -1) * b)
+        )
     if np.ndim(a) == 1:
         # a (k,) @ b (..., k, n) -> (..., n): da = sum over batch of b @ g
         out = np.matmul(b, np.expand_dims(g, -1))[..., 0]
@@ -705,7 +804,8 @@ def _einsum_parse(subscripts, shapes):
     if not isinstance(subscripts, str):
         raise NotImplementedError(
             "srcad: einsum's (operand, sublist) form has no derivative rule; "
-            "write the subscripts as a string, e.g. np.einsum('ij,jk->ik', a, b)")
+            "write the subscripts as a string, e.g. np.einsum('ij,jk->ik', a, b)"
+        )
     s = subscripts.replace(" ", "")
     ins, out = s.split("->") if "->" in s else (s, None)
     ins = ins.split(",")
@@ -718,7 +818,7 @@ def _einsum_parse(subscripts, shapes):
     for sub, sh in zip(ins, shapes):
         if "..." in sub:
             k = len(sh) - len(sub) + 3
-            sub = sub.replace("...", ell[ell_nd - k:] if k else "")
+            sub = sub.replace("...", ell[ell_nd - k :] if k else "")
         new.append(sub)
     if out is None:
         counts = Counter(c for c in "".join(ins) if c.isalpha())
@@ -755,8 +855,9 @@ def _einsum_operand_adjoint(g, ins, out, operands, i):
         # indices summed away that nothing else carries: the adjoint is constant along them
         dims = iter(np.shape(val))
         val = np.reshape(val, tuple(next(dims) if c in have else 1 for c in target))
-        val = np.broadcast_to(val, tuple(m if c in have else n for c, n, m in
-                                         zip(target, xshape, np.shape(val))))
+        val = np.broadcast_to(
+            val, tuple(m if c in have else n for c, n, m in zip(target, xshape, np.shape(val)))
+        )
     # size-1 dimensions of x that einsum broadcast against the others: sum back
     axes = tuple(k for k, (n, m) in enumerate(zip(xshape, np.shape(val))) if n == 1 and m != 1)
     if axes:
@@ -1068,7 +1169,8 @@ def _stacked_shape(shape, kind):
 
 
 def stack_family_adjoint(g, tup, kind):
-    """Adjoint of ``hstack`` (kind "h"), ``vstack`` ("v"), ``dstack`` ("d"), ``column_stack`` ("c")."""
+    """Adjoint of ``hstack`` (kind "h"), ``vstack`` ("v"), ``dstack`` ("d") or
+    ``column_stack`` ("c"): ``g`` cut back into one piece per array."""
     shapes = [_stacked_shape(np.shape(x), kind) for x in tup]
     axis = {"h": 0 if len(shapes[0]) == 1 else 1, "v": 0, "d": 2, "c": 1}[kind]
     pieces = _split_pieces(g, [s[axis] for s in shapes], axis)
@@ -1109,7 +1211,7 @@ def repeat_adjoint(g, a, repeats, axis=None):
     n = bshape[ax]
     if np.size(repeats) == 1:
         r = int(np.reshape(repeats, (-1,))[0]) if np.ndim(repeats) else int(repeats)
-        out = np.sum(np.reshape(g, bshape[:ax] + (n, r) + bshape[ax + 1:]), axis=ax + 1)
+        out = np.sum(np.reshape(g, bshape[:ax] + (n, r) + bshape[ax + 1 :]), axis=ax + 1)
     else:
         idx = np.repeat(_arange(n, g), [int(k) for k in repeats])
         out = add_at_zero(base, _along(ax, idx), g)
@@ -1121,6 +1223,18 @@ def add_at_zero(x, index, g):
     from .core import add_at  # noqa: PLC0415  (core's add_at is the one scatter-add)
 
     return add_at(0.0, x, index, g)
+
+
+def atleast_jvp(darys, arys, result):
+    """Tangent of ``np.atleast_1d/2d/3d``: each tangent reshaped like its result."""
+    ts = materialize(darys, arys)
+    if len(arys) == 1:
+        return np.reshape(ts[0], np.shape(result))
+    return tuple(np.reshape(t, np.shape(r)) for t, r in zip(ts, result))
+
+
+def broadcast_arrays_jvp(dargs, args, result):
+    return tuple(np.broadcast_to(t, np.shape(r)) for t, r in zip(materialize(dargs, args), result))
 
 
 def broadcast_arrays_adjoint(g, args):
@@ -1242,7 +1356,9 @@ def sort_jvp(da, a, axis=-1):
 def append_adjoint(g, arr, values, axis=None, wrt=0):
     if axis is None:
         n = int(np.size(arr))
-        return np.reshape(g[:n], np.shape(arr)) if wrt == 0 else np.reshape(g[n:], np.shape(values))
+        return (
+            np.reshape(g[:n], np.shape(arr)) if wrt == 0 else np.reshape(g[n:], np.shape(values))
+        )
     ax = _axis(axis, np.ndim(g))
     n = np.shape(arr)[ax]
     return _slice(g, ax, 0, n) if wrt == 0 else _slice(g, ax, n)
@@ -1265,6 +1381,11 @@ def builtin_sum_adjoint(g, iterable):
         return _container((unbroadcast(g, x) for x in iterable), iterable)
     shape = np.shape(iterable)
     return np.broadcast_to(unbroadcast(g, iterable[0]), shape) + np.zeros_like(iterable)
+
+
+def builtin_sum_jvp(diterable, dstart, iterable, start=0):
+    """Tangent of builtin ``sum``: the sum of the (zero-filled) tangents."""
+    return sum(materialize(diterable, iterable), materialize(dstart, start))
 
 
 def _tie_shares(values, result):
@@ -1328,3 +1449,301 @@ def cast_like(g, a):
     if dtype is None or dtype.kind not in "fc" or getattr(g, "dtype", dtype) == dtype:
         return g
     return g.astype(dtype)
+
+
+# ---------------------------------------------------------------------------
+# Tangents of the helpers above (forward over reverse: hvp, hessian).
+#
+# The adjoint code that srcad.grad generates calls the helpers above; srcad.hvp
+# differentiates that code in forward mode, so each helper needs a forward rule.
+# Helpers linear in the adjoint ``g`` are declared linear next to the rules; the
+# others get a ``*_jvp`` helper here.  These take every tangent at once, with the
+# ``0.0`` placeholder for an inactive one.
+
+
+def _z(dx, x):
+    """A tangent with its placeholder made a real zero shaped like ``x``."""
+    return materialize(dx, x)
+
+
+def _expand_or_zero(g, x, axis, keepdims):
+    return 0.0 if is_zero(g) else expand_reduced(g, x, axis, keepdims)
+
+
+def sinc_deriv2(x):
+    """Second derivative of ``np.sinc``: ``(-pi sin(pi x) - 2 sinc'(x)) / x``; ``-pi^2/3`` at 0."""
+    safe = np.where(x == 0, 1, x)
+    inner = (-np.pi * np.sin(np.pi * safe) - 2.0 * sinc_deriv(safe)) / safe
+    return np.where(x == 0, -(np.pi**2) / 3.0, inner)
+
+
+def first_given_jvp(a, da, db):
+    return db if a is None else da
+
+
+def hypot_adjoint_jvp(g, result, coordinates, dg, dresult, dcoordinates):
+    dcs = materialize(dcoordinates, coordinates)
+    out = []
+    for c, dc in zip(coordinates, dcs):
+        t = g * dc / result
+        if not is_zero(dg):
+            t = t + dg * c / result
+        if not is_zero(dresult):
+            t = t - g * c * dresult / (result * result)
+        out.append(t)
+    return tuple(out)
+
+
+def _exclusive_cumprod_jvp(dx, x, axis):
+    shifted = np.concatenate([np.ones_like(_slice(x, axis, 0, 1)), _slice(x, axis, None, -1)],
+                             axis=axis)
+    dshift = np.concatenate([np.zeros_like(_slice(dx, axis, 0, 1)), _slice(dx, axis, None, -1)],
+                            axis=axis)
+    return cumprod_jvp(dshift, shifted, np.cumprod(shifted, axis=axis), axis)
+
+
+def prod_weights_jvp(da, a, axis=None, where=True, initial=None):
+    """Tangent of :func:`prod_weights` (exact with zeros, like the weights)."""
+    if np.ndim(a) == 0:
+        return np.zeros_like(a)
+    flat, restore = _group_last(_masked_fill(a, where, 1), axis)
+    dflat, _ = _group_last(masked(da, where), axis)
+    left = _exclusive_cumprod(flat, -1)
+    dleft = _exclusive_cumprod_jvp(dflat, flat, -1)
+    rflat, rd = np.flip(flat, -1), np.flip(dflat, -1)
+    right = np.flip(_exclusive_cumprod(rflat, -1), -1)
+    dright = np.flip(_exclusive_cumprod_jvp(rd, rflat, -1), -1)
+    dw = masked(restore(dleft * right + left * dright), where)
+    return dw if initial is None else dw * initial
+
+
+def nanprod_weights_jvp(da, a, axis=None):
+    keep = ~np.isnan(a)
+    return prod_weights_jvp(np.where(keep, da, 0), np.where(keep, a, 1), axis) * keep
+
+
+def std_weights_jvp(a, result, axis, keepdims, ddof, where, correction, da, dresult):
+    """Tangent of ``w = var_weights / (2 std)``: ``(dV - 2 w dR) / (2 R)``."""
+    r = expand_reduced(result, a, axis, keepdims)
+    w = std_weights(a, result, axis, keepdims, ddof, where, correction)
+    t = 0.0
+    if not is_zero(da):
+        t = var_weights(da, axis, ddof, where, correction)
+    if not is_zero(dresult):
+        t = t - 2.0 * w * expand_reduced(dresult, a, axis, keepdims)
+    return t / (2.0 * r)
+
+
+def norm_weights_jvp(x, result, ord, axis, keepdims, kind, dx, dresult):
+    """Tangent of :func:`norm_weights` (zero for the piecewise-constant norms)."""
+    nd = np.ndim(x)
+    axes = _norm_axis(axis, nd)
+    if kind is None:
+        matrix = (ord is not None and nd == 2) if axis is None else len(axes) == 2
+    else:
+        matrix = kind == "matrix"
+    dx = _z(dx, x)
+    r = expand_reduced(result, x, axes, keepdims)
+    dr = 0.0 if is_zero(dresult) else expand_reduced(dresult, x, axes, keepdims)
+    rs = np.where(r == 0, 1, r)
+    if ord is None or ord == 2 or ord == "fro":
+        if matrix and ord == 2:
+            raise NotImplementedError(
+                "srcad: second derivatives of the spectral norm (ord=2) are not implemented")
+        return dx / rs - x * dr / (rs * rs)
+    if matrix or ord in (0, 1) or ord == np.inf or ord == -np.inf:
+        if ord in ("nuc", -2):
+            raise NotImplementedError(
+                f"srcad: second derivatives of the matrix norm ord={ord!r} are not implemented")
+        return np.zeros_like(x)
+    u = np.abs(x) / rs
+    du = np.sign(x) * dx / rs - np.abs(x) * dr / (rs * rs)
+    return np.sign(x) * (ord - 1) * u ** (ord - 2) * du
+
+
+def cumprod_adjoint_jvp(g, a, result, axis, dg, da, dresult):
+    """Tangent of :func:`cumprod_adjoint`.
+
+    The part through ``a`` assumes no zeros in ``a`` (second derivatives of a
+    cumulative product through a zero factor are not implemented).
+    """
+    shape = np.shape(a)
+    out = 0.0 if is_zero(dg) else cumprod_adjoint(dg, a, result, axis)
+    if is_zero(da) and is_zero(dresult):
+        return out
+    ax, (a, result, g, da, dresult) = _cumprod_frame(
+        a, result, axis, g, _z(da, a), _z(dresult, result))
+    t = (_flip_cumsum(g * dresult, ax) - _flip_cumsum(g * result, ax) * da / a) / a
+    return out + np.reshape(t, shape)
+
+
+def cumulative_prod_adjoint_jvp(g, x, result, axis, include_initial, dg, dx, dresult):
+    ax = 0 if axis is None else _axis(axis, np.ndim(x))
+    if include_initial:
+        g, result = _slice(g, ax, 1), _slice(result, ax, 1)
+        dg = dg if is_zero(dg) else _slice(dg, ax, 1)
+        dresult = dresult if is_zero(dresult) else _slice(dresult, ax, 1)
+    return cumprod_adjoint_jvp(g, x, result, ax, dg, dx, dresult)
+
+
+def average_adjoint_jvp(g, a, axis, weights, returned, keepdims, wrt, dg, da, dweights):
+    """Tangent of :func:`average_adjoint` in ``g``, ``a`` and ``weights``."""
+    g_avg, g_scl = (getitem_adj(g, 0), getitem_adj(g, 1)) if returned else (g, 0.0)
+    dg_avg, dg_scl = (getitem_adj(dg, 0), getitem_adj(dg, 1)) if returned else (dg, 0.0)
+    big = _expand_or_zero(g_avg, a, axis, keepdims)
+    dbig = _expand_or_zero(dg_avg, a, axis, keepdims)
+    if weights is None:
+        return zeros_like(a) if is_zero(dbig) else dbig / reduced_count(a, axis)
+    w, back = _average_weights(a, weights, axis)
+    dw = 0.0 if is_zero(dweights) else _average_weights(a, dweights, axis)[0]
+    scl = np.sum(w, axis=axis, keepdims=True)
+    dscl = 0.0 if is_zero(dw) else np.sum(dw, axis=axis, keepdims=True)
+    if wrt == "a":
+        return (dbig * w + big * dw) / scl - big * w * dscl / (scl * scl) + np.zeros_like(a)
+    avg = np.sum(a * w, axis=axis, keepdims=True) / scl
+    da = _z(da, a)
+    davg = (np.sum(da * w + a * dw, axis=axis, keepdims=True) - avg * dscl) / scl
+    dfull = (dbig * (a - avg) + big * (da - davg)) / scl - big * (a - avg) * dscl / (scl * scl)
+    dfull = dfull + _expand_or_zero(dg_scl, a, axis, keepdims)
+    return back(dfull + np.zeros_like(a))
+
+
+def adjoint_jvp_a(f, g, da, b, wrt, *args):
+    """Tangent, through ``a``, of a product's adjoint helper ``f(g, a, b, *args, wrt)``.
+
+    The adjoint of ``b`` (``wrt=1``) is linear in ``a``; the adjoint of ``a`` does
+    not depend on ``a``'s value.
+    """
+    return f(g, da, b, *args, wrt) if wrt == 1 else 0.0
+
+
+def adjoint_jvp_b(f, g, a, db, wrt, *args):
+    """Tangent, through ``b``, of ``f(g, a, b, *args, wrt)`` (see :func:`adjoint_jvp_a`)."""
+    return f(g, a, db, *args, wrt) if wrt == 0 else 0.0
+
+
+def einsum_adjoint_jvp(g, subscripts, operands, dg, doperands):
+    """Tangent of :func:`einsum_adjoint`: multilinear in ``g`` and the other operands."""
+    ins, out = _einsum_parse(subscripts, [np.shape(x) for x in operands])
+    dops = [None if is_zero(d) else d for d in (
+        [0.0] * len(operands) if is_zero(doperands) else doperands)]
+    res = []
+    for i in range(len(operands)):
+        t = 0.0 if is_zero(dg) else _einsum_operand_adjoint(dg, ins, out, operands, i)
+        for j, dj in enumerate(dops):
+            if j != i and dj is not None:
+                ops = list(operands)
+                ops[j] = dj
+                t = add(t, _einsum_operand_adjoint(g, ins, out, ops, i))
+        res.append(zeros_like(operands[i]) if is_zero(t) else t)
+    return tuple(res)
+
+
+def _mT0(x):
+    return 0.0 if is_zero(x) else mT(x)
+
+
+def det_adjoint_jvp(g, a, result, dg, da, dresult):
+    inv_t = mT(np.linalg.inv(a))
+    s = _z(dg, g) * result + g * _z(dresult, result)
+    out = _mat(s) * inv_t
+    if not is_zero(da):
+        out = out - _mat(g * result) * (inv_t @ mT(da) @ inv_t)
+    return out
+
+
+def slogdet_adjoint_jvp(g, a, dg, da):
+    gl, dgl = getitem_adj(g, 1), getitem_adj(dg, 1)
+    inv_t = mT(np.linalg.inv(a))
+    out = 0.0 if is_zero(dgl) else _mat(dgl) * inv_t
+    if not is_zero(da) and not is_zero(gl):
+        out = out - _mat(gl) * (inv_t @ mT(da) @ inv_t)
+    return zeros_like(a) if is_zero(out) else out
+
+
+def solve_adjoint_jvp(g, a, b, x, wrt, dg, da, dx):
+    """Tangent of :func:`solve_adjoint`: ``a^T gb = g`` gives ``dgb = a^-T (dg - da^T gb)``."""
+    at = mT(a)
+    vector = np.ndim(b) == 1
+    col = (lambda v: np.expand_dims(v, -1)) if vector else (lambda v: v)
+    uncol = (lambda v: v[..., 0]) if vector else (lambda v: v)
+    gb = uncol(np.linalg.solve(at, col(g)))
+    rhs = _z(dg, g) - (0.0 if is_zero(da) else uncol(mT(da) @ col(gb)))
+    dgb = uncol(np.linalg.solve(at, col(rhs + np.zeros_like(gb))))
+    if wrt == 1:
+        return unbroadcast(dgb, b)
+    dxv = _z(dx, x)
+    if vector:
+        out = -(np.expand_dims(dgb, -1) * np.expand_dims(x, -2)
+                + np.expand_dims(gb, -1) * np.expand_dims(dxv, -2))
+    else:
+        out = -(dgb @ mT(x) + gb @ mT(dxv))
+    return unbroadcast(out, a)
+
+
+def _sandwich(L, X):
+    """``L^-T X L^-1`` with two triangular-shaped solves."""
+    lt = mT(L)
+    return mT(np.linalg.solve(lt, mT(np.linalg.solve(lt, X))))
+
+
+def cholesky_adjoint_jvp(g, result, upper, dg, dresult):
+    L, gL = (mT(result), mT(g)) if upper else (result, g)
+    dL = _mT0(dresult) if upper else dresult
+    dgL = _mT0(dg) if upper else dg
+    dL, dgL = _z(dL, L), _z(dgL, gL)
+    P = _phi(mT(L) @ gL)
+    S = _sandwich(L, P)
+    dP = _phi(mT(dL) @ gL + mT(L) @ dgL)
+    lt = mT(L)
+    dS = _sandwich(L, dP) - np.linalg.solve(lt, mT(dL) @ S) - mT(
+        np.linalg.solve(lt, mT(dL) @ mT(S)))
+    return _sym(dS)
+
+
+def eigh_adjoint_jvp(g, a, result, dg, da, dresult):
+    """Tangent of :func:`eigh_adjoint` (``A = sym(V M V^T)``) in ``g`` and ``(w, V)``."""
+    w, V = result[0], result[1]
+    n = np.shape(w)[-1]
+    eye = _eye(n, n, 0, w)
+    gw, gV = _z(getitem_adj(g, 0), w), _z(getitem_adj(g, 1), V)
+    dgw, dgV = _z(getitem_adj(dg, 0), w), _z(getitem_adj(dg, 1), V)
+    dw, dV = _z(getitem_adj(dresult, 0), w), _z(getitem_adj(dresult, 1), V)
+    F = _eig_gaps(w)
+    VtgV = mT(V) @ gV
+    M = np.expand_dims(gw, -2) * eye + F * VtgV
+    dF = -F * F * (np.expand_dims(dw, -2) - np.expand_dims(dw, -1))
+    dM = np.expand_dims(dgw, -2) * eye + dF * VtgV + F * (mT(dV) @ gV + mT(V) @ dgV)
+    return _sym(dV @ M @ mT(V) + V @ dM @ mT(V) + V @ M @ mT(dV))
+
+
+def eigvalsh_adjoint_jvp(g, a, UPLO, dg, da):
+    w, V = np.linalg.eigh(a, UPLO)
+    dV = V @ (_eig_gaps(w) * (mT(V) @ _sym(_z(da, a)) @ V))
+    ge = np.expand_dims(g, -2)
+    out = (dV * ge) @ mT(V) + (V * ge) @ mT(dV)
+    if not is_zero(dg):
+        out = out + (V * np.expand_dims(dg, -2)) @ mT(V)
+    return out
+
+
+def pinv_adjoint_jvp(g, a, X, dg, da, dX):
+    """Tangent of :func:`pinv_adjoint` by the product rule, term by term."""
+    dg, da, dX = _z(dg, g), _z(da, a), _z(dX, X)
+    XT, dXT, gT, dgT = mT(X), mT(dX), mT(g), mT(dg)
+    out = -(dXT @ g @ XT + XT @ dg @ XT + XT @ g @ dXT)
+    t1 = gT @ X @ XT
+    dt1 = dgT @ X @ XT + gT @ dX @ XT + gT @ X @ dXT
+    out = out + dt1 - (da @ (X @ t1) + a @ (dX @ t1) + a @ (X @ dt1))
+    t2 = XT @ X @ gT
+    dt2 = dXT @ X @ gT + XT @ dX @ gT + XT @ X @ dgT
+    return out + dt2 - ((dt2 @ X) @ a + (t2 @ dX) @ a + (t2 @ X) @ da)
+
+
+__all__ += [
+    "sinc_deriv2", "first_given_jvp", "hypot_adjoint_jvp", "prod_weights_jvp",
+    "nanprod_weights_jvp", "std_weights_jvp", "norm_weights_jvp", "cumprod_adjoint_jvp",
+    "cumulative_prod_adjoint_jvp", "average_adjoint_jvp", "adjoint_jvp_a", "adjoint_jvp_b",
+    "einsum_adjoint_jvp", "det_adjoint_jvp", "slogdet_adjoint_jvp", "solve_adjoint_jvp",
+    "cholesky_adjoint_jvp", "eigh_adjoint_jvp", "eigvalsh_adjoint_jvp", "pinv_adjoint_jvp",
+]

@@ -146,11 +146,13 @@ _NONE_EDGE = (None, 0)
 
 
 def make_node(inf, args, out, cls, eparams=None, out_vc=None, first_edge=None):
-    """A node for ``inf.prim(*args) -> out`` (``args`` in template-parameter order)."""
+    """A node for ``inf.prim(*args) -> out`` (``args`` in template-parameter order;
+    missing trailing parameters take the template's defaults)."""
+    if len(args) < len(inf.params):
+        args = tuple(args) + inf.defaults[len(args):]
     wset = inf.wset
     needs = tuple(i in wset and requires(a) for i, a in enumerate(args))
     node = _new(cls)
-    node._seq = next(_SEQ)
     edges = []
     emap = []
     for i in inf.written if eparams is None else eparams:
@@ -164,6 +166,7 @@ def make_node(inf, args, out, cls, eparams=None, out_vc=None, first_edge=None):
             emap.append((i, -1))
     if first_edge is not None:
         edges[0] = first_edge
+    node._seq = next(_SEQ)
     an = inf.analysis(needs)
     vers = []
     for i in an.read:
@@ -340,7 +343,8 @@ def inplace(t, prim, rest, name, eparams=None, compute=None):
     if grad_on:
         check_inplace(t)
     old = t._data
-    new = compute(old) if compute is not None else prim.impl(old, *[raw(a) for a in rest])
+    new = compute(old) if compute is not None else getattr(prim, "impl", prim)(
+        old, *[raw(a) for a in rest])
     new = _cast_for_inplace(np.asarray(new) if not hasattr(new, "shape") else new, old.dtype)
     recording = grad_on and (t._rg or any(requires(a) for a in rest))
     if not recording:

@@ -265,8 +265,11 @@ class Module:
 
     def _named_members(self, table, prefix="", recurse=True, remove_duplicate=True):
         seen = set()
-        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if (
-            recurse) else [(prefix, self)]
+        mods = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if (recurse)
+            else [(prefix, self)]
+        )
         for mod_prefix, mod in mods:
             for k, v in getattr(mod, table).items():
                 if v is None or (remove_duplicate and id(v) in seen):
@@ -440,8 +443,9 @@ class Module:
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
-                module.state_dict(destination=destination, prefix=prefix + name + ".",
-                                  keep_vars=keep_vars)
+                module.state_dict(
+                    destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars
+                )
         return destination
 
     def _local_state(self):
@@ -479,15 +483,24 @@ class Module:
         unexpected = [k for k in state_dict if k not in expected]
         if strict:
             if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected)))
+                errors.insert(
+                    0,
+                    "Unexpected key(s) in state_dict: {}. ".format(
+                        ", ".join(f'"{k}"' for k in unexpected)
+                    ),
+                )
             if missing:
-                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in missing)))
+                errors.insert(
+                    0,
+                    "Missing key(s) in state_dict: {}. ".format(
+                        ", ".join(f'"{k}"' for k in missing)
+                    ),
+                )
         if errors:
             raise RuntimeError(
                 "Error(s) in loading state_dict for {}:\n\t{}".format(
-                    self._get_name(), "\n\t".join(errors))
+                    self._get_name(), "\n\t".join(errors)
+                )
             )
         return _IncompatibleKeys(missing, unexpected)
 
@@ -501,8 +514,7 @@ class Module:
             self._forward_pre_hooks_with_kwargs[handle.id] = True
         return handle
 
-    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
-                              always_call=False):
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
         """``hook(module, args, output)`` after ``forward``; a returned value replaces it."""
         handle = RemovableHandle(self._forward_hooks)
         _insert(self._forward_hooks, handle.id, hook, prepend)
@@ -546,8 +558,12 @@ class Module:
     # -- call ----------------------------------------------------------------------------
 
     def _call_impl(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
-                or self._backward_pre_hooks):
+        if not (
+            self._forward_pre_hooks
+            or self._forward_hooks
+            or self._backward_hooks
+            or self._backward_pre_hooks
+        ):
             return self.forward(*args, **kwargs)
         full, non_full = [], []
         if self._backward_hooks:
@@ -673,4 +689,3 @@ def _zero_grad(p, set_to_none):
     else:
         g.requires_grad_(False)
     g.zero_()
-

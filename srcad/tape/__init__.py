@@ -1,0 +1,1 @@
+"""The tape engine: PyTorch-style tensors with dynamic-graph autograd (see api.py)."""

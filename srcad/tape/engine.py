@@ -1,0 +1,470 @@
+"""The backward engine: walk the graph from the roots in reverse topological order.
+
+Dependencies are counted first, then nodes run when every gradient they will receive
+has arrived (latest-created first, as PyTorch's ready queue does).  Without
+``create_graph`` gradients are raw arrays and rules run on them directly; with it they
+are tensors and the rules run with grad mode on, so the backward pass is recorded and
+can itself be differentiated.
+"""
+
+import heapq
+import warnings
+
+import numpy as np
+
+from .grad_mode import STATE
+from .node import _SEQ, AccumulateGrad, Node
+from .tensor import Tensor, edge, wrap
+
+__all__ = ["backward", "grad"]
+
+W2 = (
+    "Using backward() with create_graph=True will create a reference cycle between the "
+    "parameter and its gradient which can cause a memory leak. We recommend using "
+    "autograd.grad when creating the graph to avoid this. If you have to use this function, "
+    "make sure to reset the .grad fields of your parameters to None after use to break the "
+    "cycle and avoid the leak."
+)
+
+
+_WARNED = [False]
+
+
+class CopyBackwards(Node):
+    """grad_fn of a leaf's ``.grad`` set by ``backward(create_graph=True)``."""
+
+    __slots__ = ()
+    _label = "torch::autograd::CopyBackwards"
+
+    def __init__(self, src_edge):
+        self._seq = next(_SEQ)
+        self._next = ((None, 0), src_edge)
+
+    def apply(self, grads, create):
+        return [None, grads[0]]
+
+
+# --------------------------------------------------------------------------------------
+# Public entry points
+
+
+def _as_tuple(x, n=None):
+    if x is None:
+        return (None,) * (n or 0)
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)  # a float raises PyTorch's "'float' object is not iterable"
+
+
+def _make_grads(outputs, grads):
+    out = []
+    for i, (t, g) in enumerate(zip(outputs, grads)):
+        if isinstance(g, Tensor):
+            if g._data.shape != t._data.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
+                    f"output[{i}] has a shape of {t.shape}."
+                )
+            out.append(g)
+        elif g is None:
+            if t._rg:
+                if t._data.size != 1:
+                    raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                if t._data.dtype.kind == "c":
+                    raise RuntimeError(
+                        "grad can be implicitly created only for real scalar outputs but got "
+                        f"{t.dtype}"
+                    )
+                d = t._data
+                out.append(wrap(_xp(d).ones(d.shape, d.dtype)))
+            else:
+                out.append(None)
+        else:
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+    return out
+
+
+def _xp(a):
+    if type(a).__module__.startswith("cupy"):
+        import cupy  # noqa: PLC0415
+
+        return cupy
+    return np
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None):
+    """Accumulate gradients of ``tensors`` into the leaves' ``.grad``.
+
+    ``grad_tensors`` weights each output (required for outputs with more than one
+    element).  Example: ``srcad.autograd.backward([y1, y2], [g1, g2])``.
+    """
+    if grad_variables is not None and grad_tensors is None:
+        grad_tensors = grad_variables
+    tensors = _as_tuple(tensors)
+    grads = _as_tuple(grad_tensors, len(tensors))
+    if create_graph and not _WARNED[0]:
+        _WARNED[0] = True  # PyTorch warns once per process (TORCH_WARN_ONCE)
+        warnings.warn(W2, UserWarning, stacklevel=3)
+    if retain_graph is None:
+        retain_graph = create_graph
+    seeds = _make_grads(tensors, grads)
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    run_backward(tensors, seeds, retain_graph, create_graph, inputs, accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False,
+         materialize_grads=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, as a tuple.
+
+    Never writes ``.grad``.  Example::
+
+        (g,) = srcad.autograd.grad((x ** 3).sum(), x, create_graph=True)
+    """
+    outputs = _as_tuple(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = _as_tuple(inputs)
+    grads = _as_tuple(grad_outputs, len(outputs))
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if retain_graph is None:
+        retain_graph = create_graph
+    seeds = _make_grads(outputs, grads)
+    result = run_backward(outputs, seeds, retain_graph, create_graph, inputs, accumulate=False)
+    out = []
+    for i, (t, g) in enumerate(zip(inputs, result)):
+        if g is None:
+            if materialize_grads:
+                g = wrap(_xp(t._data).zeros_like(t._data))
+            elif not allow_unused:
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior."
+                )
+        out.append(g)
+    del single
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------
+# The engine
+
+
+def run_backward(roots, seeds, retain_graph, create_graph, inputs=None, accumulate=True):
+    """Run backward from ``roots`` seeded with ``seeds`` (tensors or None).
+
+    With ``accumulate`` leaves get ``.grad`` (only those in ``inputs`` when given);
+    without it the gradients reaching ``inputs`` are returned as a list.
+    """
+    root_edges = []
+    for i, t in enumerate(roots):
+        if not t._rg:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        root_edges.append(edge(t))
+    targets = None
+    if inputs is not None:
+        targets = {}
+        for i, t in enumerate(inputs):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"expected Tensor as element {i} in argument 1, but got "
+                                f"{type(t).__name__}")
+            if not t._rg:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            targets.setdefault(edge(t), []).append(i)
+
+    # dependency counts over the reachable graph
+    deps = {}
+    for n, _ in root_edges:
+        deps[n] = 0
+    stack = list(deps)
+    while stack:
+        n = stack.pop()
+        for m, _ in n._next:
+            if m is None:
+                continue
+            c = deps.get(m)
+            if c is None:
+                deps[m] = 1
+                stack.append(m)
+            else:
+                deps[m] = c + 1
+
+    needed = run = None
+    if targets is not None:
+        needed, run = _needed(deps, {n for n, _ in targets})
+        deps = _count_within(needed, root_edges)
+
+    # seeds
+    buffers = {}
+    for (n, nr), s, t in zip(root_edges, seeds, roots):
+        if s is None:
+            continue
+        if create_graph:
+            if s._data.dtype != t._data.dtype:
+                s = s.to(t.dtype)
+        else:
+            s = s._data
+            if s.dtype != t._data.dtype:
+                s = s.astype(t._data.dtype)
+        buf = buffers.get(n)
+        if buf is None:
+            buf = buffers[n] = [None] * n._nout
+        buf[nr] = s if buf[nr] is None else buf[nr] + s
+
+    captured = {} if targets is not None else None
+    heap = []
+    for n in {n for n, _ in root_edges}:
+        if deps.get(n, 0) == 0 and (needed is None or n in needed):
+            heap.append((-n._seq, n))
+    heapq.heapify(heap)
+    prev = STATE.enabled
+    STATE.enabled = bool(create_graph)
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            while heap:
+                _, n = heapq.heappop(heap)
+                grads = buffers.pop(n, None)
+                if grads is None:
+                    grads = [None] * n._nout
+                if getattr(n, "_thooks", None) or getattr(n, "_retain", None):
+                    grads = _tensor_hooks(n, grads, create_graph)
+                pre = getattr(n, "_pre", None)
+                if pre:
+                    grads = _node_prehooks(pre, grads, create_graph)
+                if type(n) is AccumulateGrad:
+                    _leaf(n, grads[0], create_graph, accumulate, targets, captured)
+                    continue
+                if targets is not None:
+                    for nr in range(n._nout):
+                        idx = targets.get((n, nr))
+                        if idx is not None:
+                            captured[(n, nr)] = grads[nr]
+                            if accumulate:
+                                _retain_into(_tensor_of(inputs, idx), grads[nr], create_graph)
+                    if n not in run:
+                        continue
+                if all(g is None for g in grads):
+                    outs = [None] * len(n._next)
+                else:
+                    outs = n.apply(grads, create_graph)
+                    if len(outs) != len(n._next):
+                        outs = list(outs) + [None] * (len(n._next) - len(outs))
+                if not retain_graph:
+                    n.release()
+                post = getattr(n, "_post", None)
+                if post:
+                    _node_posthooks(post, outs, grads, create_graph)
+                for (m, nr), g in zip(n._next, outs):
+                    if m is None:
+                        continue
+                    if needed is not None and m not in needed:
+                        continue
+                    if g is not None:
+                        buf = buffers.get(m)
+                        if buf is None:
+                            buf = buffers[m] = [None] * m._nout
+                        old = buf[nr]
+                        buf[nr] = g if old is None else old + g
+                    c = deps[m] - 1
+                    deps[m] = c
+                    if c == 0:
+                        heapq.heappush(heap, (-m._seq, m))
+    finally:
+        STATE.enabled = prev
+    if targets is None or accumulate:
+        return None
+    out = [None] * len(inputs)
+    for e, idxs in targets.items():
+        g = captured.get(e)
+        if g is None:
+            continue
+        for i in idxs:
+            out[i] = _as_result(g, inputs[i], create_graph)
+    return out
+
+
+def _needed(nodes, target_nodes):
+    """Nodes from which a target is reachable, and those among them that must run."""
+    needed, run = set(), set()
+    done = set()
+    for start in nodes:
+        if start in done:
+            continue
+        stack = [(start, False)]
+        while stack:
+            n, expanded = stack.pop()
+            if n in done:
+                continue
+            if not expanded:
+                stack.append((n, True))
+                for m, _ in n._next:
+                    if m is not None and m not in done:
+                        stack.append((m, False))
+                continue
+            done.add(n)
+            if any(m in needed for m, _ in n._next if m is not None):
+                needed.add(n)
+                run.add(n)
+            elif n in target_nodes:
+                needed.add(n)
+    return needed, run
+
+
+def _count_within(needed, root_edges):
+    deps = {n: 0 for n in needed}
+    for n in needed:
+        for m, _ in n._next:
+            if m is not None and m in deps:
+                deps[m] += 1
+    return deps
+
+
+def _tensor_of(inputs, idxs):
+    return inputs[idxs[0]]
+
+
+def _as_result(g, t, create):
+    if isinstance(g, Tensor):
+        return g
+    d = t._data
+    if g.dtype != d.dtype:
+        g = g.astype(d.dtype)
+    elif not g.flags.writeable:
+        g = g.copy()
+    if g.shape != d.shape:
+        g = np.broadcast_to(g, d.shape).copy()
+    return wrap(g)
+
+
+# --------------------------------------------------------------------------------------
+# Hooks, leaves, retained grads
+
+
+def _hook_name(fn):
+    return getattr(fn, "__name__", None) or type(fn).__name__
+
+
+def run_hooks(table, g, create):
+    """Run tensor hooks in order; each may replace the gradient (E15, E15b)."""
+    if create:
+        gt = g
+    else:
+        gt = wrap(g.copy() if not g.flags.writeable else g)
+    for fn in list(table.values()):
+        r = fn(gt)
+        if r is None:
+            continue
+        if not isinstance(r, Tensor):
+            raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
+        if r._data.shape != gt._data.shape:
+            raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the size of value")
+        gt = r
+    return gt if create else gt._data
+
+
+def _tensor_hooks(n, grads, create):
+    grads = list(grads)
+    th = getattr(n, "_thooks", None)
+    if th:
+        for nr, table in th.items():
+            if table and grads[nr] is not None:
+                grads[nr] = run_hooks(table, grads[nr], create)
+    ret = getattr(n, "_retain", None)
+    if ret:
+        for nr, ref in ret.items():
+            t = ref()
+            if t is not None and grads[nr] is not None:
+                _retain_into(t, grads[nr], create)
+    return grads
+
+
+def _retain_into(t, g, create):
+    """Accumulate ``g`` into a non-leaf's ``.grad`` (retain_grad)."""
+    if g is None:
+        return
+    cur = t._grad
+    if create:
+        t._grad = g.clone() if cur is None else cur + g
+        return
+    if cur is None:
+        t._grad = wrap(_owned(g, t._data.dtype))
+    else:
+        t._grad = wrap(cur._data + g)
+
+
+def _owned(g, dtype):
+    """A writable, contiguous copy of ``g`` in ``dtype`` that nothing else refers to."""
+    return _xp(g).array(g, dtype=dtype, copy=True)
+
+
+def _leaf(n, g, create, accumulate, targets, captured):
+    var = n.variable
+    x = var._x
+    if g is not None and x is not None and x.hooks:
+        g = run_hooks(x.hooks, g, create)
+    if targets is not None:
+        if (n, 0) not in targets:
+            return
+        captured[(n, 0)] = g
+        if not accumulate:
+            return
+    if g is None:
+        return
+    _accumulate(var, g, create)
+    if x is not None and x.pahooks:
+        for fn in list(x.pahooks.values()):
+            fn(var)
+
+
+def _accumulate(var, g, create):
+    """Add ``g`` into ``var.grad`` (in place, as PyTorch does without create_graph)."""
+    d = var._data
+    cur = var._grad
+    if not create:
+        if g.shape != d.shape:
+            g = np.broadcast_to(g, d.shape) if g.size <= d.size else g.reshape(d.shape)
+        if cur is None:
+            var._grad = wrap(_owned(g, d.dtype))
+        else:
+            cd = cur._data
+            if cd.flags.writeable and cd.dtype == d.dtype:
+                cd += g
+                cur._vc[0] += 1
+            else:
+                var._grad = wrap(cd + g)
+        return
+    if g._data.dtype != d.dtype:
+        g = g.to(var.dtype)
+    if cur is None:
+        if g._rg:
+            var._grad = wrap(g._data.copy(), True, CopyBackwards(edge(g)))
+        else:
+            var._grad = wrap(g._data.copy())
+    else:
+        var._grad = cur + g
+
+
+def _node_prehooks(table, grads, create):
+    gs = tuple(None if g is None else (g if create else wrap(g)) for g in grads)
+    for fn in list(table.values()):
+        r = fn(gs)
+        if r is not None:
+            gs = tuple(r)
+    return [None if g is None else (g if create else g._data) for g in gs]
+
+
+def _node_posthooks(table, outs, grads, create):
+    gi = tuple(None if g is None else (g if create else wrap(g)) for g in outs)
+    go = tuple(None if g is None else (g if create else wrap(g)) for g in grads)
+    for fn in list(table.values()):
+        r = fn(gi, go)
+        if r is not None:
+            gi = tuple(r)
+            for i, g in enumerate(gi):
+                outs[i] = None if g is None else (g if create else g._data)

@@ -1,0 +1,438 @@
+"""Tensor factories: ``tensor``, ``ones``, ``zeros``, ``arange``, ``randn``, ...
+
+Dtypes follow PyTorch: Python floats give the default dtype (float32), ints give
+int64, bools give bool, NumPy arrays keep their dtype.  ``device="cuda"`` puts the
+data in CuPy.  An explicit ``requires_grad=True`` is kept even under ``no_grad``.
+"""
+
+import builtins
+import math
+import warnings
+
+import numpy as np
+
+from . import dtypes as _dt
+from .device import as_device, is_cupy, to_device
+from .tensor import Tensor, wrap
+
+__all__ = [
+    "tensor",
+    "as_tensor",
+    "asarray",
+    "from_numpy",
+    "ones",
+    "zeros",
+    "empty",
+    "full",
+    "ones_like",
+    "zeros_like",
+    "empty_like",
+    "full_like",
+    "rand_like",
+    "randn_like",
+    "eye",
+    "arange",
+    "linspace",
+    "logspace",
+    "rand",
+    "randn",
+    "randint",
+    "randperm",
+    "normal",
+    "manual_seed",
+    "seed",
+    "initial_seed",
+]
+
+E8 = "Only Tensors of floating point and complex dtype can require gradients"
+W5 = (
+    "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+    "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+    "torch.tensor(sourceTensor)."
+)
+
+
+def _finish(data, requires_grad, device=None):
+    if device is not None:
+        data = to_device(data, as_device(device))
+    t = wrap(data)
+    if requires_grad:
+        if data.dtype.kind not in "fc":
+            raise RuntimeError(E8)
+        t._rg = True
+    return t
+
+
+def _unwrap_nested(data):
+    if isinstance(data, Tensor):
+        d = data._data
+        return d.get() if is_cupy(d) else d
+    if isinstance(data, (list, tuple)):
+        return [_unwrap_nested(v) for v in data]
+    return data
+
+
+def _infer(data):
+    """NumPy array for Python data with PyTorch's dtype inference."""
+    if isinstance(data, (list, tuple)):
+        data = _unwrap_nested(data)
+        try:
+            arr = np.asarray(data)
+        except ValueError as e:
+            raise ValueError(f"expected sequence of equal lengths ({e})") from None
+        if arr.dtype == object:
+            raise TypeError(f"Could not infer dtype of {type(data[0]).__name__}")
+        if arr.size == 0 and arr.dtype.kind == "f":
+            return arr.astype(_dt.get_default_dtype().np)
+        return _python_dtype(arr, data)
+    if isinstance(data, builtins.bool):
+        return np.asarray(data)
+    if isinstance(data, builtins.int):
+        return np.asarray(data, dtype=np.int64)
+    if isinstance(data, builtins.float):
+        return np.asarray(data, dtype=_dt.get_default_dtype().np)
+    if isinstance(data, complex):
+        return np.asarray(data, dtype=_dt.get_default_dtype().to_complex().np)
+    if isinstance(data, np.generic):
+        return np.asarray(data)
+    if hasattr(data, "__array_interface__") or hasattr(data, "__array__"):
+        return np.asarray(data)
+    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _python_dtype(arr, data):
+    k = arr.dtype.kind
+    if k == "f" and _all_python(data):
+        return arr.astype(_dt.get_default_dtype().np)
+    if k == "c" and _all_python(data):
+        return arr.astype(_dt.get_default_dtype().to_complex().np)
+    if k in "iu" and _all_python(data):
+        return arr.astype(np.int64, copy=False)
+    return arr
+
+
+def _all_python(data):
+    if isinstance(data, list):
+        return builtins.all(_all_python(v) for v in data)
+    return not isinstance(data, (np.ndarray, np.generic)) or (
+        isinstance(data, np.ndarray) and data.dtype.kind not in "fc"
+    )
+
+
+def _from_data(data, dtype=None, device=None, copy=True):
+    if isinstance(data, Tensor):
+        arr = data._data
+    elif is_cupy(data):
+        arr = data
+    else:
+        arr = _infer(data)
+    if dtype is not None:
+        arr = arr.astype(_dt.to_dtype(dtype).np, copy=False)
+    if copy:
+        arr = arr.copy()
+    if device is not None:
+        arr = to_device(arr, as_device(device))
+    return wrap(arr)
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new leaf tensor holding a copy of ``data`` (nested lists, numbers, arrays).
+
+    Example: ``srcad.tensor([1., 2.], requires_grad=True)`` is float32.
+    """
+    if isinstance(data, Tensor):
+        warnings.warn(W5, UserWarning, stacklevel=2)
+    t = _from_data(data, dtype, device)
+    if requires_grad:
+        if t._data.dtype.kind not in "fc":
+            raise RuntimeError(E8)
+        t._rg = True
+    return t
+
+
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a tensor, sharing memory with an array or tensor when possible."""
+    if isinstance(data, Tensor):
+        out = data
+        if dtype is not None:
+            out = out.to(_dt.to_dtype(dtype))
+        if device is not None:
+            out = out.to(device)
+        return out
+    if isinstance(data, np.ndarray) or is_cupy(data):
+        arr = data if dtype is None else data.astype(_dt.to_dtype(dtype).np, copy=False)
+        if device is not None:
+            arr = to_device(arr, as_device(device))
+        return wrap(arr)
+    return _from_data(data, dtype, device, copy=False)
+
+
+asarray = as_tensor
+
+
+def from_numpy(ndarray):
+    """A tensor sharing memory with the NumPy array ``ndarray``."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    return wrap(ndarray)
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    try:
+        return tuple(builtins.int(s) for s in size)
+    except TypeError:
+        raise TypeError(
+            f"empty(): argument 'size' must be tuple of ints, but found element of type "
+            f"{type(size[0]).__name__}"
+        ) from None
+
+
+def _np_dtype(dtype):
+    return (_dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)).np
+
+
+def _xp(device):
+    dev = as_device(device)
+    if dev is not None and dev.type == "cuda":
+        from .device import cupy  # noqa: PLC0415
+
+        return cupy(), dev
+    return np, None
+
+
+def _make(fill, size, dtype, device, requires_grad, size_kw=None):
+    shape = _size(size if size_kw is None else (size_kw,))
+    xp, dev = _xp(device)
+    dt = _np_dtype(dtype)
+    if dev is not None and dev.index is not None:
+        with xp.cuda.Device(dev.index):
+            data = fill(xp, shape, dt)
+    else:
+        data = fill(xp, shape, dt)
+    return _finish(data, requires_grad)
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False, size_kw=None, **kw):
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
+    if "size" in kw:
+        size = (kw.pop("size"),)
+    return _make(lambda xp, s, d: xp.ones(s, d), size, dtype, device, requires_grad)
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, **kw):
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    if "size" in kw:
+        size = (kw.pop("size"),)
+    return _make(lambda xp, s, d: xp.zeros(s, d), size, dtype, device, requires_grad)
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, memory_format=None, **kw):
+    """An uninitialized tensor (srcad fills it with zeros)."""
+    if "size" in kw:
+        size = (kw.pop("size"),)
+    return _make(lambda xp, s, d: xp.zeros(s, d), size, dtype, device, requires_grad)
+
+
+def _fill_dtype(value):
+    if isinstance(value, builtins.bool):
+        return _dt.bool
+    if isinstance(value, builtins.int):
+        return _dt.int64
+    if isinstance(value, complex):
+        return _dt.get_default_dtype().to_complex()
+    if isinstance(value, Tensor):
+        return value.dtype
+    return _dt.get_default_dtype()
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False, pin_memory=False):
+    """A tensor of shape ``size`` filled with ``fill_value``."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    dt = _dt.to_dtype(dtype) if dtype is not None else _fill_dtype(fill_value)
+    return _make(lambda xp, s, d: xp.full(s, fill_value, d), (size,) if not isinstance(
+        size, builtins.int) else (size,), dt, device, requires_grad)
+
+
+def _like(input, dtype, device):
+    d = input._data
+    dt = d.dtype if dtype is None else _dt.to_dtype(dtype).np
+    if device is None:
+        xp = np if not is_cupy(d) else _xp("cuda")[0]
+    else:
+        xp = _xp(device)[0]
+    return xp, d.shape, dt
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    xp, shape, dt = _like(input, dtype, device)
+    return _finish(xp.ones(shape, dt), requires_grad)
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    xp, shape, dt = _like(input, dtype, device)
+    return _finish(xp.zeros(shape, dt), requires_grad)
+
+
+empty_like = zeros_like
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    xp, shape, dt = _like(input, dtype, device)
+    return _finish(xp.full(shape, fill_value, dt), requires_grad)
+
+
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+        pin_memory=False):
+    """The ``n`` x ``m`` identity matrix."""
+    xp, _ = _xp(device)
+    return _finish(xp.eye(n, n if m is None else m, dtype=_np_dtype(dtype)), requires_grad)
+
+
+def _is_float_arg(*vals):
+    return builtins.any(isinstance(v, builtins.float) or (
+        isinstance(v, Tensor) and v.is_floating_point()) for v in vals)
+
+
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False, pin_memory=False):
+    """``[start, end)`` in steps of ``step``; float if any argument is a float."""
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if dtype is None:
+        dt = _dt.get_default_dtype() if _is_float_arg(*vals) else _dt.int64
+    else:
+        dt = _dt.to_dtype(dtype)
+    n = builtins.max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
+    data = (vals[0] + np.arange(n, dtype=np.float64) * vals[2]) if dt.np.kind in "fc" else (
+        np.arange(vals[0], vals[1], vals[2]))
+    xp, _ = _xp(device)
+    data = data.astype(dt.np)
+    return _finish(data if xp is np else xp.asarray(data), requires_grad)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    dt = _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
+    s = start.item() if isinstance(start, Tensor) else start
+    e = end.item() if isinstance(end, Tensor) else end
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    idx = np.arange(steps, dtype=np.float64)
+    if steps > 1:
+        step = (e - s) / (steps - 1)
+        half = steps // 2
+        data = np.where(idx < half, s + step * idx, e - step * (steps - 1 - idx))
+    else:
+        data = np.full(steps, s, dtype=np.float64)
+    xp, _ = _xp(device)
+    data = data.astype(dt.np)
+    return _finish(data if xp is np else xp.asarray(data), requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    lin = linspace(start, end, steps, dtype=_dt.float64)._data
+    dt = _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
+    xp, _ = _xp(device)
+    data = (base ** lin).astype(dt.np)
+    return _finish(data if xp is np else xp.asarray(data), requires_grad)
+
+
+# -- random numbers ------------------------------------------------------------------
+
+_RNG = [np.random.default_rng(0), 0]
+
+
+def manual_seed(seed):
+    """Seed srcad's random number generator (its streams differ from PyTorch's)."""
+    seed = builtins.int(seed)
+    _RNG[0] = np.random.default_rng(seed)
+    _RNG[1] = seed
+    return _RNG[0]
+
+
+def seed():
+    s = builtins.int(np.random.SeedSequence().entropy % (2**63))
+    manual_seed(s)
+    return s
+
+
+def initial_seed():
+    return _RNG[1]
+
+
+def _random(draw, size, dtype, device, requires_grad, generator=None):
+    shape = _size(size)
+    rng = generator if isinstance(generator, np.random.Generator) else _RNG[0]
+    dt = _np_dtype(dtype)
+    data = draw(rng, shape).astype(dt)
+    xp, _ = _xp(device)
+    return _finish(data if xp is np else xp.asarray(data), requires_grad)
+
+
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False, pin_memory=False):
+    """Uniform samples in ``[0, 1)``."""
+    return _random(lambda r, s: r.random(s), size, dtype, device, requires_grad, generator)
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False, pin_memory=False):
+    """Standard normal samples."""
+    return _random(lambda r, s: r.standard_normal(s), size, dtype, device, requires_grad,
+                   generator)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False):
+    return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
+                device=device or (input.device if input.is_cuda else None))
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False):
+    return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
+                 device=device or (input.device if input.is_cuda else None))
+
+
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    """Random integers in ``[low, high)``: ``randint(10, (3,))`` or ``randint(0, 10, (3,))``."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    rng = generator if isinstance(generator, np.random.Generator) else _RNG[0]
+    data = rng.integers(low, high, size=tuple(size)).astype(
+        np.int64 if dtype is None else _dt.to_dtype(dtype).np)
+    xp, _ = _xp(device)
+    return _finish(data if xp is np else xp.asarray(data), requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    rng = generator if isinstance(generator, np.random.Generator) else _RNG[0]
+    data = rng.permutation(n).astype(np.int64 if dtype is None else _dt.to_dtype(dtype).np)
+    xp, _ = _xp(device)
+    return _finish(data if xp is np else xp.asarray(data), requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False):
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    shape = tuple(size) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
+    rng = generator if isinstance(generator, np.random.Generator) else _RNG[0]
+    data = (m + s * rng.standard_normal(shape)).astype(_np_dtype(dtype))
+    xp, _ = _xp(device)
+    return _finish(data if xp is np else xp.asarray(data), requires_grad)
