@@ -312,9 +312,13 @@ class _Vjp(_Transformation):
         fwd, bwd = c.fn
         value, saved = fwd(*args, **kwargs)
         bound = self._bound(args, kwargs)
+        state = {"saved": saved, "used": False}
 
         def pullback(cotangent):
-            grads = bwd(saved, cotangent)
+            if state["used"] and getattr(bwd, "__srcad_mutates__", False):
+                state["saved"] = fwd(*args, **kwargs)[1]  # the last sweep restored in place
+            state["used"] = True
+            grads = bwd(state["saved"], cotangent)
             return self._shape_grads(grads, bound)
 
         return value, pullback

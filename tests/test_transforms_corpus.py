@@ -30,8 +30,12 @@ def _plain(case):
     import inspect
 
     src = inspect.getsource(case.fn)
-    return not any(m in src for m in SKIP_MARKERS) and not hasattr(case.fn, "corpus_expected") \
+    return (
+        not any(m in src for m in SKIP_MARKERS)
+        and not hasattr(case.fn, "corpus_expected")
         and not hasattr(case.fn, "corpus_reference")
+        and not hasattr(case.fn, "corpus_may_refuse")  # refusals are tested in test_corpus
+    )
 
 
 def _array_like_params(case):

@@ -102,6 +102,12 @@ class Resolver:
 def classify_object(obj):
     from .. import api  # stop_gradient lives there
 
+    target = getattr(getattr(obj, "__self__", None), "srcad_target", None)
+    if target is not None:  # a trampoline to generated code (recursive calls)
+        real = target(obj)
+        if real is not None:
+            obj = real
+
     if obj is api.stop_gradient:
         return ("stop", obj)
     rule = registry.lookup(obj)

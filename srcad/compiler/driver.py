@@ -144,6 +144,11 @@ class Compiler:
                               [], None, [], [], None, [])
         bwd = gast.FunctionDef(bwd_name, args, bwd_body, [], None, None)
         (f, b), src = self._emit([fwd, bwd], tr, [fwd_name, bwd_name], f"vjp of {fdef.name}")
+        # The backward sweep restores mutated lists/arrays in place, so a second pullback
+        # must start from a fresh forward sweep.
+        b.__srcad_mutates__ = any(
+            getattr(n, "srcad_kind", "") in ("setitem", "append") for n in gast.walk(fdef)
+        ) or bool(tr.rev.user_call_info)
         return f, b, src
 
     # -- forward mode ---------------------------------------------------------------------
@@ -163,7 +168,12 @@ class Compiler:
         dret = name(tan(ret_name)) if ret_name in active else gast.Call(
             gast.Attribute(name(ns.ref(_runtime(), "_rt")), "zeros_like", gast.Load()),
             [name(ret_name)], [])
-        body = [unpack] + body + [gast.Return(gast.Tuple([name(ret_name), dret], gast.Load()))]
+        zeros = [assign(tan(p), gast.Call(gast.Attribute(name(ns.ref(_runtime(), "_rt")),
+                                                      "zeros_like", gast.Load()),
+                                        [name(p)], []), None)
+                 for p in param_names(fdef) if p in active and p not in wrt]
+        body = [unpack] + zeros + body + [
+            gast.Return(gast.Tuple([name(ret_name), dret], gast.Load()))]
         args = copy.deepcopy(fdef.args)
         args.kwonlyargs = list(args.kwonlyargs) + [gast.Name(tparam, gast.Param(), None, None)]
         args.kw_defaults = list(args.kw_defaults) + [None]
@@ -240,6 +250,11 @@ class _Deferred:
 
     def _call_fwd(self, *args, **kwargs):
         return self.fwd(*args, **kwargs)
+
+    def srcad_target(self, method):
+        """The generated function a trampoline stands for, once it exists."""
+        name = getattr(method, "__name__", "")
+        return {"_call_fwd": self.fwd, "_call_bwd": self.bwd, "_call_jvp": self.jvp}.get(name)
 
     def _call_jvp(self, *args, **kwargs):
         return self.jvp(*args, **kwargs)

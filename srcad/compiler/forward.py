@@ -61,6 +61,17 @@ class Forward:
                 return [s]
             dv = self.tangent_of(item) if self.is_active(item) else self.rt("zeros_like", item)
             return [s, gast.Expr(call(attr(name(self.tan(lst.id)), "append"), [dv]))]
+        if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "restore":
+            x, idx, old = s.value.args
+            if not self.is_active(x):
+                return [s]
+            dold = self.tangent_of(old) if self.is_active(old) else const(0.0)
+            dx = self.tan(x.id)
+            return [s, assign(dx, self.rt("set_tangent", name(dx), name(x.id),
+                                          copy.deepcopy(idx), dold), None)]
+        if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "pop":
+            lst = s.value.func.value
+            return [s, gast.Expr(call(attr(name(self.tan(lst.id)), "pop"), []))]
         if isinstance(s, gast.If):
             return [gast.If(s.test, self.block(s.body), self.block(s.orelse))]
         if isinstance(s, gast.For):
@@ -89,7 +100,9 @@ class Forward:
         if t not in self.active:
             return [s]
         dt = self.tan(t)
-        if self.nograd or not _mentions(v, self.active):
+        nondiff = isinstance(v, (gast.Compare, gast.BoolOp)) or (
+            isinstance(v, gast.UnaryOp) and isinstance(v.op, (gast.Not, gast.Invert)))
+        if self.nograd or nondiff or not _mentions(v, self.active):
             return [s, assign(dt, self.rt("zeros_like", name(t)), None)]
         if isinstance(v, gast.Call):
             kind, fn = self.resolver.call_kind(v)
@@ -191,9 +204,28 @@ class Forward:
                                     ) from None
         # d[x] reads become the tangents; terms of inactive tangents are dropped.
         tree = copy.deepcopy(tpl.tree)
-        active_params = {p for p, node in bound.items() if self.is_active(node)}
-        tangent_names = {p: self.tan(bound[p].id) for p in active_params}
-        _DRead(tangent_names, tpl.result).visit(tree)
+        tangents = {}
+        for p, node in bound.items():
+            if self.is_active(node):
+                t = gast.Name(self.tan(node.id), gast.Load(), None, None)
+                t.srcad_keep = t.srcad_tangent = True
+                tangents[p] = t
+            elif p == tpl.vararg and any(self.is_active(e) for e in node.elts):
+                elts = []
+                for e in node.elts:
+                    if self.is_active(e):
+                        t = gast.Name(self.tan(e.id), gast.Load(), None, None)
+                        t.srcad_keep = True
+                    else:
+                        t = self.rt("zeros_like", copy.deepcopy(e))
+                    elts.append(t)
+                tup = gast.Tuple(elts, gast.Load())
+                for n in gast.walk(tup):
+                    if isinstance(n, gast.Name):
+                        n.srcad_keep = True
+                tup.srcad_tangent = True
+                tangents[p] = tup
+        _DRead(tangents, tpl.result).visit(tree)
         for stmt in tree.body:
             if isinstance(stmt, gast.Assign) and d_target(stmt.targets[0]) == tpl.result:
                 stmt.value = _simplify(stmt.value)[0]
@@ -204,33 +236,34 @@ class Forward:
         return inl.contributions[0][1], list(inl.prelude)
 
     def from_linear(self, s, rule, prim, args, keywords):
-        bound_args = list(args)
-        pnames = _param_names(prim, rule)
         lin = set(rule.linear)
-        new_args = []
         any_active = False
-        for k, a in enumerate(bound_args):
-            p = pnames[k] if pnames and k < len(pnames) else None
-            is_lin = p in lin if p is not None else True
-            if is_lin:
-                if self.is_active(a):
-                    new_args.append(name(self.tan(a.id)))
-                    any_active = True
-                elif isinstance(a, gast.Name):
-                    new_args.append(self.rt("zeros_like", a))
-                else:
-                    new_args.append(self.rt("zeros_like", copy.deepcopy(a)))
-            else:
-                new_args.append(copy.deepcopy(a))
-        new_kw = []
-        for kw in keywords:
-            if kw.arg in lin and self.is_active(kw.value):
-                new_kw.append(gast.keyword(kw.arg, name(self.tan(kw.value.id))))
+
+        def tangent_arg(a):
+            nonlocal any_active
+            if self.is_active(a):
                 any_active = True
+                return name(self.tan(a.id))
+            return self.rt("zeros_like", copy.deepcopy(a))
+
+        # The call as written, with each argument in a linear position replaced by
+        # its tangent (positions map to the template's parameters in order).
+        tpl = rule.adjoint
+        names = list(tpl.params) if tpl is not None else (_param_names(prim, rule) or [])
+        vararg = tpl.vararg if tpl is not None else None
+        new_args, new_kw = [], []
+        for i, a in enumerate(args):
+            if vararg is not None and i >= names.index(vararg):
+                p = vararg
             else:
-                new_kw.append(copy.deepcopy(kw))
+                p = names[i] if i < len(names) else None
+            new_args.append(tangent_arg(a) if (p in lin or p is None) else copy.deepcopy(a))
+        for kw in keywords:
+            new_kw.append(gast.keyword(kw.arg, tangent_arg(kw.value)) if kw.arg in lin
+                          else copy.deepcopy(kw))
         if not any_active:
             return None, []
+        bound_args = list(args)
         import operator as op
 
         if prim in (op.add, op.sub) and len(new_args) == 2:
@@ -317,10 +350,7 @@ class _DRead(gast.NodeTransformer):
         p = d_target(node)
         if p is not None and isinstance(node.ctx, gast.Load):
             if p in self.names:
-                out = gast.Name(self.names[p], gast.Load(), None, None)
-                out.srcad_keep = True
-                out.srcad_tangent = True
-                return out
+                return _copy_marked(self.names[p])
             zero = gast.Constant(0.0, None)
             zero.srcad_zero = True
             return zero
@@ -378,6 +408,15 @@ def _simplify(node):
         if isinstance(child, gast.expr):
             kinds.add(_simplify(child)[1])
     return node, "tangent" if "tangent" in kinds else "const"
+
+
+def _copy_marked(node):
+    out = copy.deepcopy(node)
+    for a, b in zip(gast.walk(node), gast.walk(out)):
+        for attr_ in ("srcad_keep", "srcad_tangent", "srcad_zero"):
+            if getattr(a, attr_, False):
+                setattr(b, attr_, True)
+    return out
 
 
 def _zero():

@@ -246,6 +246,16 @@ class Normalizer:
             node = gast.Expr(v)
             node.srcad_kind = "append"
             return pre + [node]
+        if (
+            isinstance(v, gast.Call)
+            and isinstance(v.func, gast.Attribute)
+            and v.func.attr == "pop"
+            and not v.args
+            and isinstance(v.func.value, gast.Name)
+            and self.act.expr(v.func.value)
+        ):
+            s.srcad_kind = "pop"  # generated code restoring a list: forward mode follows it
+            return [s]
         if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and isinstance(
             v.func.value, gast.Name
         ) and (self.act.expr(v.func.value) or any(self.act.expr(a) for a in v.args) or any(
@@ -257,7 +267,12 @@ class Normalizer:
                 s, f"in-place method `{v.func.attr}` on an active value",
                 "build a new value instead (e.g. lst = lst + [v], y = np.sort(x))")
         if isinstance(v, gast.Call):
-            kind, _ = self.resolver.call_kind(v)
+            kind, obj = self.resolver.call_kind(v)
+            if obj is _restore_item() and len(v.args) == 3:
+                s.srcad_kind = "restore"
+                pre, a = self.atom(v.args[2])
+                v.args[2] = a
+                return pre + [s]
             if kind == "user" and any(self.act.expr(a) for a in list(v.args) + [
                 k.value for k in v.keywords
             ]):
@@ -644,7 +659,9 @@ class Normalizer:
             return pre, gast.Attribute(a, node.attr, gast.Load())
         if isinstance(node, gast.Subscript):
             pre, a = self.atom(node.value)
-            if self.act.expr(node.slice):
+            # (generated code pops integer indices from its stack, which the
+            # flow-insensitive analysis sees as active: indices are never differentiated)
+            if self.act.expr(node.slice) and not self.parsed.generated:
                 raise self.parsed.error(node, "an index computed from an active value",
                                         "wrap the index in srcad.stop_gradient() or int()")
             return pre, gast.Subscript(a, node.slice, gast.Load())
@@ -725,6 +742,12 @@ class Normalizer:
         self.act.active.add(res)
         out += self.stmt_For(body[0])
         return out, name(res)
+
+
+def _restore_item():
+    from ..runtime.core import restore_item
+
+    return restore_item
 
 
 def _aliases(fdef):

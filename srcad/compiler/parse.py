@@ -19,6 +19,7 @@ class Parsed:
         self.first_line = first_line
         self.source_lines = source_lines
         self.globals = getattr(fn, "__globals__", {})
+        self.generated = hasattr(fn, "__srcad_source__")  # srcad's own output
         self.closure = {}
         code = getattr(fn, "__code__", None)
         if code is not None and fn.__closure__:
@@ -96,7 +97,8 @@ def parse_function(fn):
             first_line,
             "write the function with def",
         )
-    fdef = fdefs[0]
+    wanted = getattr(fn, "__name__", None)
+    fdef = next((f for f in fdefs if f.name == wanted), fdefs[0])
     parsed = Parsed(fn, fdef, filename, first_line, lines)
     if isinstance(fdef, gast.AsyncFunctionDef):
         raise parsed.error(fdef, "async functions cannot be differentiated", "use a plain def")

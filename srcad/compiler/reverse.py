@@ -246,6 +246,9 @@ class Reverse:
             return self.rev_assign(s, Z)
         if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "append":
             return self.rev_append(s, Z)
+        if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "pop":
+            raise self.parsed.error(s, "in-place method `pop` on an active list",
+                                    "index the list instead (lst[-1]) and build a new one")
         if isinstance(s, gast.If):
             if getattr(s, "srcad_book", False):
                 return [], Z

@@ -198,7 +198,11 @@ tangent(pow, math.pow)(lookup(operator.pow).tangent.fn)
 # (srcad.hvp differentiates generated adjoint code in forward mode)
 
 linear(
-    _rt.builtin_sum_adjoint, _rt.builtin_extremum_adjoint, _rt.scalar_adjoint,
-    _rt.item_adjoint, _rt.cast_like, params=("g",),
+    _rt.builtin_sum_adjoint,
+    _rt.builtin_extremum_adjoint,
+    _rt.scalar_adjoint,
+    _rt.item_adjoint,
+    _rt.cast_like,
+    params=("g",),
 )
 nondifferentiable(_rt.shape_arg)

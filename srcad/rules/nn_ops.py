@@ -154,7 +154,13 @@ def _(result, x, w, b=None):
 
 
 # ---------------------------------------------------------------------------
-# Convolution and pooling (im2col through a strided window view)
+# Convolution and pooling
+#
+# A convolution is one matrix product with the im2col matrix, read from a strided
+# window view of the input (no copy until the reshape gathers it, in an order that
+# keeps the image rows contiguous).  Backward scatters per kernel offset: a loop over
+# the kh * kw offsets, each step a whole-batch slice update.  Pooling takes the
+# maximum over the same offsets.
 
 
 def _windows(xp, kh, kw, sh, sw):
@@ -174,6 +180,21 @@ def _crop_hw(xp, ph, pw):
     return xp[:, :, ph : h - ph, pw : w - pw]
 
 
+def _offset(xp, i, j, ho, wo, sh, sw):
+    """The ``(N, C, Ho, Wo)`` slice of ``xp`` that kernel offset ``(i, j)`` reads."""
+    return xp[:, :, i : i + sh * (ho - 1) + 1 : sh, j : j + sw * (wo - 1) + 1 : sw]
+
+
+def _im2col(x, kh, kw, stride, padding):
+    """``(N, C * kh * kw, Ho * Wo)`` columns of every window of ``x``, and ``(Ho, Wo)``."""
+    sh, sw = _pair(stride)
+    ph, pw = _pair(padding)
+    win = _windows(_pad_hw(x, ph, pw), kh, kw, sh, sw)
+    n, c, ho, wo = win.shape[:4]
+    cols = np.reshape(np.moveaxis(win, (4, 5), (2, 3)), (n, c * kh * kw, ho * wo))
+    return cols, ho, wo
+
+
 @primitive
 def conv2d(x, w, b=None, stride=1, padding=0):
     """2-D cross-correlation of ``x (N, C, H, W)`` with ``w (O, C, kh, kw)``, plus ``b (O,)``.
@@ -182,14 +203,10 @@ def conv2d(x, w, b=None, stride=1, padding=0):
 
         y = conv2d(x, w, b, stride=2, padding=1)    # (N, O, Ho, Wo)
     """
-    sh, sw = _pair(stride)
-    ph, pw = _pair(padding)
-    kh, kw = w.shape[2], w.shape[3]
-    win = _windows(_pad_hw(x, ph, pw), kh, kw, sh, sw)
-    y = np.moveaxis(np.tensordot(win, w, axes=((1, 4, 5), (1, 2, 3))), 3, 1)
-    if b is not None:
-        y = y + np.reshape(b, (1, -1, 1, 1))
-    return np.ascontiguousarray(y)  # (N, O, Ho, Wo) in C order, as PyTorch lays it out
+    o, _, kh, kw = w.shape
+    cols, ho, wo = _im2col(x, kh, kw, stride, padding)
+    y = np.reshape(np.matmul(np.reshape(w, (o, -1)), cols), (x.shape[0], o, ho, wo))
+    return y if b is None else y + np.reshape(b, (1, -1, 1, 1))
 
 
 @_meta(2)
@@ -198,25 +215,24 @@ def conv2d_input_grad(g, w, x, stride=1, padding=0):
     sh, sw = _pair(stride)
     ph, pw = _pair(padding)
     n, c, h, wd = x.shape
-    kh, kw = w.shape[2], w.shape[3]
+    o, _, kh, kw = w.shape
     ho, wo = g.shape[2], g.shape[3]
-    cols = np.tensordot(g, w, axes=((1,), (0,)))  # (N, Ho, Wo, C, kh, kw)
-    cols = np.moveaxis(cols, 3, 1)  # (N, C, Ho, Wo, kh, kw)
+    wmat = np.reshape(w, (o, c * kh * kw))
+    dcols = np.matmul(np.swapaxes(wmat, 0, 1), np.reshape(g, (n, o, ho * wo)))
+    dcols = np.reshape(dcols, (n, c, kh, kw, ho, wo))
     dxp = np.zeros_like(g, shape=(n, c, h + 2 * ph, wd + 2 * pw))
     for i in range(kh):
         for j in range(kw):
-            dxp[:, :, i : i + sh * (ho - 1) + 1 : sh, j : j + sw * (wo - 1) + 1 : sw] += cols[
-                ..., i, j
-            ]
+            _offset(dxp, i, j, ho, wo, sh, sw)[...] += dcols[:, :, i, j]
     return _crop_hw(dxp, ph, pw)
 
 
 def conv2d_weight_grad(g, x, w, stride=1, padding=0):
-    """Adjoint of ``w`` in ``conv2d``: the windows of ``x`` weighted by ``g``."""
-    sh, sw = _pair(stride)
-    ph, pw = _pair(padding)
-    win = _windows(_pad_hw(x, ph, pw), w.shape[2], w.shape[3], sh, sw)
-    return np.tensordot(g, win, axes=((0, 2, 3), (0, 2, 3)))
+    """Adjoint of ``w`` in ``conv2d``: ``g`` times the im2col columns, summed over the batch."""
+    o, c, kh, kw = w.shape
+    cols, ho, wo = _im2col(x, kh, kw, stride, padding)
+    g3 = np.reshape(g, (g.shape[0], o, ho * wo))
+    return np.reshape(np.sum(np.matmul(g3, np.swapaxes(cols, 1, 2)), axis=0), w.shape)
 
 
 @adjoint(conv2d)
@@ -235,36 +251,45 @@ def _(result, x, w, b=None, stride=1, padding=0):
     )
 
 
+def _pool_geometry(x, kernel_size, stride, padding):
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(kernel_size if stride is None else stride)
+    ph, pw = _pair(padding)
+    ho = (x.shape[2] + 2 * ph - kh) // sh + 1
+    wo = (x.shape[3] + 2 * pw - kw) // sw + 1
+    return kh, kw, sh, sw, ph, pw, ho, wo
+
+
 @primitive
 def max_pool2d(x, kernel_size, stride=None, padding=0):
     """Maximum over ``kernel_size`` windows of ``x (N, C, H, W)``; ``stride`` defaults to it."""
-    kh, kw = _pair(kernel_size)
-    sh, sw = _pair(kernel_size if stride is None else stride)
-    ph, pw = _pair(padding)
-    win = _windows(_pad_hw(x, ph, pw, -np.inf), kh, kw, sh, sw)
-    return np.ascontiguousarray(np.max(win, axis=(4, 5)))
-
-
-def max_pool2d_grad(g, x, kernel_size, stride=None, padding=0):
-    """Adjoint of ``x`` in ``max_pool2d``: ``g`` goes to the first maximum of each window."""
-    kh, kw = _pair(kernel_size)
-    sh, sw = _pair(kernel_size if stride is None else stride)
-    ph, pw = _pair(padding)
+    kh, kw, sh, sw, ph, pw, ho, wo = _pool_geometry(x, kernel_size, stride, padding)
     xp = _pad_hw(x, ph, pw, -np.inf)
-    win = _windows(xp, kh, kw, sh, sw)
-    n, c, ho, wo = win.shape[:4]
-    first = np.argmax(np.reshape(win, (n, c, ho, wo, kh * kw)), axis=-1)
-    dxp = np.zeros_like(xp, dtype=g.dtype)
+    out = np.copy(_offset(xp, 0, 0, ho, wo, sh, sw))
     for i in range(kh):
         for j in range(kw):
-            hit = first == i * kw + j
-            dxp[:, :, i : i + sh * (ho - 1) + 1 : sh, j : j + sw * (wo - 1) + 1 : sw] += g * hit
+            if i or j:
+                np.maximum(out, _offset(xp, i, j, ho, wo, sh, sw), out=out)
+    return out
+
+
+def max_pool2d_grad(g, x, result, kernel_size, stride=None, padding=0):
+    """Adjoint of ``x`` in ``max_pool2d``: ``g`` goes to the first maximum of each window."""
+    kh, kw, sh, sw, ph, pw, ho, wo = _pool_geometry(x, kernel_size, stride, padding)
+    xp = _pad_hw(x, ph, pw, -np.inf)
+    dxp = np.zeros_like(xp, dtype=g.dtype)
+    taken = np.zeros_like(result, dtype=bool)
+    for i in range(kh):
+        for j in range(kw):
+            hit = (_offset(xp, i, j, ho, wo, sh, sw) == result) & ~taken
+            taken |= hit
+            _offset(dxp, i, j, ho, wo, sh, sw)[...] += g * hit
     return _crop_hw(dxp, ph, pw)
 
 
 @adjoint(max_pool2d)
 def _(result, x, kernel_size, stride=None, padding=0):
-    d[x] = max_pool2d_grad(d[result], x, kernel_size, stride, padding)
+    d[x] = max_pool2d_grad(d[result], x, result, kernel_size, stride, padding)
 
 
 # ---------------------------------------------------------------------------

@@ -287,8 +287,12 @@ linear(_rt.masked, _rt.cumsum_adjoint, _rt.cumulative_sum_adjoint, params=("g",)
 linear(_rt.trace_adjoint, _rt.diff_adjoint, params=("g",))
 linear(_rt.var_weights, params=("a",))
 nondifferentiable(
-    _rt.reduced_count, _rt.extremum_weights, _rt.ptp_weights, _rt.median_weights,
-    _rt.nan_weights, _rt.nanmean_weights,
+    _rt.reduced_count,
+    _rt.extremum_weights,
+    _rt.ptp_weights,
+    _rt.median_weights,
+    _rt.nan_weights,
+    _rt.nanmean_weights,
 )
 
 
@@ -328,6 +332,7 @@ def _(out, g, x, result, axis=None, include_initial=False):
 
 @tangent(_rt.average_adjoint)
 def _(out, g, a, axis=None, weights=None, returned=False, keepdims=False, wrt="a"):
-    t = _rt.average_adjoint_jvp(g, a, axis, weights, returned, keepdims, wrt, d[g], d[a],
-                                d[weights])
+    t = _rt.average_adjoint_jvp(
+        g, a, axis, weights, returned, keepdims, wrt, d[g], d[a], d[weights]
+    )
     d[out] = t

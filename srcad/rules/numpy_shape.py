@@ -322,11 +322,26 @@ nondifferentiable(
 # (srcad.hvp differentiates generated adjoint code in forward mode)
 
 linear(
-    _rt.transpose_adjoint, _rt.rollaxis_adjoint, _rt.unravel, _rt.atleast_adjoint,
-    _rt.concatenate_adjoint, _rt.stack_adjoint, _rt.stack_family_adjoint, _rt.split_adjoint,
-    _rt.unstack_adjoint, _rt.tile_adjoint, _rt.repeat_adjoint, _rt.broadcast_arrays_adjoint,
-    _rt.diagonal_adjoint, _rt.diag_adjoint, _rt.pad_adjoint, _rt.pad_constant_adjoint,
-    _rt.take_adjoint, _rt.take_along_axis_adjoint, _rt.sort_adjoint, _rt.append_adjoint,
+    _rt.transpose_adjoint,
+    _rt.rollaxis_adjoint,
+    _rt.unravel,
+    _rt.atleast_adjoint,
+    _rt.concatenate_adjoint,
+    _rt.stack_adjoint,
+    _rt.stack_family_adjoint,
+    _rt.split_adjoint,
+    _rt.unstack_adjoint,
+    _rt.tile_adjoint,
+    _rt.repeat_adjoint,
+    _rt.broadcast_arrays_adjoint,
+    _rt.diagonal_adjoint,
+    _rt.diag_adjoint,
+    _rt.pad_adjoint,
+    _rt.pad_constant_adjoint,
+    _rt.take_adjoint,
+    _rt.take_along_axis_adjoint,
+    _rt.sort_adjoint,
+    _rt.append_adjoint,
     params=("g",),
 )
 nondifferentiable(_rt.split_axis, _rt.negate_shift)

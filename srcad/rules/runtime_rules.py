@@ -6,7 +6,7 @@ calls needs a forward rule.  Most of them are linear in their adjoint inputs.
 """
 
 from .. import runtime as _rt
-from .registry import linear, nondifferentiable, tangent
+from .registry import adjoint, linear, nondifferentiable, tangent
 
 linear(_rt.unbroadcast, _rt.sum_to_like, params=("g",))
 linear(_rt.expand_reduced, params=("g",))
@@ -35,3 +35,8 @@ def _(result, g, a, b):
 @tangent(_rt.log_or_zero)
 def _(result, x):
     d[result] = d[x] / x
+
+
+@adjoint(list, tuple, linear=("iterable",))
+def _(result, iterable=()):
+    d[iterable] = _rt.like_sequence(d[result], iterable)

@@ -16,6 +16,7 @@ import functools
 
 import numpy as np
 
+from .. import runtime as _rt
 from .registry import adjoint, nondifferentiable
 
 
@@ -118,11 +119,13 @@ def extreme_index(x, dim, largest=True):
 @primitive
 @meta_args(1)
 def put_along(g, x, idx, dim, keepdim):
-    """Zeros shaped like ``x`` with ``g`` placed at ``idx`` along ``dim``."""
+    """Zeros shaped like ``x`` with ``g`` added at ``idx`` along ``dim`` (repeats add up)."""
     out = np.zeros(np.shape(x), dtype=g.dtype)
     if not keepdim:
         g = np.expand_dims(g, dim)
-    np.put_along_axis(out, idx, g, axis=dim)
+    grids = list(np.indices(np.shape(idx), sparse=True))
+    grids[dim] = idx
+    np.add.at(out, tuple(grids), g)
     return out
 
 
@@ -330,3 +333,23 @@ def to_array_module(x, module):
 @adjoint(to_array_module)
 def _(result, x, module):
     d[x] = to_array_module(d[result], array_module_name(x))
+
+
+# --------------------------------------------------------------------------------------
+# logsumexp (NumPy has none)
+
+
+@primitive
+def logsumexp(x, dim, keepdim=False):
+    """``log(sum(exp(x)))`` along ``dim``, shifted by the maximum for stability."""
+    m = np.max(x, axis=dim, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    out = np.log(np.sum(np.exp(x - m), axis=dim, keepdims=True)) + m
+    return out if keepdim else np.squeeze(out, axis=dim)
+
+
+@adjoint(logsumexp)
+def _(result, x, dim, keepdim=False):
+    d[x] = _rt.expand_reduced(d[result], x, dim, keepdim) * np.exp(
+        x - _rt.expand_reduced(result, x, dim, keepdim)
+    )

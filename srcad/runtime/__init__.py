@@ -10,6 +10,7 @@ from .core import (  # noqa: F401
     getitem_adj,
     index_value,
     is_zero,
+    like_sequence,
     namespace_of,
     ones_like,
     pop_adj,

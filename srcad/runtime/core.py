@@ -276,6 +276,13 @@ def seed(value, fname):
     return ones_like(value)
 
 
+def like_sequence(g, x):
+    """The adjoint ``g`` of ``list(x)``/``tuple(x)`` given back in ``x``'s own type."""
+    if is_zero(g) or not isinstance(x, (list, tuple)):
+        return g
+    return type(x)(g)
+
+
 def concat_adj(g, a, b):
     """Adjoint of ``a + b`` for lists/tuples: the two slices of ``g``."""
     if is_zero(g):

@@ -339,11 +339,16 @@ def hypot_jvp(dcoordinates, result, coordinates):
 def expand_reduced(g, x, axis=None, keepdims=False):
     """Broadcast the adjoint ``g`` of a reduction over ``axis`` back to ``x``'s shape."""
     shape = getattr(x, "shape", ())
-    if not keepdims and shape != ():
+    if shape == ():
+        return g
+    if getattr(g, "shape", None) is None and _float_dtype(x) == getattr(x, "dtype", None):
+        # a Python number: make the array where x lives (its device and dtype)
+        return np.full_like(x, g)
+    if not keepdims:
         axes = _norm_axis(axis, len(shape))
         new = tuple(1 if i in axes else n for i, n in enumerate(shape))
         g = np.reshape(g, new)
-    return np.broadcast_to(g, shape) if shape != () else g
+    return np.broadcast_to(g, shape)
 
 
 def masked(g, where=True):
@@ -652,7 +657,7 @@ def trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
     nd = np.ndim(a)
     a1, a2 = _axis(axis1, nd), _axis(axis2, nd)
     eye = _eye(np.shape(a)[a1], np.shape(a)[a2], offset, a)
-    out = np.expand_dims(g, (-2, -1)) * eye
+    out = _mat(g) * eye
     return np.moveaxis(out, (-2, -1), (a1, a2))
 
 
@@ -953,7 +958,8 @@ def mT(x):
 
 
 def _mat(x):
-    return np.expand_dims(x, (-2, -1))
+    """``x[..., None, None]``; a Python number stays a number (it broadcasts as is)."""
+    return x if getattr(x, "shape", None) is None else np.expand_dims(x, (-2, -1))
 
 
 def _sym(x):
@@ -1310,6 +1316,8 @@ def take_adjoint(g, a, indices, axis=None, mode="raise"):
     base = np.reshape(a, (-1,)) if axis is None else a
     ax = 0 if axis is None else _axis(axis, len(shape))
     n = np.shape(base)[ax]
+    if mode in ("wrap", "clip") and isinstance(indices, (list, tuple)):
+        indices = namespace_of(a).asarray(indices)  # index data, made where ``a`` lives
     if mode == "wrap":
         indices = np.mod(indices, n)
     elif mode == "clip":
@@ -1495,10 +1503,12 @@ def hypot_adjoint_jvp(g, result, coordinates, dg, dresult, dcoordinates):
 
 
 def _exclusive_cumprod_jvp(dx, x, axis):
-    shifted = np.concatenate([np.ones_like(_slice(x, axis, 0, 1)), _slice(x, axis, None, -1)],
-                             axis=axis)
-    dshift = np.concatenate([np.zeros_like(_slice(dx, axis, 0, 1)), _slice(dx, axis, None, -1)],
-                            axis=axis)
+    shifted = np.concatenate(
+        [np.ones_like(_slice(x, axis, 0, 1)), _slice(x, axis, None, -1)], axis=axis
+    )
+    dshift = np.concatenate(
+        [np.zeros_like(_slice(dx, axis, 0, 1)), _slice(dx, axis, None, -1)], axis=axis
+    )
     return cumprod_jvp(dshift, shifted, np.cumprod(shifted, axis=axis), axis)
 
 
@@ -1546,15 +1556,11 @@ def norm_weights_jvp(x, result, ord, axis, keepdims, kind, dx, dresult):
     r = expand_reduced(result, x, axes, keepdims)
     dr = 0.0 if is_zero(dresult) else expand_reduced(dresult, x, axes, keepdims)
     rs = np.where(r == 0, 1, r)
+    if matrix and ord in ("nuc", 2, -2):
+        return _singular_weights_jvp(x, dx, ord, axes)
     if ord is None or ord == 2 or ord == "fro":
-        if matrix and ord == 2:
-            raise NotImplementedError(
-                "srcad: second derivatives of the spectral norm (ord=2) are not implemented")
         return dx / rs - x * dr / (rs * rs)
     if matrix or ord in (0, 1) or ord == np.inf or ord == -np.inf:
-        if ord in ("nuc", -2):
-            raise NotImplementedError(
-                f"srcad: second derivatives of the matrix norm ord={ord!r} are not implemented")
         return np.zeros_like(x)
     u = np.abs(x) / rs
     du = np.sign(x) * dx / rs - np.abs(x) * dr / (rs * rs)
@@ -1562,19 +1568,61 @@ def norm_weights_jvp(x, result, ord, axis, keepdims, kind, dx, dresult):
 
 
 def cumprod_adjoint_jvp(g, a, result, axis, dg, da, dresult):
-    """Tangent of :func:`cumprod_adjoint`.
+    """Tangent of :func:`cumprod_adjoint` in ``g``, ``a`` and ``result``; exact with zeros.
 
-    The part through ``a`` assumes no zeros in ``a`` (second derivatives of a
-    cumulative product through a zero factor are not implemented).
+    Before a lane's first zero and at it, the derivative of the helper's own
+    formula; after it, the adjoint there is ``da_z`` times the adjoint of the
+    product with that zero replaced by one.
     """
     shape = np.shape(a)
     out = 0.0 if is_zero(dg) else cumprod_adjoint(dg, a, result, axis)
     if is_zero(da) and is_zero(dresult):
         return out
-    ax, (a, result, g, da, dresult) = _cumprod_frame(
-        a, result, axis, g, _z(da, a), _z(dresult, result))
-    t = (_flip_cumsum(g * dresult, ax) - _flip_cumsum(g * result, ax) * da / a) / a
+    ax, (a, result, g, da, dres) = _cumprod_frame(
+        a, result, axis, g, _z(da, a), _z(dresult, result)
+    )
+    nz, first = _zero_split(a, ax)
+    safe = np.where(nz, a, 1)
+    t = np.where(
+        nz, (_flip_cumsum(g * dres, ax) - _flip_cumsum(g * result, ax) * da / safe) / safe, 0
+    )
+    a1 = np.where(first, 1, a)
+    r1 = np.cumprod(a1, axis=ax)
+    t = t + np.where(
+        first, _flip_cumsum(g * cumprod_jvp(np.where(first, 0, da), a1, r1, ax), ax), 0
+    )
+    dz = np.cumsum(np.where(first, da, 0), axis=ax)
+    t = t + np.where(~nz & ~first, cumprod_adjoint(g, a1, r1, ax) * dz, 0)
     return out + np.reshape(t, shape)
+
+
+def _svd_jvp(x, dx):
+    """Thin SVD of a stack of matrices and the tangents of its singular vectors.
+
+    With ``P = U^T dX V`` and ``F_ij = 1 / (s_j^2 - s_i^2)`` (0 on the diagonal):
+    ``dU = U (F o (P S + S P^T)) + (I - U U^T) dX V S^-1`` and
+    ``dV = V (F o (S P + P^T S)) + (I - V V^T) dX^T U S^-1`` (distinct, nonzero s).
+    """
+    u, s, vt = np.linalg.svd(x, full_matrices=False)
+    v = mT(vt)
+    P = mT(u) @ dx @ v
+    s2 = s * s
+    k = np.shape(s)[-1]
+    eye = _eye(k, k, 0, s)
+    F = (1 - eye) / (np.expand_dims(s2, -2) - np.expand_dims(s2, -1) + eye)
+    srow, scol = np.expand_dims(s, -2), np.expand_dims(s, -1)
+    du = u @ (F * (P * srow + scol * mT(P))) + (dx @ v - u @ P) / srow
+    dv = v @ (F * (scol * P + mT(P) * srow)) + (mT(dx) @ u - v @ mT(P)) / srow
+    return u, v, du, dv
+
+
+def _singular_weights_jvp(x, dx, ord, axes):
+    """Tangent of ``U V^T`` (nuclear norm) or ``u_k v_k^T`` (spectral norms ord=2, -2)."""
+    u, v, du, dv = _svd_jvp(np.moveaxis(x, axes, (-2, -1)), np.moveaxis(dx, axes, (-2, -1)))
+    if ord != "nuc":
+        k = slice(0, 1) if ord == 2 else slice(-1, None)
+        u, v, du, dv = u[..., k], v[..., k], du[..., k], dv[..., k]
+    return np.moveaxis(du @ mT(v) + u @ mT(dv), (-2, -1), axes)
 
 
 def cumulative_prod_adjoint_jvp(g, x, result, axis, include_initial, dg, dx, dresult):
@@ -1614,19 +1662,21 @@ def adjoint_jvp_a(f, g, da, b, wrt, *args):
     The adjoint of ``b`` (``wrt=1``) is linear in ``a``; the adjoint of ``a`` does
     not depend on ``a``'s value.
     """
-    return f(g, da, b, *args, wrt) if wrt == 1 else 0.0
+    return f(g, da, b, *args, wrt) if wrt == 1 else np.zeros_like(da)
 
 
 def adjoint_jvp_b(f, g, a, db, wrt, *args):
     """Tangent, through ``b``, of ``f(g, a, b, *args, wrt)`` (see :func:`adjoint_jvp_a`)."""
-    return f(g, a, db, *args, wrt) if wrt == 0 else 0.0
+    return f(g, a, db, *args, wrt) if wrt == 0 else np.zeros_like(db)
 
 
 def einsum_adjoint_jvp(g, subscripts, operands, dg, doperands):
     """Tangent of :func:`einsum_adjoint`: multilinear in ``g`` and the other operands."""
     ins, out = _einsum_parse(subscripts, [np.shape(x) for x in operands])
-    dops = [None if is_zero(d) else d for d in (
-        [0.0] * len(operands) if is_zero(doperands) else doperands)]
+    dops = [
+        None if is_zero(d) else d
+        for d in ([0.0] * len(operands) if is_zero(doperands) else doperands)
+    ]
     res = []
     for i in range(len(operands)):
         t = 0.0 if is_zero(dg) else _einsum_operand_adjoint(dg, ins, out, operands, i)
@@ -1674,8 +1724,10 @@ def solve_adjoint_jvp(g, a, b, x, wrt, dg, da, dx):
         return unbroadcast(dgb, b)
     dxv = _z(dx, x)
     if vector:
-        out = -(np.expand_dims(dgb, -1) * np.expand_dims(x, -2)
-                + np.expand_dims(gb, -1) * np.expand_dims(dxv, -2))
+        out = -(
+            np.expand_dims(dgb, -1) * np.expand_dims(x, -2)
+            + np.expand_dims(gb, -1) * np.expand_dims(dxv, -2)
+        )
     else:
         out = -(dgb @ mT(x) + gb @ mT(dxv))
     return unbroadcast(out, a)
@@ -1696,8 +1748,11 @@ def cholesky_adjoint_jvp(g, result, upper, dg, dresult):
     S = _sandwich(L, P)
     dP = _phi(mT(dL) @ gL + mT(L) @ dgL)
     lt = mT(L)
-    dS = _sandwich(L, dP) - np.linalg.solve(lt, mT(dL) @ S) - mT(
-        np.linalg.solve(lt, mT(dL) @ mT(S)))
+    dS = (
+        _sandwich(L, dP)
+        - np.linalg.solve(lt, mT(dL) @ S)
+        - mT(np.linalg.solve(lt, mT(dL) @ mT(S)))
+    )
     return _sym(dS)
 
 
@@ -1741,9 +1796,24 @@ def pinv_adjoint_jvp(g, a, X, dg, da, dX):
 
 
 __all__ += [
-    "sinc_deriv2", "first_given_jvp", "hypot_adjoint_jvp", "prod_weights_jvp",
-    "nanprod_weights_jvp", "std_weights_jvp", "norm_weights_jvp", "cumprod_adjoint_jvp",
-    "cumulative_prod_adjoint_jvp", "average_adjoint_jvp", "adjoint_jvp_a", "adjoint_jvp_b",
-    "einsum_adjoint_jvp", "det_adjoint_jvp", "slogdet_adjoint_jvp", "solve_adjoint_jvp",
-    "cholesky_adjoint_jvp", "eigh_adjoint_jvp", "eigvalsh_adjoint_jvp", "pinv_adjoint_jvp",
+    "sinc_deriv2",
+    "first_given_jvp",
+    "hypot_adjoint_jvp",
+    "prod_weights_jvp",
+    "nanprod_weights_jvp",
+    "std_weights_jvp",
+    "norm_weights_jvp",
+    "cumprod_adjoint_jvp",
+    "cumulative_prod_adjoint_jvp",
+    "average_adjoint_jvp",
+    "adjoint_jvp_a",
+    "adjoint_jvp_b",
+    "einsum_adjoint_jvp",
+    "det_adjoint_jvp",
+    "slogdet_adjoint_jvp",
+    "solve_adjoint_jvp",
+    "cholesky_adjoint_jvp",
+    "eigh_adjoint_jvp",
+    "eigvalsh_adjoint_jvp",
+    "pinv_adjoint_jvp",
 ]

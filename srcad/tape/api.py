@@ -98,6 +98,8 @@ from .ops import (
     cos,
     cosh,
     count_nonzero,
+    cumprod,
+    cumsum,
     div,
     dot,
     eq,
@@ -222,7 +224,7 @@ __all__ = [
     "where", "masked_fill", "softmax", "log_softmax", "logsumexp",
     # reductions
     "sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "all", "any",
-    "var", "std", "norm", "count_nonzero", "numel", "return_types",
+    "var", "std", "norm", "count_nonzero", "numel", "return_types", "cumsum", "cumprod",
     # linear algebra
     "matmul", "mm", "mv", "dot", "inner", "outer", "ger",
     # shapes

@@ -59,6 +59,11 @@ class dtype:  # noqa: N801 - PyTorch's spelling
     def __repr__(self):
         return f"torch.{self.name}"
 
+    @property
+    def dtype(self):
+        """The NumPy dtype (so NumPy accepts a srcad dtype wherever it takes one)."""
+        return self.np
+
     def __reduce__(self):
         return self.name
 

@@ -38,6 +38,7 @@ class CopyBackwards(Node):
 
     def __init__(self, src_edge):
         self._seq = next(_SEQ)
+        self._hk = None
         self._next = ((None, 0), src_edge)
 
     def apply(self, grads, create):
@@ -232,11 +233,12 @@ def run_backward(roots, seeds, retain_graph, create_graph, inputs=None, accumula
                 grads = buffers.pop(n, None)
                 if grads is None:
                     grads = [None] * n._nout
-                if getattr(n, "_thooks", None) or getattr(n, "_retain", None):
-                    grads = _tensor_hooks(n, grads, create_graph)
-                pre = getattr(n, "_pre", None)
-                if pre:
-                    grads = _node_prehooks(pre, grads, create_graph)
+                hk = n._hk
+                if hk is not None:
+                    if hk.thooks or hk.retain:
+                        grads = _tensor_hooks(hk, grads, create_graph)
+                    if hk.pre:
+                        grads = _node_prehooks(hk.pre, grads, create_graph)
                 if type(n) is AccumulateGrad:
                     _leaf(n, grads[0], create_graph, accumulate, targets, captured)
                     continue
@@ -249,7 +251,7 @@ def run_backward(roots, seeds, retain_graph, create_graph, inputs=None, accumula
                                 _retain_into(_tensor_of(inputs, idx), grads[nr], create_graph)
                     if n not in run:
                         continue
-                if all(g is None for g in grads):
+                if grads[0] is None if len(grads) == 1 else all(g is None for g in grads):
                     outs = [None] * len(n._next)
                 else:
                     outs = n.apply(grads, create_graph)
@@ -257,9 +259,8 @@ def run_backward(roots, seeds, retain_graph, create_graph, inputs=None, accumula
                         outs = list(outs) + [None] * (len(n._next) - len(outs))
                 if not retain_graph:
                     n.release()
-                post = getattr(n, "_post", None)
-                if post:
-                    _node_posthooks(post, outs, grads, create_graph)
+                if hk is not None and hk.post:
+                    _node_posthooks(hk.post, outs, grads, create_graph)
                 for (m, nr), g in zip(n._next, outs):
                     if m is None:
                         continue
@@ -368,14 +369,14 @@ def run_hooks(table, g, create):
     return gt if create else gt._data
 
 
-def _tensor_hooks(n, grads, create):
+def _tensor_hooks(hk, grads, create):
     grads = list(grads)
-    th = getattr(n, "_thooks", None)
+    th = hk.thooks
     if th:
         for nr, table in th.items():
             if table and grads[nr] is not None:
                 grads[nr] = run_hooks(table, grads[nr], create)
-    ret = getattr(n, "_retain", None)
+    ret = hk.retain
     if ret:
         for nr, ref in ret.items():
             t = ref()

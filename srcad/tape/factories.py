@@ -78,8 +78,8 @@ def _infer(data):
         data = _unwrap_nested(data)
         try:
             arr = np.asarray(data)
-        except ValueError as e:
-            raise ValueError(f"expected sequence of equal lengths ({e})") from None
+        except ValueError:
+            raise _ragged_error(data) from None
         if arr.dtype == object:
             raise TypeError(f"Could not infer dtype of {type(data[0]).__name__}")
         if arr.size == 0 and arr.dtype.kind == "f":
@@ -98,6 +98,32 @@ def _infer(data):
     if hasattr(data, "__array_interface__") or hasattr(data, "__array__"):
         return np.asarray(data)
     raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _ragged_error(data):
+    """PyTorch's message for nested sequences of unequal lengths."""
+    sizes = []
+    s = data
+    while isinstance(s, (list, tuple)):
+        sizes.append(len(s))
+        if not s:
+            break
+        s = s[0]
+
+    def check(seq, dim):
+        if dim >= len(sizes):
+            return None
+        if not isinstance(seq, (list, tuple)) or len(seq) != sizes[dim]:
+            got = len(seq) if isinstance(seq, (list, tuple)) else type(seq).__name__
+            return ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} "
+                              f"(got {got})")
+        for v in seq:
+            err = check(v, dim + 1)
+            if err is not None:
+                return err
+        return None
+
+    return check(data, 0) or ValueError("expected sequences of equal lengths")
 
 
 def _python_dtype(arr, data):

@@ -217,6 +217,7 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
         """Run ``forward`` and record the call so ``backward`` runs in the backward pass."""
         ctx = cls._backward_cls.__new__(cls._backward_cls)
         ctx._seq = next(_SEQ)
+        ctx._hk = None
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
         custom_setup = cls.setup_context is not Function.setup_context
         with grad_mode.no_grad():
@@ -304,6 +305,7 @@ class DelayedError(Node):
         self._msg = msg
         self._next = tuple(edges)
         self._seq = next(_SEQ)
+        self._hk = None
 
     def apply(self, grads, create):
         raise RuntimeError(self._msg)

@@ -15,6 +15,7 @@ Naming (``MulBackward0``) is the tape's business and lives in ``names.py``.
 
 import itertools
 import re
+import weakref
 
 import gast
 import numpy as np
@@ -109,10 +110,23 @@ def modified_error(data, current, saved, producer=None, output_nr=0):
 # Nodes
 
 
+class NodeHooks:
+    """Hook tables of one node, allocated on first use."""
+
+    __slots__ = ("thooks", "retain", "pre", "post", "meta")
+
+    def __init__(self):
+        self.thooks = None  # output_nr -> tensor hooks of a non-leaf output
+        self.retain = None  # output_nr -> weakref of a tensor that retains its grad
+        self.pre = None
+        self.post = None
+        self.meta = None
+
+
 class Node:
     """Base of every ``grad_fn``: edges to the next nodes and hook tables."""
 
-    __slots__ = ("_next", "_seq", "_thooks", "_retain", "_pre", "_post", "_meta", "__weakref__")
+    __slots__ = ("_next", "_seq", "_hk", "__weakref__")
     _label = None
     _nout = 1
 
@@ -124,12 +138,18 @@ class Node:
         """``((node or None, input_nr), ...)``, one pair per differentiable input."""
         return self._next
 
+    def _hooks(self):
+        hk = self._hk
+        if hk is None:
+            hk = self._hk = NodeHooks()
+        return hk
+
     @property
     def metadata(self):
-        m = getattr(self, "_meta", None)
-        if m is None:
-            m = self._meta = {}
-        return m
+        hk = self._hooks()
+        if hk.meta is None:
+            hk.meta = {}
+        return hk.meta
 
     @property
     def requires_grad(self):
@@ -137,27 +157,38 @@ class Node:
 
     def register_hook(self, fn):
         """``fn(grad_inputs, grad_outputs)`` runs after this node computed its grads."""
-        table, handle = _hooks.add_hook(getattr(self, "_post", None), fn)
-        self._post = table
+        hk = self._hooks()
+        hk.post, handle = _hooks.add_hook(hk.post, fn)
         return handle
 
     def register_prehook(self, fn):
         """``fn(grad_outputs)`` runs before this node; a tuple it returns replaces them."""
-        table, handle = _hooks.add_hook(getattr(self, "_pre", None), fn)
-        self._pre = table
+        hk = self._hooks()
+        hk.pre, handle = _hooks.add_hook(hk.pre, fn)
         return handle
 
-    def _tensor_hooks(self, nr, create=False):
+    def _tensor_hooks(self, nr):
         """The hook table of this node's output ``nr`` (tensor hooks on non-leaves)."""
-        th = getattr(self, "_thooks", None)
-        if th is None:
-            if not create:
-                return None
-            th = self._thooks = {}
-        table = th.get(nr)
-        if table is None and create:
-            table = th[nr] = _hooks.new_table()
+        hk = self._hooks()
+        if hk.thooks is None:
+            hk.thooks = {}
+        table = hk.thooks.get(nr)
+        if table is None:
+            table = hk.thooks[nr] = _hooks.new_table()
         return table
+
+    def _retain_ref(self, nr, tensor):
+        hk = self._hooks()
+        if hk.retain is None:
+            hk.retain = {}
+        hk.retain[nr] = weakref.ref(tensor)
+
+    def _retained(self, nr):
+        hk = self._hk
+        if hk is None or hk.retain is None:
+            return None
+        ref = hk.retain.get(nr)
+        return None if ref is None else ref()
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
@@ -185,6 +216,7 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         self._next = ()
         self._seq = next(_SEQ)
+        self._hk = None
         self.variable = variable
 
 
@@ -244,15 +276,13 @@ class OpNode(Node):
             return
         self._freed = True
         an = self._an
-        args = list(self._args)
-        written = self._info.wset
-        for i, a in enumerate(args):
-            if i in an.read:
-                if i in written or _holds_array(a):
+        if an.read:
+            args = list(self._args)
+            written = self._info.wset
+            for i in an.read:
+                if i in written or _holds_array(args[i]):
                     args[i] = FREED
-            else:
-                args[i] = _to_meta(a)
-        self._args = args
+            self._args = args
         if an.res:
             self._res = FREED
 
@@ -327,7 +357,7 @@ class OpInfo:
     """What the tape needs to know about one primitive's rule."""
 
     __slots__ = ("prim", "rule", "tpl", "bwd", "params", "written", "wset", "vararg", "_an",
-                 "defaults")
+                 "defaults", "nparams", "_emaps")
 
     def __init__(self, prim):
         rule = registry.lookup(prim)
@@ -345,6 +375,16 @@ class OpInfo:
         self._an = {}
         sig = self.tpl.signature.parameters
         self.defaults = tuple(sig[p].default for p in self.params)
+        self.nparams = len(self.params)
+        self._emaps = {}
+
+    def emap_for(self, eparams):
+        """``((param index, -1), ...)`` for the edge parameters (cached)."""
+        em = self._emaps.get(eparams)
+        if em is None:
+            em = self._emaps[eparams] = tuple(
+                (i, -1) for i in (self.written if eparams is None else eparams))
+        return em
 
     def analysis(self, needs):
         an = self._an.get(needs)
@@ -421,6 +461,18 @@ def _meta_funcs():
             grads.sum_to_like: (1,),
             grads.expand_reduced: (1,),
         }
+        # runtime helpers that only look at the shape of some arguments
+        for name, pos in (
+            ("reduced_count", (0,)),
+            ("cumsum_adjoint", (1,)),
+            ("concatenate_adjoint", (1,)),
+            ("stack_adjoint", (1,)),
+            ("tile_adjoint", (1,)),
+            ("trace_adjoint", (1,)),
+        ):
+            f = getattr(grads, name, None)
+            if f is not None:
+                table[f] = pos
         _META_FUNCS = {}
         for f, pos in table.items():
             try:
@@ -513,6 +565,11 @@ def _analyse(inf, needs):
 # Node classes by name
 
 _CLASSES = {}
+# nodes whose name() is not their type name (C++-implemented nodes in PyTorch)
+_LABELS = {
+    "CopySlices": "torch::autograd::CopySlices",
+    "CopyBackwards": "torch::autograd::CopyBackwards",
+}
 
 
 def node_class(name, label=None):
@@ -520,6 +577,7 @@ def node_class(name, label=None):
     cls = _CLASSES.get(name)
     if cls is None:
         attrs = {"__slots__": ()}
+        label = label or _LABELS.get(name)
         if label:
             attrs["_label"] = label
         cls = _CLASSES[name] = type(name, (OpNode,), attrs)

@@ -367,7 +367,7 @@ def square(input):  # noqa: A002
 
 
 def rsqrt(input):  # noqa: A002
-    return reciprocal(sqrt(input))
+    return arith(operator.pow, input, -0.5, "RsqrtBackward0", eparams=(0,))
 
 
 def _nondiff_unary(ufunc, keep_int=True):
@@ -406,11 +406,17 @@ clip = clamp
 
 
 def clamp_min(input, min):  # noqa: A002
-    return clamp(input, min=min)
+    return _renamed(clamp(input, min=min), "ClampMinBackward0")
 
 
 def clamp_max(input, max):  # noqa: A002
-    return clamp(input, max=max)
+    return _renamed(clamp(input, max=max), "ClampMaxBackward0")
+
+
+def _renamed(t, name):
+    if t._fn is not None:
+        t._fn.__class__ = node_class(name)
+    return t
 
 
 def maximum(input, other):  # noqa: A002
@@ -584,16 +590,22 @@ def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001,A002
     return _extreme(input, dim, keepdim, False, other)
 
 
-def amax(input, dim=(), keepdim=False):  # noqa: A002
-    if dim == () or dim is None:
-        return max(input)
-    return max(input, dim, keepdim).values
+def _amax(f, name):
+    def op(input, dim=(), keepdim=False):  # noqa: A002
+        d = input._data
+        axis = None if dim == () or dim is None else _norm_dims(dim, d.ndim)
+        out = _as_array(f(d, axis=axis, keepdims=keepdim))
+        if input._rg and STATE.enabled:
+            inf = info(f)
+            return record(inf, inf.build((input,), {"axis": axis, "keepdims": keepdim}), out,
+                          node_class(name))
+        return wrap(out)
+
+    return op
 
 
-def amin(input, dim=(), keepdim=False):  # noqa: A002
-    if dim == () or dim is None:
-        return min(input)
-    return min(input, dim, keepdim).values
+amax = _amax(np.max, "AmaxBackward0")
+amin = _amax(np.min, "AminBackward0")
 
 
 def _arg(f):
@@ -660,6 +672,8 @@ def matmul(input, other):  # noqa: A002
     except ValueError:
         if a.ndim == 2 and np.ndim(b) == 2:
             raise _mat_error(a, b) from None
+        if a.ndim == 2 and np.ndim(b) == 1:
+            raise _mv_error(a, b) from None
         if a.ndim == 1 and np.ndim(b) == 1:
             raise RuntimeError(
                 "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same "
@@ -700,7 +714,16 @@ def mv(input, vec):  # noqa: A002
         raise RuntimeError(
             f"vector + matrix @ vector expected, got 1, {a.ndim}, {np.ndim(b)}"
         )
+    if a.shape[1] != b.shape[0]:
+        raise _mv_error(a, b)
     return matmul(input, vec)
+
+
+def _mv_error(a, b):
+    return RuntimeError(
+        f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), "
+        f"vec ({b.shape[0]})"
+    )
 
 
 def dot(input, other):  # noqa: A002
@@ -1069,10 +1092,12 @@ def vstack(tensors):
 def flip(input, dims):  # noqa: A002
     d = input._data
     dims = dims if isinstance(dims, (tuple, list)) else (dims,)
-    idx = [slice(None)] * d.ndim
-    for k in dims:
-        idx[_wrap_dim(k, d.ndim)] = slice(None, None, -1)
-    return clone(getitem(input, tuple(idx)))
+    axis = tuple(_wrap_dim(k, d.ndim) for k in dims)
+    out = np.flip(d, axis).copy()
+    if input._rg and STATE.enabled:
+        inf = info(np.flip)
+        return record(inf, inf.build((input, axis)), out, node_class("FlipBackward0"))
+    return wrap(out)
 
 
 # --------------------------------------------------------------------------------------
@@ -1259,8 +1284,19 @@ def _is_cupy(a):
 
 
 def masked_fill(input, mask, value):  # noqa: A002
-    return where(mask, _as_tensor(value, input) if not isinstance(value, Tensor) else value,
-                 input)
+    """``input`` with ``value`` where ``mask`` is True."""
+    d = input._data
+    m = raw(mask)
+    v = raw(value)
+    out = np.where(m, np.asarray(v, dtype=d.dtype), d)
+    if STATE.enabled and (input._rg or requires(value)):
+        inf = info(np.where)
+        tensor_value = isinstance(value, Tensor)
+        return record(inf, inf.build((mask, value, input)), out,
+                      node_class("MaskedFillBackward1" if tensor_value else
+                                 "MaskedFillBackward0"),
+                      eparams=(2, 1) if tensor_value else (2,))
+    return wrap(out)
 
 
 def masked_fill_(self, mask, value):
@@ -1270,64 +1306,133 @@ def masked_fill_(self, mask, value):
 
 def index_select(input, dim, index):  # noqa: A002
     d = input._data
-    dim = _wrap_dim(dim, d.ndim)
-    return getitem(input, (slice(None),) * dim + (raw(index),))
+    axis = _wrap_dim(dim, d.ndim)
+    idx = raw(index)
+    out = np.take(d, idx, axis=axis)
+    if input._rg and STATE.enabled:
+        inf = info(np.take)
+        return record(inf, inf.build((input, index), {"axis": axis}), out,
+                      node_class("IndexSelectBackward0"))
+    return wrap(out)
 
 
 def gather(input, dim, index):  # noqa: A002
     d = input._data
-    dim = _wrap_dim(dim, d.ndim)
+    axis = _wrap_dim(dim, d.ndim)
     idx = raw(index)
-    grids = np.indices(idx.shape, sparse=True)
-    full = tuple(idx if k == dim else grids[k] for k in range(d.ndim))
-    return getitem(input, full)
+    out = T.take_along.impl(d, idx, axis, True)
+    if input._rg and STATE.enabled:
+        return record(info(T.take_along), (input, index, axis, True), out,
+                      node_class("GatherBackward0"), eparams=(0,))
+    return wrap(out)
 
 
 # --------------------------------------------------------------------------------------
 # Composite functions (written with the primitives above)
 
 
-def softmax(input, dim=None, dtype=None):  # noqa: A002
-    if dtype is not None:
-        input = _to_dtype(input, _dt.to_dtype(dtype))
-    z = input - max(input, dim, keepdim=True).values.detach()
-    e = exp(z)
-    return e / sum(e, dim, keepdim=True)
+def _nn_prim(name):
+    from ..rules import nn_ops  # noqa: PLC0415
+
+    return getattr(nn_ops, name)
 
 
-def log_softmax(input, dim=None, dtype=None):  # noqa: A002
-    if dtype is not None:
-        input = _to_dtype(input, _dt.to_dtype(dtype))
-    z = input - max(input, dim, keepdim=True).values.detach()
-    return z - log(sum(exp(z), dim, keepdim=True))
+def _softmax_like(prim_name, grad_name):
+    def op(input, dim=None, dtype=None, _stacklevel=3):  # noqa: A002
+        if dtype is not None:
+            input = _to_dtype(input, _dt.to_dtype(dtype))
+        d = input._data
+        if dim is None:
+            dim = 0 if d.ndim in (0, 1, 3) else 1
+        axis = _wrap_dim(dim, d.ndim)
+        if d.dtype.kind in "biu":
+            d = d.astype(_default_float())
+        prim = _nn_prim(prim_name)
+        out = _as_array(prim.impl(d, axis))
+        if input._rg and STATE.enabled:
+            return record(info(prim), (input, axis), out, node_class(grad_name))
+        return wrap(out)
+
+    return op
+
+
+softmax = _softmax_like("softmax", "SoftmaxBackward0")
+log_softmax = _softmax_like("log_softmax", "LogSoftmaxBackward0")
 
 
 def logsumexp(input, dim, keepdim=False):  # noqa: A002
-    m = max(input, dim, keepdim=True).values.detach()
-    out = log(sum(exp(input - m), dim, keepdim=True)) + m
-    return out if keepdim else squeeze(out, dim)
-
-
-def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None):  # noqa: A002
-    if correction is None:
-        correction = 1 if unbiased else 0
     d = input._data
-    n = d.size if dim is None else np.prod([d.shape[k] for k in (
-        dim if isinstance(dim, (tuple, list)) else (dim,))])
-    mu = mean(input, dim, keepdim=True)
-    return sum((input - mu) ** 2, dim, keepdim) / (n - correction)
+    axis = _norm_dims(dim, d.ndim)
+    if d.dtype.kind in "biu":
+        d = d.astype(_default_float())
+    out = _as_array(T.logsumexp.impl(d, axis, keepdim))
+    if input._rg and STATE.enabled:
+        return record(info(T.logsumexp), (input, axis, keepdim), out,
+                      node_class("LogsumexpBackward0"))
+    return wrap(out)
 
 
-def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None):  # noqa: A002
-    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+def _var_like(f, name):
+    def op(input, dim=None, unbiased=True, keepdim=False, *, correction=None):  # noqa: A002
+        if isinstance(unbiased, (tuple, list)) or (isinstance(unbiased, int) and not
+                                                   isinstance(unbiased, builtins.bool)):
+            dim, unbiased = unbiased, True  # var(x, 0) style
+        if correction is None:
+            correction = 1 if unbiased else 0
+        d = input._data
+        axis = _norm_dims(dim, d.ndim)
+        out = _as_array(f(d, axis=axis, ddof=correction, keepdims=keepdim))
+        if input._rg and STATE.enabled:
+            inf = info(f)
+            args = inf.build((input,), {"axis": axis, "ddof": correction, "keepdims": keepdim})
+            return record(inf, args, out, node_class(name))
+        return wrap(out)
+
+    return op
 
 
-def norm(input, p="fro", dim=None, keepdim=False):  # noqa: A002
-    if p in ("fro", 2, None):
-        return sqrt(sum(input * input, dim, keepdim))
+var = _var_like(np.var, "VarBackward0")
+std = _var_like(np.std, "StdBackward0")
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):  # noqa: A002
+    d = input._data
+    if p in ("fro", 2, 2.0, None) or (p in (1, float("inf"), -float("inf")) and dim is not None):
+        axis = _norm_dims(dim, d.ndim)
+        ord_ = None if p in ("fro", 2, 2.0, None) else p
+        src = input
+        if axis is None and d.ndim > 2 and ord_ is not None:
+            src = reshape(input, (-1,))
+        out = _as_array(np.linalg.norm(src._data, ord=ord_, axis=axis, keepdims=keepdim))
+        if input._rg and STATE.enabled:
+            inf = info(np.linalg.norm)
+            args = inf.build((src,), {"ord": ord_, "axis": axis, "keepdims": keepdim})
+            return record(inf, args, out, node_class("LinalgVectorNormBackward0"))
+        return wrap(out)
     if p == 1:
         return sum(abs(input), dim, keepdim)
     return sum(abs(input) ** p, dim, keepdim) ** (1.0 / p)
+
+
+def _cumulative(f, name):
+    def op(input, dim, *, dtype=None):  # noqa: A002
+        d = input._data
+        axis = _wrap_dim(dim, d.ndim)
+        if dtype is not None:
+            d = d.astype(_dt.to_dtype(dtype).np)
+        elif d.dtype.kind in "biu":
+            d = d.astype(np.int64)
+        out = _as_array(f(d, axis=axis))
+        if input._rg and STATE.enabled:
+            inf = info(f)
+            return record(inf, inf.build((input,), {"axis": axis}), out, node_class(name))
+        return wrap(out)
+
+    return op
+
+
+cumsum = _cumulative(np.cumsum, "CumsumBackward0")
+cumprod = _cumulative(np.cumprod, "CumprodBackward0")
 
 
 def numel(input):  # noqa: A002
@@ -1362,6 +1467,7 @@ _METHODS = {
     "sum": sum, "mean": mean, "prod": prod, "max": max, "min": min, "amax": amax,
     "amin": amin, "argmax": argmax, "argmin": argmin, "all": all, "any": any,
     "var": var, "std": std, "norm": norm, "count_nonzero": count_nonzero,
+    "cumsum": cumsum, "cumprod": cumprod,
     # linear algebra
     "matmul": matmul, "mm": mm, "mv": mv, "dot": dot, "inner": dot, "outer": outer,
     "ger": outer,

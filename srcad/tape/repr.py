@@ -210,7 +210,7 @@ def tensor_repr(t, prefix="tensor("):
         if dt not in (default, default.to_complex(), _dt.int64, _dt.bool):
             suffixes.append(f"dtype={dt!r}")
         body = body_str(a, indent)
-    fn = t._fn
+    fn = t.grad_fn
     if fn is not None:
         suffixes.append(f"grad_fn=<{type(fn).__name__}>")
     elif t._rg:

@@ -148,25 +148,44 @@ _NONE_EDGE = (None, 0)
 def make_node(inf, args, out, cls, eparams=None, out_vc=None, first_edge=None):
     """A node for ``inf.prim(*args) -> out`` (``args`` in template-parameter order;
     missing trailing parameters take the template's defaults)."""
-    if len(args) < len(inf.params):
+    n = inf.nparams
+    if len(args) < n:
         args = tuple(args) + inf.defaults[len(args):]
-    wset = inf.wset
-    needs = tuple(i in wset and requires(a) for i, a in enumerate(args))
-    node = _new(cls)
+    needs = [False] * n
+    for i in inf.written:
+        a = args[i]
+        if isinstance(a, Tensor):
+            needs[i] = a._rg
+        elif type(a) in (list, tuple):
+            needs[i] = requires(a)
+    needs = tuple(needs)
     edges = []
-    emap = []
+    emap = None
     for i in inf.written if eparams is None else eparams:
         a = args[i]
-        if type(a) in (list, tuple):
+        if isinstance(a, Tensor):
+            if not needs[i]:
+                edges.append(_NONE_EDGE)
+            elif a._fn is not None and a._base is None:
+                edges.append((a._fn, a._nr))
+            else:
+                edges.append(edge(a))
+        elif type(a) in (list, tuple):
+            if emap is None:
+                emap = list(inf.emap_for(eparams)[:len(edges)])
             for j, v in enumerate(a):
                 edges.append(edge(v) if isinstance(v, Tensor) and v._rg else _NONE_EDGE)
                 emap.append((i, j))
+            continue
         else:
-            edges.append(edge(a) if needs[i] else _NONE_EDGE)
+            edges.append(_NONE_EDGE)
+        if emap is not None:
             emap.append((i, -1))
     if first_edge is not None:
         edges[0] = first_edge
+    node = _new(cls)
     node._seq = next(_SEQ)
+    node._hk = None
     an = inf.analysis(needs)
     vers = []
     for i in an.read:
@@ -181,7 +200,7 @@ def make_node(inf, args, out, cls, eparams=None, out_vc=None, first_edge=None):
     node._info = inf
     node._args = args
     node._needs = needs
-    node._emap = emap
+    node._emap = emap if emap is not None else inf.emap_for(eparams)
     node._an = an
     node._freed = False
     node._vers = vers
@@ -192,10 +211,11 @@ def make_node(inf, args, out, cls, eparams=None, out_vc=None, first_edge=None):
 def record(inf, args, out, cls, eparams=None):
     """Wrap ``out``, the result of ``inf.prim`` on ``args``; record a node when needed."""
     if STATE.enabled:
-        wset = inf.wset
-        for i, a in enumerate(args):
-            if i in wset and requires(a):
-                break
+        for i in inf.written:
+            if i < len(args):
+                a = args[i]
+                if (a._rg if isinstance(a, Tensor) else requires(a)):
+                    break
         else:
             return wrap(out)
         vc = [0]
@@ -269,6 +289,7 @@ class CopySlices(Node):
 
     def __init__(self, base_edge, inner, steps, base_meta):
         self._seq = next(_SEQ)
+        self._hk = None
         self._inner = inner
         self._steps = steps
         self._base_meta = base_meta
@@ -603,13 +624,7 @@ class Tensor:
     @property
     def retains_grad(self):
         fn = self._fn
-        if fn is None:
-            return False
-        ret = getattr(fn, "_retain", None)
-        if not ret:
-            return False
-        ref = ret.get(self._nr)
-        return ref is not None and ref() is self
+        return fn is not None and fn._retained(self._nr) is self
 
     @property
     def output_nr(self):
@@ -648,11 +663,7 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._fn is None:
             return
-        fn = self.grad_fn
-        ret = getattr(fn, "_retain", None)
-        if ret is None:
-            ret = fn._retain = {}
-        ret[self._nr] = weakref.ref(self)
+        self.grad_fn._retain_ref(self._nr, self)
 
     def register_hook(self, hook):
         """``hook(grad) -> Tensor or None`` runs when this tensor's gradient is computed.
@@ -665,7 +676,7 @@ class Tensor:
             x = self._extra()
             x.hooks, handle = _hooks.add_hook(x.hooks, hook)
             return handle
-        table = self.grad_fn._tensor_hooks(self._nr, create=True)
+        table = self.grad_fn._tensor_hooks(self._nr)
         _, handle = _hooks.add_hook(table, hook)
         return handle
 
