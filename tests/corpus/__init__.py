@@ -46,7 +46,10 @@ Cases can carry metadata, set with the decorators below:
   cannot see);
 * :func:`no_strict` -- the case cannot run on :class:`srcad.testing.StrictArray`
   inputs (it builds host arrays on purpose), with the reason;
-* :func:`no_float32` -- the case is left out of the float32 run, with the reason.
+* :func:`no_float32` -- the case is left out of the float32 run, with the reason;
+* :func:`may_refuse` -- Python whose semantics are hard to transform (aliasing,
+  a callee mutating its argument, in-place container methods): the compiler may
+  raise ``srcad.UnsupportedError`` instead, but a gradient it returns must be right.
 """
 
 import importlib
@@ -200,6 +203,16 @@ def no_float32(reason):
 
     def mark(f):
         f.corpus_no_float32 = reason
+        return f
+
+    return mark
+
+
+def may_refuse(reason):
+    """``mode="source"`` may refuse this case with UnsupportedError; ``reason`` says why."""
+
+    def mark(f):
+        f.corpus_may_refuse = reason
         return f
 
     return mark

@@ -190,3 +190,23 @@ def numpy_scalar_constant(x):
 
 def long_expression(x, y, z):
     return np.sum(x * y + y * z + z * x - x * y * z)
+
+
+SCALE = 2.5
+
+
+def module_constant(a, x):
+    return np.sum(x * SCALE) * a / SCALE
+
+
+def numpy_constants(a):
+    return np.sin(np.pi * a / 4.0) * np.e
+
+
+def unary_plus_array(x):
+    return np.sum(+x * -x)
+
+
+def multiple_targets(a):
+    p = q = a * 2.0
+    return p * q + a

@@ -238,3 +238,15 @@ def branch_with_several_statements(a, b):
     else:
         t = b
     return t
+
+
+def branch_on_list_length(lst):
+    if len(lst) > 2:
+        return lst[0] * lst[2]
+    return lst[0]
+
+
+def branch_on_shape(A, u):
+    if A.shape[1] == u.shape[0]:
+        return np.sum(A @ u)
+    return np.sum(A)

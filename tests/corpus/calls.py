@@ -4,7 +4,7 @@ helpers calling helpers, recursion, closures and helpers from another module."""
 import numpy as np
 
 from . import helpers_mod as hm
-from . import no_strict
+from . import may_refuse, no_strict
 from .helpers_mod import softplus_sum
 
 
@@ -248,3 +248,14 @@ def call_other_module_global_constant(x):
 
 def call_other_module_default(x):
     return np.sum(hm.scaled(x) * x)
+
+
+def _fill_first(target, v):
+    target[0] = v[1] * v[2]
+
+
+@may_refuse("the helper writes into its argument in place")
+def call_helper_mutates_argument(x):
+    y = x * 2.0
+    _fill_first(y, x)
+    return np.sum(y * y)

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from . import may_refuse
+
 
 def tuple_construct_unpack(a, b):
     t = (a * 2.0, b + 1.0)
@@ -149,7 +151,7 @@ def dict_iterate_keys(dct):
 def dict_items(dct):
     s = 0.0
     for key, value in dct.items():
-        s = s + np.sum(value * value)
+        s = s + np.sum(value * value) * len(key)
     return s
 
 
@@ -176,3 +178,17 @@ def list_of_tuples(a, b):
 def tuple_returned_by_expression(x):
     pair = (np.sum(x), np.sum(x * x))
     return pair[0] * pair[1]
+
+
+@may_refuse("dict.update changes the dict in place")
+def dict_update(a, b):
+    d = {"p": a}
+    d.update({"q": a * b})
+    return d["p"] * d["q"]
+
+
+@may_refuse("list.extend changes the list in place")
+def list_extend(a, b):
+    l = [a]
+    l.extend([b, a * b])
+    return l[0] + l[1] * l[2]

@@ -49,7 +49,7 @@ def insert_grad_of_clip(x):
     return np.sum(x**3)
 
 
-@expected(x=lambda x, y: np.ones_like(x))
+@expected(x=lambda x, y: np.ones_like(x), y=lambda x, y: x.copy())
 def insert_grad_of_replace(x, y):
     with srcad.insert_grad_of(x) as dx:
         dx = dx * 0.0 + 1.0

@@ -3,7 +3,7 @@ array elements and slices (also inside loops)."""
 
 import numpy as np
 
-from . import no_strict
+from . import may_refuse, no_strict
 
 
 def element(x):
@@ -237,3 +237,34 @@ def element_squared_sum_2d(A):
         for m in range(3):
             s = s + A[j, m] * A[j, m] * (j + m)
     return s
+
+
+def slice_object(x):
+    s = slice(1, 3)
+    return np.sum(x[s] ** 2)
+
+
+def newaxis_constant(u):
+    return np.sum(u[np.newaxis, :] * u[:, np.newaxis])
+
+
+def list_reversed_slice(lst):
+    r = lst[::-1]
+    return r[0] * r[1] * 2.0 + r[2]
+
+
+def setitem_mutates_saved_array(x):
+    y = x * 1.0
+    s = 0.0
+    for j in range(3):
+        s = s + np.sum(np.sin(y) * y)
+        y[j] = y[j] * 2.0 + 1.0
+    return s
+
+
+@may_refuse("z is an alias of y: writing z[0] changes y")
+def setitem_through_alias(x):
+    y = x * 1.0
+    z = y
+    z[0] = 3.0 * x[1]
+    return np.sum(y * y)

@@ -385,3 +385,55 @@ def loop_accumulate_with_bias(x, b):
     for t in x:
         s = s * 0.5 + t * b
     return s
+
+
+def over_reversed_range(x):
+    s = 0.0
+    for j in reversed(range(4)):
+        s = s * 0.5 + x[j] ** 2
+    return s
+
+
+def enumerate_with_start(lst):
+    s = 0.0
+    for j, t in enumerate(lst, start=1):
+        s = s + j * t * t
+    return s
+
+
+def range_of_shape(A):
+    s = 0.0
+    for j in range(A.shape[0]):
+        s = s + np.sum(A[j] * A[j]) * j
+    return s
+
+
+def zip_array_and_list(u, lst):
+    s = 0.0
+    for p, q in zip(u, lst):
+        s = s + p * q
+    return s * s
+
+
+def return_inside_nested_loop(x, y):
+    for p in x:
+        for q in y:
+            if p * q > 0.0:
+                return p * q + x[0]
+    return np.sum(x)
+
+
+def loop_variable_shadows_parameter(x, X):
+    s = np.sum(x * x)
+    for x in X:
+        s = s + np.sum(x * x * x)
+    return s
+
+
+def float_counter_while(a):
+    t = 0.0
+    s = a
+    while t < 2.0:
+        s = s * a + t
+        t = t + 0.5
+    return s

@@ -531,3 +531,24 @@ def np_diag_vector(u):
 
 def np_diag_matrix(M):
     return np.sum(np.diag(M) ** 2)
+
+
+def np_slogdet(M):
+    sign, logdet = np.linalg.slogdet(M)
+    return sign * logdet
+
+
+def np_sum_keepdims_return(x):
+    return np.sum(x * x, keepdims=True)
+
+
+def np_clip_active_bounds(x, a):
+    return np.sum(np.clip(x, -a, a * 0.8) * x)
+
+
+def np_maximum_scalar_first(a, x):
+    return np.sum(np.maximum(a * 0.5, x))
+
+
+def np_where_active_scalars(x, a, b):
+    return np.sum(np.where(x > 0, a * x, b))

@@ -37,7 +37,10 @@ def mismatches(expected, actual, rtol=RTOL, atol=ATOL, path="obs"):
             yield f"{path}: expected {expected!r}, got {actual!r}"
     elif isinstance(expected, (list, tuple)):
         if len(expected) != len(actual):
-            yield f"{path}: expected length {len(expected)} {expected!r}, got {len(actual)} {actual!r}"
+            yield (
+                f"{path}: expected length {len(expected)} {expected!r}, "
+                f"got {len(actual)} {actual!r}"
+            )
             return
         for i, (e, a) in enumerate(zip(expected, actual)):
             yield from mismatches(e, a, rtol, atol, f"{path}[{i}]")

@@ -669,6 +669,13 @@ def scn_backward_autograd_backward_function(torch):
     return [out, grad(x)]
 
 
+def scn_backward_inputs_filter(torch):
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    w = torch.tensor([3.0, 4.0], requires_grad=True)
+    (x * w).sum().backward(inputs=[x])
+    return {"x": grad(x), "w": grad(w)}
+
+
 def scn_backward_same_input_twice(torch):
     x = torch.tensor([1.5, -2.0], requires_grad=True)
     (x * x * x).sum().backward()
@@ -1230,6 +1237,16 @@ def scn_mode_seed002_no_grad(torch):
         out.append(x.requires_grad)
         out.append((x**2).requires_grad)
     out.append(x.requires_grad)
+    return out
+
+
+def scn_mode_seed004_no_grad(torch):
+    x = torch.tensor(1.0, requires_grad=True)
+    y = x * 2
+    out = [y.requires_grad]
+    with torch.no_grad():
+        y = x * 2
+    out.append(y.requires_grad)
     return out
 
 
@@ -2125,6 +2142,86 @@ def scn_function_chained_with_ops(torch):
     return {"y": val(y), "grad": grad(x), "tree": tree(y.grad_fn)}
 
 
+def _dirty(torch):
+    class Dirty(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            a.add_(1)
+            ctx.mark_dirty(a)
+            return a
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    return Dirty
+
+
+def scn_function_mark_dirty_nonleaf(torch):
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    r = _dirty(torch).apply(h)
+    out = {"same": r is h, "repr": repr(h), "name": fname(h)}
+    h.sum().backward()
+    out["grad"] = grad(x)
+    return out
+
+
+def scn_function_E5c_mark_dirty_leaf(torch):
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    return catch(lambda: _dirty(torch).apply(x))
+
+
+def scn_function_mark_non_differentiable(torch):
+    class Masked(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            mask = (a > 1).float()
+            ctx.mark_non_differentiable(mask)
+            return a * 2, mask
+
+        @staticmethod
+        def backward(ctx, g, g_mask):
+            return g * 2
+
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    out, mask = Masked.apply(x)
+    (out * mask).sum().backward()
+    return {"out": desc(out), "mask": desc(mask), "grad": grad(x)}
+
+
+def scn_function_E19_once_differentiable(torch):
+    from importlib import import_module
+
+    once_differentiable = import_module(torch.__name__ + ".autograd.function").once_differentiable
+
+    class Once(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a**2
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return 2 * a * g
+
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    (plain,) = torch.autograd.grad(Once.apply(x).sum(), x)
+    z = Once.apply(x)
+    (g,) = torch.autograd.grad((z * z).sum(), x, create_graph=True)
+    return {
+        "plain": val(plain),
+        "g": repr(g),
+        "E19": catch(lambda: g.sum().backward()),
+    }
+
+
+# optional in PYTORCH_SEMANTICS.md §10: expected to fail until srcad implements it
+scn_function_E19_once_differentiable.optional = True
+
+
 # --------------------------------------------------------------------------------------
 # gradcheck
 # --------------------------------------------------------------------------------------
@@ -2198,7 +2295,8 @@ def scn_broadcast_column_plus_row(torch):
     b = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
     y = a + b
     (y * y).sum().backward()
-    return {"shape": list(y.shape), "a": grad(a), "b": grad(b), "shapes": [list(a.grad.shape), list(b.grad.shape)]}
+    shapes = [list(a.grad.shape), list(b.grad.shape)]
+    return {"shape": list(y.shape), "a": grad(a), "b": grad(b), "shapes": shapes}
 
 
 def scn_broadcast_scalar_times_vector(torch):
