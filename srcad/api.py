@@ -54,17 +54,18 @@ class _Compiled:
         self.source = source
 
 
-_COMPILER = None
+_COMPILERS = {}
 _LOCK = threading.RLock()
 
 
-def _compiler():
-    global _COMPILER
-    if _COMPILER is None:
+def _compiler(optimize=True):
+    """The shared compiler (one per optimize setting; each caches what it made)."""
+    c = _COMPILERS.get(bool(optimize))
+    if c is None:
         from .compiler.driver import Compiler
 
-        _COMPILER = Compiler()
-    return _COMPILER
+        c = _COMPILERS[bool(optimize)] = Compiler(optimize=bool(optimize))
+    return c
 
 
 class _Transformation:
@@ -196,7 +197,7 @@ class _Transformation:
                 "the tape meanwhile") from exc
 
     def _build(self, containers):
-        comp = _compiler()
+        comp = _compiler(self.optimize)
         fn = comp.grad_function(self._f, list(self._wrt), with_value=self.kind == "value_and_grad",
                                 containers=containers)
         return fn, fn.__srcad_source__
@@ -296,7 +297,8 @@ class _Vjp(_Transformation):
     kind = "vjp"
 
     def _build(self, containers):
-        fwd, bwd, src = _compiler().split_functions(self._f, tuple(self._wrt), callee=False)
+        fwd, bwd, src = _compiler(self.optimize).split_functions(self._f, tuple(self._wrt),
+                                                                 callee=False)
         return (fwd, bwd), src
 
     def __call__(self, *args, **kwargs):
@@ -347,7 +349,7 @@ class _Jvp(_Transformation):
     kind = "jvp"
 
     def _build(self, containers):
-        fn = _compiler().jvp_function(self._f, tuple(self._wrt))
+        fn = _compiler(self.optimize).jvp_function(self._f, tuple(self._wrt))
         return fn, fn.__srcad_source__
 
     def __call__(self, *args, **kwargs):

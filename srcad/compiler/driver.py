@@ -8,6 +8,7 @@ from .analyze import Activity, Resolver, assigned_names, loaded_names, param_nam
 from .emit import compile_functions, to_source
 from .namer import AdjointNames, Namer
 from .normalize import Normalizer, assign, const, name, store
+from .optimize import optimize_function
 from .parse import parse_function
 from .reverse import STACK, Reverse
 from .templates import Namespace
@@ -32,8 +33,9 @@ class Transformed:
 class Compiler:
     """Transforms functions; one instance caches the split (fwd/bwd) helpers it made."""
 
-    def __init__(self):
+    def __init__(self, optimize=True):
         self.split_cache = {}
+        self.optimize = optimize
 
     # -- shared pipeline -------------------------------------------------------------
 
@@ -221,7 +223,9 @@ class Compiler:
         return parsed, fdef, namer, resolver, active, norm.ret_name
 
     def _emit(self, fdefs, tr, names, label):
-        # resolve deferred helpers into injected names
+        if self.optimize:
+            for f in fdefs:
+                optimize_function(f, protected=param_names(f))
         src = to_source(fdefs)
         funcs, filename = compile_functions(src, names, tr.ns.injected, tr.parsed.globals,
                                             label)

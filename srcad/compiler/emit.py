@@ -17,8 +17,8 @@ import types
 import astor
 import gast
 
-_COMMENT = "__srcad_comment__:"
-_COMMENT_RE = re.compile(r"^(\s*)(['\"])" + re.escape(_COMMENT) + r"(.*)\2\s*$")
+_COMMENT = "__srcad_comment__"
+_COMMENT_RE = re.compile(r"^(\s*)" + _COMMENT + r"\((['\"])(.*)\2\)\s*$")
 
 
 def to_source(fdefs):
@@ -27,7 +27,9 @@ def to_source(fdefs):
     for f in fdefs:
         _mark_comments(f)
         mod = gast.gast_to_ast(gast.Module([f], []))
-        parts.append(astor.to_source(mod, indent_with="    "))
+        # astor's own line splitting breaks lines in odd places; keep each statement whole
+        parts.append(astor.to_source(mod, indent_with="    ",
+                                     pretty_source=lambda chunks: "".join(chunks)))
     src = "\n\n".join(p.rstrip() + "\n" for p in parts)
     lines = []
     for line in src.splitlines():
@@ -45,7 +47,8 @@ def _mark_comments(tree):
     for node in gast.walk(tree):
         text = getattr(node, "srcad_comment", None)
         if text is not None and not getattr(node, "_marked", False):
-            node.value = gast.Constant(_COMMENT + text, None)
+            node.value = gast.Call(gast.Name(_COMMENT, gast.Load(), None, None),
+                                   [gast.Constant(text, None)], [])
             node._marked = True
 
 

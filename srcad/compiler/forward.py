@@ -67,8 +67,9 @@ class Forward:
                 return [s]
             dold = self.tangent_of(old) if self.is_active(old) else const(0.0)
             dx = self.tan(x.id)
-            return [s, assign(dx, self.rt("set_tangent", name(dx), name(x.id),
-                                          copy.deepcopy(idx), dold), None)]
+            return [s, assign(dx, self.rt("restore_tangent", name(dx), name(x.id),
+                                          copy.deepcopy(idx), copy.deepcopy(old), dold),
+                              None)]
         if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "pop":
             lst = s.value.func.value
             return [s, gast.Expr(call(attr(name(self.tan(lst.id)), "pop"), []))]

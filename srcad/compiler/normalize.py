@@ -639,8 +639,8 @@ class Normalizer:
                 t = self.namer.fresh(hint or _describe(node))
                 return [assign(t, node, self.line)], name(t)
             return [], node
-        t = self.namer.fresh(hint or _describe(node))
-        pre, op = self.op(node, hint=t)
+        pre, op = self.op(node, hint=hint)
+        t = self.namer.fresh(hint or _describe(op))
         return pre + [assign(t, op, self.line)], name(t)
 
     def op(self, node, hint=None):

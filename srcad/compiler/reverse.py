@@ -39,12 +39,11 @@ def _src(parsed, lineno):
     return None
 
 
-class Comment(gast.Expr):
-    """A ``# Grad of: ...`` line (emitted as a comment by emit.py)."""
-
-    def __init__(self, text):
-        super().__init__(gast.Constant(text, None))
-        self.srcad_comment = text
+def Comment(text):  # noqa: N802 - reads like the node it makes
+    """A ``# Grad of: ...`` line: a marker statement that emit.py prints as a comment."""
+    node = gast.Expr(gast.Constant(text, None))
+    node.srcad_comment = text
+    return node
 
 
 class Reverse:
@@ -473,7 +472,9 @@ class Reverse:
                         Z = self.accumulate(
                             e.id, gast.Subscript(name(tmp), const(k), gast.Load()), Z, out)
                 continue
-            if rule.broadcast:
+            others = [n for q, n in bound.items() if q != p and q in tpl.params[:2]]
+            if rule.broadcast and not all(isinstance(n, gast.Constant) for n in others):
+                # (an operand broadcast only against Python constants keeps its shape)
                 expr = self.rt("unbroadcast", expr, copy.deepcopy(node))
             Z = self.accumulate(node.id, expr, Z, out)
         return out, Z

@@ -15,6 +15,7 @@ from ..tape import names as _names
 from ..tape.grad_mode import no_grad
 from ..tape.tensor import Tensor
 from ..tape.tensor import raw as _raw
+from ..tape.tensor import wrap as _wrap
 
 __all__ = [
     "relu",
@@ -64,6 +65,11 @@ _names.NAMES.update(
         _ops.nll_loss: _nll_name,
         _ops.cross_entropy: _nll_name,
         _ops.mse_loss: "MseLossBackward0",
+        _ops.conv2d_input_grad: "ConvolutionBackwardBackward0",
+        _ops.conv2d_weight_grad: "ConvolutionBackwardBackward0",
+        _ops.max_pool2d_grad: "MaxPool2DWithIndicesBackwardBackward0",
+        _ops.max_pool2d_gather: "MaxPool2DWithIndicesBackwardBackward0",
+        _ops.nll_loss_grad: "NllLossBackwardBackward0",
     }
 )
 
@@ -85,12 +91,9 @@ def _reduction(size_average, reduce, reduction):
 
 def relu(input, inplace=False):  # noqa: A002 - PyTorch's parameter name
     """``max(input, 0)``; grad_fn ``ReluBackward0``."""
-    out = _ops.relu(input)
     if inplace and isinstance(input, Tensor):
-        with no_grad():
-            input.copy_(out)
-        return input
-    return out
+        return input.relu_()
+    return _ops.relu(input)
 
 
 def relu_(input):  # noqa: A002
@@ -226,12 +229,9 @@ def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
     if not training or p == 0.0:
         return input
     mask = _ops.dropout_mask(tuple(input.shape), p, _uniform(input.device), _raw(input).dtype)
-    out = _ops.dropout(input, mask)
     if inplace:
-        with no_grad():
-            input.copy_(out)
-        return input
-    return out
+        return input.mul_(_wrap(mask))
+    return _ops.dropout(input, mask)
 
 
 def batch_norm(

@@ -209,6 +209,7 @@ def conv2d(x, w, b=None, stride=1, padding=0):
     return y if b is None else y + np.reshape(b, (1, -1, 1, 1))
 
 
+@primitive
 @_meta(2)
 def conv2d_input_grad(g, w, x, stride=1, padding=0):
     """Adjoint of ``x`` in ``conv2d``: each kernel offset scatters its share back."""
@@ -227,6 +228,8 @@ def conv2d_input_grad(g, w, x, stride=1, padding=0):
     return _crop_hw(dxp, ph, pw)
 
 
+@primitive
+@_meta(2)
 def conv2d_weight_grad(g, x, w, stride=1, padding=0):
     """Adjoint of ``w`` in ``conv2d``: ``g`` times the im2col columns, summed over the batch."""
     o, c, kh, kw = w.shape
@@ -240,6 +243,36 @@ def _(result, x, w, b=None, stride=1, padding=0):
     d[x] = conv2d_input_grad(d[result], w, x, stride, padding)
     d[w] = conv2d_weight_grad(d[result], x, w, stride, padding)
     d[b] = np.sum(d[result], axis=(0, 2, 3))
+
+
+# The two adjoints are linear maps; their own rules (used when a gradient is itself
+# differentiated, create_graph=True or grad of grad) are convolutions again.
+
+
+@adjoint(conv2d_input_grad)
+def _(result, g, w, x, stride=1, padding=0):
+    d[g] = conv2d(d[result], w, None, stride, padding)
+    d[w] = conv2d_weight_grad(g, d[result], w, stride, padding)
+
+
+@adjoint(conv2d_weight_grad)
+def _(result, g, x, w, stride=1, padding=0):
+    d[g] = conv2d(x, d[result], None, stride, padding)
+    d[x] = conv2d_input_grad(g, d[result], x, stride, padding)
+
+
+@tangent(conv2d_input_grad)
+def _(result, g, w, x, stride=1, padding=0):
+    d[result] = conv2d_input_grad(d[g], w, x, stride, padding) + conv2d_input_grad(
+        g, d[w], x, stride, padding
+    )
+
+
+@tangent(conv2d_weight_grad)
+def _(result, g, x, w, stride=1, padding=0):
+    d[result] = conv2d_weight_grad(d[g], x, w, stride, padding) + conv2d_weight_grad(
+        g, d[x], w, stride, padding
+    )
 
 
 @tangent(conv2d)
@@ -273,23 +306,65 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
     return out
 
 
-def max_pool2d_grad(g, x, result, kernel_size, stride=None, padding=0):
-    """Adjoint of ``x`` in ``max_pool2d``: ``g`` goes to the first maximum of each window."""
+@primitive
+def max_pool2d_grad(g, x, y, kernel_size, stride=None, padding=0):
+    """Adjoint of ``x`` in ``y = max_pool2d(x)``: ``g`` goes to each window's first maximum."""
     kh, kw, sh, sw, ph, pw, ho, wo = _pool_geometry(x, kernel_size, stride, padding)
     xp = _pad_hw(x, ph, pw, -np.inf)
     dxp = np.zeros_like(xp, dtype=g.dtype)
-    taken = np.zeros_like(result, dtype=bool)
+    taken = np.zeros_like(y, dtype=bool)
     for i in range(kh):
         for j in range(kw):
-            hit = (_offset(xp, i, j, ho, wo, sh, sw) == result) & ~taken
+            hit = (_offset(xp, i, j, ho, wo, sh, sw) == y) & ~taken
             taken |= hit
             _offset(dxp, i, j, ho, wo, sh, sw)[...] += g * hit
     return _crop_hw(dxp, ph, pw)
 
 
+@primitive
+def max_pool2d_gather(dx, x, y, kernel_size, stride=None, padding=0):
+    """The transpose of :func:`max_pool2d_grad`: ``dx`` read at each window's first maximum."""
+    kh, kw, sh, sw, ph, pw, ho, wo = _pool_geometry(x, kernel_size, stride, padding)
+    xp = _pad_hw(x, ph, pw, -np.inf)
+    dxp = _pad_hw(dx, ph, pw)
+    out = np.zeros_like(y, dtype=dx.dtype)
+    taken = np.zeros_like(y, dtype=bool)
+    for i in range(kh):
+        for j in range(kw):
+            hit = (_offset(xp, i, j, ho, wo, sh, sw) == y) & ~taken
+            taken |= hit
+            out += _offset(dxp, i, j, ho, wo, sh, sw) * hit
+    return out
+
+
 @adjoint(max_pool2d)
 def _(result, x, kernel_size, stride=None, padding=0):
     d[x] = max_pool2d_grad(d[result], x, result, kernel_size, stride, padding)
+
+
+@adjoint(max_pool2d_grad)
+def _(result, g, x, y, kernel_size, stride=None, padding=0):
+    d[g] = max_pool2d_gather(d[result], x, y, kernel_size, stride, padding)
+
+
+@tangent(max_pool2d)
+def _(result, x, kernel_size, stride=None, padding=0):
+    d[result] = max_pool2d_gather(d[x], x, result, kernel_size, stride, padding)
+
+
+@tangent(max_pool2d_grad)
+def _(result, g, x, y, kernel_size, stride=None, padding=0):
+    d[result] = max_pool2d_grad(d[g], x, y, kernel_size, stride, padding)
+
+
+@tangent(max_pool2d_gather)
+def _(result, dx, x, y, kernel_size, stride=None, padding=0):
+    d[result] = max_pool2d_gather(d[dx], x, y, kernel_size, stride, padding)
+
+
+@adjoint(max_pool2d_gather)
+def _(result, dx, x, y, kernel_size, stride=None, padding=0):
+    d[dx] = max_pool2d_grad(d[result], x, y, kernel_size, stride, padding)
 
 
 # ---------------------------------------------------------------------------
@@ -372,11 +447,7 @@ def batch_norm_train_input_grad(g, x, weight, eps):
 
 def batch_norm_weight_grad(g, x, eps, mean=None, var=None):
     """Adjoint of the scale: ``sum(g * xhat)`` per channel."""
-    if mean is None:
-        xhat = _normalized(x, eps)[0]
-    else:
-        xhat = (x - _per_channel(mean, x)) / np.sqrt(_per_channel(var, x) + eps)
-    return np.sum(g * xhat, axis=_channel_axes(x))
+    return np.sum(g * batch_norm_xhat(x, eps, mean, var), axis=_channel_axes(x))
 
 
 @_meta(1)
@@ -415,6 +486,40 @@ def _(result, x, mean, var, weight=None, bias=None, eps=1e-5):
     d[bias] = channel_sum(d[result], x)
 
 
+def batch_norm_xhat(x, eps, mean=None, var=None):
+    """The normalised input: with the batch statistics, or with ``mean`` and ``var``."""
+    if mean is None:
+        return _normalized(x, eps)[0]
+    return (x - _per_channel(mean, x)) / np.sqrt(_per_channel(var, x) + eps)
+
+
+def per_channel(v, x):
+    """``v (C,)`` shaped to broadcast against ``x (N, C, ...)``."""
+    return _per_channel(v, x)
+
+
+# Forward mode.  The batch-statistics Jacobian is symmetric up to the scale, so the
+# tangent in x is the same map as the adjoint in x.
+
+
+@tangent(batch_norm_train)
+def _(result, x, weight=None, bias=None, eps=1e-5):
+    d[result] = (
+        batch_norm_train_input_grad(d[x], x, weight, eps)
+        + batch_norm_xhat(x, eps) * per_channel(d[weight], x)
+        + per_channel(d[bias], x)
+    )
+
+
+@tangent(batch_norm_eval)
+def _(result, x, mean, var, weight=None, bias=None, eps=1e-5):
+    d[result] = (
+        batch_norm_eval_input_grad(d[x], x, var, weight, eps)
+        + batch_norm_xhat(x, eps, mean, var) * per_channel(d[weight], x)
+        + per_channel(d[bias], x)
+    )
+
+
 # ---------------------------------------------------------------------------
 # Losses
 
@@ -429,10 +534,10 @@ def _target_terms(scores, target, weight, ignore_index):
     axis = _class_axis(scores)
     ncls = scores.shape[axis]
     valid = target != ignore_index
-    safe = xp.where(valid, target, 0)
+    safe = np.where(valid, target, 0)
     classes = xp.reshape(xp.arange(ncls), (-1,) + (1,) * (np.ndim(scores) - axis - 1))
     onehot = np.expand_dims(safe, axis) == classes
-    w = valid.astype(scores.dtype)
+    w = np.zeros_like(scores, shape=np.shape(target)) + valid  # scores' dtype
     if weight is not None:
         w = w * weight[safe]
     return onehot, w
@@ -464,17 +569,37 @@ def _loss_coefficients(g, target, w, reduction):
     return g * w
 
 
+@primitive
 @_meta(1)
 def nll_loss_grad(g, logp, target, weight=None, ignore_index=-100, reduction="mean"):
     """Adjoint of ``logp`` in ``nll_loss``: ``-coefficient`` at each target class."""
     onehot, w = _target_terms(logp, target, weight, ignore_index)
     coef = _loss_coefficients(g, target, w, reduction)
-    return -(onehot * np.expand_dims(coef, _class_axis(logp))).astype(logp.dtype)
+    return -(onehot * np.expand_dims(coef, _class_axis(logp)))
 
 
 @adjoint(nll_loss)
 def _(result, logp, target, weight=None, ignore_index=-100, reduction="mean"):
     d[logp] = nll_loss_grad(d[result], logp, target, weight, ignore_index, reduction)
+
+
+# nll_loss is linear in logp and nll_loss_grad is linear in g: each is the other's
+# transpose, so their rules for higher derivatives are one another.
+
+
+@tangent(nll_loss)
+def _(result, logp, target, weight=None, ignore_index=-100, reduction="mean"):
+    d[result] = nll_loss(d[logp], target, weight, ignore_index, reduction)
+
+
+@adjoint(nll_loss_grad)
+def _(result, g, logp, target, weight=None, ignore_index=-100, reduction="mean"):
+    d[g] = nll_loss(d[result], target, weight, ignore_index, reduction)
+
+
+@tangent(nll_loss_grad)
+def _(result, g, logp, target, weight=None, ignore_index=-100, reduction="mean"):
+    d[result] = nll_loss_grad(d[g], logp, target, weight, ignore_index, reduction)
 
 
 @primitive
@@ -488,12 +613,27 @@ def cross_entropy_grad(g, x, target, weight=None, ignore_index=-100, reduction="
     axis = _class_axis(x)
     onehot, w = _target_terms(x, target, weight, ignore_index)
     coef = np.expand_dims(_loss_coefficients(g, target, w, reduction), axis)
-    return (coef * (softmax(x, axis) - onehot)).astype(x.dtype)
+    return coef * (softmax(x, axis) - onehot)
 
 
 @adjoint(cross_entropy)
 def _(result, x, target, weight=None, ignore_index=-100, reduction="mean"):
     d[x] = cross_entropy_grad(d[result], x, target, weight, ignore_index, reduction)
+
+
+def cross_entropy_jvp(dx, x, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Tangent of ``cross_entropy`` along ``dx``: ``w * <softmax(x) - onehot, dx>``, reduced."""
+    axis = _class_axis(x)
+    onehot, w = _target_terms(x, target, weight, ignore_index)
+    per_sample = w * np.sum((softmax(x, axis) - onehot) * dx, axis=axis)
+    if reduction == "mean":
+        return np.sum(per_sample) / np.sum(w)
+    return _reduce(per_sample, reduction)
+
+
+@tangent(cross_entropy)
+def _(result, x, target, weight=None, ignore_index=-100, reduction="mean"):
+    d[result] = cross_entropy_jvp(d[x], x, target, weight, ignore_index, reduction)
 
 
 @primitive

@@ -18,6 +18,7 @@ linear(_rt.setitem_adj, params=("dx",))
 linear(_rt.pop_adj, params=("dlst",))
 linear(_rt.index_value, params=("x",))
 linear(_rt.set_tangent, params=("dx", "dv"))
+linear(_rt.restore_tangent, params=("dx", "dold"))
 linear(_rt.broadcast_like, params=("dx",))
 nondifferentiable(_rt.seed, _rt.zeros_like, _rt.ones_like, _rt.check_scalar, _rt.is_zero)
 

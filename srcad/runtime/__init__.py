@@ -16,6 +16,7 @@ from .core import (  # noqa: F401
     pop_adj,
     seed,
     restore_item,
+    restore_tangent,
     set_tangent,
     setitem_adj,
     shape_of,

@@ -72,8 +72,8 @@ def add(a, b):
 
 def zeros_like(x):
     """A real zero adjoint for ``x`` (arrays keep shape, dtype and device)."""
-    if x is None:
-        return None
+    if x is None or x is _MISSING:
+        return x
     if isinstance(x, (tuple, list)):
         out = [zeros_like(v) for v in x]
         return out if isinstance(x, list) else tuple(out)
@@ -164,7 +164,7 @@ def setitem_adj(dx, x, i):
     if is_zero(dx):
         return dx, 0.0
     if isinstance(dx, (tuple, list, dict)):
-        dv = dx[i]
+        dv = dx.get(i, 0.0) if isinstance(dx, dict) else dx[i]
         base = dict(dx) if isinstance(dx, dict) else list(dx)
         base[i] = 0.0
         return (tuple(base) if isinstance(dx, tuple) else base), dv
@@ -201,6 +201,16 @@ def restore_item(x, i, old):
         del x[i]
     else:
         x[i] = old
+
+
+def restore_tangent(dx, x, i, old, dold):
+    """Tangent of ``restore_item(x, i, old)``: forward mode over generated code."""
+    if old is _MISSING:
+        if isinstance(dx, dict):
+            dx = dict(dx)
+            dx.pop(i, None)
+        return dx
+    return set_tangent(dx, x, i, dold)
 
 
 def index_value(x, i):

@@ -4,8 +4,9 @@ Kept apart from the rules so a rule stays one readable line.  Each helper takes
 its namespace from its arguments: NumPy functions are called on the arrays and
 dispatch to CuPy (or to srcad tensors) through ``__array_function__`` and
 ``__array_ufunc__``.  Nothing here converts an argument with ``np.asarray`` or
-``float``, and constants are Python numbers, so float32 adjoints stay float32
-(NEP 50).
+``float``; constant arrays (identities, index ranges) are made where the
+arguments live (``_create``), and constants are Python numbers, so float32
+adjoints stay float32 (NEP 50).
 
 Reductions follow one pattern: a ``*_weights`` helper gives the partial
 derivatives of the reduced value with respect to each input element (an array
@@ -23,6 +24,10 @@ Conventions (the same in both engines and both modes):
   returned=True)``) takes a tuple or list adjoint whose entries may be ``0.0``
   placeholders; entries of non-differentiable outputs (the sign of ``slogdet``)
   are ignored.
+
+The last section holds the tangents of these helpers: ``srcad.hvp`` runs the
+generated adjoint code in forward mode, so every helper an adjoint calls has a
+forward rule (registered next to the rules that call it).
 """
 
 import math
@@ -193,13 +198,26 @@ def _as_float(mask, like):
     return np.multiply(mask, 1, dtype=_float_dtype(like))
 
 
+def _create(name, like, *args, **kwargs):
+    """``np.<name>(*args)`` made where ``like`` lives.
+
+    NumPy arrays and numbers: NumPy.  CuPy arrays: the ``cupy`` function.  Other
+    arrays with ``__array_function__`` (srcad tensors, test doubles): NEP 35's
+    ``like=``, which hands the call to them.
+    """
+    xp = namespace_of(like)
+    if xp is not np or type(like) is np.ndarray or not hasattr(like, "__array_function__"):
+        return getattr(xp, name)(*args, **kwargs)
+    return getattr(np, name)(*args, like=like, **kwargs)
+
+
 def _eye(n, m, k, like):
     """``eye(n, m, k)`` in ``like``'s float dtype, on ``like``'s device."""
-    return namespace_of(like).eye(n, m, k, dtype=_float_dtype(like))
+    return _create("eye", like, n, m, k, dtype=_float_dtype(like))
 
 
 def _arange(n, like):
-    return namespace_of(like).arange(n)
+    return _create("arange", like, n)
 
 
 def _container(items, like):
@@ -1285,14 +1303,15 @@ def pad_adjoint(g, array, pad_width, mode="constant"):
         return g[tuple(slice(b, b + n) for (b, _), n in zip(pw, shape))]
     if mode not in ("edge", "wrap", "reflect", "symmetric"):
         raise NotImplementedError(f"srcad: no derivative rule for np.pad mode={mode!r}")
-    xp = namespace_of(g)
     for ax in reversed(range(len(shape))):
         b, e = pw[ax]
         if b == 0 and e == 0:
             continue
         n = shape[ax]
         src = np.pad(np.arange(n), (b, e), mode=mode)
-        onehot = xp.asarray(src[:, None] == np.arange(n)[None, :], dtype=_float_dtype(g))
+        onehot = _create(
+            "asarray", g, src[:, None] == np.arange(n)[None, :], dtype=_float_dtype(g)
+        )
         g = np.moveaxis(np.tensordot(g, onehot, axes=([ax], [0])), -1, ax)
     return g
 
@@ -1317,7 +1336,7 @@ def take_adjoint(g, a, indices, axis=None, mode="raise"):
     ax = 0 if axis is None else _axis(axis, len(shape))
     n = np.shape(base)[ax]
     if mode in ("wrap", "clip") and isinstance(indices, (list, tuple)):
-        indices = namespace_of(a).asarray(indices)  # index data, made where ``a`` lives
+        indices = _create("asarray", a, indices)  # index data, made where ``a`` lives
     if mode == "wrap":
         indices = np.mod(indices, n)
     elif mode == "clip":
@@ -1456,7 +1475,7 @@ def cast_like(g, a):
     dtype = getattr(a, "dtype", None)
     if dtype is None or dtype.kind not in "fc" or getattr(g, "dtype", dtype) == dtype:
         return g
-    return g.astype(dtype)
+    return g.astype(dtype) if hasattr(g, "astype") else np.astype(g, dtype)
 
 
 # ---------------------------------------------------------------------------

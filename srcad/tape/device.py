@@ -23,8 +23,10 @@ class device:  # noqa: N801 - PyTorch's spelling
             raise TypeError(f"device() expected a string, got {type!r}")
         if ":" in type:
             if index is not None:
-                raise RuntimeError(f"type (string) must not include an index because index "
-                                   f"was passed explicitly: {type}")
+                raise RuntimeError(
+                    f"type (string) must not include an index because index "
+                    f"was passed explicitly: {type}"
+                )
             type, idx = type.split(":", 1)
             try:
                 index = int(idx)

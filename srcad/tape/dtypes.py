@@ -43,8 +43,15 @@ _BUILTIN_INT = builtins.int
 class dtype:  # noqa: N801 - PyTorch's spelling
     """A tensor element type (``srcad.float32`` prints ``torch.float32``)."""
 
-    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize",
-                 "_legacy")
+    __slots__ = (
+        "name",
+        "np",
+        "is_floating_point",
+        "is_complex",
+        "is_signed",
+        "itemsize",
+        "_legacy",
+    )
 
     def __init__(self, name, np_dtype, legacy):
         self.name = name
@@ -135,8 +142,6 @@ def to_dtype(d):
         raise TypeError(f"dtype must be a srcad dtype, not {d!r}") from None
 
 
-
-
 def of_array(a):
     """The srcad dtype of a NumPy/CuPy array."""
     return NP2DT[a.dtype]
@@ -166,8 +171,10 @@ def _promote(a, b):
     if b is None:
         return a
     ca, cb = category(a), category(b)
-    if ca == cb or (ca == _CAT_COMPLEX and cb == _CAT_FLOAT) or (
-        cb == _CAT_COMPLEX and ca == _CAT_FLOAT
+    if (
+        ca == cb
+        or (ca == _CAT_COMPLEX and cb == _CAT_FLOAT)
+        or (cb == _CAT_COMPLEX and ca == _CAT_FLOAT)
     ):
         return np.promote_types(a, b)
     return a if ca > cb else b

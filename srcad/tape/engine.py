@@ -93,8 +93,14 @@ def _xp(a):
     return np
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
-             grad_variables=None, inputs=None):
+def backward(
+    tensors,
+    grad_tensors=None,
+    retain_graph=None,
+    create_graph=False,
+    grad_variables=None,
+    inputs=None,
+):
     """Accumulate gradients of ``tensors`` into the leaves' ``.grad``.
 
     ``grad_tensors`` weights each output (required for outputs with more than one
@@ -114,12 +120,23 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
         inputs = _as_tuple(inputs)
         if not inputs:
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        for t in inputs:
+            if isinstance(t, Tensor) and t._fn is not None:
+                t.retain_grad()  # PyTorch: non-leaf inputs get .grad (and retain it)
     run_backward(tensors, seeds, retain_graph, create_graph, inputs, accumulate=True)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         only_inputs=True, allow_unused=None, is_grads_batched=False,
-         materialize_grads=False):
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    only_inputs=True,
+    allow_unused=None,
+    is_grads_batched=False,
+    materialize_grads=False,
+):
     """The gradients of ``outputs`` with respect to ``inputs``, as a tuple.
 
     Never writes ``.grad``.  Example::
@@ -173,8 +190,9 @@ def run_backward(roots, seeds, retain_graph, create_graph, inputs=None, accumula
         targets = {}
         for i, t in enumerate(inputs):
             if not isinstance(t, Tensor):
-                raise TypeError(f"expected Tensor as element {i} in argument 1, but got "
-                                f"{type(t).__name__}")
+                raise TypeError(
+                    f"expected Tensor as element {i} in argument 1, but got {type(t).__name__}"
+                )
             if not t._rg:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             targets.setdefault(edge(t), []).append(i)
@@ -244,11 +262,8 @@ def run_backward(roots, seeds, retain_graph, create_graph, inputs=None, accumula
                     continue
                 if targets is not None:
                     for nr in range(n._nout):
-                        idx = targets.get((n, nr))
-                        if idx is not None:
+                        if (n, nr) in targets:
                             captured[(n, nr)] = grads[nr]
-                            if accumulate:
-                                _retain_into(_tensor_of(inputs, idx), grads[nr], create_graph)
                     if n not in run:
                         continue
                 if grads[0] is None if len(grads) == 1 else all(g is None for g in grads):
@@ -324,10 +339,6 @@ def _count_within(needed, root_edges):
             if m is not None and m in deps:
                 deps[m] += 1
     return deps
-
-
-def _tensor_of(inputs, idxs):
-    return inputs[idxs[0]]
 
 
 def _as_result(g, t, create):

@@ -115,8 +115,7 @@ def _ragged_error(data):
             return None
         if not isinstance(seq, (list, tuple)) or len(seq) != sizes[dim]:
             got = len(seq) if isinstance(seq, (list, tuple)) else type(seq).__name__
-            return ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} "
-                              f"(got {got})")
+            return ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {got})")
         for v in seq:
             err = check(v, dim + 1)
             if err is not None:
@@ -240,24 +239,50 @@ def _make(fill, size, dtype, device, requires_grad, size_kw=None):
     return _finish(data, requires_grad)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-         pin_memory=False, size_kw=None, **kw):
+def ones(
+    *size,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+    size_kw=None,
+    **kw,
+):
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
     if "size" in kw:
         size = (kw.pop("size"),)
     return _make(lambda xp, s, d: xp.ones(s, d), size, dtype, device, requires_grad)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False, **kw):
+def zeros(
+    *size,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+    **kw,
+):
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
     if "size" in kw:
         size = (kw.pop("size"),)
     return _make(lambda xp, s, d: xp.zeros(s, d), size, dtype, device, requires_grad)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False, memory_format=None, **kw):
+def empty(
+    *size,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+    memory_format=None,
+    **kw,
+):
     """An uninitialized tensor (srcad fills it with zeros)."""
     if "size" in kw:
         size = (kw.pop("size"),)
@@ -276,14 +301,28 @@ def _fill_dtype(value):
     return _dt.get_default_dtype()
 
 
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
-         requires_grad=False, pin_memory=False):
+def full(
+    size,
+    fill_value,
+    *,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+):
     """A tensor of shape ``size`` filled with ``fill_value``."""
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     dt = _dt.to_dtype(dtype) if dtype is not None else _fill_dtype(fill_value)
-    return _make(lambda xp, s, d: xp.full(s, fill_value, d), (size,) if not isinstance(
-        size, builtins.int) else (size,), dt, device, requires_grad)
+    return _make(
+        lambda xp, s, d: xp.full(s, fill_value, d),
+        (size,) if not isinstance(size, builtins.int) else (size,),
+        dt,
+        device,
+        requires_grad,
+    )
 
 
 def _like(input, dtype, device):
@@ -296,14 +335,16 @@ def _like(input, dtype, device):
     return xp, d.shape, dt
 
 
-def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-              memory_format=None):
+def ones_like(
+    input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None
+):
     xp, shape, dt = _like(input, dtype, device)
     return _finish(xp.ones(shape, dt), requires_grad)
 
 
-def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-               memory_format=None):
+def zeros_like(
+    input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None
+):
     xp, shape, dt = _like(input, dtype, device)
     return _finish(xp.zeros(shape, dt), requires_grad)
 
@@ -311,26 +352,55 @@ def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
 empty_like = zeros_like
 
 
-def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
-              memory_format=None):
+def full_like(
+    input,
+    fill_value,
+    *,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    memory_format=None,
+):
     xp, shape, dt = _like(input, dtype, device)
     return _finish(xp.full(shape, fill_value, dt), requires_grad)
 
 
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-        pin_memory=False):
+def eye(
+    n,
+    m=None,
+    *,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+):
     """The ``n`` x ``m`` identity matrix."""
     xp, _ = _xp(device)
     return _finish(xp.eye(n, n if m is None else m, dtype=_np_dtype(dtype)), requires_grad)
 
 
 def _is_float_arg(*vals):
-    return builtins.any(isinstance(v, builtins.float) or (
-        isinstance(v, Tensor) and v.is_floating_point()) for v in vals)
+    return builtins.any(
+        isinstance(v, builtins.float) or (isinstance(v, Tensor) and v.is_floating_point())
+        for v in vals
+    )
 
 
-def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
-           requires_grad=False, pin_memory=False):
+def arange(
+    start=0,
+    end=None,
+    step=1,
+    *,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+):
     """``[start, end)`` in steps of ``step``; float if any argument is a float."""
     if end is None:
         start, end = 0, start
@@ -342,15 +412,19 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     else:
         dt = _dt.to_dtype(dtype)
     n = builtins.max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
-    data = (vals[0] + np.arange(n, dtype=np.float64) * vals[2]) if dt.np.kind in "fc" else (
-        np.arange(vals[0], vals[1], vals[2]))
+    data = (
+        (vals[0] + np.arange(n, dtype=np.float64) * vals[2])
+        if dt.np.kind in "fc"
+        else (np.arange(vals[0], vals[1], vals[2]))
+    )
     xp, _ = _xp(device)
     data = data.astype(dt.np)
     return _finish(data if xp is np else xp.asarray(data), requires_grad)
 
 
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
-             requires_grad=False):
+def linspace(
+    start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False
+):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     dt = _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
     s = start.item() if isinstance(start, Tensor) else start
@@ -373,7 +447,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     lin = linspace(start, end, steps, dtype=_dt.float64)._data
     dt = _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
     xp, _ = _xp(device)
-    data = (base ** lin).astype(dt.np)
+    data = (base**lin).astype(dt.np)
     return _finish(data if xp is np else xp.asarray(data), requires_grad)
 
 
@@ -409,31 +483,57 @@ def _random(draw, size, dtype, device, requires_grad, generator=None):
     return _finish(data if xp is np else xp.asarray(data), requires_grad)
 
 
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-         requires_grad=False, pin_memory=False):
+def rand(
+    *size,
+    generator=None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+):
     """Uniform samples in ``[0, 1)``."""
     return _random(lambda r, s: r.random(s), size, dtype, device, requires_grad, generator)
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-          requires_grad=False, pin_memory=False):
+def randn(
+    *size,
+    generator=None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+):
     """Standard normal samples."""
-    return _random(lambda r, s: r.standard_normal(s), size, dtype, device, requires_grad,
-                   generator)
+    return _random(
+        lambda r, s: r.standard_normal(s), size, dtype, device, requires_grad, generator
+    )
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False):
-    return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
-                device=device or (input.device if input.is_cuda else None))
+    return rand(
+        *input.shape,
+        dtype=dtype or input.dtype,
+        requires_grad=requires_grad,
+        device=device or (input.device if input.is_cuda else None),
+    )
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False):
-    return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
-                 device=device or (input.device if input.is_cuda else None))
+    return randn(
+        *input.shape,
+        dtype=dtype or input.dtype,
+        requires_grad=requires_grad,
+        device=device or (input.device if input.is_cuda else None),
+    )
 
 
-def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad=False):
+def randint(
+    low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False
+):
     """Random integers in ``[low, high)``: ``randint(10, (3,))`` or ``randint(0, 10, (3,))``."""
     if size is None:
         low, high, size = 0, low, high
@@ -441,7 +541,8 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         low, high = 0, low
     rng = generator if isinstance(generator, np.random.Generator) else _RNG[0]
     data = rng.integers(low, high, size=tuple(size)).astype(
-        np.int64 if dtype is None else _dt.to_dtype(dtype).np)
+        np.int64 if dtype is None else _dt.to_dtype(dtype).np
+    )
     xp, _ = _xp(device)
     return _finish(data if xp is np else xp.asarray(data), requires_grad)
 
@@ -453,8 +554,9 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     return _finish(data if xp is np else xp.asarray(data), requires_grad)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
-           requires_grad=False):
+def normal(
+    mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False
+):
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
     shape = tuple(size) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))

@@ -139,8 +139,11 @@ def _fit(r, meta, name, i):
             ) from None
         from ..runtime.core import unbroadcast  # noqa: PLC0415
 
-        r = unbroadcast(r, np.broadcast_to(np.empty((), dtype), shape)) if STATE.enabled else \
-            wrap(unbroadcast(r._data, np.broadcast_to(np.empty((), dtype), shape)))
+        r = (
+            unbroadcast(r, np.broadcast_to(np.empty((), dtype), shape))
+            if STATE.enabled
+            else wrap(unbroadcast(r._data, np.broadcast_to(np.empty((), dtype), shape)))
+        )
     if r._data.dtype != dtype:
         r = r.to(dtype) if STATE.enabled else wrap(r._data.astype(dtype))
     return r
@@ -241,8 +244,7 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
             ctx._next = tuple(edge(args[i]) if args[i]._rg else (None, 0) for i in tensor_args)
             ctx._argpos = tensor_args
             ctx._nargs = len(args)
-            ctx._in_meta = tuple((args[i]._data.shape, args[i]._data.dtype)
-                                 for i in tensor_args)
+            ctx._in_meta = tuple((args[i]._data.shape, args[i]._data.dtype) for i in tensor_args)
             ctx._seq = next(_SEQ)
         else:
             ctx._next = ()
@@ -337,8 +339,7 @@ def once_differentiable(fn):
         outs = (outputs,) if single else outputs
         fakes = [None if o is None else o.detach().requires_grad_() for o in outs]
         err = DelayedError(
-            "trying to differentiate twice a function that was marked with "
-            "@once_differentiable",
+            "trying to differentiate twice a function that was marked with @once_differentiable",
             [edge(f) for f in fakes if f is not None],
         )
         wrapped = []

@@ -57,8 +57,13 @@ def _analytical(outputs, inputs, i, j, diff_inputs):
     for m in range(n_out):
         seed = np.zeros(n_out, dtype=out._data.dtype)
         seed[m] = 1
-        g = _grad(out, diff_inputs, wrap(seed.reshape(out._data.shape)), retain_graph=True,
-                  allow_unused=True)[_index_of(diff_inputs, x)]
+        g = _grad(
+            out,
+            diff_inputs,
+            wrap(seed.reshape(out._data.shape)),
+            retain_graph=True,
+            allow_unused=True,
+        )[_index_of(diff_inputs, x)]
         if g is not None:
             jac[:, m] = g._data.reshape(-1)
     return jac
@@ -74,10 +79,24 @@ def _fail(msg, raise_exception):
     return False
 
 
-def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
-              nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
-              check_batched_grad=False, check_batched_forward_grad=False,
-              check_forward_ad=False, check_backward_ad=True, fast_mode=False, masked=None):
+def gradcheck(
+    func,
+    inputs,
+    *,
+    eps=1e-6,
+    atol=1e-5,
+    rtol=1e-3,
+    raise_exception=True,
+    nondet_tol=0.0,
+    check_undefined_grad=True,
+    check_grad_dtypes=False,
+    check_batched_grad=False,
+    check_batched_forward_grad=False,
+    check_forward_ad=False,
+    check_backward_ad=True,
+    fast_mode=False,
+    masked=None,
+):
     """True when ``func``'s backward matches finite differences at ``inputs``.
 
     Use float64 inputs; float32 gives a warning and usually fails.  Example::
@@ -88,8 +107,10 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     inputs = _as_tuple(inputs)
     diff_inputs = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     for k, t in enumerate(inputs):
-        if isinstance(t, Tensor) and t.requires_grad and t.dtype.name not in (
-            "float64", "complex128"
+        if (
+            isinstance(t, Tensor)
+            and t.requires_grad
+            and t.dtype.name not in ("float64", "complex128")
         ):
             warnings.warn(
                 f"Input #{k} requires gradient and is not a double precision floating point or "
@@ -99,13 +120,19 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                 stacklevel=2,
             )
     if not diff_inputs:
-        raise ValueError("gradcheck expects at least one input tensor to require gradient, "
-                         "but none of the them have requires_grad=True.")
+        raise ValueError(
+            "gradcheck expects at least one input tensor to require gradient, "
+            "but none of the them have requires_grad=True."
+        )
     outputs = _outputs(func, inputs)
     for i, out in enumerate(outputs):
-        if not isinstance(out, Tensor) or out.dtype.name not in ("float32", "float64",
-                                                               "float16", "complex64",
-                                                               "complex128"):
+        if not isinstance(out, Tensor) or out.dtype.name not in (
+            "float32",
+            "float64",
+            "float16",
+            "complex64",
+            "complex128",
+        ):
             continue
         for j, x in enumerate(inputs):
             if not (isinstance(x, Tensor) and x.requires_grad):
@@ -113,8 +140,9 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
             num = _numerical(func, inputs, i, j, eps)
             if not out.requires_grad:
                 if np.any(num != 0):
-                    return _fail("Numerical gradient for function expected to be zero",
-                                 raise_exception)
+                    return _fail(
+                        "Numerical gradient for function expected to be zero", raise_exception
+                    )
                 continue
             ana = _analytical(outputs, inputs, i, j, diff_inputs)
             if not np.allclose(ana, num, rtol=rtol, atol=atol):
@@ -126,8 +154,17 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     return True
 
 
-def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  raise_exception=True, **kwargs):
+def gradgradcheck(
+    func,
+    inputs,
+    grad_outputs=None,
+    *,
+    eps=1e-6,
+    atol=1e-5,
+    rtol=1e-3,
+    raise_exception=True,
+    **kwargs,
+):
     """``gradcheck`` of the first derivative (second derivatives against differences)."""
     inputs = _as_tuple(inputs)
     diff = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
@@ -136,18 +173,29 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         rng = np.random.default_rng(0)
         grad_outputs = tuple(
             wrap(rng.standard_normal(o._data.shape).astype(o._data.dtype), True)
-            for o in outs if isinstance(o, Tensor) and o.requires_grad
+            for o in outs
+            if isinstance(o, Tensor) and o.requires_grad
         )
     grad_outputs = _as_tuple(grad_outputs)
     n = len(inputs)
 
     def first(*args):
         ins, gos = args[:n], args[n:]
-        res = _outputs(func, ins)
-        res = [o for o in res if isinstance(o, Tensor) and o.requires_grad]
-        dins = [t for t in ins if isinstance(t, Tensor) and t.requires_grad]
-        return _grad(res, dins, gos, create_graph=True, allow_unused=True)
+        with grad_mode.enable_grad():
+            res = _outputs(func, ins)
+            res = [o for o in res if isinstance(o, Tensor) and o.requires_grad]
+            dins = [t for t in ins if isinstance(t, Tensor) and t.requires_grad]
+            gs = _grad(res, dins, gos, create_graph=True, allow_unused=True)
+        return tuple(
+            g if g is not None else wrap(np.zeros_like(t._data)) for g, t in zip(gs, dins)
+        )
 
     del diff
-    return gradcheck(first, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception)
+    return gradcheck(
+        first,
+        inputs + tuple(grad_outputs),
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+    )

@@ -356,8 +356,20 @@ class Analysis:
 class OpInfo:
     """What the tape needs to know about one primitive's rule."""
 
-    __slots__ = ("prim", "rule", "tpl", "bwd", "params", "written", "wset", "vararg", "_an",
-                 "defaults", "nparams", "_emaps")
+    __slots__ = (
+        "prim",
+        "rule",
+        "tpl",
+        "bwd",
+        "params",
+        "written",
+        "wset",
+        "vararg",
+        "_an",
+        "defaults",
+        "nparams",
+        "_emaps",
+    )
 
     def __init__(self, prim):
         rule = registry.lookup(prim)
@@ -383,7 +395,8 @@ class OpInfo:
         em = self._emaps.get(eparams)
         if em is None:
             em = self._emaps[eparams] = tuple(
-                (i, -1) for i in (self.written if eparams is None else eparams))
+                (i, -1) for i in (self.written if eparams is None else eparams)
+            )
         return em
 
     def analysis(self, needs):
@@ -402,7 +415,7 @@ class OpInfo:
 
         Falls back to :meth:`bind` when a keyword does not name a template parameter.
         """
-        out = list(pos) + list(self.defaults[len(pos):])
+        out = list(pos) + list(self.defaults[len(pos) :])
         if kw:
             params = self.params
             for k, v in kw.items():

@@ -260,10 +260,12 @@ def _logical(ufunc, bool_only_name):
         if o is NotImplemented:
             return NotImplemented
         d = input._data
-        if d.dtype.kind == "f" or getattr(o, "dtype", np.dtype(int)).kind == "f" or isinstance(
-            o, float
+        if (
+            d.dtype.kind == "f"
+            or getattr(o, "dtype", np.dtype(int)).kind == "f"
+            or isinstance(o, float)
         ):
-            raise RuntimeError(f'"{bool_only_name}" not implemented for \'Float\'')
+            raise RuntimeError(f"\"{bool_only_name}\" not implemented for 'Float'")
         return wrap(np.asarray(ufunc(d, o)))
 
     return op
@@ -441,8 +443,7 @@ def where(condition, input=None, other=None):  # noqa: A002
         out = out.astype(_dt.result_type((_kind(ta), _kind(tb))), copy=False)
     if STATE.enabled and (requires(input) or requires(other)):
         inf = info(np.where)
-        return record(inf, inf.build((condition, input, other)), out,
-                      node_class("WhereBackward0"))
+        return record(inf, inf.build((condition, input, other)), out, node_class("WhereBackward0"))
     return wrap(out)
 
 
@@ -476,8 +477,9 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001,A002
     if input._rg and STATE.enabled:
         inf = info(np.sum)
         name = "SumBackward0" if axis is None else "SumBackward1"
-        return record(inf, inf.build((input,), {"axis": axis, "keepdims": keepdim}), out,
-                      node_class(name))
+        return record(
+            inf, inf.build((input,), {"axis": axis, "keepdims": keepdim}), out, node_class(name)
+        )
     return wrap(out)
 
 
@@ -495,8 +497,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     if input._rg and STATE.enabled:
         inf = info(np.mean)
         name = "MeanBackward0" if axis is None else "MeanBackward1"
-        return record(inf, inf.build((input,), {"axis": axis, "keepdims": keepdim}), out,
-                      node_class(name))
+        return record(
+            inf, inf.build((input,), {"axis": axis, "keepdims": keepdim}), out, node_class(name)
+        )
     return wrap(out)
 
 
@@ -507,8 +510,9 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     if input._rg and STATE.enabled:
         inf = info(np.prod)
         name = "ProdBackward0" if axis is None else "ProdBackward1"
-        return record(inf, inf.build((input,), {"axis": axis, "keepdims": keepdim}), out,
-                      node_class(name))
+        return record(
+            inf, inf.build((input,), {"axis": axis, "keepdims": keepdim}), out, node_class(name)
+        )
     return wrap(out)
 
 
@@ -530,8 +534,7 @@ class _ReturnType(tuple):
         return self[1]
 
     def __repr__(self):
-        return (f"torch.return_types.{self._name}(\nvalues={self[0]!r},\n"
-                f"indices={self[1]!r})")
+        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
 
 
 class _MaxType(_ReturnType):
@@ -563,8 +566,12 @@ def _extreme(input, dim, keepdim, largest, other):
         out = _as_array(f(d))
         if input._rg and STATE.enabled:
             inf = info(f)
-            return record(inf, inf.build((input,)), out,
-                          node_class("MaxBackward1" if largest else "MinBackward1"))
+            return record(
+                inf,
+                inf.build((input,)),
+                out,
+                node_class("MaxBackward1" if largest else "MinBackward1"),
+            )
         return wrap(out)
     axis = _wrap_dim(dim, d.ndim)
     values = _as_array(T.extreme_dim.impl(d, axis, keepdim, largest))
@@ -573,8 +580,12 @@ def _extreme(input, dim, keepdim, largest, other):
         idx = np.expand_dims(idx, axis)
     indices = wrap(_as_array(idx).astype(np.int64, copy=False))
     if input._rg and STATE.enabled:
-        v = record(info(T.extreme_dim), (input, axis, keepdim, largest), values,
-                   node_class("MaxBackward0" if largest else "MinBackward0"))
+        v = record(
+            info(T.extreme_dim),
+            (input, axis, keepdim, largest),
+            values,
+            node_class("MaxBackward0" if largest else "MinBackward0"),
+        )
     else:
         v = wrap(values)
     return (_MaxType if largest else _MinType)(v, indices)
@@ -597,8 +608,12 @@ def _amax(f, name):
         out = _as_array(f(d, axis=axis, keepdims=keepdim))
         if input._rg and STATE.enabled:
             inf = info(f)
-            return record(inf, inf.build((input,), {"axis": axis, "keepdims": keepdim}), out,
-                          node_class(name))
+            return record(
+                inf,
+                inf.build((input,), {"axis": axis, "keepdims": keepdim}),
+                out,
+                node_class(name),
+            )
         return wrap(out)
 
     return op
@@ -675,10 +690,10 @@ def matmul(input, other):  # noqa: A002
         if a.ndim == 2 and np.ndim(b) == 1:
             raise _mv_error(a, b) from None
         if a.ndim == 1 and np.ndim(b) == 1:
+            na, nb = a.shape[0], b.shape[0]
             raise RuntimeError(
-                "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same "
-                "number of elements, but got {} and {} elements respectively".format(
-                    a.shape[0], b.shape[0], a.shape[0], b.shape[0])
+                f"inconsistent tensor size, expected tensor [{na}] and src [{nb}] to have the "
+                f"same number of elements, but got {na} and {nb} elements respectively"
             ) from None
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: "
@@ -693,8 +708,12 @@ def matmul(input, other):  # noqa: A002
     if STATE.enabled and (input._rg or requires(other)):
         from .names import name_for  # noqa: PLC0415
 
-        return record(info(operator.matmul), (input, other), out,
-                      node_class(name_for(operator.matmul, (a, b))))
+        return record(
+            info(operator.matmul),
+            (input, other),
+            out,
+            node_class(name_for(operator.matmul, (a, b))),
+        )
     return wrap(out)
 
 
@@ -711,9 +730,7 @@ def mm(input, mat2):  # noqa: A002
 def mv(input, vec):  # noqa: A002
     a, b = input._data, raw(vec)
     if a.ndim != 2 or np.ndim(b) != 1:
-        raise RuntimeError(
-            f"vector + matrix @ vector expected, got 1, {a.ndim}, {np.ndim(b)}"
-        )
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {np.ndim(b)}")
     if a.shape[1] != b.shape[0]:
         raise _mv_error(a, b)
     return matmul(input, vec)
@@ -824,16 +841,16 @@ def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002
     if s == e:
         return input
     n = 1
-    for k in d.shape[s:e + 1]:
+    for k in d.shape[s : e + 1]:
         n *= k
-    return reshape(input, d.shape[:s] + (n,) + d.shape[e + 1:])
+    return reshape(input, d.shape[:s] + (n,) + d.shape[e + 1 :])
 
 
 def unflatten(input, dim, sizes):  # noqa: A002
     d = input._data
     dim = _wrap_dim(dim, d.ndim)
     sizes = _infer_shape(tuple(sizes), d.shape[dim])
-    return view(input, d.shape[:dim] + sizes + d.shape[dim + 1:])
+    return view(input, d.shape[:dim] + sizes + d.shape[dim + 1 :])
 
 
 def _permute_view(input, axes, name):
@@ -922,8 +939,9 @@ def unsqueeze(input, dim):  # noqa: A002
     shape = d.shape[:axis] + (1,) + d.shape[axis:]
     out = np.expand_dims(d, axis)
     inf = info(np.reshape)
-    return view_op(input, np.reshape, inf.build((input, shape)), out, "UnsqueezeBackward0",
-                   ("r", shape))
+    return view_op(
+        input, np.reshape, inf.build((input, shape)), out, "UnsqueezeBackward0", ("r", shape)
+    )
 
 
 def expand(input, *sizes):  # noqa: A002
@@ -950,8 +968,9 @@ def expand(input, *sizes):  # noqa: A002
                 ) from None
         raise
     inf = info(np.broadcast_to)
-    return view_op(input, np.broadcast_to, inf.build((input, shape)), out, "ExpandBackward0",
-                   ("e", shape))
+    return view_op(
+        input, np.broadcast_to, inf.build((input, shape)), out, "ExpandBackward0", ("e", shape)
+    )
 
 
 def expand_as(input, other):  # noqa: A002
@@ -1032,9 +1051,7 @@ def cat(tensors, dim=0, *, out=None):
     nonempty = [a for a in arrays if not (np.ndim(a) == 1 and np.size(a) == 0)]
     if len(set(np.ndim(a) for a in nonempty)) > 1:
         i = next(k for k, a in enumerate(arrays) if np.ndim(a) != nd[0])
-        raise RuntimeError(
-            f"Tensors must have same number of dimensions: got {nd[0]} and {nd[i]}"
-        )
+        raise RuntimeError(f"Tensors must have same number of dimensions: got {nd[0]} and {nd[i]}")
     if nonempty and np.ndim(nonempty[0]) == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
     ndim = np.ndim(nonempty[0]) if nonempty else 1
@@ -1042,12 +1059,12 @@ def cat(tensors, dim=0, *, out=None):
     try:
         res = np.concatenate(nonempty if len(nonempty) != len(arrays) else arrays, axis=axis)
     except ValueError as e:
-        raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. "
-                           f"({e})") from None
+        raise RuntimeError(
+            f"Sizes of tensors must match except in dimension {axis}. ({e})"
+        ) from None
     if STATE.enabled and builtins.any(requires(t) for t in tensors):
         inf = info(np.concatenate)
-        return record(inf, inf.build((tensors,), {"axis": axis}), res,
-                      node_class("CatBackward0"))
+        return record(inf, inf.build((tensors,), {"axis": axis}), res, node_class("CatBackward0"))
     return wrap(res)
 
 
@@ -1076,8 +1093,9 @@ def stack(tensors, dim=0, *, out=None):
     res = np.stack(arrays, axis=axis)
     if STATE.enabled and builtins.any(requires(t) for t in tensors):
         inf = info(np.stack)
-        return record(inf, inf.build((tensors,), {"axis": axis}), res,
-                      node_class("StackBackward0"))
+        return record(
+            inf, inf.build((tensors,), {"axis": axis}), res, node_class("StackBackward0")
+        )
     return wrap(res)
 
 
@@ -1148,8 +1166,12 @@ def _to_device(input, dev):
         return input
     out = to_device(d, dev)
     if input._rg and STATE.enabled:
-        return record(info(T.to_array_module), (input, "cupy" if dev.type == "cuda" else "numpy"),
-                      out, node_class("ToCopyBackward0"))
+        return record(
+            info(T.to_array_module),
+            (input, "cupy" if dev.type == "cuda" else "numpy"),
+            out,
+            node_class("ToCopyBackward0"),
+        )
     return wrap(out)
 
 
@@ -1159,8 +1181,9 @@ def type(input, dtype=None, non_blocking=False):  # noqa: A001,A002
         prefix = "torch.cuda." if input.is_cuda else "torch."
         return prefix + _dt.NP2DT[d.dtype]._legacy
     if isinstance(dtype, str):
-        dtype = {v._legacy: v for v in _dt._ALL}.get(dtype.split(".")[-1], None) or \
-            _dt.to_dtype(dtype)
+        dtype = {v._legacy: v for v in _dt._ALL}.get(dtype.split(".")[-1], None) or _dt.to_dtype(
+            dtype
+        )
     return _to_dtype(input, _dt.to_dtype(dtype))
 
 
@@ -1248,8 +1271,14 @@ clip_ = clamp_
 
 def zero_(self):
     """Set every element to zero in place."""
-    return inplace(self, T.copy_to, (0,), "ZeroBackward0", eparams=(0,),
-                   compute=lambda old: np.zeros_like(old))
+    return inplace(
+        self,
+        T.copy_to,
+        (0,),
+        "ZeroBackward0",
+        eparams=(0,),
+        compute=lambda old: np.zeros_like(old),
+    )
 
 
 def fill_(self, value):
@@ -1275,8 +1304,14 @@ def copy_(self, src, non_blocking=False):
         from .device import device_of, to_device  # noqa: PLC0415
 
         s = to_device(s, device_of(self._data))
-    return inplace(self, T.copy_to, (src,), "CopyBackwards", eparams=(0, 1),
-                   compute=lambda old: T.copy_to.impl(old, s))
+    return inplace(
+        self,
+        T.copy_to,
+        (src,),
+        "CopyBackwards",
+        eparams=(0, 1),
+        compute=lambda old: T.copy_to.impl(old, s),
+    )
 
 
 def _is_cupy(a):
@@ -1292,10 +1327,13 @@ def masked_fill(input, mask, value):  # noqa: A002
     if STATE.enabled and (input._rg or requires(value)):
         inf = info(np.where)
         tensor_value = isinstance(value, Tensor)
-        return record(inf, inf.build((mask, value, input)), out,
-                      node_class("MaskedFillBackward1" if tensor_value else
-                                 "MaskedFillBackward0"),
-                      eparams=(2, 1) if tensor_value else (2,))
+        return record(
+            inf,
+            inf.build((mask, value, input)),
+            out,
+            node_class("MaskedFillBackward1" if tensor_value else "MaskedFillBackward0"),
+            eparams=(2, 1) if tensor_value else (2,),
+        )
     return wrap(out)
 
 
@@ -1305,14 +1343,13 @@ def masked_fill_(self, mask, value):
 
 
 def index_select(input, dim, index):  # noqa: A002
+    """Entries ``index`` along ``dim`` (a copy; repeated indices add up in backward)."""
     d = input._data
     axis = _wrap_dim(dim, d.ndim)
-    idx = raw(index)
-    out = np.take(d, idx, axis=axis)
+    idx = (slice(None),) * axis + (np.asarray(raw(index)),)
+    out = d[idx]
     if input._rg and STATE.enabled:
-        inf = info(np.take)
-        return record(inf, inf.build((input, index), {"axis": axis}), out,
-                      node_class("IndexSelectBackward0"))
+        return record(info(T.getitem), (input, idx), out, node_class("IndexSelectBackward0"))
     return wrap(out)
 
 
@@ -1322,8 +1359,13 @@ def gather(input, dim, index):  # noqa: A002
     idx = raw(index)
     out = T.take_along.impl(d, idx, axis, True)
     if input._rg and STATE.enabled:
-        return record(info(T.take_along), (input, index, axis, True), out,
-                      node_class("GatherBackward0"), eparams=(0,))
+        return record(
+            info(T.take_along),
+            (input, index, axis, True),
+            out,
+            node_class("GatherBackward0"),
+            eparams=(0,),
+        )
     return wrap(out)
 
 
@@ -1367,15 +1409,17 @@ def logsumexp(input, dim, keepdim=False):  # noqa: A002
         d = d.astype(_default_float())
     out = _as_array(T.logsumexp.impl(d, axis, keepdim))
     if input._rg and STATE.enabled:
-        return record(info(T.logsumexp), (input, axis, keepdim), out,
-                      node_class("LogsumexpBackward0"))
+        return record(
+            info(T.logsumexp), (input, axis, keepdim), out, node_class("LogsumexpBackward0")
+        )
     return wrap(out)
 
 
 def _var_like(f, name):
     def op(input, dim=None, unbiased=True, keepdim=False, *, correction=None):  # noqa: A002
-        if isinstance(unbiased, (tuple, list)) or (isinstance(unbiased, int) and not
-                                                   isinstance(unbiased, builtins.bool)):
+        if isinstance(unbiased, (tuple, list)) or (
+            isinstance(unbiased, int) and not isinstance(unbiased, builtins.bool)
+        ):
             dim, unbiased = unbiased, True  # var(x, 0) style
         if correction is None:
             correction = 1 if unbiased else 0
@@ -1444,54 +1488,178 @@ def numel(input):  # noqa: A002
 
 _METHODS = {
     # arithmetic
-    "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
-    "divide": div, "true_divide": div, "pow": pow, "neg": neg, "negative": neg,
-    "remainder": remainder, "floor_divide": floor_divide,
-    "eq": eq, "ne": ne, "gt": gt, "lt": lt, "ge": ge, "le": le, "greater": gt, "less": lt,
-    "greater_equal": ge, "less_equal": le, "not_equal": ne, "equal": equal,
-    "allclose": allclose, "isclose": isclose, "isnan": isnan, "isinf": isinf,
-    "isfinite": isfinite, "logical_not": logical_not, "logical_and": logical_and,
-    "logical_or": logical_or, "bitwise_not": bitwise_not,
+    "add": add,
+    "sub": sub,
+    "subtract": sub,
+    "mul": mul,
+    "multiply": mul,
+    "div": div,
+    "divide": div,
+    "true_divide": div,
+    "pow": pow,
+    "neg": neg,
+    "negative": neg,
+    "remainder": remainder,
+    "floor_divide": floor_divide,
+    "eq": eq,
+    "ne": ne,
+    "gt": gt,
+    "lt": lt,
+    "ge": ge,
+    "le": le,
+    "greater": gt,
+    "less": lt,
+    "greater_equal": ge,
+    "less_equal": le,
+    "not_equal": ne,
+    "equal": equal,
+    "allclose": allclose,
+    "isclose": isclose,
+    "isnan": isnan,
+    "isinf": isinf,
+    "isfinite": isfinite,
+    "logical_not": logical_not,
+    "logical_and": logical_and,
+    "logical_or": logical_or,
+    "bitwise_not": bitwise_not,
     # elementwise
-    "exp": exp, "exp2": exp2, "expm1": expm1, "log": log, "log2": log2, "log10": log10,
-    "log1p": log1p, "sqrt": sqrt, "rsqrt": rsqrt, "sin": sin, "cos": cos, "tan": tan,
-    "asin": asin, "arcsin": asin, "acos": acos, "arccos": acos, "atan": atan,
-    "arctan": atan, "sinh": sinh, "cosh": cosh, "tanh": tanh, "sigmoid": sigmoid,
-    "reciprocal": reciprocal, "abs": abs, "absolute": abs, "relu": relu, "square": square,
-    "sign": sign, "floor": floor, "ceil": ceil, "trunc": trunc, "round": round,
-    "clamp": clamp, "clip": clamp, "clamp_min": clamp_min, "clamp_max": clamp_max,
-    "maximum": maximum, "minimum": minimum, "where": lambda self, c, o: where(c, self, o),
-    "masked_fill": masked_fill, "softmax": softmax, "log_softmax": log_softmax,
+    "exp": exp,
+    "exp2": exp2,
+    "expm1": expm1,
+    "log": log,
+    "log2": log2,
+    "log10": log10,
+    "log1p": log1p,
+    "sqrt": sqrt,
+    "rsqrt": rsqrt,
+    "sin": sin,
+    "cos": cos,
+    "tan": tan,
+    "asin": asin,
+    "arcsin": asin,
+    "acos": acos,
+    "arccos": acos,
+    "atan": atan,
+    "arctan": atan,
+    "sinh": sinh,
+    "cosh": cosh,
+    "tanh": tanh,
+    "sigmoid": sigmoid,
+    "reciprocal": reciprocal,
+    "abs": abs,
+    "absolute": abs,
+    "relu": relu,
+    "square": square,
+    "sign": sign,
+    "floor": floor,
+    "ceil": ceil,
+    "trunc": trunc,
+    "round": round,
+    "clamp": clamp,
+    "clip": clamp,
+    "clamp_min": clamp_min,
+    "clamp_max": clamp_max,
+    "maximum": maximum,
+    "minimum": minimum,
+    "where": lambda self, c, o: where(c, self, o),
+    "masked_fill": masked_fill,
+    "softmax": softmax,
+    "log_softmax": log_softmax,
     "logsumexp": logsumexp,
     # reductions
-    "sum": sum, "mean": mean, "prod": prod, "max": max, "min": min, "amax": amax,
-    "amin": amin, "argmax": argmax, "argmin": argmin, "all": all, "any": any,
-    "var": var, "std": std, "norm": norm, "count_nonzero": count_nonzero,
-    "cumsum": cumsum, "cumprod": cumprod,
+    "sum": sum,
+    "mean": mean,
+    "prod": prod,
+    "max": max,
+    "min": min,
+    "amax": amax,
+    "amin": amin,
+    "argmax": argmax,
+    "argmin": argmin,
+    "all": all,
+    "any": any,
+    "var": var,
+    "std": std,
+    "norm": norm,
+    "count_nonzero": count_nonzero,
+    "cumsum": cumsum,
+    "cumprod": cumprod,
     # linear algebra
-    "matmul": matmul, "mm": mm, "mv": mv, "dot": dot, "inner": dot, "outer": outer,
+    "matmul": matmul,
+    "mm": mm,
+    "mv": mv,
+    "dot": dot,
+    "inner": dot,
+    "outer": outer,
     "ger": outer,
     # shapes
-    "view": view, "reshape": reshape, "view_as": view_as, "reshape_as": reshape_as,
-    "flatten": flatten, "unflatten": unflatten, "permute": permute, "t": t,
-    "transpose": transpose, "swapaxes": transpose, "swapdims": transpose,
-    "movedim": movedim, "squeeze": squeeze, "unsqueeze": unsqueeze, "expand": expand,
-    "expand_as": expand_as, "broadcast_to": broadcast_to, "narrow": narrow,
-    "select": select, "unbind": unbind, "chunk": chunk, "split": split,
-    "contiguous": contiguous, "clone": clone, "flip": flip, "index_select": index_select,
+    "view": view,
+    "reshape": reshape,
+    "view_as": view_as,
+    "reshape_as": reshape_as,
+    "flatten": flatten,
+    "unflatten": unflatten,
+    "permute": permute,
+    "t": t,
+    "transpose": transpose,
+    "swapaxes": transpose,
+    "swapdims": transpose,
+    "movedim": movedim,
+    "squeeze": squeeze,
+    "unsqueeze": unsqueeze,
+    "expand": expand,
+    "expand_as": expand_as,
+    "broadcast_to": broadcast_to,
+    "narrow": narrow,
+    "select": select,
+    "unbind": unbind,
+    "chunk": chunk,
+    "split": split,
+    "contiguous": contiguous,
+    "clone": clone,
+    "flip": flip,
+    "index_select": index_select,
     "gather": gather,
     # conversions
-    "to": to, "type": type, "type_as": type_as, "cpu": cpu, "cuda": cuda,
-    "double": _caster(_dt.float64), "float": _caster(_dt.float32),
-    "half": _caster(_dt.float16), "long": _caster(_dt.int64), "int": _caster(_dt.int32),
-    "short": _caster(_dt.int16), "bool": _caster(_dt.bool), "byte": _caster(_dt.uint8),
+    "to": to,
+    "type": type,
+    "type_as": type_as,
+    "cpu": cpu,
+    "cuda": cuda,
+    "double": _caster(_dt.float64),
+    "float": _caster(_dt.float32),
+    "half": _caster(_dt.float16),
+    "long": _caster(_dt.int64),
+    "int": _caster(_dt.int32),
+    "short": _caster(_dt.int16),
+    "bool": _caster(_dt.bool),
+    "byte": _caster(_dt.uint8),
     "char": _caster(_dt.int8),
     # in place
-    "add_": add_, "sub_": sub_, "subtract_": sub_, "mul_": mul_, "multiply_": mul_,
-    "div_": div_, "divide_": div_, "pow_": pow_, "exp_": exp_, "log_": log_,
-    "sqrt_": sqrt_, "sin_": sin_, "cos_": cos_, "tanh_": tanh_, "abs_": abs_, "neg_": neg_,
-    "reciprocal_": reciprocal_, "sigmoid_": sigmoid_, "relu_": relu_, "clamp_": clamp_,
-    "clip_": clamp_, "zero_": zero_, "fill_": fill_, "copy_": copy_,
+    "add_": add_,
+    "sub_": sub_,
+    "subtract_": sub_,
+    "mul_": mul_,
+    "multiply_": mul_,
+    "div_": div_,
+    "divide_": div_,
+    "pow_": pow_,
+    "exp_": exp_,
+    "log_": log_,
+    "sqrt_": sqrt_,
+    "sin_": sin_,
+    "cos_": cos_,
+    "tanh_": tanh_,
+    "abs_": abs_,
+    "neg_": neg_,
+    "reciprocal_": reciprocal_,
+    "sigmoid_": sigmoid_,
+    "relu_": relu_,
+    "clamp_": clamp_,
+    "clip_": clamp_,
+    "zero_": zero_,
+    "fill_": fill_,
+    "copy_": copy_,
     "masked_fill_": masked_fill_,
 }
 

@@ -33,8 +33,9 @@ class _PrintOptions:
 PRINT_OPTS = _PrintOptions()
 
 
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
-                     profile=None, sci_mode=None):
+def set_printoptions(
+    precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None
+):
     """Set printing options, as ``torch.set_printoptions``."""
     if profile is not None:
         if profile == "default":
@@ -82,19 +83,16 @@ class _Formatter:
             if v != math.ceil(v):
                 self.int_mode = False
                 break
-        if self.int_mode:
-            if hi / lo > 1000.0 or hi > 1.0e8:
-                self.sci_mode = True
-                self.max_width = max(len(f"{v:.{p}e}") for v in vals)
-            else:
-                self.max_width = max(len(f"{v:.0f}") + 1 for v in vals)
-        elif hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4:
-            self.sci_mode = True
+        if PRINT_OPTS.sci_mode is None:
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        else:
+            self.sci_mode = PRINT_OPTS.sci_mode
+        if self.sci_mode:
             self.max_width = max(len(f"{v:.{p}e}") for v in vals)
+        elif self.int_mode:
+            self.max_width = max(len(f"{v:.0f}") + 1 for v in vals)
         else:
             self.max_width = max(len(f"{v:.{p}f}") for v in vals)
-        if PRINT_OPTS.sci_mode is not None:
-            self.sci_mode = PRINT_OPTS.sci_mode
 
     def format(self, v):
         p = PRINT_OPTS.precision
@@ -137,11 +135,14 @@ def _vector_str(a, indent, summarize, fmt):
     if summarize and not e:
         data = ["..."]
     elif summarize and a.shape[0] > 2 * e:
-        data = ([fmt.format(v) for v in a[:e].tolist()] + [" ..."]
-                + [fmt.format(v) for v in a[-e:].tolist()])
+        data = (
+            [fmt.format(v) for v in a[:e].tolist()]
+            + [" ..."]
+            + [fmt.format(v) for v in a[-e:].tolist()]
+        )
     else:
         data = [fmt.format(v) for v in a.tolist()]
-    lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+    lines = [", ".join(data[i : i + per_line]) for i in range(0, len(data), per_line)]
     return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
 
 
@@ -152,9 +153,11 @@ def _tensor_str(a, indent, summarize, fmt):
         return _vector_str(a, indent, summarize, fmt)
     e = PRINT_OPTS.edgeitems
     if summarize and a.shape[0] > 2 * e:
-        slices = ([_tensor_str(a[i], indent + 1, summarize, fmt) for i in range(e)] + ["..."]
-                  + [_tensor_str(a[i], indent + 1, summarize, fmt)
-                     for i in range(len(a) - e, len(a))])
+        slices = (
+            [_tensor_str(a[i], indent + 1, summarize, fmt) for i in range(e)]
+            + ["..."]
+            + [_tensor_str(a[i], indent + 1, summarize, fmt) for i in range(len(a) - e, len(a))]
+        )
     else:
         slices = [_tensor_str(a[i], indent + 1, summarize, fmt) for i in range(a.shape[0])]
     return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(slices) + "]"

@@ -150,7 +150,7 @@ def make_node(inf, args, out, cls, eparams=None, out_vc=None, first_edge=None):
     missing trailing parameters take the template's defaults)."""
     n = inf.nparams
     if len(args) < n:
-        args = tuple(args) + inf.defaults[len(args):]
+        args = tuple(args) + inf.defaults[len(args) :]
     needs = [False] * n
     for i in inf.written:
         a = args[i]
@@ -172,7 +172,7 @@ def make_node(inf, args, out, cls, eparams=None, out_vc=None, first_edge=None):
                 edges.append(edge(a))
         elif type(a) in (list, tuple):
             if emap is None:
-                emap = list(inf.emap_for(eparams)[:len(edges)])
+                emap = list(inf.emap_for(eparams)[: len(edges)])
             for j, v in enumerate(a):
                 edges.append(edge(v) if isinstance(v, Tensor) and v._rg else _NONE_EDGE)
                 emap.append((i, j))
@@ -214,7 +214,7 @@ def record(inf, args, out, cls, eparams=None):
         for i in inf.written:
             if i < len(args):
                 a = args[i]
-                if (a._rg if isinstance(a, Tensor) else requires(a)):
+                if a._rg if isinstance(a, Tensor) else requires(a):
                     break
         else:
             return wrap(out)
@@ -271,8 +271,14 @@ def _refresh_view(t):
     base = t._base
     t._x.vver = t._vc[0]
     if base._rg and STATE.enabled:
-        t._fn = make_node(info(T.as_view), (base, t._x.steps), t._data,
-                          node_class("AsStridedBackward0"), None, t._vc)
+        t._fn = make_node(
+            info(T.as_view),
+            (base, t._x.steps),
+            t._data,
+            node_class("AsStridedBackward0"),
+            None,
+            t._vc,
+        )
         t._nr = 0
         t._rg = True
 
@@ -300,19 +306,22 @@ class CopySlices(Node):
         if g is None:
             return [None] * len(self._next)
         steps = self._steps
-        inner = self._inner.apply([T.as_view(g, steps) if create else
-                                   T.apply_steps(g, steps)], create)
+        inner = self._inner.apply(
+            [T.as_view(g, steps) if create else T.apply_steps(g, steps)], create
+        )
         region = inner[0]
         if create:
-            mask = T.view_scatter.impl(np.ones(T.apply_steps(g._data, steps).shape,
-                                               g._data.dtype), g._data, steps)
+            mask = T.view_scatter.impl(
+                np.ones(T.apply_steps(g._data, steps).shape, g._data.dtype), g._data, steps
+            )
             gb = g * (1 - mask)
             if region is not None:
                 gb = gb + T.view_scatter(region, g._data, steps)
         else:
             gb = g.copy()
             T.apply_steps(gb, [s for s in steps if s[0] != "e"])[...] = (
-                0 if region is None else region)
+                0 if region is None else region
+            )
         return [gb] + list(inner[1:])
 
     def release(self):
@@ -332,13 +341,17 @@ def check_inplace(t):
         raise RuntimeError(E5B)
 
 
-def _cast_for_inplace(new, dtype):
+def _cast_for_inplace(new, dtype, operands=()):
+    """``new`` in the dtype of the tensor updated in place (PyTorch refuses to lower
+    the category: a float result cannot go into an integer tensor)."""
     if new.dtype != dtype:
         if _dt.category(new.dtype) > _dt.category(dtype):
+            result = _dt.NP2DT[new.dtype]
+            if not any(isinstance(a, Tensor) or hasattr(a, "dtype") for a in operands):
+                result = _dt.get_default_dtype() if result.is_floating_point else result
             raise RuntimeError(
-                f"result type {_dt.NP2DT[new.dtype].name.capitalize().replace('32', '')} "
-                f"can't be cast to the desired output type "
-                f"{_dt.NP2DT[dtype]._legacy.replace('Tensor', '')}"
+                f"result type {result._legacy.replace('Tensor', '')} can't be cast to the "
+                f"desired output type {_dt.NP2DT[dtype]._legacy.replace('Tensor', '')}"
             )
         new = new.astype(dtype)
     return new
@@ -364,9 +377,14 @@ def inplace(t, prim, rest, name, eparams=None, compute=None):
     if grad_on:
         check_inplace(t)
     old = t._data
-    new = compute(old) if compute is not None else getattr(prim, "impl", prim)(
-        old, *[raw(a) for a in rest])
-    new = _cast_for_inplace(np.asarray(new) if not hasattr(new, "shape") else new, old.dtype)
+    new = (
+        compute(old)
+        if compute is not None
+        else getattr(prim, "impl", prim)(old, *[raw(a) for a in rest])
+    )
+    new = _cast_for_inplace(
+        np.asarray(new) if not hasattr(new, "shape") else new, old.dtype, rest
+    )
     recording = grad_on and (t._rg or any(requires(a) for a in rest))
     if not recording:
         _write(t, new)
@@ -399,8 +417,9 @@ def inplace(t, prim, rest, name, eparams=None, compute=None):
     base._fn = CopySlices(base_edge, inner, steps, Meta(base._data))
     base._nr = 0
     base._rg = True
-    t._fn = make_node(info(T.as_view), (base, steps), old, node_class("AsStridedBackward0"),
-                      None, t._vc)
+    t._fn = make_node(
+        info(T.as_view), (base, steps), old, node_class("AsStridedBackward0"), None, t._vc
+    )
     t._nr = 0
     t._rg = True
     t._x.vver = t._vc[0]
@@ -425,8 +444,9 @@ def _norm_component(i):
             return int(d)
         return d
     if type(i) is list:
-        if any(isinstance(v, (Tensor, list, tuple, slice)) or v is None or v is Ellipsis
-               for v in i):
+        if any(
+            isinstance(v, (Tensor, list, tuple, slice)) or v is None or v is Ellipsis for v in i
+        ):
             if any(isinstance(v, slice) or v is None or v is Ellipsis for v in i):
                 return tuple(_norm_component(v) for v in i)
             return np.asarray([raw(v) for v in i])
@@ -453,7 +473,7 @@ def getitem(t, index):
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
     if Ellipsis in comps:
         k = comps.index(Ellipsis)
-        comps = comps[:k] + (slice(None),) * (ndim - used) + comps[k + 1:]
+        comps = comps[:k] + (slice(None),) * (ndim - used) + comps[k + 1 :]
     cur = t
     dim = 0
     full = slice(None)
@@ -503,8 +523,14 @@ def setitem(t, index, value):
         if t._rg and t._fn is None:
             raise RuntimeError(E5B)
         view = getitem(t, index)
-        inplace(view, T.copy_to, (value,), "CopySlices", eparams=(0, 1),
-                compute=lambda old: T.copy_to.impl(old, raw(value)))
+        inplace(
+            view,
+            T.copy_to,
+            (value,),
+            "CopySlices",
+            eparams=(0, 1),
+            compute=lambda old: T.copy_to.impl(old, raw(value)),
+        )
         if view._base is not t and t._base is not None:
             _refresh_view(t)
         return
@@ -527,8 +553,19 @@ class Tensor:
         tensor([2., 4.])
     """
 
-    __slots__ = ("_data", "_rg", "_fn", "_nr", "_vc", "_grad", "_base", "_acc", "_x",
-                 "__weakref__", "__dict__")
+    __slots__ = (
+        "_data",
+        "_rg",
+        "_fn",
+        "_nr",
+        "_vc",
+        "_grad",
+        "_base",
+        "_acc",
+        "_x",
+        "__weakref__",
+        "__dict__",
+    )
     __array_priority__ = 1000
 
     def __new__(cls, *args, device=None):
@@ -537,8 +574,9 @@ class Tensor:
 
         if len(args) == 1 and not isinstance(args[0], int):
             src = args[0]
-            t = _from_data(src, _dt.get_default_dtype() if not isinstance(src, Tensor)
-                           else src.dtype, device)
+            t = _from_data(
+                src, _dt.get_default_dtype() if not isinstance(src, Tensor) else src.dtype, device
+            )
         else:
             t = empty(*args, device=device)
         if cls is not Tensor:

@@ -1,0 +1,211 @@
+"""Passes over generated code that make it read (and run) like hand-written code.
+
+Each pass takes and returns a list of statements (gast) and is safe on its own:
+
+* ``fold_constants``: ``(2 - 1)`` -> ``1``, ``x ** 1`` -> ``x``, ``x * 1`` -> ``x``,
+  identity helpers such as ``_rt.masked(g, True)`` -> ``g``;
+* ``propagate_copies``: ``a = b`` followed by reads of ``a`` becomes reads of ``b``
+  when both are assigned exactly once (no loop or branch can change either);
+* ``eliminate_dead_code``: assignments whose target is never read, and whose
+  value has no side effect, are removed (repeated until nothing changes);
+* ``drop_repeated_comments``: one ``# Grad of:`` line per run of statements.
+
+``optimize=False`` in the API skips all of them.  Loop-invariant values are not
+pushed every iteration and zero-initialised adjoints are never emitted: those
+two are decided while the code is generated (reverse.py), not here.
+"""
+
+import gast
+
+# Runtime helpers that return their first argument when another argument is a
+# given constant: (helper name, argument index, constant).
+_IDENTITY_HELPERS = {("masked", 1, True), ("masked", 1, None)}
+_PURE_CALLS = {"np", "_rt", "math"}
+
+
+def fold_constants(stmts):
+    return [_Fold().visit(s) for s in stmts]
+
+
+class _Fold(gast.NodeTransformer):
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right = node.left, node.right
+        if _num(left) and _num(right):
+            try:
+                value = _apply(node.op, left.value, right.value)
+            except Exception:  # noqa: BLE001 - leave anything odd (1/0) as written
+                return node
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return gast.Constant(value, None)
+        if isinstance(node.op, gast.Pow) and _is(right, 1):
+            return left
+        if isinstance(node.op, gast.Mult):
+            if _is(right, 1) and not isinstance(right.value, float):
+                return left
+            if _is(left, 1) and not isinstance(left.value, float):
+                return right
+        if isinstance(node.op, (gast.Add, gast.Sub)) and _is(right, 0) and not isinstance(
+            right.value, float
+        ):
+            return left
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        f = node.func
+        if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name):
+            for helper, k, const in _IDENTITY_HELPERS:
+                if f.attr == helper and len(node.args) > k and isinstance(
+                    node.args[k], gast.Constant
+                ) and node.args[k].value is const and not node.keywords:
+                    return node.args[0]
+        return node
+
+
+def _num(n):
+    return isinstance(n, gast.Constant) and isinstance(n.value, (int, float)) and not isinstance(
+        n.value, bool)
+
+
+def _is(n, v):
+    return _num(n) and n.value == v
+
+
+def _apply(op, a, b):
+    import operator
+
+    table = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+             gast.Div: operator.truediv, gast.Pow: operator.pow, gast.FloorDiv: operator.floordiv,
+             gast.Mod: operator.mod}
+    return table[type(op)](a, b)
+
+
+def _assign_counts(stmts):
+    counts = {}
+    for s in stmts:
+        for n in gast.walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                counts[n.id] = counts.get(n.id, 0) + 1
+            elif isinstance(n, (gast.For,)) and isinstance(n.target, gast.Name):
+                pass
+    return counts
+
+
+def propagate_copies(stmts, protected=()):
+    """Replace single-assignment copies ``a = b`` (``b`` also assigned once) by ``b``.
+
+    Only top-level statements are considered; names in ``protected`` (parameters,
+    the returned names) are never removed.
+    """
+    counts = _assign_counts(stmts)
+    params = set(protected)
+    subst = {}
+    out = []
+    for s in stmts:
+        if (
+            isinstance(s, gast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name)
+            and isinstance(s.value, gast.Name)
+            and counts.get(s.targets[0].id) == 1
+            and counts.get(s.value.id, 0) <= (0 if s.value.id in params else 1)
+            and s.targets[0].id not in params
+        ):
+            src = subst.get(s.value.id, s.value.id)
+            subst[s.targets[0].id] = src
+            continue
+        out.append(_Rename(subst).visit(s) if subst else s)
+    return out
+
+
+class _Rename(gast.NodeTransformer):
+    def __init__(self, subst):
+        self.subst = subst
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load) and node.id in self.subst:
+            return gast.Name(self.subst[node.id], node.ctx, None, None)
+        return node
+
+
+def eliminate_dead_code(stmts, live_out=()):
+    """Drop pure assignments whose targets nobody reads (to a fixpoint)."""
+    while True:
+        reads = set(live_out)
+        for s in stmts:
+            for n in gast.walk(s):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                    reads.add(n.id)
+        changed = False
+        new = []
+        for s in stmts:
+            if _dead(s, reads):
+                changed = True
+                continue
+            new.append(_prune_blocks(s, reads))
+        stmts = new
+        if not changed:
+            return stmts
+
+
+def _prune_blocks(s, reads):
+    if isinstance(s, (gast.For, gast.While, gast.If)):
+        s.body = [b for b in s.body if not _dead(b, reads)] or [gast.Pass()]
+        s.orelse = [b for b in s.orelse if not _dead(b, reads)]
+        for b in s.body + s.orelse:
+            _prune_blocks(b, reads)
+    return s
+
+
+def _dead(s, reads):
+    if not isinstance(s, gast.Assign) or len(s.targets) != 1:
+        return False
+    t = s.targets[0]
+    if isinstance(t, gast.Name):
+        names = [t.id]
+    elif isinstance(t, gast.Tuple) and all(isinstance(e, gast.Name) for e in t.elts):
+        names = [e.id for e in t.elts]
+    else:
+        return False
+    return not any(n in reads for n in names) and _pure(s.value)
+
+
+def _pure(e):
+    for n in gast.walk(e):
+        if isinstance(n, gast.Call):
+            f = n.func
+            root = f
+            while isinstance(root, gast.Attribute):
+                root = root.value
+            if not (isinstance(root, gast.Name) and root.id in _PURE_CALLS):
+                return False
+            if isinstance(f, gast.Attribute) and f.attr in ("pop", "append", "seed"):
+                return False
+    return True
+
+
+def drop_repeated_comments(stmts):
+    out, last = [], None
+    for s in stmts:
+        text = getattr(s, "srcad_comment", None)
+        if text is not None:
+            if text == last:
+                continue
+            last = text
+        for attr in ("body", "orelse"):
+            block = getattr(s, attr, None)
+            if isinstance(block, list) and block:
+                setattr(s, attr, drop_repeated_comments(block))
+        out.append(s)
+    return out
+
+
+def optimize_function(fdef, protected=()):
+    """Run every pass over a generated function body (the return stays live)."""
+    body = fold_constants(fdef.body)
+    body = propagate_copies(body, protected)
+    body = eliminate_dead_code(body)
+    body = drop_repeated_comments(body)
+    fdef.body = body
+    return fdef
