@@ -162,10 +162,13 @@ class _Transformation:
             ba = self._sig.bind(*args, **kwargs)
         except TypeError:
             return frozenset()
-        return frozenset(
-            (n, type(v).__name__) for n in self._wrt
-            if isinstance(v := ba.arguments.get(n), (tuple, list, dict))
-        )
+        kinds = set()
+        for n, v in ba.arguments.items():
+            if isinstance(v, (tuple, list, dict)):
+                kinds.add((n, type(v).__name__))
+            elif type(v) in (float, int):
+                kinds.add((n, "float"))  # a Python number: scalar arithmetic, no broadcasting
+        return frozenset(kinds)
 
     def _get(self, args, kwargs):
         key = self._containers(args, kwargs)

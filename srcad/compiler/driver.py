@@ -40,7 +40,8 @@ class Compiler:
     # -- shared pipeline -------------------------------------------------------------
 
     def transform(self, fn, wrt, containers=(), callee=False):
-        kinds = {n: k for n, k in containers}
+        kinds = {n: k for n, k in containers if k != "float"}
+        floats = {n for n, k in containers if k == "float"}
         parsed, fdef, namer, resolver, active, ret_name = self._front(fn, wrt, kinds, callee)
         params = param_names(fdef)
         cont = set(kinds) | _container_names(fdef, resolver)
@@ -52,6 +53,7 @@ class Compiler:
         rev = Reverse(parsed, fdef, namer, resolver, active, ns, adj, self._user_call_hook(),
                       cont, ret_name)
         rev.sequences = _sequence_names(fdef, kinds)
+        rev.scalars = _scalar_names(fdef, floats, resolver)
         body = fdef.body[:-1]  # without the final return
         dret = adj(ret_name)
         z0 = frozenset(adj(n) for n in active | set(params) | {ret_name}) - {dret}
@@ -301,6 +303,57 @@ def _top_level_assigned(stmts):
 
 def _names_read_by_tests(code):
     return set()
+
+
+def _scalar_names(fdef, floats, resolver):
+    """Names that surely hold Python numbers (no broadcasting can happen on them)."""
+    import math
+
+    sites = {}
+    for n in gast.walk(fdef):
+        if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name):
+            sites.setdefault(n.targets[0].id, []).append(n.value)
+        elif isinstance(n, gast.Assign):
+            for t in gast.walk(n.targets[0]):
+                if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store):
+                    sites.setdefault(t.id, []).append(None)
+        elif isinstance(n, gast.For) and isinstance(n.target, gast.Name):
+            sites.setdefault(n.target.id, []).append("range-item")
+    params = set(param_names(fdef))
+    # Greatest fixpoint: assume every candidate is a number, drop those with a site
+    # that is not (s = s + x is a number when s and x start as numbers).
+    out = (set(sites) - params) | set(floats)
+    changed = True
+    while changed:
+        changed = False
+        for name_ in list(out):
+            if not all(_is_scalar_expr(v, out, resolver, math) for v in sites.get(name_, [])):
+                out.discard(name_)
+                changed = True
+    return out
+
+
+def _is_scalar_expr(v, scalars, resolver, math):
+    if v == "range-item":
+        return True
+    if v is None:
+        return False
+    if isinstance(v, gast.Constant):
+        return isinstance(v.value, (int, float)) and not isinstance(v.value, bool)
+    if isinstance(v, gast.Name):
+        return v.id in scalars
+    if isinstance(v, gast.BinOp):
+        return _is_scalar_expr(v.left, scalars, resolver, math) and _is_scalar_expr(
+            v.right, scalars, resolver, math)
+    if isinstance(v, gast.UnaryOp) and isinstance(v.op, (gast.USub, gast.UAdd)):
+        return _is_scalar_expr(v.operand, scalars, resolver, math)
+    if isinstance(v, gast.Call):
+        ok, obj = resolver.value(v.func)
+        if ok and (obj in (float, len, abs, max, min) or getattr(obj, "__module__", None)
+                   == "math") and all(_is_scalar_expr(a, scalars, resolver, math)
+                                       for a in v.args):
+            return obj is not len or True
+    return False
 
 
 def _sequence_names(fdef, kinds):

@@ -424,11 +424,12 @@ class Normalizer:
     # -- control flow --------------------------------------------------------
 
     def stmt_If(self, s):
+        line = self.line
         cond = self.namer.fresh("cond")
         pre, test = self.inactive_test(s.test)
         out = pre + [assign(cond, test, self.line)]
         node = gast.If(name(cond), self.block(s.body), self.block(s.orelse))
-        node.srcad_line = self.line
+        node.srcad_line = line
         node.srcad_guard = getattr(s, "srcad_guard", False)
         return out + [node]
 
@@ -460,6 +461,7 @@ class Normalizer:
             "move the with block outside the differentiated function")
 
     def stmt_While(self, s):
+        line = self.line
         flags = self._loop_flags(s)
         counter = self.namer.fresh("n_iter")
         init = assign(counter, const(0), self.line)
@@ -474,7 +476,7 @@ class Normalizer:
         self.loop_flags.pop()
         body += self._loop_tail(counter, flags)
         node = gast.While(test, body, [])
-        node.srcad_line = self.line
+        node.srcad_line = line
         node.srcad_counter = counter
         return out + [node]
 

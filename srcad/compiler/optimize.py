@@ -45,6 +45,10 @@ class _Fold(gast.NodeTransformer):
                 return left
             if _is(left, 1) and not isinstance(left.value, float):
                 return right
+        if isinstance(node.op, gast.Add) and isinstance(right, gast.UnaryOp) and isinstance(
+            right.op, gast.USub
+        ):
+            return gast.BinOp(left, gast.Sub(), right.operand)  # a + -b -> a - b
         if isinstance(node.op, (gast.Add, gast.Sub)) and _is(right, 0) and not isinstance(
             right.value, float
         ):

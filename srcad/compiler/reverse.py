@@ -61,6 +61,7 @@ class Reverse:
         self.ret_name = ret_name
         self.P = set()  # names pushed before each overwrite
         self.sequences = set()  # names that surely hold lists or tuples
+        self.scalars = set()  # names that surely hold Python numbers
         self.rt_name = ns.ref(_runtime(), "_rt")
         self.sites = {}  # name -> [in_loop flags]
         self.first_site = {}
@@ -317,6 +318,8 @@ class Reverse:
         if not self_ref:
             body2, Z = self._reset(t, Z)
             body += body2
+        else:
+            body = _drop_identity_copy(body, dt, dres)
         comment = self._grad_of(s)
         code = ([comment] if comment and contrib else []) + body + restore
         return code, Z
@@ -473,7 +476,11 @@ class Reverse:
                             e.id, gast.Subscript(name(tmp), const(k), gast.Load()), Z, out)
                 continue
             others = [n for q, n in bound.items() if q != p and q in tpl.params[:2]]
-            if rule.broadcast and not all(isinstance(n, gast.Constant) for n in others):
+            scalar_result = isinstance(s, gast.Assign) and isinstance(
+                s.targets[0], gast.Name) and s.targets[0].id in self.scalars
+            if rule.broadcast and not scalar_result and not all(
+                isinstance(n, gast.Constant) for n in others
+            ):
                 # (an operand broadcast only against Python constants keeps its shape)
                 expr = self.rt("unbroadcast", expr, copy.deepcopy(node))
             Z = self.accumulate(node.id, expr, Z, out)
@@ -565,7 +572,7 @@ class Reverse:
             return restore, Z2
         loop = gast.For(store(s.target.id), call(name("reversed"), [rng]), body, [], None)
         comment = self._grad_of(s)
-        return ([comment] if comment else []) + before + [loop] + restore, Z2
+        return before + ([comment] if comment else []) + [loop] + restore, Z2
 
     def rev_while(self, s, Z):
         before, body, Z2 = self._loop_body(s.body, Z)
@@ -573,7 +580,40 @@ class Reverse:
             return [], Z2
         loop = gast.For(store("_"), call(name("range"), [name(s.srcad_counter)]), body, [], None)
         comment = self._grad_of(s)
-        return ([comment] if comment else []) + before + [loop], Z2
+        return before + ([comment] if comment else []) + [loop], Z2
+
+
+def _drop_identity_copy(body, dt, dres):
+    """``dt_in = dt ... dt = dt_in``: the adjoint passes through unchanged, so use
+    ``dt`` itself (``s = s + x`` gives ``dx = dx + ds``, not two copies)."""
+    def is_copy(stmt, target, source):
+        return (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                and stmt.targets[0].id == target and isinstance(stmt.value, gast.Name)
+                and stmt.value.id == source)
+
+    back = [b for b in body if is_copy(b, dt, dres)]
+    other_writes = [b for b in body if isinstance(b, gast.Assign) and any(
+        isinstance(n, gast.Name) and n.id == dt and isinstance(n.ctx, gast.Store)
+        for n in gast.walk(b.targets[0])) and not is_copy(b, dt, dres)]
+    if len(back) != 1 or other_writes:
+        return body
+    # dt must not be read between the copies (it is not: dt is only read by the first)
+    out = []
+    for b in body:
+        if is_copy(b, dres, dt) or b is back[0]:
+            continue
+        out.append(_RenameName(dres, dt).visit(b))
+    return out
+
+
+class _RenameName(gast.NodeTransformer):
+    def __init__(self, old, new):
+        self.old, self.new = old, new
+
+    def visit_Name(self, node):
+        if node.id == self.old:
+            return gast.Name(self.new, node.ctx, None, None)
+        return node
 
 
 import operator as _op  # noqa: E402

@@ -20,6 +20,37 @@ from .. import runtime as _rt
 from .registry import adjoint, nondifferentiable
 
 
+def _xp(a):
+    """The array module of ``a`` (NumPy or CuPy), without importing CuPy otherwise."""
+    if type(a).__module__.startswith("cupy"):
+        import cupy  # noqa: PLC0415
+
+        return cupy
+    return np
+
+
+def scatter_add(out, index, values):
+    """``out[index] += values`` with repeated indices adding up (NumPy or CuPy)."""
+    if _xp(out) is np:
+        np.add.at(out, index, values)
+    else:  # pragma: no cover - needs a GPU
+        import cupyx  # noqa: PLC0415
+
+        cupyx.scatter_add(out, index, values)
+
+
+def grid_index(idx, dim):
+    """A full advanced index that picks ``idx`` along ``dim`` and every position
+    along the other dimensions (``np.take_along_axis``'s index)."""
+    xp = _xp(idx)
+    nd = idx.ndim
+
+    def along(k):
+        return xp.arange(idx.shape[k]).reshape([-1 if j == k else 1 for j in range(nd)])
+
+    return tuple(idx if k == dim else along(k) for k in range(nd))
+
+
 def primitive(fn):
     """Make ``fn`` dispatch to ``type(arg).__srcad_function__`` for a tensor argument."""
 
@@ -120,12 +151,10 @@ def extreme_index(x, dim, largest=True):
 @meta_args(1)
 def put_along(g, x, idx, dim, keepdim):
     """Zeros shaped like ``x`` with ``g`` added at ``idx`` along ``dim`` (repeats add up)."""
-    out = np.zeros(np.shape(x), dtype=g.dtype)
+    out = np.zeros_like(g, shape=np.shape(x))
     if not keepdim:
         g = np.expand_dims(g, dim)
-    grids = list(np.indices(np.shape(idx), sparse=True))
-    grids[dim] = idx
-    np.add.at(out, tuple(grids), g)
+    scatter_add(out, grid_index(idx, dim), np.broadcast_to(g, idx.shape))
     return out
 
 
@@ -175,11 +204,11 @@ def getitem(x, index):
 @meta_args(1)
 def getitem_adjoint(g, x, index):
     """Zeros shaped like ``x`` with ``g`` added at ``index`` (repeats accumulate)."""
-    out = np.zeros(np.shape(x), dtype=g.dtype)
+    out = np.zeros_like(g, shape=np.shape(x))
     if is_basic_index(index):
         out[index] = g
     else:
-        np.add.at(out, index, g)
+        scatter_add(out, index, g)
     return out
 
 
@@ -196,7 +225,9 @@ def _(result, g, x, index):
 @primitive
 def copy_to(x, v):
     """``v`` broadcast to ``x``'s shape and dtype (what ``x.copy_(v)`` leaves in ``x``)."""
-    return np.broadcast_to(np.asarray(v, dtype=x.dtype), np.shape(x)).copy()
+    out = np.empty_like(x)
+    out[...] = v
+    return out
 
 
 @adjoint(copy_to, broadcast=True)
@@ -274,7 +305,7 @@ def as_view(x, steps):
 @meta_args(1)
 def view_scatter(g, x, steps):
     """Zeros shaped like ``x`` with ``g`` added where the view ``steps`` looks."""
-    out = np.zeros(np.shape(x), dtype=g.dtype)
+    out = np.zeros_like(g, shape=np.shape(x))
     region = apply_steps(out, [s for s in steps if s[0] != "e"])
     expanded = [s for s in steps if s[0] == "e"]
     if expanded:

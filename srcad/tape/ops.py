@@ -32,6 +32,14 @@ from .tensor import (
 _bsum, _bmax, _bmin, _babs, _bround = builtins.sum, builtins.max, builtins.min, abs, round
 
 
+def _xp(a):
+    if builtins.type(a).__module__.startswith("cupy"):
+        import cupy  # noqa: PLC0415
+
+        return cupy
+    return np
+
+
 def _default_float():
     return _dt.get_default_dtype().np
 
@@ -43,7 +51,7 @@ def _as_tensor(x, like=None):
     from .factories import tensor as _tensor  # noqa: PLC0415
 
     if like is not None and isinstance(x, (int, float, bool)):
-        return wrap(np.asarray(x, dtype=like._data.dtype))
+        return wrap(_xp(like._data).asarray(x, dtype=like._data.dtype))
     return _tensor(x)
 
 
@@ -225,10 +233,10 @@ def remainder(input, other):  # noqa: A002
 
 
 def floor_divide(input, other):  # noqa: A002
-    out = np.floor_divide(input._data, raw(other))
+    out = _as_array(np.floor_divide(input._data, raw(other)))
     if _needs_fix(input._data, other, False):
-        out = _fix_dtype(np.asarray(out), input, other)
-    return wrap(np.asarray(out))
+        out = _fix_dtype(out, input, other)
+    return wrap(out)
 
 
 def _compare(ufunc):
@@ -266,7 +274,7 @@ def _logical(ufunc, bool_only_name):
             or isinstance(o, float)
         ):
             raise RuntimeError(f"\"{bool_only_name}\" not implemented for 'Float'")
-        return wrap(np.asarray(ufunc(d, o)))
+        return wrap(_as_array(ufunc(d, o)))
 
     return op
 
@@ -374,7 +382,7 @@ def rsqrt(input):  # noqa: A002
 
 def _nondiff_unary(ufunc, keep_int=True):
     def op(input):  # noqa: A002
-        return wrap(np.asarray(ufunc(input._data)))
+        return wrap(_as_array(ufunc(input._data)))
 
     return op
 
@@ -386,7 +394,7 @@ trunc = _nondiff_unary(np.trunc)
 
 
 def round(input, decimals=0):  # noqa: A001,A002
-    return wrap(np.asarray(np.round(input._data, decimals)))
+    return wrap(_as_array(np.round(input._data, decimals)))
 
 
 def clamp(input, min=None, max=None):  # noqa: A001,A002 - PyTorch's names
@@ -1323,7 +1331,7 @@ def masked_fill(input, mask, value):  # noqa: A002
     d = input._data
     m = raw(mask)
     v = raw(value)
-    out = np.where(m, np.asarray(v, dtype=d.dtype), d)
+    out = np.where(m, _xp(d).asarray(v, dtype=d.dtype), d)
     if STATE.enabled and (input._rg or requires(value)):
         inf = info(np.where)
         tensor_value = isinstance(value, Tensor)
@@ -1346,7 +1354,8 @@ def index_select(input, dim, index):  # noqa: A002
     """Entries ``index`` along ``dim`` (a copy; repeated indices add up in backward)."""
     d = input._data
     axis = _wrap_dim(dim, d.ndim)
-    idx = (slice(None),) * axis + (np.asarray(raw(index)),)
+    i = raw(index)
+    idx = (slice(None),) * axis + (i if hasattr(i, "shape") else np.asarray(i),)
     out = d[idx]
     if input._rg and STATE.enabled:
         return record(info(T.getitem), (input, idx), out, node_class("IndexSelectBackward0"))

@@ -311,9 +311,7 @@ class CopySlices(Node):
         )
         region = inner[0]
         if create:
-            mask = T.view_scatter.impl(
-                np.ones(T.apply_steps(g._data, steps).shape, g._data.dtype), g._data, steps
-            )
+            mask = T.view_scatter.impl(np.ones_like(T.apply_steps(g._data, steps)), g._data, steps)
             gb = g * (1 - mask)
             if region is not None:
                 gb = gb + T.view_scatter(region, g._data, steps)
@@ -382,9 +380,7 @@ def inplace(t, prim, rest, name, eparams=None, compute=None):
         if compute is not None
         else getattr(prim, "impl", prim)(old, *[raw(a) for a in rest])
     )
-    new = _cast_for_inplace(
-        np.asarray(new) if not hasattr(new, "shape") else new, old.dtype, rest
-    )
+    new = _cast_for_inplace(np.asarray(new) if not hasattr(new, "shape") else new, old.dtype, rest)
     recording = grad_on and (t._rg or any(requires(a) for a in rest))
     if not recording:
         _write(t, new)
@@ -460,9 +456,20 @@ def _dim_error(i, size, dim):
     return IndexError(f"index {i} is out of bounds for dimension {dim} with size {size}")
 
 
+def _on_device_of(index, data):
+    """Index arrays moved to CuPy when the data is on the GPU."""
+    if not type(data).__module__.startswith("cupy"):
+        return index
+    import cupy  # noqa: PLC0415
+
+    if type(index) is tuple:
+        return tuple(cupy.asarray(i) if isinstance(i, np.ndarray) else i for i in index)
+    return cupy.asarray(index) if isinstance(index, np.ndarray) else index
+
+
 def getitem(t, index):
     """``t[index]``: basic indexing is a chain of views, advanced indexing a copy."""
-    index = norm_index(index)
+    index = _on_device_of(norm_index(index), t._data)
     if not T.is_basic_index(index):
         out = t._data[index]
         return record(info(T.getitem), (t, index), out, node_class("IndexBackward0"))
@@ -502,7 +509,7 @@ def _index_step(t, idx, name):
 
 def setitem(t, index, value):
     """``t[index] = value`` (PyTorch: a copy into a view, or ``index_put_``)."""
-    index = norm_index(index)
+    index = _on_device_of(norm_index(index), t._data)
     basic = T.is_basic_index(index)
     grad_on = STATE.enabled
     if not (grad_on and (t._rg or requires(value))):
@@ -514,8 +521,8 @@ def setitem(t, index, value):
         if not data.flags.writeable:
             _write(t, data)
         v = raw(value)
-        if _dt.category(np.result_type(v)) > _dt.category(data.dtype) and hasattr(v, "dtype"):
-            _cast_for_inplace(np.asarray(v), data.dtype)
+        if hasattr(v, "dtype") and _dt.category(v.dtype) > _dt.category(data.dtype):
+            _cast_for_inplace(v, data.dtype)
         data[index] = v
         t._vc[0] += 1
         return
