@@ -199,9 +199,32 @@ class _Transformation:
                 "this is a bug in srcad, please report it; mode='tape' runs the function on "
                 "the tape meanwhile") from exc
 
+    def _target(self, key):
+        """The function to transform: the user's, or, for ``grad(grad(f))``, the code
+        the inner transformation generated (never the inner's ``__wrapped__``)."""
+        inner = self._f
+        if isinstance(inner, _Transformation):
+            if inner._mode == "tape" or inner._fell_back or inner.kind not in (
+                "grad", "value_and_grad"
+            ):
+                raise UnsupportedError(
+                    f"the inner transformation of {self.__name__} runs on the tape",
+                    hint="use mode='tape' for the outer transformation too")
+            c = inner._cache.get(key)
+            if c is None:
+                fn, src = inner._build_safely(key)
+                c = inner._cache[key] = _Compiled(fn, src)
+            if inner.kind == "value_and_grad":
+                raise UnsupportedError(
+                    "differentiating value_and_grad's (value, gradient) pair",
+                    hint="differentiate srcad.grad(f) instead")
+            return c.fn
+        return inner
+
     def _build(self, containers):
         comp = _compiler(self.optimize)
-        fn = comp.grad_function(self._f, list(self._wrt), with_value=self.kind == "value_and_grad",
+        fn = comp.grad_function(self._target(containers), list(self._wrt),
+                                with_value=self.kind == "value_and_grad",
                                 containers=containers)
         return fn, fn.__srcad_source__
 
@@ -300,8 +323,8 @@ class _Vjp(_Transformation):
     kind = "vjp"
 
     def _build(self, containers):
-        fwd, bwd, src = _compiler(self.optimize).split_functions(self._f, tuple(self._wrt),
-                                                                 callee=False)
+        fwd, bwd, src = _compiler(self.optimize).split_functions(
+            self._target(containers), tuple(self._wrt), callee=False)
         return (fwd, bwd), src
 
     def __call__(self, *args, **kwargs):
@@ -352,7 +375,7 @@ class _Jvp(_Transformation):
     kind = "jvp"
 
     def _build(self, containers):
-        fn = _compiler(self.optimize).jvp_function(self._f, tuple(self._wrt))
+        fn = _compiler(self.optimize).jvp_function(self._target(containers), tuple(self._wrt))
         return fn, fn.__srcad_source__
 
     def __call__(self, *args, **kwargs):

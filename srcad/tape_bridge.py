@@ -19,7 +19,8 @@ def _leaf(v):
     if isinstance(v, dict):
         return {k: _leaf(e) for k, e in v.items()}
     if isinstance(v, Tensor):
-        return v.detach().requires_grad_(True)
+        # nested inside another tape computation (grad of grad): keep the outer graph
+        return v if v.requires_grad else v.detach().requires_grad_(True)
     if isinstance(v, bool) or v is None or isinstance(v, str):
         return v
     if isinstance(v, (int, float)):
@@ -109,9 +110,18 @@ def _grads_for(out, leaves, originals, wrt, grad_outputs=None, create_graph=Fals
     return shaped
 
 
+def _nested(originals):
+    from .tape.tensor import Tensor
+
+    return any(isinstance(v, Tensor) and v.requires_grad for v in originals.values())
+
+
 def tape_value_and_grad(f, sig, wrt, args, kwargs, fname):
     """``(value, [gradient per wrt])`` of a scalar function run on the tape."""
     out, originals, leaves = _call(f, sig, wrt, args, kwargs)
+    if _nested(originals):
+        # grad of grad on the tape: the gradient must itself be differentiable
+        return out, _grads_for(out, leaves, originals, wrt, create_graph=True)
     value = _unwrap(out)
     _rt.check_scalar(value if not isinstance(value, (int, float)) else float(value), fname)
     from .tape.tensor import Tensor

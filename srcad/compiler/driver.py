@@ -10,7 +10,7 @@ from .namer import AdjointNames, Namer
 from .normalize import Normalizer, assign, const, name, store
 from .optimize import optimize_function
 from .parse import parse_function
-from .reverse import STACK, Reverse
+from .reverse import Reverse
 from .templates import Namespace
 
 
@@ -127,18 +127,19 @@ class Compiler:
         dret = adj(tr.ret_name)
         reads = loaded_names(tr.reverse_code)
         local = assigned_names(fdef) | set(tr.rev.user_call_info.values())
-        saved = sorted((reads & local) - {STACK})
+        stack = tr.rev.stack
+        saved = sorted((reads & local) - {stack})
         fwd_body = _prologue(tr, saved_names=saved, split=True)
         fwd_body += tr.primal
-        saved_tuple = gast.Tuple([name(STACK)] + [name(n) for n in saved], gast.Load())
+        saved_tuple = gast.Tuple([name(stack)] + [name(n) for n in saved], gast.Load())
         fwd_body.append(gast.Return(gast.Tuple([name(tr.ret_name), saved_tuple], gast.Load())))
         fwd_name = tr.namer.fresh(f"{fdef.name}_fwd")
         bwd_name = tr.namer.fresh(f"{fdef.name}_bwd")
         fwd = gast.FunctionDef(fwd_name, fdef.args, fwd_body, [], None, None)
         saved_param = tr.namer.fresh("saved")
-        bwd_body = [gast.Assign([gast.Tuple([store(STACK)] + [store(n) for n in saved],
+        bwd_body = [gast.Assign([gast.Tuple([store(stack)] + [store(n) for n in saved],
                                             gast.Store())], name(saved_param), None),
-                    assign(STACK, gast.Call(name("list"), [name(STACK)], []), None)]
+                    assign(stack, gast.Call(name("list"), [name(stack)], []), None)]
         bwd_body += tr.reverse_code
         grads = [name(adj(w)) if adj(w) not in tr.Z else const(0.0) for w in wrt]
         bwd_body.append(gast.Return(grads[0] if len(grads) == 1 else gast.Tuple(
@@ -214,7 +215,6 @@ class Compiler:
                 raise parsed.error(fdef, f"{w!r} is not a parameter of {fdef.name}",
                                    f"choose wrt among {params}")
         namer = Namer.for_function(fdef)
-        namer.reserve(STACK)
         resolver = Resolver(parsed, assigned_names(fdef))
         act = Activity(resolver, wrt, kinds)
         act.run(fdef.body)
@@ -281,13 +281,13 @@ def _prologue(tr, saved_names=(), split=False):
         inits |= {n for n in saved_names if n not in params and n not in top}
     for n in sorted(inits):
         body.append(assign(n, const(None), None))
-    if split or tr.rev.P or _uses_stack(tr.primal):
-        body.append(assign(STACK, gast.List([], gast.Load()), None))
+    if split or tr.rev.P or _uses_stack(tr.primal, tr.rev.stack):
+        body.append(assign(tr.rev.stack, gast.List([], gast.Load()), None))
     return body
 
 
-def _uses_stack(stmts):
-    return STACK in loaded_names(stmts)
+def _uses_stack(stmts, stack):
+    return stack in loaded_names(stmts)
 
 
 def _top_level_assigned(stmts):

@@ -60,6 +60,8 @@ class Reverse:
         self.containers = container_names
         self.ret_name = ret_name
         self.P = set()  # names pushed before each overwrite
+        # the stack's name: `_stack`, unless the code is itself generated code with one
+        self.stack = namer.fresh(STACK)
         self.sequences = set()  # names that surely hold lists or tuples
         self.scalars = set()  # names that surely hold Python numbers
         self.rt_name = ns.ref(_runtime(), "_rt")
@@ -136,10 +138,10 @@ class Reverse:
         return None
 
     def push(self, value):
-        return gast.Expr(call(attr(name(STACK), "append"), [value]))
+        return gast.Expr(call(attr(name(self.stack), "append"), [value]))
 
     def pop(self):
-        return call(attr(name(STACK), "pop"), [])
+        return call(attr(name(self.stack), "pop"), [])
 
     def rt(self, fn, *args):
         return call(attr(name(self.rt_name), fn), list(args))
@@ -289,6 +291,10 @@ class Reverse:
         pushed = self.pushes(t, s)
         body = []
         restore = [assign(t, self.pop(), None)] if pushed else []
+        if _is_list_pop(v):
+            # undo `t = lst.pop()`: the popped value (t, still current) goes back first
+            restore.insert(0, gast.Expr(call(attr(name(v.func.value.id), "append"),
+                                             [name(t)])))
         if id(s) in self.user_call_info and self.pushes(self.user_call_info[id(s)], s):
             # pushed after t, so popped before it
             restore.insert(0, assign(self.user_call_info[id(s)], self.pop(), None))
@@ -385,6 +391,15 @@ class Reverse:
                     s, f"attribute `.{v.attr}` of an active value has no derivative rule",
                     "use a NumPy function with a rule, or register one with @srcad.adjoint")
             return self.apply_rule(s, prim, [v.value], [], result_expr, dres, Z)
+        if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and (
+            v.func.attr == "pop" and not v.args and self.is_active(v.func.value)
+        ):
+            # t = lst.pop(): the adjoint goes back on the end of the list's adjoint
+            lst = v.func.value.id
+            dl = self.d(lst)
+            cur = const(0.0) if dl in Z else name(dl)
+            out.append(assign(dl, self.rt("push_adj", cur, name(lst), dres), None))
+            return out, Z - {dl}
         if isinstance(v, gast.Call):
             return self.rev_call(s, v, result_expr, dres, Z)
         raise self.parsed.error(s, f"{type(v).__name__} expressions on active values",
@@ -581,6 +596,11 @@ class Reverse:
         loop = gast.For(store("_"), call(name("range"), [name(s.srcad_counter)]), body, [], None)
         comment = self._grad_of(s)
         return before + ([comment] if comment else []) + [loop], Z2
+
+
+def _is_list_pop(v):
+    return (isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute)
+            and v.func.attr == "pop" and not v.args and isinstance(v.func.value, gast.Name))
 
 
 def _drop_identity_copy(body, dt, dres):

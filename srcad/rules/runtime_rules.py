@@ -16,6 +16,7 @@ linear(_rt.add_at, params=("dx", "g"))
 linear(_rt.getitem_adj, params=("dx",))
 linear(_rt.setitem_adj, params=("dx",))
 linear(_rt.pop_adj, params=("dlst",))
+linear(_rt.push_adj, params=("dlst", "g"))
 linear(_rt.index_value, params=("x",))
 linear(_rt.set_tangent, params=("dx", "dv"))
 linear(_rt.restore_tangent, params=("dx", "dold"))
@@ -41,3 +42,38 @@ def _(result, x):
 @adjoint(list, tuple, linear=("iterable",))
 def _(result, iterable=()):
     d[iterable] = _rt.like_sequence(d[result], iterable)
+
+
+# Reverse rules for the helpers, so grad(grad(f)) can stay in source mode.
+
+
+@adjoint(_rt.unbroadcast, _rt.sum_to_like)
+def _(result, g, x):
+    d[g] = _rt.broadcast_like(d[result], g)
+
+
+@adjoint(_rt.broadcast_like)
+def _(result, dx, result_like):
+    d[dx] = _rt.unbroadcast(d[result], dx)
+
+
+@adjoint(_rt.add)
+def _(result, a, b):
+    d[a] = d[result]
+    d[b] = d[result]
+
+
+@adjoint(_rt.add_at)
+def _(result, dx, x, i, g):
+    d[dx] = d[result]
+    d[g] = _rt.unbroadcast(_rt.getitem_adj(d[result], i), g)
+
+
+@adjoint(_rt.getitem_adj)
+def _(result, dx, i):
+    d[dx] = _rt.add_at(0.0, dx, i, d[result])
+
+
+@adjoint(_rt.index_value)
+def _(result, x, i):
+    d[x] = _rt.add_at(0.0, x, i, d[result])

@@ -230,9 +230,9 @@ def copy_to(x, v):
     return out
 
 
-@adjoint(copy_to, broadcast=True)
+@adjoint(copy_to)
 def _(result, x, v):
-    d[v] = d[result]
+    d[v] = sum_like(d[result], v)
 
 
 @primitive
@@ -265,9 +265,12 @@ def _(result, x, index, v):
 @primitive
 @meta_args(1)
 def sum_like(g, v):
-    """``g`` summed down to the shape of ``v`` (undoing broadcasting)."""
+    """``g`` summed down to the shape of ``v`` (undoing broadcasting; size-1 dimensions
+    that ``g`` lacks are added back)."""
     from ..runtime.core import unbroadcast  # noqa: PLC0415
 
+    if getattr(v, "shape", None) is not None and np.ndim(g) < np.ndim(v):
+        return np.reshape(g, np.shape(v))
     return unbroadcast(g, v)
 
 

@@ -14,6 +14,7 @@ from .core import (  # noqa: F401
     namespace_of,
     ones_like,
     pop_adj,
+    push_adj,
     seed,
     restore_item,
     restore_tangent,

@@ -268,10 +268,9 @@ def check_scalar(value, fname):
     """Raise the ValueError that points to ``vjp`` when ``value`` is not a scalar."""
     if isinstance(value, (float, int)) and not isinstance(value, bool):
         return
-    size = getattr(value, "size", None)
-    if size == 1:
-        return
     shape = getattr(value, "shape", None)
+    if shape is not None and all(n == 1 for n in tuple(shape)):
+        return  # 0-d or size-1 (arrays, CuPy arrays, tape tensors alike)
     what = f"an array of shape {tuple(shape)}" if shape is not None else type(value).__name__
     raise ValueError(
         f"srcad.grad: {fname} must return a scalar (a Python number, a 0-d or "
@@ -299,6 +298,12 @@ def concat_adj(g, a, b):
         return 0.0, 0.0
     n = len(a)
     return type(a)(g[:n]), type(b)(g[n:])
+
+
+def push_adj(dlst, lst, g):
+    """Adjoint of ``t = lst.pop()`` (``lst`` restored): ``g`` goes back at the end."""
+    base = [0.0] * (len(lst) - 1) if is_zero(dlst) else list(dlst)
+    return base + [g]
 
 
 def pop_adj(dlst):

@@ -65,8 +65,36 @@ CPU = device("cpu")
 
 
 def is_cupy(a):
-    """True when ``a`` is a CuPy array (checked without importing CuPy)."""
-    return type(a).__module__.startswith("cupy")
+    """True for device arrays: CuPy arrays (checked without importing CuPy) and
+    stand-ins that behave like them (``srcad.testing.StrictArray``: not an
+    ``ndarray``, NumPy functions dispatch to it, ``.get()`` copies to the host)."""
+    t = type(a)
+    if t is np.ndarray:
+        return False
+    if t.__module__.startswith("cupy"):
+        return True
+    return hasattr(t, "__array_function__") and hasattr(t, "get") and hasattr(a, "shape")
+
+
+def c_contiguous(a):
+    """True when ``a`` is known to be C-contiguous (unknown counts as not)."""
+    return bool(getattr(getattr(a, "flags", None), "c_contiguous", False))
+
+
+def writeable(a):
+    """False for read-only NumPy views (``broadcast_to``); device arrays count as writable."""
+    return bool(getattr(getattr(a, "flags", None), "writeable", True))
+
+
+def owned_copy(a, dtype=None):
+    """A C-ordered copy of ``a`` (in ``dtype``) that shares memory with nothing."""
+    dtype = a.dtype if dtype is None else dtype
+    if type(a) is np.ndarray:
+        return np.array(a, dtype=dtype, order="C", copy=True)
+    try:
+        return a.astype(dtype, order="C", copy=True)
+    except TypeError:
+        return a.astype(dtype, copy=True)
 
 
 def xp_of(a):
@@ -80,7 +108,7 @@ def xp_of(a):
 
 def device_of(a):
     if is_cupy(a):
-        return device("cuda", a.device.id)
+        return device("cuda", getattr(a.device, "id", 0))
     return CPU
 
 

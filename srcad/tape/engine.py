@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from .device import owned_copy, writeable
 from .grad_mode import STATE
 from .node import _SEQ, AccumulateGrad, Node
 from .tensor import Tensor, edge, wrap
@@ -77,20 +78,12 @@ def _make_grads(outputs, grads):
                         f"{t.dtype}"
                     )
                 d = t._data
-                out.append(wrap(_xp(d).ones(d.shape, d.dtype)))
+                out.append(wrap(np.ones_like(d)))
             else:
                 out.append(None)
         else:
             raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
     return out
-
-
-def _xp(a):
-    if type(a).__module__.startswith("cupy"):
-        import cupy  # noqa: PLC0415
-
-        return cupy
-    return np
 
 
 def backward(
@@ -144,7 +137,6 @@ def grad(
         (g,) = srcad.autograd.grad((x ** 3).sum(), x, create_graph=True)
     """
     outputs = _as_tuple(outputs)
-    single = isinstance(inputs, Tensor)
     inputs = _as_tuple(inputs)
     grads = _as_tuple(grad_outputs, len(outputs))
     if allow_unused is None:
@@ -157,14 +149,13 @@ def grad(
     for i, (t, g) in enumerate(zip(inputs, result)):
         if g is None:
             if materialize_grads:
-                g = wrap(_xp(t._data).zeros_like(t._data))
+                g = wrap(np.zeros_like(t._data))
             elif not allow_unused:
                 raise RuntimeError(
                     f"The differentiated Tensor at index {i} appears to not have been used in "
                     "the graph. Set allow_unused=True if this is the desired behavior."
                 )
         out.append(g)
-    del single
     return tuple(out)
 
 
@@ -347,7 +338,7 @@ def _as_result(g, t, create):
     d = t._data
     if g.dtype != d.dtype:
         g = g.astype(d.dtype)
-    elif not g.flags.writeable:
+    elif not writeable(g):
         g = g.copy()
     if g.shape != d.shape:
         g = np.broadcast_to(g, d.shape).copy()
@@ -367,7 +358,7 @@ def run_hooks(table, g, create):
     if create:
         gt = g
     else:
-        gt = wrap(g.copy() if not g.flags.writeable else g)
+        gt = wrap(g if type(g) is np.ndarray and writeable(g) else g.copy())
     for fn in list(table.values()):
         r = fn(gt)
         if r is None:
@@ -412,7 +403,7 @@ def _retain_into(t, g, create):
 
 def _owned(g, dtype):
     """A writable, contiguous copy of ``g`` in ``dtype`` that nothing else refers to."""
-    return _xp(g).array(g, dtype=dtype, copy=True)
+    return owned_copy(g, dtype)
 
 
 def _leaf(n, g, create, accumulate, targets, captured):
@@ -445,7 +436,7 @@ def _accumulate(var, g, create):
             var._grad = wrap(_owned(g, d.dtype))
         else:
             cd = cur._data
-            if cd.flags.writeable and cd.dtype == d.dtype:
+            if writeable(cd) and cd.dtype == d.dtype:
                 cd += g
                 cur._vc[0] += 1
             else:

@@ -325,28 +325,23 @@ def full(
     )
 
 
-def _like(input, dtype, device):
+def _like(input, fill, dtype, device, requires_grad):
     d = input._data
     dt = d.dtype if dtype is None else _dt.to_dtype(dtype).np
-    if device is None:
-        xp = np if not is_cupy(d) else _xp("cuda")[0]
-    else:
-        xp = _xp(device)[0]
-    return xp, d.shape, dt
+    data = np.full_like(d, fill, dtype=dt)  # dispatches to CuPy for CuPy data
+    return _finish(data, requires_grad, device)
 
 
 def ones_like(
     input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None
 ):
-    xp, shape, dt = _like(input, dtype, device)
-    return _finish(xp.ones(shape, dt), requires_grad)
+    return _like(input, 1, dtype, device, requires_grad)
 
 
 def zeros_like(
     input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None
 ):
-    xp, shape, dt = _like(input, dtype, device)
-    return _finish(xp.zeros(shape, dt), requires_grad)
+    return _like(input, 0, dtype, device, requires_grad)
 
 
 empty_like = zeros_like
@@ -362,8 +357,7 @@ def full_like(
     requires_grad=False,
     memory_format=None,
 ):
-    xp, shape, dt = _like(input, dtype, device)
-    return _finish(xp.full(shape, fill_value, dt), requires_grad)
+    return _like(input, fill_value, dtype, device, requires_grad)
 
 
 def eye(

@@ -8,6 +8,7 @@ mode off, and makes it the ``grad_fn`` of the outputs.  Backward calls
 
 import functools
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -89,8 +90,7 @@ class BackwardCFunction(Node, FunctionCtx):
         gs = []
         for g, meta in zip(grads, metas):
             if g is None and getattr(self, "_materialize", True) and meta is not None:
-                xp, shape, dtype = meta
-                g = xp.zeros(shape, dtype)
+                g = np.zeros_like(meta)
             if g is None:
                 gs.append(None)
             else:
@@ -139,11 +139,8 @@ def _fit(r, meta, name, i):
             ) from None
         from ..runtime.core import unbroadcast  # noqa: PLC0415
 
-        r = (
-            unbroadcast(r, np.broadcast_to(np.empty((), dtype), shape))
-            if STATE.enabled
-            else wrap(unbroadcast(r._data, np.broadcast_to(np.empty((), dtype), shape)))
-        )
+        like = SimpleNamespace(shape=shape)
+        r = unbroadcast(r, like) if STATE.enabled else wrap(unbroadcast(r._data, like))
     if r._data.dtype != dtype:
         r = r.to(dtype) if STATE.enabled else wrap(r._data.astype(dtype))
     return r
@@ -256,7 +253,7 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
                 metas.append(None)
                 continue
             d = o._data
-            metas.append((_xp(d), d.shape, d.dtype))
+            metas.append(d)
             if id(o) in dirty:
                 if record and o._rg and o._fn is None:
                     raise RuntimeError(E5.replace("is being used", "has been used"))
@@ -279,14 +276,6 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
 
 def _has_backward(cls):
     return cls.backward is not Function.backward or cls.vjp is not Function.vjp
-
-
-def _xp(a):
-    if type(a).__module__.startswith("cupy"):
-        import cupy  # noqa: PLC0415
-
-        return cupy
-    return np
 
 
 class InplaceFunction(Function):

@@ -38,28 +38,6 @@ class _Freed:
 FREED = _Freed()
 
 
-class Meta:
-    """Shape, dtype and array module of a value whose contents are not needed."""
-
-    __slots__ = ("shape", "dtype", "xp")
-
-    def __init__(self, a):
-        self.shape = a.shape
-        self.dtype = a.dtype
-        self.xp = _xp(a)
-
-    def zeros(self):
-        return self.xp.zeros(self.shape, self.dtype)
-
-
-def _xp(a):
-    if type(a).__module__.startswith("cupy"):
-        import cupy  # noqa: PLC0415
-
-        return cupy
-    return np
-
-
 # --------------------------------------------------------------------------------------
 # Errors the graph raises (PyTorch's texts)
 
@@ -87,10 +65,11 @@ def short_name(node):
 
 def type_string(data):
     """``torch.FloatTensor``, ``torch.cuda.DoubleTensor``, ..."""
+    from .device import is_cupy  # noqa: PLC0415
     from .dtypes import NP2DT  # noqa: PLC0415
 
     legacy = NP2DT[data.dtype]._legacy
-    return ("torch.cuda." if _xp(data) is not np else "torch.") + legacy
+    return ("torch.cuda." if is_cupy(data) else "torch.") + legacy
 
 
 def modified_error(data, current, saved, producer=None, output_nr=0):
@@ -293,24 +272,11 @@ def _holds_array(a):
     return hasattr(a, "shape") and hasattr(a, "dtype")
 
 
-def _to_meta(a):
-    if isinstance(a, (list, tuple)):
-        return [_to_meta(v) for v in a]
-    d = getattr(a, "_data", None)
-    if d is not None:
-        return Meta(d)
-    if hasattr(a, "shape") and hasattr(a, "dtype") and not isinstance(a, np.generic):
-        return Meta(a)
-    return a
-
-
 def _value(a):
     """A saved argument as a raw array (the fast path of backward)."""
     d = getattr(a, "_data", None)
     if d is not None:
         return d
-    if type(a) is Meta:
-        return a.zeros()
     if type(a) is list:
         return [_value(v) for v in a]
     return a
@@ -323,8 +289,6 @@ def _value_create(a, read):
     d = getattr(a, "_data", None)
     if d is not None:
         return a if read else d
-    if type(a) is Meta:
-        return a.zeros()
     return a
 
 
@@ -369,6 +333,7 @@ class OpInfo:
         "defaults",
         "nparams",
         "_emaps",
+        "pindex",
     )
 
     def __init__(self, prim):
@@ -388,6 +353,7 @@ class OpInfo:
         sig = self.tpl.signature.parameters
         self.defaults = tuple(sig[p].default for p in self.params)
         self.nparams = len(self.params)
+        self.pindex = {p: i for i, p in enumerate(self.params)}
         self._emaps = {}
 
     def emap_for(self, eparams):
@@ -417,12 +383,12 @@ class OpInfo:
         """
         out = list(pos) + list(self.defaults[len(pos) :])
         if kw:
-            params = self.params
+            where = self.pindex
             for k, v in kw.items():
-                try:
-                    out[params.index(k)] = v
-                except ValueError:
+                i = where.get(k)
+                if i is None:
                     return self.bind(pos, kw)
+                out[i] = v
         return tuple(out)
 
 

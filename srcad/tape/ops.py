@@ -14,6 +14,7 @@ import numpy as np
 
 from ..rules import tape_ops as T
 from . import dtypes as _dt
+from .device import c_contiguous
 from .grad_mode import STATE
 from .node import info, node_class
 from .tensor import (
@@ -32,14 +33,6 @@ from .tensor import (
 _bsum, _bmax, _bmin, _babs, _bround = builtins.sum, builtins.max, builtins.min, abs, round
 
 
-def _xp(a):
-    if builtins.type(a).__module__.startswith("cupy"):
-        import cupy  # noqa: PLC0415
-
-        return cupy
-    return np
-
-
 def _default_float():
     return _dt.get_default_dtype().np
 
@@ -51,7 +44,7 @@ def _as_tensor(x, like=None):
     from .factories import tensor as _tensor  # noqa: PLC0415
 
     if like is not None and isinstance(x, (int, float, bool)):
-        return wrap(_xp(like._data).asarray(x, dtype=like._data.dtype))
+        return wrap(np.full_like(like._data, x, shape=()))
     return _tensor(x)
 
 
@@ -121,7 +114,7 @@ def _operand(b):
         return b._data
     if isinstance(b, (int, float, bool, complex, np.generic)):
         return b
-    if hasattr(b, "__array_interface__") or hasattr(b, "__cuda_array_interface__"):
+    if hasattr(b, "shape") and hasattr(b, "dtype"):
         return b
     if isinstance(b, (list, tuple)):
         return NotImplemented
@@ -481,7 +474,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001,A002
         d = d.astype(_dt.to_dtype(dtype).np)
     elif d.dtype.kind in "biu":
         d = d.astype(np.int64)
-    out = _as_array(np.sum(d, axis=axis, keepdims=keepdim))
+    out = _as_array(d.sum(axis=axis, keepdims=keepdim))
     if input._rg and STATE.enabled:
         inf = info(np.sum)
         name = "SumBackward0" if axis is None else "SumBackward1"
@@ -501,7 +494,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
             f"point or complex dtype. Got: {_dt.NP2DT[d.dtype]._legacy.replace('Tensor', '')}"
         )
     axis = _norm_dims(dim, d.ndim)
-    out = _as_array(np.mean(d, axis=axis, keepdims=keepdim))
+    out = _as_array(d.mean(axis=axis, keepdims=keepdim))
     if input._rg and STATE.enabled:
         inf = info(np.mean)
         name = "MeanBackward0" if axis is None else "MeanBackward1"
@@ -796,9 +789,17 @@ def _infer_shape(shape, numel):
 
 def _reshape_view(input, shape, name):
     d = input._data
-    out = np.reshape(d, shape) if d.flags.c_contiguous else np.reshape(d, shape, copy=False)
+    out = np.reshape(d, shape) if c_contiguous(d) else _reshape_no_copy(d, shape)
     inf = info(np.reshape)
     return view_op(input, np.reshape, inf.build((input, shape)), out, name, ("r", shape))
+
+
+def _reshape_no_copy(d, shape):
+    """``d`` reshaped as a view, or ValueError when that needs a copy."""
+    try:
+        return np.reshape(d, shape, copy=False)
+    except TypeError:  # an array module without reshape(copy=...)
+        raise ValueError("cannot tell whether the reshape is a view") from None
 
 
 def view(input, *shape):  # noqa: A002
@@ -931,7 +932,7 @@ def squeeze(input, dim=None):  # noqa: A002
         axes = tuple(a for a in axes if d.shape[a] == 1)
         name = "SqueezeBackward1" if not isinstance(dim, (tuple, list)) else "SqueezeBackward2"
     shape = tuple(n for i, n in enumerate(d.shape) if i not in axes)
-    out = np.reshape(d, shape) if d.flags.c_contiguous else np.squeeze(d, axis=axes)
+    out = np.reshape(d, shape) if c_contiguous(d) else np.squeeze(d, axis=axes)
     inf = info(np.reshape)
     return view_op(input, np.reshape, inf.build((input, shape)), out, name, ("r", shape))
 
@@ -1033,7 +1034,7 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def contiguous(input, memory_format=None):  # noqa: A002
-    if input._data.flags.c_contiguous:
+    if c_contiguous(input._data):
         return input
     return clone(input, memory_format="contiguous")
 
@@ -1042,7 +1043,7 @@ def clone(input, *, memory_format=None):  # noqa: A002
     """A copy with its own storage (``CloneBackward0``)."""
     d = input._data
     order = "C" if memory_format == "contiguous" else "K"
-    out = d.copy(order=order)
+    out = np.copy(d, order=order)
     if input._rg and STATE.enabled:
         inf = info(np.copy)
         return record(inf, inf.build((input,)), out, node_class("CloneBackward0"))
@@ -1331,7 +1332,7 @@ def masked_fill(input, mask, value):  # noqa: A002
     d = input._data
     m = raw(mask)
     v = raw(value)
-    out = np.where(m, _xp(d).asarray(v, dtype=d.dtype), d)
+    out = np.where(m, v if hasattr(v, "shape") else np.full_like(d, v, shape=()), d)
     if STATE.enabled and (input._rg or requires(value)):
         inf = info(np.where)
         tensor_value = isinstance(value, Tensor)

@@ -15,9 +15,9 @@ import numpy as np
 from ..rules import tape_ops as T
 from . import dtypes as _dt
 from . import hooks as _hooks
-from .device import CPU, device_of, is_cupy
+from .device import CPU, c_contiguous, device_of, is_cupy, writeable
 from .grad_mode import STATE
-from .node import _SEQ, AccumulateGrad, Meta, Node, info, node_class
+from .node import _SEQ, AccumulateGrad, Node, info, node_class
 
 __all__ = ["Tensor", "Size", "wrap", "is_tensor"]
 
@@ -290,15 +290,14 @@ class CopySlices(Node):
     the rest of the base passes straight through.
     """
 
-    __slots__ = ("_inner", "_steps", "_base_meta")
+    __slots__ = ("_inner", "_steps")
     _label = "torch::autograd::CopySlices"
 
-    def __init__(self, base_edge, inner, steps, base_meta):
+    def __init__(self, base_edge, inner, steps):
         self._seq = next(_SEQ)
         self._hk = None
         self._inner = inner
         self._steps = steps
-        self._base_meta = base_meta
         self._next = (base_edge,) + inner._next[1:]
 
     def apply(self, grads, create):
@@ -357,16 +356,22 @@ def _cast_for_inplace(new, dtype, operands=()):
 
 def _write(t, new):
     data = t._data
-    if not data.flags.writeable:
+    if not writeable(data):
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers "
             "to a single memory location. Please clone() the tensor before performing the "
             "operation."
         )
-    if data.ndim == 0 or new.shape == data.shape:
+    if new.shape == data.shape:
         data[...] = new
-    else:
+        return
+    try:
         data[...] = np.broadcast_to(new, data.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"output with shape {list(data.shape)} doesn't match the broadcast shape "
+            f"{list(new.shape)}"
+        ) from None
 
 
 def inplace(t, prim, rest, name, eparams=None, compute=None):
@@ -407,10 +412,8 @@ def inplace(t, prim, rest, name, eparams=None, compute=None):
     # an in-place update of a view: the base's grad_fn becomes CopySlices
     steps = t._x.steps
     inner = make_node(inf, args, old, cls, eparams, t._vc, first_edge=_NONE_EDGE)
-    if base._base is None and base._x is not None and base._x.vver != base._vc[0]:
-        base._x.vver = base._vc[0]
     base_edge = edge(base) if base._rg else _NONE_EDGE
-    base._fn = CopySlices(base_edge, inner, steps, Meta(base._data))
+    base._fn = CopySlices(base_edge, inner, steps)
     base._nr = 0
     base._rg = True
     t._fn = make_node(
@@ -518,7 +521,7 @@ def setitem(t, index, value):
                 raise RuntimeError(E5B)
             check_inplace(t)
         data = t._data
-        if not data.flags.writeable:
+        if not writeable(data):
             _write(t, data)
         v = raw(value)
         if hasattr(v, "dtype") and _dt.category(v.dtype) > _dt.category(data.dtype):
@@ -579,6 +582,8 @@ class Tensor:
         """Legacy constructor: ``Tensor(2, 3)`` (uninitialized) or ``Tensor(data)``."""
         from .factories import _from_data, empty  # noqa: PLC0415
 
+        if not args:
+            args = (0,)
         if len(args) == 1 and not isinstance(args[0], int):
             src = args[0]
             t = _from_data(
@@ -653,6 +658,13 @@ class Tensor:
                 raise TypeError(
                     "assigned grad expected to be a Tensor or None but got grad of type "
                     f"{type(value).__name__}"
+                )
+            if value._data.dtype != self._data.dtype and self._data.dtype.kind in "fc":
+                theirs = _dt.NP2DT[value._data.dtype].name.replace("float64", "double")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{theirs}' to a tensor with "
+                    f"grad_dtype '{_dt.NP2DT[self._data.dtype]._legacy[:-6]}'. The gradient must "
+                    "match the tensor's grad_dtype (defaults to the tensor's dtype)."
                 )
             if value._data.shape != self._data.shape:
                 raise RuntimeError(
@@ -806,7 +818,7 @@ class Tensor:
         return st if dim is None else st[_wrap_dim(dim, self._data.ndim)]
 
     def is_contiguous(self, memory_format=None):
-        return bool(self._data.flags.c_contiguous)
+        return c_contiguous(self._data)
 
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
