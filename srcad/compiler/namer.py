@@ -19,11 +19,11 @@ class Namer:
         return cls(names)
 
     def fresh(self, base):
-        base = re.sub(r"\W+", "_", base).strip("_") or "t"
+        base = re.sub(r"\W+", "_", base).rstrip("_") or "t"
         if base[0].isdigit():
             base = "t_" + base
-        if len(base) > 24:
-            base = base[:24].rstrip("_")
+        if len(base) > 32:
+            base = base[:32].rstrip("_")
         name = base
         k = 1
         while name in self.taken:

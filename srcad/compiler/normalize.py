@@ -104,6 +104,7 @@ class Normalizer:
         self.loop_flags = []  # per enclosing loop: {'brk': name|None, 'cont': name|None}
         self.ret_flag = None
         self.ret_name = None
+        self._same_stmt = {}  # subscript expression -> temporary, within one statement
 
     # -- entry -------------------------------------------------------------
 
@@ -213,6 +214,7 @@ class Normalizer:
 
     def stmt(self, s):
         self.line = getattr(s, "lineno", self.line)
+        self._same_stmt = {}
         method = getattr(self, "stmt_" + type(s).__name__, None)
         if method is None:
             raise self.parsed.error(
@@ -631,6 +633,16 @@ class Normalizer:
         """Statements and an atom with the value of ``node``."""
         if isinstance(node, gast.Name):
             return [], node
+        # x[i] * x[i]: one temporary for a subscript repeated within a statement
+        key = _subscript_key(node) if isinstance(node, gast.Subscript) else None
+        if key is not None and key in self._same_stmt:
+            return [], name(self._same_stmt[key])
+        pre, out = self._atom(node, hoist_inactive, force_name, hint)
+        if key is not None and isinstance(out, gast.Name):
+            self._same_stmt[key] = out.id
+        return pre, out
+
+    def _atom(self, node, hoist_inactive, force_name, hint):
         if isinstance(node, gast.Constant):
             if force_name:
                 t = self.namer.fresh(hint or "value")
@@ -746,6 +758,18 @@ class Normalizer:
         return out, name(res)
 
 
+def _subscript_key(node):
+    """A key for ``name[index]`` whose index only reads names and constants."""
+    import astor as _astor
+
+    if not isinstance(node.value, gast.Name):
+        return None
+    for n in gast.walk(node.slice):
+        if isinstance(n, gast.Call):
+            return None
+    return _astor.to_source(gast.gast_to_ast(gast.Expression(node))).strip()
+
+
 def _restore_item():
     from ..runtime.core import restore_item
 
@@ -796,6 +820,10 @@ def _walk_same_loop(s, top=False):
 
 
 def _describe(node):
+    return _describe_raw(node).lstrip("_") or "t"
+
+
+def _describe_raw(node):
     if isinstance(node, gast.BinOp):
         return f"{_short(node.left)}_{_OPNAMES.get(type(node.op), 'op')}_{_short(node.right)}"
     if isinstance(node, gast.UnaryOp):

@@ -189,6 +189,61 @@ def _pure(e):
     return True
 
 
+def accumulate_in_place(fdef, rt_name="_rt"):
+    """``dx = _rt.add_at(dx, x, i, g)`` in a loop copies ``dx`` every time; when no
+    other name can share ``dx``'s array, add in place instead (``add_at_inplace``).
+
+    ``dx`` qualifies when every assignment to it is ``0.0`` or an ``add_at`` call
+    (both give a fresh array or a placeholder) and every read of it is the first
+    argument of such a call, an operand of arithmetic (which copies) or the
+    return value: then nothing else ever holds the same array.
+    """
+    assigns, ok = {}, {}
+    for n in gast.walk(fdef):
+        if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(
+            n.targets[0], gast.Name
+        ):
+            t = n.targets[0].id
+            fresh = (isinstance(n.value, gast.Constant) and n.value.value == 0.0) or (
+                _is_rt_call(n.value, rt_name, "add_at"))
+            ok[t] = ok.get(t, True) and fresh
+            assigns[t] = assigns.get(t, 0) + 1
+        elif isinstance(n, gast.Assign):
+            for m in gast.walk(n.targets[0]):
+                if isinstance(m, gast.Name):
+                    ok[m.id] = False
+    safe_reads = set()
+    for n in gast.walk(fdef):
+        if _is_rt_call(n, rt_name, "add_at") and n.args and isinstance(n.args[0], gast.Name):
+            safe_reads.add(id(n.args[0]))
+        elif isinstance(n, gast.BinOp):
+            for side in (n.left, n.right):
+                if isinstance(side, gast.Name):
+                    safe_reads.add(id(side))
+        elif isinstance(n, gast.Return) and isinstance(n.value, gast.Name):
+            safe_reads.add(id(n.value))
+        elif isinstance(n, gast.Return) and isinstance(n.value, gast.Tuple):
+            safe_reads |= {id(e) for e in n.value.elts if isinstance(e, gast.Name)}
+    for n in gast.walk(fdef):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and ok.get(n.id):
+            if id(n) not in safe_reads:
+                ok[n.id] = False
+    for n in gast.walk(fdef):
+        if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(
+            n.targets[0], gast.Name
+        ) and ok.get(n.targets[0].id) and _is_rt_call(n.value, rt_name, "add_at"):
+            first = n.value.args[0]
+            if isinstance(first, gast.Name) and first.id == n.targets[0].id:
+                n.value.func.attr = "add_at_inplace"
+    return fdef
+
+
+def _is_rt_call(n, rt_name, fn):
+    return (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+            and n.func.attr == fn and isinstance(n.func.value, gast.Name)
+            and n.func.value.id == rt_name)
+
+
 def drop_repeated_comments(stmts):
     out, last = [], None
     for s in stmts:
@@ -212,4 +267,5 @@ def optimize_function(fdef, protected=()):
     body = eliminate_dead_code(body)
     body = drop_repeated_comments(body)
     fdef.body = body
+    accumulate_in_place(fdef)
     return fdef

@@ -446,12 +446,24 @@ class Reverse:
         out = []
         if not arg_names:
             return out, Z
-        grads = [self.namer.fresh(self.d(a) + "_part") for a in arg_names]
+        # a first contribution is assigned directly; later ones go through a part
+        first = {}
+        grads = []
+        for a in arg_names:
+            da = self.d(a)
+            if da in Z and da not in first.values():
+                first[a] = da
+                grads.append(da)
+            else:
+                grads.append(self.namer.fresh(da + "_part"))
         target = gast.Tuple([store(g) for g in grads], gast.Store()) if len(grads) > 1 else (
             store(grads[0]))
         out.append(gast.Assign([target], gast.Call(name(bwd), [name(saved), dres], []), None))
         for a, g in zip(arg_names, grads):
-            Z = self.accumulate(a, name(g), Z, out)
+            if first.get(a) == g:
+                Z = Z - {g}
+            else:
+                Z = self.accumulate(a, name(g), Z, out)
         return out, Z
 
     def apply_rule(self, s, prim, args, keywords, result_expr, dres, Z):
@@ -512,11 +524,15 @@ class Reverse:
             if comment:
                 out.append(comment)
             if self.is_active(v):
-                part = self.namer.fresh(self.d(v.id) + "_part")
+                dv = self.d(v.id)
+                part = dv if dv in Z else self.namer.fresh(dv + "_part")
                 out.append(gast.Assign(
                     [gast.Tuple([store(db), store(part)], gast.Store())],
                     self.rt("setitem_adj", name(db), name(base), index_expr(t.slice)), None))
-                Z = self.accumulate(v.id, name(part), Z, out)
+                if part == dv:
+                    Z = Z - {dv}
+                else:
+                    Z = self.accumulate(v.id, name(part), Z, out)
             else:
                 out.append(assign(db, gast.Subscript(
                     self.rt("setitem_adj", name(db), name(base), index_expr(t.slice)),

@@ -12,7 +12,7 @@ linear(_rt.unbroadcast, _rt.sum_to_like, params=("g",))
 linear(_rt.expand_reduced, params=("g",))
 linear(_rt.add, params=("a", "b"))
 linear(_rt.concat_adj, params=("g",))
-linear(_rt.add_at, params=("dx", "g"))
+linear(_rt.add_at, _rt.add_at_inplace, params=("dx", "g"))
 linear(_rt.getitem_adj, params=("dx",))
 linear(_rt.setitem_adj, params=("dx",))
 linear(_rt.pop_adj, params=("dlst",))
@@ -63,7 +63,7 @@ def _(result, a, b):
     d[b] = d[result]
 
 
-@adjoint(_rt.add_at)
+@adjoint(_rt.add_at, _rt.add_at_inplace)
 def _(result, dx, x, i, g):
     d[dx] = d[result]
     d[g] = _rt.unbroadcast(_rt.getitem_adj(d[result], i), g)

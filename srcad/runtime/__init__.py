@@ -3,6 +3,7 @@
 from .core import (  # noqa: F401
     add,
     add_at,
+    add_at_inplace,
     broadcast_like,
     check_scalar,
     concat_adj,

@@ -153,6 +153,21 @@ def add_at(dx, x, i, g):
     return out
 
 
+def add_at_inplace(dx, x, i, g):
+    """``add_at`` that may write into ``dx``: the compiler emits it only where no
+    other name can hold the same array (see optimize.accumulate_in_place)."""
+    if is_zero(dx) or is_zero(g) or type(dx) is tuple or not hasattr(dx, "__setitem__"):
+        return add_at(dx, x, i, g)
+    if isinstance(dx, (list, dict)):
+        dx[i] = add(dx[i], g) if (not isinstance(dx, dict) or i in dx) else g
+        return dx
+    if _is_basic_index(i):
+        dx[i] += g
+    else:
+        np.add.at(dx, i, g)
+    return dx
+
+
 def _is_basic_index(i):
     if isinstance(i, tuple):
         return all(_is_basic_index(k) for k in i)

@@ -4,6 +4,7 @@ With ``import srcad as torch`` these are the names PyTorch code uses: factories,
 dtypes, grad modes, ``Tensor`` and the functional ops.
 """
 
+from . import ops as _ops
 from .device import device
 from .dtypes import (
     bool,
@@ -68,134 +69,175 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .ops import (
-    abs,
-    absolute,
-    acos,
     add,
-    all,
-    allclose,
-    amax,
-    amin,
-    any,
-    arccos,
-    arcsin,
-    arctan,
-    argmax,
-    argmin,
-    asin,
-    atan,
-    broadcast_to,
-    cat,
-    ceil,
-    chunk,
-    clamp,
-    clamp_max,
-    clamp_min,
-    clip,
-    clone,
-    concat,
-    concatenate,
-    cos,
-    cosh,
-    count_nonzero,
-    cumprod,
-    cumsum,
     div,
-    dot,
-    eq,
-    equal,
-    exp,
-    exp2,
-    expm1,
-    flatten,
-    flip,
-    floor,
-    floor_divide,
-    gather,
-    ge,
-    ger,
-    gt,
-    hstack,
-    index_select,
-    inner,
-    isclose,
-    isfinite,
-    isinf,
-    isnan,
-    le,
-    log,
-    log1p,
-    log2,
-    log10,
-    log_softmax,
-    logical_and,
-    logical_not,
-    logical_or,
-    logsumexp,
-    lt,
-    masked_fill,
     matmul,
-    max,
-    maximum,
-    mean,
-    min,
-    minimum,
-    mm,
-    movedim,
     mul,
-    mv,
-    narrow,
-    ne,
-    neg,
-    norm,
-    numel,
-    outer,
-    permute,
     pow,
-    prod,
-    reciprocal,
-    relu,
-    remainder,
-    reshape,
     return_types,
-    round,
-    rsqrt,
-    select,
-    sigmoid,
-    sign,
-    sin,
-    sinh,
-    softmax,
-    split,
-    sqrt,
-    square,
-    squeeze,
-    stack,
-    std,
     sub,
-    sum,
-    swapaxes,
-    swapdims,
-    t,
-    tan,
-    tanh,
-    transpose,
-    trunc,
-    unbind,
-    unflatten,
-    unsqueeze,
-    var,
-    view,
-    vstack,
     where,
 )
 from .ops import div as divide
 from .ops import div as true_divide
 from .ops import mul as multiply
-from .ops import neg as negative
 from .ops import sub as subtract
 from .repr import get_printoptions, set_printoptions
 from .tensor import Size, Tensor, is_tensor
+
+
+def _tensor_first(fn, name):
+    """``fn`` refusing a non-tensor first argument with PyTorch's TypeError."""
+
+    def checked(*args, **kwargs):
+        a = args[0] if args else kwargs.get("input")
+        if not isinstance(a, Tensor):
+            raise TypeError(
+                f"{name}(): argument 'input' (position 1) must be Tensor, not {type(a).__name__}"
+            )
+        return fn(*args, **kwargs)
+
+    checked.__name__ = checked.__qualname__ = name
+    checked.__doc__ = fn.__doc__
+    checked.__wrapped__ = fn
+    return checked
+
+
+def _tensor_list(fn, name):
+    """``fn`` taking a sequence of tensors, refusing anything else as PyTorch does."""
+
+    def checked(tensors, *args, **kwargs):
+        if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+            raise TypeError(
+                f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+                f"{type(tensors).__name__}"
+            )
+        for i, t in enumerate(tensors):
+            if not isinstance(t, Tensor):
+                raise TypeError(
+                    f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}"
+                )
+        return fn(tensors, *args, **kwargs)
+
+    checked.__name__ = checked.__qualname__ = name
+    checked.__doc__ = fn.__doc__
+    checked.__wrapped__ = fn
+    return checked
+
+
+abs = _tensor_first(_ops.abs, "abs")
+absolute = _tensor_first(_ops.absolute, "absolute")
+acos = _tensor_first(_ops.acos, "acos")
+all = _tensor_first(_ops.all, "all")
+allclose = _tensor_first(_ops.allclose, "allclose")
+amax = _tensor_first(_ops.amax, "amax")
+amin = _tensor_first(_ops.amin, "amin")
+any = _tensor_first(_ops.any, "any")
+arccos = _tensor_first(_ops.arccos, "arccos")
+arcsin = _tensor_first(_ops.arcsin, "arcsin")
+arctan = _tensor_first(_ops.arctan, "arctan")
+argmax = _tensor_first(_ops.argmax, "argmax")
+argmin = _tensor_first(_ops.argmin, "argmin")
+asin = _tensor_first(_ops.asin, "asin")
+atan = _tensor_first(_ops.atan, "atan")
+broadcast_to = _tensor_first(_ops.broadcast_to, "broadcast_to")
+ceil = _tensor_first(_ops.ceil, "ceil")
+chunk = _tensor_first(_ops.chunk, "chunk")
+clamp = _tensor_first(_ops.clamp, "clamp")
+clamp_max = _tensor_first(_ops.clamp_max, "clamp_max")
+clamp_min = _tensor_first(_ops.clamp_min, "clamp_min")
+clip = _tensor_first(_ops.clip, "clip")
+clone = _tensor_first(_ops.clone, "clone")
+cos = _tensor_first(_ops.cos, "cos")
+cosh = _tensor_first(_ops.cosh, "cosh")
+count_nonzero = _tensor_first(_ops.count_nonzero, "count_nonzero")
+cumprod = _tensor_first(_ops.cumprod, "cumprod")
+cumsum = _tensor_first(_ops.cumsum, "cumsum")
+dot = _tensor_first(_ops.dot, "dot")
+eq = _tensor_first(_ops.eq, "eq")
+equal = _tensor_first(_ops.equal, "equal")
+exp = _tensor_first(_ops.exp, "exp")
+exp2 = _tensor_first(_ops.exp2, "exp2")
+expm1 = _tensor_first(_ops.expm1, "expm1")
+flatten = _tensor_first(_ops.flatten, "flatten")
+flip = _tensor_first(_ops.flip, "flip")
+floor = _tensor_first(_ops.floor, "floor")
+floor_divide = _tensor_first(_ops.floor_divide, "floor_divide")
+gather = _tensor_first(_ops.gather, "gather")
+ge = _tensor_first(_ops.ge, "ge")
+ger = _tensor_first(_ops.ger, "ger")
+gt = _tensor_first(_ops.gt, "gt")
+index_select = _tensor_first(_ops.index_select, "index_select")
+inner = _tensor_first(_ops.inner, "inner")
+isclose = _tensor_first(_ops.isclose, "isclose")
+isfinite = _tensor_first(_ops.isfinite, "isfinite")
+isinf = _tensor_first(_ops.isinf, "isinf")
+isnan = _tensor_first(_ops.isnan, "isnan")
+le = _tensor_first(_ops.le, "le")
+log = _tensor_first(_ops.log, "log")
+log10 = _tensor_first(_ops.log10, "log10")
+log1p = _tensor_first(_ops.log1p, "log1p")
+log2 = _tensor_first(_ops.log2, "log2")
+log_softmax = _tensor_first(_ops.log_softmax, "log_softmax")
+logical_and = _tensor_first(_ops.logical_and, "logical_and")
+logical_not = _tensor_first(_ops.logical_not, "logical_not")
+logical_or = _tensor_first(_ops.logical_or, "logical_or")
+logsumexp = _tensor_first(_ops.logsumexp, "logsumexp")
+lt = _tensor_first(_ops.lt, "lt")
+masked_fill = _tensor_first(_ops.masked_fill, "masked_fill")
+max = _tensor_first(_ops.max, "max")
+maximum = _tensor_first(_ops.maximum, "maximum")
+mean = _tensor_first(_ops.mean, "mean")
+min = _tensor_first(_ops.min, "min")
+minimum = _tensor_first(_ops.minimum, "minimum")
+mm = _tensor_first(_ops.mm, "mm")
+movedim = _tensor_first(_ops.movedim, "movedim")
+mv = _tensor_first(_ops.mv, "mv")
+narrow = _tensor_first(_ops.narrow, "narrow")
+ne = _tensor_first(_ops.ne, "ne")
+neg = _tensor_first(_ops.neg, "neg")
+norm = _tensor_first(_ops.norm, "norm")
+numel = _tensor_first(_ops.numel, "numel")
+outer = _tensor_first(_ops.outer, "outer")
+permute = _tensor_first(_ops.permute, "permute")
+prod = _tensor_first(_ops.prod, "prod")
+reciprocal = _tensor_first(_ops.reciprocal, "reciprocal")
+relu = _tensor_first(_ops.relu, "relu")
+remainder = _tensor_first(_ops.remainder, "remainder")
+reshape = _tensor_first(_ops.reshape, "reshape")
+round = _tensor_first(_ops.round, "round")
+rsqrt = _tensor_first(_ops.rsqrt, "rsqrt")
+select = _tensor_first(_ops.select, "select")
+sigmoid = _tensor_first(_ops.sigmoid, "sigmoid")
+sign = _tensor_first(_ops.sign, "sign")
+sin = _tensor_first(_ops.sin, "sin")
+sinh = _tensor_first(_ops.sinh, "sinh")
+softmax = _tensor_first(_ops.softmax, "softmax")
+split = _tensor_first(_ops.split, "split")
+sqrt = _tensor_first(_ops.sqrt, "sqrt")
+square = _tensor_first(_ops.square, "square")
+squeeze = _tensor_first(_ops.squeeze, "squeeze")
+std = _tensor_first(_ops.std, "std")
+sum = _tensor_first(_ops.sum, "sum")
+swapaxes = _tensor_first(_ops.swapaxes, "swapaxes")
+swapdims = _tensor_first(_ops.swapdims, "swapdims")
+t = _tensor_first(_ops.t, "t")
+tan = _tensor_first(_ops.tan, "tan")
+tanh = _tensor_first(_ops.tanh, "tanh")
+transpose = _tensor_first(_ops.transpose, "transpose")
+trunc = _tensor_first(_ops.trunc, "trunc")
+unbind = _tensor_first(_ops.unbind, "unbind")
+unflatten = _tensor_first(_ops.unflatten, "unflatten")
+unsqueeze = _tensor_first(_ops.unsqueeze, "unsqueeze")
+var = _tensor_first(_ops.var, "var")
+view = _tensor_first(_ops.view, "view")
+negative = _tensor_first(_ops.neg, "negative")
+cat = _tensor_list(_ops.cat, "cat")
+concat = _tensor_list(_ops.concat, "concat")
+concatenate = _tensor_list(_ops.concatenate, "concatenate")
+stack = _tensor_list(_ops.stack, "stack")
+hstack = _tensor_list(_ops.hstack, "hstack")
+vstack = _tensor_list(_ops.vstack, "vstack")
 
 __all__ = [
     # tensors, dtypes, devices

@@ -113,12 +113,21 @@ def set_default_dtype(d):
     _DEFAULT[0] = d
 
 
+def _dtype_of(t, name):
+    d = getattr(t, "dtype", None)
+    if not isinstance(d, dtype):
+        raise TypeError(
+            f"{name}(): argument 'input' (position 1) must be Tensor, not {type(t).__name__}"
+        )
+    return d
+
+
 def is_floating_point(t):
-    return t.dtype.is_floating_point
+    return _dtype_of(t, "is_floating_point").is_floating_point
 
 
 def is_complex(t):
-    return t.dtype.is_complex
+    return _dtype_of(t, "is_complex").is_complex
 
 
 def to_dtype(d):

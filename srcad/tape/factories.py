@@ -325,7 +325,15 @@ def full(
     )
 
 
+def _check_tensor(input, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
+
+
 def _like(input, fill, dtype, device, requires_grad):
+    _check_tensor(input, "full_like")
     d = input._data
     dt = d.dtype if dtype is None else _dt.to_dtype(dtype).np
     data = np.full_like(d, fill, dtype=dt)  # dispatches to CuPy for CuPy data
@@ -508,6 +516,7 @@ def randn(
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False):
+    _check_tensor(input, "rand_like")
     return rand(
         *input.shape,
         dtype=dtype or input.dtype,
@@ -517,6 +526,7 @@ def rand_like(input, *, dtype=None, device=None, requires_grad=False):
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False):
+    _check_tensor(input, "randn_like")
     return randn(
         *input.shape,
         dtype=dtype or input.dtype,

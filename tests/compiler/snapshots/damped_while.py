@@ -1,0 +1,38 @@
+def ddamped_while_dx(x, n):
+    cond = None
+    _stack = []
+    s = 0.0
+    i = 0
+    n_iter = 0
+    while i < n:
+        _stack.append(cond)
+        cond = x > 1.0
+        if cond:
+            x_times_x = x * x
+            s = s + x_times_x
+        else:
+            s = s - x
+        _stack.append(x)
+        x = x * 0.9
+        i = i + 1
+        n_iter = n_iter + 1
+    damped_while = s
+    ddamped_while = _rt.seed(damped_while, 'damped_while')
+    # Grad of: return s
+    dx = 0.0
+    # Grad of: while i < n:
+    for _ in range(n_iter):
+        # Grad of: x = x * 0.9
+        dx_in = dx
+        x = _stack.pop()
+        dx = dx_in * 0.9
+        if cond:
+            # Grad of: s = s + x * x
+            dx_times_x = ddamped_while
+            dx = dx + dx_times_x * x
+            dx = dx + dx_times_x * x
+        else:
+            # Grad of: s = s - x
+            dx = dx - ddamped_while
+        cond = _stack.pop()
+    return dx
