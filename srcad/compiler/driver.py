@@ -61,7 +61,8 @@ class Compiler:
         # Pass 1 finds what the backward sweep reads; pass 2 adds the pushes.
         code, _ = rev.reverse(body, z0)
         reads = loaded_names(code) | _names_read_by_tests(code)
-        rev.P = {n for n in reads if n in rev.sites and rev.overwritten(n)}
+        rev.P = {n for n in reads if n in rev.sites and rev.overwritten(n)
+                 and n not in rev.recompute}
         rev.P |= {n for n in rev.user_call_info.values() if rev.overwritten(n)}
         namer.taken = taken | set(ns.injected)
         code, Z = rev.reverse(body, z0)

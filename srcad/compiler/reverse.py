@@ -74,6 +74,11 @@ class Reverse:
             self.sites.setdefault(a, []).append(False)
             self.first_site[a] = None
         self._collect_sites(fdef.body, in_loop=False, nograd=False, top=True)
+        # Loop values the backward sweep can recompute instead of saving every iteration:
+        # name -> the loop whose reversed body recomputes it (None: loop-invariant).
+        self.recompute = {}
+        self.recompute_stmts = {}  # id(loop) -> statements to run first in each reverse step
+        self._find_recomputable(fdef.body)
 
     # -- analysis of assignment sites ----------------------------------------------
 
@@ -101,6 +106,61 @@ class Reverse:
                 ng = nograd or getattr(s, "srcad_kind", "") == "no_grad"
                 if getattr(s, "srcad_kind", "") == "no_grad":
                     self._collect_sites(s.body, in_loop, ng)
+
+    def _find_recomputable(self, stmts, enclosing=frozenset()):
+        for s in stmts:
+            inner_enclosing = enclosing
+            if isinstance(s, (gast.For, gast.While)):
+                own = self._loop_recomputable(s, enclosing)
+                inner_enclosing = enclosing | own
+            for block in ("body", "orelse"):
+                inner = getattr(s, block, None)
+                if isinstance(inner, list):
+                    self._find_recomputable(inner, inner_enclosing)
+
+    def _loop_recomputable(self, loop, enclosing):
+        """Find what ``loop``'s reverse steps can recompute; return the names it assigns.
+
+        Names assigned by an enclosing loop change between its iterations, so they
+        count as assigned here too (a value depending on them is saved, not recomputed).
+        """
+        assigned = set()
+        for n in gast.walk(loop):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                assigned.add(n.id)
+            elif isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript):
+                base = n.targets[0].value
+                if isinstance(base, gast.Name):
+                    assigned.add(base.id)  # item assignment changes the array
+            elif isinstance(n, gast.Expr) and getattr(n, "srcad_kind", "") in ("append", "pop"):
+                assigned.add(n.value.func.value.id)
+        own = set(assigned)
+        assigned |= enclosing
+        target = loop.target.id if isinstance(loop, gast.For) else None
+        known = {target} if target else set()  # values a reverse step can compute
+        stmts = []
+        for st in loop.body:
+            if not (isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name)):
+                continue
+            t = st.targets[0].id
+            if getattr(st, "srcad_book", False) or id(st) in self.user_call_info or len(
+                self.sites.get(t, [])
+            ) != 1 or not _cheap_pure(st.value):
+                continue
+            deps = {n.id for n in gast.walk(st.value) if isinstance(n, gast.Name)}
+            deps -= {n.id for n in gast.walk(st.value) if isinstance(n, gast.Name)
+                     and isinstance(n.ctx, gast.Load) and n.id not in assigned and n.id
+                     not in known}
+            if deps - known:
+                continue
+            if not deps:
+                self.recompute[t] = None  # the same value in every iteration
+            else:
+                self.recompute[t] = loop
+                stmts.append(copy.deepcopy(st))
+            known.add(t)
+        self.recompute_stmts[id(loop)] = stmts
+        return own
 
     def _site(self, n, s, in_loop, top):
         self.sites.setdefault(n, []).append(in_loop)
@@ -581,19 +641,26 @@ class Reverse:
     def _materialize(self, names):
         return [assign(n, const(0.0), None) for n in sorted(names)]
 
-    def _loop_body(self, stmts, Z):
+    def _loop_body(self, loop, Z):
         entry = set(Z)
         for _ in range(20):
-            body, exit_ = self.reverse(stmts, frozenset(entry))
+            body, exit_ = self.reverse(loop.body, frozenset(entry))
             if exit_ >= entry:
                 break
             entry &= exit_
         before = self._materialize(Z - entry)
         body = body + self._materialize(exit_ - entry)
+        if body:
+            # values recomputed at the start of each reverse step (instead of saved)
+            needed = loaded_names(body)
+            pre = [st for st in self.recompute_stmts.get(id(loop), [])
+                   if st.targets[0].id in needed or _feeds(st, self.recompute_stmts[id(loop)],
+                                                           needed)]
+            body = copy.deepcopy(pre) + body
         return before, body, frozenset(entry)
 
     def rev_for(self, s, Z):
-        before, body, Z2 = self._loop_body(s.body, Z)
+        before, body, Z2 = self._loop_body(s, Z)
         rng = name(s.srcad_range)
         counter = getattr(s, "srcad_counter", None)
         if counter:
@@ -606,12 +673,44 @@ class Reverse:
         return before + ([comment] if comment else []) + [loop] + restore, Z2
 
     def rev_while(self, s, Z):
-        before, body, Z2 = self._loop_body(s.body, Z)
+        before, body, Z2 = self._loop_body(s, Z)
         if not body:
             return [], Z2
         loop = gast.For(store("_"), call(name("range"), [name(s.srcad_counter)]), body, [], None)
         comment = self._grad_of(s)
         return before + ([comment] if comment else []) + [loop], Z2
+
+
+_PURE_MODULES = ("math", "numpy", "builtins")
+
+
+def _cheap_pure(value):
+    """An expression safe to evaluate again: arithmetic, subscripts, attributes and
+    calls of math/NumPy functions (no user calls, no methods that mutate)."""
+    for n in gast.walk(value):
+        if isinstance(n, gast.Call):
+            f = n.func
+            root = f
+            while isinstance(root, gast.Attribute):
+                root = root.value
+            if not isinstance(root, gast.Name) or root.id not in ("math", "np", "numpy") and (
+                not isinstance(f, gast.Name) or f.id not in ("len", "abs", "float", "min", "max")
+            ):
+                return False
+        if isinstance(n, (gast.ListComp, gast.Lambda, gast.Dict, gast.List)):
+            return False
+    return True
+
+
+def _feeds(st, stmts, needed):
+    """Does ``st`` compute a value that a needed recomputed statement uses?"""
+    t = st.targets[0].id
+    for other in stmts:
+        if other.targets[0].id in needed and t in {
+            n.id for n in gast.walk(other.value) if isinstance(n, gast.Name)
+        }:
+            return True
+    return False
 
 
 def _is_list_pop(v):

@@ -223,11 +223,18 @@ class OpNode(Node):
             vals = [_value_create(a, i in an.read) for i, a in enumerate(args)]
             res = _result_tensor(self) if an.res else None
         else:
-            vals = [_value(a) for a in args]
+            tensor = _TENSOR[0]
+            vals = [
+                a._data if isinstance(a, tensor) else (_value(a) if type(a) is list else a)
+                for a in args
+            ]
             res = self._res[0] if an.res else None
         grads_by_param = info.bwd(g, res, *vals, self._needs)
+        emap = self._emap
+        if len(emap) == 1 and emap[0][1] < 0:
+            return [grads_by_param[emap[0][0]]]
         out = []
-        for pi, ei in self._emap:
+        for pi, ei in emap:
             r = grads_by_param[pi]
             if ei >= 0 and r is not None:
                 r = r[ei]
@@ -272,11 +279,14 @@ def _holds_array(a):
     return hasattr(a, "shape") and hasattr(a, "dtype")
 
 
+# the Tensor class, set by tensor.py (node.py is imported before it exists)
+_TENSOR = [type(None)]
+
+
 def _value(a):
     """A saved argument as a raw array (the fast path of backward)."""
-    d = getattr(a, "_data", None)
-    if d is not None:
-        return d
+    if isinstance(a, _TENSOR[0]):
+        return a._data
     if type(a) is list:
         return [_value(v) for v in a]
     return a
@@ -286,9 +296,8 @@ def _value_create(a, read):
     """A saved argument for a backward that is itself recorded (``create_graph``)."""
     if type(a) is list:
         return [_value_create(v, read) for v in a]
-    d = getattr(a, "_data", None)
-    if d is not None:
-        return a if read else d
+    if isinstance(a, _TENSOR[0]):
+        return a if read else a._data
     return a
 
 
@@ -334,6 +343,7 @@ class OpInfo:
         "nparams",
         "_emaps",
         "pindex",
+        "needs_first",
     )
 
     def __init__(self, prim):
@@ -354,6 +364,7 @@ class OpInfo:
         self.defaults = tuple(sig[p].default for p in self.params)
         self.nparams = len(self.params)
         self.pindex = {p: i for i, p in enumerate(self.params)}
+        self.needs_first = (True,) + (False,) * (self.nparams - 1)
         self._emaps = {}
 
     def emap_for(self, eparams):

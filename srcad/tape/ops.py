@@ -24,6 +24,7 @@ from .tensor import (
     inplace,
     raw,
     record,
+    record_binary,
     record_unary,
     requires,
     view_op,
@@ -137,9 +138,9 @@ def arith(prim, a, b, name, swap=False, eparams=None, true_div=False):
         out = _fix_dtype(np.asarray(out) if not hasattr(out, "dtype") else out, a, b, true_div)
     if not hasattr(out, "shape") or isinstance(out, np.generic):
         out = np.asarray(out)
-    if STATE.enabled and (a._rg or (isinstance(b, Tensor) and b._rg)):
-        return record(info(prim), (b, a) if swap else (a, b), out, node_class(name), eparams)
-    return wrap(out)
+    if swap:
+        return record_binary(info(prim), b, a, out, node_class(name), eparams)
+    return record_binary(info(prim), a, b, out, node_class(name), eparams)
 
 
 def add(input, other, *, alpha=1, out=None):  # noqa: A002 - PyTorch's parameter names

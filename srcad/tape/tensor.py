@@ -15,6 +15,7 @@ import numpy as np
 from ..rules import tape_ops as T
 from . import dtypes as _dt
 from . import hooks as _hooks
+from . import node as _node_module
 from .device import CPU, c_contiguous, device_of, is_cupy, writeable
 from .grad_mode import STATE
 from .node import _SEQ, AccumulateGrad, Node, info, node_class
@@ -226,14 +227,74 @@ def record(inf, args, out, cls, eparams=None):
     return wrap(out)
 
 
+def _edge_of(a):
+    fn = a._fn
+    if fn is not None and a._base is None:
+        return (fn, a._nr)
+    return edge(a)
+
+
+def _finish_node(node, inf, args, needs, an, edges, emap, out):
+    """Fill a node and wrap its output (the shared tail of the fast recorders)."""
+    vc = [0]
+    vers = []
+    for i in an.read:
+        a = args[i]
+        if isinstance(a, Tensor):
+            vers.append((i, a._vc[0]))
+    if an.res:
+        node._res = (out, vc)
+        vers.append((-1, 0))
+    node._seq = next(_SEQ)
+    node._hk = None
+    node._info = inf
+    node._args = args
+    node._needs = needs
+    node._emap = emap
+    node._an = an
+    node._freed = False
+    node._vers = vers
+    node._next = edges
+    t = wrap(out, True, node)
+    t._vc = vc
+    return t
+
+
 def record_unary(inf, x, out, cls):
-    """:func:`record` for a one-parameter primitive of a tensor ``x``."""
-    if x._rg and STATE.enabled:
+    """:func:`record` for a primitive of one tensor ``x`` (other parameters at their
+    defaults): the hot path of elementwise functions."""
+    if not (x._rg and STATE.enabled):
+        return wrap(out)
+    if inf.written != (0,):
         vc = [0]
         t = wrap(out, True, make_node(inf, (x,), out, cls, None, vc))
         t._vc = vc
         return t
-    return wrap(out)
+    needs = inf.needs_first
+    args = (x,) + inf.defaults[1:]
+    return _finish_node(
+        _new(cls), inf, args, needs, inf.analysis(needs), (_edge_of(x),), inf.emap_for(None), out
+    )
+
+
+def record_binary(inf, a, b, out, cls, eparams=None):
+    """:func:`record` for a two-parameter primitive (operators): the hot path."""
+    ra = a._rg if isinstance(a, Tensor) else False
+    rb = b._rg if isinstance(b, Tensor) else False
+    if not ((ra or rb) and STATE.enabled):
+        return wrap(out)
+    if inf.nparams != 2 or inf.written != (0, 1):
+        return record(inf, (a, b), out, cls, eparams)
+    needs = (ra, rb)
+    if eparams is None:
+        edges = (_edge_of(a) if ra else _NONE_EDGE, _edge_of(b) if rb else _NONE_EDGE)
+    elif eparams == (0,):
+        edges = (_edge_of(a) if ra else _NONE_EDGE,)
+    else:
+        edges = (_edge_of(b) if rb else _NONE_EDGE,)
+    return _finish_node(
+        _new(cls), inf, (a, b), needs, inf.analysis(needs), edges, inf.emap_for(eparams), out
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -1021,6 +1082,8 @@ def _wrap_dim(dim, ndim):
         )
     return dim % n
 
+
+_node_module._TENSOR[0] = Tensor
 
 from . import ops as _ops  # noqa: E402  (ops installs the math methods on Tensor)
 

@@ -44,7 +44,9 @@ def test_tape_primitives_dispatch_on_tensors():
     assert type(y) is torch.Tensor and y.grad_fn is not None
     y.sum().backward()
     s = 1 / (1 + np.exp(-np.array([-1.0, 0.5, 2.0])))
-    expected = (np.array([-1.0, 0.5, 2.0]) > 0) * (s + np.maximum([-1.0, 0.5, 2.0], 0) * s * (1 - s))
+    expected = (np.array([-1.0, 0.5, 2.0]) > 0) * (
+        s + np.maximum([-1.0, 0.5, 2.0], 0) * s * (1 - s)
+    )
     np.testing.assert_allclose(x.grad.tolist(), expected, rtol=1e-12)
 
 

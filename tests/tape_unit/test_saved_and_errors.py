@@ -51,12 +51,18 @@ ERRORS = [
     (lambda: float(torch.ones(2)), ValueError, "only one element tensors"),
     (lambda: -torch.tensor([True]), RuntimeError, "Negation, the `-` operator, on a bool tensor"),
     (lambda: torch.tensor([1, 2]) ** -1, RuntimeError, "Integers to negative integer powers"),
-    (lambda: torch.ones(2, requires_grad=True).numpy(), RuntimeError,
-     "Can't call numpy() on Tensor that requires grad"),
+    (
+        lambda: torch.ones(2, requires_grad=True).numpy(),
+        RuntimeError,
+        "Can't call numpy() on Tensor that requires grad",
+    ),
     (lambda: torch.ones(2).clamp(), RuntimeError, "torch.clamp: At least one of 'min' or 'max'"),
     (lambda: f"{torch.ones(2):.2f}", TypeError, "unsupported format string"),
-    (lambda: (torch.ones(2, requires_grad=True) * 1).backward(torch.ones(2, 2)), RuntimeError,
-     "Mismatch in shape: grad_output[0] has a shape of torch.Size([2, 2])"),
+    (
+        lambda: (torch.ones(2, requires_grad=True) * 1).backward(torch.ones(2, 2)),
+        RuntimeError,
+        "Mismatch in shape: grad_output[0] has a shape of torch.Size([2, 2])",
+    ),
 ]
 
 
@@ -76,7 +82,9 @@ def test_E6_message_names_the_producer():
     b.mul_(3)
     with pytest.raises(RuntimeError) as e:
         c.sum().backward()
-    assert "[torch.FloatTensor [2]], which is output 0 of Sigmoid, is at version 1; " in str(e.value)
+    assert "[torch.FloatTensor [2]], which is output 0 of Sigmoid, is at version 1; " in str(
+        e.value
+    )
 
 
 def test_E6_for_function_saved_tensor():
@@ -97,3 +105,22 @@ def test_E6_for_function_saved_tensor():
     h.add_(1)
     with pytest.raises(RuntimeError, match="output 0 of Add"):
         y.backward()
+
+
+@pytest.mark.parametrize(
+    "call, text",
+    [
+        (
+            lambda: torch.exp([1.0, 2.0]),
+            "exp(): argument 'input' (position 1) must be Tensor, not list",
+        ),
+        (lambda: torch.sum(3.0), "sum(): argument 'input' (position 1) must be Tensor, not float"),
+        (lambda: torch.ones_like([1.0]), "full_like(): argument 'input'"),
+        (lambda: torch.cat([torch.ones(1), 2.0]), "expected Tensor as element 1 in argument 0"),
+        (lambda: torch.stack(torch.ones(2)), "stack(): argument 'tensors' (position 1)"),
+    ],
+)
+def test_functions_refuse_non_tensors_with_type_error(call, text):
+    with pytest.raises(TypeError) as e:
+        call()
+    assert str(e.value).startswith(text)

@@ -1,10 +1,8 @@
 def dfill_loop_dx(x):
-    x_item = None
     _stack = []
     y = np.zeros_like(x)
     range_i = range(x.shape[0])
     for i in range_i:
-        _stack.append(x_item)
         x_item = x[i]
         x_item_times_x_item = x_item * x_item
         _stack.append(_rt.index_value(y, i))
@@ -16,11 +14,11 @@ def dfill_loop_dx(x):
     dx = 0.0
     # Grad of: for i in range(x.shape[0]):
     for i in reversed(range_i):
+        x_item = x[i]
         # Grad of: y[i] = x[i] * x[i]
         dy, dx_item_times_x_item = _rt.setitem_adj(dy, y, i)
         _rt.restore_item(y, i, _stack.pop())
         dx_item = _rt.unbroadcast(dx_item_times_x_item * x_item, x_item)
         dx_item = dx_item + _rt.unbroadcast(dx_item_times_x_item * x_item, x_item)
         dx = _rt.add_at_inplace(dx, x, i, dx_item)
-        x_item = _stack.pop()
     return dx
