@@ -9,5 +9,6 @@ from . import (  # noqa: F401
     numpy_reductions,
     numpy_shape,
     runtime_rules,
+    tape_ops,
 )
 from .registry import adjoint, lookup, nondifferentiable, tangent  # noqa: F401
