@@ -370,7 +370,9 @@ class Reverse:
             dres = self.namer.fresh(dt + "_in")
             body.append(assign(dres, name(dt), None))
             Z = Z | {dt}
-            if pushed:
+            # (a call of your function reads only its saved state, which sits above
+            # the old value on the stack: that pops after the call's backward)
+            if pushed and id(s) not in self.user_call_info:
                 newv = self.namer.fresh(t + "_new")
                 body.append(assign(newv, name(t), None))
                 result_expr = name(newv)

@@ -24,9 +24,7 @@ def _(result, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, 
 
 @adjoint(np.mean, linear=("a",))
 def _(result, a, axis=None, dtype=None, out=None, keepdims=False, where=True):
-    d[a] = _rt.masked(_rt.expand_reduced(d[result], a, axis, keepdims), where) / (
-        _rt.reduced_count(a, axis, where)
-    )
+    d[a] = _rt.mean_adjoint(d[result], a, axis, keepdims, where)
 
 
 @adjoint(np.prod)

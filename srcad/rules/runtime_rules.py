@@ -77,3 +77,17 @@ def _(result, dx, i):
 @adjoint(_rt.index_value)
 def _(result, x, i):
     d[x] = _rt.add_at(0.0, x, i, d[result])
+
+
+linear(_rt.mean_adjoint, params=("g",))
+
+
+@adjoint(_rt.expand_reduced)
+def _(result, g, x, axis=None, keepdims=False):
+    d[g] = _rt.reduce_to(d[result], g, x, axis, keepdims)
+
+
+@adjoint(_rt.mean_adjoint)
+def _(result, g, a, axis=None, keepdims=False, where=True):
+    d[g] = _rt.reduce_to(_rt.masked(d[result], where), g, a, axis, keepdims) / (
+        _rt.reduced_count(a, axis, where))

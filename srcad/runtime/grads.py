@@ -40,6 +40,8 @@ import numpy as np
 from .core import add, getitem_adj, is_zero, namespace_of, unbroadcast, zeros_like
 
 __all__ = [
+    "mean_adjoint",
+    "reduce_to",
     "LN2",
     "LN10",
     # elementwise
@@ -374,6 +376,21 @@ def masked(g, where=True):
     if where is True:
         return g
     return np.where(where, g, 0)
+
+
+def mean_adjoint(g, a, axis=None, keepdims=False, where=True):
+    """Adjoint of ``np.mean``: ``g`` spread evenly over the elements it averaged."""
+    if where is True:
+        # divide the small reduced adjoint, not the full-size array
+        return expand_reduced(g / reduced_count(a, axis), a, axis, keepdims)
+    return masked(expand_reduced(g, a, axis, keepdims), where) / reduced_count(a, axis, where)
+
+
+def reduce_to(h, g, a, axis=None, keepdims=False):
+    """Adjoint of ``expand_reduced(g, a, axis, keepdims)`` with respect to ``g``."""
+    axes = _norm_axis(axis, np.ndim(a))
+    out = np.sum(h, axis=axes, keepdims=keepdims) if axes else h
+    return np.reshape(out, np.shape(g)) if np.shape(out) != np.shape(g) else out
 
 
 def reduced_count(x, axis=None, where=True):

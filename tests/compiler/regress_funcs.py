@@ -1,0 +1,35 @@
+"""Functions that once broke the compiler (each test says what went wrong)."""
+
+import numpy as np
+
+
+def _helper(v):
+    return v * np.sin(v)
+
+
+def helper_overwrites_its_argument_in_loop(x):
+    total = 0.0
+    for i in range(3):
+        row = x[i]
+        row = _helper(row)
+        total = total + np.sum(row)
+    return total
+
+
+def helper_overwrite_in_branch_in_loop(x):
+    total = 0.0
+    for i in range(3):
+        row = x[i]
+        if i % 2 == 0:
+            row = _helper(row)
+        total = total + np.sum(row * row)
+    return total
+
+
+def nested_loop_inner_depends_on_outer(x):
+    s = 0.0
+    for i in range(3):
+        for j in range(i + 1):
+            t = np.sum(x[i]) * (j + 1.0)
+            s = s + t * t
+    return s
