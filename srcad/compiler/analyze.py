@@ -10,6 +10,8 @@ import inspect
 
 import gast
 
+from .astutil import walk
+
 from ..rules import registry
 
 # Attributes and methods of arrays that never carry a gradient.
@@ -41,7 +43,7 @@ def assigned_names(fdef):
         names.add(fdef.args.vararg.id)
     if fdef.args.kwarg is not None:
         names.add(fdef.args.kwarg.id)
-    for node in gast.walk(fdef):
+    for node in walk(fdef):
         if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
             names.add(node.id)
     return names
@@ -153,7 +155,7 @@ class Activity:
             return self.expr(node.operand)
         if isinstance(node, gast.Lambda):
             return any(isinstance(n, gast.Name) and n.id in self.active
-                       for n in gast.walk(node.body))
+                       for n in walk(node.body))
         if isinstance(node, (gast.Compare, gast.BoolOp, gast.JoinedStr)):
             return False
         if isinstance(node, gast.IfExp):
@@ -179,10 +181,10 @@ class Activity:
                 if self.expr(gen.iter):
                     self._mark(gen.target)
             return any(
-                isinstance(n, gast.Name) and n.id in self.active for n in gast.walk(node)
+                isinstance(n, gast.Name) and n.id in self.active for n in walk(node)
             )
         return any(
-            isinstance(n, gast.Name) and n.id in self.active for n in gast.walk(node)
+            isinstance(n, gast.Name) and n.id in self.active for n in walk(node)
         )
 
     def run(self, body):
@@ -281,7 +283,7 @@ def loaded_names(nodes):
     """Names read anywhere in ``nodes``."""
     out = set()
     for n in nodes:
-        for m in gast.walk(n):
+        for m in walk(n):
             if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Load):
                 out.add(m.id)
     return out

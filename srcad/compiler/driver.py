@@ -1,8 +1,9 @@
 """Run the compiler's stages on one function and build the generated code."""
 
-import copy
 
 import gast
+
+from .astutil import clone, walk
 
 from .analyze import Activity, Resolver, assigned_names, loaded_names, param_names
 from .emit import compile_functions, to_source
@@ -153,7 +154,7 @@ class Compiler:
         # The backward sweep restores mutated lists/arrays in place, so a second pullback
         # must start from a fresh forward sweep.
         b.__srcad_mutates__ = any(
-            getattr(n, "srcad_kind", "") in ("setitem", "append") for n in gast.walk(fdef)
+            getattr(n, "srcad_kind", "") in ("setitem", "append") for n in walk(fdef)
         ) or bool(tr.rev.user_call_info)
         return f, b, src
 
@@ -180,7 +181,7 @@ class Compiler:
                  for p in param_names(fdef) if p in active and p not in wrt]
         body = [unpack] + zeros + body + [
             gast.Return(gast.Tuple([name(ret_name), dret], gast.Load()))]
-        args = copy.deepcopy(fdef.args)
+        args = clone(fdef.args)
         args.kwonlyargs = list(args.kwonlyargs) + [gast.Name(tparam, gast.Param(), None, None)]
         args.kw_defaults = list(args.kw_defaults) + [None]
         jname = namer.fresh(f"{fdef.name}_jvp")
@@ -205,7 +206,7 @@ class Compiler:
     def _front(self, fn, wrt, kinds=None, callee=False):
         """Parse, analyze and normalize ``fn`` (the stages both modes share)."""
         parsed = parse_function(fn)
-        fdef = copy.deepcopy(parsed.fdef)
+        fdef = clone(parsed.fdef)
         params = param_names(fdef)
         star = fdef.args.vararg or fdef.args.kwarg
         if star is not None:
@@ -296,7 +297,7 @@ def _top_level_assigned(stmts):
     for s in stmts:
         if isinstance(s, gast.Assign):
             for t in s.targets:
-                for n in gast.walk(t):
+                for n in walk(t):
                     if isinstance(n, gast.Name):
                         out.add(n.id)
     return out
@@ -311,11 +312,11 @@ def _scalar_names(fdef, floats, resolver):
     import math
 
     sites = {}
-    for n in gast.walk(fdef):
+    for n in walk(fdef):
         if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name):
             sites.setdefault(n.targets[0].id, []).append(n.value)
         elif isinstance(n, gast.Assign):
-            for t in gast.walk(n.targets[0]):
+            for t in walk(n.targets[0]):
                 if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store):
                     sites.setdefault(t.id, []).append(None)
         elif isinstance(n, gast.For) and isinstance(n.target, gast.Name):
@@ -363,7 +364,7 @@ def _sequence_names(fdef, kinds):
     changed = True
     while changed:
         changed = False
-        for n in gast.walk(fdef):
+        for n in walk(fdef):
             if not isinstance(n, gast.Assign) or not isinstance(n.targets[0], gast.Name):
                 continue
             t, v = n.targets[0].id, n.value
@@ -383,7 +384,7 @@ def _container_names(fdef, resolver):
     changed = True
     while changed:
         changed = False
-        for n in gast.walk(fdef):
+        for n in walk(fdef):
             if not isinstance(n, gast.Assign) or not isinstance(n.targets[0], gast.Name):
                 continue
             t = n.targets[0].id

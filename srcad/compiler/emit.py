@@ -17,6 +17,8 @@ import types
 import astor
 import gast
 
+from .astutil import walk
+
 _COMMENT = "__srcad_comment__"
 _COMMENT_RE = re.compile(r"^(\s*)" + _COMMENT + r"\((['\"])(.*)\2\)\s*$")
 
@@ -44,7 +46,7 @@ def to_source(fdefs):
 
 
 def _mark_comments(tree):
-    for node in gast.walk(tree):
+    for node in walk(tree):
         text = getattr(node, "srcad_comment", None)
         if text is not None and not getattr(node, "_marked", False):
             node.value = gast.Call(gast.Name(_COMMENT, gast.Load(), None, None),

@@ -8,9 +8,10 @@ itself applied to the tangents.  Additive terms of a tangent template whose
 ``a`` active gives ``dy = da * W``.
 """
 
-import copy
 
 import gast
+
+from .astutil import clone, walk
 
 from ..rules import registry
 from ..rules.registry import d_target
@@ -68,7 +69,7 @@ class Forward:
             dold = self.tangent_of(old) if self.is_active(old) else const(0.0)
             dx = self.tan(x.id)
             return [s, assign(dx, self.rt("restore_tangent", name(dx), name(x.id),
-                                          copy.deepcopy(idx), copy.deepcopy(old), dold),
+                                          clone(idx), clone(old), dold),
                               None)]
         if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "pop":
             lst = s.value.func.value
@@ -111,7 +112,7 @@ class Forward:
                 return self.user_call(s, t, dt, fn)
             if kind in ("nondiff", "stop"):
                 return [s, assign(dt, self.rt("zeros_like", name(t)), None)]
-        operands = {n.id for n in gast.walk(v) if isinstance(n, gast.Name)}
+        operands = {n.id for n in walk(v) if isinstance(n, gast.Name)}
         if t in operands:
             tmp = self.namer.fresh(t + "_new")
             primal = [assign(tmp, v, None)]
@@ -158,7 +159,7 @@ class Forward:
         if isinstance(v, gast.Dict):
             vals = [self.tangent_of(e) if self.is_active(e) else self.rt("zeros_like", e)
                     for e in v.values]
-            return gast.Dict(copy.deepcopy(v.keys), vals), []
+            return gast.Dict(clone(v.keys), vals), []
         if isinstance(v, gast.BinOp):
             return self.rule(s, _BINOPS.get(type(v.op)), [v.left, v.right], [], res)
         if isinstance(v, gast.UnaryOp):
@@ -204,7 +205,7 @@ class Forward:
                                     f"{exc}", "pass the arguments NumPy's documented way"
                                     ) from None
         # d[x] reads become the tangents; terms of inactive tangents are dropped.
-        tree = copy.deepcopy(tpl.tree)
+        tree = clone(tpl.tree)
         tangents = {}
         for p, node in bound.items():
             if self.is_active(node):
@@ -218,10 +219,10 @@ class Forward:
                         t = gast.Name(self.tan(e.id), gast.Load(), None, None)
                         t.srcad_keep = True
                     else:
-                        t = self.rt("zeros_like", copy.deepcopy(e))
+                        t = self.rt("zeros_like", clone(e))
                     elts.append(t)
                 tup = gast.Tuple(elts, gast.Load())
-                for n in gast.walk(tup):
+                for n in walk(tup):
                     if isinstance(n, gast.Name):
                         n.srcad_keep = True
                 tup.srcad_tangent = True
@@ -245,7 +246,7 @@ class Forward:
             if self.is_active(a):
                 any_active = True
                 return name(self.tan(a.id))
-            return self.rt("zeros_like", copy.deepcopy(a))
+            return self.rt("zeros_like", clone(a))
 
         # The call as written, with each argument in a linear position replaced by
         # its tangent (positions map to the template's parameters in order).
@@ -258,10 +259,10 @@ class Forward:
                 p = vararg
             else:
                 p = names[i] if i < len(names) else None
-            new_args.append(tangent_arg(a) if (p in lin or p is None) else copy.deepcopy(a))
+            new_args.append(tangent_arg(a) if (p in lin or p is None) else clone(a))
         for kw in keywords:
             new_kw.append(gast.keyword(kw.arg, tangent_arg(kw.value)) if kw.arg in lin
-                          else copy.deepcopy(kw))
+                          else clone(kw))
         if not any_active:
             return None, []
         bound_args = list(args)
@@ -412,8 +413,8 @@ def _simplify(node):
 
 
 def _copy_marked(node):
-    out = copy.deepcopy(node)
-    for a, b in zip(gast.walk(node), gast.walk(out)):
+    out = clone(node)
+    for a, b in zip(walk(node), walk(out)):
         for attr_ in ("srcad_keep", "srcad_tangent", "srcad_zero"):
             if getattr(a, attr_, False):
                 setattr(b, attr_, True)
@@ -442,7 +443,7 @@ def _is_zero(node):
 
 
 def _mentions(v, active):
-    for n in gast.walk(v):
+    for n in walk(v):
         if isinstance(n, gast.Name) and n.id in active:
             return True
     return False

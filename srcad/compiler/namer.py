@@ -8,6 +8,8 @@ import re
 
 import gast
 
+from .astutil import walk
+
 
 class Namer:
     def __init__(self, taken=()):
@@ -15,7 +17,7 @@ class Namer:
 
     @classmethod
     def for_function(cls, fdef):
-        names = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
+        names = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
         return cls(names)
 
     def fresh(self, base):

@@ -20,6 +20,8 @@ user's line number (``srcad_line``) for ``# Grad of:`` comments and errors.
 
 import gast
 
+from .astutil import clone, walk
+
 from .analyze import NONDIFF_OPS, is_insert_grad_with, is_no_grad_with
 
 _OPNAMES = {
@@ -77,15 +79,14 @@ def attr(value, a):
 
 def index_expr(node):
     """A subscript's index as an expression (``1:3`` -> ``slice(1, 3, None)``)."""
-    import copy
 
     if isinstance(node, gast.Slice):
-        parts = [copy.deepcopy(p) if p is not None else const(None)
+        parts = [clone(p) if p is not None else const(None)
                  for p in (node.lower, node.upper, node.step)]
         return call(name("slice"), parts)
     if isinstance(node, gast.Tuple):
         return gast.Tuple([index_expr(e) for e in node.elts], gast.Load())
-    return copy.deepcopy(node)
+    return clone(node)
 
 
 def is_atom(node):
@@ -132,7 +133,7 @@ class Normalizer:
         return fdef
 
     def _single_final_return(self, body):
-        returns = [n for s in body for n in gast.walk(s) if isinstance(n, gast.Return)]
+        returns = [n for s in body for n in walk(s) if isinstance(n, gast.Return)]
         return len(returns) == 1 and body and isinstance(body[-1], gast.Return)
 
     def _check_unsupported(self, fdef):
@@ -142,7 +143,7 @@ class Normalizer:
             raise self.parsed.error(
                 fdef, "*args/**kwargs parameters",
                 f"name the parameters explicitly instead of *{node.id}")
-        for node in gast.walk(fdef):
+        for node in walk(fdef):
             if node is fdef:
                 continue
             if isinstance(node, (gast.Yield, gast.YieldFrom)):
@@ -199,7 +200,7 @@ class Normalizer:
                 has_cont = True
         if isinstance(s, (gast.For, gast.While)):
             has_brk = has_cont = False  # exits of an inner loop stay inside it
-            has_ret = any(isinstance(n, gast.Return) for n in gast.walk(s))
+            has_ret = any(isinstance(n, gast.Return) for n in walk(s))
         if has_ret and self.ret_flag:
             flags.append(self.ret_flag)
         if self.loop_flags:
@@ -764,7 +765,7 @@ def _subscript_key(node):
 
     if not isinstance(node.value, gast.Name):
         return None
-    for n in gast.walk(node.slice):
+    for n in walk(node.slice):
         if isinstance(n, gast.Call):
             return None
     return _astor.to_source(gast.gast_to_ast(gast.Expression(node))).strip()
@@ -779,7 +780,7 @@ def _restore_item():
 def _aliases(fdef):
     """``{name: other}`` for plain copies ``name = other`` and ``other = name``."""
     out = {}
-    for n in gast.walk(fdef):
+    for n in walk(fdef):
         if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(
             n.targets[0], gast.Name
         ) and isinstance(n.value, gast.Name):
@@ -796,7 +797,7 @@ def _load(target):
 
 def _assigned_in(id_, stmts):
     for s in stmts:
-        for n in gast.walk(s):
+        for n in walk(s):
             if isinstance(n, gast.Name) and n.id == id_ and isinstance(n.ctx, gast.Store):
                 return True
     return False
@@ -810,7 +811,7 @@ def _walk_same_loop(s, top=False):
         yield n
         if isinstance(n, (gast.For, gast.While)) and not (top and False):
             # a nested loop: only its `return`s escape
-            for m in gast.walk(n):
+            for m in walk(n):
                 if isinstance(m, gast.Return):
                     yield m
             continue

@@ -17,6 +17,8 @@ two are decided while the code is generated (reverse.py), not here.
 
 import gast
 
+from .astutil import walk
+
 # Runtime helpers that return their first argument when another argument is a
 # given constant: (helper name, argument index, constant).
 _IDENTITY_HELPERS = {("masked", 1, True), ("masked", 1, None)}
@@ -88,7 +90,7 @@ def _apply(op, a, b):
 def _assign_counts(stmts):
     counts = {}
     for s in stmts:
-        for n in gast.walk(s):
+        for n in walk(s):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                 counts[n.id] = counts.get(n.id, 0) + 1
             elif isinstance(n, (gast.For,)) and isinstance(n.target, gast.Name):
@@ -138,7 +140,7 @@ def eliminate_dead_code(stmts, live_out=()):
     while True:
         reads = set(live_out)
         for s in stmts:
-            for n in gast.walk(s):
+            for n in walk(s):
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                     reads.add(n.id)
         changed = False
@@ -176,7 +178,7 @@ def _dead(s, reads):
 
 
 def _pure(e):
-    for n in gast.walk(e):
+    for n in walk(e):
         if isinstance(n, gast.Call):
             f = n.func
             root = f
@@ -198,43 +200,47 @@ def accumulate_in_place(fdef, rt_name="_rt"):
     argument of such a call, an operand of arithmetic (which copies) or the
     return value: then nothing else ever holds the same array.
     """
-    assigns, ok = {}, {}
-    for n in gast.walk(fdef):
-        if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(
-            n.targets[0], gast.Name
-        ):
-            t = n.targets[0].id
-            fresh = (isinstance(n.value, gast.Constant) and n.value.value == 0.0) or (
-                _is_rt_call(n.value, rt_name, "add_at"))
-            ok[t] = ok.get(t, True) and fresh
-            assigns[t] = assigns.get(t, 0) + 1
-        elif isinstance(n, gast.Assign):
-            for m in gast.walk(n.targets[0]):
-                if isinstance(m, gast.Name):
-                    ok[m.id] = False
+    ok = {}
     safe_reads = set()
-    for n in gast.walk(fdef):
-        if _is_rt_call(n, rt_name, "add_at") and n.args and isinstance(n.args[0], gast.Name):
-            safe_reads.add(id(n.args[0]))
+    loads = []
+    candidates = []
+    for n in walk(fdef):
+        if isinstance(n, gast.Assign):
+            t0 = n.targets[0]
+            if len(n.targets) == 1 and isinstance(t0, gast.Name):
+                v = n.value
+                fresh = (isinstance(v, gast.Constant) and v.value == 0.0) or _is_rt_call(
+                    v, rt_name, "add_at")
+                ok[t0.id] = ok.get(t0.id, True) and fresh
+                if fresh and isinstance(v, gast.Call):
+                    candidates.append(n)
+            else:
+                for m in walk(t0):
+                    if isinstance(m, gast.Name):
+                        ok[m.id] = False
+        elif isinstance(n, gast.Call):
+            if _is_rt_call(n, rt_name, "add_at") and n.args and isinstance(n.args[0], gast.Name):
+                safe_reads.add(id(n.args[0]))
         elif isinstance(n, gast.BinOp):
             for side in (n.left, n.right):
                 if isinstance(side, gast.Name):
                     safe_reads.add(id(side))
-        elif isinstance(n, gast.Return) and isinstance(n.value, gast.Name):
-            safe_reads.add(id(n.value))
-        elif isinstance(n, gast.Return) and isinstance(n.value, gast.Tuple):
-            safe_reads |= {id(e) for e in n.value.elts if isinstance(e, gast.Name)}
-    for n in gast.walk(fdef):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and ok.get(n.id):
-            if id(n) not in safe_reads:
-                ok[n.id] = False
-    for n in gast.walk(fdef):
-        if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(
-            n.targets[0], gast.Name
-        ) and ok.get(n.targets[0].id) and _is_rt_call(n.value, rt_name, "add_at"):
-            first = n.value.args[0]
-            if isinstance(first, gast.Name) and first.id == n.targets[0].id:
-                n.value.func.attr = "add_at_inplace"
+        elif isinstance(n, gast.Return):
+            v = n.value
+            if isinstance(v, gast.Name):
+                safe_reads.add(id(v))
+            elif isinstance(v, gast.Tuple):
+                safe_reads |= {id(e) for e in v.elts if isinstance(e, gast.Name)}
+        elif isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            loads.append(n)
+    for n in loads:
+        if ok.get(n.id) and id(n) not in safe_reads:
+            ok[n.id] = False
+    for n in candidates:
+        t = n.targets[0].id
+        first = n.value.args[0] if n.value.args else None
+        if ok.get(t) and isinstance(first, gast.Name) and first.id == t:
+            n.value.func.attr = "add_at_inplace"
     return fdef
 
 

@@ -13,14 +13,15 @@ adjoints have no contribution yet.  A first contribution is a plain assignment
 whose result adjoint is still zero produces no code at all.
 """
 
-import copy
 
 import gast
+
+from .astutil import clone, walk
 
 from ..rules import registry
 from .analyze import loaded_names, method_table, param_names
 from .normalize import assign, attr, call, const, index_expr, name, store
-from .templates import bind_call, inline
+from .templates import Inlined, bind_call, inline
 
 STACK = "_stack"
 
@@ -60,6 +61,7 @@ class Reverse:
         self.containers = container_names
         self.ret_name = ret_name
         self.P = set()  # names pushed before each overwrite
+        self._inline_cache = {}
         # the stack's name: `_stack`, unless the code is itself generated code with one
         self.stack = namer.fresh(STACK)
         self.sequences = set()  # names that surely hold lists or tuples
@@ -125,7 +127,7 @@ class Reverse:
         count as assigned here too (a value depending on them is saved, not recomputed).
         """
         assigned = set()
-        for n in gast.walk(loop):
+        for n in walk(loop):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                 assigned.add(n.id)
             elif isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript):
@@ -147,8 +149,8 @@ class Reverse:
                 self.sites.get(t, [])
             ) != 1 or not _cheap_pure(st.value):
                 continue
-            deps = {n.id for n in gast.walk(st.value) if isinstance(n, gast.Name)}
-            deps -= {n.id for n in gast.walk(st.value) if isinstance(n, gast.Name)
+            deps = {n.id for n in walk(st.value) if isinstance(n, gast.Name)}
+            deps -= {n.id for n in walk(st.value) if isinstance(n, gast.Name)
                      and isinstance(n.ctx, gast.Load) and n.id not in assigned and n.id
                      not in known}
             if deps - known:
@@ -157,7 +159,7 @@ class Reverse:
                 self.recompute[t] = None  # the same value in every iteration
             else:
                 self.recompute[t] = loop
-                stmts.append(copy.deepcopy(st))
+                stmts.append(clone(st))
             known.add(t)
         self.recompute_stmts[id(loop)] = stmts
         return own
@@ -362,7 +364,7 @@ class Reverse:
             # no adjoint flows through this statement
             reset = self._reset(t, Z)
             return restore + reset[0], reset[1]
-        operands = {n.id for n in gast.walk(v) if isinstance(n, gast.Name)}
+        operands = {n.id for n in walk(v) if isinstance(n, gast.Name)}
         self_ref = t in operands
         dres = dt
         result_expr = name(t)
@@ -425,7 +427,7 @@ class Reverse:
             for k, e in zip(v.keys, v.values):
                 if self.is_active(e):
                     Z = self.accumulate(
-                        e.id, self.rt("getitem_adj", dres, copy.deepcopy(k)), Z, out)
+                        e.id, self.rt("getitem_adj", dres, clone(k)), Z, out)
             return out, Z
         if isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add) and any(
             isinstance(e, gast.Name) and e.id in self.sequences for e in (v.left, v.right)
@@ -468,7 +470,7 @@ class Reverse:
                                 "split the expression into simple assignments")
 
     def _mentions_active(self, v):
-        for n in gast.walk(v):
+        for n in walk(v):
             if isinstance(n, gast.Subscript):
                 # an index never carries a gradient; look at the indexed value only
                 if self._mentions_active(n.value):
@@ -549,10 +551,21 @@ class Reverse:
                     wanted.add(p)
             elif self.is_active(node):
                 wanted.add(p)
-        try:
-            inl = inline(tpl, bound, result_expr, dres, self.ns, self.namer, wanted)
-        except TypeError as exc:
-            raise self.parsed.error(s, str(exc), "fix the rule template") from None
+        # The two passes of the backward sweep instantiate the same templates with the
+        # same names: reuse the first instantiation.
+        key = (id(s), tuple(sorted(wanted)), getattr(result_expr, "id", None),
+               getattr(dres, "id", None), id(tpl))
+        inl = self._inline_cache.get(key)
+        if inl is None:
+            try:
+                inl = inline(tpl, bound, result_expr, dres, self.ns, self.namer, wanted)
+            except TypeError as exc:
+                raise self.parsed.error(s, str(exc), "fix the rule template") from None
+            self._inline_cache[key] = inl
+        else:
+            for tmp in inl.prelude:
+                self.namer.reserve(tmp.targets[0].id)
+            inl = Inlined(clone(inl.prelude), [(p, clone(e)) for p, e in inl.contributions])
         out = list(inl.prelude)
         for p, expr in inl.contributions:
             node = bound[p]
@@ -571,7 +584,7 @@ class Reverse:
                 isinstance(n, gast.Constant) for n in others
             ):
                 # (an operand broadcast only against Python constants keeps its shape)
-                expr = self.rt("unbroadcast", expr, copy.deepcopy(node))
+                expr = self.rt("unbroadcast", expr, clone(node))
             Z = self.accumulate(node.id, expr, Z, out)
         return out, Z
 
@@ -621,7 +634,7 @@ class Reverse:
         alias = item.optional_vars.id
         dx = self.d(x)
         out = [assign(alias, const(0.0) if dx in Z else name(dx), None)]
-        out += copy.deepcopy(s.body)
+        out += clone(s.body)
         out.append(assign(dx, name(alias), None))
         return out, Z - {dx}
 
@@ -635,9 +648,9 @@ class Reverse:
         if not body and not orelse:
             return [], Z
         if not body:
-            node = gast.If(gast.UnaryOp(gast.Not(), copy.deepcopy(s.test)), orelse, [])
+            node = gast.If(gast.UnaryOp(gast.Not(), clone(s.test)), orelse, [])
         else:
-            node = gast.If(copy.deepcopy(s.test), body, orelse)
+            node = gast.If(clone(s.test), body, orelse)
         return [node], Zb & Ze
 
     def _materialize(self, names):
@@ -658,7 +671,7 @@ class Reverse:
             pre = [st for st in self.recompute_stmts.get(id(loop), [])
                    if st.targets[0].id in needed or _feeds(st, self.recompute_stmts[id(loop)],
                                                            needed)]
-            body = copy.deepcopy(pre) + body
+            body = clone(pre) + body
         return before, body, frozenset(entry)
 
     def rev_for(self, s, Z):
@@ -689,7 +702,7 @@ _PURE_MODULES = ("math", "numpy", "builtins")
 def _cheap_pure(value):
     """An expression safe to evaluate again: arithmetic, subscripts, attributes and
     calls of math/NumPy functions (no user calls, no methods that mutate)."""
-    for n in gast.walk(value):
+    for n in walk(value):
         if isinstance(n, gast.Call):
             f = n.func
             root = f
@@ -709,7 +722,7 @@ def _feeds(st, stmts, needed):
     t = st.targets[0].id
     for other in stmts:
         if other.targets[0].id in needed and t in {
-            n.id for n in gast.walk(other.value) if isinstance(n, gast.Name)
+            n.id for n in walk(other.value) if isinstance(n, gast.Name)
         }:
             return True
     return False
@@ -731,7 +744,7 @@ def _drop_identity_copy(body, dt, dres):
     back = [b for b in body if is_copy(b, dt, dres)]
     other_writes = [b for b in body if isinstance(b, gast.Assign) and any(
         isinstance(n, gast.Name) and n.id == dt and isinstance(n.ctx, gast.Store)
-        for n in gast.walk(b.targets[0])) and not is_copy(b, dt, dres)]
+        for n in walk(b.targets[0])) and not is_copy(b, dt, dres)]
     if len(back) != 1 or other_writes:
         return body
     # dt must not be read between the copies (it is not: dt is only read by the first)

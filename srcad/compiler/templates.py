@@ -1,10 +1,11 @@
 """Inline a rule template (``d[x] = d[result] * y``) into generated code."""
 
 import builtins
-import copy
 import inspect
 
 import gast
+
+from .astutil import clone, walk
 
 from ..rules.registry import d_target
 
@@ -73,7 +74,7 @@ def inline(tpl, bound, result_expr, dres_expr, ns, namer, wanted):
     glob = tpl.fn.__globals__
 
     def subst(node):
-        node = copy.deepcopy(node)
+        node = clone(node)
         return _Subst(tpl, bound, result_expr, dres_expr, ns, glob, temps, namer).visit(node)
 
     prelude, contribs = [], []
@@ -95,12 +96,12 @@ def inline(tpl, bound, result_expr, dres_expr, ns, namer, wanted):
         raise TypeError(f"rule template {tpl.fn.__name__}: unsupported statement "
                         f"{type(stmt).__name__}")
     # drop temporaries no kept contribution needs
-    needed = {n.id for _, e in contribs for n in gast.walk(e) if isinstance(n, gast.Name)}
+    needed = {n.id for _, e in contribs for n in walk(e) if isinstance(n, gast.Name)}
     kept = []
     for s in reversed(prelude):
         if s.targets[0].id in needed:
             kept.append(s)
-            needed |= {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)}
+            needed |= {n.id for n in walk(s.value) if isinstance(n, gast.Name)}
     return Inlined(kept[::-1], contribs)
 
 
@@ -117,7 +118,7 @@ class _Subst(gast.NodeTransformer):
 
     def visit_Subscript(self, node):
         if d_target(node) == self.tpl.result:
-            return copy.deepcopy(self.dres_expr)
+            return clone(self.dres_expr)
         self.generic_visit(node)
         return node
 
@@ -126,9 +127,9 @@ class _Subst(gast.NodeTransformer):
         if getattr(node, "srcad_keep", False):
             return node
         if i == self.tpl.result:
-            return copy.deepcopy(self.result_expr)
+            return clone(self.result_expr)
         if i in self.bound:
-            return copy.deepcopy(self.bound[i])
+            return clone(self.bound[i])
         if i in self.temps:
             return gast.Name(self.temps[i], node.ctx, None, None)
         if i in self.glob:
