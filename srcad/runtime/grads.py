@@ -364,6 +364,8 @@ def expand_reduced(g, x, axis=None, keepdims=False):
     if getattr(g, "shape", None) is None and _float_dtype(x) == getattr(x, "dtype", None):
         # a Python number: make the array where x lives (its device and dtype)
         return np.full_like(x, g)
+    if axis is None and getattr(g, "ndim", 0) == 0:
+        return np.broadcast_to(g, shape)  # the common full reduction: no reshape needed
     if not keepdims:
         axes = _norm_axis(axis, len(shape))
         new = tuple(1 if i in axes else n for i, n in enumerate(shape))
@@ -732,6 +734,9 @@ def diff_adjoint(g, a, n=1, axis=-1, prepend=None, append=None, wrt="a"):
 
 def matmul_adjoint_a(g, a, b):
     """Adjoint of ``a`` in ``a @ b`` for any ranks (1-d vectors and batches included)."""
+    na, nb = _ndim(a), _ndim(b)
+    if na == 2 and nb == 2:
+        return g @ b.T  # the common case first: plain matrices
     if np.ndim(b) == 1:
         if np.ndim(a) == 1:
             return g * b
@@ -748,8 +753,18 @@ def matmul_adjoint_a(g, a, b):
     return _sum_batch(out, a)
 
 
+def _ndim(x):
+    nd = getattr(x, "ndim", None)
+    return np.ndim(x) if nd is None else nd
+
+
 def matmul_adjoint_b(g, a, b):
     """Adjoint of ``b`` in ``a @ b`` for any ranks."""
+    na, nb = _ndim(a), _ndim(b)
+    if na == 2 and nb == 2:
+        return a.T @ g  # the common case first: plain matrices
+    if na == 2 and nb == 1:
+        return g @ a
     if np.ndim(a) == 1:
         if np.ndim(b) == 1:
             return g * a
