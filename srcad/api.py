@@ -36,14 +36,11 @@ def insert_grad_of(x):
         with srcad.insert_grad_of(h) as dh:
             dh = np.clip(dh, -1.0, 1.0)     # clip the gradient flowing into h
 
-    The block does not run in the forward pass.  Executed outside a transformed
-    function it is a no-op whose body is skipped.
+    The block does not run in the forward pass.  Executed as plain Python (or on
+    the tape, which has no adjoint statements to insert it into) the block runs
+    once, on a zero, and changes nothing: the gradient is the plain one.
     """
-    yield _Skip()
-
-
-class _Skip:
-    """Placeholder bound by an insert_grad_of block that runs untransformed."""
+    yield 0.0
 
 
 class _Compiled:

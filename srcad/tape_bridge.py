@@ -24,12 +24,72 @@ def _leaf(v):
     if isinstance(v, bool) or v is None or isinstance(v, str):
         return v
     if isinstance(v, (int, float)):
-        return wrap(np.asarray(float(v)), rg=True)
+        # a Python number is immutable: `s = a; s += b` must not change `a`
+        t = wrap(np.asarray(float(v)), rg=True)
+        t.__class__ = __getattr__("_NumberTensor")
+        return t
     if isinstance(v, np.generic):
         return wrap(np.asarray(v), rg=True)
     if getattr(v, "dtype", None) is not None and getattr(v.dtype, "kind", "") in "fc":
         return wrap(v, rg=True)
     return v
+
+
+def _number_tensor_class():
+    from .tape.tensor import Tensor
+
+    class NumberTensor(Tensor):
+        """A tape tensor standing for a Python float argument: augmented assignment
+        rebinds (``s += b`` is ``s = s + b``), as it does for the number itself."""
+
+        __slots__ = ()
+
+        def __iadd__(self, other):
+            return self + other
+
+        def __isub__(self, other):
+            return self - other
+
+        def __imul__(self, other):
+            return self * other
+
+        def __itruediv__(self, other):
+            return self / other
+
+        def __ipow__(self, other):
+            return self**other
+
+    NumberTensor.__name__ = "Tensor"
+    return NumberTensor
+
+
+class _LazyClass:
+    cls = None
+
+
+def _working_copy(v):
+    from .tape.tensor import Tensor
+
+    if isinstance(v, Tensor):
+        if not v.is_leaf:
+            return v
+        c = v.clone()
+        if type(v) is not Tensor and type(v).__name__ == "Tensor":
+            c.__class__ = type(v)  # keep a number's rebinding augmented assignment
+        return c
+    if isinstance(v, (tuple, list)):
+        return type(v)(_working_copy(e) for e in v)
+    if isinstance(v, dict):
+        return {k: _working_copy(e) for k, e in v.items()}
+    return v
+
+
+def __getattr__(name):  # module attribute: the class is made on first use
+    if name == "_NumberTensor":
+        if _LazyClass.cls is None:
+            _LazyClass.cls = _number_tensor_class()
+        return _LazyClass.cls
+    raise AttributeError(name)
 
 
 def _flat_leaves(t, out):
@@ -84,7 +144,9 @@ def _call(f, sig, wrt, args, kwargs):
     originals = {w: ba.arguments[w] for w in wrt}
     leaves = {w: _leaf(ba.arguments[w]) for w in wrt}
     for w in wrt:
-        ba.arguments[w] = leaves[w]
+        # the function gets a copy that is not a leaf, so it may assign into it
+        # (x[0] = ...) as NumPy code does; gradients flow back to the leaf
+        ba.arguments[w] = _working_copy(leaves[w])
     out = f(*ba.args, **ba.kwargs)
     return out, originals, leaves
 

@@ -66,7 +66,17 @@ def apply_prim(prim, args, kwargs, name=None):
     impl = getattr(prim, "impl", prim)
     out = impl(*unwrap(args), **unwrap(kwargs))
     if isinstance(out, (tuple, list)):
-        return type(out)(_wrap_out(o) for o in out)
+        if any(_is_array(o) for o in out) and STATE.enabled and (
+            _any_requires(args) or _any_requires(kwargs)
+        ):
+            # the tape records one output per node; dropping the gradient of a
+            # multi-output primitive silently would be worse than refusing it
+            what = getattr(prim, "__name__", repr(prim))
+            raise RuntimeError(
+                f"{what} returns several arrays, which the tape cannot record on tensors "
+                "that require grad; use srcad.grad(f, mode='source') for this function")
+        items = [_wrap_out(o) for o in out]
+        return type(out)(*items) if hasattr(out, "_fields") else type(out)(items)
     if isinstance(out, np.generic):
         out = np.asarray(out)
     elif not _is_array(out):
@@ -104,6 +114,10 @@ _REDUCE = {
 _ACCUMULATE = {np.add: np.cumsum, np.multiply: np.cumprod}
 
 
+_E12 = ("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+        "instead.")
+
+
 def array_ufunc(ufunc, method, inputs, kwargs):
     """``Tensor.__array_ufunc__``: a NumPy ufunc (or one of its methods) on tensors."""
     out = kwargs.pop("out", None)
@@ -130,5 +144,9 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     target = out[0] if isinstance(out, tuple) else out
     if isinstance(target, Tensor):
         return target.copy_(result)
+    if isinstance(result, Tensor) and result.requires_grad:
+        # writing into a NumPy array (z += t with z an ndarray) would drop the
+        # gradient silently: refuse as PyTorch refuses to turn such a tensor into NumPy
+        raise RuntimeError(_E12)
     target[...] = unwrap(result)
     return target

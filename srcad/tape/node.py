@@ -454,6 +454,8 @@ def _meta_funcs():
         # runtime helpers that only look at the shape of some arguments
         for name, pos in (
             ("reduced_count", (0,)),
+            ("mean_adjoint", (1,)),
+            ("reduce_to", (1, 2)),
             ("cumsum_adjoint", (1,)),
             ("concatenate_adjoint", (1,)),
             ("stack_adjoint", (1,)),

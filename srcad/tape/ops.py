@@ -1715,6 +1715,9 @@ _DUNDERS = {
 
 def install(cls):
     """Put the op functions on ``cls`` as methods and operators."""
+    from . import numpy_compat  # noqa: PLC0415
+
+    numpy_compat.extend(_METHODS)
     for name, fn in _METHODS.items():
         setattr(cls, name, fn)
     for name, fn in _DUNDERS.items():

@@ -435,6 +435,15 @@ def _write(t, new):
         ) from None
 
 
+def _saved_before_write(node, args, vc):
+    """An in-place op that reads its own target (``s *= s``) saved that operand
+    before the write: PyTorch then refuses the backward (E6), and so do we."""
+    vers = node._vers
+    for k, (i, v) in enumerate(vers):
+        if i >= 1 and isinstance(args[i], Tensor) and args[i]._vc is vc:
+            vers[k] = (i, v - 1)
+
+
 def inplace(t, prim, rest, name, eparams=None, compute=None):
     """``t <- prim(t, *rest)`` in place, with PyTorch's checks and graph rewiring."""
     grad_on = STATE.enabled
@@ -467,12 +476,14 @@ def inplace(t, prim, rest, name, eparams=None, compute=None):
     base = t._base
     if base is None:
         t._fn = make_node(inf, args, old, cls, eparams, t._vc)
+        _saved_before_write(t._fn, args, t._vc)
         t._nr = 0
         t._rg = True
         return t
     # an in-place update of a view: the base's grad_fn becomes CopySlices
     steps = t._x.steps
     inner = make_node(inf, args, old, cls, eparams, t._vc, first_edge=_NONE_EDGE)
+    _saved_before_write(inner, args, t._vc)
     base_edge = edge(base) if base._rg else _NONE_EDGE
     base._fn = CopySlices(base_edge, inner, steps)
     base._nr = 0
@@ -831,7 +842,14 @@ class Tensor:
     def shape(self):
         return Size(self._data.shape)
 
-    def size(self, dim=None):
+    @property
+    def size(self):
+        """``x.size()`` / ``x.size(dim)`` as in PyTorch; also a number (NumPy's ``x.size``)."""
+        from .numpy_compat import _SizeMethod  # noqa: PLC0415
+
+        return _SizeMethod(self)
+
+    def size_of(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
         return self._data.shape[_wrap_dim(dim, self._data.ndim)]

@@ -1,0 +1,116 @@
+"""NumPy spellings on tape tensors, so a NumPy-written function runs on the tape.
+
+``srcad.grad(f, mode="tape")`` (and the automatic fallback) call ``f`` with
+tensors. NumPy code calls array methods the NumPy way (``x.sum(axis=0)``,
+``x.copy()``, ``x.astype(np.float32)``, ``x.transpose()``, ``n = x.size``).
+PyTorch itself accepts ``axis``/``keepdims`` as aliases of ``dim``/``keepdim``;
+this module adds the rest where it cannot change what PyTorch code means:
+
+* reductions take ``axis``, ``keepdims`` and (var/std) ``ddof``, whose default is
+  NumPy's 0 when the call is spelled the NumPy way; ``max``/``min``
+  called with ``axis=`` return values only, as NumPy does (``dim=`` keeps
+  PyTorch's ``(values, indices)``);
+* ``copy()``, ``astype(dtype)``, ``ravel()``, and ``a.dot(b)`` on matrices;
+* ``transpose()`` with no argument, or with a full permutation of 3+ axes;
+* ``size`` is still a method (``x.size()``, ``x.size(0)``) whose value also
+  works as a number (``x.size * 2``, ``n / x.size``).
+"""
+
+from . import dtypes as _dt
+
+_MISSING = object()
+
+
+def _numpy_kwargs(kwargs, ddof=False):
+    if "axis" in kwargs:
+        kwargs["dim"] = kwargs.pop("axis")
+    if "keepdims" in kwargs:
+        kwargs["keepdim"] = kwargs.pop("keepdims")
+    if ddof and "ddof" in kwargs:
+        kwargs["correction"] = kwargs.pop("ddof")
+    for k in ("out", "where", "initial"):
+        if kwargs.get(k, _MISSING) in (None, True) and k in kwargs:
+            kwargs.pop(k)  # NumPy defaults: nothing to do
+    return kwargs
+
+
+def _reduction(fn, values_only=False, ddof=False):
+    def method(self, *args, **kwargs):
+        numpy_style = "axis" in kwargs or "keepdims" in kwargs or "ddof" in kwargs
+        if ddof and numpy_style and "ddof" not in kwargs and "correction" not in kwargs:
+            kwargs["ddof"] = 0  # NumPy's default, when called the NumPy way
+        out = fn(self, *args, **_numpy_kwargs(kwargs, ddof))
+        if values_only and numpy_style and isinstance(out, tuple):
+            return out[0]
+        return out
+
+    method.__name__ = getattr(fn, "__name__", "reduction")
+    method.__doc__ = fn.__doc__
+    return method
+
+
+def _cumulative(fn):
+    def method(self, *args, **kwargs):
+        kwargs = _numpy_kwargs(kwargs)
+        if not args and kwargs.get("dim", None) is None:
+            kwargs.pop("dim", None)
+            return fn(self.reshape(-1), 0, **kwargs)  # NumPy: over the flattened array
+        return fn(self, *args, **kwargs)
+
+    method.__name__ = getattr(fn, "__name__", "cumulative")
+    return method
+
+
+def _transpose(torch_transpose, permute):
+    def transpose(self, *dims):
+        if not dims:
+            return permute(self, tuple(range(self.ndim))[::-1])
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            return permute(self, tuple(dims[0]))
+        if len(dims) == self.ndim and self.ndim != 2:
+            return permute(self, dims)
+        return torch_transpose(self, *dims)
+
+    return transpose
+
+
+class _SizeMethod(int):
+    """``x.size``: callable like PyTorch's method, a number like NumPy's attribute."""
+
+    def __new__(cls, tensor):
+        obj = super().__new__(cls, tensor._data.size)
+        obj._tensor = tensor
+        return obj
+
+    def __call__(self, dim=None):
+        return type(self._tensor).size_of(self._tensor, dim)
+
+
+def extend(methods):
+    """Add the NumPy spellings to the tape's method table (in place)."""
+    for name in ("sum", "mean", "prod", "amax", "amin", "all", "any", "argmax", "argmin"):
+        methods[name] = _reduction(methods[name])
+    for name in ("max", "min"):
+        methods[name] = _reduction(methods[name], values_only=True)
+    for name in ("var", "std"):
+        methods[name] = _reduction(methods[name], ddof=True)
+    for name in ("cumsum", "cumprod"):
+        methods[name] = _cumulative(methods[name])
+    methods["transpose"] = _transpose(methods["transpose"], methods["permute"])
+    methods["copy"] = methods["clone"]
+    torch_dot, matmul = methods["dot"], methods["matmul"]
+
+    def dot(self, other):
+        # NumPy's a.dot(b) is a matrix product for 2-d operands; PyTorch's needs 1-d
+        if self.ndim == 1 and getattr(other, "ndim", 1) == 1:
+            return torch_dot(self, other)
+        return matmul(self, other)
+
+    methods["dot"] = dot
+    methods["ravel"] = lambda self: methods["reshape"](self, -1)
+
+    def astype(self, dtype, copy=True):
+        return methods["to"](self, _dt.to_dtype(dtype))
+
+    methods["astype"] = astype
+    return methods
