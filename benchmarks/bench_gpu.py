@@ -105,7 +105,9 @@ def bench_mlp(lr=0.01):
 
     results["srcad tape (nn style)"] = timed(tape_step)
     if HAVE_TORCH:
-        P = [torch.tensor(host[k_], device="cuda", requires_grad=True) for k_ in ("W1", "b1", "W2")]
+        P = [
+            torch.tensor(host[k_], device="cuda", requires_grad=True) for k_ in ("W1", "b1", "W2")
+        ]
         X, Y = (torch.tensor(host[k_], device="cuda") for k_ in ("X", "Y"))
         topt = torch.optim.SGD(P, lr=lr)
 
@@ -160,8 +162,10 @@ def bench_rnn():
 
 
 def main():
-    print(f"GPU: {cp.cuda.runtime.getDeviceProperties(0)['name'].decode()}, CuPy {cp.__version__}"
-          + (f", PyTorch {torch.__version__}" if HAVE_TORCH else ", PyTorch CUDA: n/a"))
+    print(
+        f"GPU: {cp.cuda.runtime.getDeviceProperties(0)['name'].decode()}, CuPy {cp.__version__}"
+        + (f", PyTorch {torch.__version__}" if HAVE_TORCH else ", PyTorch CUDA: n/a")
+    )
     print()
     print("| workload | engine | ms / step | ratio to PyTorch CUDA |")
     print("| --- | --- | --- | --- |")

@@ -85,7 +85,8 @@ class _Transformation:
         try:
             self._sig = inspect.signature(f)
             self._params = [
-                p.name for p in self._sig.parameters.values()
+                p.name
+                for p in self._sig.parameters.values()
                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
             ]
         except (TypeError, ValueError):
@@ -102,22 +103,27 @@ class _Transformation:
         names = []
         for w in items:
             if isinstance(w, bool) or not isinstance(w, (int, str)):
-                raise TypeError(f"wrt must be an int, a parameter name or a tuple of them, "
-                                f"got {w!r}")
+                raise TypeError(
+                    f"wrt must be an int, a parameter name or a tuple of them, got {w!r}"
+                )
             if isinstance(w, int):
                 star = self._sig is not None and any(
-                    p.kind is p.VAR_POSITIONAL for p in self._sig.parameters.values())
+                    p.kind is p.VAR_POSITIONAL for p in self._sig.parameters.values()
+                )
                 if star and w >= len(self._params):
                     names.append(f"*{w}")  # the compiler reports *args as unsupported
                     continue
                 if not -len(self._params) <= w < len(self._params):
-                    raise ValueError(f"wrt={w} is out of range: {self.__name__} has "
-                                     f"{len(self._params)} positional parameters")
+                    raise ValueError(
+                        f"wrt={w} is out of range: {self.__name__} has "
+                        f"{len(self._params)} positional parameters"
+                    )
                 names.append(self._params[w])
             else:
                 if self._params and w not in self._params:
-                    raise ValueError(f"wrt={w!r} is not a parameter of {self.__name__}: "
-                                     f"{self._params}")
+                    raise ValueError(
+                        f"wrt={w!r} is not a parameter of {self.__name__}: {self._params}"
+                    )
                 names.append(w)
         return tuple(names), not single
 
@@ -192,21 +198,26 @@ class _Transformation:
             code = getattr(self._f, "__code__", None)
             raise UnsupportedError(
                 f"srcad's compiler failed on {self.__name__} ({type(exc).__name__}: {exc})",
-                getattr(code, "co_filename", None), getattr(code, "co_firstlineno", None),
+                getattr(code, "co_filename", None),
+                getattr(code, "co_firstlineno", None),
                 "this is a bug in srcad, please report it; mode='tape' runs the function on "
-                "the tape meanwhile") from exc
+                "the tape meanwhile",
+            ) from exc
 
     def _target(self, key):
         """The function to transform: the user's, or, for ``grad(grad(f))``, the code
         the inner transformation generated (never the inner's ``__wrapped__``)."""
         inner = self._f
         if isinstance(inner, _Transformation):
-            if inner._mode == "tape" or inner._fell_back or inner.kind not in (
-                "grad", "value_and_grad"
+            if (
+                inner._mode == "tape"
+                or inner._fell_back
+                or inner.kind not in ("grad", "value_and_grad")
             ):
                 raise UnsupportedError(
                     f"the inner transformation of {self.__name__} runs on the tape",
-                    hint="use mode='tape' for the outer transformation too")
+                    hint="use mode='tape' for the outer transformation too",
+                )
             c = inner._cache.get(key)
             if c is None:
                 fn, src = inner._build_safely(key)
@@ -214,15 +225,19 @@ class _Transformation:
             if inner.kind == "value_and_grad":
                 raise UnsupportedError(
                     "differentiating value_and_grad's (value, gradient) pair",
-                    hint="differentiate srcad.grad(f) instead")
+                    hint="differentiate srcad.grad(f) instead",
+                )
             return c.fn
         return inner
 
     def _build(self, containers):
         comp = _compiler(self.optimize)
-        fn = comp.grad_function(self._target(containers), list(self._wrt),
-                                with_value=self.kind == "value_and_grad",
-                                containers=containers)
+        fn = comp.grad_function(
+            self._target(containers),
+            list(self._wrt),
+            with_value=self.kind == "value_and_grad",
+            containers=containers,
+        )
         return fn, fn.__srcad_source__
 
     def __call__(self, *args, **kwargs):
@@ -237,7 +252,10 @@ class _Transformation:
             self.fallback_reason = str(exc)
             warnings.warn(
                 f"srcad: cannot transform {self.__name__}; running it on the tape instead. "
-                f"Reason: {exc}", FallbackWarning, stacklevel=2)
+                f"Reason: {exc}",
+                FallbackWarning,
+                stacklevel=2,
+            )
             return self._call_tape(args, kwargs)
         out = c.fn(*args, **kwargs)
         return self._finish(out, args, kwargs)
@@ -254,8 +272,10 @@ class _Transformation:
         else:
             value, grads = None, out
         if self._tuple:
-            grads = tuple(_rt.finalize(g, bound[w]) for g, w in zip(
-                grads if len(self._wrt) > 1 else (grads,), self._wrt))
+            grads = tuple(
+                _rt.finalize(g, bound[w])
+                for g, w in zip(grads if len(self._wrt) > 1 else (grads,), self._wrt)
+            )
         else:
             grads = _rt.finalize(grads, bound[self._wrt[0]])
         return (value, grads) if self.kind == "value_and_grad" else grads
@@ -263,8 +283,9 @@ class _Transformation:
     def _call_tape(self, args, kwargs):
         from .tape_bridge import tape_value_and_grad
 
-        value, grads = tape_value_and_grad(self._f, self._sig, self._wrt, args, kwargs,
-                                           self.__name__)
+        value, grads = tape_value_and_grad(
+            self._f, self._sig, self._wrt, args, kwargs, self.__name__
+        )
         if not self._tuple:
             grads = grads[0]
         return (value, grads) if self.kind == "value_and_grad" else grads
@@ -321,7 +342,8 @@ class _Vjp(_Transformation):
 
     def _build(self, containers):
         fwd, bwd, src = _compiler(self.optimize).split_functions(
-            self._target(containers), tuple(self._wrt), callee=False)
+            self._target(containers), tuple(self._wrt), callee=False
+        )
         return (fwd, bwd), src
 
     def __call__(self, *args, **kwargs):
@@ -357,8 +379,12 @@ class _Vjp(_Transformation):
     def _fallback(self, exc):
         self._fell_back = True
         self.fallback_reason = str(exc)
-        warnings.warn(f"srcad: cannot transform {self.__name__}; running it on the tape "
-                      f"instead. Reason: {exc}", FallbackWarning, stacklevel=3)
+        warnings.warn(
+            f"srcad: cannot transform {self.__name__}; running it on the tape "
+            f"instead. Reason: {exc}",
+            FallbackWarning,
+            stacklevel=3,
+        )
 
     def _tape_vjp(self, args, kwargs):
         from .tape_bridge import tape_vjp
@@ -377,13 +403,15 @@ class _Jvp(_Transformation):
 
     def __call__(self, *args, **kwargs):
         if not args:
-            raise TypeError(f"{self.__name__}: jvp needs the tangent as the last positional "
-                            "argument")
+            raise TypeError(
+                f"{self.__name__}: jvp needs the tangent as the last positional argument"
+            )
         *args, tangent = args
         tangents = tuple(tangent) if self._tuple else (tangent,)
         if len(tangents) != len(self._wrt):
-            raise ValueError(f"expected {len(self._wrt)} tangents (one per wrt), got "
-                             f"{len(tangents)}")
+            raise ValueError(
+                f"expected {len(self._wrt)} tangents (one per wrt), got {len(tangents)}"
+            )
         if self._mode == "tape" or self._fell_back:
             return self._tape_jvp(args, kwargs, tangents)
         try:
@@ -442,8 +470,12 @@ def hvp(f=None, wrt=0, *, mode="auto", optimize=True, verbose=0):
             *a, v = args
             return tape_hvp(f, inner._sig, inner._wrt, inner._tuple, a, {}, v)
 
-        hf.source, hf.mode, hf.fallback_reason, hf.__wrapped__ = "", "tape", (
-            inner.fallback_reason), f
+        hf.source, hf.mode, hf.fallback_reason, hf.__wrapped__ = (
+            "",
+            "tape",
+            (inner.fallback_reason),
+            f,
+        )
         return hf
     outer = jvp(inner_fn, wrt=wrt, mode=mode, optimize=optimize)
 
@@ -504,10 +536,16 @@ def hessian(f, wrt=0, *, mode="auto"):
         arg = args[idx]
         cols = [hf(*args, e, **kwargs) for _, e in _basis(arg)]
         shape = np.shape(arg)
-        return np.stack([np.asarray(c) for c in cols]).reshape(shape + shape).swapaxes(
-            0, 0) if shape else float(np.asarray(cols[0]))
+        return (
+            np.stack([np.asarray(c) for c in cols]).reshape(shape + shape).swapaxes(0, 0)
+            if shape
+            else float(np.asarray(cols[0]))
+        )
 
     functools.update_wrapper(hess, f)
-    hess.source, hess.mode, hess.fallback_reason = getattr(hf, "source", ""), getattr(
-        hf, "mode", "source"), getattr(hf, "fallback_reason", None)
+    hess.source, hess.mode, hess.fallback_reason = (
+        getattr(hf, "source", ""),
+        getattr(hf, "mode", "source"),
+        getattr(hf, "fallback_reason", None),
+    )
     return hess

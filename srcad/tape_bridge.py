@@ -151,8 +151,9 @@ def _call(f, sig, wrt, args, kwargs):
     return out, originals, leaves
 
 
-def _grads_for(out, leaves, originals, wrt, grad_outputs=None, create_graph=False,
-               retain_graph=None):
+def _grads_for(
+    out, leaves, originals, wrt, grad_outputs=None, create_graph=False, retain_graph=None
+):
     from . import autograd
 
     flat = [_flat_leaves(leaves[w], []) for w in wrt]
@@ -162,8 +163,14 @@ def _grads_for(out, leaves, originals, wrt, grad_outputs=None, create_graph=Fals
     if not isinstance(out, Tensor) or not out.requires_grad or not inputs:
         grads = [None] * len(inputs)
     else:
-        grads = autograd.grad(out, inputs, grad_outputs=grad_outputs, allow_unused=True,
-                              create_graph=create_graph, retain_graph=retain_graph)
+        grads = autograd.grad(
+            out,
+            inputs,
+            grad_outputs=grad_outputs,
+            allow_unused=True,
+            create_graph=create_graph,
+            retain_graph=retain_graph,
+        )
     it = iter(grads if create_graph else [_raw(g) if g is not None else None for g in grads])
     shaped = []
     for w in wrt:

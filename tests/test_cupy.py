@@ -61,8 +61,11 @@ def _all_on_gpu(v):
     return True
 
 
-CASES = [c for c in corpus.collect() if not hasattr(c.fn, "corpus_may_refuse")
-         and not getattr(c.fn, "corpus_no_strict", None)]
+CASES = [
+    c
+    for c in corpus.collect()
+    if not hasattr(c.fn, "corpus_may_refuse") and not getattr(c.fn, "corpus_no_strict", None)
+]
 PARAMS = [pytest.param(c, w, id=f"{c.id}-{w}") for c in CASES for w in diff_params(c.fn)]
 
 
@@ -98,8 +101,9 @@ def test_tape_on_cuda():
     y = (x * x).sin().sum()
     y.backward()
     assert x.grad.device.type == "cuda"
-    np.testing.assert_allclose(x.grad.cpu().numpy(), 2 * np.array([1, 2, 3.0]) * np.cos(
-        np.array([1, 4, 9.0])), rtol=1e-6)
+    np.testing.assert_allclose(
+        x.grad.cpu().numpy(), 2 * np.array([1, 2, 3.0]) * np.cos(np.array([1, 4, 9.0])), rtol=1e-6
+    )
 
 
 @pytest.mark.cupy

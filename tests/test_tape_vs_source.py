@@ -95,11 +95,18 @@ def _index(f, w):
     return list(inspect.signature(f).parameters).index(w)
 
 
-SMALL = [c for c in CASES if c.id.split(".")[0] in ("arith", "loops", "branches", "calls",
-                                                      "numpy_prims")][::3]
-TPARAMS = [pytest.param(c, w, id=f"{c.id}-{w}") for c in SMALL for w in diff_params(c.fn)
-           if isinstance(make_args(c.fn, rng_for(c.id))[_index(c.fn, w)], (float, np.ndarray))
-           and _why_not(c) is None]
+SMALL = [
+    c
+    for c in CASES
+    if c.id.split(".")[0] in ("arith", "loops", "branches", "calls", "numpy_prims")
+][::3]
+TPARAMS = [
+    pytest.param(c, w, id=f"{c.id}-{w}")
+    for c in SMALL
+    for w in diff_params(c.fn)
+    if isinstance(make_args(c.fn, rng_for(c.id))[_index(c.fn, w)], (float, np.ndarray))
+    and _why_not(c) is None
+]
 
 
 @pytest.mark.parametrize("case, wrt", TPARAMS)
@@ -121,5 +128,10 @@ def test_tape_vjp_jvp_hvp_equal_source(case, wrt):
             else:
                 a = srcad.hvp(case.fn, wrt=wrt, mode="source")(*args, t)
                 b = srcad.hvp(case.fn, wrt=wrt, mode="tape")(*args, t)
-            np.testing.assert_allclose(np.asarray(b, dtype=float), np.asarray(a, dtype=float),
-                                       rtol=1e-8, atol=1e-10, err_msg=kind)
+            np.testing.assert_allclose(
+                np.asarray(b, dtype=float),
+                np.asarray(a, dtype=float),
+                rtol=1e-8,
+                atol=1e-10,
+                err_msg=kind,
+            )

@@ -51,8 +51,9 @@ def _array_like_params(case):
     return out
 
 
-PARAMS = [pytest.param(c, w, id=f"{c.id}-{w}") for c in CASES if _plain(c)
-          for w in _array_like_params(c)]
+PARAMS = [
+    pytest.param(c, w, id=f"{c.id}-{w}") for c in CASES if _plain(c) for w in _array_like_params(c)
+]
 
 
 def _direction(x, rng):
@@ -92,10 +93,12 @@ def test_vjp_with_random_cotangent(case, wrt):
     g1 = pullback(ct)
     g2 = pullback(2 * ct)  # the pullback can be called again
     ref = numerical_grad(case.fn, args, wrt)
-    np.testing.assert_allclose(np.asarray(g1, dtype=float), ct * np.asarray(ref), rtol=1e-5,
-                               atol=1e-6)
-    np.testing.assert_allclose(np.asarray(g2, dtype=float), 2 * np.asarray(g1, dtype=float),
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        np.asarray(g1, dtype=float), ct * np.asarray(ref), rtol=1e-5, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        np.asarray(g2, dtype=float), 2 * np.asarray(g1, dtype=float), rtol=1e-9, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("case, wrt", PARAMS)

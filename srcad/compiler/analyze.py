@@ -10,15 +10,27 @@ import inspect
 
 import gast
 
-from .astutil import walk
-
 from ..rules import registry
+from .astutil import walk
 
 # Attributes and methods of arrays that never carry a gradient.
 NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides", "device"}
 NONDIFF_METHODS = {
-    "argmax", "argmin", "argsort", "nonzero", "any", "all", "tolist_shape", "keys",
-    "index", "count", "startswith", "endswith", "format", "get_shape", "__len__",
+    "argmax",
+    "argmin",
+    "argsort",
+    "nonzero",
+    "any",
+    "all",
+    "tolist_shape",
+    "keys",
+    "index",
+    "count",
+    "startswith",
+    "endswith",
+    "format",
+    "get_shape",
+    "__len__",
 }
 NONDIFF_OPS = (gast.FloorDiv, gast.BitAnd, gast.BitOr, gast.BitXor, gast.LShift, gast.RShift)
 
@@ -97,8 +109,9 @@ class Resolver:
 
     def is_dotted_global(self, node):
         parts = self.chain(node)
-        return parts is not None and parts[0] not in self.locals and self.parsed.lookup(
-            parts[0])[0]
+        return (
+            parts is not None and parts[0] not in self.locals and self.parsed.lookup(parts[0])[0]
+        )
 
 
 def classify_object(obj):
@@ -154,8 +167,7 @@ class Activity:
                 return False
             return self.expr(node.operand)
         if isinstance(node, gast.Lambda):
-            return any(isinstance(n, gast.Name) and n.id in self.active
-                       for n in walk(node.body))
+            return any(isinstance(n, gast.Name) and n.id in self.active for n in walk(node.body))
         if isinstance(node, (gast.Compare, gast.BoolOp, gast.JoinedStr)):
             return False
         if isinstance(node, gast.IfExp):
@@ -180,12 +192,8 @@ class Activity:
             for gen in node.generators:
                 if self.expr(gen.iter):
                     self._mark(gen.target)
-            return any(
-                isinstance(n, gast.Name) and n.id in self.active for n in walk(node)
-            )
-        return any(
-            isinstance(n, gast.Name) and n.id in self.active for n in walk(node)
-        )
+            return any(isinstance(n, gast.Name) and n.id in self.active for n in walk(node))
+        return any(isinstance(n, gast.Name) and n.id in self.active for n in walk(node))
 
     def run(self, body):
         """Iterate to a fixpoint over ``body``."""
@@ -230,8 +238,10 @@ class Activity:
             it = s.iter
             if isinstance(it, gast.Name) and self.kinds.get(it.id) == "dict":
                 pass  # iterating over a dict yields its keys: never active
-            elif isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) and (
-                it.func.attr == "items" and isinstance(s.target, (gast.Tuple, gast.List))
+            elif (
+                isinstance(it, gast.Call)
+                and isinstance(it.func, gast.Attribute)
+                and (it.func.attr == "items" and isinstance(s.target, (gast.Tuple, gast.List)))
             ):
                 if not nograd and self.expr(it.func.value):
                     self._mark(s.target.elts[-1])
@@ -260,9 +270,11 @@ def is_no_grad_with(s, resolver):
         ctx = item.context_expr
         if isinstance(ctx, gast.Call):
             ok, obj = resolver.value(ctx.func)
-            if ok and getattr(obj, "__name__", "") == "no_grad" and getattr(
-                obj, "__module__", ""
-            ).startswith("srcad"):
+            if (
+                ok
+                and getattr(obj, "__name__", "") == "no_grad"
+                and getattr(obj, "__module__", "").startswith("srcad")
+            ):
                 return True
     return False
 

@@ -1,11 +1,9 @@
 """Run the compiler's stages on one function and build the generated code."""
 
-
 import gast
 
-from .astutil import clone, walk
-
 from .analyze import Activity, Resolver, assigned_names, loaded_names, param_names
+from .astutil import clone, walk
 from .emit import compile_functions, to_source
 from .namer import AdjointNames, Namer
 from .normalize import Normalizer, assign, const, name, store
@@ -51,8 +49,9 @@ class Compiler:
         for p in params:
             adj(p)
         adj(ret_name)
-        rev = Reverse(parsed, fdef, namer, resolver, active, ns, adj, self._user_call_hook(),
-                      cont, ret_name)
+        rev = Reverse(
+            parsed, fdef, namer, resolver, active, ns, adj, self._user_call_hook(), cont, ret_name
+        )
         rev.sequences = _sequence_names(fdef, kinds)
         rev.scalars = _scalar_names(fdef, floats, resolver)
         body = fdef.body[:-1]  # without the final return
@@ -62,8 +61,9 @@ class Compiler:
         # Pass 1 finds what the backward sweep reads; pass 2 adds the pushes.
         code, _ = rev.reverse(body, z0)
         reads = loaded_names(code) | _names_read_by_tests(code)
-        rev.P = {n for n in reads if n in rev.sites and rev.overwritten(n)
-                 and n not in rev.recompute}
+        rev.P = {
+            n for n in reads if n in rev.sites and rev.overwritten(n) and n not in rev.recompute
+        }
         rev.P |= {n for n in rev.user_call_info.values() if rev.overwritten(n)}
         namer.taken = taken | set(ns.injected)
         code, Z = rev.reverse(body, z0)
@@ -94,8 +94,17 @@ class Compiler:
         body = _prologue(tr)
         body += tr.primal
         seed = tr.ns.ref(_runtime(), "_rt")
-        body.append(assign(dret, gast.Call(gast.Attribute(name(seed), "seed", gast.Load()),
-                                           [name(tr.ret_name), const(fdef.name)], []), None))
+        body.append(
+            assign(
+                dret,
+                gast.Call(
+                    gast.Attribute(name(seed), "seed", gast.Load()),
+                    [name(tr.ret_name), const(fdef.name)],
+                    [],
+                ),
+                None,
+            )
+        )
         body += tr.reverse_code
         grads = [name(adj(w)) if adj(w) not in tr.Z else const(0.0) for w in wrt]
         gval = grads[0] if len(grads) == 1 else gast.Tuple(grads, gast.Load())
@@ -139,16 +148,31 @@ class Compiler:
         bwd_name = tr.namer.fresh(f"{fdef.name}_bwd")
         fwd = gast.FunctionDef(fwd_name, fdef.args, fwd_body, [], None, None)
         saved_param = tr.namer.fresh("saved")
-        bwd_body = [gast.Assign([gast.Tuple([store(stack)] + [store(n) for n in saved],
-                                            gast.Store())], name(saved_param), None),
-                    assign(stack, gast.Call(name("list"), [name(stack)], []), None)]
+        bwd_body = [
+            gast.Assign(
+                [gast.Tuple([store(stack)] + [store(n) for n in saved], gast.Store())],
+                name(saved_param),
+                None,
+            ),
+            assign(stack, gast.Call(name("list"), [name(stack)], []), None),
+        ]
         bwd_body += tr.reverse_code
         grads = [name(adj(w)) if adj(w) not in tr.Z else const(0.0) for w in wrt]
-        bwd_body.append(gast.Return(grads[0] if len(grads) == 1 else gast.Tuple(
-            grads, gast.Load())))
-        args = gast.arguments([gast.Name(saved_param, gast.Param(), None, None),
-                               gast.Name(dret, gast.Param(), None, None)],
-                              [], None, [], [], None, [])
+        bwd_body.append(
+            gast.Return(grads[0] if len(grads) == 1 else gast.Tuple(grads, gast.Load()))
+        )
+        args = gast.arguments(
+            [
+                gast.Name(saved_param, gast.Param(), None, None),
+                gast.Name(dret, gast.Param(), None, None),
+            ],
+            [],
+            None,
+            [],
+            [],
+            None,
+            [],
+        )
         bwd = gast.FunctionDef(bwd_name, args, bwd_body, [], None, None)
         (f, b), src = self._emit([fwd, bwd], tr, [fwd_name, bwd_name], f"vjp of {fdef.name}")
         # The backward sweep restores mutated lists/arrays in place, so a second pullback
@@ -170,17 +194,37 @@ class Compiler:
         fwd = Forward(parsed, fdef, namer, resolver, active, ns, tan, self.jvp_entry)
         body = fwd.block(fdef.body[:-1])
         tparam = namer.fresh("tangents")
-        unpack = gast.Assign([gast.Tuple([store(tan(w)) for w in wrt], gast.Store())],
-                             name(tparam), None)
-        dret = name(tan(ret_name)) if ret_name in active else gast.Call(
-            gast.Attribute(name(ns.ref(_runtime(), "_rt")), "zeros_like", gast.Load()),
-            [name(ret_name)], [])
-        zeros = [assign(tan(p), gast.Call(gast.Attribute(name(ns.ref(_runtime(), "_rt")),
-                                                      "zeros_like", gast.Load()),
-                                        [name(p)], []), None)
-                 for p in param_names(fdef) if p in active and p not in wrt]
-        body = [unpack] + zeros + body + [
-            gast.Return(gast.Tuple([name(ret_name), dret], gast.Load()))]
+        unpack = gast.Assign(
+            [gast.Tuple([store(tan(w)) for w in wrt], gast.Store())], name(tparam), None
+        )
+        dret = (
+            name(tan(ret_name))
+            if ret_name in active
+            else gast.Call(
+                gast.Attribute(name(ns.ref(_runtime(), "_rt")), "zeros_like", gast.Load()),
+                [name(ret_name)],
+                [],
+            )
+        )
+        zeros = [
+            assign(
+                tan(p),
+                gast.Call(
+                    gast.Attribute(name(ns.ref(_runtime(), "_rt")), "zeros_like", gast.Load()),
+                    [name(p)],
+                    [],
+                ),
+                None,
+            )
+            for p in param_names(fdef)
+            if p in active and p not in wrt
+        ]
+        body = (
+            [unpack]
+            + zeros
+            + body
+            + [gast.Return(gast.Tuple([name(ret_name), dret], gast.Load()))]
+        )
         args = clone(fdef.args)
         args.kwonlyargs = list(args.kwonlyargs) + [gast.Name(tparam, gast.Param(), None, None)]
         args.kw_defaults = list(args.kw_defaults) + [None]
@@ -210,12 +254,16 @@ class Compiler:
         params = param_names(fdef)
         star = fdef.args.vararg or fdef.args.kwarg
         if star is not None:
-            raise parsed.error(fdef, "*args/**kwargs parameters are not supported",
-                               f"name the parameters explicitly instead of *{star.id}")
+            raise parsed.error(
+                fdef,
+                "*args/**kwargs parameters are not supported",
+                f"name the parameters explicitly instead of *{star.id}",
+            )
         for w in wrt:
             if w not in params:
-                raise parsed.error(fdef, f"{w!r} is not a parameter of {fdef.name}",
-                                   f"choose wrt among {params}")
+                raise parsed.error(
+                    fdef, f"{w!r} is not a parameter of {fdef.name}", f"choose wrt among {params}"
+                )
         namer = Namer.for_function(fdef)
         resolver = Resolver(parsed, assigned_names(fdef))
         act = Activity(resolver, wrt, kinds)
@@ -231,8 +279,7 @@ class Compiler:
             for f in fdefs:
                 optimize_function(f, protected=param_names(f))
         src = to_source(fdefs)
-        funcs, filename = compile_functions(src, names, tr.ns.injected, tr.parsed.globals,
-                                            label)
+        funcs, filename = compile_functions(src, names, tr.ns.injected, tr.parsed.globals, label)
         for f in funcs:
             f.__srcad_source__ = src
         return funcs, src
@@ -346,14 +393,17 @@ def _is_scalar_expr(v, scalars, resolver, math):
         return v.id in scalars
     if isinstance(v, gast.BinOp):
         return _is_scalar_expr(v.left, scalars, resolver, math) and _is_scalar_expr(
-            v.right, scalars, resolver, math)
+            v.right, scalars, resolver, math
+        )
     if isinstance(v, gast.UnaryOp) and isinstance(v.op, (gast.USub, gast.UAdd)):
         return _is_scalar_expr(v.operand, scalars, resolver, math)
     if isinstance(v, gast.Call):
         ok, obj = resolver.value(v.func)
-        if ok and (obj in (float, len, abs, max, min) or getattr(obj, "__module__", None)
-                   == "math") and all(_is_scalar_expr(a, scalars, resolver, math)
-                                       for a in v.args):
+        if (
+            ok
+            and (obj in (float, len, abs, max, min) or getattr(obj, "__module__", None) == "math")
+            and all(_is_scalar_expr(a, scalars, resolver, math) for a in v.args)
+        ):
             return obj is not len or True
     return False
 
@@ -368,10 +418,15 @@ def _sequence_names(fdef, kinds):
             if not isinstance(n, gast.Assign) or not isinstance(n.targets[0], gast.Name):
                 continue
             t, v = n.targets[0].id, n.value
-            seq = isinstance(v, (gast.Tuple, gast.List)) or (
-                isinstance(v, gast.Name) and v.id in out) or (
-                isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add) and any(
-                    isinstance(e, gast.Name) and e.id in out for e in (v.left, v.right)))
+            seq = (
+                isinstance(v, (gast.Tuple, gast.List))
+                or (isinstance(v, gast.Name) and v.id in out)
+                or (
+                    isinstance(v, gast.BinOp)
+                    and isinstance(v.op, gast.Add)
+                    and any(isinstance(e, gast.Name) and e.id in out for e in (v.left, v.right))
+                )
+            )
             if seq and t not in out:
                 out.add(t)
                 changed = True
@@ -395,8 +450,10 @@ def _container_names(fdef, resolver):
                 is_cont = kind in ("user", "opaque", "local")
             if isinstance(v, gast.Name) and v.id in out:
                 is_cont = True
-            if isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) and (
-                v.value.id in out
+            if (
+                isinstance(v, gast.Subscript)
+                and isinstance(v.value, gast.Name)
+                and (v.value.id in out)
             ):
                 is_cont = True
             if is_cont and t not in out:

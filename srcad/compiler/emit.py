@@ -30,15 +30,19 @@ def to_source(fdefs):
         _mark_comments(f)
         mod = gast.gast_to_ast(gast.Module([f], []))
         # astor's own line splitting breaks lines in odd places; keep each statement whole
-        parts.append(astor.to_source(mod, indent_with="    ",
-                                     pretty_source=lambda chunks: "".join(chunks)))
+        parts.append(
+            astor.to_source(mod, indent_with="    ", pretty_source=lambda chunks: "".join(chunks))
+        )
     src = "\n\n".join(p.rstrip() + "\n" for p in parts)
     lines = []
     for line in src.splitlines():
         m = _COMMENT_RE.match(line)
         if m:
-            text = m.group(3).encode().decode("unicode_escape") if "\\" in m.group(3) else (
-                m.group(3))
+            text = (
+                m.group(3).encode().decode("unicode_escape")
+                if "\\" in m.group(3)
+                else (m.group(3))
+            )
             lines.append(f"{m.group(1)}# {text}")
         else:
             lines.append(line)
@@ -49,14 +53,16 @@ def _mark_comments(tree):
     for node in walk(tree):
         text = getattr(node, "srcad_comment", None)
         if text is not None and not getattr(node, "_marked", False):
-            node.value = gast.Call(gast.Name(_COMMENT, gast.Load(), None, None),
-                                   [gast.Constant(text, None)], [])
+            node.value = gast.Call(
+                gast.Name(_COMMENT, gast.Load(), None, None), [gast.Constant(text, None)], []
+            )
             node._marked = True
 
 
 def _cache_dir():
     d = os.environ.get("SRCAD_CACHE_DIR") or os.path.join(
-        tempfile.gettempdir(), f"srcad-generated-{os.getuid() if hasattr(os, 'getuid') else 0}")
+        tempfile.gettempdir(), f"srcad-generated-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    )
     os.makedirs(d, exist_ok=True)
     return d
 

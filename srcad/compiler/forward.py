@@ -8,13 +8,11 @@ itself applied to the tangents.  Additive terms of a tangent template whose
 ``a`` active gives ``dy = da * W``.
 """
 
-
 import gast
-
-from .astutil import clone, walk
 
 from ..rules import registry
 from ..rules.registry import d_target
+from .astutil import clone, walk
 from .normalize import assign, attr, call, const, index_expr, name, store
 from .reverse import _BINOPS, _UNOPS, Comment, _src, _tables
 from .templates import bind_call, inline
@@ -68,9 +66,14 @@ class Forward:
                 return [s]
             dold = self.tangent_of(old) if self.is_active(old) else const(0.0)
             dx = self.tan(x.id)
-            return [s, assign(dx, self.rt("restore_tangent", name(dx), name(x.id),
-                                          clone(idx), clone(old), dold),
-                              None)]
+            return [
+                s,
+                assign(
+                    dx,
+                    self.rt("restore_tangent", name(dx), name(x.id), clone(idx), clone(old), dold),
+                    None,
+                ),
+            ]
         if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "pop":
             lst = s.value.func.value
             return [s, gast.Expr(call(attr(name(self.tan(lst.id)), "pop"), []))]
@@ -103,7 +106,8 @@ class Forward:
             return [s]
         dt = self.tan(t)
         nondiff = isinstance(v, (gast.Compare, gast.BoolOp)) or (
-            isinstance(v, gast.UnaryOp) and isinstance(v.op, (gast.Not, gast.Invert)))
+            isinstance(v, gast.UnaryOp) and isinstance(v.op, (gast.Not, gast.Invert))
+        )
         if self.nograd or nondiff or not _mentions(v, self.active):
             return [s, assign(dt, self.rt("zeros_like", name(t)), None)]
         if isinstance(v, gast.Call):
@@ -123,8 +127,7 @@ class Forward:
         expr, pre = self.tangent_expr(s, v, res)
         dtmp = self.namer.fresh(dt + "_new") if t in operands else dt
         code = primal + pre
-        code.append(assign(dtmp, expr if expr is not None else self.rt("zeros_like", res),
-                           None))
+        code.append(assign(dtmp, expr if expr is not None else self.rt("zeros_like", res), None))
         if t in operands:
             code += [assign(t, name(tmp), None), assign(dt, name(dtmp), None)]
         c = self._comment(s)
@@ -141,8 +144,11 @@ class Forward:
         tangents = [name(self.tan(ba.arguments[p].id)) for p in active_params]
         tparam = getattr(entry.jvp, "__srcad_tangent_param__", "tangents")
         kws = list(v.keywords) + [gast.keyword(tparam, gast.Tuple(tangents, gast.Load()))]
-        new = gast.Assign([gast.Tuple([store(t), store(dt)], gast.Store())],
-                          gast.Call(name(jname), list(v.args), kws), None)
+        new = gast.Assign(
+            [gast.Tuple([store(t), store(dt)], gast.Store())],
+            gast.Call(name(jname), list(v.args), kws),
+            None,
+        )
         return [new]
 
     def tangent_expr(self, s, v, res):
@@ -152,13 +158,16 @@ class Forward:
         if isinstance(v, gast.Subscript):
             return self.rt("getitem_adj", self.tangent_of(v.value), index_expr(v.slice)), []
         if isinstance(v, (gast.Tuple, gast.List)):
-            elts = [self.tangent_of(e) if self.is_active(e) else self.rt("zeros_like", e)
-                    for e in v.elts]
-            return (gast.Tuple if isinstance(v, gast.Tuple) else gast.List)(
-                elts, gast.Load()), []
+            elts = [
+                self.tangent_of(e) if self.is_active(e) else self.rt("zeros_like", e)
+                for e in v.elts
+            ]
+            return (gast.Tuple if isinstance(v, gast.Tuple) else gast.List)(elts, gast.Load()), []
         if isinstance(v, gast.Dict):
-            vals = [self.tangent_of(e) if self.is_active(e) else self.rt("zeros_like", e)
-                    for e in v.values]
+            vals = [
+                self.tangent_of(e) if self.is_active(e) else self.rt("zeros_like", e)
+                for e in v.values
+            ]
             return gast.Dict(clone(v.keys), vals), []
         if isinstance(v, gast.BinOp):
             return self.rule(s, _BINOPS.get(type(v.op)), [v.left, v.right], [], res)
@@ -175,35 +184,46 @@ class Forward:
                 if v.func.attr == "pop" and self.is_active(v.func.value):
                     return call(attr(name(self.tan(v.func.value.id)), "pop"), list(v.args)), []
                 methods, _ = _tables()
-                return self.rule(s, methods.get(v.func.attr), [v.func.value] + list(v.args),
-                                 v.keywords, res)
+                return self.rule(
+                    s, methods.get(v.func.attr), [v.func.value] + list(v.args), v.keywords, res
+                )
             what = getattr(obj, "__name__", None) or getattr(v.func, "attr", "call")
-            raise self.parsed.error(s, f"no forward-mode rule for `{what}`",
-                                    f"register one with @srcad.tangent({what})")
-        raise self.parsed.error(s, f"{type(v).__name__} expressions in forward mode",
-                                "split the expression into simple assignments")
+            raise self.parsed.error(
+                s,
+                f"no forward-mode rule for `{what}`",
+                f"register one with @srcad.tangent({what})",
+            )
+        raise self.parsed.error(
+            s,
+            f"{type(v).__name__} expressions in forward mode",
+            "split the expression into simple assignments",
+        )
 
     def rule(self, s, prim, args, keywords, res):
         rule = registry.lookup(prim) if prim is not None else None
         what = getattr(prim, "__name__", repr(prim))
         if rule is None or rule.nondiff:
-            raise self.parsed.error(s, f"no derivative rule for `{what}`",
-                                    f"register one with @srcad.tangent({what})")
+            raise self.parsed.error(
+                s, f"no derivative rule for `{what}`", f"register one with @srcad.tangent({what})"
+            )
         if rule.tangent is not None:
             return self.from_template(s, rule, args, keywords, res)
         if rule.linear is not None:
             return self.from_linear(s, rule, prim, args, keywords)
-        raise self.parsed.error(s, f"no forward-mode rule for `{what}`",
-                                f"register one with @srcad.tangent({what})")
+        raise self.parsed.error(
+            s, f"no forward-mode rule for `{what}`", f"register one with @srcad.tangent({what})"
+        )
 
     def from_template(self, s, rule, args, keywords, res):
         tpl = rule.tangent
         try:
             bound = bind_call(tpl, list(args), list(keywords), self.ns)
         except TypeError as exc:
-            raise self.parsed.error(s, f"cannot match this call to the rule for {rule.name}: "
-                                    f"{exc}", "pass the arguments NumPy's documented way"
-                                    ) from None
+            raise self.parsed.error(
+                s,
+                f"cannot match this call to the rule for {rule.name}: {exc}",
+                "pass the arguments NumPy's documented way",
+            ) from None
         # d[x] reads become the tangents; terms of inactive tangents are dropped.
         tree = clone(tpl.tree)
         tangents = {}
@@ -261,8 +281,9 @@ class Forward:
                 p = names[i] if i < len(names) else None
             new_args.append(tangent_arg(a) if (p in lin or p is None) else clone(a))
         for kw in keywords:
-            new_kw.append(gast.keyword(kw.arg, tangent_arg(kw.value)) if kw.arg in lin
-                          else clone(kw))
+            new_kw.append(
+                gast.keyword(kw.arg, tangent_arg(kw.value)) if kw.arg in lin else clone(kw)
+            )
         if not any_active:
             return None, []
         bound_args = list(args)
@@ -293,8 +314,13 @@ class Forward:
     def _prim_ref(self, s, prim):
         import operator as op
 
-        ops = {op.add: gast.Add, op.sub: gast.Sub, op.mul: gast.Mult, op.matmul: gast.MatMult,
-               op.truediv: gast.Div}
+        ops = {
+            op.add: gast.Add,
+            op.sub: gast.Sub,
+            op.mul: gast.Mult,
+            op.matmul: gast.MatMult,
+            op.truediv: gast.Div,
+        }
         if prim in ops:
             return name(self.ns.ref(prim, getattr(prim, "__name__", "op")))
         if prim in (op.neg, op.pos):
@@ -321,8 +347,12 @@ class Forward:
             return [s]
         dv = self.tangent_of(s.value) if self.is_active(s.value) else const(0.0)
         db = self.tan(base.id)
-        return [s, assign(db, self.rt("set_tangent", name(db), name(base.id),
-                                      index_expr(t.slice), dv), None)]
+        return [
+            s,
+            assign(
+                db, self.rt("set_tangent", name(db), name(base.id), index_expr(t.slice), dv), None
+            ),
+        ]
 
 
 class _Shadow:
@@ -335,9 +365,13 @@ class _Shadow:
         self.vararg = tpl.vararg
         for stmt in tree.body:
             if isinstance(stmt, gast.Assign) and d_target(stmt.targets[0]) == tpl.result:
-                stmt.targets = [gast.Subscript(gast.Name("d", gast.Load(), None, None),
-                                               gast.Name("__result__", gast.Load(), None,
-                                                         None), gast.Store())]
+                stmt.targets = [
+                    gast.Subscript(
+                        gast.Name("d", gast.Load(), None, None),
+                        gast.Name("__result__", gast.Load(), None, None),
+                        gast.Store(),
+                    )
+                ]
         self.tree = tree
 
 
@@ -378,8 +412,11 @@ def _simplify(node):
             if rk == "zero":
                 return left, lk
             if lk == "zero":
-                return (right, rk) if isinstance(op, gast.Add) else (
-                    gast.UnaryOp(gast.USub(), right), rk)
+                return (
+                    (right, rk)
+                    if isinstance(op, gast.Add)
+                    else (gast.UnaryOp(gast.USub(), right), rk)
+                )
         if isinstance(op, (gast.Mult, gast.MatMult)) and "zero" in (lk, rk):
             return _zero(), "zero"
         if isinstance(op, (gast.Div, gast.Mod)) and lk == "zero":

@@ -20,28 +20,44 @@ user's line number (``srcad_line``) for ``# Grad of:`` comments and errors.
 
 import gast
 
+from .analyze import NONDIFF_OPS, is_insert_grad_with, is_no_grad_with
 from .astutil import clone, walk
 
-from .analyze import NONDIFF_OPS, is_insert_grad_with, is_no_grad_with
-
 _OPNAMES = {
-    gast.Add: "plus", gast.Sub: "minus", gast.Mult: "times", gast.Div: "over",
-    gast.Pow: "pow", gast.MatMult: "matmul", gast.Mod: "mod", gast.FloorDiv: "floordiv",
-    gast.USub: "neg", gast.UAdd: "pos",
+    gast.Add: "plus",
+    gast.Sub: "minus",
+    gast.Mult: "times",
+    gast.Div: "over",
+    gast.Pow: "pow",
+    gast.MatMult: "matmul",
+    gast.Mod: "mod",
+    gast.FloorDiv: "floordiv",
+    gast.USub: "neg",
+    gast.UAdd: "pos",
 }
 
 _UNSUPPORTED = {
-    gast.Global: ("`global` statements", "pass the value in as an argument and return "
-                  "the new value"),
-    gast.Nonlocal: ("`nonlocal` statements", "pass the value in as an argument and return "
-                    "the new value"),
-    gast.Try: ("`try` statements", "move the try/except outside the differentiated "
-               "function, or use mode='tape'"),
+    gast.Global: (
+        "`global` statements",
+        "pass the value in as an argument and return the new value",
+    ),
+    gast.Nonlocal: (
+        "`nonlocal` statements",
+        "pass the value in as an argument and return the new value",
+    ),
+    gast.Try: (
+        "`try` statements",
+        "move the try/except outside the differentiated function, or use mode='tape'",
+    ),
     gast.Raise: None,
-    gast.ClassDef: ("class definitions inside a differentiated function",
-                    "define the class at module level"),
-    gast.FunctionDef: ("nested function definitions",
-                       "define the helper at module level; srcad differentiates calls to it"),
+    gast.ClassDef: (
+        "class definitions inside a differentiated function",
+        "define the class at module level",
+    ),
+    gast.FunctionDef: (
+        "nested function definitions",
+        "define the helper at module level; srcad differentiates calls to it",
+    ),
     gast.AsyncFunctionDef: ("async functions", "use a plain def"),
     gast.AsyncFor: ("async for", "use a plain for loop"),
     gast.AsyncWith: ("async with", "use a plain with"),
@@ -81,8 +97,9 @@ def index_expr(node):
     """A subscript's index as an expression (``1:3`` -> ``slice(1, 3, None)``)."""
 
     if isinstance(node, gast.Slice):
-        parts = [clone(p) if p is not None else const(None)
-                 for p in (node.lower, node.upper, node.step)]
+        parts = [
+            clone(p) if p is not None else const(None) for p in (node.lower, node.upper, node.step)
+        ]
         return call(name("slice"), parts)
     if isinstance(node, gast.Tuple):
         return gast.Tuple([index_expr(e) for e in node.elts], gast.Load())
@@ -141,28 +158,38 @@ class Normalizer:
         if a.vararg is not None or a.kwarg is not None:
             node = a.vararg or a.kwarg
             raise self.parsed.error(
-                fdef, "*args/**kwargs parameters",
-                f"name the parameters explicitly instead of *{node.id}")
+                fdef,
+                "*args/**kwargs parameters",
+                f"name the parameters explicitly instead of *{node.id}",
+            )
         for node in walk(fdef):
             if node is fdef:
                 continue
             if isinstance(node, (gast.Yield, gast.YieldFrom)):
-                raise self.parsed.error(node, "generators (`yield`) cannot be differentiated",
-                                        "build and return a list instead")
+                raise self.parsed.error(
+                    node,
+                    "generators (`yield`) cannot be differentiated",
+                    "build and return a list instead",
+                )
             if isinstance(node, gast.Await):
                 raise self.parsed.error(node, "`await`", "use a plain function")
             spec = _UNSUPPORTED.get(type(node))
             if spec:
                 raise self.parsed.error(node, f"{spec[0]} are not supported", spec[1])
             if isinstance(node, (gast.For, gast.While)) and node.orelse:
-                raise self.parsed.error(node, "`else` clauses on loops are not supported",
-                                        "use a flag variable set before `break`")
+                raise self.parsed.error(
+                    node,
+                    "`else` clauses on loops are not supported",
+                    "use a flag variable set before `break`",
+                )
             if isinstance(node, gast.Call):
                 ok, obj = self.resolver.value(node.func)
                 if ok and obj in (eval, exec, globals, locals, vars):
                     raise self.parsed.error(
-                        node, f"`{obj.__name__}()` cannot be differentiated",
-                        "write the computation out as code")
+                        node,
+                        f"`{obj.__name__}()` cannot be differentiated",
+                        "write the computation out as code",
+                    )
 
     # -- statements ----------------------------------------------------------
 
@@ -172,7 +199,7 @@ class Normalizer:
         for i, s in enumerate(stmts):
             out += self.stmt(s)
             exits = self._exit_flags(s)
-            rest = stmts[i + 1:]
+            rest = stmts[i + 1 :]
             if exits and rest:
                 if isinstance(s, (gast.Break, gast.Continue, gast.Return)):
                     return out  # the rest of the block is dead code
@@ -219,8 +246,10 @@ class Normalizer:
         method = getattr(self, "stmt_" + type(s).__name__, None)
         if method is None:
             raise self.parsed.error(
-                s, f"`{type(s).__name__}` statements are not supported",
-                "rewrite it with assignments, if, for and while")
+                s,
+                f"`{type(s).__name__}` statements are not supported",
+                "rewrite it with assignments, if, for and while",
+            )
         out = method(s)
         for n in out:
             if getattr(n, "srcad_line", "unset") == "unset":
@@ -242,8 +271,9 @@ class Normalizer:
             and self.act.expr(v.func.value)
         ):
             if len(v.args) != 1 or v.keywords:
-                raise self.parsed.error(s, "append() with other than one argument",
-                                        "call lst.append(value)")
+                raise self.parsed.error(
+                    s, "append() with other than one argument", "call lst.append(value)"
+                )
             pre, a = self.atom(v.args[0])
             v.args = [a]
             node = gast.Expr(v)
@@ -259,16 +289,37 @@ class Normalizer:
         ):
             s.srcad_kind = "pop"  # generated code restoring a list: forward mode follows it
             return [s]
-        if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and isinstance(
-            v.func.value, gast.Name
-        ) and (self.act.expr(v.func.value) or any(self.act.expr(a) for a in v.args) or any(
-            self.act.expr(k.value) for k in v.keywords)) and v.func.attr in (
-            "extend", "insert", "pop", "remove", "sort", "reverse", "clear", "update",
-            "fill", "resize", "itemset", "setdefault", "__setitem__",
+        if (
+            isinstance(v, gast.Call)
+            and isinstance(v.func, gast.Attribute)
+            and isinstance(v.func.value, gast.Name)
+            and (
+                self.act.expr(v.func.value)
+                or any(self.act.expr(a) for a in v.args)
+                or any(self.act.expr(k.value) for k in v.keywords)
+            )
+            and v.func.attr
+            in (
+                "extend",
+                "insert",
+                "pop",
+                "remove",
+                "sort",
+                "reverse",
+                "clear",
+                "update",
+                "fill",
+                "resize",
+                "itemset",
+                "setdefault",
+                "__setitem__",
+            )
         ):
             raise self.parsed.error(
-                s, f"in-place method `{v.func.attr}` on an active value",
-                "build a new value instead (e.g. lst = lst + [v], y = np.sort(x))")
+                s,
+                f"in-place method `{v.func.attr}` on an active value",
+                "build a new value instead (e.g. lst = lst + [v], y = np.sort(x))",
+            )
         if isinstance(v, gast.Call):
             kind, obj = self.resolver.call_kind(v)
             if obj is _restore_item() and len(v.args) == 3:
@@ -276,13 +327,15 @@ class Normalizer:
                 pre, a = self.atom(v.args[2])
                 v.args[2] = a
                 return pre + [s]
-            if kind == "user" and any(self.act.expr(a) for a in list(v.args) + [
-                k.value for k in v.keywords
-            ]):
+            if kind == "user" and any(
+                self.act.expr(a) for a in list(v.args) + [k.value for k in v.keywords]
+            ):
                 raise self.parsed.error(
-                    s, "a call of your function on active values whose result is discarded "
+                    s,
+                    "a call of your function on active values whose result is discarded "
                     "(srcad cannot follow changes it makes to its arguments)",
-                    "return the new value from the function and assign it")
+                    "return the new value from the function and assign it",
+                )
         return [s]
 
     def stmt_Assert(self, s):
@@ -337,20 +390,21 @@ class Normalizer:
             pre, base = self.subscript_base(t)
             cur = gast.Subscript(base, t.slice, gast.Load())
             return pre + self.assign_target(
-                gast.Subscript(base, t.slice, gast.Store()), gast.BinOp(cur, s.op, s.value))
-        raise self.parsed.error(s, "augmented assignment to an attribute",
-                                "assign to a local variable")
+                gast.Subscript(base, t.slice, gast.Store()), gast.BinOp(cur, s.op, s.value)
+            )
+        raise self.parsed.error(
+            s, "augmented assignment to an attribute", "assign to a local variable"
+        )
 
     def assign_target(self, target, value):
         if isinstance(target, gast.Name):
             return self.assign_to(target.id, value)
         if isinstance(target, (gast.Tuple, gast.List)):
             if any(isinstance(e, gast.Starred) for e in target.elts):
-                raise self.parsed.error(target, "starred unpacking (a, *rest = ...)",
-                                        "index the sequence explicitly")
-            if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(
-                target.elts
-            ):
+                raise self.parsed.error(
+                    target, "starred unpacking (a, *rest = ...)", "index the sequence explicitly"
+                )
+            if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
                 # a, b = b, a: evaluate every right-hand side first.
                 out, tmps = [], []
                 for e in value.elts:
@@ -379,30 +433,37 @@ class Normalizer:
             return pre + pre2 + [node]
         if isinstance(target, gast.Attribute):
             if self.act.expr(value):
-                raise self.parsed.error(target, "assigning an active value to an attribute",
-                                        "keep the value in a local variable")
+                raise self.parsed.error(
+                    target,
+                    "assigning an active value to an attribute",
+                    "keep the value in a local variable",
+                )
             return [gast.Assign([target], value, None)]
-        raise self.parsed.error(target, f"assignment to {type(target).__name__}",
-                                "assign to a plain name")
+        raise self.parsed.error(
+            target, f"assignment to {type(target).__name__}", "assign to a plain name"
+        )
 
     def _check_alias(self, target):
         base = target.value
-        if not isinstance(base, gast.Name) or not (self.act.expr(base) or self.act.expr(
-            getattr(self, "_value_for_alias", None))
+        if not isinstance(base, gast.Name) or not (
+            self.act.expr(base) or self.act.expr(getattr(self, "_value_for_alias", None))
         ):
             return
         other = self.aliases.get(base.id)
         if other is not None:
             raise self.parsed.error(
-                target, f"item assignment into `{base.id}`, which is the same array as "
+                target,
+                f"item assignment into `{base.id}`, which is the same array as "
                 f"`{other}` ({base.id} = {other})",
-                f"make a copy first: {base.id} = {other}.copy()")
+                f"make a copy first: {base.id} = {other}.copy()",
+            )
         if self.callee and base.id in self.params:
             raise self.parsed.error(
-                target, f"item assignment into the argument `{base.id}` inside a called "
+                target,
+                f"item assignment into the argument `{base.id}` inside a called "
                 "function (the caller's array would change)",
-                "return the new array instead, or copy it first: "
-                f"{base.id} = {base.id}.copy()")
+                f"return the new array instead, or copy it first: {base.id} = {base.id}.copy()",
+            )
 
     def subscript_base(self, target):
         """For ``a[i][j] = v`` return statements that bind ``a[i]`` and the base name."""
@@ -411,8 +472,10 @@ class Normalizer:
             return [], name(base.id)
         if isinstance(base, gast.Subscript) and self.act.expr(base):
             raise self.parsed.error(
-                target, "assignment into a nested subscript of an active value",
-                "index with a tuple (x[i, j] = v) or assign the inner value to a name first")
+                target,
+                "assignment into a nested subscript of an active value",
+                "index with a tuple (x[i, j] = v) or assign the inner value to a name first",
+            )
         return [], base
 
     def assign_to(self, target, value):
@@ -450,18 +513,24 @@ class Normalizer:
         if is_insert_grad_with(s, self.resolver):
             item = s.items[0]
             args = item.context_expr.args
-            if len(args) != 1 or not isinstance(args[0], gast.Name) or not isinstance(
-                item.optional_vars, gast.Name
+            if (
+                len(args) != 1
+                or not isinstance(args[0], gast.Name)
+                or not isinstance(item.optional_vars, gast.Name)
             ):
                 raise self.parsed.error(
-                    s, "insert_grad_of needs a variable name and an `as` name",
-                    "write `with srcad.insert_grad_of(x) as dx:`")
+                    s,
+                    "insert_grad_of needs a variable name and an `as` name",
+                    "write `with srcad.insert_grad_of(x) as dx:`",
+                )
             node = gast.With(s.items, s.body, None)
             node.srcad_kind = "insert_grad"
             return [node]
         raise self.parsed.error(
-            s, "`with` statements other than srcad.no_grad() and srcad.insert_grad_of()",
-            "move the with block outside the differentiated function")
+            s,
+            "`with` statements other than srcad.no_grad() and srcad.insert_grad_of()",
+            "move the with block outside the differentiated function",
+        )
 
     def stmt_While(self, s):
         line = self.line
@@ -472,8 +541,9 @@ class Normalizer:
         out = [init] + self._flag_inits(flags)
         pre, test = self.inactive_test(s.test)
         if pre:
-            raise self.parsed.error(s, "while condition on an active value",
-                                    "compare explicitly, e.g. while x > 0")
+            raise self.parsed.error(
+                s, "while condition on an active value", "compare explicitly, e.g. while x > 0"
+            )
         self.loop_flags.append(flags)
         body = self._flag_resets(flags) + self.block(s.body)
         self.loop_flags.pop()
@@ -553,8 +623,9 @@ class Normalizer:
                 if src[0] == "seq":
                     value = gast.Subscript(name(seq_names[src[1]]), name(idx), gast.Load())
                 elif src[0] == "index":
-                    value = name(idx) if src[1] is None else gast.BinOp(
-                        name(idx), gast.Add(), src[1])
+                    value = (
+                        name(idx) if src[1] is None else gast.BinOp(name(idx), gast.Add(), src[1])
+                    )
                 else:  # ("dictval", dict_name, key_name)
                     value = gast.Subscript(name(src[1]), name(src[2]), gast.Load())
                 prefix += self.assign_target(tgt, value)
@@ -597,33 +668,45 @@ class Normalizer:
                         start = k.value
                 seqs, pairs = self._sequence_loop(it.args[0], target.elts[1])
                 return seqs, [(target.elts[0], ("index", start))] + pairs
-            if ok and obj is zip and pair_target and len(target.elts) == len(it.args) and (
-                not it.keywords
+            if (
+                ok
+                and obj is zip
+                and pair_target
+                and len(target.elts) == len(it.args)
+                and (not it.keywords)
             ):
                 return list(it.args), [(t, ("seq", k)) for k, t in enumerate(target.elts)]
             if ok and obj is reversed and len(it.args) == 1:
                 rev = gast.Subscript(it.args[0], gast.Slice(None, None, const(-1)), gast.Load())
                 return [rev], [(target, ("seq", 0))]
             f = it.func
-            if isinstance(f, gast.Attribute) and f.attr in ("items", "values", "keys") and (
-                isinstance(f.value, gast.Name) and not it.args
+            if (
+                isinstance(f, gast.Attribute)
+                and f.attr in ("items", "values", "keys")
+                and (isinstance(f.value, gast.Name) and not it.args)
             ):
                 d = f.value.id
                 keys = call(name("list"), [call(attr(name(d), "keys"), [])])
                 if f.attr == "keys":
                     return [keys], [(target, ("seq", 0))]
-                if f.attr == "items" and pair_target and len(target.elts) == 2 and isinstance(
-                    target.elts[0], gast.Name
+                if (
+                    f.attr == "items"
+                    and pair_target
+                    and len(target.elts) == 2
+                    and isinstance(target.elts[0], gast.Name)
                 ):
                     key = target.elts[0].id
-                    return [keys], [(target.elts[0], ("seq", 0)),
-                                    (target.elts[1], ("dictval", d, key))]
+                    return [keys], [
+                        (target.elts[0], ("seq", 0)),
+                        (target.elts[1], ("dictval", d, key)),
+                    ]
                 if f.attr == "values":
                     key = self.namer.fresh("key")
                     return [keys], [(store(key), ("seq", 0)), (target, ("dictval", d, key))]
         if isinstance(it, gast.Name) and self.kinds.get(it.id) == "dict":
             return [call(name("list"), [call(attr(name(it.id), "keys"), [])])], [
-                (target, ("seq", 0))]
+                (target, ("seq", 0))
+            ]
         if not self.act.expr(it) and not isinstance(it, gast.Name):
             it = call(name("list"), [it])
         return [it], [(target, ("seq", 0))]
@@ -677,15 +760,19 @@ class Normalizer:
             # (generated code pops integer indices from its stack, which the
             # flow-insensitive analysis sees as active: indices are never differentiated)
             if self.act.expr(node.slice) and not self.parsed.generated:
-                raise self.parsed.error(node, "an index computed from an active value",
-                                        "wrap the index in srcad.stop_gradient() or int()")
+                raise self.parsed.error(
+                    node,
+                    "an index computed from an active value",
+                    "wrap the index in srcad.stop_gradient() or int()",
+                )
             return pre, gast.Subscript(a, node.slice, gast.Load())
         if isinstance(node, (gast.Tuple, gast.List)):
             pre, elts = [], []
             for e in node.elts:
                 if isinstance(e, gast.Starred):
-                    raise self.parsed.error(node, "starred elements in a display",
-                                            "list the elements explicitly")
+                    raise self.parsed.error(
+                        node, "starred elements in a display", "list the elements explicitly"
+                    )
                 p, a = self.atom(e)
                 pre += p
                 elts.append(a)
@@ -695,37 +782,50 @@ class Normalizer:
             pre, vals = [], []
             for k, v in zip(node.keys, node.values):
                 if k is None:
-                    raise self.parsed.error(node, "** in a dict display",
-                                            "list the keys explicitly")
+                    raise self.parsed.error(
+                        node, "** in a dict display", "list the keys explicitly"
+                    )
                 p, a = self.atom(v)
                 pre += p
                 vals.append(a)
             return pre, gast.Dict(list(node.keys), vals)
         if isinstance(node, gast.IfExp):
             t = self.namer.fresh(hint + "_branch" if hint else "branch")
-            stmts = self.stmt_If(gast.If(node.test, [gast.Assign([store(t)], node.body, None)],
-                                         [gast.Assign([store(t)], node.orelse, None)]))
+            stmts = self.stmt_If(
+                gast.If(
+                    node.test,
+                    [gast.Assign([store(t)], node.body, None)],
+                    [gast.Assign([store(t)], node.orelse, None)],
+                )
+            )
             return stmts, name(t)
         if isinstance(node, gast.ListComp):
             return self.op_listcomp(node, hint)
         if isinstance(node, gast.Name):
             return [], node
         raise self.parsed.error(
-            node, f"{type(node).__name__} expressions on active values",
-            "split the expression into simple assignments")
+            node,
+            f"{type(node).__name__} expressions on active values",
+            "split the expression into simple assignments",
+        )
 
     def op_call(self, node):
         kind, obj = self.resolver.call_kind(node)
         if kind == "local":
             raise self.parsed.error(
-                node, "calling a function held in a local variable (a lambda, or a function "
+                node,
+                "calling a function held in a local variable (a lambda, or a function "
                 "passed as an argument) on active values",
-                "define the function with def at module level and call it by name")
+                "define the function with def at module level and call it by name",
+            )
         if any(isinstance(a, gast.Starred) for a in node.args) or any(
             k.arg is None for k in node.keywords
         ):
-            raise self.parsed.error(node, "*args or **kwargs in a call on active values",
-                                    "pass the arguments one by one")
+            raise self.parsed.error(
+                node,
+                "*args or **kwargs in a call on active values",
+                "pass the arguments one by one",
+            )
         pre, args, kws = [], [], []
         if kind == "method":
             p, recv = self.atom(node.func.value)
@@ -781,9 +881,12 @@ def _aliases(fdef):
     """``{name: other}`` for plain copies ``name = other`` and ``other = name``."""
     out = {}
     for n in walk(fdef):
-        if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(
-            n.targets[0], gast.Name
-        ) and isinstance(n.value, gast.Name):
+        if (
+            isinstance(n, gast.Assign)
+            and len(n.targets) == 1
+            and isinstance(n.targets[0], gast.Name)
+            and isinstance(n.value, gast.Name)
+        ):
             out[n.targets[0].id] = n.value.id
             out.setdefault(n.value.id, n.targets[0].id)
     return out

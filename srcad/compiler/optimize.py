@@ -47,12 +47,16 @@ class _Fold(gast.NodeTransformer):
                 return left
             if _is(left, 1) and not isinstance(left.value, float):
                 return right
-        if isinstance(node.op, gast.Add) and isinstance(right, gast.UnaryOp) and isinstance(
-            right.op, gast.USub
+        if (
+            isinstance(node.op, gast.Add)
+            and isinstance(right, gast.UnaryOp)
+            and isinstance(right.op, gast.USub)
         ):
             return gast.BinOp(left, gast.Sub(), right.operand)  # a + -b -> a - b
-        if isinstance(node.op, (gast.Add, gast.Sub)) and _is(right, 0) and not isinstance(
-            right.value, float
+        if (
+            isinstance(node.op, (gast.Add, gast.Sub))
+            and _is(right, 0)
+            and not isinstance(right.value, float)
         ):
             return left
         return node
@@ -62,16 +66,23 @@ class _Fold(gast.NodeTransformer):
         f = node.func
         if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name):
             for helper, k, const in _IDENTITY_HELPERS:
-                if f.attr == helper and len(node.args) > k and isinstance(
-                    node.args[k], gast.Constant
-                ) and node.args[k].value is const and not node.keywords:
+                if (
+                    f.attr == helper
+                    and len(node.args) > k
+                    and isinstance(node.args[k], gast.Constant)
+                    and node.args[k].value is const
+                    and not node.keywords
+                ):
                     return node.args[0]
         return node
 
 
 def _num(n):
-    return isinstance(n, gast.Constant) and isinstance(n.value, (int, float)) and not isinstance(
-        n.value, bool)
+    return (
+        isinstance(n, gast.Constant)
+        and isinstance(n.value, (int, float))
+        and not isinstance(n.value, bool)
+    )
 
 
 def _is(n, v):
@@ -81,9 +92,15 @@ def _is(n, v):
 def _apply(op, a, b):
     import operator
 
-    table = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
-             gast.Div: operator.truediv, gast.Pow: operator.pow, gast.FloorDiv: operator.floordiv,
-             gast.Mod: operator.mod}
+    table = {
+        gast.Add: operator.add,
+        gast.Sub: operator.sub,
+        gast.Mult: operator.mul,
+        gast.Div: operator.truediv,
+        gast.Pow: operator.pow,
+        gast.FloorDiv: operator.floordiv,
+        gast.Mod: operator.mod,
+    }
     return table[type(op)](a, b)
 
 
@@ -210,7 +227,8 @@ def accumulate_in_place(fdef, rt_name="_rt"):
             if len(n.targets) == 1 and isinstance(t0, gast.Name):
                 v = n.value
                 fresh = (isinstance(v, gast.Constant) and v.value == 0.0) or _is_rt_call(
-                    v, rt_name, "add_at")
+                    v, rt_name, "add_at"
+                )
                 ok[t0.id] = ok.get(t0.id, True) and fresh
                 if fresh and isinstance(v, gast.Call):
                     candidates.append(n)
@@ -245,9 +263,13 @@ def accumulate_in_place(fdef, rt_name="_rt"):
 
 
 def _is_rt_call(n, rt_name, fn):
-    return (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-            and n.func.attr == fn and isinstance(n.func.value, gast.Name)
-            and n.func.value.id == rt_name)
+    return (
+        isinstance(n, gast.Call)
+        and isinstance(n.func, gast.Attribute)
+        and n.func.attr == fn
+        and isinstance(n.func.value, gast.Name)
+        and n.func.value.id == rt_name
+    )
 
 
 def drop_repeated_comments(stmts):

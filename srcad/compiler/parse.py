@@ -91,8 +91,7 @@ def parse_function(fn):
     fdefs = [n for n in module.body if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))]
     if not fdefs:
         raise UnsupportedError(
-            f"{getattr(fn, '__qualname__', fn)} is not defined by a def statement "
-            "(a lambda?)",
+            f"{getattr(fn, '__qualname__', fn)} is not defined by a def statement (a lambda?)",
             filename,
             first_line,
             "write the function with def",

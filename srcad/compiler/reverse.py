@@ -13,13 +13,11 @@ adjoints have no contribution yet.  A first contribution is a plain assignment
 whose result adjoint is still zero produces no code at all.
 """
 
-
 import gast
-
-from .astutil import clone, walk
 
 from ..rules import registry
 from .analyze import loaded_names, method_table, param_names
+from .astutil import clone, walk
 from .normalize import assign, attr, call, const, index_expr, name, store
 from .templates import Inlined, bind_call, inline
 
@@ -48,8 +46,19 @@ def Comment(text):  # noqa: N802 - reads like the node it makes
 
 
 class Reverse:
-    def __init__(self, parsed, fdef, namer, resolver, active, ns, adjoint_names, user_calls,
-                 container_names, ret_name):
+    def __init__(
+        self,
+        parsed,
+        fdef,
+        namer,
+        resolver,
+        active,
+        ns,
+        adjoint_names,
+        user_calls,
+        container_names,
+        ret_name,
+    ):
         self.parsed = parsed
         self.fdef = fdef
         self.namer = namer
@@ -57,7 +66,9 @@ class Reverse:
         self.active = active
         self.ns = ns
         self.adj = adjoint_names
-        self.user_calls = user_calls  # callback(fn, active_positions) -> (fwd_name, bwd_name, params)
+        self.user_calls = (
+            user_calls  # callback(fn, active_positions) -> (fwd_name, bwd_name, params)
+        )
         self.containers = container_names
         self.ret_name = ret_name
         self.P = set()  # names pushed before each overwrite
@@ -145,14 +156,22 @@ class Reverse:
             if not (isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name)):
                 continue
             t = st.targets[0].id
-            if getattr(st, "srcad_book", False) or id(st) in self.user_call_info or len(
-                self.sites.get(t, [])
-            ) != 1 or not _cheap_pure(st.value):
+            if (
+                getattr(st, "srcad_book", False)
+                or id(st) in self.user_call_info
+                or len(self.sites.get(t, [])) != 1
+                or not _cheap_pure(st.value)
+            ):
                 continue
             deps = {n.id for n in walk(st.value) if isinstance(n, gast.Name)}
-            deps -= {n.id for n in walk(st.value) if isinstance(n, gast.Name)
-                     and isinstance(n.ctx, gast.Load) and n.id not in assigned and n.id
-                     not in known}
+            deps -= {
+                n.id
+                for n in walk(st.value)
+                if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Load)
+                and n.id not in assigned
+                and n.id not in known
+            }
             if deps - known:
                 continue
             if not deps:
@@ -178,8 +197,11 @@ class Reverse:
     def needs_init(self):
         """Pushed names that may be unbound at their first push: set to None on entry."""
         params = set(param_names(self.fdef))
-        return sorted(n for n in self.P if n not in params
-                      and (n, id(self.first_site.get(n))) not in self.top_first)
+        return sorted(
+            n
+            for n in self.P
+            if n not in params and (n, id(self.first_site.get(n))) not in self.top_first
+        )
 
     def overwritten(self, n):
         sites = self.sites.get(n, [])
@@ -260,7 +282,9 @@ class Reverse:
             pre.append(self.push(name(saved)))
         new = gast.Assign(
             [gast.Tuple([store(s.targets[0].id), store(saved)], gast.Store())],
-            gast.Call(name(fwd), v.args, v.keywords), None)
+            gast.Call(name(fwd), v.args, v.keywords),
+            None,
+        )
         return pre + [new]
 
     def user_call_target(self, s):
@@ -275,8 +299,11 @@ class Reverse:
         try:
             ba = sig.bind(*s.value.args, **{k.arg: k.value for k in s.value.keywords})
         except TypeError as exc:
-            raise self.parsed.error(s, f"call of {fn.__name__} does not match its signature: "
-                                    f"{exc}", "fix the call's arguments") from None
+            raise self.parsed.error(
+                s,
+                f"call of {fn.__name__} does not match its signature: {exc}",
+                "fix the call's arguments",
+            ) from None
         active_params = []
         arg_nodes = []
         for pname, v in ba.arguments.items():
@@ -311,8 +338,11 @@ class Reverse:
         if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "append":
             return self.rev_append(s, Z)
         if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "pop":
-            raise self.parsed.error(s, "in-place method `pop` on an active list",
-                                    "index the list instead (lst[-1]) and build a new one")
+            raise self.parsed.error(
+                s,
+                "in-place method `pop` on an active list",
+                "index the list instead (lst[-1]) and build a new one",
+            )
         if isinstance(s, gast.If):
             if getattr(s, "srcad_book", False):
                 return [], Z
@@ -355,8 +385,7 @@ class Reverse:
         restore = [assign(t, self.pop(), None)] if pushed else []
         if _is_list_pop(v):
             # undo `t = lst.pop()`: the popped value (t, still current) goes back first
-            restore.insert(0, gast.Expr(call(attr(name(v.func.value.id), "append"),
-                                             [name(t)])))
+            restore.insert(0, gast.Expr(call(attr(name(v.func.value.id), "append"), [name(t)])))
         if id(s) in self.user_call_info and self.pushes(self.user_call_info[id(s)], s):
             # pushed after t, so popped before it
             restore.insert(0, assign(self.user_call_info[id(s)], self.pop(), None))
@@ -382,8 +411,15 @@ class Reverse:
                 restore = []
         contrib, Z = self.contributions(s, v, result_expr, name(dres), Z)
         if result_expr.id != t and result_expr.id not in loaded_names(contrib):
-            body = [b for b in body if not (isinstance(b, gast.Assign) and isinstance(
-                b.targets[0], gast.Name) and b.targets[0].id == result_expr.id)]
+            body = [
+                b
+                for b in body
+                if not (
+                    isinstance(b, gast.Assign)
+                    and isinstance(b.targets[0], gast.Name)
+                    and b.targets[0].id == result_expr.id
+                )
+            ]
         body += contrib
         if not self_ref:
             body2, Z = self._reset(t, Z)
@@ -414,8 +450,9 @@ class Reverse:
                 base = v.value.id
                 db = self.d(base)
                 cur = const(0.0) if db in Z else name(db)
-                out.append(assign(db, self.rt("add_at", cur, name(base),
-                                              index_expr(v.slice), dres), None))
+                out.append(
+                    assign(db, self.rt("add_at", cur, name(base), index_expr(v.slice), dres), None)
+                )
                 Z = Z - {db}
             return out, Z
         if isinstance(v, (gast.Tuple, gast.List)):
@@ -426,17 +463,25 @@ class Reverse:
         if isinstance(v, gast.Dict):
             for k, e in zip(v.keys, v.values):
                 if self.is_active(e):
-                    Z = self.accumulate(
-                        e.id, self.rt("getitem_adj", dres, clone(k)), Z, out)
+                    Z = self.accumulate(e.id, self.rt("getitem_adj", dres, clone(k)), Z, out)
             return out, Z
-        if isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add) and any(
-            isinstance(e, gast.Name) and e.id in self.sequences for e in (v.left, v.right)
+        if (
+            isinstance(v, gast.BinOp)
+            and isinstance(v.op, gast.Add)
+            and any(isinstance(e, gast.Name) and e.id in self.sequences for e in (v.left, v.right))
         ):
             # list/tuple concatenation: each operand gets its slice of the adjoint
-            parts = [self.namer.fresh(self.d(getattr(e, "id", "t")) + "_part")
-                     for e in (v.left, v.right)]
-            out.append(gast.Assign([gast.Tuple([store(p) for p in parts], gast.Store())],
-                                   self.rt("concat_adj", dres, v.left, v.right), None))
+            parts = [
+                self.namer.fresh(self.d(getattr(e, "id", "t")) + "_part")
+                for e in (v.left, v.right)
+            ]
+            out.append(
+                gast.Assign(
+                    [gast.Tuple([store(p) for p in parts], gast.Store())],
+                    self.rt("concat_adj", dres, v.left, v.right),
+                    None,
+                )
+            )
             for e, p in zip((v.left, v.right), parts):
                 if self.is_active(e):
                     Z = self.accumulate(e.id, name(p), Z, out)
@@ -452,11 +497,15 @@ class Reverse:
             prim = attrs.get(v.attr)
             if prim is None:
                 raise self.parsed.error(
-                    s, f"attribute `.{v.attr}` of an active value has no derivative rule",
-                    "use a NumPy function with a rule, or register one with @srcad.adjoint")
+                    s,
+                    f"attribute `.{v.attr}` of an active value has no derivative rule",
+                    "use a NumPy function with a rule, or register one with @srcad.adjoint",
+                )
             return self.apply_rule(s, prim, [v.value], [], result_expr, dres, Z)
-        if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and (
-            v.func.attr == "pop" and not v.args and self.is_active(v.func.value)
+        if (
+            isinstance(v, gast.Call)
+            and isinstance(v.func, gast.Attribute)
+            and (v.func.attr == "pop" and not v.args and self.is_active(v.func.value))
         ):
             # t = lst.pop(): the adjoint goes back on the end of the list's adjoint
             lst = v.func.value.id
@@ -466,8 +515,11 @@ class Reverse:
             return out, Z - {dl}
         if isinstance(v, gast.Call):
             return self.rev_call(s, v, result_expr, dres, Z)
-        raise self.parsed.error(s, f"{type(v).__name__} expressions on active values",
-                                "split the expression into simple assignments")
+        raise self.parsed.error(
+            s,
+            f"{type(v).__name__} expressions on active values",
+            "split the expression into simple assignments",
+        )
 
     def _mentions_active(self, v):
         for n in walk(v):
@@ -491,18 +543,23 @@ class Reverse:
             prim = methods.get(v.func.attr)
             if prim is None:
                 raise self.parsed.error(
-                    s, f"method `.{v.func.attr}()` of an active value has no derivative rule",
+                    s,
+                    f"method `.{v.func.attr}()` of an active value has no derivative rule",
                     "call the NumPy function instead (np.xxx(a, ...)), or register a rule "
-                    "with @srcad.adjoint")
-            return self.apply_rule(s, prim, [v.func.value] + list(v.args), v.keywords,
-                                   result_expr, dres, Z)
+                    "with @srcad.adjoint",
+                )
+            return self.apply_rule(
+                s, prim, [v.func.value] + list(v.args), v.keywords, result_expr, dres, Z
+            )
         if kind == "user":
             return self.rev_user_call(s, dres, Z)
         what = getattr(obj, "__name__", None) or type(obj).__name__
         raise self.parsed.error(
-            s, f"no derivative rule for `{what}` (called on an active value)",
+            s,
+            f"no derivative rule for `{what}` (called on an active value)",
             f"register one with @srcad.adjoint({what}), wrap the argument in "
-            "srcad.stop_gradient(), or use mode='tape'")
+            "srcad.stop_gradient(), or use mode='tape'",
+        )
 
     def rev_user_call(self, s, dres, Z):
         _fwd, bwd, arg_names = self.user_call_target(s)
@@ -520,8 +577,11 @@ class Reverse:
                 grads.append(da)
             else:
                 grads.append(self.namer.fresh(da + "_part"))
-        target = gast.Tuple([store(g) for g in grads], gast.Store()) if len(grads) > 1 else (
-            store(grads[0]))
+        target = (
+            gast.Tuple([store(g) for g in grads], gast.Store())
+            if len(grads) > 1
+            else (store(grads[0]))
+        )
         out.append(gast.Assign([target], gast.Call(name(bwd), [name(saved), dres], []), None))
         for a, g in zip(arg_names, grads):
             if first.get(a) == g:
@@ -535,15 +595,19 @@ class Reverse:
         if rule is None or rule.nondiff or rule.adjoint is None:
             what = getattr(prim, "__name__", repr(prim))
             raise self.parsed.error(
-                s, f"no derivative rule for `{what}`",
-                f"register one with @srcad.adjoint({what}), or use mode='tape'")
+                s,
+                f"no derivative rule for `{what}`",
+                f"register one with @srcad.adjoint({what}), or use mode='tape'",
+            )
         tpl = rule.adjoint
         try:
             bound = bind_call(tpl, list(args), list(keywords), self.ns)
         except TypeError as exc:
-            raise self.parsed.error(s, f"cannot match this call to the rule for "
-                                    f"{rule.name}: {exc}", "pass the arguments NumPy's "
-                                    "documented way") from None
+            raise self.parsed.error(
+                s,
+                f"cannot match this call to the rule for {rule.name}: {exc}",
+                "pass the arguments NumPy's documented way",
+            ) from None
         wanted = set()
         for p, node in bound.items():
             if p == tpl.vararg:
@@ -553,8 +617,13 @@ class Reverse:
                 wanted.add(p)
         # The two passes of the backward sweep instantiate the same templates with the
         # same names: reuse the first instantiation.
-        key = (id(s), tuple(sorted(wanted)), getattr(result_expr, "id", None),
-               getattr(dres, "id", None), id(tpl))
+        key = (
+            id(s),
+            tuple(sorted(wanted)),
+            getattr(result_expr, "id", None),
+            getattr(dres, "id", None),
+            id(tpl),
+        )
         inl = self._inline_cache.get(key)
         if inl is None:
             try:
@@ -575,13 +644,19 @@ class Reverse:
                 for k, e in enumerate(node.elts):
                     if self.is_active(e):
                         Z = self.accumulate(
-                            e.id, gast.Subscript(name(tmp), const(k), gast.Load()), Z, out)
+                            e.id, gast.Subscript(name(tmp), const(k), gast.Load()), Z, out
+                        )
                 continue
             others = [n for q, n in bound.items() if q != p and q in tpl.params[:2]]
-            scalar_result = isinstance(s, gast.Assign) and isinstance(
-                s.targets[0], gast.Name) and s.targets[0].id in self.scalars
-            if rule.broadcast and not scalar_result and not all(
-                isinstance(n, gast.Constant) for n in others
+            scalar_result = (
+                isinstance(s, gast.Assign)
+                and isinstance(s.targets[0], gast.Name)
+                and s.targets[0].id in self.scalars
+            )
+            if (
+                rule.broadcast
+                and not scalar_result
+                and not all(isinstance(n, gast.Constant) for n in others)
             ):
                 # (an operand broadcast only against Python constants keeps its shape)
                 expr = self.rt("unbroadcast", expr, clone(node))
@@ -601,17 +676,29 @@ class Reverse:
             if self.is_active(v):
                 dv = self.d(v.id)
                 part = dv if dv in Z else self.namer.fresh(dv + "_part")
-                out.append(gast.Assign(
-                    [gast.Tuple([store(db), store(part)], gast.Store())],
-                    self.rt("setitem_adj", name(db), name(base), index_expr(t.slice)), None))
+                out.append(
+                    gast.Assign(
+                        [gast.Tuple([store(db), store(part)], gast.Store())],
+                        self.rt("setitem_adj", name(db), name(base), index_expr(t.slice)),
+                        None,
+                    )
+                )
                 if part == dv:
                     Z = Z - {dv}
                 else:
                     Z = self.accumulate(v.id, name(part), Z, out)
             else:
-                out.append(assign(db, gast.Subscript(
-                    self.rt("setitem_adj", name(db), name(base), index_expr(t.slice)),
-                    const(0), gast.Load()), None))
+                out.append(
+                    assign(
+                        db,
+                        gast.Subscript(
+                            self.rt("setitem_adj", name(db), name(base), index_expr(t.slice)),
+                            const(0),
+                            gast.Load(),
+                        ),
+                        None,
+                    )
+                )
         restore = gast.Expr(self.rt("restore_item", name(base), index_expr(t.slice), self.pop()))
         return out + [restore], Z
 
@@ -622,8 +709,13 @@ class Reverse:
         out = []
         if lst in self.active and dl not in Z and self.is_active(item):
             part = self.namer.fresh(self.d(item.id) + "_part")
-            out.append(gast.Assign([gast.Tuple([store(dl), store(part)], gast.Store())],
-                                   self.rt("pop_adj", name(dl)), None))
+            out.append(
+                gast.Assign(
+                    [gast.Tuple([store(dl), store(part)], gast.Store())],
+                    self.rt("pop_adj", name(dl)),
+                    None,
+                )
+            )
             Z = self.accumulate(item.id, name(part), Z, out)
         out.append(gast.Expr(call(attr(name(lst), "pop"), [])))
         return out, Z
@@ -668,9 +760,11 @@ class Reverse:
         if body:
             # values recomputed at the start of each reverse step (instead of saved)
             needed = loaded_names(body)
-            pre = [st for st in self.recompute_stmts.get(id(loop), [])
-                   if st.targets[0].id in needed or _feeds(st, self.recompute_stmts[id(loop)],
-                                                           needed)]
+            pre = [
+                st
+                for st in self.recompute_stmts.get(id(loop), [])
+                if st.targets[0].id in needed or _feeds(st, self.recompute_stmts[id(loop)], needed)
+            ]
             body = clone(pre) + body
         return before, body, frozenset(entry)
 
@@ -708,8 +802,13 @@ def _cheap_pure(value):
             root = f
             while isinstance(root, gast.Attribute):
                 root = root.value
-            if not isinstance(root, gast.Name) or root.id not in ("math", "np", "numpy") and (
-                not isinstance(f, gast.Name) or f.id not in ("len", "abs", "float", "min", "max")
+            if (
+                not isinstance(root, gast.Name)
+                or root.id not in ("math", "np", "numpy")
+                and (
+                    not isinstance(f, gast.Name)
+                    or f.id not in ("len", "abs", "float", "min", "max")
+                )
             ):
                 return False
         if isinstance(n, (gast.ListComp, gast.Lambda, gast.Dict, gast.List)):
@@ -729,22 +828,39 @@ def _feeds(st, stmts, needed):
 
 
 def _is_list_pop(v):
-    return (isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute)
-            and v.func.attr == "pop" and not v.args and isinstance(v.func.value, gast.Name))
+    return (
+        isinstance(v, gast.Call)
+        and isinstance(v.func, gast.Attribute)
+        and v.func.attr == "pop"
+        and not v.args
+        and isinstance(v.func.value, gast.Name)
+    )
 
 
 def _drop_identity_copy(body, dt, dres):
     """``dt_in = dt ... dt = dt_in``: the adjoint passes through unchanged, so use
     ``dt`` itself (``s = s + x`` gives ``dx = dx + ds``, not two copies)."""
+
     def is_copy(stmt, target, source):
-        return (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
-                and stmt.targets[0].id == target and isinstance(stmt.value, gast.Name)
-                and stmt.value.id == source)
+        return (
+            isinstance(stmt, gast.Assign)
+            and isinstance(stmt.targets[0], gast.Name)
+            and stmt.targets[0].id == target
+            and isinstance(stmt.value, gast.Name)
+            and stmt.value.id == source
+        )
 
     back = [b for b in body if is_copy(b, dt, dres)]
-    other_writes = [b for b in body if isinstance(b, gast.Assign) and any(
-        isinstance(n, gast.Name) and n.id == dt and isinstance(n.ctx, gast.Store)
-        for n in walk(b.targets[0])) and not is_copy(b, dt, dres)]
+    other_writes = [
+        b
+        for b in body
+        if isinstance(b, gast.Assign)
+        and any(
+            isinstance(n, gast.Name) and n.id == dt and isinstance(n.ctx, gast.Store)
+            for n in walk(b.targets[0])
+        )
+        and not is_copy(b, dt, dres)
+    ]
     if len(back) != 1 or other_writes:
         return body
     # dt must not be read between the copies (it is not: dt is only read by the first)
@@ -769,8 +885,13 @@ class _RenameName(gast.NodeTransformer):
 import operator as _op  # noqa: E402
 
 _BINOPS = {
-    gast.Add: _op.add, gast.Sub: _op.sub, gast.Mult: _op.mul, gast.Div: _op.truediv,
-    gast.Pow: _op.pow, gast.MatMult: _op.matmul, gast.Mod: _op.mod,
+    gast.Add: _op.add,
+    gast.Sub: _op.sub,
+    gast.Mult: _op.mul,
+    gast.Div: _op.truediv,
+    gast.Pow: _op.pow,
+    gast.MatMult: _op.matmul,
+    gast.Mod: _op.mod,
 }
 _UNOPS = {gast.USub: _op.neg, gast.UAdd: _op.pos}
 

@@ -5,9 +5,8 @@ import inspect
 
 import gast
 
-from .astutil import clone, walk
-
 from ..rules.registry import d_target
+from .astutil import clone, walk
 
 
 class Namespace:
@@ -36,8 +35,11 @@ class Namespace:
         elif preferred in self.injected and self.injected[preferred] is obj:
             name = preferred
         else:
-            name = preferred if (preferred not in self.namer.taken and not ok) else (
-                self.namer.fresh(preferred))
+            name = (
+                preferred
+                if (preferred not in self.namer.taken and not ok)
+                else (self.namer.fresh(preferred))
+            )
             self.namer.reserve(name)
             self.injected[name] = obj
         self._by_id[key] = name
@@ -90,11 +92,15 @@ def inline(tpl, bound, result_expr, dres_expr, ns, namer, wanted):
             t = stmt.targets[0]
             if isinstance(t, gast.Name) and t.id not in params:
                 new = temps.setdefault(t.id, namer.fresh(t.id))
-                prelude.append(gast.Assign([gast.Name(new, gast.Store(), None, None)],
-                                           subst(stmt.value), None))
+                prelude.append(
+                    gast.Assign(
+                        [gast.Name(new, gast.Store(), None, None)], subst(stmt.value), None
+                    )
+                )
                 continue
-        raise TypeError(f"rule template {tpl.fn.__name__}: unsupported statement "
-                        f"{type(stmt).__name__}")
+        raise TypeError(
+            f"rule template {tpl.fn.__name__}: unsupported statement {type(stmt).__name__}"
+        )
     # drop temporaries no kept contribution needs
     needed = {n.id for _, e in contribs for n in walk(e) if isinstance(n, gast.Name)}
     kept = []

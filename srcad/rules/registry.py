@@ -260,14 +260,17 @@ def backward_fn(prim):
 
     from ..runtime.core import unbroadcast
 
-    tree = _ToBackward(tpl, rule.broadcast).visit(gast.parse(textwrap.dedent(
-        inspect.getsource(tpl.fn))).body[0])
+    tree = _ToBackward(tpl, rule.broadcast).visit(
+        gast.parse(textwrap.dedent(inspect.getsource(tpl.fn))).body[0]
+    )
     body = tree.body
     fargs = ["_g", tpl.result] + [p for p in tpl.params] + ["_needs"]
     head = f"def _backward({', '.join(fargs)}):\n    _grads = [None] * {len(tpl.params)}\n"
-    src = head + textwrap.indent(
-        "".join(astor.to_source(gast.gast_to_ast(s)) for s in body), "    "
-    ) + "    return _grads\n"
+    src = (
+        head
+        + textwrap.indent("".join(astor.to_source(gast.gast_to_ast(s)) for s in body), "    ")
+        + "    return _grads\n"
+    )
     namespace = dict(tpl.fn.__globals__)
     namespace["_unbroadcast"] = unbroadcast
     filename = f"<srcad backward of {rule.name}>"

@@ -90,4 +90,5 @@ def _(result, g, x, axis=None, keepdims=False):
 @adjoint(_rt.mean_adjoint)
 def _(result, g, a, axis=None, keepdims=False, where=True):
     d[g] = _rt.reduce_to(_rt.masked(d[result], where), g, a, axis, keepdims) / (
-        _rt.reduced_count(a, axis, where))
+        _rt.reduced_count(a, axis, where)
+    )

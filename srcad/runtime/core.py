@@ -201,8 +201,13 @@ def broadcast_like(dx, result):
 
 def set_tangent(dx, x, i, dv):
     """Tangent of ``x[i] = v``: a copy of ``dx`` with ``dv`` at ``i``."""
-    out = zeros_like(x) if is_zero(dx) else (list(dx) if isinstance(dx, list) else (
-        dict(dx) if isinstance(dx, dict) else dx.copy()))
+    out = (
+        zeros_like(x)
+        if is_zero(dx)
+        else (
+            list(dx) if isinstance(dx, list) else (dict(dx) if isinstance(dx, dict) else dx.copy())
+        )
+    )
     out[i] = dv
     return out
 
@@ -249,9 +254,7 @@ def finalize(dx, x):
     if isinstance(x, float) or (isinstance(x, int) and not isinstance(x, bool)):
         # A Python number gets a Python float, unless the adjoint lives on a device
         # (CuPy, a tensor): converting it would force a host copy behind the user's back.
-        if isinstance(dx, (float, int, np.generic)) or (
-            type(dx) is np.ndarray and dx.size == 1
-        ):
+        if isinstance(dx, (float, int, np.generic)) or (type(dx) is np.ndarray and dx.size == 1):
             return float(dx)
         return dx
     if isinstance(x, (tuple, list)):

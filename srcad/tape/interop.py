@@ -66,15 +66,18 @@ def apply_prim(prim, args, kwargs, name=None):
     impl = getattr(prim, "impl", prim)
     out = impl(*unwrap(args), **unwrap(kwargs))
     if isinstance(out, (tuple, list)):
-        if any(_is_array(o) for o in out) and STATE.enabled and (
-            _any_requires(args) or _any_requires(kwargs)
+        if (
+            any(_is_array(o) for o in out)
+            and STATE.enabled
+            and (_any_requires(args) or _any_requires(kwargs))
         ):
             # the tape records one output per node; dropping the gradient of a
             # multi-output primitive silently would be worse than refusing it
             what = getattr(prim, "__name__", repr(prim))
             raise RuntimeError(
                 f"{what} returns several arrays, which the tape cannot record on tensors "
-                "that require grad; use srcad.grad(f, mode='source') for this function")
+                "that require grad; use srcad.grad(f, mode='source') for this function"
+            )
         items = [_wrap_out(o) for o in out]
         return type(out)(*items) if hasattr(out, "_fields") else type(out)(items)
     if isinstance(out, np.generic):
@@ -114,8 +117,7 @@ _REDUCE = {
 _ACCUMULATE = {np.add: np.cumsum, np.multiply: np.cumprod}
 
 
-_E12 = ("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
-        "instead.")
+_E12 = "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
 
 
 def array_ufunc(ufunc, method, inputs, kwargs):

@@ -24,11 +24,14 @@ def fd(f, x, eps=1e-6):
     return (f(x + eps) - f(x - eps)) / (2 * eps)
 
 
-@pytest.mark.parametrize("fn, second", [
-    (hf.cubic_sin, lambda x: 6 * x - np.sin(x)),
-    (hf.loop_poly, lambda x: 2.0 * (0 + 1 + 2 + 3)),
-    (hf.branchy, lambda x: 12 * x**2 if x > 1 else np.exp(x) * (x + 2)),
-])
+@pytest.mark.parametrize(
+    "fn, second",
+    [
+        (hf.cubic_sin, lambda x: 6 * x - np.sin(x)),
+        (hf.loop_poly, lambda x: 2.0 * (0 + 1 + 2 + 3)),
+        (hf.branchy, lambda x: 12 * x**2 if x > 1 else np.exp(x) * (x + 2)),
+    ],
+)
 @pytest.mark.parametrize("x", [X, 0.4])
 def test_grad_of_grad_matches_formula(fn, second, x):
     with warnings.catch_warnings():

@@ -28,7 +28,9 @@ def _src(stmts):
 
 
 def test_fold_constants_arithmetic_and_identities():
-    out = _src(opt.fold_constants(_body("a = g * 2 * x ** (2 - 1)\nb = y * 1\nc = _rt.masked(g, True)")))
+    out = _src(
+        opt.fold_constants(_body("a = g * 2 * x ** (2 - 1)\nb = y * 1\nc = _rt.masked(g, True)"))
+    )
     assert "a = g * 2 * x\n" in out
     assert "b = y\n" in out
     assert "c = g\n" in out
@@ -67,9 +69,14 @@ def test_optimized_source_has_no_dead_temporaries():
 
 
 CASES = corpus.collect()
-PARAMS = [pytest.param(c, w, id=f"{c.id}-{w}") for c in CASES for w in diff_params(c.fn)
-          if not hasattr(c.fn, "corpus_may_refuse") and not hasattr(c.fn, "corpus_expected")
-          and not hasattr(c.fn, "corpus_reference")]
+PARAMS = [
+    pytest.param(c, w, id=f"{c.id}-{w}")
+    for c in CASES
+    for w in diff_params(c.fn)
+    if not hasattr(c.fn, "corpus_may_refuse")
+    and not hasattr(c.fn, "corpus_expected")
+    and not hasattr(c.fn, "corpus_reference")
+]
 
 
 @pytest.mark.parametrize("case, wrt", PARAMS)

@@ -15,13 +15,16 @@ import regress_funcs as R  # noqa: E402
 X = np.random.default_rng(3).standard_normal((3, 4))
 
 
-@pytest.mark.parametrize("fn", [
-    # the saved state of `row = helper(row)` was popped before the helper's backward
-    R.helper_overwrites_its_argument_in_loop,
-    R.helper_overwrite_in_branch_in_loop,
-    # a value recomputed in the inner loop's reverse step depended on the outer index
-    R.nested_loop_inner_depends_on_outer,
-])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        # the saved state of `row = helper(row)` was popped before the helper's backward
+        R.helper_overwrites_its_argument_in_loop,
+        R.helper_overwrite_in_branch_in_loop,
+        # a value recomputed in the inner loop's reverse step depended on the outer index
+        R.nested_loop_inner_depends_on_outer,
+    ],
+)
 @pytest.mark.parametrize("optimize", [True, False])
 def test_regression(fn, optimize):
     g = srcad.grad(fn, mode="source", optimize=optimize)(X)
