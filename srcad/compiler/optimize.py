@@ -63,6 +63,7 @@ class _Fold(gast.NodeTransformer):
 
     def visit_Call(self, node):
         self.generic_visit(node)
+        _drop_default_args(node)
         f = node.func
         if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name):
             for helper, k, const in _IDENTITY_HELPERS:
@@ -75,6 +76,33 @@ class _Fold(gast.NodeTransformer):
                 ):
                     return node.args[0]
         return node
+
+
+def _drop_default_args(node):
+    """``_rt.mean_adjoint(g, x, None, False, True)`` -> ``_rt.mean_adjoint(g, x)``:
+    trailing arguments that only repeat a runtime helper's defaults."""
+    import inspect
+
+    f = node.func
+    if not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name)
+            and f.value.id.startswith("_rt") and not node.keywords):
+        return
+    from .. import runtime
+
+    fn = getattr(runtime, f.attr, None)
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return
+    args = node.args
+    while args and len(args) <= len(params):
+        p = params[len(args) - 1]
+        last = args[-1]
+        if (p.default is inspect.Parameter.empty or not isinstance(last, gast.Constant)
+                or last.value is not p.default and last.value != p.default
+                or type(last.value) is not type(p.default)):
+            break
+        args.pop()
 
 
 def _num(n):

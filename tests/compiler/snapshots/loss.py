@@ -6,7 +6,7 @@ def dloss_dw(w, x, y):
     loss = np.mean(p_minus_y_pow_2)
     dloss = _rt.seed(loss, 'loss')
     # Grad of: return np.mean((p - y) ** 2)
-    dp_minus_y_pow_2 = _rt.mean_adjoint(dloss, p_minus_y_pow_2, None, False, True)
+    dp_minus_y_pow_2 = _rt.mean_adjoint(dloss, p_minus_y_pow_2)
     dp_minus_y = dp_minus_y_pow_2 * 2 * p_minus_y
     dp = _rt.unbroadcast(dp_minus_y, p)
     # Grad of: p = np.tanh(x @ w)
