@@ -63,7 +63,6 @@ class _Fold(gast.NodeTransformer):
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        _drop_default_args(node)
         f = node.func
         if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name):
             for helper, k, const in _IDENTITY_HELPERS:
@@ -75,6 +74,7 @@ class _Fold(gast.NodeTransformer):
                     and not node.keywords
                 ):
                     return node.args[0]
+        _drop_default_args(node)
         return node
 
 

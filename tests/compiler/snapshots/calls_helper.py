@@ -5,7 +5,7 @@ def dcalls_helper_dx(x):
     calls_helper = np.sum(affine_y_times_x)
     dcalls_helper = _rt.seed(calls_helper, 'calls_helper')
     # Grad of: return np.sum(_affine(y, scale=0.5) * x)
-    daffine_y_times_x = _rt.masked(_rt.expand_reduced(dcalls_helper, affine_y_times_x))
+    daffine_y_times_x = _rt.expand_reduced(dcalls_helper, affine_y_times_x)
     daffine_y = _rt.unbroadcast(daffine_y_times_x * x, affine_y)
     dx = _rt.unbroadcast(daffine_y_times_x * affine_y, x)
     dy = _affine_bwd(affine_y_saved, daffine_y)

@@ -10,7 +10,7 @@ def dfill_loop_dx(x):
     fill_loop = np.sum(y)
     dfill_loop = _rt.seed(fill_loop, 'fill_loop')
     # Grad of: return np.sum(y)
-    dy = _rt.masked(_rt.expand_reduced(dfill_loop, y))
+    dy = _rt.expand_reduced(dfill_loop, y)
     dx = 0.0
     # Grad of: for i in range(x.shape[0]):
     for i in reversed(range_i):
