@@ -15,7 +15,7 @@ from ..rules.registry import d_target
 from .astutil import clone, walk
 from .normalize import assign, attr, call, const, index_expr, name, store
 from .reverse import _BINOPS, _UNOPS, Comment, _src, _tables
-from .templates import bind_call, inline
+from .templates import bind_or_refuse, inline
 
 
 class Forward:
@@ -216,14 +216,7 @@ class Forward:
 
     def from_template(self, s, rule, args, keywords, res):
         tpl = rule.tangent
-        try:
-            bound = bind_call(tpl, list(args), list(keywords), self.ns)
-        except TypeError as exc:
-            raise self.parsed.error(
-                s,
-                f"cannot match this call to the rule for {rule.name}: {exc}",
-                "pass the arguments NumPy's documented way",
-            ) from None
+        bound = bind_or_refuse(self.parsed, s, tpl, rule, args, keywords, self.ns)
         # d[x] reads become the tangents; terms of inactive tangents are dropped.
         tree = clone(tpl.tree)
         tangents = {}

@@ -19,7 +19,7 @@ from ..rules import registry
 from .analyze import loaded_names, method_table, param_names
 from .astutil import clone, walk
 from .normalize import assign, attr, call, const, index_expr, name, store
-from .templates import Inlined, bind_call, inline
+from .templates import Inlined, bind_or_refuse, inline
 
 STACK = "_stack"
 
@@ -600,14 +600,7 @@ class Reverse:
                 f"register one with @srcad.adjoint({what}), or use mode='tape'",
             )
         tpl = rule.adjoint
-        try:
-            bound = bind_call(tpl, list(args), list(keywords), self.ns)
-        except TypeError as exc:
-            raise self.parsed.error(
-                s,
-                f"cannot match this call to the rule for {rule.name}: {exc}",
-                "pass the arguments NumPy's documented way",
-            ) from None
+        bound = bind_or_refuse(self.parsed, s, tpl, rule, args, keywords, self.ns)
         wanted = set()
         for p, node in bound.items():
             if p == tpl.vararg:

@@ -167,3 +167,15 @@ def bind_call(tpl, args, keywords, ns):
         elif p.kind is inspect.Parameter.VAR_POSITIONAL:
             out[p.name] = gast.Tuple([], gast.Load())
     return out
+
+
+def bind_or_refuse(parsed, stmt, tpl, rule, args, keywords, ns):
+    """:func:`bind_call`, with a call that does not fit reported as UnsupportedError."""
+    try:
+        return bind_call(tpl, list(args), list(keywords), ns)
+    except TypeError as exc:
+        raise parsed.error(
+            stmt,
+            f"cannot match this call to the rule for {rule.name}: {exc}",
+            "pass the arguments NumPy's documented way",
+        ) from None
