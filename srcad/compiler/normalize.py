@@ -127,6 +127,8 @@ class Normalizer:
     # -- entry -------------------------------------------------------------
 
     def run(self, fdef):
+        self._fdef = fdef
+        self.lambdas = {}
         self._check_unsupported(fdef)
         self.params = {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
         self.aliases = _aliases(fdef)
@@ -482,6 +484,8 @@ class Normalizer:
         """``target = value`` with ``value`` broken into one operation per statement."""
         if isinstance(value, gast.Dict):
             self.kinds[target] = "dict"
+        if isinstance(value, gast.Lambda):
+            return self.define_lambda(target, value)
         if not self.act.expr(value):
             return [assign(target, value, self.line)]
         pre, op = self.op(value, hint=target)
@@ -809,8 +813,41 @@ class Normalizer:
             "split the expression into simple assignments",
         )
 
+    def define_lambda(self, target, lam):
+        """``f = lambda t: t * x``: remembered, and inlined where ``f`` is called."""
+        a = lam.args
+        if a.vararg or a.kwarg or a.kwonlyargs or a.defaults or self._assign_count(target) != 1:
+            raise self.parsed.error(
+                lam, "this lambda (defaults, *args, or a name assigned more than once)",
+                "define the function with def at module level and call it by name")
+        self.lambdas[target] = lam
+        node = assign(target, lam, self.line)
+        node.srcad_book = True  # the function value itself carries no gradient
+        return [node]
+
+    def inline_lambda(self, node):
+        lam = self.lambdas[node.func.id]
+        params = [p.id for p in lam.args.args]
+        if len(node.args) != len(params) or node.keywords:
+            raise self.parsed.error(node, "a call of a lambda with other arguments than its "
+                                    "parameters", "pass the arguments by position")
+        pre, subst = [], {}
+        for p, arg in zip(params, node.args):
+            more, a = self.atom(arg)
+            pre += more
+            subst[p] = a
+        body = _SubstNames(subst).visit(clone(lam.body))
+        more, op = self.op(body)
+        return pre + more, op
+
+    def _assign_count(self, target):
+        return sum(1 for n in walk(self._fdef) if isinstance(n, gast.Name)
+                   and n.id == target and isinstance(n.ctx, gast.Store))
+
     def op_call(self, node):
         kind, obj = self.resolver.call_kind(node)
+        if kind == "local" and isinstance(node.func, gast.Name) and node.func.id in self.lambdas:
+            return self.inline_lambda(node)
         if kind == "local":
             raise self.parsed.error(
                 node,
@@ -857,6 +894,19 @@ class Normalizer:
         self.act.active.add(res)
         out += self.stmt_For(body[0])
         return out, name(res)
+
+
+class _SubstNames(gast.NodeTransformer):
+    def __init__(self, subst):
+        self.subst = subst
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load) and node.id in self.subst:
+            return clone(self.subst[node.id])
+        return node
+
+    def visit_Lambda(self, node):
+        return node  # a nested lambda has its own parameters
 
 
 def _subscript_key(node):

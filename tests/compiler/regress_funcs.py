@@ -33,3 +33,9 @@ def nested_loop_inner_depends_on_outer(x):
             t = np.sum(x[i]) * (j + 1.0)
             s = s + t * t
     return s
+
+
+def local_lambdas(x):
+    scale = lambda t: t * x  # noqa: E731 - local lambdas are inlined where called
+    sq = lambda u, v: u * v + np.sin(u)  # noqa: E731
+    return np.sum(scale(2.0) * sq(x, 3.0))
