@@ -176,7 +176,7 @@ class Normalizer:
             if isinstance(node, gast.Await):
                 raise self.parsed.error(node, "`await`", "use a plain function")
             spec = _UNSUPPORTED.get(type(node))
-            if spec:
+            if spec and not _simple_def(node):
                 raise self.parsed.error(node, f"{spec[0]} are not supported", spec[1])
             if isinstance(node, (gast.For, gast.While)) and node.orelse:
                 raise self.parsed.error(
@@ -260,6 +260,17 @@ class Normalizer:
 
     def stmt_Pass(self, s):
         return []
+
+    def stmt_FunctionDef(self, s):
+        """``def inner(t): return expr`` inside the function: inlined like a lambda."""
+        ret = [
+            b
+            for b in s.body
+            if not (isinstance(b, gast.Expr) and isinstance(b.value, gast.Constant))
+        ][0]
+        lam = gast.Lambda(s.args, ret.value)
+        lam.lineno = getattr(s, "lineno", None)
+        return self.define_lambda(s.name, lam)
 
     def stmt_Expr(self, s):
         v = s.value
@@ -818,8 +829,10 @@ class Normalizer:
         a = lam.args
         if a.vararg or a.kwarg or a.kwonlyargs or a.defaults or self._assign_count(target) != 1:
             raise self.parsed.error(
-                lam, "this lambda (defaults, *args, or a name assigned more than once)",
-                "define the function with def at module level and call it by name")
+                lam,
+                "this lambda (defaults, *args, or a name assigned more than once)",
+                "define the function with def at module level and call it by name",
+            )
         self.lambdas[target] = lam
         node = assign(target, lam, self.line)
         node.srcad_book = True  # the function value itself carries no gradient
@@ -829,8 +842,11 @@ class Normalizer:
         lam = self.lambdas[node.func.id]
         params = [p.id for p in lam.args.args]
         if len(node.args) != len(params) or node.keywords:
-            raise self.parsed.error(node, "a call of a lambda with other arguments than its "
-                                    "parameters", "pass the arguments by position")
+            raise self.parsed.error(
+                node,
+                "a call of a lambda with other arguments than its parameters",
+                "pass the arguments by position",
+            )
         pre, subst = [], {}
         for p, arg in zip(params, node.args):
             more, a = self.atom(arg)
@@ -841,8 +857,12 @@ class Normalizer:
         return pre + more, op
 
     def _assign_count(self, target):
-        return sum(1 for n in walk(self._fdef) if isinstance(n, gast.Name)
-                   and n.id == target and isinstance(n.ctx, gast.Store))
+        return sum(
+            1
+            for n in walk(self._fdef)
+            if (isinstance(n, gast.Name) and n.id == target and isinstance(n.ctx, gast.Store))
+            or (isinstance(n, gast.FunctionDef) and n.name == target and n is not self._fdef)
+        )
 
     def op_call(self, node):
         kind, obj = self.resolver.call_kind(node)
@@ -907,6 +927,18 @@ class _SubstNames(gast.NodeTransformer):
 
     def visit_Lambda(self, node):
         return node  # a nested lambda has its own parameters
+
+
+def _simple_def(node):
+    """A nested ``def`` whose body is one ``return expr`` (a docstring allowed)."""
+    if not isinstance(node, gast.FunctionDef) or node.decorator_list:
+        return False
+    body = [
+        b
+        for b in node.body
+        if not (isinstance(b, gast.Expr) and isinstance(b.value, gast.Constant))
+    ]
+    return len(body) == 1 and isinstance(body[0], gast.Return) and body[0].value is not None
 
 
 def _subscript_key(node):

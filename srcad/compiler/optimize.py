@@ -84,8 +84,12 @@ def _drop_default_args(node):
     import inspect
 
     f = node.func
-    if not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name)
-            and f.value.id.startswith("_rt") and not node.keywords):
+    if not (
+        isinstance(f, gast.Attribute)
+        and isinstance(f.value, gast.Name)
+        and f.value.id.startswith("_rt")
+        and not node.keywords
+    ):
         return
     from .. import runtime
 
@@ -98,9 +102,13 @@ def _drop_default_args(node):
     while args and len(args) <= len(params):
         p = params[len(args) - 1]
         last = args[-1]
-        if (p.default is inspect.Parameter.empty or not isinstance(last, gast.Constant)
-                or last.value is not p.default and last.value != p.default
-                or type(last.value) is not type(p.default)):
+        if (
+            p.default is inspect.Parameter.empty
+            or not isinstance(last, gast.Constant)
+            or last.value is not p.default
+            and last.value != p.default
+            or type(last.value) is not type(p.default)
+        ):
             break
         args.pop()
 

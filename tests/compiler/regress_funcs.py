@@ -39,3 +39,11 @@ def local_lambdas(x):
     scale = lambda t: t * x  # noqa: E731 - local lambdas are inlined where called
     sq = lambda u, v: u * v + np.sin(u)  # noqa: E731
     return np.sum(scale(2.0) * sq(x, 3.0))
+
+
+def nested_def(x):
+    def inner(t, k):
+        """A one-line helper defined inside: inlined like a lambda."""
+        return np.tanh(t * k) * x
+
+    return np.sum(inner(x, 2.0) + inner(x * x, 0.5))
