@@ -814,7 +814,9 @@ class Normalizer:
                 )
             )
             return stmts, name(t)
-        if isinstance(node, gast.ListComp):
+        if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
+            # a generator expression is consumed at once by its caller (sum(v * v for v
+            # in x)): the list of its values gives the same result
             return self.op_listcomp(node, hint)
         if isinstance(node, gast.Name):
             return [], node

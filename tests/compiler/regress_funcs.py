@@ -47,3 +47,7 @@ def nested_def(x):
         return np.tanh(t * k) * x
 
     return np.sum(inner(x, 2.0) + inner(x * x, 0.5))
+
+
+def generator_expression(x):
+    return sum(v * v for v in x[0]) + max(np.sin(v) for v in x[1])
