@@ -67,6 +67,9 @@ class Resolver:
     def __init__(self, parsed, local_names):
         self.parsed = parsed
         self.locals = set(local_names)
+        args = parsed.fdef.args
+        first = (list(getattr(args, "posonlyargs", []) or []) + args.args)[:1]
+        self.self_name = first[0].id if first else None
 
     def chain(self, node):
         """``np.linalg.norm`` -> ['np', 'linalg', 'norm'] (None if not a dotted name)."""
@@ -82,9 +85,15 @@ class Resolver:
     def value(self, node):
         """``(True, obj)`` for a dotted name of a global/closure object, else ``(False, None)``."""
         parts = self.chain(node)
-        if parts is None or parts[0] in self.locals:
+        if parts is None:
             return False, None
-        ok, obj = self.parsed.lookup(parts[0])
+        bound = getattr(self.parsed, "bound_self", None)
+        if bound is not None and parts[0] == self.self_name:
+            ok, obj = True, bound  # `self` in a method of an object srcad was handed
+        elif parts[0] in self.locals:
+            return False, None
+        else:
+            ok, obj = self.parsed.lookup(parts[0])
         if not ok:
             return False, None
         for attr in parts[1:]:
@@ -128,6 +137,20 @@ def classify_object(obj):
     rule = registry.lookup(obj)
     if rule is not None:
         return ("nondiff", obj) if rule.nondiff else ("prim", obj)
+    if (
+        inspect.ismethod(obj)
+        and inspect.isfunction(obj.__func__)
+        and obj.__name__ not in ("_call_fwd", "_call_bwd", "_call_jvp")
+    ):
+        return ("user", obj)  # a method of your own object: differentiated with self bound
+    call = getattr(type(obj), "__call__", None)
+    if (
+        not inspect.isfunction(obj)
+        and not inspect.isclass(obj)
+        and inspect.isfunction(call)
+        and not hasattr(obj, "__srcad_source__")
+    ):
+        return ("user", obj.__call__)  # a callable object of your own class
     if inspect.isfunction(obj) or hasattr(obj, "__srcad_source__"):
         return ("user", obj)
     if inspect.isclass(obj):

@@ -140,13 +140,15 @@ class Forward:
         ba = inspect.signature(fn).bind(*v.args, **{k.arg: k.value for k in v.keywords})
         active_params = tuple(p for p, a in ba.arguments.items() if self.is_active(a))
         entry = self.jvp_hook(fn, active_params)
-        jname = self.ns.ref(entry.jvp or entry.call_jvp, fn.__name__ + "_jvp")
+        jname = self.ns.ref(entry.jvp or entry.call_jvp, _callee_name(fn) + "_jvp")
         tangents = [name(self.tan(ba.arguments[p].id)) for p in active_params]
         tparam = getattr(entry.jvp, "__srcad_tangent_param__", "tangents")
         kws = list(v.keywords) + [gast.keyword(tparam, gast.Tuple(tangents, gast.Load()))]
+        obj = getattr(fn, "__self__", None) if inspect.ismethod(fn) else None
+        selfarg = [name(self.ns.ref(obj, type(obj).__name__.lower() or "obj"))] if obj else []
         new = gast.Assign(
             [gast.Tuple([store(t), store(dt)], gast.Store())],
-            gast.Call(name(jname), list(v.args), kws),
+            gast.Call(name(jname), selfarg + list(v.args), kws),
             None,
         )
         return [new]
@@ -175,6 +177,8 @@ class Forward:
             return self.rule(s, _UNOPS.get(type(v.op)), [v.operand], [], res)
         if isinstance(v, gast.Attribute):
             _, attrs = _tables()
+            if attrs.get(v.attr) is None and self.parsed.generated:
+                return None, []  # an attribute of saved state (self.w) in generated code
             return self.rule(s, attrs.get(v.attr), [v.value], [], res)
         if isinstance(v, gast.Call):
             kind, obj = self.resolver.call_kind(v)
@@ -440,6 +444,12 @@ def _simplify(node):
         if isinstance(child, gast.expr):
             kinds.add(_simplify(child)[1])
     return node, "tangent" if "tangent" in kinds else "const"
+
+
+def _callee_name(fn):
+    from .reverse import callee_name
+
+    return callee_name(fn)
 
 
 def _copy_marked(node):

@@ -55,6 +55,9 @@ class Parsed:
 
 def parse_function(fn):
     """Parse ``fn``'s source with gast; raise UnsupportedError when that is impossible."""
+    bound_self = getattr(fn, "__self__", None) if inspect.ismethod(fn) else None
+    if inspect.ismethod(fn):
+        fn = fn.__func__  # a bound method: its function, with self as first parameter
     fn = inspect.unwrap(fn, stop=lambda f: hasattr(f, "__srcad_source__"))
     generated = getattr(fn, "__srcad_source__", None)
     if generated is not None:
@@ -99,6 +102,7 @@ def parse_function(fn):
     wanted = getattr(fn, "__name__", None)
     fdef = next((f for f in fdefs if f.name == wanted), fdefs[0])
     parsed = Parsed(fn, fdef, filename, first_line, lines)
+    parsed.bound_self = bound_self
     if isinstance(fdef, gast.AsyncFunctionDef):
         raise parsed.error(fdef, "async functions cannot be differentiated", "use a plain def")
     fdef.decorator_list = []

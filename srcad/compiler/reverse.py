@@ -13,6 +13,8 @@ adjoints have no contribution yet.  A first contribution is a plain assignment
 whose result adjoint is still zero produces no code at all.
 """
 
+import inspect
+
 import gast
 
 from ..rules import registry
@@ -282,10 +284,18 @@ class Reverse:
             pre.append(self.push(name(saved)))
         new = gast.Assign(
             [gast.Tuple([store(s.targets[0].id), store(saved)], gast.Store())],
-            gast.Call(name(fwd), v.args, v.keywords),
+            gast.Call(name(fwd), self.bound_args(s) + list(v.args), v.keywords),
             None,
         )
         return pre + [new]
+
+    def bound_args(self, s):
+        """``[self]`` when the called function is a method of an object, else ``[]``."""
+        _, fn = self.resolver.call_kind(s.value)
+        obj = getattr(fn, "__self__", None) if inspect.ismethod(fn) else None
+        if obj is None:
+            return []
+        return [name(self.ns.ref(obj, type(obj).__name__.lower() or "obj"))]
 
     def user_call_target(self, s):
         key = ("ucall", id(s))
@@ -311,7 +321,7 @@ class Reverse:
                 active_params.append(pname)
                 arg_nodes.append(v.id)
         entry = self.user_calls(fn, tuple(active_params), s)
-        base = getattr(fn, "__name__", "helper")
+        base = callee_name(fn)
         fwd = self.ns.ref(entry.fwd or entry.call_fwd, base + "_fwd")
         bwd = self.ns.ref(entry.bwd or entry.call_bwd, base + "_bwd")
         res = (fwd, bwd, arg_nodes)
@@ -495,6 +505,8 @@ class Reverse:
         if isinstance(v, gast.Attribute):
             _, attrs = _tables()
             prim = attrs.get(v.attr)
+            if prim is None and self.parsed.generated:
+                return out, Z  # an attribute of saved state (self.w) in generated code
             if prim is None:
                 raise self.parsed.error(
                     s,
@@ -818,6 +830,13 @@ def _feeds(st, stmts, needed):
         }:
             return True
     return False
+
+
+def callee_name(fn):
+    """A readable base name for a called function (``Lin.__call__`` -> ``Lin_call``)."""
+    qual = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "helper")
+    parts = [p.strip("_") for p in qual.replace("<locals>", "").split(".") if p.strip("_")]
+    return "_".join(parts[-2:]) if len(parts) > 1 else (parts[0] if parts else "helper")
 
 
 def _is_list_pop(v):

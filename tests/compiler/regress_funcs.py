@@ -51,3 +51,28 @@ def nested_def(x):
 
 def generator_expression(x):
     return sum(v * v for v in x[0]) + max(np.sin(v) for v in x[1])
+
+
+class Affine:
+    """An object of the user's own class: its methods are differentiated with self bound."""
+
+    def __init__(self, scale, shift):
+        self.scale = scale
+        self.shift = shift
+
+    def __call__(self, t):
+        return np.tanh(t * self.scale) + self.shift
+
+    def energy(self, t):
+        return np.sum(self(t) ** 2)
+
+
+AFFINE = Affine(1.5, 0.25)
+
+
+def callable_object(x):
+    return np.sum(AFFINE(x) * x)
+
+
+def method_of_object(x):
+    return AFFINE.energy(x * x)

@@ -29,3 +29,13 @@ X = np.random.default_rng(3).standard_normal((3, 4))
 def test_regression(fn, optimize):
     g = srcad.grad(fn, mode="source", optimize=optimize)(X)
     assert_grad_close(g, numerical_grad(fn, (X,), 0), 1e-5, 1e-8)
+
+
+@pytest.mark.parametrize("fn", [R.callable_object, R.method_of_object])
+def test_methods_in_forward_and_second_order(fn):
+    v = np.random.default_rng(4).standard_normal(X.shape)
+    hv = srcad.hvp(fn, mode="source")(X, v)
+    g = srcad.grad(fn, mode="source")
+    eps = 1e-5
+    fd = (g(X + eps * v) - g(X - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(hv, fd, rtol=1e-5, atol=1e-7)
