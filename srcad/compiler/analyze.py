@@ -143,7 +143,7 @@ def classify_object(obj):
         and obj.__name__ not in ("_call_fwd", "_call_bwd", "_call_jvp")
     ):
         return ("user", obj)  # a method of your own object: differentiated with self bound
-    call = getattr(type(obj), "__call__", None)
+    call = getattr(type(obj), "__call__", None)  # noqa: B004 - the class's own __call__
     if (
         not inspect.isfunction(obj)
         and not inspect.isclass(obj)

@@ -1,6 +1,6 @@
 def dcalls_helper_dx(x):
-    y, y_saved = _affine_fwd(x)
-    affine_y, affine_y_saved = _affine_fwd(y, scale=0.5)
+    y, y_saved = affine_fwd(x)
+    affine_y, affine_y_saved = affine_fwd(y, scale=0.5)
     affine_y_times_x = affine_y * x
     calls_helper = np.sum(affine_y_times_x)
     dcalls_helper = _rt.seed(calls_helper, 'calls_helper')
@@ -8,8 +8,8 @@ def dcalls_helper_dx(x):
     daffine_y_times_x = _rt.expand_reduced(dcalls_helper, affine_y_times_x)
     daffine_y = _rt.unbroadcast(daffine_y_times_x * x, affine_y)
     dx = _rt.unbroadcast(daffine_y_times_x * affine_y, x)
-    dy = _affine_bwd(affine_y_saved, daffine_y)
+    dy = affine_bwd(affine_y_saved, daffine_y)
     # Grad of: y = _affine(x)
-    dx_part = _affine_bwd(y_saved, dy)
+    dx_part = affine_bwd(y_saved, dy)
     dx = dx + dx_part
     return dx
