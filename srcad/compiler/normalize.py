@@ -1011,7 +1011,39 @@ def _describe(node):
     return _describe_raw(node).lstrip("_") or "t"
 
 
+_OPWORDS = {
+    gast.Add: "total",
+    gast.Sub: "difference",
+    gast.Mult: "product",
+    gast.Div: "ratio",
+    gast.Pow: "power",
+    gast.MatMult: "matprod",
+    gast.Mod: "rem",
+}
+_LONG = 14  # an operand name longer than this is not repeated in the new name
+
+
 def _describe_raw(node):
+    if isinstance(node, gast.BinOp) and (
+        len(_short(node.left)) > _LONG or len(_short(node.right)) > _LONG
+    ):
+        return _OPWORDS.get(type(node.op), "t")
+    if isinstance(node, gast.Call) and node.args and len(_short(node.args[0])) > _LONG:
+        f = node.func
+        return f.attr if isinstance(f, gast.Attribute) else getattr(f, "id", "call")
+    if isinstance(node, gast.BinOp) and not isinstance(node.op, gast.Pow):
+        # a constant operand reads better as a verb: 0.5 * t -> scaled_t
+        left_c, right_c = (isinstance(x, gast.Constant) for x in (node.left, node.right))
+        if left_c != right_c:
+            other = node.right if left_c else node.left
+            verb = {
+                gast.Mult: "scaled",
+                gast.Div: "scaled",
+                gast.Add: "shifted",
+                gast.Sub: "shifted",
+            }.get(type(node.op))
+            if verb:
+                return f"{verb}_{_short(other)}"
     if isinstance(node, gast.BinOp):
         return f"{_short(node.left)}_{_OPNAMES.get(type(node.op), 'op')}_{_short(node.right)}"
     if isinstance(node, gast.UnaryOp):
