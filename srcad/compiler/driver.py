@@ -60,7 +60,7 @@ class Compiler:
         taken = set(namer.taken)
         # Pass 1 finds what the backward sweep reads; pass 2 adds the pushes.
         code, _ = rev.reverse(body, z0)
-        reads = loaded_names(code) | _names_read_by_tests(code)
+        reads = loaded_names(code)
         rev.P = {
             n for n in reads if n in rev.sites and rev.overwritten(n) and n not in rev.recompute
         }
@@ -348,10 +348,6 @@ def _top_level_assigned(stmts):
                     if isinstance(n, gast.Name):
                         out.add(n.id)
     return out
-
-
-def _names_read_by_tests(code):
-    return set()
 
 
 def _scalar_names(fdef, floats, resolver):

@@ -106,10 +106,6 @@ def index_expr(node):
     return clone(node)
 
 
-def is_atom(node):
-    return isinstance(node, (gast.Name, gast.Constant))
-
-
 class Normalizer:
     def __init__(self, parsed, namer, resolver, activity, kinds=None, callee=False):
         self.callee = callee  # transforming a function called by another one

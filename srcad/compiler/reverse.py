@@ -26,13 +26,6 @@ from .templates import Inlined, bind_or_refuse, inline
 STACK = "_stack"
 
 
-def _comment_line(parsed, s):
-    line = getattr(s, "srcad_line", None)
-    if line is None:
-        return None
-    return parsed.line_of(gast.Pass(lineno=line))[1] if False else _src(parsed, line)
-
-
 def _src(parsed, lineno):
     k = lineno - 1
     if 0 <= k < len(parsed.source_lines):
@@ -795,9 +788,6 @@ class Reverse:
         return before + ([comment] if comment else []) + [loop], Z2
 
 
-_PURE_MODULES = ("math", "numpy", "builtins")
-
-
 def _cheap_pure(value):
     """An expression safe to evaluate again: arithmetic, subscripts, attributes and
     calls of math/NumPy functions (no user calls, no methods that mutate)."""
@@ -909,12 +899,7 @@ _UNOPS = {gast.USub: _op.neg, gast.UAdd: _op.pos}
 
 
 def _tables():
-    try:
-        return method_table()
-    except ImportError:
-        import numpy as np
-
-        return ({"sum": np.sum, "mean": np.mean}, {"T": np.transpose})
+    return method_table()
 
 
 def _runtime():

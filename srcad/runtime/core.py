@@ -13,8 +13,6 @@ import numbers
 
 import numpy as np
 
-_SCALARS = (float, int, complex, bool, np.generic)
-
 
 def is_zero(x):
     """True for the zero placeholder (a Python number equal to 0 that stands for 'no adjoint')."""
@@ -340,7 +338,3 @@ def namespace_of(*values):
 
             return cupy
     return np
-
-
-def is_scalar_number(x):
-    return isinstance(x, _SCALARS)
