@@ -57,16 +57,7 @@ class Compiler:
         body = fdef.body[:-1]  # without the final return
         dret = adj(ret_name)
         z0 = frozenset(adj(n) for n in active | set(params) | {ret_name}) - {dret}
-        taken = set(namer.taken)
-        # Pass 1 finds what the backward sweep reads; pass 2 adds the pushes.
-        code, _ = rev.reverse(body, z0)
-        reads = loaded_names(code)
-        rev.P = {
-            n for n in reads if n in rev.sites and rev.overwritten(n) and n not in rev.recompute
-        }
-        rev.P |= {n for n in rev.user_call_info.values() if rev.overwritten(n)}
-        namer.taken = taken | set(ns.injected)
-        code, Z = rev.reverse(body, z0)
+        code, Z = rev.sweep(body, z0)
         primal = rev.primal(body)
         return Transformed(parsed, fdef, namer, ns, rev, wrt, ret_name, primal, code, Z)
 
@@ -330,7 +321,7 @@ def _prologue(tr, saved_names=(), split=False):
         inits |= {n for n in saved_names if n not in params and n not in top}
     for n in sorted(inits):
         body.append(assign(n, const(None), None))
-    if split or tr.rev.P or _uses_stack(tr.primal, tr.rev.stack):
+    if split or tr.rev.plan.P or _uses_stack(tr.primal, tr.rev.stack):
         body.append(assign(tr.rev.stack, gast.List([], gast.Load()), None))
     return body
 

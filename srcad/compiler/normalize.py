@@ -277,14 +277,16 @@ class Normalizer:
             and isinstance(v.func, gast.Attribute)
             and v.func.attr == "append"
             and isinstance(v.func.value, gast.Name)
-            and self.act.expr(v.func.value)
+            and (self.act.expr(v.func.value) or v.func.value.id in self.resolver.locals)
         ):
+            # (an append is undone in the backward sweep, active list or not)
             if len(v.args) != 1 or v.keywords:
                 raise self.parsed.error(
                     s, "append() with other than one argument", "call lst.append(value)"
                 )
             pre, a = self.atom(v.args[0])
             v.args = [a]
+            v.srcad_inplace_ok = True
             node = gast.Expr(v)
             node.srcad_kind = "append"
             return pre + [node]
@@ -297,6 +299,7 @@ class Normalizer:
             and self.act.expr(v.func.value)
         ):
             s.srcad_kind = "pop"  # generated code restoring a list: forward mode follows it
+            v.srcad_inplace_ok = True
             return [s]
         if (
             isinstance(v, gast.Call)

@@ -21,7 +21,8 @@ from ..rules import registry
 from .analyze import loaded_names, method_table, param_names
 from .astutil import clone, walk
 from .normalize import assign, attr, call, const, index_expr, name, store
-from .templates import Inlined, bind_or_refuse, inline
+from .saveplan import SavePlan, prune_restores
+from .templates import bind_or_refuse, inline
 
 STACK = "_stack"
 
@@ -66,141 +67,35 @@ class Reverse:
         )
         self.containers = container_names
         self.ret_name = ret_name
-        self.P = set()  # names pushed before each overwrite
-        self._inline_cache = {}
         # the stack's name: `_stack`, unless the code is itself generated code with one
         self.stack = namer.fresh(STACK)
         self.sequences = set()  # names that surely hold lists or tuples
         self.scalars = set()  # names that surely hold Python numbers
         self.rt_name = ns.ref(_runtime(), "_rt")
-        self.sites = {}  # name -> [in_loop flags]
-        self.first_site = {}
-        self.user_call_info = {}  # id(stmt) -> (saved_name, fwd, bwd, arg_names)
-        self.nograd = set()
-        self.top_first = set()  # ids of sites that first bind a name at top level
-        for a in param_names(fdef):
-            self.sites.setdefault(a, []).append(False)
-            self.first_site[a] = None
-        self._collect_sites(fdef.body, in_loop=False, nograd=False, top=True)
-        # Loop values the backward sweep can recompute instead of saving every iteration:
-        # name -> the loop whose reversed body recomputes it (None: loop-invariant).
-        self.recompute = {}
-        self.recompute_stmts = {}  # id(loop) -> statements to run first in each reverse step
-        self._find_recomputable(fdef.body)
-
-    # -- analysis of assignment sites ----------------------------------------------
-
-    def _collect_sites(self, stmts, in_loop, nograd, top=False):
-        for s in stmts:
-            if nograd:
-                self.nograd.add(id(s))
-            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
-                if getattr(s, "srcad_book", False) is not True:
-                    self._site(s.targets[0].id, s, in_loop, top)
-                kind = self._call_kind(s)
-                if kind and kind[0] == "user" and s.targets[0].id in self.active:
-                    saved = self.namer.fresh(s.targets[0].id + "_saved")
-                    self._site(saved, s, in_loop, top)
-                    self.user_call_info[id(s)] = saved
-            elif isinstance(s, gast.For):
-                self._site(s.target.id, s, in_loop, top)
-                self._collect_sites(s.body, True, nograd)
-            elif isinstance(s, gast.While):
-                self._collect_sites(s.body, True, nograd)
-            elif isinstance(s, gast.If):
-                self._collect_sites(s.body, in_loop, nograd)
-                self._collect_sites(s.orelse, in_loop, nograd)
-            elif isinstance(s, gast.With):
-                ng = nograd or getattr(s, "srcad_kind", "") == "no_grad"
-                if getattr(s, "srcad_kind", "") == "no_grad":
-                    self._collect_sites(s.body, in_loop, ng)
-
-    def _find_recomputable(self, stmts, enclosing=frozenset()):
-        for s in stmts:
-            inner_enclosing = enclosing
-            if isinstance(s, (gast.For, gast.While)):
-                own = self._loop_recomputable(s, enclosing)
-                inner_enclosing = enclosing | own
-            for block in ("body", "orelse"):
-                inner = getattr(s, block, None)
-                if isinstance(inner, list):
-                    self._find_recomputable(inner, inner_enclosing)
-
-    def _loop_recomputable(self, loop, enclosing):
-        """Find what ``loop``'s reverse steps can recompute; return the names it assigns.
-
-        Names assigned by an enclosing loop change between its iterations, so they
-        count as assigned here too (a value depending on them is saved, not recomputed).
-        """
-        assigned = set()
-        for n in walk(loop):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-                assigned.add(n.id)
-            elif isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript):
-                base = n.targets[0].value
-                if isinstance(base, gast.Name):
-                    assigned.add(base.id)  # item assignment changes the array
-            elif isinstance(n, gast.Expr) and getattr(n, "srcad_kind", "") in ("append", "pop"):
-                assigned.add(n.value.func.value.id)
-        own = set(assigned)
-        assigned |= enclosing
-        target = loop.target.id if isinstance(loop, gast.For) else None
-        known = {target} if target else set()  # values a reverse step can compute
-        stmts = []
-        for st in loop.body:
-            if not (isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name)):
-                continue
-            t = st.targets[0].id
-            if (
-                getattr(st, "srcad_book", False)
-                or id(st) in self.user_call_info
-                or len(self.sites.get(t, [])) != 1
-                or not _cheap_pure(st.value)
-            ):
-                continue
-            deps = {n.id for n in walk(st.value) if isinstance(n, gast.Name)}
-            deps -= {
-                n.id
-                for n in walk(st.value)
-                if isinstance(n, gast.Name)
-                and isinstance(n.ctx, gast.Load)
-                and n.id not in assigned
-                and n.id not in known
-            }
-            if deps - known:
-                continue
-            if not deps:
-                self.recompute[t] = None  # the same value in every iteration
-            else:
-                self.recompute[t] = loop
-                stmts.append(clone(st))
-            known.add(t)
-        self.recompute_stmts[id(loop)] = stmts
-        return own
-
-    def _site(self, n, s, in_loop, top):
-        self.sites.setdefault(n, []).append(in_loop)
-        if n not in self.first_site:
-            self.first_site[n] = s
-            if top and not in_loop:
-                self.top_first.add((n, id(s)))
+        self.plan = SavePlan(parsed, fdef, active, namer, resolver)
+        self.user_call_info = self.plan.user_call_info
+        self.nograd = self.plan.nograd
 
     def pushes(self, n, s):
-        """Does the primal save ``n``'s old value before statement ``s`` binds it?"""
-        return n in self.P and (n, id(s)) not in self.top_first
-
-    def needs_init(self):
-        """Pushed names that may be unbound at their first push: set to None on entry."""
-        params = set(param_names(self.fdef))
-        return sorted(
-            n
-            for n in self.P
-            if n not in params and (n, id(self.first_site.get(n))) not in self.top_first
-        )
+        return self.plan.pushes(n, s)
 
     def overwritten(self, n):
-        sites = self.sites.get(n, [])
-        return len(sites) > 1 or any(sites)
+        return self.plan.overwritten(n)
+
+    def needs_init(self):
+        return self.plan.needs_init()
+
+    def restore(self, n):
+        """``n = _stack.pop()``: a candidate restore, kept only if the plan pushes ``n``."""
+        node = assign(n, self.pop(), None)
+        node.srcad_restore = n
+        return node
+
+    def sweep(self, body, Z):
+        """The backward sweep of ``body`` (generated once) and the save plan it fixes."""
+        code, Z = self.reverse(body, Z)
+        self.plan.finalize(loaded_names(code))
+        return prune_restores(code, self.plan.P), Z
 
     # -- helpers -------------------------------------------------------------
 
@@ -383,15 +278,16 @@ class Reverse:
         t = s.targets[0].id
         v = s.value
         dt = self.d(t)
-        pushed = self.pushes(t, s)
+        pushed = self.plan.may_push(t, s) and getattr(s, "srcad_book", False) is not True
         body = []
-        restore = [assign(t, self.pop(), None)] if pushed else []
+        restore = [self.restore(t)] if pushed else []
         if _is_list_pop(v):
             # undo `t = lst.pop()`: the popped value (t, still current) goes back first
             restore.insert(0, gast.Expr(call(attr(name(v.func.value.id), "append"), [name(t)])))
-        if id(s) in self.user_call_info and self.pushes(self.user_call_info[id(s)], s):
+        saved = self.user_call_info.get(id(s))
+        if saved is not None and self.plan.may_push(saved, s):
             # pushed after t, so popped before it
-            restore.insert(0, assign(self.user_call_info[id(s)], self.pop(), None))
+            restore.insert(0, self.restore(saved))
         if t not in self.active or dt in Z or id(s) in self.nograd:
             # no adjoint flows through this statement
             reset = self._reset(t, Z)
@@ -613,26 +509,10 @@ class Reverse:
                     wanted.add(p)
             elif self.is_active(node):
                 wanted.add(p)
-        # The two passes of the backward sweep instantiate the same templates with the
-        # same names: reuse the first instantiation.
-        key = (
-            id(s),
-            tuple(sorted(wanted)),
-            getattr(result_expr, "id", None),
-            getattr(dres, "id", None),
-            id(tpl),
-        )
-        inl = self._inline_cache.get(key)
-        if inl is None:
-            try:
-                inl = inline(tpl, bound, result_expr, dres, self.ns, self.namer, wanted)
-            except TypeError as exc:
-                raise self.parsed.error(s, str(exc), "fix the rule template") from None
-            self._inline_cache[key] = inl
-        else:
-            for tmp in inl.prelude:
-                self.namer.reserve(tmp.targets[0].id)
-            inl = Inlined(clone(inl.prelude), [(p, clone(e)) for p, e in inl.contributions])
+        try:
+            inl = inline(tpl, bound, result_expr, dres, self.ns, self.namer, wanted)
+        except TypeError as exc:
+            raise self.parsed.error(s, str(exc), "fix the rule template") from None
         out = list(inl.prelude)
         for p, expr in inl.contributions:
             node = bound[p]
@@ -757,13 +637,7 @@ class Reverse:
         body = body + self._materialize(exit_ - entry)
         if body:
             # values recomputed at the start of each reverse step (instead of saved)
-            needed = loaded_names(body)
-            pre = [
-                st
-                for st in self.recompute_stmts.get(id(loop), [])
-                if st.targets[0].id in needed or _feeds(st, self.recompute_stmts[id(loop)], needed)
-            ]
-            body = clone(pre) + body
+            body = self.plan.recompute_prelude(loop, loaded_names(body)) + body
         return before, body, frozenset(entry)
 
     def rev_for(self, s, Z):
@@ -772,7 +646,7 @@ class Reverse:
         counter = getattr(s, "srcad_counter", None)
         if counter:
             rng = gast.Subscript(rng, gast.Slice(None, name(counter), None), gast.Load())
-        restore = [assign(s.target.id, self.pop(), None)] if self.pushes(s.target.id, s) else []
+        restore = [self.restore(s.target.id)] if self.plan.may_push(s.target.id, s) else []
         if not body:
             return restore, Z2
         loop = gast.For(store(s.target.id), call(name("reversed"), [rng]), body, [], None)
@@ -786,40 +660,6 @@ class Reverse:
         loop = gast.For(store("_"), call(name("range"), [name(s.srcad_counter)]), body, [], None)
         comment = self._grad_of(s)
         return before + ([comment] if comment else []) + [loop], Z2
-
-
-def _cheap_pure(value):
-    """An expression safe to evaluate again: arithmetic, subscripts, attributes and
-    calls of math/NumPy functions (no user calls, no methods that mutate)."""
-    for n in walk(value):
-        if isinstance(n, gast.Call):
-            f = n.func
-            root = f
-            while isinstance(root, gast.Attribute):
-                root = root.value
-            if (
-                not isinstance(root, gast.Name)
-                or root.id not in ("math", "np", "numpy")
-                and (
-                    not isinstance(f, gast.Name)
-                    or f.id not in ("len", "abs", "float", "min", "max")
-                )
-            ):
-                return False
-        if isinstance(n, (gast.ListComp, gast.Lambda, gast.Dict, gast.List)):
-            return False
-    return True
-
-
-def _feeds(st, stmts, needed):
-    """Does ``st`` compute a value that a needed recomputed statement uses?"""
-    t = st.targets[0].id
-    for other in stmts:
-        if other.targets[0].id in needed and t in {
-            n.id for n in walk(other.value) if isinstance(n, gast.Name)
-        }:
-            return True
-    return False
 
 
 def callee_name(fn):
