@@ -350,7 +350,7 @@ class _Vjp(_Transformation):
 
     def _build(self, containers):
         fwd, bwd, src = _compiler(self.optimize).split_functions(
-            self._target(containers), tuple(self._wrt), callee=False
+            self._target(containers), tuple(self._wrt), callee=False, containers=containers
         )
         return (fwd, bwd), src
 
@@ -406,7 +406,9 @@ class _Jvp(_Transformation):
     kind = "jvp"
 
     def _build(self, containers):
-        fn = _compiler(self.optimize).jvp_function(self._target(containers), tuple(self._wrt))
+        fn = _compiler(self.optimize).jvp_function(
+            self._target(containers), tuple(self._wrt), containers
+        )
         return fn, fn.__srcad_source__
 
     def __call__(self, *args, **kwargs):
@@ -461,42 +463,63 @@ def hvp(f=None, wrt=0, *, mode="auto", optimize=True, verbose=0):
     """Hessian-vector product, forward over reverse: ``srcad.hvp(f)(*args, v)``."""
     if f is None or not callable(f):
         return lambda g: hvp(g, wrt, mode=mode, optimize=optimize, verbose=verbose)
-    inner = grad(f, wrt, mode=mode, optimize=optimize)
-    if mode != "tape":
-        try:
-            inner_fn = inner._get((), {}).fn
-        except UnsupportedError:
-            if mode == "source":
-                raise
-            inner_fn = None
-    else:
-        inner_fn = None
-    if inner_fn is None:
+    return _Hvp(f, wrt, mode, optimize)
+
+
+class _Hvp:
+    """``hf(*args, v)``: forward mode over the generated gradient code, built for the
+    kinds of the arguments at hand (a Python float gets scalar code); on the tape
+    when the compiler refuses (``mode="auto"``) or ``mode="tape"``."""
+
+    def __init__(self, f, wrt, mode, optimize):
+        functools.update_wrapper(self, f)
+        self.__wrapped__ = f
+        self._inner = grad(f, wrt, mode=mode, optimize=optimize)
+        self._wrt, self._mode, self._optimize = wrt, mode, optimize
+        self._outer = {}
+        self.fallback_reason = None
+        self._tape = mode == "tape"
+        self._last = None
+
+    def _outer_for(self, args, kwargs):
+        key = self._inner._containers(args, kwargs)
+        outer = self._outer.get(key)
+        if outer is None:
+            inner_fn = self._inner._get(args, kwargs).fn
+            outer = jvp(inner_fn, wrt=self._wrt, mode=self._mode, optimize=self._optimize)
+            self._outer[key] = outer
+        self._last = outer
+        return outer
+
+    def __call__(self, *args, **kwargs):
+        *a, v = args
+        if not self._tape:
+            try:
+                outer = self._outer_for(tuple(a), kwargs)
+                return outer(*args, **kwargs)[1]
+            except UnsupportedError as exc:
+                if self._mode == "source":
+                    raise
+                self._tape, self.fallback_reason = True, str(exc)
         from .tape_bridge import tape_hvp
 
-        def hf(*args):
-            *a, v = args
-            return tape_hvp(f, inner._sig, inner._wrt, inner._tuple, a, {}, v)
+        inner = self._inner
+        return tape_hvp(self.__wrapped__, inner._sig, inner._wrt, inner._tuple, a, kwargs, v)
 
-        hf.source, hf.mode, hf.fallback_reason, hf.__wrapped__ = (
-            "",
-            "tape",
-            (inner.fallback_reason),
-            f,
-        )
-        return hf
-    outer = jvp(inner_fn, wrt=wrt, mode=mode, optimize=optimize)
+    @property
+    def mode(self):
+        return "tape" if self._tape or (self._last and self._last.mode == "tape") else "source"
 
-    def hf(*args, **kwargs):
-        _, hv = outer(*args, **kwargs)
-        return hv if not isinstance(hv, tuple) or inner._tuple else hv
-
-    functools.update_wrapper(hf, f)
-    hf.__wrapped__ = f
-    hf.source = outer.source
-    hf.mode = outer.mode
-    hf.fallback_reason = outer.fallback_reason
-    return hf
+    @property
+    def source(self):
+        if self._tape:
+            return ""
+        if self._last is None:
+            try:
+                self._outer_for((), {})
+            except UnsupportedError:
+                return ""
+        return self._last.source
 
 
 def _basis(x):

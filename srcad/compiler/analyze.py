@@ -191,6 +191,8 @@ class Activity:
             return self.expr(node.operand)
         if isinstance(node, gast.Lambda):
             return any(isinstance(n, gast.Name) and n.id in self.active for n in walk(node.body))
+        if isinstance(node, gast.NamedExpr):
+            return self.expr(node.value)
         if isinstance(node, (gast.Compare, gast.BoolOp, gast.JoinedStr)):
             return False
         if isinstance(node, gast.IfExp):
@@ -246,6 +248,11 @@ class Activity:
             self._stmt(s, nograd)
 
     def _stmt(self, s, nograd):
+        if not nograd:
+            # an assignment expression anywhere in the statement binds its name
+            for n in walk(s):
+                if isinstance(n, gast.NamedExpr) and self.expr(n.value):
+                    self._mark(n.target)
         if isinstance(s, gast.Assign):
             if not nograd and self.expr(s.value):
                 for t in s.targets:

@@ -2,6 +2,7 @@
 
 import gast
 
+from .alias import SharedMemoryCheck
 from .analyze import Activity, Resolver, assigned_names, loaded_names, param_names
 from .astutil import clone, walk
 from .emit import compile_functions, to_source
@@ -9,7 +10,7 @@ from .namer import AdjointNames, Namer
 from .normalize import Normalizer, assign, const, name, store
 from .optimize import optimize_function
 from .parse import parse_function
-from .reverse import Reverse
+from .reverse import Reverse, Zeros
 from .templates import Namespace
 
 
@@ -41,7 +42,9 @@ class Compiler:
     def transform(self, fn, wrt, containers=(), callee=False):
         kinds = {n: k for n, k in containers if k != "float"}
         floats = {n for n, k in containers if k == "float"}
-        parsed, fdef, namer, resolver, active, ret_name = self._front(fn, wrt, kinds, callee)
+        parsed, fdef, namer, resolver, active, ret_name = self._front(
+            fn, wrt, kinds, callee, floats
+        )
         params = param_names(fdef)
         cont = set(kinds) | _container_names(fdef, resolver)
         ns = Namespace(parsed, namer)
@@ -57,7 +60,7 @@ class Compiler:
         body = fdef.body[:-1]  # without the final return
         dret = adj(ret_name)
         z0 = frozenset(adj(n) for n in active | set(params) | {ret_name}) - {dret}
-        code, Z = rev.sweep(body, z0)
+        code, Z = rev.sweep(body, Zeros(z0))
         primal = rev.primal(body)
         return Transformed(parsed, fdef, namer, ns, rev, wrt, ret_name, primal, code, Z)
 
@@ -97,7 +100,7 @@ class Compiler:
             )
         )
         body += tr.reverse_code
-        grads = [name(adj(w)) if adj(w) not in tr.Z else const(0.0) for w in wrt]
+        grads = [_boundary_grad(tr, w) for w in wrt]
         gval = grads[0] if len(grads) == 1 else gast.Tuple(grads, gast.Load())
         ret = gast.Tuple([name(tr.ret_name), gval], gast.Load()) if with_value else gval
         body.append(gast.Return(ret))
@@ -122,8 +125,8 @@ class Compiler:
             entry.resolve(fwd, bwd, src)
         return entry
 
-    def split_functions(self, fn, wrt, callee=True):
-        tr = self.transform(fn, list(wrt), callee=callee)
+    def split_functions(self, fn, wrt, callee=True, containers=()):
+        tr = self.transform(fn, list(wrt), containers, callee=callee)
         fdef = tr.fdef
         adj = tr.rev.adj
         dret = adj(tr.ret_name)
@@ -148,7 +151,7 @@ class Compiler:
             assign(stack, gast.Call(name("list"), [name(stack)], []), None),
         ]
         bwd_body += tr.reverse_code
-        grads = [name(adj(w)) if adj(w) not in tr.Z else const(0.0) for w in wrt]
+        grads = [name(adj(w)) if adj(w) not in tr.Z else tr.rev.zero() for w in wrt]
         bwd_body.append(
             gast.Return(grads[0] if len(grads) == 1 else gast.Tuple(grads, gast.Load()))
         )
@@ -166,6 +169,7 @@ class Compiler:
         )
         bwd = gast.FunctionDef(bwd_name, args, bwd_body, [], None, None)
         (f, b), src = self._emit([fwd, bwd], tr, [fwd_name, bwd_name], f"vjp of {fdef.name}")
+        b.__srcad_maybe_zero__ = tuple(adj(w) in tr.Z or tr.Z.is_maybe(adj(w)) for w in wrt)
         # The backward sweep restores mutated lists/arrays in place, so a second pullback
         # must start from a fresh forward sweep.
         b.__srcad_mutates__ = any(
@@ -175,11 +179,15 @@ class Compiler:
 
     # -- forward mode ---------------------------------------------------------------------
 
-    def jvp_function(self, fn, wrt):
+    def jvp_function(self, fn, wrt, containers=()):
         """Generated ``f_jvp(*args, _tangents=(dx, ...)) -> (value, tangent_out)``."""
         from .forward import Forward
 
-        parsed, fdef, namer, resolver, active, ret_name = self._front(fn, list(wrt))
+        kinds = {n: k for n, k in containers if k != "float"}
+        floats = {n for n, k in containers if k == "float"}
+        parsed, fdef, namer, resolver, active, ret_name = self._front(
+            fn, list(wrt), kinds, floats=floats
+        )
         ns = Namespace(parsed, namer)
         tan = AdjointNames(namer)
         fwd = Forward(parsed, fdef, namer, resolver, active, ns, tan, self.jvp_entry)
@@ -238,7 +246,7 @@ class Compiler:
                 raise
         return entry
 
-    def _front(self, fn, wrt, kinds=None, callee=False):
+    def _front(self, fn, wrt, kinds=None, callee=False, floats=()):
         """Parse, analyze and normalize ``fn`` (the stages both modes share)."""
         parsed = parse_function(fn)
         fdef = clone(parsed.fdef)
@@ -262,6 +270,13 @@ class Compiler:
         norm = Normalizer(parsed, namer, resolver, act, kinds, callee)
         fdef = norm.run(fdef)
         resolver = Resolver(parsed, assigned_names(fdef))
+        if not parsed.generated:  # (srcad's own code reads a view only after restoring)
+            SharedMemoryCheck(
+                parsed,
+                resolver,
+                _scalar_names(fdef, set(floats), resolver),
+                _sequence_names(fdef, kinds or {}),
+            ).run(fdef)
         active = Activity(resolver, wrt).run(fdef.body)
         return parsed, fdef, namer, resolver, active, norm.ret_name
 
@@ -310,6 +325,19 @@ class _Deferred:
 
     def resolve(self, fwd, bwd, src):
         self.fwd, self.bwd, self.source = fwd, bwd, src
+
+
+def _boundary_grad(tr, w):
+    """The gradient of parameter ``w`` as the generated function returns it: a real
+    zero shaped like ``w`` where no contribution reached it (the symbolic zero stays
+    inside), unless ``w`` was rebound and no longer holds the argument."""
+    dw = tr.rev.adj(w)
+    keeps_arg = not tr.rev.plan.overwritten(w)
+    if dw in tr.Z:
+        return tr.rev.rt("zeros_like", name(w)) if keeps_arg else tr.rev.zero()
+    if tr.Z.is_maybe(dw) and keeps_arg:
+        return tr.rev.rt("instantiate", name(dw), name(w))
+    return name(dw)
 
 
 def _prologue(tr, saved_names=(), split=False):

@@ -23,10 +23,23 @@ _COMMENT = "__srcad_comment__"
 _COMMENT_RE = re.compile(r"^(\s*)" + _COMMENT + r"\((['\"])(.*)\2\)\s*$")
 
 
+def _fill_empty_blocks(tree):
+    """Every block holds at least a ``pass`` (passes may empty a branch or a loop)."""
+    for node in walk(tree):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list) or (field == "orelse" and not block):
+                continue
+            # (a block of only `# ...` comment markers prints as an empty block)
+            if all(getattr(b, "srcad_comment", None) is not None for b in block):
+                block.append(gast.Pass())
+
+
 def to_source(fdefs):
     """Readable source for a list of gast FunctionDefs (comments restored)."""
     parts = []
     for f in fdefs:
+        _fill_empty_blocks(f)
         _mark_comments(f)
         mod = gast.gast_to_ast(gast.Module([f], []))
         # astor's own line splitting breaks lines in odd places; keep each statement whole

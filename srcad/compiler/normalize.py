@@ -22,6 +22,8 @@ import gast
 
 from .analyze import NONDIFF_OPS, is_insert_grad_with, is_no_grad_with
 from .astutil import clone, walk
+from .desugar import hoist_named_exprs
+from .refusals import check_function
 
 _OPNAMES = {
     gast.Add: "plus",
@@ -34,36 +36,6 @@ _OPNAMES = {
     gast.FloorDiv: "floordiv",
     gast.USub: "neg",
     gast.UAdd: "pos",
-}
-
-_UNSUPPORTED = {
-    gast.Global: (
-        "`global` statements",
-        "pass the value in as an argument and return the new value",
-    ),
-    gast.Nonlocal: (
-        "`nonlocal` statements",
-        "pass the value in as an argument and return the new value",
-    ),
-    gast.Try: (
-        "`try` statements",
-        "move the try/except outside the differentiated function, or use mode='tape'",
-    ),
-    gast.Raise: None,
-    gast.ClassDef: (
-        "class definitions inside a differentiated function",
-        "define the class at module level",
-    ),
-    gast.FunctionDef: (
-        "nested function definitions",
-        "define the helper at module level; srcad differentiates calls to it",
-    ),
-    gast.AsyncFunctionDef: ("async functions", "use a plain def"),
-    gast.AsyncFor: ("async for", "use a plain for loop"),
-    gast.AsyncWith: ("async with", "use a plain with"),
-    gast.Delete: ("`del` statements", "assign a new value instead of deleting the name"),
-    gast.Import: ("import statements inside the function", "import at module level"),
-    gast.ImportFrom: ("import statements inside the function", "import at module level"),
 }
 
 
@@ -125,9 +97,8 @@ class Normalizer:
     def run(self, fdef):
         self._fdef = fdef
         self.lambdas = {}
-        self._check_unsupported(fdef)
+        check_function(self.parsed, self.resolver, fdef)
         self.params = {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
-        self.aliases = _aliases(fdef)
         body = list(fdef.body)
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
             body = body[1:]  # docstring
@@ -150,44 +121,6 @@ class Normalizer:
     def _single_final_return(self, body):
         returns = [n for s in body for n in walk(s) if isinstance(n, gast.Return)]
         return len(returns) == 1 and body and isinstance(body[-1], gast.Return)
-
-    def _check_unsupported(self, fdef):
-        a = fdef.args
-        if a.vararg is not None or a.kwarg is not None:
-            node = a.vararg or a.kwarg
-            raise self.parsed.error(
-                fdef,
-                "*args/**kwargs parameters",
-                f"name the parameters explicitly instead of *{node.id}",
-            )
-        for node in walk(fdef):
-            if node is fdef:
-                continue
-            if isinstance(node, (gast.Yield, gast.YieldFrom)):
-                raise self.parsed.error(
-                    node,
-                    "generators (`yield`) cannot be differentiated",
-                    "build and return a list instead",
-                )
-            if isinstance(node, gast.Await):
-                raise self.parsed.error(node, "`await`", "use a plain function")
-            spec = _UNSUPPORTED.get(type(node))
-            if spec and not _simple_def(node):
-                raise self.parsed.error(node, f"{spec[0]} are not supported", spec[1])
-            if isinstance(node, (gast.For, gast.While)) and node.orelse:
-                raise self.parsed.error(
-                    node,
-                    "`else` clauses on loops are not supported",
-                    "use a flag variable set before `break`",
-                )
-            if isinstance(node, gast.Call):
-                ok, obj = self.resolver.value(node.func)
-                if ok and obj in (eval, exec, globals, locals, vars):
-                    raise self.parsed.error(
-                        node,
-                        f"`{obj.__name__}()` cannot be differentiated",
-                        "write the computation out as code",
-                    )
 
     # -- statements ----------------------------------------------------------
 
@@ -248,7 +181,12 @@ class Normalizer:
                 f"`{type(s).__name__}` statements are not supported",
                 "rewrite it with assignments, if, for and while",
             )
-        out = method(s)
+        pre, s = hoist_named_exprs(s, self.parsed)
+        out = []
+        for a in pre:
+            out += self.stmt_Assign(a)
+        self._same_stmt = {}
+        out += method(s)
         for n in out:
             if getattr(n, "srcad_line", "unset") == "unset":
                 n.srcad_line = self.line
@@ -397,7 +335,11 @@ class Normalizer:
     def stmt_AugAssign(self, s):
         t = s.target
         if isinstance(t, gast.Name):
-            return self.assign_to(t.id, gast.BinOp(name(t.id), s.op, s.value))
+            out = self.assign_to(t.id, gast.BinOp(name(t.id), s.op, s.value))
+            # `x += y` writes into x's array in NumPy: whoever shares it sees the change
+            # (alias.py refuses reading such a name afterwards)
+            out[-1].srcad_augassign = t.id
+            return out
         if isinstance(t, gast.Subscript):
             pre, base = self.subscript_base(t)
             cur = gast.Subscript(base, t.slice, gast.Load())
@@ -461,14 +403,6 @@ class Normalizer:
             self.act.expr(base) or self.act.expr(getattr(self, "_value_for_alias", None))
         ):
             return
-        other = self.aliases.get(base.id)
-        if other is not None:
-            raise self.parsed.error(
-                target,
-                f"item assignment into `{base.id}`, which is the same array as "
-                f"`{other}` ({base.id} = {other})",
-                f"make a copy first: {base.id} = {other}.copy()",
-            )
         if self.callee and base.id in self.params:
             raise self.parsed.error(
                 target,
@@ -930,18 +864,6 @@ class _SubstNames(gast.NodeTransformer):
         return node  # a nested lambda has its own parameters
 
 
-def _simple_def(node):
-    """A nested ``def`` whose body is one ``return expr`` (a docstring allowed)."""
-    if not isinstance(node, gast.FunctionDef) or node.decorator_list:
-        return False
-    body = [
-        b
-        for b in node.body
-        if not (isinstance(b, gast.Expr) and isinstance(b.value, gast.Constant))
-    ]
-    return len(body) == 1 and isinstance(body[0], gast.Return) and body[0].value is not None
-
-
 def _subscript_key(node):
     """A key for ``name[index]`` whose index only reads names and constants."""
     import astor as _astor
@@ -958,21 +880,6 @@ def _restore_item():
     from ..runtime.core import restore_item
 
     return restore_item
-
-
-def _aliases(fdef):
-    """``{name: other}`` for plain copies ``name = other`` and ``other = name``."""
-    out = {}
-    for n in walk(fdef):
-        if (
-            isinstance(n, gast.Assign)
-            and len(n.targets) == 1
-            and isinstance(n.targets[0], gast.Name)
-            and isinstance(n.value, gast.Name)
-        ):
-            out[n.targets[0].id] = n.value.id
-            out.setdefault(n.value.id, n.targets[0].id)
-    return out
 
 
 def _load(target):

@@ -244,14 +244,23 @@ def _pure(e):
     return True
 
 
+def _is_rt_attr(node, rt_name, attr):
+    return (
+        isinstance(node, gast.Attribute)
+        and node.attr == attr
+        and isinstance(node.value, gast.Name)
+        and node.value.id == rt_name
+    )
+
+
 def accumulate_in_place(fdef, rt_name="_rt"):
     """``dx = _rt.add_at(dx, x, i, g)`` in a loop copies ``dx`` every time; when no
     other name can share ``dx``'s array, add in place instead (``add_at_inplace``).
 
-    ``dx`` qualifies when every assignment to it is ``0.0`` or an ``add_at`` call
-    (both give a fresh array or a placeholder) and every read of it is the first
-    argument of such a call, an operand of arithmetic (which copies) or the
-    return value: then nothing else ever holds the same array.
+    ``dx`` qualifies when every assignment to it is ``ZERO`` or an ``add_at`` call
+    (both give a fresh array or the symbolic zero) and every read of it is the first
+    argument of such a call, an operand of arithmetic other than ``+``/``-`` (which
+    copies) or the return value: then nothing else ever holds the same array.
     """
     ok = {}
     safe_reads = set()
@@ -262,8 +271,10 @@ def accumulate_in_place(fdef, rt_name="_rt"):
             t0 = n.targets[0]
             if len(n.targets) == 1 and isinstance(t0, gast.Name):
                 v = n.value
-                fresh = (isinstance(v, gast.Constant) and v.value == 0.0) or _is_rt_call(
-                    v, rt_name, "add_at"
+                fresh = (
+                    (isinstance(v, gast.Constant) and v.value == 0.0)
+                    or _is_rt_attr(v, rt_name, "ZERO")
+                    or _is_rt_call(v, rt_name, "add_at")
                 )
                 ok[t0.id] = ok.get(t0.id, True) and fresh
                 if fresh and isinstance(v, gast.Call):
@@ -273,9 +284,14 @@ def accumulate_in_place(fdef, rt_name="_rt"):
                     if isinstance(m, gast.Name):
                         ok[m.id] = False
         elif isinstance(n, gast.Call):
-            if _is_rt_call(n, rt_name, "add_at") and n.args and isinstance(n.args[0], gast.Name):
-                safe_reads.add(id(n.args[0]))
-        elif isinstance(n, gast.BinOp):
+            if (
+                (_is_rt_call(n, rt_name, "add_at") or _is_rt_call(n, rt_name, "instantiate"))
+                and n.args
+                and isinstance(n.args[0], gast.Name)
+            ):
+                safe_reads.add(id(n.args[0]))  # (instantiate only returns it, at the end)
+        elif isinstance(n, gast.BinOp) and not isinstance(n.op, (gast.Add, gast.Sub)):
+            # (``ZERO + g`` is ``g`` itself, so a sum may share its operand's array)
             for side in (n.left, n.right):
                 if isinstance(side, gast.Name):
                     safe_reads.add(id(side))

@@ -18,7 +18,7 @@ import inspect
 import gast
 
 from ..rules import registry
-from .analyze import loaded_names, method_table, param_names
+from .analyze import loaded_names, method_table
 from .astutil import clone, walk
 from .normalize import assign, attr, call, const, index_expr, name, store
 from .saveplan import SavePlan, prune_restores
@@ -39,6 +39,53 @@ def Comment(text):  # noqa: N802 - reads like the node it makes
     node = gast.Expr(gast.Constant(text, None))
     node.srcad_comment = text
     return node
+
+
+class Zeros:
+    """What is known, at a point of the backward sweep, about adjoints being zero.
+
+    ``zero``: adjoints certainly without a contribution yet (no variable, no code);
+    ``maybe``: adjoints that may hold the symbolic zero ``_rt.ZERO`` at run time (a
+    path that contributed merged with one that did not; an entry of a container
+    adjoint).  A rule template never sees ``ZERO``: a statement whose incoming
+    adjoint may be ``ZERO`` runs only when it is not.
+    """
+
+    __slots__ = ("zero", "maybe")
+
+    def __init__(self, zero=frozenset(), maybe=frozenset()):
+        self.zero = frozenset(zero)
+        self.maybe = frozenset(maybe) - self.zero
+
+    def __contains__(self, n):
+        return n in self.zero
+
+    def __sub__(self, names):
+        """``names`` now hold real values."""
+        names = frozenset(names)
+        return Zeros(self.zero - names, self.maybe - names)
+
+    def __or__(self, names):
+        """``names`` start again at zero."""
+        names = frozenset(names)
+        return Zeros(self.zero | names, self.maybe - names)
+
+    def may_be_zero(self, names):
+        """``names`` now hold values that may be ``ZERO``."""
+        names = frozenset(names)
+        return Zeros(self.zero - names, self.maybe | names)
+
+    def is_maybe(self, n):
+        return n in self.maybe
+
+    def merge(self, other):
+        """The state after either of two paths."""
+        return Zeros(self.zero & other.zero, self.maybe | other.maybe | (self.zero ^ other.zero))
+
+    def __eq__(self, other):
+        return self.zero == other.zero and self.maybe == other.maybe
+
+    __hash__ = None
 
 
 class Reverse:
@@ -165,7 +212,7 @@ class Reverse:
 
     def primal_user_call(self, s):
         saved = self.user_call_info[id(s)]
-        fwd, _bwd, _pos = self.user_call_target(s)
+        fwd = self.user_call_target(s)[0]
         v = s.value
         pre = []
         if self.pushes(saved, s):
@@ -212,7 +259,11 @@ class Reverse:
         base = callee_name(fn)
         fwd = self.ns.ref(entry.fwd or entry.call_fwd, base + "_fwd")
         bwd = self.ns.ref(entry.bwd or entry.call_bwd, base + "_bwd")
-        res = (fwd, bwd, arg_nodes)
+        # which gradients the callee may give back as the symbolic zero (all of them
+        # while it is not compiled yet: a recursive call)
+        flags = getattr(entry.bwd, "__srcad_maybe_zero__", None)
+        maybe = [True] * len(arg_nodes) if flags is None else list(flags)
+        res = (fwd, bwd, arg_nodes, maybe)
         self._ucache = getattr(self, "_ucache", {})
         self._ucache[key] = res
         return res
@@ -262,17 +313,39 @@ class Reverse:
         text = _src(self.parsed, line) if line else None
         return Comment(f"Grad of: {text}") if text else None
 
-    def accumulate(self, n, expr, Z, out):
-        """``d[n] += expr`` (a plain assignment for the first contribution)."""
+    def accumulate(self, n, expr, Z, out, maybe=False):
+        """``d[n] += expr`` (a plain assignment for the first contribution).
+
+        ``maybe``: ``expr`` may be the symbolic zero at run time.
+        """
         dn = self.d(n)
         if dn in Z:
             out.append(assign(dn, expr, None))
-            Z = Z - {dn}
-        elif n in self.containers:
+            return Z.may_be_zero({dn}) if maybe else Z - {dn}
+        if n in self.containers:
             out.append(assign(dn, self.rt("add", name(dn), expr), None))
         else:
             out.append(assign(dn, gast.BinOp(name(dn), gast.Add(), expr), None))
-        return Z
+        return Z if (maybe and Z.is_maybe(dn)) else Z - {dn}
+
+    def zero(self):
+        return attr(name(self.rt_name), "ZERO")
+
+    def maybe_expr(self, expr, Z):
+        return isinstance(expr, gast.Name) and Z.is_maybe(expr.id)
+
+    def guarded(self, dres, build, Z):
+        """Run ``build(Z) -> (code, Z)`` only when ``dres`` is not the symbolic zero."""
+        if not self.maybe_expr(dres, Z):
+            return build(Z)
+        inner = Z - {dres.id}
+        code, Zi = build(inner)
+        if not code:
+            return code, Z
+        newly = inner.zero - Zi.zero  # bound inside: bound to ZERO when skipped
+        test = gast.Compare(clone(dres), [gast.IsNot()], [self.zero()])
+        node = gast.If(test, code, self._materialize(newly))
+        return [node], Zi.merge(Z.may_be_zero(newly))
 
     def rev_assign(self, s, Z):
         t = s.targets[0].id
@@ -299,7 +372,10 @@ class Reverse:
         if self_ref:
             dres = self.namer.fresh(dt + "_in")
             body.append(assign(dres, name(dt), None))
+            maybe = Z.is_maybe(dt)
             Z = Z | {dt}
+            if maybe:
+                Z = Z.may_be_zero({dres})
             # (a call of your function reads only its saved state, which sits above
             # the old value on the stack: that pops after the call's backward)
             if pushed and id(s) not in self.user_call_info:
@@ -342,27 +418,31 @@ class Reverse:
             return out, Z
         if isinstance(v, gast.Name):
             if v.id in self.active:
-                Z = self.accumulate(v.id, dres, Z, out)
+                Z = self.accumulate(v.id, dres, Z, out, self.maybe_expr(dres, Z))
             return out, Z
         if isinstance(v, gast.Subscript):
             if self.is_active(v.value):
                 base = v.value.id
                 db = self.d(base)
-                cur = const(0.0) if db in Z else name(db)
+                still_zero = db in Z or Z.is_maybe(db)
+                cur = self.zero() if db in Z else name(db)
                 out.append(
                     assign(db, self.rt("add_at", cur, name(base), index_expr(v.slice), dres), None)
                 )
-                Z = Z - {db}
+                maybe = still_zero and self.maybe_expr(dres, Z)
+                Z = Z.may_be_zero({db}) if maybe else Z - {db}
             return out, Z
         if isinstance(v, (gast.Tuple, gast.List)):
             for k, e in enumerate(v.elts):
                 if self.is_active(e):
-                    Z = self.accumulate(e.id, self.rt("getitem_adj", dres, const(k)), Z, out)
+                    expr = self.rt("getitem_adj", dres, const(k))
+                    Z = self.accumulate(e.id, expr, Z, out, maybe=True)
             return out, Z
         if isinstance(v, gast.Dict):
             for k, e in zip(v.keys, v.values):
                 if self.is_active(e):
-                    Z = self.accumulate(e.id, self.rt("getitem_adj", dres, clone(k)), Z, out)
+                    expr = self.rt("getitem_adj", dres, clone(k))
+                    Z = self.accumulate(e.id, expr, Z, out, maybe=True)
             return out, Z
         if (
             isinstance(v, gast.BinOp)
@@ -383,7 +463,7 @@ class Reverse:
             )
             for e, p in zip((v.left, v.right), parts):
                 if self.is_active(e):
-                    Z = self.accumulate(e.id, name(p), Z, out)
+                    Z = self.accumulate(e.id, name(p), Z, out, maybe=True)
             return out, Z
         if isinstance(v, gast.BinOp):
             prim = _BINOPS.get(type(v.op))
@@ -411,7 +491,7 @@ class Reverse:
             # t = lst.pop(): the adjoint goes back on the end of the list's adjoint
             lst = v.func.value.id
             dl = self.d(lst)
-            cur = const(0.0) if dl in Z else name(dl)
+            cur = self.zero() if dl in Z else name(dl)
             out.append(assign(dl, self.rt("push_adj", cur, name(lst), dres), None))
             return out, Z - {dl}
         if isinstance(v, gast.Call):
@@ -463,7 +543,10 @@ class Reverse:
         )
 
     def rev_user_call(self, s, dres, Z):
-        _fwd, bwd, arg_names = self.user_call_target(s)
+        return self.guarded(dres, lambda Z: self._rev_user_call(s, dres, Z), Z)
+
+    def _rev_user_call(self, s, dres, Z):
+        _fwd, bwd, arg_names, maybe = self.user_call_target(s)
         saved = self.user_call_info[id(s)]
         out = []
         if not arg_names:
@@ -484,14 +567,18 @@ class Reverse:
             else (store(grads[0]))
         )
         out.append(gast.Assign([target], gast.Call(name(bwd), [name(saved), dres], []), None))
-        for a, g in zip(arg_names, grads):
+        for a, g, m in zip(arg_names, grads, maybe):
             if first.get(a) == g:
-                Z = Z - {g}
+                Z = Z.may_be_zero({g}) if m else Z - {g}
             else:
-                Z = self.accumulate(a, name(g), Z, out)
+                Z = self.accumulate(a, name(g), Z, out, maybe=m)
         return out, Z
 
     def apply_rule(self, s, prim, args, keywords, result_expr, dres, Z):
+        build = lambda Z: self._apply_rule(s, prim, args, keywords, result_expr, dres, Z)  # noqa: E731
+        return self.guarded(dres, build, Z)
+
+    def _apply_rule(self, s, prim, args, keywords, result_expr, dres, Z):
         rule = registry.lookup(prim)
         if rule is None or rule.nondiff or rule.adjoint is None:
             what = getattr(prim, "__name__", repr(prim))
@@ -538,6 +625,8 @@ class Reverse:
             ):
                 # (an operand broadcast only against Python constants keeps its shape)
                 expr = self.rt("unbroadcast", expr, clone(node))
+            if node.id in self.sequences:
+                expr = self.rt("adjoint_like", expr, clone(node))  # a list passed as an array
             Z = self.accumulate(node.id, expr, Z, out)
         return out, Z
 
@@ -561,10 +650,11 @@ class Reverse:
                         None,
                     )
                 )
+                maybe = Z.is_maybe(db)  # the part is ZERO only when the whole is
                 if part == dv:
-                    Z = Z - {dv}
+                    Z = Z.may_be_zero({dv}) if maybe else Z - {dv}
                 else:
-                    Z = self.accumulate(v.id, name(part), Z, out)
+                    Z = self.accumulate(v.id, name(part), Z, out, maybe=maybe)
             else:
                 out.append(
                     assign(
@@ -594,7 +684,7 @@ class Reverse:
                     None,
                 )
             )
-            Z = self.accumulate(item.id, name(part), Z, out)
+            Z = self.accumulate(item.id, name(part), Z, out, maybe=True)
         out.append(gast.Expr(call(attr(name(lst), "pop"), [])))
         return out, Z
 
@@ -603,7 +693,13 @@ class Reverse:
         x = item.context_expr.args[0].id
         alias = item.optional_vars.id
         dx = self.d(x)
-        out = [assign(alias, const(0.0) if dx in Z else name(dx), None)]
+        # the block is user code: it gets a real array, never the symbolic zero
+        start = (
+            self.rt("zeros_like", name(x))
+            if dx in Z
+            else self.rt("instantiate", name(dx), name(x))
+        )
+        out = [assign(alias, start, None)]
         out += clone(s.body)
         out.append(assign(dx, name(alias), None))
         return out, Z - {dx}
@@ -613,32 +709,45 @@ class Reverse:
     def rev_if(self, s, Z):
         body, Zb = self.reverse(s.body, Z)
         orelse, Ze = self.reverse(s.orelse, Z)
-        body += self._materialize(Zb - Ze)
-        orelse += self._materialize(Ze - Zb)
+        body += self._materialize(Zb.zero - Ze.zero)
+        orelse += self._materialize(Ze.zero - Zb.zero)
         if not body and not orelse:
             return [], Z
         if not body:
             node = gast.If(gast.UnaryOp(gast.Not(), clone(s.test)), orelse, [])
         else:
             node = gast.If(clone(s.test), body, orelse)
-        return [node], Zb & Ze
+        return [node], Zb.merge(Ze)
 
     def _materialize(self, names):
-        return [assign(n, const(0.0), None) for n in sorted(names)]
+        return [assign(n, self.zero(), None) for n in sorted(names)]
+
+    def _checkpoint(self):
+        return set(self.namer.taken)
+
+    def _rollback(self, taken):
+        """Forget names made by generated code that is thrown away (the injected
+        objects and adjoint names stay reserved: their maps keep them)."""
+        self.namer.taken = taken | set(self.ns.injected) | set(self.adj.map.values())
 
     def _loop_body(self, loop, Z):
-        entry = set(Z)
-        for _ in range(20):
-            body, exit_ = self.reverse(loop.body, frozenset(entry))
-            if exit_ >= entry:
+        """The reverse step of ``loop``: generated again until the state at its
+        entry is a fixpoint (an adjoint zero on entry must be zero at every exit)."""
+        entry = Z
+        taken = self._checkpoint()
+        while True:
+            body, exit_ = self.reverse(loop.body, entry)
+            new = entry.merge(exit_)
+            if new == entry:
                 break
-            entry &= exit_
-        before = self._materialize(Z - entry)
-        body = body + self._materialize(exit_ - entry)
+            entry = new
+            self._rollback(taken)
+        before = self._materialize(Z.zero - entry.zero)
+        body = body + self._materialize(exit_.zero - entry.zero)
         if body:
             # values recomputed at the start of each reverse step (instead of saved)
             body = self.plan.recompute_prelude(loop, loaded_names(body)) + body
-        return before, body, frozenset(entry)
+        return before, body, entry
 
     def rev_for(self, s, Z):
         before, body, Z2 = self._loop_body(s, Z)

@@ -306,9 +306,7 @@ class SavePlan:
         """Given every name the backward sweep reads, fix the set of pushed names."""
         self.check_reads(reads)
         self.P = {
-            n
-            for n in reads
-            if n in self.sites and self.overwritten(n) and n not in self.recompute
+            n for n in reads if n in self.sites and self.overwritten(n) and n not in self.recompute
         }
         return self.P
 

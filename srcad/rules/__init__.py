@@ -4,6 +4,7 @@ from . import (  # noqa: F401
     arithmetic,
     builtins_and_methods,
     nn_ops,
+    numpy_creation,
     numpy_elementwise,
     numpy_linalg,
     numpy_reductions,

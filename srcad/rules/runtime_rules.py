@@ -21,6 +21,8 @@ linear(_rt.index_value, params=("x",))
 linear(_rt.set_tangent, params=("dx", "dv"))
 linear(_rt.restore_tangent, params=("dx", "dold"))
 linear(_rt.broadcast_like, params=("dx",))
+linear(_rt.adjoint_like, params=("g",))
+linear(_rt.instantiate, params=("dx",))
 nondifferentiable(_rt.seed, _rt.zeros_like, _rt.ones_like, _rt.check_scalar, _rt.is_zero)
 
 
@@ -50,6 +52,16 @@ def _(result, iterable=()):
 @adjoint(_rt.unbroadcast, _rt.sum_to_like)
 def _(result, g, x):
     d[g] = _rt.broadcast_like(d[result], g)
+
+
+@adjoint(_rt.adjoint_like)
+def _(result, g, x):
+    d[g] = _rt.stack_like(d[result], g)
+
+
+@adjoint(_rt.instantiate)
+def _(result, dx, x):
+    d[dx] = d[result]
 
 
 @adjoint(_rt.broadcast_like)

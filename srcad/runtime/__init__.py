@@ -1,15 +1,18 @@
 """Runtime support for generated code and the tape (imported as ``_rt`` there)."""
 
 from .core import (  # noqa: F401
+    ZERO,
     add,
     add_at,
     add_at_inplace,
+    adjoint_like,
     broadcast_like,
     check_scalar,
     concat_adj,
     finalize,
     getitem_adj,
     index_value,
+    instantiate,
     is_zero,
     like_sequence,
     namespace_of,
@@ -22,6 +25,7 @@ from .core import (  # noqa: F401
     set_tangent,
     setitem_adj,
     shape_of,
+    stack_like,
     unbroadcast,
     zeros_like,
 )

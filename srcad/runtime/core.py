@@ -1,8 +1,8 @@
 """What generated code (and the tape) calls at run time.
 
-Adjoints start as the Python float ``0.0`` (a *zero placeholder*): adding an
-array to it gives the array, so most accumulation is a plain ``+``.  Helpers here
-handle the places where a placeholder meets a container or an index.
+An adjoint that nothing reached is the symbolic zero ``ZERO`` (a type of its
+own, see :class:`_Zero`); helpers here give it back where a container adjoint
+has no entry and take it wherever an adjoint may be missing.
 
 Every helper takes its array namespace from the values at hand: NumPy functions
 are called on the arrays, and CuPy arrays (or srcad tensors) answer them through
@@ -14,9 +14,70 @@ import numbers
 import numpy as np
 
 
+class _Zero:
+    """The symbolic zero: "this adjoint has no contribution", of whatever shape.
+
+    Generated code binds an adjoint to ``ZERO`` where control flow merges a path
+    that contributed to it with one that did not, and the runtime helpers give
+    it back for an element of a container adjoint that nothing reached.  It is
+    never mistaken for a user value (it is its own type), adding it to anything
+    gives that thing, and it never reaches a rule template: the compiler guards
+    every statement whose incoming adjoint may be ``ZERO``.  It is made into a
+    real zero of the primal's shape and dtype only at the function's boundary
+    (:func:`finalize`).  NumPy refuses it loudly (``__array__`` raises), so a
+    leak is an error, never a silently wrong number.
+    """
+
+    __slots__ = ()
+    __array_ufunc__ = None  # ndarray + ZERO defers to __radd__ below
+
+    def __repr__(self):
+        return "_rt.ZERO"
+
+    def __reduce__(self):
+        return "ZERO"
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __add__(self, other):
+        return other
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return -other
+
+    def __rsub__(self, other):
+        return other
+
+    def __neg__(self):
+        return self
+
+    def __mul__(self, other):
+        return self
+
+    __rmul__ = __truediv__ = __mul__
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("srcad's symbolic zero reached NumPy: this is a bug in srcad")
+
+
+ZERO = _Zero()
+
+
 def is_zero(x):
-    """True for the zero placeholder (a Python number equal to 0 that stands for 'no adjoint')."""
-    return type(x) is float and x == 0.0
+    """True for "no adjoint": the symbolic zero, or the Python float ``0.0`` that
+    forward-mode helpers receive for an inactive argument's tangent."""
+    return x is ZERO or (type(x) is float and x == 0.0)
+
+
+def instantiate(dx, x):
+    """``dx`` as a real value shaped like ``x`` (a zero array for ``ZERO``)."""
+    return zeros_like(x) if x is not None and is_zero(dx) else dx
 
 
 def shape_of(x):
@@ -29,6 +90,8 @@ def unbroadcast(g, x):
 
     ``x`` is the value the adjoint belongs to; Python scalars get a scalar back.
     """
+    if g is ZERO or x is ZERO:
+        return ZERO
     gshape = getattr(g, "shape", None)
     if gshape is None:
         return g
@@ -72,6 +135,8 @@ def zeros_like(x):
     """A real zero adjoint for ``x`` (arrays keep shape, dtype and device)."""
     if x is None or x is _MISSING:
         return x
+    if x is ZERO:
+        return ZERO
     if isinstance(x, (tuple, list)):
         out = [zeros_like(v) for v in x]
         return out if isinstance(x, list) else tuple(out)
@@ -101,16 +166,16 @@ def _materialize(dx, x):
         out = [_materialize(a, b) for a, b in zip(dx, x)]
         return out if isinstance(x, list) else tuple(out)
     if isinstance(x, dict) and isinstance(dx, dict):
-        return {k: _materialize(dx.get(k, 0.0), v) for k, v in x.items()}
+        return {k: _materialize(dx.get(k, ZERO), v) for k, v in x.items()}
     return dx
 
 
 def getitem_adj(dx, i):
     """``dx[i]`` where ``dx`` may be a placeholder (whose items are all zero)."""
     if is_zero(dx):
-        return 0.0
+        return ZERO
     if isinstance(dx, dict):
-        return dx.get(i, 0.0)
+        return dx.get(i, ZERO)
     return dx[i]
 
 
@@ -124,11 +189,11 @@ def add_at(dx, x, i, g):
     if is_zero(g):
         return dx
     if isinstance(x, tuple):
-        base = [0.0] * len(x) if is_zero(dx) else list(dx)
+        base = [ZERO] * len(x) if is_zero(dx) else list(dx)
         base[i] = add(base[i], g)
         return tuple(base)
     if isinstance(x, list):
-        base = [0.0] * len(x) if is_zero(dx) else list(dx)
+        base = [ZERO] * len(x) if is_zero(dx) else list(dx)
         if isinstance(i, slice):
             idx = range(len(x))[i]
             for k, gk in zip(idx, g):
@@ -175,11 +240,11 @@ def _is_basic_index(i):
 def setitem_adj(dx, x, i):
     """Adjoint of ``x[i] = v`` in the backward sweep: returns ``(dx with dx[i] = 0, dv)``."""
     if is_zero(dx):
-        return dx, 0.0
+        return dx, ZERO
     if isinstance(dx, (tuple, list, dict)):
-        dv = dx.get(i, 0.0) if isinstance(dx, dict) else dx[i]
+        dv = dx.get(i, ZERO) if isinstance(dx, dict) else dx[i]
         base = dict(dx) if isinstance(dx, dict) else list(dx)
-        base[i] = 0.0
+        base[i] = ZERO
         return (tuple(base) if isinstance(dx, tuple) else base), dv
     dv = dx[i]
     if hasattr(dv, "copy"):
@@ -301,6 +366,26 @@ def seed(value, fname):
     return ones_like(value)
 
 
+def adjoint_like(g, x):
+    """The adjoint ``g`` of an array argument that was passed as a list or tuple
+    (``np.sum([a, b])``): one entry per element, each shaped like its element."""
+    if is_zero(g) or not isinstance(x, (list, tuple)) or isinstance(g, (list, tuple)):
+        return g
+    return type(x)(adjoint_like(unbroadcast(g[k], x[k]), x[k]) for k in range(len(x)))
+
+
+def stack_like(h, g):
+    """Adjoint of :func:`adjoint_like` with respect to its array ``g``: the entries
+    of the list adjoint ``h`` stacked back into an array shaped like ``g``."""
+    if is_zero(h) or not isinstance(h, (list, tuple)):
+        return h
+    parts = [
+        np.broadcast_to(stack_like(instantiate(h[k], g[k]), g[k]), np.shape(g[k]))
+        for k in range(len(h))
+    ]
+    return np.stack(parts) if parts else g * 0
+
+
 def like_sequence(g, x):
     """The adjoint ``g`` of ``list(x)``/``tuple(x)`` given back in ``x``'s own type."""
     if is_zero(g) or not isinstance(x, (list, tuple)):
@@ -311,21 +396,21 @@ def like_sequence(g, x):
 def concat_adj(g, a, b):
     """Adjoint of ``a + b`` for lists/tuples: the two slices of ``g``."""
     if is_zero(g):
-        return 0.0, 0.0
+        return ZERO, ZERO
     n = len(a)
     return type(a)(g[:n]), type(b)(g[n:])
 
 
 def push_adj(dlst, lst, g):
     """Adjoint of ``t = lst.pop()`` (``lst`` restored): ``g`` goes back at the end."""
-    base = [0.0] * (len(lst) - 1) if is_zero(dlst) else list(dlst)
+    base = [ZERO] * (len(lst) - 1) if is_zero(dlst) else list(dlst)
     return base + [g]
 
 
 def pop_adj(dlst):
     """Adjoint of ``lst.append(v)``: ``(adjoint of the shorter list, adjoint of v)``."""
     if is_zero(dlst):
-        return dlst, 0.0
+        return dlst, ZERO
     return list(dlst[:-1]), dlst[-1]
 
 

@@ -358,7 +358,9 @@ def hypot_jvp(dcoordinates, result, coordinates):
 
 def expand_reduced(g, x, axis=None, keepdims=False):
     """Broadcast the adjoint ``g`` of a reduction over ``axis`` back to ``x``'s shape."""
-    shape = getattr(x, "shape", ())
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        shape = np.shape(x)  # a list or tuple of numbers or arrays
     if shape == ():
         return g
     if getattr(g, "shape", None) is None and _float_dtype(x) == getattr(x, "dtype", None):

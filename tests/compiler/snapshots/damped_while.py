@@ -19,13 +19,16 @@ def ddamped_while_dx(x, n):
     damped_while = s
     ddamped_while = _rt.seed(damped_while, 'damped_while')
     # Grad of: return s
-    dx = 0.0
+    dx = _rt.ZERO
     # Grad of: while i < n:
     for _ in range(n_iter):
         # Grad of: x = x * 0.9
         dx_in = dx
         x = _stack.pop()
-        dx = dx_in * 0.9
+        if dx_in is not _rt.ZERO:
+            dx = dx_in * 0.9
+        else:
+            dx = _rt.ZERO
         if cond:
             # Grad of: s = s + x * x
             dx_times_x = ddamped_while

@@ -11,7 +11,7 @@ def dfill_loop_dx(x):
     dfill_loop = _rt.seed(fill_loop, 'fill_loop')
     # Grad of: return np.sum(y)
     dy = _rt.expand_reduced(dfill_loop, y)
-    dx = 0.0
+    dx = _rt.ZERO
     # Grad of: for i in range(x.shape[0]):
     for i in reversed(range_i):
         x_item = x[i]
@@ -21,4 +21,4 @@ def dfill_loop_dx(x):
         dx_item = _rt.unbroadcast(dx_item_times_x_item * x_item, x_item)
         dx_item = dx_item + _rt.unbroadcast(dx_item_times_x_item * x_item, x_item)
         dx = _rt.add_at_inplace(dx, x, i, dx_item)
-    return dx
+    return _rt.instantiate(dx, x)

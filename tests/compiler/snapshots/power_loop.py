@@ -10,7 +10,7 @@ def dpower_loop_da(a, b):
     dpower_loop = _rt.seed(power_loop, 'power_loop')
     # Grad of: return c
     dc = dpower_loop
-    da = 0.0
+    da = _rt.ZERO
     # Grad of: for _ in range(3):
     for _ in reversed(range2):
         # Grad of: c = c * a + b
