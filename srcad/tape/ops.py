@@ -16,6 +16,7 @@ from ..rules import tape_ops as T
 from . import dtypes as _dt
 from .device import c_contiguous
 from .grad_mode import STATE
+from .names import grad_fn_name, name_for
 from .node import info, node_class
 from .tensor import (
     Tensor,
@@ -122,8 +123,10 @@ def _operand(b):
     return NotImplemented
 
 
-def arith(prim, a, b, name, swap=False, eparams=None, true_div=False):
-    """``prim(a, b)`` (or ``prim(b, a)`` when ``swap``) for tensor ``a``."""
+def arith(prim, a, b, name=None, swap=False, eparams=None, true_div=False):
+    """``prim(a, b)`` (or ``prim(b, a)`` when ``swap``) for tensor ``a``; the grad_fn is
+    ``name`` or the one the name table gives ``prim``."""
+    name = name or grad_fn_name(prim)
     ad = a._data
     bd = _operand(b)
     if bd is NotImplemented:
@@ -149,7 +152,7 @@ def add(input, other, *, alpha=1, out=None):  # noqa: A002 - PyTorch's parameter
         return _as_tensor(other).__radd__(input)
     if alpha != 1:
         other = other * alpha
-    return arith(operator.add, input, other, "AddBackward0")
+    return arith(operator.add, input, other)
 
 
 def sub(input, other, *, alpha=1, out=None):  # noqa: A002
@@ -158,13 +161,13 @@ def sub(input, other, *, alpha=1, out=None):  # noqa: A002
         return _as_tensor(other).__rsub__(input)
     if alpha != 1:
         other = other * alpha
-    return arith(operator.sub, input, other, "SubBackward0")
+    return arith(operator.sub, input, other)
 
 
 def mul(input, other, *, out=None):  # noqa: A002
     if not isinstance(input, Tensor):
         return _as_tensor(other).__rmul__(input)
-    return arith(operator.mul, input, other, "MulBackward0")
+    return arith(operator.mul, input, other)
 
 
 def div(input, other, *, rounding_mode=None, out=None):  # noqa: A002
@@ -174,26 +177,26 @@ def div(input, other, *, rounding_mode=None, out=None):  # noqa: A002
         return floor_divide(input, other)
     if rounding_mode == "trunc":
         return wrap(np.trunc(input._data / raw(other)).astype(input._data.dtype))
-    return arith(operator.truediv, input, other, "DivBackward0", true_div=True)
+    return arith(operator.truediv, input, other, true_div=True)
 
 
 def _radd(a, b):
-    return arith(operator.add, a, b, "AddBackward0")
+    return arith(operator.add, a, b)
 
 
 def _rsub(a, b):
-    return arith(operator.sub, a, b, "RsubBackward1", swap=True, eparams=(1,))
+    return arith(operator.sub, a, b, grad_fn_name("rsub"), swap=True, eparams=(1,))
 
 
 def _rmul(a, b):
-    return arith(operator.mul, a, b, "MulBackward0")
+    return arith(operator.mul, a, b)
 
 
 def _rtruediv(a, b):
     if isinstance(b, Tensor) or hasattr(b, "shape") and not isinstance(b, np.generic):
-        return arith(operator.truediv, a, b, "DivBackward0", swap=True, true_div=True)
+        return arith(operator.truediv, a, b, swap=True, true_div=True)
     # PyTorch: c / x is reciprocal(x) * c
-    return arith(operator.mul, reciprocal(a), b, "MulBackward0")
+    return arith(operator.mul, reciprocal(a), b)
 
 
 def pow(input, exponent, *, out=None):  # noqa: A001,A002 - PyTorch's name
@@ -201,15 +204,15 @@ def pow(input, exponent, *, out=None):  # noqa: A001,A002 - PyTorch's name
     if not isinstance(input, Tensor):
         return _rpow(exponent, input)
     if isinstance(exponent, Tensor):
-        return arith(operator.pow, input, exponent, "PowBackward1")
+        return arith(operator.pow, input, exponent, grad_fn_name("pow.Tensor_Tensor"))
     d = input._data
     if d.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    return arith(operator.pow, input, exponent, "PowBackward0", eparams=(0,))
+    return arith(operator.pow, input, exponent, grad_fn_name("pow.Tensor_Scalar"), eparams=(0,))
 
 
 def _rpow(a, b):
-    return arith(operator.pow, a, b, "PowBackward2", swap=True, eparams=(1,))
+    return arith(operator.pow, a, b, grad_fn_name("pow.Scalar"), swap=True, eparams=(1,))
 
 
 def neg(input):  # noqa: A002
@@ -219,11 +222,11 @@ def neg(input):  # noqa: A002
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
             "to invert a mask, use the `~` or `logical_not()` operator instead."
         )
-    return record_unary(info(operator.neg), input, -d, node_class("NegBackward0"))
+    return record_unary(info(operator.neg), input, -d, node_class(grad_fn_name(operator.neg)))
 
 
 def remainder(input, other):  # noqa: A002
-    return arith(operator.mod, input, other, "RemainderBackward0")
+    return arith(operator.mod, input, other)
 
 
 def floor_divide(input, other):  # noqa: A002
@@ -325,9 +328,9 @@ def isfinite(input):  # noqa: A002
 # Unary elementwise functions
 
 
-def _unary(prim, name, float_only=True, rule_prim=None):
-    cls_name = name
+def _unary(prim, float_only=True, rule_prim=None):
     rule = rule_prim or prim
+    cls_name = grad_fn_name(rule)
 
     def op(input):  # noqa: A002
         d = input._data
@@ -338,32 +341,32 @@ def _unary(prim, name, float_only=True, rule_prim=None):
             return record_unary(info(rule), input, out, node_class(cls_name))
         return wrap(out)
 
-    op.__name__ = name.replace("Backward0", "").lower()
+    op.__name__ = cls_name.replace("Backward0", "").lower()
     return op
 
 
-exp = _unary(np.exp, "ExpBackward0")
-exp2 = _unary(np.exp2, "Exp2Backward0")
-expm1 = _unary(np.expm1, "Expm1Backward0")
-log = _unary(np.log, "LogBackward0")
-log2 = _unary(np.log2, "Log2Backward0")
-log10 = _unary(np.log10, "Log10Backward0")
-log1p = _unary(np.log1p, "Log1PBackward0")
-sqrt = _unary(np.sqrt, "SqrtBackward0")
-sin = _unary(np.sin, "SinBackward0")
-cos = _unary(np.cos, "CosBackward0")
-tan = _unary(np.tan, "TanBackward0")
-asin = arcsin = _unary(np.arcsin, "AsinBackward0")
-acos = arccos = _unary(np.arccos, "AcosBackward0")
-atan = arctan = _unary(np.arctan, "AtanBackward0")
-sinh = _unary(np.sinh, "SinhBackward0")
-cosh = _unary(np.cosh, "CoshBackward0")
-tanh = _unary(np.tanh, "TanhBackward0")
-sigmoid = _unary(T.sigmoid.impl, "SigmoidBackward0", rule_prim=T.sigmoid)
-reciprocal = _unary(np.reciprocal, "ReciprocalBackward0")
-abs = absolute = _unary(np.abs, "AbsBackward0", float_only=False)  # noqa: A001
-relu = _unary(T.relu.impl, "ReluBackward0", float_only=False, rule_prim=T.relu)
-square_ = _unary(np.square, "PowBackward0", float_only=False)
+exp = _unary(np.exp)
+exp2 = _unary(np.exp2)
+expm1 = _unary(np.expm1)
+log = _unary(np.log)
+log2 = _unary(np.log2)
+log10 = _unary(np.log10)
+log1p = _unary(np.log1p)
+sqrt = _unary(np.sqrt)
+sin = _unary(np.sin)
+cos = _unary(np.cos)
+tan = _unary(np.tan)
+asin = arcsin = _unary(np.arcsin)
+acos = arccos = _unary(np.arccos)
+atan = arctan = _unary(np.arctan)
+sinh = _unary(np.sinh)
+cosh = _unary(np.cosh)
+tanh = _unary(np.tanh)
+sigmoid = _unary(T.sigmoid.impl, rule_prim=T.sigmoid)
+reciprocal = _unary(np.reciprocal)
+abs = absolute = _unary(np.abs, float_only=False)  # noqa: A001
+relu = _unary(T.relu.impl, float_only=False, rule_prim=T.relu)
+square_ = _unary(np.square, float_only=False)
 
 
 def square(input):  # noqa: A002
@@ -371,7 +374,7 @@ def square(input):  # noqa: A002
 
 
 def rsqrt(input):  # noqa: A002
-    return arith(operator.pow, input, -0.5, "RsqrtBackward0", eparams=(0,))
+    return arith(operator.pow, input, -0.5, grad_fn_name("rsqrt"), eparams=(0,))
 
 
 def _nondiff_unary(ufunc, keep_int=True):
@@ -402,7 +405,7 @@ def clamp(input, min=None, max=None):  # noqa: A001,A002 - PyTorch's names
         d = d.astype(_default_float())
     out = T.clamp.impl(d, lo, hi)
     if input._rg and STATE.enabled:
-        return record(info(T.clamp), (input, min, max), out, node_class("ClampBackward1"))
+        return record(info(T.clamp), (input, min, max), out, node_class(grad_fn_name(T.clamp)))
     return wrap(out)
 
 
@@ -410,11 +413,11 @@ clip = clamp
 
 
 def clamp_min(input, min):  # noqa: A002
-    return _renamed(clamp(input, min=min), "ClampMinBackward0")
+    return _renamed(clamp(input, min=min), grad_fn_name("clamp_min"))
 
 
 def clamp_max(input, max):  # noqa: A002
-    return _renamed(clamp(input, max=max), "ClampMaxBackward0")
+    return _renamed(clamp(input, max=max), grad_fn_name("clamp_max"))
 
 
 def _renamed(t, name):
@@ -424,11 +427,11 @@ def _renamed(t, name):
 
 
 def maximum(input, other):  # noqa: A002
-    return arith(np.maximum, input, other, "MaximumBackward0")
+    return arith(np.maximum, input, other)
 
 
 def minimum(input, other):  # noqa: A002
-    return arith(np.minimum, input, other, "MinimumBackward0")
+    return arith(np.minimum, input, other)
 
 
 def where(condition, input=None, other=None):  # noqa: A002
@@ -445,7 +448,9 @@ def where(condition, input=None, other=None):  # noqa: A002
         out = out.astype(_dt.result_type((_kind(ta), _kind(tb))), copy=False)
     if STATE.enabled and (requires(input) or requires(other)):
         inf = info(np.where)
-        return record(inf, inf.build((condition, input, other)), out, node_class("WhereBackward0"))
+        return record(
+            inf, inf.build((condition, input, other)), out, node_class(grad_fn_name(np.where))
+        )
     return wrap(out)
 
 
@@ -478,7 +483,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001,A002
     out = _as_array(d.sum(axis=axis, keepdims=keepdim))
     if input._rg and STATE.enabled:
         inf = info(np.sum)
-        name = "SumBackward0" if axis is None else "SumBackward1"
+        name = name_for(np.sum, (input, axis))
         return record(
             inf, inf.build((input,), {"axis": axis, "keepdims": keepdim}), out, node_class(name)
         )
@@ -498,7 +503,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     out = _as_array(d.mean(axis=axis, keepdims=keepdim))
     if input._rg and STATE.enabled:
         inf = info(np.mean)
-        name = "MeanBackward0" if axis is None else "MeanBackward1"
+        name = name_for(np.mean, (input, axis))
         return record(
             inf, inf.build((input,), {"axis": axis, "keepdims": keepdim}), out, node_class(name)
         )
@@ -511,7 +516,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     out = _as_array(np.prod(d, axis=axis, keepdims=keepdim))
     if input._rg and STATE.enabled:
         inf = info(np.prod)
-        name = "ProdBackward0" if axis is None else "ProdBackward1"
+        name = name_for(np.prod, (input, axis))
         return record(
             inf, inf.build((input,), {"axis": axis, "keepdims": keepdim}), out, node_class(name)
         )
@@ -572,7 +577,7 @@ def _extreme(input, dim, keepdim, largest, other):
                 inf,
                 inf.build((input,)),
                 out,
-                node_class("MaxBackward1" if largest else "MinBackward1"),
+                node_class(name_for(f, (input,))),
             )
         return wrap(out)
     axis = _wrap_dim(dim, d.ndim)
@@ -586,7 +591,7 @@ def _extreme(input, dim, keepdim, largest, other):
             info(T.extreme_dim),
             (input, axis, keepdim, largest),
             values,
-            node_class("MaxBackward0" if largest else "MinBackward0"),
+            node_class(name_for(T.extreme_dim, (input, axis, keepdim, largest))),
         )
     else:
         v = wrap(values)
@@ -621,8 +626,8 @@ def _amax(f, name):
     return op
 
 
-amax = _amax(np.max, "AmaxBackward0")
-amin = _amax(np.min, "AminBackward0")
+amax = _amax(np.max, grad_fn_name("amax"))
+amin = _amax(np.min, grad_fn_name("amin"))
 
 
 def _arg(f):
@@ -708,8 +713,6 @@ def matmul(input, other):  # noqa: A002
         )
     out = _as_array(out)
     if STATE.enabled and (input._rg or requires(other)):
-        from .names import name_for  # noqa: PLC0415
-
         return record(
             info(operator.matmul),
             (input, other),
@@ -810,7 +813,7 @@ def view(input, *shape):  # noqa: A002
     d = input._data
     shape = _infer_shape(_shape_arg(shape), d.size)
     try:
-        return _reshape_view(input, shape, "ViewBackward0")
+        return _reshape_view(input, shape, grad_fn_name(np.reshape))
     except ValueError:
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
@@ -823,13 +826,13 @@ def reshape(input, *shape):  # noqa: A002
     d = input._data
     shape = _infer_shape(_shape_arg(shape), d.size)
     try:
-        return _reshape_view(input, shape, "ViewBackward0")
+        return _reshape_view(input, shape, grad_fn_name(np.reshape))
     except ValueError:
         pass
     c = clone(input, memory_format="contiguous")
     out = np.reshape(c._data, shape)
     inf = info(np.reshape)
-    return record(inf, inf.build((c, shape)), out, node_class("UnsafeViewBackward0"))
+    return record(inf, inf.build((c, shape)), out, node_class(grad_fn_name("_unsafe_view")))
 
 
 def view_as(input, other):  # noqa: A002
@@ -881,7 +884,7 @@ def permute(input, *dims):  # noqa: A002
     axes = tuple(_wrap_dim(a, d.ndim) for a in dims)
     if len(set(axes)) != len(axes):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return _permute_view(input, axes, "PermuteBackward0")
+    return _permute_view(input, axes, grad_fn_name(np.transpose))
 
 
 def t(input):  # noqa: A002
@@ -890,17 +893,17 @@ def t(input):  # noqa: A002
     if d.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {d.ndim}D")
     axes = tuple(range(d.ndim))[::-1]
-    return _permute_view(input, axes, "TBackward0")
+    return _permute_view(input, axes, grad_fn_name("t"))
 
 
 def transpose(input, dim0, dim1):  # noqa: A002
     d = input._data
     if d.ndim == 0:
-        return _permute_view(input, (), "TransposeBackward0")
+        return _permute_view(input, (), grad_fn_name(np.swapaxes))
     a, b = _wrap_dim(dim0, d.ndim), _wrap_dim(dim1, d.ndim)
     axes = list(range(d.ndim))
     axes[a], axes[b] = axes[b], axes[a]
-    return _permute_view(input, tuple(axes), "TransposeBackward0")
+    return _permute_view(input, tuple(axes), grad_fn_name(np.swapaxes))
 
 
 swapaxes = swapdims = transpose
@@ -908,7 +911,7 @@ swapaxes = swapdims = transpose
 
 def _T(input):  # noqa: N802, A002
     d = input._data
-    return _permute_view(input, tuple(range(d.ndim))[::-1], "PermuteBackward0")
+    return _permute_view(input, tuple(range(d.ndim))[::-1], grad_fn_name(np.transpose))
 
 
 def _mT(input):  # noqa: N802, A002
@@ -926,12 +929,12 @@ def squeeze(input, dim=None):  # noqa: A002
     d = input._data
     if dim is None:
         axes = tuple(i for i, n in enumerate(d.shape) if n == 1)
-        name = "SqueezeBackward0"
+        name = name_for(np.squeeze, (input,))
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         axes = tuple(sorted({_wrap_dim(k, d.ndim) for k in dims} if d.ndim else set()))
         axes = tuple(a for a in axes if d.shape[a] == 1)
-        name = "SqueezeBackward1" if not isinstance(dim, (tuple, list)) else "SqueezeBackward2"
+        name = grad_fn_name("squeeze.dims" if isinstance(dim, (tuple, list)) else "squeeze.dim")
     shape = tuple(n for i, n in enumerate(d.shape) if i not in axes)
     out = np.reshape(d, shape) if c_contiguous(d) else np.squeeze(d, axis=axes)
     inf = info(np.reshape)
@@ -950,7 +953,12 @@ def unsqueeze(input, dim):  # noqa: A002
     out = np.expand_dims(d, axis)
     inf = info(np.reshape)
     return view_op(
-        input, np.reshape, inf.build((input, shape)), out, "UnsqueezeBackward0", ("r", shape)
+        input,
+        np.reshape,
+        inf.build((input, shape)),
+        out,
+        grad_fn_name(np.expand_dims),
+        ("r", shape),
     )
 
 
@@ -979,7 +987,12 @@ def expand(input, *sizes):  # noqa: A002
         raise
     inf = info(np.broadcast_to)
     return view_op(
-        input, np.broadcast_to, inf.build((input, shape)), out, "ExpandBackward0", ("e", shape)
+        input,
+        np.broadcast_to,
+        inf.build((input, shape)),
+        out,
+        grad_fn_name(np.broadcast_to),
+        ("e", shape),
     )
 
 
@@ -1047,7 +1060,7 @@ def clone(input, *, memory_format=None):  # noqa: A002
     out = np.copy(d, order=order)
     if input._rg and STATE.enabled:
         inf = info(np.copy)
-        return record(inf, inf.build((input,)), out, node_class("CloneBackward0"))
+        return record(inf, inf.build((input,)), out, node_class(grad_fn_name(np.copy)))
     return wrap(out)
 
 
@@ -1074,7 +1087,12 @@ def cat(tensors, dim=0, *, out=None):
         ) from None
     if STATE.enabled and builtins.any(requires(t) for t in tensors):
         inf = info(np.concatenate)
-        return record(inf, inf.build((tensors,), {"axis": axis}), res, node_class("CatBackward0"))
+        return record(
+            inf,
+            inf.build((tensors,), {"axis": axis}),
+            res,
+            node_class(grad_fn_name(np.concatenate)),
+        )
     return wrap(res)
 
 
@@ -1104,7 +1122,7 @@ def stack(tensors, dim=0, *, out=None):
     if STATE.enabled and builtins.any(requires(t) for t in tensors):
         inf = info(np.stack)
         return record(
-            inf, inf.build((tensors,), {"axis": axis}), res, node_class("StackBackward0")
+            inf, inf.build((tensors,), {"axis": axis}), res, node_class(grad_fn_name(np.stack))
         )
     return wrap(res)
 
@@ -1124,7 +1142,7 @@ def flip(input, dims):  # noqa: A002
     out = np.flip(d, axis).copy()
     if input._rg and STATE.enabled:
         inf = info(np.flip)
-        return record(inf, inf.build((input, axis)), out, node_class("FlipBackward0"))
+        return record(inf, inf.build((input, axis)), out, node_class(grad_fn_name(np.flip)))
     return wrap(out)
 
 
@@ -1164,7 +1182,9 @@ def _to_dtype(input, dtype):
         return input
     out = d.astype(dtype.np)
     if input._rg and STATE.enabled and dtype.np.kind in "fc":
-        return record(info(T.to_dtype), (input, dtype.np), out, node_class("ToCopyBackward0"))
+        return record(
+            info(T.to_dtype), (input, dtype.np), out, node_class(grad_fn_name(T.to_dtype))
+        )
     return wrap(out)
 
 
@@ -1180,7 +1200,7 @@ def _to_device(input, dev):
             info(T.to_array_module),
             (input, "cupy" if dev.type == "cuda" else "numpy"),
             out,
-            node_class("ToCopyBackward0"),
+            node_class(grad_fn_name(T.to_dtype)),
         )
     return wrap(out)
 
@@ -1226,7 +1246,9 @@ def cuda(input, device=None, non_blocking=False, memory_format=None):  # noqa: A
 # In-place methods
 
 
-def _inplace_binary(prim, name):
+def _inplace_binary(prim):
+    name = grad_fn_name(prim)
+
     def op(self, other, *, alpha=1):
         if alpha != 1:
             other = other * alpha
@@ -1235,23 +1257,26 @@ def _inplace_binary(prim, name):
     return op
 
 
-add_ = _inplace_binary(operator.add, "AddBackward0")
-sub_ = _inplace_binary(operator.sub, "SubBackward0")
-mul_ = _inplace_binary(operator.mul, "MulBackward0")
+add_ = _inplace_binary(operator.add)
+sub_ = _inplace_binary(operator.sub)
+mul_ = _inplace_binary(operator.mul)
 
 
 def div_(self, other, *, rounding_mode=None):
-    return inplace(self, operator.truediv, (other,), "DivBackward0")
+    return inplace(self, operator.truediv, (other,), grad_fn_name(operator.truediv))
 
 
 def pow_(self, exponent):
     if isinstance(exponent, Tensor):
-        return inplace(self, operator.pow, (exponent,), "PowBackward1")
-    return inplace(self, operator.pow, (exponent,), "PowBackward0", eparams=(0,))
+        return inplace(self, operator.pow, (exponent,), grad_fn_name("pow.Tensor_Tensor"))
+    return inplace(
+        self, operator.pow, (exponent,), grad_fn_name("pow.Tensor_Scalar"), eparams=(0,)
+    )
 
 
-def _inplace_unary(prim, name, rule=None):
+def _inplace_unary(prim, rule=None):
     rule = rule or prim
+    name = grad_fn_name(rule)
 
     def op(self):
         return inplace(self, rule, (), name, compute=prim)
@@ -1259,21 +1284,21 @@ def _inplace_unary(prim, name, rule=None):
     return op
 
 
-exp_ = _inplace_unary(np.exp, "ExpBackward0")
-log_ = _inplace_unary(np.log, "LogBackward0")
-sqrt_ = _inplace_unary(np.sqrt, "SqrtBackward0")
-sin_ = _inplace_unary(np.sin, "SinBackward0")
-cos_ = _inplace_unary(np.cos, "CosBackward0")
-tanh_ = _inplace_unary(np.tanh, "TanhBackward0")
-abs_ = _inplace_unary(np.abs, "AbsBackward0")
-neg_ = _inplace_unary(np.negative, "NegBackward0", operator.neg)
-reciprocal_ = _inplace_unary(np.reciprocal, "ReciprocalBackward0")
-sigmoid_ = _inplace_unary(T.sigmoid.impl, "SigmoidBackward0", T.sigmoid)
-relu_ = _inplace_unary(T.relu.impl, "ReluBackward0", T.relu)
+exp_ = _inplace_unary(np.exp)
+log_ = _inplace_unary(np.log)
+sqrt_ = _inplace_unary(np.sqrt)
+sin_ = _inplace_unary(np.sin)
+cos_ = _inplace_unary(np.cos)
+tanh_ = _inplace_unary(np.tanh)
+abs_ = _inplace_unary(np.abs)
+neg_ = _inplace_unary(np.negative, operator.neg)
+reciprocal_ = _inplace_unary(np.reciprocal)
+sigmoid_ = _inplace_unary(T.sigmoid.impl, T.sigmoid)
+relu_ = _inplace_unary(T.relu.impl, T.relu)
 
 
 def clamp_(self, min=None, max=None):  # noqa: A002
-    return inplace(self, T.clamp, (min, max), "ClampBackward1")
+    return inplace(self, T.clamp, (min, max), grad_fn_name(T.clamp))
 
 
 clip_ = clamp_
@@ -1285,7 +1310,7 @@ def zero_(self):
         self,
         T.copy_to,
         (0,),
-        "ZeroBackward0",
+        grad_fn_name("zero_"),
         eparams=(0,),
         compute=lambda old: np.zeros_like(old),
     )
@@ -1294,8 +1319,8 @@ def zero_(self):
 def fill_(self, value):
     v = raw(value)
     if isinstance(value, Tensor):
-        return inplace(self, T.copy_to, (value,), "FillBackward3", eparams=(0, 1))
-    return inplace(self, T.copy_to, (v,), "FillBackward2", eparams=(0,))
+        return inplace(self, T.copy_to, (value,), grad_fn_name("fill_.Tensor"), eparams=(0, 1))
+    return inplace(self, T.copy_to, (v,), grad_fn_name("fill_.Scalar"), eparams=(0,))
 
 
 def copy_(self, src, non_blocking=False):
@@ -1318,7 +1343,7 @@ def copy_(self, src, non_blocking=False):
         self,
         T.copy_to,
         (src,),
-        "CopyBackwards",
+        grad_fn_name(T.copy_to),
         eparams=(0, 1),
         compute=lambda old: T.copy_to.impl(old, s),
     )
@@ -1341,7 +1366,9 @@ def masked_fill(input, mask, value):  # noqa: A002
             inf,
             inf.build((mask, value, input)),
             out,
-            node_class("MaskedFillBackward1" if tensor_value else "MaskedFillBackward0"),
+            node_class(
+                grad_fn_name("masked_fill.Tensor" if tensor_value else "masked_fill.Scalar")
+            ),
             eparams=(2, 1) if tensor_value else (2,),
         )
     return wrap(out)
@@ -1349,7 +1376,9 @@ def masked_fill(input, mask, value):  # noqa: A002
 
 def masked_fill_(self, mask, value):
     m = raw(mask)
-    return inplace(self, T.index_put, (m, value), "MaskedFillBackward0", eparams=(0, 2))
+    return inplace(
+        self, T.index_put, (m, value), grad_fn_name("masked_fill.Scalar"), eparams=(0, 2)
+    )
 
 
 def index_select(input, dim, index):  # noqa: A002
@@ -1360,7 +1389,7 @@ def index_select(input, dim, index):  # noqa: A002
     idx = (slice(None),) * axis + (i if hasattr(i, "shape") else np.asarray(i),)
     out = d[idx]
     if input._rg and STATE.enabled:
-        return record(info(T.getitem), (input, idx), out, node_class("IndexSelectBackward0"))
+        return record(info(T.getitem), (input, idx), out, node_class(grad_fn_name("index_select")))
     return wrap(out)
 
 
@@ -1374,7 +1403,7 @@ def gather(input, dim, index):  # noqa: A002
             info(T.take_along),
             (input, index, axis, True),
             out,
-            node_class("GatherBackward0"),
+            node_class(grad_fn_name(T.take_along)),
             eparams=(0,),
         )
     return wrap(out)
@@ -1390,7 +1419,9 @@ def _nn_prim(name):
     return getattr(nn_ops, name)
 
 
-def _softmax_like(prim_name, grad_name):
+def _softmax_like(prim_name):
+    grad_name = grad_fn_name(prim_name)
+
     def op(input, dim=None, dtype=None, _stacklevel=3):  # noqa: A002
         if dtype is not None:
             input = _to_dtype(input, _dt.to_dtype(dtype))
@@ -1409,8 +1440,8 @@ def _softmax_like(prim_name, grad_name):
     return op
 
 
-softmax = _softmax_like("softmax", "SoftmaxBackward0")
-log_softmax = _softmax_like("log_softmax", "LogSoftmaxBackward0")
+softmax = _softmax_like("softmax")
+log_softmax = _softmax_like("log_softmax")
 
 
 def logsumexp(input, dim, keepdim=False):  # noqa: A002
@@ -1421,12 +1452,14 @@ def logsumexp(input, dim, keepdim=False):  # noqa: A002
     out = _as_array(T.logsumexp.impl(d, axis, keepdim))
     if input._rg and STATE.enabled:
         return record(
-            info(T.logsumexp), (input, axis, keepdim), out, node_class("LogsumexpBackward0")
+            info(T.logsumexp), (input, axis, keepdim), out, node_class(grad_fn_name(T.logsumexp))
         )
     return wrap(out)
 
 
-def _var_like(f, name):
+def _var_like(f):
+    name = grad_fn_name(f)
+
     def op(input, dim=None, unbiased=True, keepdim=False, *, correction=None):  # noqa: A002
         if isinstance(unbiased, (tuple, list)) or (
             isinstance(unbiased, int) and not isinstance(unbiased, builtins.bool)
@@ -1446,8 +1479,8 @@ def _var_like(f, name):
     return op
 
 
-var = _var_like(np.var, "VarBackward0")
-std = _var_like(np.std, "StdBackward0")
+var = _var_like(np.var)
+std = _var_like(np.std)
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):  # noqa: A002
@@ -1462,14 +1495,16 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):  # noqa: A002
         if input._rg and STATE.enabled:
             inf = info(np.linalg.norm)
             args = inf.build((src,), {"ord": ord_, "axis": axis, "keepdims": keepdim})
-            return record(inf, args, out, node_class("LinalgVectorNormBackward0"))
+            return record(inf, args, out, node_class(grad_fn_name("linalg_vector_norm")))
         return wrap(out)
     if p == 1:
         return sum(abs(input), dim, keepdim)
     return sum(abs(input) ** p, dim, keepdim) ** (1.0 / p)
 
 
-def _cumulative(f, name):
+def _cumulative(f):
+    name = grad_fn_name(f)
+
     def op(input, dim, *, dtype=None):  # noqa: A002
         d = input._data
         axis = _wrap_dim(dim, d.ndim)
@@ -1486,8 +1521,8 @@ def _cumulative(f, name):
     return op
 
 
-cumsum = _cumulative(np.cumsum, "CumsumBackward0")
-cumprod = _cumulative(np.cumprod, "CumprodBackward0")
+cumsum = _cumulative(np.cumsum)
+cumprod = _cumulative(np.cumprod)
 
 
 def numel(input):  # noqa: A002
@@ -1675,13 +1710,13 @@ _METHODS = {
 }
 
 _DUNDERS = {
-    "__add__": lambda a, b: arith(operator.add, a, b, "AddBackward0"),
+    "__add__": lambda a, b: arith(operator.add, a, b),
     "__radd__": _radd,
-    "__sub__": lambda a, b: arith(operator.sub, a, b, "SubBackward0"),
+    "__sub__": lambda a, b: arith(operator.sub, a, b),
     "__rsub__": _rsub,
-    "__mul__": lambda a, b: arith(operator.mul, a, b, "MulBackward0"),
+    "__mul__": lambda a, b: arith(operator.mul, a, b),
     "__rmul__": _rmul,
-    "__truediv__": lambda a, b: arith(operator.truediv, a, b, "DivBackward0", true_div=True),
+    "__truediv__": lambda a, b: arith(operator.truediv, a, b, true_div=True),
     "__rtruediv__": _rtruediv,
     "__pow__": pow,
     "__rpow__": _rpow,
