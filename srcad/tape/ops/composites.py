@@ -1,0 +1,149 @@
+"""Composite functions written with the primitives: softmax, logsumexp, var, norm, cumsum."""
+
+import builtins
+
+import numpy as np
+
+from ...rules import tape_ops as T
+from .. import dtypes as _dt
+from ..grad_mode import STATE
+from ..names import grad_fn_name
+from ..node import info, node_class
+from ..tensor import (
+    _wrap_dim,
+    record,
+    wrap,
+)
+from ._base import _as_array, _default_float
+from .conversions import _to_dtype
+from .reductions import _norm_dims, sum
+from .shapes import reshape
+from .unary import abs
+
+__all__ = [
+    "cumprod",
+    "cumsum",
+    "log_softmax",
+    "logsumexp",
+    "norm",
+    "numel",
+    "softmax",
+    "std",
+    "var",
+]
+
+
+def _nn_prim(name):
+    from ...rules import nn_ops  # noqa: PLC0415
+
+    return getattr(nn_ops, name)
+
+
+def _softmax_like(prim_name):
+    grad_name = grad_fn_name(prim_name)
+
+    def op(input, dim=None, dtype=None, _stacklevel=3):  # noqa: A002
+        if dtype is not None:
+            input = _to_dtype(input, _dt.to_dtype(dtype))
+        d = input._data
+        if dim is None:
+            dim = 0 if d.ndim in (0, 1, 3) else 1
+        axis = _wrap_dim(dim, d.ndim)
+        if d.dtype.kind in "biu":
+            d = d.astype(_default_float())
+        prim = _nn_prim(prim_name)
+        out = _as_array(prim.impl(d, axis))
+        if input._rg and STATE.enabled:
+            return record(info(prim), (input, axis), out, node_class(grad_name))
+        return wrap(out)
+
+    return op
+
+
+softmax = _softmax_like("softmax")
+log_softmax = _softmax_like("log_softmax")
+
+
+def logsumexp(input, dim, keepdim=False):  # noqa: A002
+    d = input._data
+    axis = _norm_dims(dim, d.ndim)
+    if d.dtype.kind in "biu":
+        d = d.astype(_default_float())
+    out = _as_array(T.logsumexp.impl(d, axis, keepdim))
+    if input._rg and STATE.enabled:
+        return record(
+            info(T.logsumexp), (input, axis, keepdim), out, node_class(grad_fn_name(T.logsumexp))
+        )
+    return wrap(out)
+
+
+def _var_like(f):
+    name = grad_fn_name(f)
+
+    def op(input, dim=None, unbiased=True, keepdim=False, *, correction=None):  # noqa: A002
+        if isinstance(unbiased, (tuple, list)) or (
+            isinstance(unbiased, int) and not isinstance(unbiased, builtins.bool)
+        ):
+            dim, unbiased = unbiased, True  # var(x, 0) style
+        if correction is None:
+            correction = 1 if unbiased else 0
+        d = input._data
+        axis = _norm_dims(dim, d.ndim)
+        out = _as_array(f(d, axis=axis, ddof=correction, keepdims=keepdim))
+        if input._rg and STATE.enabled:
+            inf = info(f)
+            args = inf.build((input,), {"axis": axis, "ddof": correction, "keepdims": keepdim})
+            return record(inf, args, out, node_class(name))
+        return wrap(out)
+
+    return op
+
+
+var = _var_like(np.var)
+std = _var_like(np.std)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):  # noqa: A002
+    d = input._data
+    if p in ("fro", 2, 2.0, None) or (p in (1, float("inf"), -float("inf")) and dim is not None):
+        axis = _norm_dims(dim, d.ndim)
+        ord_ = None if p in ("fro", 2, 2.0, None) else p
+        src = input
+        if axis is None and d.ndim > 2 and ord_ is not None:
+            src = reshape(input, (-1,))
+        out = _as_array(np.linalg.norm(src._data, ord=ord_, axis=axis, keepdims=keepdim))
+        if input._rg and STATE.enabled:
+            inf = info(np.linalg.norm)
+            args = inf.build((src,), {"ord": ord_, "axis": axis, "keepdims": keepdim})
+            return record(inf, args, out, node_class(grad_fn_name("linalg_vector_norm")))
+        return wrap(out)
+    if p == 1:
+        return sum(abs(input), dim, keepdim)
+    return sum(abs(input) ** p, dim, keepdim) ** (1.0 / p)
+
+
+def _cumulative(f):
+    name = grad_fn_name(f)
+
+    def op(input, dim, *, dtype=None):  # noqa: A002
+        d = input._data
+        axis = _wrap_dim(dim, d.ndim)
+        if dtype is not None:
+            d = d.astype(_dt.to_dtype(dtype).np)
+        elif d.dtype.kind in "biu":
+            d = d.astype(np.int64)
+        out = _as_array(f(d, axis=axis))
+        if input._rg and STATE.enabled:
+            inf = info(f)
+            return record(inf, inf.build((input,), {"axis": axis}), out, node_class(name))
+        return wrap(out)
+
+    return op
+
+
+cumsum = _cumulative(np.cumsum)
+cumprod = _cumulative(np.cumprod)
+
+
+def numel(input):  # noqa: A002
+    return input.numel()

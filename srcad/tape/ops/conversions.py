@@ -1,0 +1,107 @@
+"""dtype and device conversions: ``to``, ``type``, ``float()`` and friends, ``cpu``/``cuda``."""
+
+from ...rules import tape_ops as T
+from .. import dtypes as _dt
+from ..grad_mode import STATE
+from ..names import grad_fn_name
+from ..node import info, node_class
+from ..tensor import (
+    Tensor,
+    record,
+    wrap,
+)
+from .shapes import clone
+
+__all__ = ["cpu", "cuda", "to", "type", "type_as"]
+
+
+def to(input, *args, **kwargs):  # noqa: A002
+    """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
+    from ..device import as_device, device  # noqa: PLC0415
+
+    dtype = kwargs.pop("dtype", None)
+    dev = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    for a in args:
+        if isinstance(a, _dt.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype, dev = a.dtype, a.device
+        elif isinstance(a, (str, device, int)):
+            dev = a
+        elif a is not None and not isinstance(a, bool):
+            dtype = _dt.to_dtype(a)
+    out = input
+    if dev is not None:
+        out = _to_device(out, as_device(dev))
+    if dtype is not None:
+        out = _to_dtype(out, _dt.to_dtype(dtype))
+    if copy and out is input:
+        out = clone(input)
+    return out
+
+
+def _to_dtype(input, dtype):
+    d = input._data
+    if d.dtype == dtype.np:
+        return input
+    out = d.astype(dtype.np)
+    if input._rg and STATE.enabled and dtype.np.kind in "fc":
+        return record(
+            info(T.to_dtype), (input, dtype.np), out, node_class(grad_fn_name(T.to_dtype))
+        )
+    return wrap(out)
+
+
+def _to_device(input, dev):
+    from ..device import device_of, to_device  # noqa: PLC0415
+
+    d = input._data
+    if device_of(d) == dev or (dev.index is None and device_of(d).type == dev.type):
+        return input
+    out = to_device(d, dev)
+    if input._rg and STATE.enabled:
+        return record(
+            info(T.to_array_module),
+            (input, "cupy" if dev.type == "cuda" else "numpy"),
+            out,
+            node_class(grad_fn_name(T.to_dtype)),
+        )
+    return wrap(out)
+
+
+def type(input, dtype=None, non_blocking=False):  # noqa: A001,A002
+    if dtype is None:
+        d = input._data
+        prefix = "torch.cuda." if input.is_cuda else "torch."
+        return prefix + _dt.NP2DT[d.dtype]._legacy
+    if isinstance(dtype, str):
+        dtype = {v._legacy: v for v in _dt._ALL}.get(dtype.split(".")[-1], None) or _dt.to_dtype(
+            dtype
+        )
+    return _to_dtype(input, _dt.to_dtype(dtype))
+
+
+def type_as(input, other):  # noqa: A002
+    return _to_dtype(input, other.dtype)
+
+
+def _caster(dt):
+    def cast(input, memory_format=None):  # noqa: A002
+        return _to_dtype(input, dt)
+
+    return cast
+
+
+def cpu(input, memory_format=None):  # noqa: A002
+    from ..device import CPU  # noqa: PLC0415
+
+    return _to_device(input, CPU)
+
+
+def cuda(input, device=None, non_blocking=False, memory_format=None):  # noqa: A002
+    from ..device import as_device  # noqa: PLC0415
+    from ..device import device as _device  # noqa: PLC0415
+
+    dev = _device("cuda") if device is None else as_device(device)
+    return _to_device(input, dev)

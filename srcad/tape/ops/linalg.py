@@ -1,0 +1,118 @@
+"""Linear algebra: matrix and vector products with PyTorch's shape rules and errors."""
+
+import operator
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..grad_mode import STATE
+from ..names import name_for
+from ..node import info, node_class
+from ..tensor import (
+    Tensor,
+    raw,
+    record,
+    requires,
+    wrap,
+)
+from ._base import _as_array, _as_tensor
+
+__all__ = ["dot", "ger", "inner", "matmul", "mm", "mv", "outer"]
+
+
+def _mat_error(a, b):
+    return RuntimeError(
+        f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
+        f"{b.shape[0]}x{b.shape[1]})"
+    )
+
+
+def matmul(input, other):  # noqa: A002
+    """Matrix product with NumPy's (and PyTorch's) rules for 1-D and batched operands."""
+    if not isinstance(input, Tensor):
+        return _as_tensor(other).__rmatmul__(input)
+    a = input._data
+    b = raw(other)
+    if a.ndim == 0 or np.ndim(b) == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and "
+            f"{np.ndim(b)}D"
+        )
+    try:
+        out = a @ b
+    except ValueError:
+        if a.ndim == 2 and np.ndim(b) == 2:
+            raise _mat_error(a, b) from None
+        if a.ndim == 2 and np.ndim(b) == 1:
+            raise _mv_error(a, b) from None
+        if a.ndim == 1 and np.ndim(b) == 1:
+            na, nb = a.shape[0], b.shape[0]
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{na}] and src [{nb}] to have the "
+                f"same number of elements, but got {na} and {nb} elements respectively"
+            ) from None
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"{list(a.shape)} but got: {list(np.shape(b))}."
+        ) from None
+    if a.dtype != getattr(b, "dtype", a.dtype):
+        raise RuntimeError(
+            "expected m1 and m2 to have the same dtype, but got: "
+            f"{_dt.NP2DT[a.dtype]} != {_dt.NP2DT[b.dtype]}"
+        )
+    out = _as_array(out)
+    if STATE.enabled and (input._rg or requires(other)):
+        return record(
+            info(operator.matmul),
+            (input, other),
+            out,
+            node_class(name_for(operator.matmul, (a, b))),
+        )
+    return wrap(out)
+
+
+def mm(input, mat2):  # noqa: A002
+    """Product of two matrices."""
+    a, b = input._data, raw(mat2)
+    if a.ndim != 2 or np.ndim(b) != 2:
+        raise RuntimeError("self must be a matrix" if a.ndim != 2 else "mat2 must be a matrix")
+    if a.shape[1] != b.shape[0]:
+        raise _mat_error(a, b)
+    return matmul(input, mat2)
+
+
+def mv(input, vec):  # noqa: A002
+    a, b = input._data, raw(vec)
+    if a.ndim != 2 or np.ndim(b) != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {np.ndim(b)}")
+    if a.shape[1] != b.shape[0]:
+        raise _mv_error(a, b)
+    return matmul(input, vec)
+
+
+def _mv_error(a, b):
+    return RuntimeError(
+        f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), "
+        f"vec ({b.shape[0]})"
+    )
+
+
+def dot(input, other):  # noqa: A002
+    a, b = input._data, raw(other)
+    if a.ndim != 1 or np.ndim(b) != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {np.ndim(b)}D tensors")
+    return matmul(input, other)
+
+
+inner = dot
+
+
+def outer(input, vec2):  # noqa: A002
+    return unsqueeze(input, 1) * unsqueeze(_as_tensor(vec2), 0)
+
+
+ger = outer
+
+
+# Ops of later families, imported last: they import this module.
+from .shapes import unsqueeze  # noqa: E402
