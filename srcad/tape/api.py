@@ -128,6 +128,7 @@ def _tensor_list(fn, name):
 abs = _tensor_first(_ops.abs, "abs")
 absolute = _tensor_first(_ops.absolute, "absolute")
 acos = _tensor_first(_ops.acos, "acos")
+addmm = _tensor_first(_ops.addmm, "addmm")
 all = _tensor_first(_ops.all, "all")
 allclose = _tensor_first(_ops.allclose, "allclose")
 amax = _tensor_first(_ops.amax, "amax")
@@ -140,6 +141,7 @@ argmax = _tensor_first(_ops.argmax, "argmax")
 argmin = _tensor_first(_ops.argmin, "argmin")
 asin = _tensor_first(_ops.asin, "asin")
 atan = _tensor_first(_ops.atan, "atan")
+bmm = _tensor_first(_ops.bmm, "bmm")
 broadcast_to = _tensor_first(_ops.broadcast_to, "broadcast_to")
 ceil = _tensor_first(_ops.ceil, "ceil")
 chunk = _tensor_first(_ops.chunk, "chunk")
@@ -401,6 +403,8 @@ __all__ = [
     # linear algebra
     "matmul",
     "mm",
+    "bmm",
+    "addmm",
     "mv",
     "dot",
     "inner",

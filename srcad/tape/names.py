@@ -156,6 +156,7 @@ NAMES = {
     T.put_along: "ScatterBackward0",
     T.take_along: "GatherBackward0",
     T.sum_like: "SumToSizeBackward0",
+    T.addmm: "AddmmBackward0",
 }
 
 
@@ -173,8 +174,10 @@ NAMES.update(
         "amin": "AminBackward0",
         "_unsafe_view": "UnsafeViewBackward0",
         "t": "TBackward0",
+        "bmm": "BmmBackward0",
         "squeeze.dim": "SqueezeBackward1",
         "squeeze.dims": "SqueezeBackward2",
+        "squeeze_.dim": "SqueezeBackward4",
         "zero_": "ZeroBackward0",
         "fill_.Scalar": "FillBackward2",
         "fill_.Tensor": "FillBackward3",

@@ -13,7 +13,7 @@ from ..tensor import (
     record_unary,
     wrap,
 )
-from ._base import _as_array, _as_tensor
+from ._base import _as_array, _as_tensor, with_out
 from .promotion import _broadcast_error, _fix_dtype, _needs_fix
 
 __all__ = [
@@ -89,7 +89,8 @@ def arith(prim, a, b, name=None, swap=False, eparams=None, true_div=False):
     return record_binary(info(prim), a, b, out, node_class(name), eparams)
 
 
-def add(input, other, *, alpha=1, out=None):  # noqa: A002 - PyTorch's parameter names
+@with_out("add")
+def add(input, other, *, alpha=1):  # noqa: A002 - PyTorch's parameter names
     """``input + alpha * other``."""
     if not isinstance(input, Tensor):
         return _as_tensor(other).__radd__(input)
@@ -98,7 +99,8 @@ def add(input, other, *, alpha=1, out=None):  # noqa: A002 - PyTorch's parameter
     return arith(operator.add, input, other)
 
 
-def sub(input, other, *, alpha=1, out=None):  # noqa: A002
+@with_out("sub")
+def sub(input, other, *, alpha=1):  # noqa: A002
     """``input - alpha * other``."""
     if not isinstance(input, Tensor):
         return _as_tensor(other).__rsub__(input)
@@ -107,13 +109,15 @@ def sub(input, other, *, alpha=1, out=None):  # noqa: A002
     return arith(operator.sub, input, other)
 
 
-def mul(input, other, *, out=None):  # noqa: A002
+@with_out("mul")
+def mul(input, other):  # noqa: A002
     if not isinstance(input, Tensor):
         return _as_tensor(other).__rmul__(input)
     return arith(operator.mul, input, other)
 
 
-def div(input, other, *, rounding_mode=None, out=None):  # noqa: A002
+@with_out("div")
+def div(input, other, *, rounding_mode=None):  # noqa: A002
     if not isinstance(input, Tensor):
         return _as_tensor(other).__rtruediv__(input)
     if rounding_mode == "floor":
@@ -142,7 +146,8 @@ def _rtruediv(a, b):
     return arith(operator.mul, reciprocal(a), b)
 
 
-def pow(input, exponent, *, out=None):  # noqa: A001,A002 - PyTorch's name
+@with_out("pow")
+def pow(input, exponent):  # noqa: A001,A002 - PyTorch's name
     """``input ** exponent`` (either may be a number)."""
     if not isinstance(input, Tensor):
         return _rpow(exponent, input)
@@ -168,10 +173,12 @@ def neg(input):  # noqa: A002
     return record_unary(info(operator.neg), input, -d, node_class(grad_fn_name(operator.neg)))
 
 
+@with_out("remainder")
 def remainder(input, other):  # noqa: A002
     return arith(operator.mod, input, other)
 
 
+@with_out("floor_divide")
 def floor_divide(input, other):  # noqa: A002
     out = _as_array(np.floor_divide(input._data, raw(other)))
     if _needs_fix(input._data, other, False):

@@ -16,11 +16,13 @@ from ..tensor import (
 )
 from ._base import _as_array, _default_float
 from .conversions import _to_dtype
+from .linalg import addmm, matmul, mm
 from .reductions import _norm_dims, sum
-from .shapes import reshape
-from .unary import abs
+from .shapes import reshape, squeeze, t, unsqueeze
+from .unary import _renamed, abs
 
 __all__ = [
+    "linear",
     "cumprod",
     "cumsum",
     "log_softmax",
@@ -143,6 +145,27 @@ def _cumulative(f):
 
 cumsum = _cumulative(np.cumsum)
 cumprod = _cumulative(np.cumprod)
+
+
+def linear(input, weight, bias=None):  # noqa: A002
+    """``input @ weight.T + bias``, recorded as PyTorch records it: ``addmm(bias, input,
+    weight.t())`` for a matrix input (``mm`` without a bias); another rank is viewed as a
+    matrix first and the result viewed back."""
+    wt = t(weight)
+    nd = input.ndim
+    if nd == 2:
+        return mm(input, wt) if bias is None else addmm(bias, input, wt)
+    if nd == 0:
+        return matmul(input, wt)
+    out_features = wt.shape[1]
+    lead = tuple(input.shape[:-1])
+    if bias is not None:
+        x2 = reshape(input, (-1, input.shape[-1]))
+        return reshape(addmm(bias, x2, wt), lead + (out_features,))
+    if nd == 1:
+        return _renamed(squeeze(mm(unsqueeze(input, 0), wt), 0), grad_fn_name("squeeze_.dim"))
+    y = mm(reshape(input, (-1, input.shape[-1])), wt)
+    return _renamed(reshape(y, lead + (out_features,)), grad_fn_name("_unsafe_view"))
 
 
 def numel(input):  # noqa: A002

@@ -1,5 +1,7 @@
 """dtype and device conversions: ``to``, ``type``, ``float()`` and friends, ``cpu``/``cuda``."""
 
+import builtins
+
 from ...rules import tape_ops as T
 from .. import dtypes as _dt
 from ..grad_mode import STATE
@@ -19,6 +21,7 @@ def to(input, *args, **kwargs):  # noqa: A002
     """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
     from ..device import as_device, device  # noqa: PLC0415
 
+    _check_to_kwargs(args, kwargs)
     dtype = kwargs.pop("dtype", None)
     dev = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
@@ -39,6 +42,43 @@ def to(input, *args, **kwargs):  # noqa: A002
     if copy and out is input:
         out = clone(input)
     return out
+
+
+_TO_KWARGS = {"device", "dtype", "non_blocking", "copy", "memory_format"}
+_TO_SIGNATURES = (
+    " * (torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, "
+    "bool copy = False, *, torch.memory_format memory_format = None)\n"
+    " * (torch.dtype dtype, bool non_blocking = False, bool copy = False, *, "
+    "torch.memory_format memory_format = None)\n"
+    " * (Tensor tensor, bool non_blocking = False, bool copy = False, *, "
+    "torch.memory_format memory_format = None)\n"
+)
+
+
+def _type_word(v):
+    """How PyTorch's argument parser names the type of ``v`` in its errors."""
+    if isinstance(v, Tensor):
+        return "Tensor"
+    if isinstance(v, _dt.dtype):
+        return "torch.dtype"
+    from ..device import device  # noqa: PLC0415
+
+    if isinstance(v, device):
+        return "torch.device"
+    return builtins.type(v).__name__
+
+
+def _check_to_kwargs(args, kwargs):
+    """``to()`` takes no other keywords (``requires_grad=`` is refused, as in PyTorch)."""
+    if set(kwargs) <= _TO_KWARGS:
+        return
+    pos = [_type_word(a) for a in args]
+    kws = [f"{k}={_type_word(v)}" for k, v in sorted(kwargs.items())]
+    got = ", ".join(pos + kws) if pos else "".join(k + ", " for k in kws)
+    raise TypeError(
+        f"to() received an invalid combination of arguments - got ({got}), but expected one "
+        f"of:\n{_TO_SIGNATURES}"
+    )
 
 
 def _to_dtype(input, dtype):

@@ -4,9 +4,10 @@ import operator
 
 import numpy as np
 
+from ...rules import tape_ops as T
 from .. import dtypes as _dt
 from ..grad_mode import STATE
-from ..names import name_for
+from ..names import grad_fn_name, name_for
 from ..node import info, node_class
 from ..tensor import (
     Tensor,
@@ -15,9 +16,9 @@ from ..tensor import (
     requires,
     wrap,
 )
-from ._base import _as_array, _as_tensor
+from ._base import _as_array, _as_tensor, with_out
 
-__all__ = ["dot", "ger", "inner", "matmul", "mm", "mv", "outer"]
+__all__ = ["addmm", "bmm", "dot", "ger", "inner", "matmul", "mm", "mv", "outer"]
 
 
 def _mat_error(a, b):
@@ -27,6 +28,7 @@ def _mat_error(a, b):
     )
 
 
+@with_out("matmul", exact=True)
 def matmul(input, other):  # noqa: A002
     """Matrix product with NumPy's (and PyTorch's) rules for 1-D and batched operands."""
     if not isinstance(input, Tensor):
@@ -71,6 +73,7 @@ def matmul(input, other):  # noqa: A002
     return wrap(out)
 
 
+@with_out("mm", exact=True)
 def mm(input, mat2):  # noqa: A002
     """Product of two matrices."""
     a, b = input._data, raw(mat2)
@@ -79,6 +82,51 @@ def mm(input, mat2):  # noqa: A002
     if a.shape[1] != b.shape[0]:
         raise _mat_error(a, b)
     return matmul(input, mat2)
+
+
+@with_out("addmm", exact=True)
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):  # noqa: A002
+    """``beta * input + alpha * (mat1 @ mat2)``, one ``AddmmBackward0`` node whose edges
+    are ``(input, mat1, mat2)`` in that order, as PyTorch's."""
+    a, b = raw(mat1), raw(mat2)
+    for name, m in (("mat1", a), ("mat2", b)):
+        if np.ndim(m) != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {np.ndim(m)}-D tensor")
+    if a.shape[1] != b.shape[0]:
+        raise _mat_error(a, b)
+    if beta != 1 or alpha != 1:
+        res = _as_tensor(input) * beta + mm(_as_tensor(mat1), mat2) * alpha
+        return res
+    try:
+        res = T.addmm.impl(raw(input), a, b)
+    except ValueError:
+        raise RuntimeError(
+            f"The expanded size of the tensor ({b.shape[1]}) must match the existing size "
+            f"({np.shape(raw(input))[-1]}) at non-singleton dimension 1.  Target sizes: "
+            f"[{a.shape[0]}, {b.shape[1]}].  Tensor sizes: {list(np.shape(raw(input)))}"
+        ) from None
+    if STATE.enabled and (requires(input) or requires(mat1) or requires(mat2)):
+        inf = info(T.addmm)
+        return record(inf, (input, mat1, mat2), res, node_class(grad_fn_name(T.addmm)))
+    return wrap(res)
+
+
+@with_out("bmm", exact=True)
+def bmm(input, mat2):  # noqa: A002
+    """Batched product of two stacks of matrices (``BmmBackward0``)."""
+    a, b = input._data, raw(mat2)
+    if a.ndim != 3 or np.ndim(b) != 3:
+        which, nd = ("batch1", a.ndim) if a.ndim != 3 else ("batch2", np.ndim(b))
+        raise RuntimeError(f"{which} must be a 3D tensor")
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}]."
+        )
+    res = matmul(input, mat2)
+    if res._fn is not None:
+        res._fn.__class__ = node_class(grad_fn_name("bmm"))
+    return res
 
 
 def mv(input, vec):  # noqa: A002
@@ -97,6 +145,7 @@ def _mv_error(a, b):
     )
 
 
+@with_out("dot", exact=True)
 def dot(input, other):  # noqa: A002
     a, b = input._data, raw(other)
     if a.ndim != 1 or np.ndim(b) != 1:

@@ -18,6 +18,7 @@ from ..tensor import (
     view_op,
     wrap,
 )
+from ._base import with_out
 
 __all__ = [
     "broadcast_to",
@@ -349,7 +350,8 @@ def clone(input, *, memory_format=None):  # noqa: A002
     return wrap(out)
 
 
-def cat(tensors, dim=0, *, out=None):
+@with_out("cat")
+def cat(tensors, dim=0):
     """Join tensors along an existing dimension."""
     tensors = list(tensors)
     if not tensors:
@@ -384,7 +386,8 @@ def cat(tensors, dim=0, *, out=None):
 concat = concatenate = cat
 
 
-def stack(tensors, dim=0, *, out=None):
+@with_out("stack")
+def stack(tensors, dim=0):
     """Join tensors along a new dimension."""
     tensors = list(tensors)
     if not tensors:

@@ -17,7 +17,7 @@ from ..tensor import (
     requires,
     wrap,
 )
-from ._base import _as_array, _default_float
+from ._base import _as_array, _default_float, with_out
 from .arithmetic import arith, pow
 from .promotion import _kind
 
@@ -163,10 +163,12 @@ def _renamed(t, name):
     return t
 
 
+@with_out("maximum")
 def maximum(input, other):  # noqa: A002
     return arith(np.maximum, input, other)
 
 
+@with_out("minimum")
 def minimum(input, other):  # noqa: A002
     return arith(np.minimum, input, other)
 

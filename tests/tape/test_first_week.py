@@ -1,0 +1,186 @@
+"""srcad against PyTorch on what issue 13's programs and a user's first week reach for.
+
+Each scenario takes the module (``torch`` or ``srcad``) and returns plain observations
+(values, grads, dtypes, reprs, grad_fn trees, exception type and leading message), and
+the two are compared as in ``test_differential.py``.
+"""
+
+import warnings
+
+import pytest
+
+torch = pytest.importorskip(
+    "torch", reason="PyTorch is the oracle of the tape tests: pip install torch==2.13.0"
+)
+
+import srcad  # noqa: E402
+
+from .scenarios import catch, desc, grad, record, tree, val  # noqa: E402
+
+SCENARIOS = {}
+
+
+def scenario(fn):
+    SCENARIOS[fn.__name__.removeprefix("scn_")] = fn
+    return fn
+
+
+def _functional(t):
+    return t.nn.functional
+
+
+# --------------------------------------------------------------------------------------
+# F.linear / nn.Linear: PyTorch's graph (addmm(bias, input, weight.t()) and its views)
+
+
+def _linear_case(t, shape, with_bias):
+    w = t.tensor([[0.5, -1.0, 2.0, 0.25], [1.5, 0.5, -0.5, 1.0]], requires_grad=True)
+    b = t.tensor([0.1, -0.2], requires_grad=True)
+    n = 1
+    for s in shape:
+        n *= s
+    x = t.arange(n, dtype=t.float32).reshape(shape).sub(3.0).requires_grad_()
+    h = t.relu(x)
+    y = _functional(t).linear(h, w, b if with_bias else None)
+    y.backward(t.ones_like(y) * 0.5)
+    return {
+        "y": val(y),
+        "tree": tree(y.grad_fn),
+        "grads": [grad(x), grad(w), grad(b)],
+    }
+
+
+@scenario
+def scn_linear_graph(t):
+    return [
+        _linear_case(t, shape, bias)
+        for shape in [(4,), (3, 4), (2, 3, 4)]
+        for bias in (True, False)
+    ]
+
+
+@scenario
+def scn_nn_linear_addmm_edges(t):
+    t.manual_seed(0)
+    lin = t.nn.Linear(4, 2)
+    with t.no_grad():
+        lin.weight.copy_(t.tensor([[0.5, -1.0, 2.0, 0.25], [1.5, 0.5, -0.5, 1.0]]))
+        lin.bias.copy_(t.tensor([0.1, -0.2]))
+    x = t.tensor([[1.0, -2.0, 3.0, 0.5], [0.0, 1.0, -1.0, 2.0]], requires_grad=True)
+    y = lin(t.relu(x))
+    nf = y.grad_fn.next_functions
+    y.sum().backward()
+    return {
+        "tree": tree(y.grad_fn),
+        "bias_edge_is_bias": nf[0][0].variable is lin.bias,
+        "weight_edge": nf[2][0].next_functions[0][0].variable is lin.weight,
+        "grads": [grad(x), grad(lin.weight), grad(lin.bias)],
+        "no_input_grad": tree(lin(t.ones(2, 4)).grad_fn),
+    }
+
+
+@scenario
+def scn_addmm_and_bmm(t):
+    b = t.tensor([1.0, 2.0], requires_grad=True)
+    m1 = t.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    m2 = t.tensor([[1.0, 0.0], [0.5, -1.0], [2.0, 1.0]], requires_grad=True)
+    y = t.addmm(b, m1, m2)
+    (y * t.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+    scaled = t.addmm(b, m1, m2, beta=0.5, alpha=2.0)
+    p = t.arange(12.0).reshape(2, 2, 3).requires_grad_()
+    q = t.arange(12.0).reshape(2, 3, 2)
+    z = t.bmm(p, q)
+    z.sum().backward()
+    return {
+        "y": desc(y),
+        "grads": [grad(b), grad(m1), grad(m2)],
+        "scaled": val(scaled),
+        "bmm": desc(z),
+        "bmm_grad": grad(p),
+        "errors": [
+            catch(lambda: t.addmm(b, t.ones(3), m2)),
+            catch(lambda: t.addmm(b, m1, t.ones(2, 2))),
+            catch(lambda: t.bmm(t.ones(2, 3), t.ones(2, 3, 1))),
+            catch(lambda: t.bmm(t.ones(2, 2, 3), t.ones(3, 3, 1))),
+        ],
+    }
+
+
+# --------------------------------------------------------------------------------------
+# to(): keywords PyTorch refuses
+
+
+@scenario
+def scn_to_requires_grad_refused(t):
+    a = t.ones(2)
+    return [
+        catch(lambda: a.to(requires_grad=True), 60),
+        catch(lambda: a.to(t.float64, requires_grad=True), 60),
+        catch(lambda: a.to("cpu", foo=1), 60),
+        str(a.to(t.float64, copy=True, non_blocking=False).dtype),
+        str(a.to(dtype=t.int64).dtype),
+    ]
+
+
+# --------------------------------------------------------------------------------------
+# out=
+
+
+@scenario
+def scn_out_keyword(t):
+    a = t.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    b = t.tensor([[1.0, 0.0], [0.5, -1.0], [2.0, 1.0]])
+    obs = {}
+    o = t.empty(2, 2)
+    r = t.matmul(a, b, out=o)
+    obs["matmul"] = [r is o, val(o)]
+    o = t.empty(0)
+    t.mm(a, b, out=o)
+    obs["resized_empty"] = val(o)
+    o = t.empty(5)
+    _, ws = record(lambda: t.matmul(a, b, out=o))
+    obs["resized_warns"] = [val(o), ws]
+    for name in ["add", "sub", "mul", "div", "maximum", "minimum", "pow", "remainder"]:
+        o = t.zeros(2, 3)
+        r = getattr(t, name)(a, a - 0.5, out=o)
+        obs[name] = [r is o, val(o)]
+    o = t.empty(2, 3)
+    obs["alpha"] = val(t.add(a, 2, alpha=3, out=o))
+    o = t.empty(3, dtype=t.float64)
+    obs["cast_up"] = [str(t.add(t.ones(3), 1.5, out=o).dtype), val(o)]
+    o = t.empty(2, 3, dtype=t.int64)
+    obs["cat"] = val(t.cat([t.ones(1, 3), t.zeros(1, 3)], out=t.empty(2, 3)))
+    obs["stack"] = val(t.stack([t.ones(3), t.zeros(3)], dim=1, out=t.empty(3, 2)))
+    ar = t.ones(2, 3, requires_grad=True)
+    obs["errors"] = [
+        catch(lambda: t.add(a, a, out=t.empty(2, 3, dtype=t.int64))),
+        catch(lambda: t.matmul(a, b, out=t.empty(2, 2, dtype=t.int64))),
+        catch(lambda: t.matmul(a, b.double(), out=t.empty(2, 2, dtype=t.float64))),
+        catch(lambda: t.add(ar, a, out=t.empty(2, 3))),
+        catch(lambda: t.matmul(ar, b, out=t.empty(2, 2))),
+        catch(lambda: t.add(a, a, out=[1])),
+        catch(lambda: t.add(a, a, out=t.zeros(2, 3, requires_grad=True))),
+    ]
+    with t.no_grad():
+        obs["no_grad"] = t.matmul(ar, b, out=t.empty(2, 2)).requires_grad
+    return obs
+
+
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state():
+    yield
+    for mod in (torch, srcad):
+        mod.set_grad_enabled(True)
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_matches_pytorch(name, assert_same):
+    fn = SCENARIOS[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = fn(torch)
+        actual = fn(srcad)
+    assert_same(expected, actual, *getattr(fn, "tolerance", ()))
