@@ -4,8 +4,9 @@ With ``import srcad as torch`` these are the names PyTorch code uses: factories,
 dtypes, grad modes, ``Tensor`` and the functional ops.
 """
 
+from . import accelerator, cuda
 from . import ops as _ops
-from .device import device
+from .device import device, get_default_device, set_default_device
 from .dtypes import (
     bool,
     cdouble,
@@ -67,6 +68,17 @@ from .grad_mode import (
     is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
+)
+from .legacy import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
 )
 from .ops import (
     add,
@@ -271,6 +283,20 @@ __all__ = [
     "set_default_dtype",
     "is_floating_point",
     "is_complex",
+    "FloatTensor",
+    "DoubleTensor",
+    "HalfTensor",
+    "LongTensor",
+    "IntTensor",
+    "ShortTensor",
+    "CharTensor",
+    "ByteTensor",
+    "BoolTensor",
+    # devices and accelerators
+    "cuda",
+    "accelerator",
+    "set_default_device",
+    "get_default_device",
     # factories and random numbers
     "tensor",
     "as_tensor",

@@ -167,6 +167,185 @@ def scn_out_keyword(t):
 
 
 # --------------------------------------------------------------------------------------
+# torch.cuda, torch.accelerator, default device, legacy constructors, Variable
+
+
+@scenario
+def scn_cuda_and_accelerator(t):
+    return {
+        "cuda": [t.cuda.is_available(), t.cuda.device_count(), t.cuda.is_initialized()],
+        "seed": [t.cuda.manual_seed(0), t.cuda.manual_seed_all(0)],
+        "accelerator": [
+            t.accelerator.is_available(),
+            t.accelerator.current_accelerator(),
+            t.accelerator.device_count(),
+        ],
+        "no_index": catch(t.accelerator.current_device_index),
+        "device": "cuda" if t.cuda.is_available() else "cpu",
+    }
+
+
+@scenario
+def scn_default_device(t):
+    obs = [repr(t.get_default_device())]
+    t.set_default_device("cpu")
+    obs.append(repr(t.get_default_device()))
+    obs.append(str(t.ones(2).device))
+    t.set_default_device(t.device("cpu"))
+    obs.append(str(t.tensor([1.0]).device))
+    t.set_default_device(None)
+    obs.append(repr(t.get_default_device()))
+    return obs
+
+
+@scenario
+def scn_legacy_constructors(t):
+    import numpy as np
+
+    obs = {
+        "long": desc(t.LongTensor([1, 2])),
+        "long_trunc": desc(t.LongTensor([1.7, -2.5])),
+        "float": desc(t.FloatTensor([[1, 2], [3, 4]])),
+        "double": desc(t.DoubleTensor([1])),
+        "from_numpy": desc(t.FloatTensor(np.array([1.0, 2.0]))),
+        "sizes": [list(t.LongTensor(2, 3).shape), str(t.FloatTensor(3).dtype)],
+        "empty": list(t.FloatTensor().shape),
+        "size_obj": list(t.FloatTensor(t.Size([2, 2])).shape),
+        "others": [str(t.IntTensor([1]).dtype), str(t.BoolTensor([1, 0]).dtype)],
+        "isinstance": [
+            isinstance(t.ones(2), t.FloatTensor),
+            isinstance(t.ones(2), t.LongTensor),
+            isinstance(t.ones(2, dtype=t.long), t.LongTensor),
+        ],
+        "repr": [repr(t.FloatTensor), t.FloatTensor.__name__, type(t.FloatTensor).__name__],
+        "type_as_legacy": str(t.ones(2).type(t.DoubleTensor).dtype),
+        "type_name": t.ones(2, dtype=t.int64).type(),
+    }
+    obs["errors"] = [
+        catch(lambda: t.FloatTensor([1, 2], requires_grad=True)),
+        catch(lambda: t.FloatTensor("a")),
+        catch(lambda: t.LongTensor(2.0)),
+        catch(lambda: t.FloatTensor(t.ones(2, dtype=t.long)), 30),
+        catch(lambda: t.FloatTensor(-1)),
+    ]
+    return obs
+
+
+@scenario
+def scn_autograd_variable(t):
+    from_t = t.ones(2)
+    v = t.autograd.Variable(from_t, requires_grad=True)
+    (v * 3).sum().backward()
+    x = t.ones(2, requires_grad=True) * 2
+    v2 = t.autograd.Variable(x)
+    return {
+        "v": desc(v),
+        "grad": grad(v),
+        "source_untouched": from_t.requires_grad,
+        "isinstance": isinstance(from_t, t.autograd.Variable),
+        "type": type(v).__name__,
+        "detached": [v2.grad_fn is None, v2.requires_grad, v2.is_leaf],
+        "errors": [
+            catch(lambda: t.autograd.Variable([1, 2])),
+            catch(lambda: t.autograd.Variable(t.tensor([1, 2]), requires_grad=True)),
+        ],
+    }
+
+
+# --------------------------------------------------------------------------------------
+# torch.autograd.functional
+
+
+def _af(t):
+    return t.autograd.functional
+
+
+def _f(a):
+    return a**2 * a.sum()
+
+
+def _g(a, b):
+    return a[:2] * b.sum(0), (b @ a[:2]).exp()
+
+
+def _h(a):
+    return (a**3).sum() * a[0]
+
+
+def _xy(t):
+    return t.tensor([1.0, 2.0, 3.0]), t.tensor([[0.5, -1.0], [2.0, 0.25]])
+
+
+def _vals(obj):
+    if isinstance(obj, tuple):
+        return ["tuple", [_vals(o) for o in obj]]
+    if obj is None:
+        return None
+    return [obj.tolist(), list(obj.shape), str(obj.dtype), obj.requires_grad]
+
+
+@scenario
+def scn_functional_jacobian(t):
+    af, (x, y) = _af(t), _xy(t)
+    xr = x.clone().requires_grad_()
+    j = af.jacobian(_f, xr, create_graph=True)
+    j.sum().backward()
+    return {
+        "single": _vals(af.jacobian(_f, x)),
+        "tuples": _vals(af.jacobian(_g, (x, y))),
+        "tuple_in": _vals(af.jacobian(lambda a: a.sin(), (x,))),
+        "create_graph": [j.requires_grad, grad(xr)],
+        "independent": _vals(af.jacobian(lambda a: t.ones(2), x)),
+        "strategy": _vals(af.jacobian(_f, x, vectorize=False, strategy="reverse-mode")),
+    }
+
+
+@scenario
+def scn_functional_vjp_jvp(t):
+    af, (x, y) = _af(t), _xy(t)
+    return {
+        "vjp": _vals(af.vjp(_f, x, t.ones(3))),
+        "vjp_scalar": _vals(af.vjp(lambda a: (a**3).sum(), x)),
+        "vjp_unused": _vals(af.vjp(lambda a, b: (a * 2).sum(), (x, y))),
+        "jvp": _vals(af.jvp(_f, x, t.tensor([1.0, 0.0, -1.0]))),
+        "jvp_tuples": _vals(af.jvp(_g, (x, y), (t.ones(3), t.ones(2, 2)))),
+        "jvp_strict": _vals(af.jvp(_f, x, t.ones(3), strict=True)),
+    }
+
+
+@scenario
+def scn_functional_hessian(t):
+    af, (x, y) = _af(t), _xy(t)
+    v = t.tensor([1.0, 2.0, 0.5])
+    return {
+        "hessian": _vals(af.hessian(_h, x)),
+        "hessian_tuple": _vals(af.hessian(lambda a, b: (a[:2] * b.sum(0)).sum() ** 2, (x, y))),
+        "hessian_linear": _vals(af.hessian(lambda a: (a * 2).sum(), x)),
+        "hvp": _vals(af.hvp(_h, x, v)),
+        "vhp": _vals(af.vhp(_h, x, v)),
+        "hvp_graph": _vals(af.hvp(_h, x, v, create_graph=True)),
+    }
+
+
+@scenario
+def scn_functional_errors(t):
+    af, (x, _) = _af(t), _xy(t)
+    return [
+        catch(lambda: af.jacobian(lambda a: t.ones(2), x, strict=True)),
+        catch(lambda: af.vjp(_f, x)),
+        catch(lambda: af.vjp(_f, x, t.ones(2))),
+        catch(lambda: af.jacobian(_f, [x])),
+        catch(lambda: af.jvp(_f, x)),
+        catch(lambda: af.hessian(_f, x)),
+        catch(lambda: af.hvp(lambda a: (a**2).sum(), x, t.ones(2))),
+        catch(lambda: af.jacobian(_f, (x, 3))),
+        catch(lambda: af.vjp(lambda a, b: (a * b).sum(), (x, x), (t.ones(1),))),
+        catch(lambda: af.vjp(lambda a: (a, a), x, (t.ones(3),))),
+        catch(lambda: af.hessian(lambda a: (a, a), x)),
+    ]
+
+
+# --------------------------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)

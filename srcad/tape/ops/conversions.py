@@ -115,6 +115,9 @@ def type(input, dtype=None, non_blocking=False):  # noqa: A001,A002
         d = input._data
         prefix = "torch.cuda." if input.is_cuda else "torch."
         return prefix + _dt.NP2DT[d.dtype]._legacy
+    legacy = getattr(dtype, "dtype", None) if isinstance(dtype, builtins.type) else None
+    if isinstance(legacy, _dt.dtype):  # a legacy type: x.type(torch.DoubleTensor)
+        dtype = legacy
     if isinstance(dtype, str):
         dtype = {v._legacy: v for v in _dt._ALL}.get(dtype.split(".")[-1], None) or _dt.to_dtype(
             dtype
