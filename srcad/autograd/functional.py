@@ -154,8 +154,7 @@ def _zeros(shape, like):
 def _single_element_v(tensors, where):
     if len(tensors) != 1 or tensors[0].nelement() != 1:
         raise RuntimeError(
-            f"The vector v can only be None if the {where} a single Tensor with a single "
-            "element."
+            f"The vector v can only be None if the {where} a single Tensor with a single element."
         )
 
 
