@@ -83,7 +83,10 @@ from .legacy import (
 from .ops import (
     add,
     div,
+    einsum,
+    isin,
     matmul,
+    meshgrid,
     mul,
     pow,
     return_types,
@@ -246,6 +249,36 @@ unsqueeze = _tensor_first(_ops.unsqueeze, "unsqueeze")
 var = _tensor_first(_ops.var, "var")
 view = _tensor_first(_ops.view, "view")
 negative = _tensor_first(_ops.neg, "negative")
+argsort = _tensor_first(_ops.argsort, "argsort")
+bincount = _tensor_first(_ops.bincount, "bincount")
+histc = _tensor_first(_ops.histc, "histc")
+histogram = _tensor_first(_ops.histogram, "histogram")
+nonzero = _tensor_first(_ops.nonzero, "nonzero")
+sort = _tensor_first(_ops.sort, "sort")
+topk = _tensor_first(_ops.topk, "topk")
+unique = _tensor_first(_ops.unique, "unique")
+scatter = _tensor_first(_ops.scatter, "scatter")
+scatter_add = _tensor_first(_ops.scatter_add, "scatter_add")
+masked_select = _tensor_first(_ops.masked_select, "masked_select")
+take_along_dim = _tensor_first(_ops.take_along_dim, "take_along_dim")
+repeat_interleave = _tensor_first(_ops.repeat_interleave, "repeat_interleave")
+roll = _tensor_first(_ops.roll, "roll")
+tril = _tensor_first(_ops.tril, "tril")
+triu = _tensor_first(_ops.triu, "triu")
+diag = _tensor_first(_ops.diag, "diag")
+tensor_split = _tensor_first(_ops.tensor_split, "tensor_split")
+fliplr = _tensor_first(_ops.fliplr, "fliplr")
+flipud = _tensor_first(_ops.flipud, "flipud")
+atan2 = _tensor_first(_ops.atan2, "atan2")
+arctan2 = _tensor_first(_ops.arctan2, "arctan2")
+fmod = _tensor_first(_ops.fmod, "fmod")
+trace = _tensor_first(_ops.trace, "trace")
+lerp = _tensor_first(_ops.lerp, "lerp")
+addcmul = _tensor_first(_ops.addcmul, "addcmul")
+addcdiv = _tensor_first(_ops.addcdiv, "addcdiv")
+baddbmm = _tensor_first(_ops.baddbmm, "baddbmm")
+dist = _tensor_first(_ops.dist, "dist")
+diff = _tensor_first(_ops.diff, "diff")
 cat = _tensor_list(_ops.cat, "cat")
 concat = _tensor_list(_ops.concat, "concat")
 concatenate = _tensor_list(_ops.concatenate, "concatenate")
@@ -465,4 +498,38 @@ __all__ = [
     "flip",
     "index_select",
     "gather",
+    # issue 13: what a user reaches for in the first week
+    "argsort",
+    "bincount",
+    "histc",
+    "histogram",
+    "nonzero",
+    "sort",
+    "topk",
+    "unique",
+    "scatter",
+    "scatter_add",
+    "masked_select",
+    "take_along_dim",
+    "repeat_interleave",
+    "roll",
+    "tril",
+    "triu",
+    "diag",
+    "tensor_split",
+    "fliplr",
+    "flipud",
+    "atan2",
+    "arctan2",
+    "fmod",
+    "trace",
+    "lerp",
+    "addcmul",
+    "addcdiv",
+    "baddbmm",
+    "dist",
+    "diff",
+    "einsum",
+    "isin",
+    "meshgrid",
 ]

@@ -346,6 +346,220 @@ def scn_functional_errors(t):
 
 
 # --------------------------------------------------------------------------------------
+# Ops a user reaches for in the first week: value, dtype, grad_fn name and input grads
+# (each row: the op on a 2x3 float input ``a`` that requires grad and constants ``b``)
+
+A23 = [[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]]
+B23 = [[1.0, 1.5, -1.0], [2.0, -2.0, 0.5]]
+
+GRAD_ROWS = {
+    "topk": lambda t, a, b: a.topk(2).values,
+    "topk_small_dim0": lambda t, a, b: t.topk(a, 1, dim=0, largest=False)[0],
+    "sort": lambda t, a, b: t.sort(a).values,
+    "sort_desc": lambda t, a, b: a.sort(dim=0, descending=True)[0],
+    "scatter_src": lambda t, a, b: b.scatter(1, t.tensor([[0], [2]]), a[:, :1]),
+    "scatter_value": lambda t, a, b: a.scatter(1, t.tensor([[0, 1], [2, 2]]), 7.0),
+    "scatter_add": lambda t, a, b: b.scatter_add(1, t.tensor([[0, 0], [2, 2]]), a[:, :2]),
+    "scatter_add_self": lambda t, a, b: a.scatter_add(0, t.tensor([[1, 0, 1]]), b),
+    "masked_select": lambda t, a, b: a.masked_select(b > 0),
+    "take_along_dim": lambda t, a, b: t.take_along_dim(a, t.tensor([[0], [2]]), dim=1),
+    "repeat": lambda t, a, b: a.repeat(2, 1),
+    "repeat_3d": lambda t, a, b: a.repeat(2, 1, 2),
+    "repeat_interleave": lambda t, a, b: a.repeat_interleave(2, dim=1),
+    "repeat_interleave_flat": lambda t, a, b: t.repeat_interleave(a, 2),
+    "roll": lambda t, a, b: a.roll(1, 1),
+    "roll_flat": lambda t, a, b: t.roll(a, 2),
+    "tril": lambda t, a, b: a.tril(),
+    "triu_1": lambda t, a, b: t.triu(a, 1),
+    "diag_embed": lambda t, a, b: t.diag(a[0]),
+    "diagonal": lambda t, a, b: a.diag(),
+    "tensor_split": lambda t, a, b: a.tensor_split(2, dim=1)[0],
+    "fliplr": lambda t, a, b: a.fliplr(),
+    "atan2": lambda t, a, b: t.atan2(a, b),
+    "fmod": lambda t, a, b: a.fmod(2),
+    "fmod_tensor": lambda t, a, b: t.fmod(a, b),
+    "einsum": lambda t, a, b: t.einsum("ij,kj->ik", a, b),
+    "einsum_rowdot": lambda t, a, b: t.einsum("ij,ij->i", [a, b]),
+    "trace": lambda t, a, b: a[:, :2].trace(),
+    "lerp": lambda t, a, b: a.lerp(b, 0.25),
+    "addcmul": lambda t, a, b: t.addcmul(a, a, b, value=0.5),
+    "addcdiv": lambda t, a, b: t.addcdiv(b, a, b, value=2.0),
+    "baddbmm": lambda t, a, b: t.baddbmm(b[None, :, :2], a[None], b.t()[None, :, :2]),
+    "dist": lambda t, a, b: t.dist(a, b),
+    "diff": lambda t, a, b: t.diff(a, dim=1),
+    "diff_2": lambda t, a, b: a.diff(n=2, dim=1, prepend=b[:, :1]),
+    "meshgrid": lambda t, a, b: t.meshgrid(a[0], a[1, :2], indexing="ij")[0],
+    "meshgrid_xy": lambda t, a, b: t.meshgrid(a[0], a[1, :2], indexing="xy")[1],
+}
+
+
+# PyTorch records einsum as the views and products it decomposes into: its top node
+# depends on the equation, so only the values and gradients are compared there.
+UNNAMED = {"einsum", "einsum_rowdot"}
+
+
+def _grad_row(t, op, named):
+    a = t.tensor(A23, requires_grad=True)
+    b = t.tensor(B23)
+    y = op(t, a, b)
+    n = y.numel()
+    seed = t.arange(1, n + 1, dtype=y.dtype).reshape(y.shape) * 0.5
+    y.backward(seed)
+    out = desc(y)
+    if not named:
+        out["grad_fn"] = out["grad_fn"] is not None
+    return {"y": out, "grad": grad(a)}
+
+
+for _name, _op in GRAD_ROWS.items():
+    SCENARIOS[f"grad_{_name}"] = lambda t, _op=_op, _n=_name not in UNNAMED: _grad_row(t, _op, _n)
+
+
+@scenario
+def scn_first_week_values(t):
+    import numpy as np
+
+    a = t.tensor(A23)
+    i = t.tensor([3, 1, 3, 2])
+    return {
+        "return_types": [type(a.max(1)).__name__, type(a.topk(1)).__name__, repr(a.sort(1))],
+        "argsort": val(a.argsort(dim=1, descending=True)),
+        "argsort_ties": val(t.tensor([1, 0, 1, 0]).argsort()),
+        "sort_ties_desc": val(t.tensor([1, 0, 1, 0]).sort(descending=True).indices),
+        "topk_errors": [catch(lambda: a.topk(4)), catch(lambda: a.topk(-1))],
+        "nonzero": [val((a > 2).nonzero()), val(t.nonzero(a))],
+        "nonzero_tuple": [val(x) for x in a.nonzero(as_tuple=True)],
+        "unique": [
+            val(t.unique(i)),
+            [val(x) for x in i.unique(return_inverse=True, return_counts=True)],
+        ],
+        "bincount": [val(t.bincount(i)), val(t.bincount(i, minlength=6))],
+        "bincount_w": desc(t.bincount(i, weights=t.tensor([0.5, 1.0, 1.0, 2.0]))),
+        "bincount_err": catch(lambda: t.bincount(t.tensor([-1]))),
+        "isin": val(t.isin(i, t.tensor([2, 3]))),
+        "histc": [
+            desc(t.histc(t.tensor([1.0, 2.0, 1.0]), bins=4, min=0, max=3)),
+            val(t.histc(t.tensor([1.0, 1.0]), 3)),
+            val(t.histc(a, bins=5)),
+        ],
+        "histogram": [val(x) for x in t.histogram(t.tensor([1.0, 2, 5]), 3)],
+        "histogram_edges": [
+            val(x) for x in t.histogram(t.tensor([1.0, 2, 5]), t.tensor([0.0, 2, 6]))
+        ],
+        "histogram_w": [
+            val(x)
+            for x in t.histogram(
+                t.tensor([1.0, 2, 5]), 2, weight=t.tensor([1.0, 2, 3]), density=True
+            )
+        ],
+        "histogram_range": [val(x) for x in t.histogram(a, bins=4, range=(0.0, 4.0))],
+        "hist_errors": [
+            catch(lambda: t.histc(t.tensor([1, 2]))),
+            catch(lambda: t.histogram(t.tensor([1, 2]))),
+            catch(lambda: t.histc(t.tensor([1.0, 2.0]), 3, 2, 1)),
+            catch(lambda: t.histogram(t.tensor([1.0, 2.0]), bins=3, range=(3.0, 1.0))),
+        ],
+        "scatter_": val(t.zeros(2, 3).scatter_(0, t.tensor([[1, 0, 1]]), 1.0)),
+        "scatter_reduce_add": val(
+            t.zeros(2, 3).scatter(1, t.tensor([[0, 0]]), t.ones(1, 2), reduce="add")
+        ),
+        "scatter_errors": [
+            catch(lambda: a.scatter(1, t.tensor([0]), 1.0)),
+            catch(lambda: a.scatter(1, t.tensor([[0]]), t.ones(1, 1, dtype=t.float64))),
+            catch(lambda: a.masked_select(t.tensor([1, 0, 1]))),
+            catch(lambda: t.ones(2, requires_grad=True).scatter_(0, t.tensor([0]), 1.0)),
+        ],
+        "int_ops": [
+            desc(t.atan2(t.tensor([1, 2]), t.tensor([2, 2]))),
+            desc(t.tensor([5, -5]).fmod(3)),
+            desc(t.trace(t.tensor([[1, 2], [3, 4]]))),
+            desc(t.tensor([[1, 2], [3, 4]]).repeat(1, 2)),
+        ],
+        "repeat_interleave_counts": val(t.repeat_interleave(t.tensor([2, 1]))),
+        "tensor_split_idx": [val(x) for x in t.arange(5).tensor_split([1, 10, 3])],
+        "tensor_split_n": [val(x) for x in t.arange(7).tensor_split(3)],
+        "meshgrid_warn": record(lambda: len(t.meshgrid(t.tensor([1, 2]), t.tensor([3]))))[1],
+        "shape_errors": [
+            catch(lambda: t.diag(t.ones(2, 2, 2))),
+            catch(lambda: t.tril(t.ones(2))),
+            catch(lambda: t.ones(3).tensor_split(0)),
+            catch(lambda: t.ones(2, 3).repeat(2)),
+            catch(lambda: t.ones(3).fliplr()),
+            catch(lambda: t.trace(t.ones(3))),
+            catch(lambda: t.einsum("i,i->", t.ones(2), [1.0, 2.0])),
+        ],
+        "new": [
+            desc(a.new_zeros(2, 2)),
+            desc(a.new_ones((1, 2))),
+            desc(a.new_full((2,), 3)),
+            desc(a.new_tensor([1, 2])),
+            desc(t.ones(2, dtype=t.int64).new_tensor([1.5])),
+            list(a.new_empty(3).shape),
+            desc(a.new_zeros(2, dtype=t.float64, requires_grad=True)),
+        ],
+        "from_numpy": desc(t.from_numpy(np.array([1, 2]))),
+    }
+
+
+@scenario
+def scn_random_fills(t):
+    x = t.zeros(1000)
+    x.normal_(2.0, 0.5)
+    u = t.zeros(1000, dtype=t.float64).uniform_(-1.0, 3.0)
+    a = t.ones(3, requires_grad=True)
+    y = a * 2
+    y.normal_()
+    y.sum().backward()
+    return {
+        "normal": [
+            str(x.dtype),
+            abs(x.mean().item() - 2.0) < 0.1,
+            abs(x.std().item() - 0.5) < 0.1,
+        ],
+        "uniform": [
+            str(u.dtype),
+            u.min().item() >= -1.0,
+            u.max().item() < 3.0,
+            abs(u.mean().item() - 1.0) < 0.2,
+        ],
+        "grad_fn": y.grad_fn.name(),
+        "grad": grad(a),
+        "returns_self": x.normal_() is x,
+        "errors": [
+            catch(lambda: t.ones(2, requires_grad=True).normal_()),
+            catch(lambda: t.ones(2).normal_(0, -1.0)),
+            catch(lambda: t.ones(2).uniform_(2.0, 1.0)),
+        ],
+    }
+
+
+@scenario
+def scn_no_grad_module_inference(t):
+    t.manual_seed(0)
+    model = t.nn.Sequential(t.nn.Linear(3, 4), t.nn.ReLU(), t.nn.Linear(4, 2))
+    with t.no_grad():
+        for p in model.parameters():
+            p.copy_(t.linspace(-1.0, 1.0, p.numel()).reshape(p.shape))
+    x = t.tensor([[1.0, -2.0, 0.5], [0.0, 1.0, 2.0]])
+    with t.no_grad():
+        y = model(x)
+    z = model(x)
+
+    @t.no_grad()
+    def infer(inp):
+        return model(inp)
+
+    w = infer(x)
+    return {
+        "no_grad": desc(y),
+        "with_grad": desc(z),
+        "decorated": desc(w),
+        "params_untouched": [p.grad is None for p in model.parameters()],
+        "mode_restored": t.is_grad_enabled(),
+    }
+
+
+# --------------------------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)

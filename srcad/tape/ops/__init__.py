@@ -7,16 +7,19 @@ the PyTorch name of its ``grad_fn``.  The same functions serve as ``torch.exp(x)
 
 The ops live in one module per family, in dependency order: ``promotion`` (type
 promotion), ``arithmetic``, ``unary``, ``reductions``, ``linalg``, ``shapes`` (shapes and
-views), ``conversions`` (dtype and device), ``inplace``, ``composites``; ``install`` puts
-them on ``Tensor``.
+views), ``conversions`` (dtype and device), ``inplace``, ``indexing`` (scatter and
+friends), ``sorting`` (sort, topk, histograms), ``composites``; ``install`` puts them on
+``Tensor``.
 """
 
 from .arithmetic import *  # noqa: F403
 from .composites import *  # noqa: F403
 from .conversions import *  # noqa: F403
+from .indexing import *  # noqa: F403
 from .inplace import *  # noqa: F403
 from .install import install as install
 from .linalg import *  # noqa: F403
 from .reductions import *  # noqa: F403
 from .shapes import *  # noqa: F403
+from .sorting import *  # noqa: F403
 from .unary import *  # noqa: F403

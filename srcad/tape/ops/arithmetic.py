@@ -17,6 +17,9 @@ from ._base import _as_array, _as_tensor, with_out
 from .promotion import _broadcast_error, _fix_dtype, _needs_fix
 
 __all__ = [
+    "arctan2",
+    "atan2",
+    "fmod",
     "add",
     "allclose",
     "arith",
@@ -272,6 +275,23 @@ def isinf(input):  # noqa: A002
 
 def isfinite(input):  # noqa: A002
     return wrap(np.isfinite(input._data))
+
+
+@with_out("atan2")
+def atan2(input, other):  # noqa: A002
+    """The angle of ``(other, input)`` elementwise (integers promote to float)."""
+    return arith(np.arctan2, input, other, grad_fn_name(np.arctan2), true_div=True)
+
+
+arctan2 = atan2
+
+
+@with_out("fmod")
+def fmod(input, other):  # noqa: A002
+    """The remainder of truncated division (the sign of ``input``), as C's fmod."""
+    if isinstance(other, Tensor):
+        return arith(np.fmod, input, other, grad_fn_name("fmod.Tensor"))
+    return arith(np.fmod, input, other, grad_fn_name("fmod.Scalar"), eparams=(0,))
 
 
 # Ops of later families, imported last: they import this module.

@@ -10,18 +10,25 @@ from ..grad_mode import STATE
 from ..names import grad_fn_name
 from ..node import info, node_class
 from ..tensor import (
+    Tensor,
     _wrap_dim,
     record,
     wrap,
 )
 from ._base import _as_array, _default_float
 from .conversions import _to_dtype
-from .linalg import addmm, matmul, mm
+from .linalg import addmm, bmm, matmul, mm
 from .reductions import _norm_dims, sum
-from .shapes import reshape, squeeze, t, unsqueeze
+from .shapes import cat, narrow, reshape, squeeze, t, unsqueeze
 from .unary import _renamed, abs
 
 __all__ = [
+    "addcdiv",
+    "addcmul",
+    "baddbmm",
+    "diff",
+    "dist",
+    "lerp",
     "linear",
     "cumprod",
     "cumsum",
@@ -166,6 +173,48 @@ def linear(input, weight, bias=None):  # noqa: A002
         return _renamed(squeeze(mm(unsqueeze(input, 0), wt), 0), grad_fn_name("squeeze_.dim"))
     y = mm(reshape(input, (-1, input.shape[-1])), wt)
     return _renamed(reshape(y, lead + (out_features,)), grad_fn_name("_unsafe_view"))
+
+
+def lerp(input, end, weight):  # noqa: A002
+    """``input + weight * (end - input)``."""
+    key = "lerp.Tensor" if isinstance(weight, Tensor) else "lerp.Scalar"
+    return _renamed(input + weight * (end - input), grad_fn_name(key))
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):  # noqa: A002
+    """``input + value * tensor1 * tensor2``."""
+    return _renamed(input + value * (tensor1 * tensor2), grad_fn_name("addcmul"))
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):  # noqa: A002
+    """``input + value * tensor1 / tensor2``."""
+    return _renamed(input + value * (tensor1 / tensor2), grad_fn_name("addcdiv"))
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):  # noqa: A002
+    """``beta * input + alpha * bmm(batch1, batch2)``."""
+    prod = bmm(batch1, batch2)
+    prod = prod if alpha == 1 else prod * alpha
+    base = input if beta == 1 else input * beta
+    return _renamed(base + prod, grad_fn_name("baddbmm"))
+
+
+def dist(input, other, p=2):  # noqa: A002
+    """The ``p``-norm of ``input - other``."""
+    return _renamed(norm(input - other, p), grad_fn_name("dist"))
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002
+    """The ``n``-th forward difference along ``dim``."""
+    axis = _wrap_dim(dim, input.ndim)
+    x = input
+    if prepend is not None or append is not None:
+        parts = [p for p in (prepend, x, append) if p is not None]
+        x = cat(parts, axis)
+    for _ in range(n):
+        size = x.shape[axis]
+        x = narrow(x, axis, 1, size - 1) - narrow(x, axis, 0, size - 1)
+    return x
 
 
 def numel(input):  # noqa: A002

@@ -9,6 +9,7 @@ from ..names import grad_fn_name
 from ..node import info, node_class
 from ..tensor import (
     Tensor,
+    raw,
     record,
     wrap,
 )
@@ -148,3 +149,56 @@ def cuda(input, device=None, non_blocking=False, memory_format=None):  # noqa: A
 
     dev = _device("cuda") if device is None else as_device(device)
     return _to_device(input, dev)
+
+
+# --------------------------------------------------------------------------------------
+# New tensors like an existing one (its dtype and device unless told otherwise)
+
+
+def _like_kwargs(input, dtype, device):  # noqa: A002
+    return {
+        "dtype": input.dtype if dtype is None else dtype,
+        "device": input.device if device is None else device,
+    }
+
+
+def new_zeros(input, *size, dtype=None, device=None, requires_grad=False, **_):  # noqa: A002
+    from ..factories import zeros  # noqa: PLC0415
+
+    kw = _like_kwargs(input, dtype, device)
+    return zeros(*size, requires_grad=requires_grad, **kw)
+
+
+def new_ones(input, *size, dtype=None, device=None, requires_grad=False, **_):  # noqa: A002
+    from ..factories import ones  # noqa: PLC0415
+
+    kw = _like_kwargs(input, dtype, device)
+    return ones(*size, requires_grad=requires_grad, **kw)
+
+
+def new_empty(input, *size, dtype=None, device=None, requires_grad=False, **_):  # noqa: A002
+    from ..factories import empty  # noqa: PLC0415
+
+    kw = _like_kwargs(input, dtype, device)
+    return empty(*size, requires_grad=requires_grad, **kw)
+
+
+def new_full(input, size, fill_value, *, dtype=None, device=None, requires_grad=False, **_):  # noqa: A002
+    from ..factories import full  # noqa: PLC0415
+
+    kw = _like_kwargs(input, dtype, device)
+    return full(size, fill_value, requires_grad=requires_grad, **kw)
+
+
+def new_tensor(input, data, *, dtype=None, device=None, requires_grad=False, **_):  # noqa: A002
+    """A new leaf holding a copy of ``data`` with ``input``'s dtype and device."""
+    from ..factories import W5, tensor  # noqa: PLC0415
+
+    if isinstance(data, Tensor):
+        import warnings  # noqa: PLC0415
+
+        warnings.warn(W5.replace("torch.tensor", "tensor.new_tensor"), UserWarning, stacklevel=2)
+    kw = _like_kwargs(input, dtype, device)
+    return tensor(
+        raw(data) if isinstance(data, Tensor) else data, requires_grad=requires_grad, **kw
+    )

@@ -3,6 +3,14 @@
 import operator
 
 from .. import dtypes as _dt
+from . import arithmetic as _arith
+from . import composites as _comp
+from . import conversions as _conv
+from . import indexing as _indexing
+from . import inplace as _inpl
+from . import linalg as _linalg
+from . import shapes as _shapes
+from . import sorting as _sorting
 from ._base import _as_tensor
 from .arithmetic import (
     _radd,
@@ -322,6 +330,24 @@ _METHODS = {
     "copy_": copy_,
     "masked_fill_": masked_fill_,
 }
+
+# Methods of the later families, by module.
+_METHODS.update(
+    {
+        name: getattr(module, name)
+        for module, names in (
+            (_sorting, "topk sort argsort unique nonzero bincount histc histogram"),
+            (_indexing, "scatter scatter_ scatter_add scatter_add_ masked_select take_along_dim"),
+            (_shapes, "repeat repeat_interleave roll tril triu diag tensor_split fliplr flipud"),
+            (_arith, "atan2 arctan2 fmod"),
+            (_linalg, "trace addmm bmm"),
+            (_conv, "new_zeros new_ones new_empty new_full new_tensor"),
+            (_comp, "lerp addcmul addcdiv baddbmm dist diff"),
+            (_inpl, "normal_ uniform_"),
+        )
+        for name in names.split()
+    }
+)
 
 _DUNDERS = {
     "__add__": lambda a, b: arith(operator.add, a, b),

@@ -18,7 +18,7 @@ from ..tensor import (
 )
 from ._base import _as_array, _as_tensor, with_out
 
-__all__ = ["addmm", "bmm", "dot", "ger", "inner", "matmul", "mm", "mv", "outer"]
+__all__ = ["einsum", "trace", "addmm", "bmm", "dot", "ger", "inner", "matmul", "mm", "mv", "outer"]
 
 
 def _mat_error(a, b):
@@ -161,6 +161,32 @@ def outer(input, vec2):  # noqa: A002
 
 
 ger = outer
+
+
+def einsum(equation, *operands):
+    """Einstein summation over ``operands`` (given as arguments or one list)."""
+    from ..interop import apply_prim  # noqa: PLC0415
+
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    for i, op in enumerate(operands):
+        if not isinstance(op, Tensor):
+            raise TypeError(
+                f"expected Tensor as element {i} in argument 1, but got {type(op).__name__}"
+            )
+    return apply_prim(np.einsum, (equation, *operands), {})
+
+
+def trace(input):  # noqa: A002
+    """The sum of a matrix's diagonal."""
+    from ..interop import apply_prim  # noqa: PLC0415
+
+    if input._data.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input._data.ndim}")
+    out = apply_prim(np.trace, (input,), {})
+    if out._data.dtype.kind in "biu" and out._data.dtype != np.int64:
+        out = wrap(out._data.astype(np.int64))
+    return out
 
 
 # Ops of later families, imported last: they import this module.

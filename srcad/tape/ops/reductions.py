@@ -101,9 +101,10 @@ class _ReturnType(tuple):
 
     __slots__ = ()
     _name = "max"
+    _fields = ("values", "indices")
 
-    def __new__(cls, values, indices):
-        return tuple.__new__(cls, (values, indices))
+    def __new__(cls, *items):
+        return tuple.__new__(cls, items)
 
     @property
     def values(self):
@@ -114,20 +115,31 @@ class _ReturnType(tuple):
         return self[1]
 
     def __repr__(self):
-        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
+        return f"torch.return_types.{self._name}(\n{body})"
 
 
-class _MaxType(_ReturnType):
-    __slots__ = ()
-    _name = "max"
+def _return_type(name, fields=("values", "indices")):
+    """The class PyTorch names ``torch.return_types.<name>``."""
+    attrs = {"__slots__": (), "_name": name, "_fields": fields, "__module__": "torch.return_types"}
+    for i, f in enumerate(fields):
+        if f not in ("values", "indices"):
+            attrs[f] = property(lambda self, i=i: self[i])
+    cls = type(name, (_ReturnType,), attrs)
+    cls.__qualname__ = name
+    return cls
 
 
-class _MinType(_ReturnType):
-    __slots__ = ()
-    _name = "min"
+_MaxType = _return_type("max")
+_MinType = _return_type("min")
+_TopkType = _return_type("topk")
+_SortType = _return_type("sort")
+_HistogramType = _return_type("histogram", ("hist", "bin_edges"))
 
 
-return_types = namedtuple("return_types", "max min")(_MaxType, _MinType)
+return_types = namedtuple("return_types", "max min topk sort histogram")(
+    _MaxType, _MinType, _TopkType, _SortType, _HistogramType
+)
 
 
 def _extreme(input, dim, keepdim, largest, other):

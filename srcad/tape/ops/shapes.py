@@ -21,6 +21,16 @@ from ..tensor import (
 from ._base import with_out
 
 __all__ = [
+    "diag",
+    "fliplr",
+    "flipud",
+    "meshgrid",
+    "repeat",
+    "repeat_interleave",
+    "roll",
+    "tensor_split",
+    "tril",
+    "triu",
     "broadcast_to",
     "cat",
     "chunk",
@@ -432,3 +442,130 @@ def flip(input, dims):  # noqa: A002
         inf = info(np.flip)
         return record(inf, inf.build((input, axis)), out, node_class(grad_fn_name(np.flip)))
     return wrap(out)
+
+
+# --------------------------------------------------------------------------------------
+# Repeats, rolls, triangles and diagonals (NumPy functions with registry rules)
+
+
+def _np_op(fn, args, name_key=None):
+    from ..interop import apply_prim  # noqa: PLC0415
+
+    return apply_prim(fn, args, {}, None if name_key is None else grad_fn_name(name_key))
+
+
+def repeat(input, *sizes):  # noqa: A002
+    """``input`` tiled ``sizes`` times along each dimension (leading ones added)."""
+    sizes = _shape_arg(sizes)
+    if len(sizes) < input._data.ndim:
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions "
+            "of tensor"
+        )
+    return _np_op(np.tile, (input, tuple(sizes)))
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):  # noqa: A002
+    """Each entry repeated ``repeats`` times (along ``dim``, or of the flattened input)."""
+    from ..tensor import Tensor as _Tensor  # noqa: PLC0415
+
+    if repeats is None:  # repeat_interleave(repeats): indices repeated by their counts
+        counts = input._data
+        return wrap(np.repeat(np.arange(counts.size, dtype=np.int64), counts))
+    r = repeats._data if isinstance(repeats, _Tensor) else repeats
+    if dim is None:
+        return _np_op(np.repeat, (reshape(input, (-1,)), r, 0), "repeat_interleave")
+    return _np_op(np.repeat, (input, r, _wrap_dim(dim, input._data.ndim)), "repeat_interleave")
+
+
+def roll(input, shifts, dims=None):  # noqa: A002
+    return _np_op(np.roll, (input, shifts, dims))
+
+
+def _triangle(fn, name):
+    def op(input, diagonal=0):  # noqa: A002
+        if input._data.ndim < 2:
+            raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+        return _np_op(fn, (input, diagonal))
+
+    op.__name__ = name
+    return op
+
+
+tril = _triangle(np.tril, "tril")
+triu = _triangle(np.triu, "triu")
+
+
+def diag(input, diagonal=0):  # noqa: A002
+    """The matrix with ``input`` (1-D) on a diagonal, or the diagonal of a matrix."""
+    nd = input._data.ndim
+    if nd == 1:
+        return _np_op(np.diag, (input, diagonal), "diag_embed")
+    if nd == 2:
+        return _np_op(np.diagonal, (input, diagonal), "diagonal")
+    raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{nd}D")
+
+
+def tensor_split(input, indices_or_sections, dim=0):  # noqa: A002
+    """Views of ``input`` split into ``n`` near-equal parts (the first ``N % n`` one
+    longer) or at the given indices."""
+    d = input._data
+    dim = _wrap_dim(dim, d.ndim)
+    n = d.shape[dim]
+    s = indices_or_sections
+    if isinstance(s, int):
+        if s <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {s}")
+        q, r = divmod(n, s)
+        bounds = [0]
+        for k in range(s):
+            bounds.append(bounds[-1] + q + (1 if k < r else 0))
+    else:
+        idx = [int(i) for i in (raw(s).tolist() if hasattr(raw(s), "tolist") else s)]
+        bounds = [0] + [builtins.min(builtins.max(i, 0), n) for i in idx] + [n]
+    return tuple(narrow(input, dim, a, builtins.max(b - a, 0)) for a, b in zip(bounds, bounds[1:]))
+
+
+def fliplr(input):  # noqa: A002
+    if input._data.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, (1,))
+
+
+def flipud(input):  # noqa: A002
+    if input._data.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, (0,))
+
+
+def meshgrid(*tensors, indexing=None):
+    """Grids from 1-D tensors: ``indexing='ij'`` (the default) or ``'xy'``."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        import warnings  # noqa: PLC0415
+
+        warnings.warn(
+            "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+            "argument.",
+            UserWarning,
+            stacklevel=2,
+        )
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(
+            f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}'
+        )
+    ts = list(tensors)
+    swap = indexing == "xy" and len(ts) >= 2
+    if swap:
+        ts[0], ts[1] = ts[1], ts[0]
+    shape = tuple(t.numel() for t in ts)
+    out = []
+    for k, t in enumerate(ts):
+        view_shape = [1] * len(ts)
+        view_shape[k] = shape[k]
+        out.append(expand(reshape(t, tuple(view_shape)), shape))
+    if swap:
+        out[0], out[1] = out[1], out[0]
+    return tuple(out)
