@@ -13,7 +13,7 @@ from ..tape.grad_mode import (
     set_grad_enabled,
 )
 from ..tape.legacy import Variable
-from . import function, functional, grad_mode, graph  # noqa: F401  (submodules, as in torch.autograd)
+from . import function, functional, grad_mode, graph, profiler  # noqa: F401  (submodules, as in torch.autograd)
 from .anomaly import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck

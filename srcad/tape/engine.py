@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from . import profiling as _profiling
 from .device import owned_copy, writeable
 from .grad_mode import STATE
 from .node import _SEQ, AccumulateGrad, Node
@@ -309,7 +310,11 @@ class _GraphTask:
             self.capture(n, grads)
             if n not in self.run:
                 return ()
-        outs = self.call(n, grads)
+        if _profiling.ACTIVE[0] is None:
+            outs = self.call(n, grads)
+        else:
+            with _profiling.Span(f"autograd::engine::evaluate_function: {n.name()}"):
+                outs = self.call(n, grads)
         if not self.retain:
             n.release()
         if hk is not None and hk.post:

@@ -560,6 +560,42 @@ def scn_no_grad_module_inference(t):
 
 
 # --------------------------------------------------------------------------------------
+# torch.autograd.profiler
+
+
+@scenario
+def scn_profiler(t):
+    prof_mod = t.autograd.profiler
+    x = t.ones(3, 3, requires_grad=True)
+    w = t.tensor([[0.5, -1.0, 2.0], [1.5, 0.5, -0.5]], requires_grad=True)
+    with prof_mod.profile(record_shapes=True) as prof:
+        with prof_mod.record_function("my_block"):
+            y = (x @ x).relu().sum() + t.nn.functional.linear(x, w).sum()
+        y.backward()
+    table = prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=8)
+    lines = table.splitlines()
+    keys = {e.key for e in prof.key_averages()}
+    wanted = ["my_block", "aten::matmul", "aten::relu", "aten::sum", "aten::linear", "aten::t"]
+    avg = prof.key_averages()[0]
+    shaped = prof.key_averages(group_by_input_shape=True).table(row_limit=3)
+    with prof_mod.profile(enabled=False) as off:
+        (x * 2).sum()
+    after = (x * 2).sum()
+    return {
+        "table": [type(table).__name__, lines[1].split()[:4], lines[-1].split(":")[0]],
+        "row_limit": len(lines) <= 8 + 5,
+        "keys": [k in keys for k in wanted],
+        "backward_nodes": any(k.startswith("autograd::engine::evaluate_function") for k in keys),
+        "avg": [type(avg).__name__, avg.count >= 1, avg.cpu_time_total >= avg.self_cpu_time_total],
+        "shapes_column": shaped.splitlines()[1].split()[-2:],
+        "str": str(prof)[:3],
+        "grad": grad(x),
+        "disabled": off is None,
+        "restored": [desc(after), t.matmul.__name__],
+    }
+
+
+# --------------------------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)
