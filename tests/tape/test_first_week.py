@@ -559,6 +559,28 @@ def scn_no_grad_module_inference(t):
     }
 
 
+@scenario
+def scn_overwrites_give_zero_grads(t):
+    out = []
+    for how in ["fill", "fill_t", "zero", "copy", "copy_sub"]:
+        a = t.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        v = t.tensor(2.0, requires_grad=True)
+        y = a * 2
+        if how == "fill":
+            y.fill_(1.0)
+        elif how == "fill_t":
+            y.fill_(v)
+        elif how == "zero":
+            y.zero_()
+        elif how == "copy":
+            y.copy_(t.ones(3))
+        else:
+            y[:2].copy_(t.ones(2))
+        (y * t.tensor([1.0, 2.0, 3.0])).sum().backward()
+        out.append([how, y.grad_fn.name(), grad(a), grad(v), val(y)])
+    return out
+
+
 # --------------------------------------------------------------------------------------
 # torch.autograd.profiler
 

@@ -108,12 +108,16 @@ def clamp_(self, min=None, max=None):  # noqa: A002
 clip_ = clamp_
 
 
+# Writes over the whole tensor are an index_put at ``...``: the old values then get a
+# zero gradient (PyTorch materializes zeros for them, it does not leave ``.grad`` None).
+
+
 def zero_(self):
     """Set every element to zero in place."""
     return inplace(
         self,
-        T.copy_to,
-        (0,),
+        T.index_put,
+        (Ellipsis, 0),
         grad_fn_name("zero_"),
         eparams=(0,),
         compute=lambda old: np.zeros_like(old),
@@ -123,8 +127,9 @@ def zero_(self):
 def fill_(self, value):
     v = raw(value)
     if isinstance(value, Tensor):
-        return inplace(self, T.copy_to, (value,), grad_fn_name("fill_.Tensor"), eparams=(0, 1))
-    return inplace(self, T.copy_to, (v,), grad_fn_name("fill_.Scalar"), eparams=(0,))
+        name = grad_fn_name("fill_.Tensor")
+        return inplace(self, T.index_put, (Ellipsis, value), name, eparams=(0, 2))
+    return inplace(self, T.index_put, (Ellipsis, v), grad_fn_name("fill_.Scalar"), eparams=(0,))
 
 
 def copy_(self, src, non_blocking=False):
@@ -145,10 +150,10 @@ def copy_(self, src, non_blocking=False):
         s = to_device(s, device_of(self._data))
     return inplace(
         self,
-        T.copy_to,
-        (src,),
+        T.index_put,
+        (Ellipsis, src),
         grad_fn_name(T.copy_to),
-        eparams=(0, 1),
+        eparams=(0, 2),
         compute=lambda old: T.copy_to.impl(old, s),
     )
 
