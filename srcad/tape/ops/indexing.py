@@ -77,7 +77,9 @@ def _added(input, dim, index, src, name):  # noqa: A002
     spread = T.put_along.impl(raw(part), d, idx, axis, True)
     if STATE.enabled and requires(part):
         inf = info(T.put_along)
-        spread = record(inf, (part, d, idx, axis, True), spread, node_class("PutAlongBackward0"))
+        spread = record(
+            inf, (part, d, idx, axis, True), spread, node_class(grad_fn_name(T.put_along))
+        )
     else:
         spread = wrap(spread)
     return spread
