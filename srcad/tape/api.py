@@ -4,7 +4,7 @@ With ``import srcad as torch`` these are the names PyTorch code uses: factories,
 dtypes, grad modes, ``Tensor`` and the functional ops.
 """
 
-from . import accelerator, cuda
+from . import accelerator, cuda, linalg
 from . import ops as _ops
 from .device import device, get_default_device, set_default_device
 from .dtypes import (
@@ -99,6 +99,9 @@ from .ops import mul as multiply
 from .ops import sub as subtract
 from .repr import get_printoptions, set_printoptions
 from .tensor import Size, Tensor, is_tensor
+
+inverse = linalg.inv
+det = linalg.det
 
 
 def _tensor_first(fn, name):
@@ -328,6 +331,9 @@ __all__ = [
     # devices and accelerators
     "cuda",
     "accelerator",
+    "linalg",
+    "inverse",
+    "det",
     "set_default_device",
     "get_default_device",
     # factories and random numbers

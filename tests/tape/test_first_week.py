@@ -581,6 +581,45 @@ def scn_overwrites_give_zero_grads(t):
     return out
 
 
+LINALG_ROWS = {
+    "norm": lambda t, a: t.linalg.norm(a),
+    "norm_1": lambda t, a: t.linalg.norm(a[0], 1),
+    "vector_norm_dim": lambda t, a: t.linalg.vector_norm(a, dim=1),
+    "vector_norm_inf": lambda t, a: t.linalg.vector_norm(a, float("inf")),
+    "vector_norm_3": lambda t, a: t.linalg.vector_norm(a, 3),
+    "vector_norm_keep": lambda t, a: t.linalg.vector_norm(a, keepdim=True),
+    "matrix_norm": lambda t, a: t.linalg.matrix_norm(a),
+    "inv": lambda t, a: t.linalg.inv(a),
+    "inverse": lambda t, a: t.inverse(a),
+    "det": lambda t, a: t.linalg.det(a),
+    "torch_det": lambda t, a: t.det(a),
+    "solve_vector": lambda t, a: t.linalg.solve(a, a[0] * 2),
+    "solve_matrix": lambda t, a: t.linalg.solve(a, a.t()),
+    "cholesky": lambda t, a: t.linalg.cholesky(a),
+    "pinv": lambda t, a: t.linalg.pinv(a),
+}
+
+
+@scenario
+def scn_linalg(t):
+    obs = {}
+    for name, f in LINALG_ROWS.items():
+        a = t.tensor([[2.0, 1.0], [1.0, 3.0]], requires_grad=True)
+        y = f(t, a)
+        y.backward(t.ones_like(y))
+        obs[name] = [desc(y), grad(a)]
+    obs["errors"] = [
+        catch(lambda: t.linalg.inv(t.zeros(2, 2))),
+        catch(lambda: t.linalg.inv(t.tensor([[1.0, 2.0], [2.0, 4.0]]))),
+        catch(lambda: t.linalg.inv(t.ones(2, 3))),
+        catch(lambda: t.linalg.det(t.ones(3))),
+        catch(lambda: t.linalg.cholesky(-t.eye(2))),
+        catch(lambda: t.linalg.solve(t.zeros(2, 2), t.ones(2))),
+        isinstance(t.linalg.LinAlgError("x"), RuntimeError),
+    ]
+    return obs
+
+
 # --------------------------------------------------------------------------------------
 # torch.autograd.profiler
 
