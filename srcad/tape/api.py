@@ -4,7 +4,7 @@ With ``import srcad as torch`` these are the names PyTorch code uses: factories,
 dtypes, grad modes, ``Tensor`` and the functional ops.
 """
 
-from . import accelerator, cuda, linalg
+from . import accelerator, backends, cuda, linalg
 from . import ops as _ops
 from .device import device, get_default_device, set_default_device
 from .dtypes import (
@@ -331,6 +331,7 @@ __all__ = [
     # devices and accelerators
     "cuda",
     "accelerator",
+    "backends",
     "linalg",
     "inverse",
     "det",

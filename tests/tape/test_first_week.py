@@ -181,7 +181,18 @@ def scn_cuda_and_accelerator(t):
             t.accelerator.device_count(),
         ],
         "no_index": catch(t.accelerator.current_device_index),
-        "device": "cuda" if t.cuda.is_available() else "cpu",
+        "tutorial_device": (
+            "cuda" if t.cuda.is_available() else "mps" if t.backends.mps.is_available() else "cpu"
+        ),
+        "backends": [
+            t.backends.mps.is_available(),
+            t.backends.mps.is_built(),
+            t.backends.cudnn.enabled,
+            t.backends.cudnn.benchmark,
+            t.backends.cudnn.deterministic,
+            t.backends.cudnn.is_available(),
+            t.backends.cudnn.version(),
+        ],
     }
 
 
