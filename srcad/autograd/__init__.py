@@ -12,8 +12,8 @@ from ..tape.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from ..tape.tensor import Tensor as Variable
-from . import function, grad_mode, graph  # noqa: F401  (submodules, as in torch.autograd)
+from ..tape.legacy import Variable
+from . import function, functional, grad_mode, graph, profiler  # noqa: F401  (submodules, as in torch.autograd)
 from .anomaly import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck

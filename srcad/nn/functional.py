@@ -13,6 +13,7 @@ import warnings
 from ..rules import nn_ops as _ops
 from ..tape import names as _names
 from ..tape.grad_mode import no_grad
+from ..tape.ops import linear as _tape_linear
 from ..tape.tensor import Tensor
 from ..tape.tensor import raw as _raw
 from ..tape.tensor import wrap as _wrap
@@ -145,7 +146,10 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
 
 
 def linear(input, weight, bias=None):  # noqa: A002
-    """``input @ weight.T + bias``; one node (``AddmmBackward0`` for a 2-D input)."""
+    """``input @ weight.T + bias``; on tensors PyTorch's nodes (``AddmmBackward0`` with
+    edges ``(bias, input, TBackward0)`` for a 2-D input)."""
+    if isinstance(input, Tensor):
+        return _tape_linear(input, weight, bias)
     return _ops.linear(input, weight, bias)
 
 

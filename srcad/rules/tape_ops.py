@@ -387,3 +387,20 @@ def _(result, x, dim, keepdim=False):
     d[x] = _rt.expand_reduced(d[result], x, dim, keepdim) * np.exp(
         x - _rt.expand_reduced(result, x, dim, keepdim)
     )
+
+
+# --------------------------------------------------------------------------------------
+# addmm: the node PyTorch's F.linear records, with its operands in PyTorch's order
+
+
+@primitive
+def addmm(b, x, y):
+    """``b + x @ y`` for matrices ``x`` and ``y``, ``b`` broadcast to the product."""
+    return b + np.matmul(x, y)
+
+
+@adjoint(addmm)
+def _(result, b, x, y):
+    d[b] = _rt.unbroadcast(d[result], b)
+    d[x] = np.matmul(d[result], np.swapaxes(y, -1, -2))
+    d[y] = np.matmul(np.swapaxes(x, -1, -2), d[result])

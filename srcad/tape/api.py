@@ -4,8 +4,9 @@ With ``import srcad as torch`` these are the names PyTorch code uses: factories,
 dtypes, grad modes, ``Tensor`` and the functional ops.
 """
 
+from . import accelerator, backends, cuda, linalg
 from . import ops as _ops
-from .device import device
+from .device import device, get_default_device, set_default_device
 from .dtypes import (
     bool,
     cdouble,
@@ -68,10 +69,24 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .legacy import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 from .ops import (
     add,
     div,
+    einsum,
+    isin,
     matmul,
+    meshgrid,
     mul,
     pow,
     return_types,
@@ -84,6 +99,9 @@ from .ops import mul as multiply
 from .ops import sub as subtract
 from .repr import get_printoptions, set_printoptions
 from .tensor import Size, Tensor, is_tensor
+
+inverse = linalg.inv
+det = linalg.det
 
 
 def _tensor_first(fn, name):
@@ -128,6 +146,7 @@ def _tensor_list(fn, name):
 abs = _tensor_first(_ops.abs, "abs")
 absolute = _tensor_first(_ops.absolute, "absolute")
 acos = _tensor_first(_ops.acos, "acos")
+addmm = _tensor_first(_ops.addmm, "addmm")
 all = _tensor_first(_ops.all, "all")
 allclose = _tensor_first(_ops.allclose, "allclose")
 amax = _tensor_first(_ops.amax, "amax")
@@ -140,6 +159,7 @@ argmax = _tensor_first(_ops.argmax, "argmax")
 argmin = _tensor_first(_ops.argmin, "argmin")
 asin = _tensor_first(_ops.asin, "asin")
 atan = _tensor_first(_ops.atan, "atan")
+bmm = _tensor_first(_ops.bmm, "bmm")
 broadcast_to = _tensor_first(_ops.broadcast_to, "broadcast_to")
 ceil = _tensor_first(_ops.ceil, "ceil")
 chunk = _tensor_first(_ops.chunk, "chunk")
@@ -232,6 +252,36 @@ unsqueeze = _tensor_first(_ops.unsqueeze, "unsqueeze")
 var = _tensor_first(_ops.var, "var")
 view = _tensor_first(_ops.view, "view")
 negative = _tensor_first(_ops.neg, "negative")
+argsort = _tensor_first(_ops.argsort, "argsort")
+bincount = _tensor_first(_ops.bincount, "bincount")
+histc = _tensor_first(_ops.histc, "histc")
+histogram = _tensor_first(_ops.histogram, "histogram")
+nonzero = _tensor_first(_ops.nonzero, "nonzero")
+sort = _tensor_first(_ops.sort, "sort")
+topk = _tensor_first(_ops.topk, "topk")
+unique = _tensor_first(_ops.unique, "unique")
+scatter = _tensor_first(_ops.scatter, "scatter")
+scatter_add = _tensor_first(_ops.scatter_add, "scatter_add")
+masked_select = _tensor_first(_ops.masked_select, "masked_select")
+take_along_dim = _tensor_first(_ops.take_along_dim, "take_along_dim")
+repeat_interleave = _tensor_first(_ops.repeat_interleave, "repeat_interleave")
+roll = _tensor_first(_ops.roll, "roll")
+tril = _tensor_first(_ops.tril, "tril")
+triu = _tensor_first(_ops.triu, "triu")
+diag = _tensor_first(_ops.diag, "diag")
+tensor_split = _tensor_first(_ops.tensor_split, "tensor_split")
+fliplr = _tensor_first(_ops.fliplr, "fliplr")
+flipud = _tensor_first(_ops.flipud, "flipud")
+atan2 = _tensor_first(_ops.atan2, "atan2")
+arctan2 = _tensor_first(_ops.arctan2, "arctan2")
+fmod = _tensor_first(_ops.fmod, "fmod")
+trace = _tensor_first(_ops.trace, "trace")
+lerp = _tensor_first(_ops.lerp, "lerp")
+addcmul = _tensor_first(_ops.addcmul, "addcmul")
+addcdiv = _tensor_first(_ops.addcdiv, "addcdiv")
+baddbmm = _tensor_first(_ops.baddbmm, "baddbmm")
+dist = _tensor_first(_ops.dist, "dist")
+diff = _tensor_first(_ops.diff, "diff")
 cat = _tensor_list(_ops.cat, "cat")
 concat = _tensor_list(_ops.concat, "concat")
 concatenate = _tensor_list(_ops.concatenate, "concatenate")
@@ -269,6 +319,24 @@ __all__ = [
     "set_default_dtype",
     "is_floating_point",
     "is_complex",
+    "FloatTensor",
+    "DoubleTensor",
+    "HalfTensor",
+    "LongTensor",
+    "IntTensor",
+    "ShortTensor",
+    "CharTensor",
+    "ByteTensor",
+    "BoolTensor",
+    # devices and accelerators
+    "cuda",
+    "accelerator",
+    "backends",
+    "linalg",
+    "inverse",
+    "det",
+    "set_default_device",
+    "get_default_device",
     # factories and random numbers
     "tensor",
     "as_tensor",
@@ -401,6 +469,8 @@ __all__ = [
     # linear algebra
     "matmul",
     "mm",
+    "bmm",
+    "addmm",
     "mv",
     "dot",
     "inner",
@@ -435,4 +505,38 @@ __all__ = [
     "flip",
     "index_select",
     "gather",
+    # issue 13: what a user reaches for in the first week
+    "argsort",
+    "bincount",
+    "histc",
+    "histogram",
+    "nonzero",
+    "sort",
+    "topk",
+    "unique",
+    "scatter",
+    "scatter_add",
+    "masked_select",
+    "take_along_dim",
+    "repeat_interleave",
+    "roll",
+    "tril",
+    "triu",
+    "diag",
+    "tensor_split",
+    "fliplr",
+    "flipud",
+    "atan2",
+    "arctan2",
+    "fmod",
+    "trace",
+    "lerp",
+    "addcmul",
+    "addcdiv",
+    "baddbmm",
+    "dist",
+    "diff",
+    "einsum",
+    "isin",
+    "meshgrid",
 ]

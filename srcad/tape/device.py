@@ -138,6 +138,35 @@ def to_device(a, dev):
     raise RuntimeError(f"srcad has no arrays on device {dev}")
 
 
+_DEFAULT = [None]  # set_default_device's device; None means the CPU
+
+
+def set_default_device(device):  # noqa: A002 - PyTorch's parameter name
+    """The device factories use when given none (``None`` restores the CPU).
+
+    Example: ``srcad.set_default_device("cpu")``.
+    """
+    _DEFAULT[0] = None if device is None else as_device(device)
+    if _DEFAULT[0] is not None and _DEFAULT[0].type == "cpu":
+        _DEFAULT[0] = None
+
+
+def get_default_device():
+    """The device factories use when given none (``device(type='cpu')`` by default)."""
+    d = _DEFAULT[0]
+    if d is None:
+        return CPU
+    if d.type == "cuda" and d.index is None:
+        cupy()
+        return device("cuda", 0)
+    return d
+
+
+def or_default(d):
+    """``d``, or the default device when ``d`` is None."""
+    return _DEFAULT[0] if d is None else d
+
+
 def as_device(d):
     if d is None or isinstance(d, device):
         return d

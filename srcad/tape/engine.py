@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from . import profiling as _profiling
 from .device import owned_copy, writeable
 from .grad_mode import STATE
 from .node import _SEQ, AccumulateGrad, Node
@@ -167,133 +168,201 @@ def run_backward(roots, seeds, retain_graph, create_graph, inputs=None, accumula
     """Run backward from ``roots`` seeded with ``seeds`` (tensors or None).
 
     With ``accumulate`` leaves get ``.grad`` (only those in ``inputs`` when given);
-    without it the gradients reaching ``inputs`` are returned as a list.
+    without it the gradients reaching ``inputs`` are returned as a list.  The stages
+    are PyTorch's: check the roots, count dependencies, seed the input buffers, then
+    run ready nodes, accumulating what each returns into the buffers of its successors.
     """
-    root_edges = []
+    root_edges = _root_edges(roots)
+    targets = _targets(inputs)
+    task = _GraphTask(retain_graph, create_graph, accumulate, targets)
+    task.compute_dependencies(root_edges)
+    task.seed(root_edges, seeds, roots)
+    task.execute(root_edges)
+    if targets is None or accumulate:
+        return None
+    return task.results(inputs)
+
+
+def _root_edges(roots):
+    edges = []
     for i, t in enumerate(roots):
         if not t._rg:
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn"
             )
-        root_edges.append(edge(t))
-    targets = None
-    if inputs is not None:
-        targets = {}
-        for i, t in enumerate(inputs):
-            if not isinstance(t, Tensor):
-                raise TypeError(
-                    f"expected Tensor as element {i} in argument 1, but got {type(t).__name__}"
-                )
-            if not t._rg:
-                raise RuntimeError("One of the differentiated Tensors does not require grad")
-            targets.setdefault(edge(t), []).append(i)
+        edges.append(edge(t))
+    return edges
 
-    # dependency counts over the reachable graph
-    deps = {}
-    for n, _ in root_edges:
-        deps[n] = 0
-    stack = list(deps)
-    while stack:
-        n = stack.pop()
-        for m, _ in n._next:
-            if m is None:
-                continue
-            c = deps.get(m)
-            if c is None:
-                deps[m] = 1
-                stack.append(m)
-            else:
-                deps[m] = c + 1
 
-    needed = run = None
-    if targets is not None:
-        needed, run = _needed(deps, {n for n, _ in targets})
-        deps = _count_within(needed, root_edges)
-
-    # seeds
-    buffers = {}
-    for (n, nr), s, t in zip(root_edges, seeds, roots):
-        if s is None:
-            continue
-        if create_graph:
-            if s._data.dtype != t._data.dtype:
-                s = s.to(t.dtype)
-        else:
-            s = s._data
-            if s.dtype != t._data.dtype:
-                s = s.astype(t._data.dtype)
-        buf = buffers.get(n)
-        if buf is None:
-            buf = buffers[n] = [None] * n._nout
-        buf[nr] = s if buf[nr] is None else buf[nr] + s
-
-    captured = {} if targets is not None else None
-    heap = []
-    for n in {n for n, _ in root_edges}:
-        if deps.get(n, 0) == 0 and (needed is None or n in needed):
-            heap.append((-n._seq, n))
-    heapq.heapify(heap)
-    prev = STATE.enabled
-    STATE.enabled = bool(create_graph)
-    try:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            while heap:
-                _, n = heapq.heappop(heap)
-                grads = buffers.pop(n, None)
-                if grads is None:
-                    grads = [None] * n._nout
-                hk = n._hk
-                if hk is not None:
-                    if hk.thooks or hk.retain:
-                        grads = _tensor_hooks(hk, grads, create_graph)
-                    if hk.pre:
-                        grads = _node_prehooks(hk.pre, grads, create_graph)
-                if type(n) is AccumulateGrad:
-                    _leaf(n, grads[0], create_graph, accumulate, targets, captured)
-                    continue
-                if targets is not None:
-                    for nr in range(n._nout):
-                        if (n, nr) in targets:
-                            captured[(n, nr)] = grads[nr]
-                    if n not in run:
-                        continue
-                if grads[0] is None if len(grads) == 1 else all(g is None for g in grads):
-                    outs = [None] * len(n._next)
-                else:
-                    outs = n.apply(grads, create_graph)
-                    if len(outs) != len(n._next):
-                        outs = list(outs) + [None] * (len(n._next) - len(outs))
-                if not retain_graph:
-                    n.release()
-                if hk is not None and hk.post:
-                    _node_posthooks(hk.post, outs, grads, create_graph)
-                for (m, nr), g in zip(n._next, outs):
-                    if m is None:
-                        continue
-                    if needed is not None and m not in needed:
-                        continue
-                    if g is not None:
-                        buf = buffers.get(m)
-                        if buf is None:
-                            buf = buffers[m] = [None] * m._nout
-                        old = buf[nr]
-                        buf[nr] = g if old is None else old + g
-                    c = deps[m] - 1
-                    deps[m] = c
-                    if c == 0:
-                        heapq.heappush(heap, (-m._seq, m))
-    finally:
-        STATE.enabled = prev
-    if targets is None or accumulate:
+def _targets(inputs):
+    """``{edge: [positions in inputs]}`` for ``autograd.grad``/``backward(inputs=)``."""
+    if inputs is None:
         return None
-    out = [None] * len(inputs)
-    for e, idxs in targets.items():
-        g = captured.get(e)
-        if g is None:
-            continue
-        for i in idxs:
-            out[i] = _as_result(g, inputs[i], create_graph)
-    return out
+    targets = {}
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                f"expected Tensor as element {i} in argument 1, but got {type(t).__name__}"
+            )
+        if not t._rg:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        targets.setdefault(edge(t), []).append(i)
+    return targets
+
+
+class _GraphTask:
+    """One backward pass: dependency counts, input buffers and the ready queue."""
+
+    def __init__(self, retain_graph, create_graph, accumulate, targets):
+        self.retain = retain_graph
+        self.create = bool(create_graph)
+        self.accumulate = accumulate
+        self.targets = targets
+        self.captured = {} if targets is not None else None
+        self.deps = {}
+        self.buffers = {}
+        self.needed = self.run = None
+
+    # -- stage 1: dependencies --------------------------------------------------------
+
+    def compute_dependencies(self, root_edges):
+        """How many edges lead into each reachable node (pruned to ``inputs`` if given)."""
+        deps = {n: 0 for n, _ in root_edges}
+        stack = list(deps)
+        while stack:
+            n = stack.pop()
+            for m, _ in n._next:
+                if m is None:
+                    continue
+                c = deps.get(m)
+                if c is None:
+                    deps[m] = 1
+                    stack.append(m)
+                else:
+                    deps[m] = c + 1
+        if self.targets is not None:
+            self.needed, self.run = _needed(deps, {n for n, _ in self.targets})
+            deps = _count_within(self.needed, root_edges)
+        self.deps = deps
+
+    # -- stage 2: seeding -------------------------------------------------------------
+
+    def seed(self, root_edges, seeds, roots):
+        """Put each root's seed gradient (in the root's dtype) into its node's buffer."""
+        for (n, nr), s, t in zip(root_edges, seeds, roots):
+            if s is None:
+                continue
+            if self.create:
+                if s._data.dtype != t._data.dtype:
+                    s = s.to(t.dtype)
+            else:
+                s = s._data
+                if s.dtype != t._data.dtype:
+                    s = s.astype(t._data.dtype)
+            self.add_to_buffer(n, nr, s)
+
+    def add_to_buffer(self, n, nr, g):
+        """Accumulate ``g`` into input ``nr`` of node ``n``."""
+        buf = self.buffers.get(n)
+        if buf is None:
+            buf = self.buffers[n] = [None] * n._nout
+        old = buf[nr]
+        buf[nr] = g if old is None else old + g
+
+    # -- stage 3: running nodes in order ----------------------------------------------
+
+    def execute(self, root_edges):
+        """Run nodes as they become ready, latest-created first."""
+        needed, deps = self.needed, self.deps
+        heap = [
+            (-n._seq, n)
+            for n in {n for n, _ in root_edges}
+            if deps.get(n, 0) == 0 and (needed is None or n in needed)
+        ]
+        heapq.heapify(heap)
+        prev = STATE.enabled
+        STATE.enabled = self.create
+        try:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                while heap:
+                    _, n = heapq.heappop(heap)
+                    for m in self.run_node(n):
+                        heapq.heappush(heap, (-m._seq, m))
+        finally:
+            STATE.enabled = prev
+
+    def run_node(self, n):
+        """Call ``n`` on its buffered gradients; return the successors it made ready."""
+        create = self.create
+        grads = self.buffers.pop(n, None)
+        if grads is None:
+            grads = [None] * n._nout
+        hk = n._hk
+        if hk is not None:
+            if hk.thooks or hk.retain:
+                grads = _tensor_hooks(hk, grads, create)
+            if hk.pre:
+                grads = _node_prehooks(hk.pre, grads, create)
+        if type(n) is AccumulateGrad:
+            _leaf(n, grads[0], create, self.accumulate, self.targets, self.captured)
+            return ()
+        if self.targets is not None:
+            self.capture(n, grads)
+            if n not in self.run:
+                return ()
+        if _profiling.ACTIVE[0] is None:
+            outs = self.call(n, grads)
+        else:
+            with _profiling.Span(f"autograd::engine::evaluate_function: {n.name()}"):
+                outs = self.call(n, grads)
+        if not self.retain:
+            n.release()
+        if hk is not None and hk.post:
+            _node_posthooks(hk.post, outs, grads, create)
+        return self.pass_on(n, outs)
+
+    def capture(self, n, grads):
+        """Keep the gradients flowing into an ``inputs`` edge of a non-leaf node."""
+        for nr in range(n._nout):
+            if (n, nr) in self.targets:
+                self.captured[(n, nr)] = grads[nr]
+
+    def call(self, n, grads):
+        """The node's backward, or all-None when no gradient reached it."""
+        if grads[0] is None if len(grads) == 1 else all(g is None for g in grads):
+            return [None] * len(n._next)
+        outs = n.apply(grads, self.create)
+        if len(outs) != len(n._next):
+            outs = list(outs) + [None] * (len(n._next) - len(outs))
+        return outs
+
+    # -- stage 4: accumulating into successors ----------------------------------------
+
+    def pass_on(self, n, outs):
+        """Buffer each output gradient for its successor; return those now ready."""
+        needed, deps = self.needed, self.deps
+        ready = []
+        for (m, nr), g in zip(n._next, outs):
+            if m is None or (needed is not None and m not in needed):
+                continue
+            if g is not None:
+                self.add_to_buffer(m, nr, g)
+            c = deps[m] - 1
+            deps[m] = c
+            if c == 0:
+                ready.append(m)
+        return ready
+
+    def results(self, inputs):
+        """The captured gradients, one per entry of ``inputs`` (``autograd.grad``)."""
+        out = [None] * len(inputs)
+        for e, idxs in self.targets.items():
+            g = self.captured.get(e)
+            if g is None:
+                continue
+            for i in idxs:
+                out[i] = _as_result(g, inputs[i], self.create)
+        return out
 
 
 def _needed(nodes, target_nodes):

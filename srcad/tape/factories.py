@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from . import dtypes as _dt
-from .device import as_device, is_cupy, to_device
+from .device import as_device, is_cupy, or_default, to_device
 from .tensor import Tensor, wrap
 
 __all__ = [
@@ -155,6 +155,7 @@ def _from_data(data, dtype=None, device=None, copy=True):
         arr = arr.astype(_dt.to_dtype(dtype).np, copy=False)
     if copy:
         arr = arr.copy()
+    device = or_default(device)
     if device is not None:
         arr = to_device(arr, as_device(device))
     return wrap(arr)
@@ -219,7 +220,7 @@ def _np_dtype(dtype):
 
 
 def _xp(device):
-    dev = as_device(device)
+    dev = as_device(or_default(device))
     if dev is not None and dev.type == "cuda":
         from .device import cupy  # noqa: PLC0415
 

@@ -1,8 +1,11 @@
-"""PyTorch's grad_fn names for the primitives the tape records.
+"""PyTorch's grad_fn names: the one table the tape reads them from.
 
-Naming is the tape's concern (the maths lives in ``srcad.rules``).  An entry is a
-name, or a function of the call's template arguments for ops whose PyTorch overload
-(and so its ``Backward0``/``Backward1`` suffix) depends on them.
+Naming is the tape's concern (the maths lives in ``srcad.rules``).  A key is the
+primitive that differentiates the op, or, for a PyTorch op whose grad_fn is not named
+after its primitive (``rsub``, ``t``, ``masked_fill.Scalar``), PyTorch's op name with its
+overload after a dot.  An entry is a name, or a function of the call's template
+arguments for ops whose PyTorch overload (and so its ``Backward0``/``Backward1`` suffix)
+depends on them.
 """
 
 import operator
@@ -153,7 +156,69 @@ NAMES = {
     T.put_along: "ScatterBackward0",
     T.take_along: "GatherBackward0",
     T.sum_like: "SumToSizeBackward0",
+    T.addmm: "AddmmBackward0",
 }
+
+
+# PyTorch ops whose grad_fn is not the name of the primitive that differentiates them.
+NAMES.update(
+    {
+        "pow.Tensor_Tensor": "PowBackward1",
+        "pow.Tensor_Scalar": "PowBackward0",
+        "pow.Scalar": "PowBackward2",
+        "rsub": "RsubBackward1",
+        "rsqrt": "RsqrtBackward0",
+        "clamp_min": "ClampMinBackward0",
+        "clamp_max": "ClampMaxBackward0",
+        "amax": "AmaxBackward0",
+        "amin": "AminBackward0",
+        "_unsafe_view": "UnsafeViewBackward0",
+        "t": "TBackward0",
+        "bmm": "BmmBackward0",
+        "fmod.Scalar": "FmodBackward0",
+        "fmod.Tensor": "FmodBackward1",
+        "diag_embed": "DiagEmbedBackward0",
+        "diagonal": "DiagonalBackward0_copy",
+        "repeat_interleave": "ViewBackward0",
+        "topk": "TopkBackward0",
+        "sort": "SortBackward0",
+        "scatter.src": "ScatterBackward0",
+        "scatter.value": "ScatterBackward1",
+        "scatter_add": "ScatterAddBackward0",
+        "masked_select": "MaskedSelectBackward0",
+        "lerp.Scalar": "LerpBackward0",
+        "lerp.Tensor": "LerpBackward1",
+        "addcmul": "AddcmulBackward0",
+        "addcdiv": "AddcdivBackward0",
+        "baddbmm": "BaddbmmBackward0",
+        "dist": "DistBackward0",
+        "linalg_solve": "LinalgSolveExBackward0",
+        "linalg_cholesky": "LinalgCholeskyExBackward0",
+        "linalg_pinv": "LinalgPinvBackward0",
+        "normal_": "NormalBackward0",
+        "uniform_": "UniformBackward0",
+        "squeeze.dim": "SqueezeBackward1",
+        "squeeze.dims": "SqueezeBackward2",
+        "squeeze_.dim": "SqueezeBackward4",
+        "zero_": "ZeroBackward0",
+        "fill_.Scalar": "FillBackward2",
+        "fill_.Tensor": "FillBackward3",
+        "masked_fill.Scalar": "MaskedFillBackward0",
+        "masked_fill.Tensor": "MaskedFillBackward1",
+        "index_select": "IndexSelectBackward0",
+        "softmax": "SoftmaxBackward0",
+        "log_softmax": "LogSoftmaxBackward0",
+        "linalg_vector_norm": "LinalgVectorNormBackward0",
+        T.logsumexp: "LogsumexpBackward0",
+    }
+)
+
+
+def grad_fn_name(key):
+    """The grad_fn name the table gives ``key`` (a primitive or a PyTorch op name),
+    for entries that do not depend on the call's arguments."""
+    entry = NAMES[key]
+    return entry if isinstance(entry, str) else entry(())
 
 
 def name_for(prim, args):
