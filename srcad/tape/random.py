@@ -17,8 +17,9 @@ set directly (NumPy's own seeding is not used).  A *word* is one 32-bit output; 
 
 Uniforms.  float32 and float16: ``(word & (2**24 - 1)) * 2**-24`` (float16 rounds the
 float32 value); float64: ``(long & (2**53 - 1)) * 2**-53``.  ``uniform_(a, b)`` is
-``fma(u, b - a, a)`` in float32 (``b - a`` too) or float64.  The fused multiply-add is
-emulated exactly (Dekker's product, Knuth's sum, rounding to odd).
+``fma(u, b - a, a)`` in float32 (``b - a`` too) or float64, and a value that rounds
+to ``b`` in the tensor's dtype becomes ``a``.  The fused multiply-add is emulated
+exactly (Dekker's product, Knuth's sum, rounding to odd).
 
 Normals.  A contiguous float tensor of 16 or more elements: uniforms for every
 element, then Box-Muller on each block of 16 (``u1 = 1 - x[j]``, ``u2 = x[j + 8]``,
@@ -126,11 +127,24 @@ def fma64(a, b, c):
 
 
 def fma32(a, b, c):
-    """``a * b + c`` rounded once to float32 (the product is exact in float64)."""
+    """``a * b + c`` (float32 operands) rounded once to float32.
+
+    The product is exact in float64 and the sum rounds once there; rounding that to
+    float32 is then exact too, except when the float64 sum lands exactly halfway
+    between two float32 values (its low 29 bits ``1000...0``): those few are nudged
+    one float64 step toward the exact sum first (float32 subnormals aside).
+    """
     p = np.asarray(a, _F64) * np.asarray(b, _F64)
-    p, c = np.broadcast_arrays(p, np.asarray(c, _F64))
-    s, err = _two_sum(p, c)
-    return _round_to_odd(s, err).astype(_F32)
+    s = p + np.asarray(c, _F64)
+    shape = np.shape(s)
+    s = np.array(s, dtype=_F64, ndmin=1)
+    halfway = (s.view(_U64) & _U64(0x1FFFFFFF)) == _U64(0x10000000)
+    if halfway.any():
+        idx = np.nonzero(halfway)
+        ph, ch = np.broadcast_to(p, s.shape)[idx], np.broadcast_to(c, s.shape)[idx]
+        _, err = _two_sum(ph, np.asarray(ch, _F64))
+        s[idx] = np.where(err == 0, s[idx], np.nextafter(s[idx], np.copysign(np.inf, err)))
+    return s.astype(_F32).reshape(shape)
 
 
 # -- float32 log, sin and cos of PyTorch's AVX2 normal kernel (Cephes polynomials) ------
@@ -416,11 +430,15 @@ def uniform_values(gen, n, np_dtype, low=0.0, high=1.0):
         )
     if np.dtype(np_dtype) == _F64:
         u = gen._doubles(n)
-        return u if (low, high) == (0.0, 1.0) else fma64(u, high - low, low)
-    u = gen._floats(n)
-    if (low, high) != (0.0, 1.0):
-        u = fma32(u, _F32(high) - _F32(low), _F32(low))
-    return u.astype(np_dtype, copy=False)
+        if (low, high) != (0.0, 1.0):
+            u = fma64(u, high - low, low)
+    else:
+        u = gen._floats(n)
+        if (low, high) != (0.0, 1.0):
+            u = fma32(u, _F32(high) - _F32(low), _F32(low))
+        u = u.astype(np_dtype, copy=False)
+    top = u.dtype.type(high)
+    return np.where(u == top, u.dtype.type(low), u) if (u == top).any() else u
 
 
 def _num(v):
@@ -608,9 +626,10 @@ def place(values, like):
     return out
 
 
-def flat_in_order(arr):
-    """The elements of ``arr`` (NumPy) flattened in fill order."""
-    return np.transpose(np.asarray(arr), fill_order(arr)).ravel()
+def flat_in_order(arr, like):
+    """The elements of ``arr`` (NumPy, shaped like ``like``) flattened in ``like``'s fill
+    order."""
+    return np.transpose(np.asarray(arr), fill_order(like)).ravel()
 
 
 def _is_contiguous(arr):
@@ -666,7 +685,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
 
         def values(old):
             full = np.broadcast_to(probs, old.shape)
-            return place(bernoulli_tensor_values(gen, flat_in_order(full), old.dtype), old)
+            return place(bernoulli_tensor_values(gen, flat_in_order(full, old), old.dtype), old)
 
         return _fill(self, "BernoulliBackward1", values)
     return _fill(
