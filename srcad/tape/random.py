@@ -641,11 +641,17 @@ def _is_contiguous(arr):
 
 
 def _fill(t, name, values):
-    """Overwrite ``t`` in place with ``values(old_array)`` (grad_fn ``name``)."""
+    """Overwrite ``t`` in place with ``values(old_array)`` (grad_fn ``name``).
+
+    Recorded as ``t[...] = values``: the node keeps its edge to ``t``'s previous
+    value, which gets a zero gradient, as in PyTorch.
+    """
     from ..rules import tape_ops as T  # noqa: PLC0415
     from .tensor import inplace  # noqa: PLC0415
 
-    return inplace(t, T.copy_to, (0,), name, eparams=(0,), compute=lambda old: values(old))
+    return inplace(
+        t, T.index_put, (Ellipsis, 0), name, eparams=(0,), compute=lambda old: values(old)
+    )
 
 
 def _host(arr):
