@@ -36,7 +36,8 @@ kept in the generator for the next element, even across calls.  The scaling is
 Integers.  ``randint``/``random_(from, to)``: ``word % range + from``, or a long when
 ``range >= 2**28``.  ``random_()``: ``word % (2**k)`` with a long for int64 and
 float64 (the range ends at the largest integer the dtype holds exactly, plus one).
-``randperm(n)``: for i in 0 .. n-2 swap positions ``i`` and ``i + word % (n - i)``.
+``randperm(n)``: for i in 0 .. n-2 swap positions ``i`` and ``i + word % (n - i)``
+(the swaps are resolved all at once, following each value).
 
 Bernoulli, exponential, multinomial.  ``bernoulli_(p)`` (a number): ``double < p``
 per element; ``bernoulli(p)`` (a tensor): a uniform of p's precision ``< p``.
@@ -548,13 +549,52 @@ def randperm_values(gen, n, np_dtype):
             "against PyTorch's",
             stacklevel=3,
         )
-    perm = list(range(n))
-    if n > 1:
-        steps = gen._words(n - 1) % np.arange(n, 1, -1, dtype=_U64)
-        targets = (steps + np.arange(n - 1, dtype=_U64)).tolist()
-        for i, k in enumerate(targets):
-            perm[i], perm[k] = perm[k], perm[i]
-    return np.array(perm, dtype=np.int64).astype(np_dtype, copy=False)
+    if n == 0:
+        return np.empty(0, dtype=np_dtype)
+    steps = np.arange(n - 1, dtype=np.int64)
+    partners = steps + (gen._words(n - 1) % np.arange(n, 1, -1, dtype=_U64)).astype(np.int64)
+    return _swap_sequence(partners, n).astype(np_dtype, copy=False)
+
+
+def _swap_sequence(partner, n):
+    """``range(n)`` after swapping positions ``i`` and ``partner[i] >= i`` for each
+    ``i`` in turn, computed without the sequential loop.
+
+    Follow each value: from position ``p`` it moves at the first later step that
+    touches ``p``.  That is either a *claim* (a step ``j < p`` with ``partner[j] = p``),
+    which puts the value at ``j`` for good, or step ``p`` itself, which moves it on to
+    ``partner[p]``; arriving there by step ``p`` (itself a claim on ``partner[p]``), the
+    next event is the claim after that one.  All values advance together, a few
+    dozen rounds at most.
+    """
+    steps = np.arange(partner.size, dtype=np.int64)
+    is_claim = partner > steps
+    cpos, ctime = partner[is_claim], steps[is_claim]
+    order = np.argsort(cpos, kind="stable")  # by position; times stay ascending
+    cpos, ctime = cpos[order], ctime[order]
+    same = np.append(cpos[1:] == cpos[:-1], False)
+    after = np.full(n, -1, dtype=np.int64)  # the claim on partner[j] that follows step j
+    after[ctime] = np.where(same, np.append(ctime[1:], -1), -1)
+    first = np.full(n, -1, dtype=np.int64)  # each position's first claim
+    head = np.ones(cpos.size, dtype=bool)
+    head[1:] = ~same[:-1]
+    first[cpos[head]] = ctime[head]
+    step_to = np.append(partner, n - 1)  # the last position has no step of its own
+    final = np.empty(n, dtype=np.int64)
+    values = np.arange(n, dtype=np.int64)
+    pos, claim = values.copy(), first
+    while values.size:
+        claimed = claim >= 0
+        final[values[claimed]] = claim[claimed]
+        values, pos = values[~claimed], pos[~claimed]
+        nxt = step_to[pos]
+        stays = nxt == pos
+        final[values[stays]] = pos[stays]
+        moving = ~stays
+        values, claim, pos = values[moving], after[pos[moving]], nxt[moving]
+    perm = np.empty(n, dtype=np.int64)
+    perm[final] = np.arange(n, dtype=np.int64)
+    return perm
 
 
 def bernoulli_scalar_values(gen, n, p, np_dtype):

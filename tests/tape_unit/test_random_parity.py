@@ -281,7 +281,17 @@ def test_randint_call_forms():
     both(program)
 
 
-@pytest.mark.parametrize("n", [0, 1, 2, 3, 10, 17, 100, 1000, 60000])
+def test_swap_sequence_matches_the_plain_loop():
+    rs = np.random.RandomState(2)
+    for n in list(range(1, 12)) * 20 + [500, 5000]:
+        partner = np.arange(n - 1) + rs.randint(0, n - np.arange(n - 1))
+        expected = list(range(n))
+        for i, k in enumerate(partner.tolist()):
+            expected[i], expected[k] = expected[k], expected[i]
+        assert R._swap_sequence(partner, n).tolist() == expected
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 10, 17, 100, 1000, 60000, 300000])
 def test_randperm(n):
     both(lambda lib: lib.randperm(n), seed=n)
 
