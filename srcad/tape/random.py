@@ -365,8 +365,10 @@ class Generator:
         return (self._longs(n) & _U64(2**53 - 1)).astype(_F64) * 2.0**-53
 
 
+# As in PyTorch, a new Generator starts from a fixed seed but the default one from
+# the operating system's entropy: seed it to repeat a run.
 default_generator = Generator()
-_cuda_generator = Generator()
+_cuda_generator = Generator().manual_seed(default_generator.seed())
 
 
 def manual_seed(seed):

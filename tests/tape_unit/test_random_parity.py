@@ -56,6 +56,18 @@ def test_seeding_matches_for_wide_and_negative_seeds():
         assert srcad.initial_seed() == torch.initial_seed()
 
 
+def test_default_generator_starts_from_entropy():
+    # PyTorch seeds its default generator from the OS at start-up, while a new
+    # Generator starts from 67280421310721; so does srcad (in a fresh process).
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    code = "import srcad; print(srcad.initial_seed(), srcad.Generator().initial_seed())"
+    out = subprocess.check_output([sys.executable, "-c", code], text=True).split()
+    assert out[1] == str(torch.Generator().initial_seed())
+    assert out[0] != out[1]
+
+
 def test_fresh_generator_and_defaults():
     assert srcad.Generator().initial_seed() == torch.Generator().initial_seed()
     g = srcad.Generator()
