@@ -215,24 +215,31 @@ def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002
 # Dropout and batch normalisation
 
 
-def _uniform(device):
-    """Uniform samples in [0, 1) as a raw array, from srcad's generator."""
-    from .. import rand  # noqa: PLC0415
+def _keep_draw(device, p):
+    """PyTorch's CPU dropout draw (``bernoulli_(1 - p)`` from the default generator) as a
+    sampler for ``dropout_mask``: 1.0 where an element is kept (``1.0 >= p``), else 0.0."""
+    from ..tape.random import bernoulli_scalar_values, generator_for  # noqa: PLC0415
 
-    return lambda shape: _raw(rand(*shape, device=device))
+    gen = generator_for(None, device)
+
+    def draw(shape):
+        keep = bernoulli_scalar_values(gen, math.prod(shape), 1 - p, "float64")
+        return keep.reshape(shape)
+
+    return draw
 
 
 def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``.
 
     In eval mode (``training=False``) it returns ``input`` itself.  The mask comes
-    from srcad's generator (``srcad.manual_seed``); grad_fn ``MulBackward0``.
+    from PyTorch's stream (``srcad.manual_seed``); grad_fn ``MulBackward0``.
     """
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
-    mask = _ops.dropout_mask(tuple(input.shape), p, _uniform(input.device), _raw(input).dtype)
+    mask = _ops.dropout_mask(tuple(input.shape), p, _keep_draw(input.device, p), _raw(input).dtype)
     if inplace:
         return input.mul_(_wrap(mask))
     return _ops.dropout(input, mask)

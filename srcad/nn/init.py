@@ -1,14 +1,22 @@
-"""``srcad.nn.init``: in-place initialisers with PyTorch's formulas and srcad's generator.
+"""``srcad.nn.init``: in-place initialisers with PyTorch's formulas and streams.
 
-Every function fills its tensor under ``no_grad`` and returns it.  The samples
-come from srcad's random generator (``srcad.manual_seed`` makes them repeatable);
-the distributions, gains and fan computations are PyTorch's.
+Every function fills its tensor under ``no_grad`` and returns it.  The samples are
+PyTorch's for the same seed (the tensor methods ``uniform_``/``normal_`` draw them,
+see ``srcad/tape/random.py``); the gains, fans and bounds are computed in PyTorch's
+order of operations, so the float32 bounds, and hence the values, are the same.
+``trunc_normal_`` follows PyTorch 2.13's rejection sampling; its acceptance test
+takes a float32 ``log`` rounded from float64, where PyTorch's vectorised ``log`` may
+differ by one unit in the last place, which could flip a test exactly at the boundary.
 """
 
 import math
 import warnings
 
+import numpy as np
+
+from ..tape import random as _rnd
 from ..tape.grad_mode import no_grad
+from ..tape.tensor import raw, wrap
 
 __all__ = [
     "calculate_gain",
@@ -22,6 +30,7 @@ __all__ = [
     "xavier_normal_",
     "kaiming_uniform_",
     "kaiming_normal_",
+    "trunc_normal_",
 ]
 
 
@@ -64,18 +73,80 @@ def _fill(tensor, sample):
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with samples of U(a, b)."""
-    from .. import rand  # noqa: PLC0415
-
-    u = rand(*tensor.shape, dtype=tensor.dtype, device=tensor.device)
-    return _fill(tensor, u * (b - a) + a)
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with samples of N(mean, std**2)."""
-    from .. import randn  # noqa: PLC0415
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
-    z = randn(*tensor.shape, dtype=tensor.dtype, device=tensor.device)
-    return _fill(tensor, z * std + mean)
+
+def _norm_cdf(x):
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """N(mean, std**2) restricted to [a, b], by rejection as PyTorch 2.13 samples it.
+
+    When [a, b] holds more than 30% of the mass: draw normals, then redraw a whole
+    tensor of normals and take from it every element still outside [a, b], until none
+    is.  Otherwise: uniform proposals on [a, b], each accepted when the log of a
+    second uniform is below its log-density relative to the peak; rejected ones are
+    proposed again (whole tensors drawn each round).
+    """
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+            "The distribution of values may be incorrect.",
+            stacklevel=2,
+        )
+    data = raw(tensor)
+    gen = _rnd.generator_for(generator, tensor.device, "trunc_normal_")
+    n, dt = data.size, np.dtype(data.dtype)
+    with no_grad():
+        if _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std) > 0.3:
+            contiguous = bool(getattr(data, "flags", None) is None or data.flags.c_contiguous)
+            values = _truncated_by_redrawing(gen, n, dt, mean, std, a, b, contiguous)
+        else:
+            values = _truncated_by_proposals(gen, n, dt, mean, std, a, b)
+        tensor.copy_(wrap(_rnd.place(values, data)))
+    return tensor
+
+
+def _truncated_by_redrawing(gen, n, dt, mean, std, a, b, contiguous):
+    lo, hi = dt.type(a), dt.type(b)
+    result = _rnd.normal_values(gen, n, dt, mean, std, contiguous)
+    while True:
+        outside = (result < lo) | (result > hi)
+        if not outside.any():
+            return result
+        fresh = _rnd.normal_values(gen, n, dt, mean, std, contiguous)
+        result = np.where(outside, fresh, result)
+
+
+def _truncated_by_proposals(gen, n, dt, mean, std, a, b):
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+    c = dt.type
+
+    def log_density(x):  # relative to the peak, in the tensor's precision
+        z = (x - c(mean)) / c(std)
+        return (z * z) * c(-0.5) - c(log_peak)
+
+    def rejected(candidates):
+        with np.errstate(divide="ignore"):
+            log_u = np.log(_rnd.uniform_values(gen, n, dt).astype(np.float64)).astype(dt)
+        return log_u > log_density(candidates)
+
+    result = _rnd.uniform_values(gen, n, dt, a, b)
+    pending = rejected(result)
+    while pending.any():
+        candidates = _rnd.uniform_values(gen, n, dt, a, b)
+        result = np.where(pending, candidates, result)
+        pending = np.where(pending, rejected(candidates), pending)
+    return result
 
 
 def constant_(tensor, val):
@@ -121,13 +192,14 @@ def _calculate_correct_fan(tensor, mode):
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    a = math.sqrt(3.0) * gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return uniform_(tensor, -a, a)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    a = math.sqrt(3.0) * std
+    return uniform_(tensor, -a, a, generator)
 
 
 def xavier_normal_(tensor, gain=1.0, generator=None):
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
@@ -139,8 +211,9 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
-    bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(fan)
-    return uniform_(tensor, -bound, bound)
+    std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
@@ -148,4 +221,4 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
-    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan), generator)

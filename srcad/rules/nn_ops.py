@@ -379,7 +379,7 @@ def dropout_mask(shape, p, random, dtype):
     if p >= 1:
         return np.zeros(shape, dtype=dtype)
     keep = random(shape) >= p
-    return (keep / (1 - p)).astype(dtype)
+    return (keep / np.asarray(1 - p, dtype=dtype)).astype(dtype)  # 1 / (1 - p) in dtype
 
 
 @primitive

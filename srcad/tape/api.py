@@ -37,6 +37,7 @@ from .factories import (
     arange,
     as_tensor,
     asarray,
+    bernoulli,
     empty,
     empty_like,
     eye,
@@ -47,12 +48,14 @@ from .factories import (
     linspace,
     logspace,
     manual_seed,
+    multinomial,
     normal,
     ones,
     ones_like,
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
     randperm,
@@ -97,6 +100,7 @@ from .ops import div as divide
 from .ops import div as true_divide
 from .ops import mul as multiply
 from .ops import sub as subtract
+from .random import Generator, default_generator, get_rng_state, set_rng_state
 from .repr import get_printoptions, set_printoptions
 from .tensor import Size, Tensor, is_tensor
 
@@ -364,6 +368,13 @@ __all__ = [
     "manual_seed",
     "seed",
     "initial_seed",
+    "randint_like",
+    "bernoulli",
+    "multinomial",
+    "Generator",
+    "default_generator",
+    "get_rng_state",
+    "set_rng_state",
     # grad modes and printing
     "no_grad",
     "enable_grad",

@@ -12,7 +12,9 @@ import warnings
 import numpy as np
 
 from . import dtypes as _dt
+from . import random as _random
 from .device import as_device, is_cupy, or_default, to_device
+from .grad_mode import no_grad as _no_grad
 from .tensor import Tensor, wrap
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "full_like",
     "rand_like",
     "randn_like",
+    "randint_like",
     "eye",
     "arange",
     "linspace",
@@ -39,6 +42,8 @@ __all__ = [
     "randint",
     "randperm",
     "normal",
+    "bernoulli",
+    "multinomial",
     "manual_seed",
     "seed",
     "initial_seed",
@@ -455,33 +460,25 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 
 # -- random numbers ------------------------------------------------------------------
+# The streams are PyTorch's (see random.py, which draws the values); these functions
+# build tensors from them.
 
-_RNG = [np.random.default_rng(0), 0]
-
-
-def manual_seed(seed):
-    """Seed srcad's random number generator (its streams differ from PyTorch's)."""
-    seed = builtins.int(seed)
-    _RNG[0] = np.random.default_rng(seed)
-    _RNG[1] = seed
-    return _RNG[0]
+manual_seed = _random.manual_seed
+seed = _random.seed
+initial_seed = _random.initial_seed
 
 
-def seed():
-    s = builtins.int(np.random.SeedSequence().entropy % (2**63))
-    manual_seed(s)
-    return s
+def _shape_arg(size, kw, fname):
+    """``rand(2, 3)``, ``rand((2, 3))`` and ``rand(size=(2, 3))`` alike."""
+    if "size" in kw:
+        size = (kw.pop("size"),)
+    if kw:
+        raise TypeError(f"{fname}() got an unexpected keyword argument '{next(iter(kw))}'")
+    return _size(size)
 
 
-def initial_seed():
-    return _RNG[1]
-
-
-def _random(draw, size, dtype, device, requires_grad, generator=None):
-    shape = _size(size)
-    rng = generator if isinstance(generator, np.random.Generator) else _RNG[0]
-    dt = _np_dtype(dtype)
-    data = draw(rng, shape).astype(dt)
+def _new(values, shape, device, requires_grad):
+    data = np.asarray(values).reshape(shape)
     xp, _ = _xp(device)
     return _finish(data if xp is np else xp.asarray(data), requires_grad)
 
@@ -495,9 +492,13 @@ def rand(
     device=None,
     requires_grad=False,
     pin_memory=False,
+    **kw,
 ):
-    """Uniform samples in ``[0, 1)``."""
-    return _random(lambda r, s: r.random(s), size, dtype, device, requires_grad, generator)
+    """Uniform samples in ``[0, 1)``, PyTorch's stream: ``rand(2, 3)``, ``rand(size=(2, 3))``."""
+    shape = _shape_arg(size, kw, "rand")
+    gen = _random.generator_for(generator, device, "rand")
+    values = _random.uniform_values(gen, math.prod(shape), _np_dtype(dtype))
+    return _new(values, shape, device, requires_grad)
 
 
 def randn(
@@ -509,63 +510,216 @@ def randn(
     device=None,
     requires_grad=False,
     pin_memory=False,
+    **kw,
 ):
-    """Standard normal samples."""
-    return _random(
-        lambda r, s: r.standard_normal(s), size, dtype, device, requires_grad, generator
-    )
+    """Standard normal samples, PyTorch's stream."""
+    shape = _shape_arg(size, kw, "randn")
+    gen = _random.generator_for(generator, device, "randn")
+    values = _random.normal_values(gen, math.prod(shape), _np_dtype(dtype))
+    return _new(values, shape, device, requires_grad)
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False):
+def _like_device(input, device):
+    return device or (input.device if input.is_cuda else None)
+
+
+def rand_like(
+    input,
+    *,
+    generator=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    memory_format=None,
+):
     _check_tensor(input, "rand_like")
     return rand(
         *input.shape,
+        generator=generator,
         dtype=dtype or input.dtype,
         requires_grad=requires_grad,
-        device=device or (input.device if input.is_cuda else None),
+        device=_like_device(input, device),
     )
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad=False):
+def randn_like(
+    input,
+    *,
+    generator=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    memory_format=None,
+):
     _check_tensor(input, "randn_like")
     return randn(
         *input.shape,
+        generator=generator,
         dtype=dtype or input.dtype,
         requires_grad=requires_grad,
-        device=device or (input.device if input.is_cuda else None),
+        device=_like_device(input, device),
     )
 
 
 def randint(
-    low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False
+    low=0,
+    high=None,
+    size=None,
+    *,
+    generator=None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
 ):
     """Random integers in ``[low, high)``: ``randint(10, (3,))`` or ``randint(0, 10, (3,))``."""
     if size is None:
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
-    rng = generator if isinstance(generator, np.random.Generator) else _RNG[0]
-    data = rng.integers(low, high, size=tuple(size)).astype(
-        np.int64 if dtype is None else _dt.to_dtype(dtype).np
+    if size is None:
+        raise TypeError('randint() missing 1 required positional arguments: "size"')
+    shape = _size((size,) if isinstance(size, builtins.int) else tuple(size))
+    gen = _random.generator_for(generator, device, "randint")
+    dt = np.int64 if dtype is None else _dt.to_dtype(dtype).np
+    values = _random.randint_values(gen, math.prod(shape), _int_bound(low), _int_bound(high), dt)
+    return _new(values, shape, device, requires_grad)
+
+
+def _int_bound(v):
+    return builtins.int(v.item() if isinstance(v, Tensor) else v)
+
+
+def randint_like(
+    input,
+    low=0,
+    high=None,
+    *,
+    generator=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    memory_format=None,
+):
+    """``randint`` shaped (and typed) like ``input``: ``randint_like(x, 10)``, ``(x, 3, 10)``."""
+    _check_tensor(input, "randint_like")
+    if high is None:
+        low, high = 0, low
+    return randint(
+        low,
+        high,
+        tuple(input.shape),
+        generator=generator,
+        dtype=dtype or input.dtype,
+        requires_grad=requires_grad,
+        device=_like_device(input, device),
     )
-    xp, _ = _xp(device)
-    return _finish(data if xp is np else xp.asarray(data), requires_grad)
 
 
-def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
-    rng = generator if isinstance(generator, np.random.Generator) else _RNG[0]
-    data = rng.permutation(n).astype(np.int64 if dtype is None else _dt.to_dtype(dtype).np)
-    xp, _ = _xp(device)
-    return _finish(data if xp is np else xp.asarray(data), requires_grad)
+def randperm(
+    n,
+    *,
+    generator=None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+):
+    """A random permutation of ``0 .. n-1`` (PyTorch's, for the same generator state)."""
+    gen = _random.generator_for(generator, device, "randperm")
+    dt = np.int64 if dtype is None else _dt.to_dtype(dtype).np
+    values = _random.randperm_values(gen, builtins.int(n), dt)
+    return _new(values, (builtins.int(n),), device, requires_grad)
 
 
 def normal(
-    mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False
+    mean=0.0,
+    std=1.0,
+    size=None,
+    *,
+    generator=None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
 ):
-    m = mean._data if isinstance(mean, Tensor) else mean
-    s = std._data if isinstance(std, Tensor) else std
-    shape = tuple(size) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
-    rng = generator if isinstance(generator, np.random.Generator) else _RNG[0]
-    data = (m + s * rng.standard_normal(shape)).astype(_np_dtype(dtype))
-    xp, _ = _xp(device)
-    return _finish(data if xp is np else xp.asarray(data), requires_grad)
+    """N(mean, std**2) samples; ``mean`` and ``std`` may be tensors (broadcast together).
+
+    With tensors the draw is a standard normal of the output's shape, then
+    ``z * std + mean`` on the tape, so gradients reach ``mean`` and ``std``.
+    """
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        if size is None:
+            raise TypeError('normal() missing 1 required positional arguments: "size"')
+        shape = _size((size,) if isinstance(size, builtins.int) else tuple(size))
+        gen = _random.generator_for(generator, device, "normal")
+        values = _random.normal_values(gen, math.prod(shape), _np_dtype(dtype), mean, std)
+        return _new(values, shape, device, requires_grad)
+    if isinstance(std, Tensor) and std.numel() and (std._data < 0).any():
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    tensors = [a for a in (mean, std) if isinstance(a, Tensor)]
+    shape = np.broadcast_shapes(*(tuple(a.shape) for a in tensors))
+    dt = np.result_type(*(a._data.dtype for a in tensors))
+    dev = tensors[0].device if tensors[0].is_cuda else None
+    gen = _random.generator_for(generator, dev, "normal")
+    z = _new(_random.normal_values(gen, math.prod(shape), dt), shape, dev, False)
+    return z * std + mean
+
+
+def bernoulli(input, p=None, *, generator=None, out=None):  # noqa: A002
+    """0/1 draws with probabilities ``input`` (or the number ``p``), in ``input``'s dtype."""
+    _check_tensor(input, "bernoulli")
+    result = empty_like(input)
+    with _no_grad():
+        result.bernoulli_(input if p is None else p, generator=generator)
+    return result
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):  # noqa: A002
+    """Indices drawn from the categorical distributions in the rows of ``input``."""
+    _check_tensor(input, "multinomial")
+    probs = input._data.get() if is_cupy(input._data) else np.asarray(input._data)
+    _check_multinomial(probs, num_samples, replacement, input.dtype)
+    gen = _random.generator_for(generator, input.device, "multinomial")
+    rows = probs.reshape(1, -1) if probs.ndim == 1 else probs
+    idx = _random.multinomial_values(gen, rows, builtins.int(num_samples), replacement)
+    if probs.ndim == 1:
+        idx = idx[0]
+    return _new(idx, idx.shape, input.device if input.is_cuda else None, False)
+
+
+def _check_multinomial(probs, num_samples, replacement, dtype):
+    if probs.dtype.kind != "f":
+        name = dtype._legacy.replace("torch.", "").replace("Tensor", "")
+        raise RuntimeError(
+            f"multinomial only supports floating-point dtypes for input, got: {name}"
+        )
+    if probs.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    ncat = probs.shape[-1]
+    if ncat > 2**24:
+        raise RuntimeError("number of categories cannot exceed 2^24")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and num_samples > ncat:
+        raise RuntimeError(
+            "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
+        )
+    if not np.isfinite(probs).all() or (probs < 0).any():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if probs.size and (probs.reshape(-1, ncat).sum(axis=1) <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+
+
+_random.install(Tensor)
+Tensor.bernoulli = bernoulli
+Tensor.multinomial = multinomial

@@ -20,8 +20,6 @@ from ..tensor import (
 )
 
 __all__ = [
-    "normal_",
-    "uniform_",
     "abs_",
     "add_",
     "clamp_",
@@ -216,40 +214,3 @@ def gather(input, dim, index):  # noqa: A002
             eparams=(0,),
         )
     return wrap(out)
-
-
-# --------------------------------------------------------------------------------------
-# Random fills: thin methods over the random factories (the numbers are theirs)
-
-
-def _random_fill(self, sample, name):
-    # an index_put over everything: the gradient reaching the old values is zeros
-    # (PyTorch's NormalBackward0/UniformBackward0 return zeros, not None)
-    values = sample._data.astype(self._data.dtype, copy=False)
-    return inplace(self, T.index_put, (Ellipsis, values), name, eparams=(0,))
-
-
-def normal_(self, mean=0.0, std=1.0, *, generator=None):
-    """Fill with samples of ``N(mean, std**2)`` in place (from ``srcad.randn``)."""
-    from ..factories import randn  # noqa: PLC0415
-
-    if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-    sample = randn(*self.shape, generator=generator, dtype=_float_like(self)) * std + mean
-    return _random_fill(self, sample, grad_fn_name("normal_"))
-
-
-def uniform_(self, from_=0.0, to=1.0, *, generator=None):
-    """Fill with samples of ``U[from_, to)`` in place (from ``srcad.rand``)."""
-    from ..factories import rand  # noqa: PLC0415
-
-    if from_ > to:
-        raise RuntimeError(
-            f"uniform_ expects to return a [from, to) range, but found from={from_:g} > to={to:g}"
-        )
-    sample = rand(*self.shape, generator=generator, dtype=_float_like(self)) * (to - from_)
-    return _random_fill(self, sample + from_, grad_fn_name("uniform_"))
-
-
-def _float_like(t):
-    return t.dtype if t.dtype.is_floating_point else None

@@ -7,7 +7,6 @@ from . import arithmetic as _arith
 from . import composites as _comp
 from . import conversions as _conv
 from . import indexing as _indexing
-from . import inplace as _inpl
 from . import linalg as _linalg
 from . import shapes as _shapes
 from . import sorting as _sorting
@@ -343,7 +342,6 @@ _METHODS.update(
             (_linalg, "trace addmm bmm"),
             (_conv, "new_zeros new_ones new_empty new_full new_tensor"),
             (_comp, "lerp addcmul addcdiv baddbmm dist diff"),
-            (_inpl, "normal_ uniform_"),
         )
         for name in names.split()
     }
