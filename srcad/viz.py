@@ -25,7 +25,7 @@ import ast
 import shutil
 import subprocess
 
-__all__ = ["Dot", "flow", "graph"]
+__all__ = ["Dot", "flow", "graph", "have_dot"]
 
 _FORMATS = ("svg", "png", "pdf")
 _NODE_STYLE = 'node [shape=box, style="rounded,filled", fillcolor=white, fontname="monospace"]'
