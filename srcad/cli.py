@@ -227,7 +227,7 @@ class _UserStatement:
 
 
 def user_statements(fn):
-    """The user's statements in order: (file line, kind, names they assign), and the lines."""
+    """The user's statements in order (the def first) and the user's lines by number."""
     import inspect
     import textwrap
 
@@ -248,33 +248,47 @@ def user_statements(fn):
             names |= {n.id for n in ast.walk(t) if isinstance(n, ast.Name)}
         out.append(_UserStatement(first + node.lineno - 1, type(node).__name__, names))
     out.sort(key=lambda s: s.lineno)
+    out.insert(0, _UserStatement(first + fdef.lineno - 1, "FunctionDef", set()))
     return out, {first + k: line.rstrip() for k, line in enumerate(lines)}
 
 
 def pair_lines(fn, source):
-    """Rows ``(user line number or None, generated line)`` for the first generated def."""
+    """Rows ``(user line number or None, generated line)`` for every generated def.
+
+    The first def (the gradient, or vjp's forward function) is paired statement by
+    statement; later defs (vjp's backward function) by their ``# Grad of:`` comments.
+    Blank lines between defs are kept, with no user line.
+    """
     stmts, user_lines = user_statements(fn)
+    def_line, stmts = stmts[0].lineno, stmts[1:]
     by_text = {}
     for lineno, text in user_lines.items():
         by_text.setdefault(text.strip(), lineno)
-    gen = _first_def(source)
-    rows = [(min(user_lines), gen[0])]
-    pairer = _Pairer(stmts, by_text)
-    for line in gen[1:]:
-        pairer.feed(line)
-    rows += pairer.finish()
+    rows = []
+    for k, (lines, blanks) in enumerate(_defs(source)):
+        rows.append((def_line, lines[0]))
+        pairer = _Pairer(stmts, by_text)
+        pairer.adjoint = k > 0
+        for line in lines[1:]:
+            pairer.feed(line)
+        rows += pairer.finish() + [(None, "")] * blanks
     return rows, user_lines
 
 
-def _first_def(source):
-    lines = source.rstrip("\n").splitlines()
-    end = next(
-        (k for k in range(1, len(lines)) if lines[k].startswith("def ")),
-        len(lines),
-    )
-    while end > 1 and not lines[end - 1].strip():
-        end -= 1
-    return lines[:end]
+def _defs(source):
+    """``(lines, number of blank lines after them)`` per top-level generated def."""
+    defs = []
+    for line in source.rstrip("\n").splitlines():
+        if line.startswith("def ") or not defs:
+            defs.append([])
+        defs[-1].append(line)
+    out = []
+    for lines in defs:
+        n = len(lines)
+        while n > 1 and not lines[n - 1].strip():
+            n -= 1
+        out.append((lines[:n], len(lines) - n))
+    return out
 
 
 class _Pairer:

@@ -247,3 +247,12 @@ def test_check_catches_a_wrong_rule(user_file):
 def test_check_reports_a_non_scalar_function(user_file):
     rc, out, err = run("check", f"{user_file}:vector")
     assert rc == 1 and "vjp" in err and "Traceback" not in err
+
+
+def test_side_by_side_vjp_shows_both_functions(user_file, user_mod):
+    rc, out, err = run("show", f"{user_file}:plain", "--mode", "vjp", "--side-by-side")
+    assert rc == 0, err
+    right = [line.split(" | ", 1)[1] for line in out.rstrip("\n").splitlines()]
+    assert right == srcad.vjp(user_mod.plain).source.rstrip("\n").splitlines()
+    defs = [line for line in out.splitlines() if " | def " in line]
+    assert len(defs) == 2 and all("def plain(w, x):" in d.split(" | ")[0] for d in defs)
