@@ -199,7 +199,7 @@ EXAMPLES = [
     ),
     (
         "Several `return`s",
-        "A Python float argument gets scalar code.",
+        "Each `return` sets a flag; the backward sweep runs the adjoint of the one taken.",
         early_return,
         (1.5,),
         0,
