@@ -5,7 +5,9 @@ process; for ``check`` it is a hand-derived gradient and a deliberately wrong ru
 """
 
 import importlib.util
+import io
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -256,3 +258,17 @@ def test_side_by_side_vjp_shows_both_functions(user_file, user_mod):
     assert right == srcad.vjp(user_mod.plain).source.rstrip("\n").splitlines()
     defs = [line for line in out.splitlines() if " | def " in line]
     assert len(defs) == 2 and all("def plain(w, x):" in d.split(" | ")[0] for d in defs)
+
+
+def test_highlight_only_on_a_terminal():
+    pytest.importorskip("pygments", reason="highlighting needs pygments")
+    from srcad.cli import highlight
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    code = "def f(x):\n    return x\n"
+    assert highlight(code, io.StringIO()) == code
+    coloured = highlight(code, Tty())
+    assert "\x1b[" in coloured and re.sub(r"\x1b\[[0-9;]*m", "", coloured) == code

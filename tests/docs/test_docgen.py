@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -113,6 +114,12 @@ def test_benchmark_table_is_the_readmes():
         assert [float(c) for c in line.strip("|").split("|")[1:]] == values
     svg = docgen.benchmark_svg(columns, rows)
     assert svg.count("<rect") == len(rows) * len(columns) + len(columns)  # bars + legend
+    root = ElementTree.fromstring(svg)  # well-formed XML
+    widths = [float(r.get("width")) for r in root.iter("{http://www.w3.org/2000/svg}rect")]
+    # the first bar is the hand-written 1.0; a slower library is drawn longer
+    first = rows[0][1]
+    k10 = [k for k, v in enumerate(first) if v > 1.0]
+    assert widths[k10[0]] > widths[0]
 
 
 def test_pictures_fall_back_to_dot_text(monkeypatch):
