@@ -101,13 +101,14 @@ def get_function(module, name, path):
 class Target:
     """One function to show: the user's function and how srcad transforms it."""
 
-    def __init__(self, name, fn, kind="grad", wrt=0, optimize=True, source=None):
+    def __init__(self, name, fn, kind="grad", wrt=0, optimize=True, source=None, obj=None):
         self.name = name
         self.fn = fn
         self.kind = kind
         self.wrt = wrt
         self.optimize = optimize
         self.source = source  # set when only the generated text is known (hvp)
+        self.obj = obj  # the user's transformation object, when there is one
 
 
 def target_of(name, obj):
@@ -118,12 +119,18 @@ def target_of(name, obj):
     if kind not in _KINDS:  # hvp and other wrappers: only their text is known
         return Target(name, obj.__wrapped__, kind or "transformed", source=obj.source)
     return Target(
-        name,
-        obj.__wrapped__,
-        kind,
-        getattr(obj, "_wrt_spec", 0),
-        getattr(obj, "optimize", True),
+        name, obj.__wrapped__, kind, _wrt_of(obj), getattr(obj, "optimize", True), obj=obj
     )
+
+
+def _wrt_of(obj):
+    """The ``wrt`` a transformation object was made with (None when it cannot be told)."""
+    if hasattr(obj, "_wrt_spec"):
+        return obj._wrt_spec
+    names = getattr(obj, "_wrt", None)
+    if not names:
+        return None
+    return tuple(names) if getattr(obj, "_tuple", len(names) > 1) else names[0]
 
 
 def file_targets(module, path):
@@ -189,8 +196,13 @@ def generated_source(target, kind=None, wrt=None, optimize=None):
     """The generated code for ``target`` (UnsupportedError propagates)."""
     import srcad
 
-    if target.source is not None and kind is None and wrt is None and optimize is None:
+    as_made = kind is None and wrt is None and optimize is None
+    if as_made and target.source is not None:
         return target.source
+    if as_made and target.obj is not None and target.obj.mode == "source":
+        return target.obj.source  # exactly what the user's object generates
+    if wrt is None and target.wrt is None:
+        raise CliError(f"{target.name}: cannot tell which wrt it was made with; pass --wrt")
     kind = kind or (target.kind if target.kind in _KINDS else "grad")
     transform = getattr(srcad, kind)
     opt = target.optimize if optimize is None else optimize

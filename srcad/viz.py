@@ -195,9 +195,13 @@ def flow(f, wrt=0):
     from . import api
 
     if isinstance(f, api._Transformation):
-        wrt = getattr(f, "_wrt_spec", wrt)
-        f = f.__wrapped__
-    source = api.grad(f, wrt=wrt, mode="source").source
+        if f.kind in ("grad", "value_and_grad") and f.mode == "source":
+            source = f.source  # exactly what the user's object generates
+        else:
+            wrt = getattr(f, "_wrt_spec", wrt)
+            source = api.grad(f.__wrapped__, wrt=wrt, mode="source").source
+    else:
+        source = api.grad(f, wrt=wrt, mode="source").source
     fdef = next(n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef))
     params = [a.arg for a in fdef.args.args]
     visitor = _Flow()
