@@ -162,3 +162,10 @@ def test_api_page_names_public_functions():
     for name in ("grad", "value_and_grad", "vjp", "jvp", "hvp", "jacobian", "hessian"):
         assert f"::: srcad.{name}\n" in api
         assert inspect.getdoc(getattr(srcad, name)), name
+
+
+def test_parity_table_without_pytorch_says_so(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch raises ImportError
+    md = docgen.parity_markdown()
+    assert md.startswith("PyTorch was not installed when this page was built")
+    assert "| not run |" in md and "**differ**" not in md
