@@ -414,6 +414,20 @@ def parse_shapes(specs, params):
     return shapes
 
 
+def parse_values(specs, params):
+    """``--value n=3`` options -> ``{param: value}`` (Python literals, not differentiated)."""
+    values = {}
+    for spec in specs or []:
+        name, sep, text = spec.partition("=")
+        if not sep or name not in params:
+            raise CliError(f"--value {spec}: expected NAME=VALUE with NAME among {params}")
+        try:
+            values[name] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            raise CliError(f"--value {spec}: {text!r} is not a Python literal") from None
+    return values
+
+
 def _parse_dims(dims, spec):
     dims = dims.strip().strip("()")
     if dims in ("", "scalar", "float"):
@@ -525,18 +539,24 @@ def cmd_check(opts, out):
     module = load_module(path)
     obj = get_function(module, name, path)
     fn = obj.__wrapped__ if is_transformation(obj) else obj
-    params = [
-        p.name
-        for p in inspect.signature(fn).parameters.values()
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    ]
-    shapes = parse_shapes(opts.shape, params)
-    wrt = parse_wrt(opts.wrt) if opts.wrt else tuple(params)
+    sig = inspect.signature(fn).parameters.values()
+    params = [p.name for p in sig if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    values = parse_values(opts.value, params)
+    shaped = {spec.rpartition("=")[0] for spec in opts.shape or []}
+    for p in sig:  # a parameter with a default keeps it, unless --shape says otherwise
+        if p.name in params and p.default is not p.empty and p.name not in shaped:
+            values.setdefault(p.name, p.default)
+    free = [p for p in params if p not in values]
+    shapes = parse_shapes(opts.shape, free)
+    wrt = parse_wrt(opts.wrt) if opts.wrt else tuple(free)
     wrt = [params[w] if isinstance(w, int) else w for w in _as_tuple(wrt, params)]
-    inputs = random_inputs(shapes, opts.seed)
+    inputs = {**random_inputs(shapes, opts.seed), **values}
     args = tuple(inputs[p] for p in params)
     described = ", ".join(
-        f"{p}: {'float' if shapes[p] is None else 'float64 ' + str(shapes[p])}" for p in params
+        f"{p}={values[p]!r}"
+        if p in values
+        else f"{p}: {'float' if shapes[p] is None else 'float64 ' + str(shapes[p])}"
+        for p in params
     )
     out.write(f"{name}({described}), seed {opts.seed}\n")
     try:
@@ -579,7 +599,13 @@ def build_parser():
         action="append",
         help="NAME=2,3 or 2,3 (in parameter order) or NAME=scalar; default: (3,)",
     )
-    c.add_argument("--wrt", help="parameters to check (default: all)")
+    c.add_argument(
+        "--value",
+        action="append",
+        help="NAME=LITERAL: a fixed argument, not checked (e.g. n=3); "
+        "parameters with defaults keep them",
+    )
+    c.add_argument("--wrt", help="parameters to check (default: all with random inputs)")
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--rtol", type=float, default=1e-5)
     c.add_argument("--atol", type=float, default=1e-6)

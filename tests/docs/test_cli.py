@@ -272,3 +272,21 @@ def test_highlight_only_on_a_terminal():
     assert highlight(code, io.StringIO()) == code
     coloured = highlight(code, Tty())
     assert "\x1b[" in coloured and re.sub(r"\x1b\[[0-9;]*m", "", coloured) == code
+
+
+def test_check_with_fixed_values_and_defaults(tmp_path):
+    f = tmp_path / "loops.py"
+    f.write_text(
+        "import numpy as np\n\n\n"
+        "def power_sum(x, n, scale=2.0):\n"
+        "    s = 0.0\n"
+        "    for i in range(n):\n"
+        "        s = s + scale * x[i] ** 3\n"
+        "    return s\n"
+    )
+    rc, out, err = run("check", f"{f}:power_sum", "--value", "n=2", "--shape", "x=4")
+    assert rc == 0, err
+    assert "n=2" in out and "scale=2.0" in out
+    assert set(table(out)) == {"x"}
+    rc, out, err = run("check", f"{f}:power_sum", "--value", "n=oops")
+    assert rc == 2 and "not a Python literal" in err
