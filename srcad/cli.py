@@ -518,7 +518,10 @@ def cmd_show(opts, out):
             continue
         except (TypeError, ValueError) as exc:
             raise CliError(f"{t.name}: {exc}") from exc
-        text = side_by_side(t.fn, src) if opts.side_by_side else src
+        try:
+            text = side_by_side(t.fn, src) if opts.side_by_side else src
+        except (OSError, TypeError, SyntaxError) as exc:
+            raise CliError(f"{t.name}: --side-by-side cannot read its source ({exc})") from exc
         out.write(highlight(text, out) if not opts.side_by_side else text)
     return 1 if failed else 0
 
