@@ -11,6 +11,7 @@ from . import rules as _rules  # noqa: F401  (registers every rule family)
 # PyTorch's; the transformations below are srcad's own and must win any clash.
 from .tape.api import *  # noqa: F401,F403,E402  (import srcad as torch)
 from . import autograd, nn, optim  # noqa: F401,E402
+from . import viz  # noqa: F401,E402  (Graphviz DOT pictures; imports nothing heavy)
 from .api import (  # noqa: E402
     grad,
     hessian,
