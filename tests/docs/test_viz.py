@@ -174,7 +174,7 @@ def text_flow(source):
             pairs |= {(r, t) for r in reads if r != t}
     ret = re.search(r"^    return (.*)$", source, re.M).group(1)
     kind["return"] = "return"
-    pairs |= {(r.strip(), "return") for r in ret.split(",")}
+    pairs |= {(r, "return") for r in re.findall(r"(?<![\w.'])([A-Za-z]\w*)\b", ret)}
     return kind, {(a, b) for a, b in pairs if a in kind}
 
 

@@ -155,8 +155,10 @@ def dict_splat(x):
 
 
 def walrus(x):
-    z = (y := x * 2) + 1
-    return np.sum(y * z)
+    s = 0.0
+    while (y := np.sum(x)) > s + 10.0:
+        s = s + y
+    return s * x[0]
 
 
 def lambda_with_default(x):
@@ -232,7 +234,7 @@ REFUSALS = [
     ("A function held in a variable", function_in_variable, "grad", 0),
     ("`*args` in a call", star_call, "grad", 0),
     ("`**` in a dict display", dict_splat, "grad", 0),
-    ("Assignment expressions (`:=`) in an expression", walrus, "grad", 0),
+    ("An assignment expression (`:=`) in a `while` condition", walrus, "grad", 0),
     ("A lambda with defaults", lambda_with_default, "grad", 0),
     ("Starred elements in a list", starred_display, "grad", 0),
     ("A call that does not match the signature", wrong_call, "grad", 0),
