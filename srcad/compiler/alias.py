@@ -7,13 +7,16 @@ differentiates each name's value as the statement that bound it computed it, so 
 read of ``v`` after such a write would be differentiated as if the write had not
 happened: a wrong gradient.  This pass finds those reads and refuses them.
 
-Names that may share memory are grouped (flow-insensitively, conservatively):
-a copy, a subscript, an attribute, a view-returning call, a call of a function
-srcad cannot see into, or a container display puts the names involved in one
-group.  Then, in program order (loops to a fixpoint), a write into a name makes
-the *other* names of its group *stale* until they are bound again; reading a
-stale name is refused.  Writing into a list (``lst[0] = a``, ``lst.append(a)``)
-only makes the other names for the same list stale, not its elements.
+The analysis follows memory through the function in program order (loops to a
+fixpoint, branches merged): every value that may be new memory gets a token for
+the statement that made it (a parameter has its own), and a name holds the tokens
+of the memory it may share: a copy, a subscript, an attribute, a view-returning
+call, or a call srcad cannot see into keeps its operands' tokens; a list or dict
+display has a token of its own plus those of what it holds.  A write into a name
+writes its tokens and makes every *other* name holding one of them *stale* until
+it is bound again; reading a stale name is refused.  Writing into a list
+(``lst[0] = a``, ``lst.append(a)``) writes only the list's own token, not the
+memory of what it holds.
 """
 
 import gast
@@ -107,29 +110,26 @@ CONTAINER_METHODS = frozenset(
 )
 
 
-class _Groups:
-    """Union-find over names."""
+class _State:
+    """``env``: name -> tokens of the memory it may share; ``stale``: names a write
+    changed behind their back."""
 
-    def __init__(self):
-        self.parent = {}
+    __slots__ = ("env", "stale")
 
-    def find(self, a):
-        self.parent.setdefault(a, a)
-        root = a
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[a] != root:
-            self.parent[a], a = root, self.parent[a]
-        return root
+    def __init__(self, env, stale=frozenset()):
+        self.env = env
+        self.stale = stale
 
-    def unite(self, a, b):
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[ra] = rb
+    def merge(self, other):
+        env = dict(self.env)
+        for k, v in other.env.items():
+            env[k] = env.get(k, frozenset()) | v
+        return _State(env, self.stale | other.stale)
 
-    def members(self, a):
-        r = self.find(a)
-        return {n for n in list(self.parent) if self.find(n) == r}
+    def __eq__(self, other):
+        return self.env == other.env and self.stale == other.stale
+
+    __hash__ = None
 
 
 class SharedMemoryCheck:
@@ -138,44 +138,17 @@ class SharedMemoryCheck:
         self.resolver = resolver
         self.scalars = set(scalars)
         self.sequences = set(sequences)
-        self.memory = _Groups()  # may share memory (views, copies, containers)
-        self.same = _Groups()  # may be the very same object (plain copies)
-        self.writes = {}  # name -> the statement of a write into it
+        self.writes = {}  # name -> the statement whose write made it stale
 
     def run(self, fdef):
         self.sequences |= _surely_containers(fdef)
-        for n in walk(fdef):
-            self._groups(n)
-        self._block(fdef.body, frozenset())
+        args = fdef.args
+        params = [a.id for a in list(getattr(args, "posonlyargs", []) or []) + args.args]
+        params += [a.id for a in args.kwonlyargs]
+        env = {p: frozenset({("param", p)}) for p in params}
+        self._block(fdef.body, _State(env))
 
-    # -- who may share memory with whom -------------------------------------------------
-
-    def _groups(self, s):
-        if isinstance(s, gast.Assign):
-            t = s.targets[0]
-            srcs = self.sources(s.value)
-            if isinstance(t, gast.Name):
-                for n in srcs:
-                    self.memory.unite(t.id, n)
-                if isinstance(s.value, gast.Name):
-                    self.same.unite(t.id, s.value.id)
-            else:
-                root = _root(t)
-                if root is not None and (root in self.sequences or _nested(t)):
-                    # a list now holds them (an array copies the values it is given)
-                    for n in srcs:
-                        self.memory.unite(root, n)
-                for m in walk(t):  # a, b = ...: every name bound may alias the value
-                    if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store):
-                        for n in srcs:
-                            self.memory.unite(m.id, n)
-        elif isinstance(s, gast.Call) and isinstance(s.func, gast.Attribute):
-            if s.func.attr in ("append", "extend", "insert"):
-                root = _root(s.func.value)
-                if root is not None:
-                    for a in s.args:
-                        for n in self.sources(a):
-                            self.memory.unite(root, n)
+    # -- what memory a value may share ------------------------------------------------
 
     def sources(self, e):
         """Names whose memory the value of ``e`` may share."""
@@ -220,42 +193,57 @@ class SharedMemoryCheck:
             return arg_srcs if fname in VIEW_FUNCS else set()
         return arg_srcs  # your own functions, unknown callables: may return an argument
 
-    # -- program order: writes make the others stale ---------------------------------
+    def _tokens(self, e, s, st):
+        """Tokens of the value of ``e``, computed by statement ``s``.
 
-    def _block(self, stmts, stale):
+        A container's own object is ``("obj", site)`` (or a parameter's token); what
+        it holds is wrapped as ``("in", token)``, so writing into the list object
+        does not touch its elements' memory, and taking an element unwraps them.
+        """
+        toks = set()
+        for n in self.sources(e):
+            held = st.env.get(n, {("free", n)})
+            toks |= held if isinstance(e, gast.Name) else {_unwrap(t) for t in held}
+        if isinstance(e, (gast.List, gast.Tuple, gast.Dict, gast.Set, gast.ListComp)):
+            toks = {_wrap(t) for t in toks} | {("obj", id(s))}
+        elif not isinstance(e, (gast.Name, gast.Subscript, gast.Attribute, gast.Starred)):
+            toks.add(("mem", id(s)))  # may be new memory (a call, arithmetic)
+        return frozenset(toks)
+
+    # -- program order ------------------------------------------------------------------
+
+    def _block(self, stmts, st):
         for s in stmts:
-            stale = self._stmt(s, stale)
-        return stale
+            st = self._stmt(s, st)
+        return st
 
-    def _stmt(self, s, stale):
+    def _stmt(self, s, st):
         if isinstance(s, gast.If):
-            self._check(s.test, stale)
-            return self._block(s.body, stale) | self._block(s.orelse, stale)
+            self._check(s.test, st)
+            return self._block(s.body, st).merge(self._block(s.orelse, st))
         if isinstance(s, (gast.For, gast.While)):
-            head = s.iter if isinstance(s, gast.For) else s.test
-            self._check(head, stale)
-            entry = stale
+            self._check(s.iter if isinstance(s, gast.For) else s.test, st)
+            entry = st
             while True:
                 inner = entry
                 if isinstance(s, gast.For):
-                    inner = inner - {n.id for n in walk(s.target) if isinstance(n, gast.Name)}
-                if isinstance(s, gast.While):
+                    inner = self._bind(inner, s.target, frozenset({("mem", id(s))}))
+                else:
                     self._check(s.test, inner)
-                out = self._block(s.body, inner)
-                new = entry | out
+                new = entry.merge(self._block(s.body, inner))
                 if new == entry:
                     return new
                 entry = new
         if isinstance(s, gast.With):
-            return self._block(s.body, stale)
-        self._check(s, stale)
-        return self._effects(s, stale)
+            return self._block(s.body, st)
+        self._check(s, st)
+        return self._effects(s, st)
 
-    def _check(self, node, stale):
-        if not stale or node is None:
+    def _check(self, node, st):
+        if not st.stale or node is None:
             return
         for n in walk(node):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in stale:
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in st.stale:
                 w = self.writes.get(n.id)
                 line = self.parsed.line_of(w)[0] if w is not None else None
                 at = f" (line {line})" if line else ""
@@ -267,22 +255,54 @@ class SharedMemoryCheck:
                     "written array again after the write",
                 )
 
-    def _effects(self, s, stale):
-        written = self._written(s)
-        for root, whole in written:
-            group = self.same.members(root) if not whole else self.memory.members(root)
-            others = group - {root}
-            for n in others:
+    def _bind(self, st, target, toks):
+        names = {m.id for m in walk(target) if isinstance(m, gast.Name)}
+        env = dict(st.env)
+        for n in names:
+            env[n] = toks
+        return _State(env, st.stale - names)
+
+    def _effects(self, s, st):
+        # writes first (`x[i] = v` and `x = x + y` from `x += y` read the old x)
+        for root, whole in self._written(s):
+            toks = st.env.get(root, frozenset({("free", root)}))
+            if whole:  # the memory of the value and of everything it holds
+                toks = frozenset(_unwrap(t) for t in toks)
+                hit = {
+                    n for n, v in st.env.items() if n != root and {_unwrap(t) for t in v} & toks
+                }
+            else:  # only the list or dict object itself
+                toks = frozenset(t for t in toks if t[0] != "in")
+                hit = {n for n, v in st.env.items() if n != root and v & toks}
+            for n in hit:
                 self.writes[n] = s
-            stale = stale | others
-        bound = set()
+            st = _State(st.env, st.stale | hit)
         if isinstance(s, gast.Assign):
-            for t in s.targets:
-                if isinstance(t, gast.Name):
-                    bound.add(t.id)
-                elif isinstance(t, (gast.Tuple, gast.List)):
-                    bound |= {m.id for m in walk(t) if isinstance(m, gast.Name)}
-        return stale - bound
+            t = s.targets[0]
+            if isinstance(t, gast.Subscript):
+                root = _root(t)
+                if root is not None and (root in self.sequences or _nested(t)):
+                    # a list now holds the value (an array copies the values it is given)
+                    env = dict(st.env)
+                    held = {_wrap(t) for t in self._tokens(s.value, s, st)}
+                    env[root] = env.get(root, frozenset()) | held
+                    st = _State(env, st.stale)
+            else:
+                st = self._bind(st, t, self._tokens(s.value, s, st))
+        for n in walk(s):
+            if (
+                isinstance(n, gast.Call)
+                and isinstance(n.func, gast.Attribute)
+                and n.func.attr in ("append", "extend", "insert")
+            ):
+                root = _root(n.func.value)
+                if root is not None:
+                    env = dict(st.env)
+                    for a in n.args:
+                        held = {_wrap(t) for t in self._tokens(a, s, st)}
+                        env[root] = env.get(root, frozenset()) | held
+                    st = _State(env, st.stale)
+        return st
 
     def _written(self, s):
         """``[(name, whole)]``: names ``s`` writes into; ``whole``: its memory (an
@@ -334,6 +354,14 @@ def _surely_containers(fdef):
                 if isinstance(m, gast.Name):
                     values.setdefault(m.id, []).append(None)
     return {k for k, vs in values.items() if all(isinstance(v, _DISPLAYS) for v in vs)}
+
+
+def _wrap(t):
+    return t if t[0] == "in" else ("in", t)
+
+
+def _unwrap(t):
+    return t[1] if t[0] == "in" else t
 
 
 def _nested(t):

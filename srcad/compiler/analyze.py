@@ -243,6 +243,22 @@ class Activity:
         elif isinstance(target, gast.Starred):
             self._mark(target.value)
 
+    def _mark_loop_target(self, target, it):
+        """``for i, x in enumerate(xs)``: only ``x`` may be active; ``zip`` pairs each
+        target with its own iterable."""
+        pair = isinstance(target, (gast.Tuple, gast.List))
+        if isinstance(it, gast.Call) and pair and not it.keywords:
+            ok, obj = self.resolver.value(it.func)
+            if ok and obj is enumerate and len(target.elts) == 2 and it.args:
+                self._mark_loop_target(target.elts[1], it.args[0])
+                return
+            if ok and obj is zip and len(target.elts) == len(it.args):
+                for t, a in zip(target.elts, it.args):
+                    self._mark_loop_target(t, a)
+                return
+        if self.expr(it):
+            self._mark(target)
+
     def _block(self, stmts, nograd):
         for s in stmts:
             self._stmt(s, nograd)
@@ -275,8 +291,8 @@ class Activity:
             ):
                 if not nograd and self.expr(it.func.value):
                     self._mark(s.target.elts[-1])
-            elif not nograd and self.expr(it):
-                self._mark(s.target)
+            elif not nograd:
+                self._mark_loop_target(s.target, it)
             self._block(s.body, nograd)
             self._block(s.orelse, nograd)
         elif isinstance(s, (gast.While, gast.If)):

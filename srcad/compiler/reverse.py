@@ -503,14 +503,24 @@ class Reverse:
         )
 
     def _mentions_active(self, v):
-        for n in walk(v):
-            if isinstance(n, gast.Subscript):
-                # an index never carries a gradient; look at the indexed value only
-                if self._mentions_active(n.value):
+        """Can a gradient flow from ``v`` to an active name?  Indices, comparisons,
+        boolean logic and the test of a conditional expression carry none."""
+        stack = [v]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, gast.Name):
+                if n.id in self.active:
                     return True
+            elif isinstance(n, gast.Subscript):
+                stack.append(n.value)
+            elif isinstance(n, gast.IfExp):
+                stack += [n.body, n.orelse]
+            elif isinstance(n, (gast.Compare, gast.BoolOp)):
                 continue
-            if isinstance(n, gast.Name) and n.id in self.active:
-                return True
+            elif isinstance(n, gast.UnaryOp) and isinstance(n.op, (gast.Not, gast.Invert)):
+                continue
+            else:
+                stack.extend(gast.iter_child_nodes(n))
         return False
 
     def rev_call(self, s, v, result_expr, dres, Z):
