@@ -123,6 +123,7 @@ class Compiler:
                 del self.split_cache[key]
                 raise
             entry.resolve(fwd, bwd, src)
+            _bypass_trampolines(entry, (fwd, bwd))
         return entry
 
     def split_functions(self, fn, wrt, callee=True, containers=()):
@@ -325,6 +326,23 @@ class _Deferred:
 
     def resolve(self, fwd, bwd, src):
         self.fwd, self.bwd, self.source = fwd, bwd, src
+
+
+def _bypass_trampolines(entry, funcs):
+    """A recursive call went through the entry's trampoline (the function did not
+    exist yet); now that it does, call it directly: one frame per level of
+    recursion, as in the user's own code."""
+    direct = {id(entry.call_fwd): entry.fwd, id(entry.call_bwd): entry.bwd}
+    for f in funcs:
+        for cell in f.__closure__ or ():
+            try:
+                target = direct.get(id(cell.cell_contents))
+            except ValueError:  # an empty cell
+                continue
+            if target is not None and cell.cell_contents == getattr(
+                entry, "call_fwd" if target is entry.fwd else "call_bwd"
+            ):
+                cell.cell_contents = target
 
 
 def _boundary_grad(tr, w):
