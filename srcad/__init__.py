@@ -12,6 +12,7 @@ from . import rules as _rules  # noqa: F401  (registers every rule family)
 from .tape.api import *  # noqa: F401,F403,E402  (import srcad as torch)
 from . import autograd, nn, optim  # noqa: F401,E402
 from .api import (  # noqa: E402
+    clear_cache,
     grad,
     hessian,
     hvp,
@@ -32,6 +33,7 @@ __all__ = [
     "UnsupportedError",
     "adjoint",
     "autograd",
+    "clear_cache",
     "grad",
     "hessian",
     "hvp",

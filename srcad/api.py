@@ -379,8 +379,14 @@ class _ValueAndGrad(_Transformation):
 
 
 def _decorator(cls, f, wrt, mode, optimize, verbose, argnums=_ALIAS, has_aux=False):
+    factory = f is None or (
+        isinstance(f, (int, str, tuple, list))
+        and not isinstance(f, bool)
+        and wrt is _ALIAS
+        and argnums is _ALIAS
+    )
     wrt = _pick_wrt(wrt, argnums)
-    if f is None or isinstance(f, (int, str, tuple, list)) and not callable(f):
+    if factory:
         if f is not None:  # grad(0) / grad("b") used as a decorator factory
             wrt = f
 

@@ -16,9 +16,9 @@ module), on the rule registry, and on the closure cells.  So:
   generated code reads it at run time (globals live, closure cells re-bound into
   the generated function on each call), so it is never baked in;
 * the rule registry's version is part of the key;
-* the table is an LRU of at most ``MAX_ENTRIES`` entries, each dropped as soon
-  as its code object dies (a weak reference), and it holds user functions only
-  through weak references.  ``clear()`` empties it.
+* each module's table is an LRU of at most ``MAX_ENTRIES`` entries, kept in the
+  module's own globals (see ``_module_cache``), so it is freed with the module;
+  srcad itself holds the tables only weakly.  ``clear()`` empties them all.
 """
 
 import builtins
@@ -32,8 +32,7 @@ MAX_ENTRIES = 512
 _VARIANTS = 8  # entries per key that differ only in what their names resolve to
 
 _LOCK = threading.RLock()
-_TABLE = collections.OrderedDict()  # key -> _Bucket
-_STATE = {"version": None, "builds": 0}
+_STATE = {"builds": 0}
 _MISSING = object()
 
 
@@ -45,13 +44,18 @@ def builds():
 def clear():
     """Drop every cached transformation."""
     with _LOCK:
-        _TABLE.clear()
+        for mc in list(_ALL):
+            mc.table.clear()
 
 
 def size():
+    """How many cached transformations are alive (all modules)."""
     with _LOCK:
-        _purge()
-        return len(_TABLE)
+        n = 0
+        for mc in list(_ALL):
+            mc.purge()
+            n += len(mc.table)
+        return n
 
 
 def _registry_version():
@@ -252,27 +256,40 @@ class _Bucket:
     __slots__ = ("code_ref", "entries")
 
 
-_DEAD = collections.deque()  # keys whose code object died (purged under the lock)
+class _ModuleCache:
+    """The entries of the functions of one module (kept in its globals, see below)."""
+
+    __slots__ = ("table", "version", "__weakref__")
+
+    def __init__(self):
+        self.table = collections.OrderedDict()  # key -> _Bucket
+        self.version = None
+
+    def purge(self):
+        for k in [k for k, b in self.table.items() if b.code_ref() is None]:
+            del self.table[k]
 
 
-def _drop(key):
-    dead = _DEAD
-
-    def callback(_ref, dead=dead, key=key):
-        dead.append(key)  # atomic; never takes the lock (this runs inside the GC)
-
-    return callback
+# Every module cache alive, weakly (for clear() and size()).
+_ALL = weakref.WeakSet()
+_SLOT = "__srcad_cache__"
 
 
-def _purge():
-    while _DEAD:
-        try:
-            key = _DEAD.popleft()
-        except IndexError:
-            return
-        b = _TABLE.get(key)
-        if b is not None and b.code_ref() is None:
-            del _TABLE[key]
+def _module_cache(fn):
+    """The cache of ``fn``'s module, stored in the module's own globals.
+
+    Generated code runs in the user's globals, so an entry refers to that module's
+    dict; kept there (as ``__warningregistry__`` is), entries and module form one
+    cycle that the garbage collector frees with the module, and nothing global
+    keeps a user function alive.
+    """
+    g = fn.__globals__
+    mc = g.get(_SLOT)
+    if type(mc) is not _ModuleCache:
+        mc = _ModuleCache()
+        g[_SLOT] = mc
+        _ALL.add(mc)
+    return mc
 
 
 def lookup(target, extra, build):
@@ -286,22 +303,22 @@ def lookup(target, extra, build):
     fn = _plain(target)
     bound_self = target.__self__ if inspect.ismethod(target) else None
     code = getattr(fn, "__code__", None)
-    version = _registry_version()
-    if code is None:
+    if code is None or not isinstance(getattr(fn, "__globals__", None), dict):
         product, source = build()
         return None, product
-    key = (id(code), id(bound_self) if bound_self is not None else None, version, extra)
+    version = _registry_version()
+    key = (id(code), id(bound_self) if bound_self is not None else None, extra)
     with _LOCK:
-        _purge()
-        if _STATE["version"] != version:
-            _TABLE.clear()
-            _STATE["version"] = version
-        bucket = _TABLE.get(key)
+        mc = _module_cache(fn)
+        if mc.version != version:
+            mc.table.clear()
+            mc.version = version
+        bucket = mc.table.get(key)
         if bucket is not None and bucket.code_ref() is not code:
             bucket = None
-            del _TABLE[key]
+            del mc.table[key]
         if bucket is not None:
-            _TABLE.move_to_end(key)
+            mc.table.move_to_end(key)
             for e in bucket.entries:
                 if e.valid(fn, bound_self):
                     return e, e.bind(fn)
@@ -311,16 +328,15 @@ def lookup(target, extra, build):
         _STATE["builds"] += 1
         if bucket is None:
             bucket = _Bucket()
-            try:
-                bucket.code_ref = weakref.ref(code, _drop(key))
-            except TypeError:
-                return entry, entry.bind(fn)
+            bucket.code_ref = weakref.ref(code)
             bucket.entries = []
-            _TABLE[key] = bucket
+            mc.table[key] = bucket
         bucket.entries.insert(0, entry)
         del bucket.entries[_VARIANTS:]
-        while len(_TABLE) > MAX_ENTRIES:
-            _TABLE.popitem(last=False)
+        if len(mc.table) > MAX_ENTRIES:
+            mc.purge()
+            while len(mc.table) > MAX_ENTRIES:
+                mc.table.popitem(last=False)
         return entry, entry.bind(fn)
 
 

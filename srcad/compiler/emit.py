@@ -63,10 +63,25 @@ _COUNTER = itertools.count(1)
 GENERATED = {}
 
 
+class _Origin:
+    """Where generated code came from (no reference to the user's function)."""
+
+    __slots__ = ("filename", "name", "first", "lines")
+
+    def __init__(self, parsed):
+        fdef = parsed.fdef
+        first = getattr(fdef, "lineno", None) or 1
+        last = getattr(fdef, "end_lineno", None) or len(parsed.source_lines)
+        self.filename = parsed.filename
+        self.name = fdef.name
+        self.first = parsed.first_line + first - 1  # file line of the def
+        self.lines = [ln.strip() for ln in parsed.source_lines[first - 1 : last]]
+
+
 def _register(filename, text, parsed):
     """A ``linecache`` entry (tracebacks, pdb) and the user function it came from."""
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    GENERATED[filename] = (text, parsed)
+    GENERATED[filename] = (text, _Origin(parsed) if parsed is not None else None)
 
 
 def _unregister(filename):
@@ -154,23 +169,19 @@ def note_generated(exc):
         exc.__notes__ = notes + [note]
 
 
-def _note_text(parsed, where):
-    if parsed is None:
+def _note_text(origin, where):
+    if origin is None:
         return "srcad: raised inside generated code" + (
             f" (gradient of: {where})" if where else ""
         )
-    fdef = parsed.fdef
-    first = getattr(fdef, "lineno", None) or 1
-    last = getattr(fdef, "end_lineno", None) or len(parsed.source_lines)
     if where is not None:
-        for k in range(first, last + 1):
-            line = parsed.source_lines[k - 1].strip() if k - 1 < len(parsed.source_lines) else ""
+        for k, line in enumerate(origin.lines):
             if line == where:
                 return (
-                    f"srcad: raised in the generated gradient of {parsed.filename}, line "
-                    f"{parsed.first_line + k - 1}: {where}"
+                    f"srcad: raised in the generated gradient of {origin.filename}, line "
+                    f"{origin.first + k}: {where}"
                 )
     return (
-        f"srcad: raised in the generated code for {parsed.filename}, line "
-        f"{parsed.first_line + first - 1} (function {fdef.name})"
+        f"srcad: raised in the generated code for {origin.filename}, line {origin.first} "
+        f"(function {origin.name})"
     )

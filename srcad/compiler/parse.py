@@ -231,12 +231,42 @@ def _parse_user(fn):
             "or use mode='tape'",
         )
     node = _node_for(fn, tree, code)
+    _check_class_scope(fn, node)
     lines = [ln.rstrip("\r\n") for ln in lines]
     if isinstance(node, ast.Lambda):
         fdef = _lambda_def(node)
     else:
         fdef = gast.ast_to_gast(node)
     return Parsed(fn, fdef, filename, 1, lines)
+
+
+def _check_class_scope(fn, node):
+    """Code written in a class body means more than its text once moved out of it."""
+    if "__class__" in fn.__code__.co_freevars:
+        raise _refuse(
+            fn,
+            "it calls super() without arguments (or names __class__), which only works "
+            "inside its class",
+            "write super(ClassName, self), or use mode='tape'",
+        )
+    parts = fn.__qualname__.split(".")
+    in_class = any(
+        parts[i] != "<locals>" and parts[i + 1] != "<locals>" for i in range(len(parts) - 1)
+    )
+    if not in_class:
+        return
+    for n in ast.walk(node):
+        ident = (
+            n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else None
+        )
+        if ident is None and isinstance(n, ast.arg):
+            ident = n.arg
+        if ident and ident.startswith("__") and not ident.endswith("__"):
+            raise _refuse(
+                fn,
+                f"it uses the private name {ident}, which Python mangles inside a class",
+                "use a name with one leading underscore, or use mode='tape'",
+            )
 
 
 def _node_for(fn, tree, code):
