@@ -248,8 +248,6 @@ def _rewrite(fn, ruled, memo, depth):
                 changed_cells = True
     if not new_globals and not changed_cells:
         return fn
-    if new_globals and _stores_globals(code):
-        return fn  # `global` statements must write the real module: leave it alone
     g = fn.__globals__
     if new_globals:
         g = dict(g)
@@ -257,8 +255,28 @@ def _rewrite(fn, ruled, memo, depth):
     new = types.FunctionType(code, g, fn.__name__, fn.__defaults__, tuple(cells) or None)
     new.__kwdefaults__ = fn.__kwdefaults__
     new.__dict__.update(fn.__dict__)
+    if new_globals and _stores_globals(code):
+        new = _writing_back(new, g, fn.__globals__, set(new_globals))
     memo[id(fn)] = new
     return new
+
+
+def _writing_back(new, copy, real, ours):
+    """``global`` statements in the copy must still write the real module."""
+
+    @functools.wraps(new)
+    def call(*args, **kwargs):
+        try:
+            return new(*args, **kwargs)
+        finally:
+            for k, v in copy.items():
+                if k not in ours and real.get(k, _ABSENT) is not v:
+                    real[k] = v
+
+    return call
+
+
+_ABSENT = object()
 
 
 def with_user_rules(f):
