@@ -249,7 +249,13 @@ class _Transformation:
         except UnsupportedError:
             raise
         except RecursionError:
-            raise
+            code = getattr(getattr(target, "__func__", target), "__code__", None)
+            raise UnsupportedError(
+                f"{self.__name__} is nested too deeply (or is too large) for the compiler",
+                getattr(code, "co_filename", None),
+                getattr(code, "co_firstlineno", None),
+                "split it into smaller functions, or use mode='tape'",
+            ) from None
         except Exception as exc:  # a bug in srcad: still report it the documented way
             code = getattr(getattr(target, "__func__", target), "__code__", None)
             raise UnsupportedError(

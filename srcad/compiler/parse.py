@@ -213,7 +213,7 @@ def _parse_user(fn):
     text = "".join(lines)
     try:
         module_code, tree = _compiled_file(filename, text, code.co_flags & _FUTURE_FLAGS)
-    except (SyntaxError, ValueError) as exc:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         raise _refuse(
             fn,
             f"{filename} no longer compiles ({exc})",
