@@ -16,7 +16,16 @@ import inspect
 import threading
 import warnings
 
+import numpy as np
+
 from . import arguments as _args
+
+with warnings.catch_warnings():
+    # astor reads ast.Num when imported, a DeprecationWarning on Python 3.12+: import it
+    # here, quietly, rather than inside the first transformation (or a user's
+    # warnings.catch_warnings block)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import astor  # noqa: F401
 from . import runtime as _rt
 from .errors import FallbackWarning, UnsupportedError
 
@@ -108,6 +117,7 @@ class _Transformation:
         self._wrt_spec = wrt
         self._wrt, self._tuple = _args.resolve_wrt(self._sig, wrt, self.__name__)
         self._last = None
+        self._recent = {}  # argument kinds -> (target, cache entry) last used
 
     # -- public attributes -----------------------------------------------------------
 
@@ -172,31 +182,28 @@ class _Transformation:
     def _containers(self, ba):
         if ba is None:
             return frozenset()
-        kinds = set()
+        kinds = []
         for n, v in self._full(ba).items():
-            if _args.structured(v) and n in self._wrt:
+            t = type(v)
+            if t is np.ndarray:
+                continue
+            if t is float or t is int:
+                kinds.append((n, "float"))  # a Python number: scalar arithmetic
+            elif isinstance(v, (tuple, list, dict)):
+                if n in self._wrt and _args.structured(v):
+                    raise UnsupportedError(
+                        f"{self.__name__}: the argument {n!r} holds a namedtuple or dataclass",
+                        hint="the compiler takes dicts, lists and tuples; mode='tape' (or "
+                        "'auto') differentiates namedtuples and dataclasses",
+                    )
+                base = tuple if isinstance(v, tuple) else list if isinstance(v, list) else dict
+                kinds.append((n, base.__name__))
+            elif n in self._wrt and _args.structured(v):
                 raise UnsupportedError(
                     f"{self.__name__}: the argument {n!r} holds a namedtuple or dataclass",
                     hint="the compiler takes dicts, lists and tuples; mode='tape' (or 'auto') "
                     "differentiates namedtuples and dataclasses",
                 )
-            if isinstance(v, (tuple, list, dict)):
-                kinds.add(
-                    (
-                        n,
-                        type(v).__name__
-                        if type(v) in (tuple, list, dict)
-                        else (
-                            "tuple"
-                            if isinstance(v, tuple)
-                            else "list"
-                            if isinstance(v, list)
-                            else "dict"
-                        ),
-                    )
-                )
-            elif type(v) in (float, int):
-                kinds.add((n, "float"))  # a Python number: scalar arithmetic, no broadcasting
         return frozenset(kinds)
 
     def _target(self, key):
@@ -225,9 +232,18 @@ class _Transformation:
         from .compiler import cache
 
         target = self._target(key)
+        last = self._recent.get(key)
+        if last is not None and last[0] is target:
+            product = cache.fresh(last[1], target)
+            if product is not None:
+                return product, last[1].source
         extra = (self.kind, self._wrt, key, bool(self.optimize), self.has_aux)
         with _LOCK:
             entry, product = cache.lookup(target, extra, lambda: self._build_safely(target, key))
+        if entry is not None:
+            if len(self._recent) > 8:
+                self._recent.clear()
+            self._recent[key] = (target, entry)
         source = entry.source if entry is not None else getattr(product, "__srcad_source__", "")
         if self.verbose and entry is not None and entry is not getattr(self, "_printed", None):
             self._printed = entry

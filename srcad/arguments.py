@@ -273,6 +273,9 @@ def _bad(fname, path, v, why=None):
 def convert_wrt(v, fname, path, top=True):
     """``v`` as the engines see it: integers as float64, containers walked; a TypeError
     naming the argument for what cannot be differentiated."""
+    t = type(v)
+    if t is float or (t is np.ndarray and v.dtype.kind == "f"):
+        return v
     if _is_tensor(v):
         return v
     if isinstance(v, (bool, np.bool_)):
@@ -329,10 +332,16 @@ def map_dataclass(v, fn):
     return new
 
 
+_ATOMS = (float, int, bool, str, type(None), complex)
+
+
 def private_copy(v):
     """``v`` with every array in it copied (containers rebuilt; other objects kept)."""
-    if type(v) is np.ndarray:
+    t = type(v)
+    if t is np.ndarray:
         return v.copy()
+    if t in _ATOMS:
+        return v
     if _arraylike(v) and type(v).__module__.split(".")[0] == "cupy":
         return v.copy()
     if isinstance(v, dict) and type(v) is dict:
@@ -375,6 +384,14 @@ def finalize(g, x, fname):
     """The gradient ``g`` of argument ``x`` in ``x``'s structure, type and dtype."""
     if x is None:
         return None
+    if type(x) is np.ndarray and type(g) is np.ndarray:
+        if g.dtype.kind == "c" and x.dtype.kind != "c":
+            raise _complex_out(fname)
+        return _rt.finalize(g, x)
+    if type(x) is float:
+        if isinstance(g, complex) or np.iscomplexobj(g):
+            raise _complex_out(fname)
+        return _rt.finalize(g, x)
     if _is_namedtuple(x):
         gs = _children(g, len(x), x)
         return type(x)(*[finalize(a, b, fname) for a, b in zip(gs, x)])
@@ -396,11 +413,15 @@ def finalize(g, x, fname):
     if _is_tensor(g) or _is_tensor(x):
         return _rt.finalize(g, x)
     if np.iscomplexobj(g) and not np.iscomplexobj(x):
-        raise TypeError(
-            f"{fname}: the gradient came out complex for a real argument: the function's "
-            "value is complex. srcad.grad needs a real scalar output (see docs/boundary.md)"
-        )
+        raise _complex_out(fname)
     return _rt.finalize(g, x)
+
+
+def _complex_out(fname):
+    return TypeError(
+        f"{fname}: the gradient came out complex for a real argument: the function's "
+        "value is complex. srcad.grad needs a real scalar output (see docs/boundary.md)"
+    )
 
 
 def _children(g, n, x):

@@ -58,10 +58,26 @@ def size():
         return n
 
 
-def _registry_version():
-    from ..rules import registry
+_VERSION = []
 
-    return registry.VERSION[0]
+
+def _registry_version():
+    if not _VERSION:
+        from ..rules import registry
+
+        _VERSION.append(registry.VERSION)
+    return _VERSION[0][0]
+
+
+def fresh(entry, target):
+    """The product of ``entry`` for ``target`` if the entry is still valid (the fast path
+    of a transformation calling the same function again), else None."""
+    if entry is None or entry.version != _registry_version():
+        return None
+    fn = _plain(target)
+    if not entry.valid(fn, target.__self__ if inspect.ismethod(target) else None):
+        return None
+    return entry.bind(fn)
 
 
 # -- what a name resolved to --------------------------------------------------------------
@@ -195,7 +211,7 @@ class _Bindings:
 class Entry:
     """One cached transformation: what was built, and what it was built from."""
 
-    __slots__ = ("product", "source", "top", "callees", "rebind", "__weakref__")
+    __slots__ = ("product", "source", "top", "callees", "rebind", "version", "__weakref__")
 
     def valid(self, fn, bound_self):
         if not self.top.ok(fn, bound_self):
@@ -325,6 +341,7 @@ def lookup(target, extra, build):
         with record_parses() as seen:
             product, source = build()
         entry = _make_entry(product, source, seen, fn)
+        entry.version = version
         _STATE["builds"] += 1
         if bucket is None:
             bucket = _Bucket()
