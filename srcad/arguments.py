@@ -122,6 +122,7 @@ def _prim_wrapper(prim, name):
     namespace = {"__srcad_prim__": prim, "__name__": "srcad.wrappers"}
     exec(compile(src, filename, "exec"), namespace)
     fn = namespace[fname]
+    fn.__srcad_text__ = src  # re-registered if linecache.clearcache() drops it
     if key is not None:
         _PRIM_WRAPPERS[key] = fn
     return fn

@@ -204,6 +204,10 @@ def _parse_user(fn):
     filename = code.co_filename
     linecache.checkcache(filename)
     lines = linecache.getlines(filename, fn.__globals__)
+    text = getattr(fn, "__srcad_text__", None)  # srcad's own wrappers of ufuncs/builtins
+    if not lines and text is not None:
+        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+        lines = linecache.getlines(filename)
     if not lines:
         raise _refuse(
             fn,
