@@ -381,6 +381,11 @@ def _make_entry(product, source, seen, fn):
         top.cells = [(i, _Same(v)) for i, v in enumerate(_cell_values(fn))]
         plans = [()] * len(gens)
     e.rebind = tuple(plans) if any(plans) else ()
+    if e.rebind and fn.__closure__:
+        # every call re-binds the user's cells: the entry keeps no closure value alive
+        empty = [types.CellType() for _ in fn.__closure__]
+        stripped = tuple(_rebound(g, p, empty) for g, p in zip(gens, plans))
+        e.product = stripped if isinstance(product, tuple) else stripped[0]
     return e
 
 

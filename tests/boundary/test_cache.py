@@ -213,3 +213,22 @@ def test_cache_is_bounded(monkeypatch):
     for k in range(6):
         np.testing.assert_allclose(srcad.grad(ns[f"f{k}"], mode="source")(X), k * np.ones(3))
     assert ns["__srcad_cache__"].table.__len__() <= 3
+
+
+def test_cached_closure_keeps_no_captured_data_alive():
+    class Big:
+        pass
+
+    def make(data):
+        def loss(w):
+            return np.sum(w * data.value)
+
+        return loss
+
+    data = Big()
+    data.value = 2.0
+    ref = weakref.ref(data)
+    np.testing.assert_allclose(srcad.grad(make(data), mode="source")(X), 2.0 * np.ones(3))
+    del data
+    gc.collect()
+    assert ref() is None
