@@ -126,7 +126,8 @@ def compile_functions(source, names, injected, user_globals, label):
     funcs = fn(**{k: injected[k] for k in params})
     for f in funcs:
         f.__srcad_file__ = filename
-    weakref.finalize(funcs[0], _unregister, filename)
+    # the code object outlives every function made from it (cells are re-bound per call)
+    weakref.finalize(funcs[0].__code__, _unregister, filename)
     return funcs, filename
 
 

@@ -111,3 +111,20 @@ def test_global_statement_still_writes_the_module_on_the_tape():
         warnings.simplefilter("ignore", srcad.FallbackWarning)
         srcad.grad(also_unsupported)(np.ones(2))
     assert _counter == 1
+
+
+def test_closure_traceback_still_shows_generated_lines():
+    def make(k):
+        def f(x):
+            return np.sum(np.log(x) * np.ones(3)) * k
+
+        return f
+
+    import gc
+
+    g = srcad.grad(make(2.0), mode="source")
+    with pytest.raises(ValueError) as info:
+        g(X)
+    gc.collect()
+    frames = [fr for fr in traceback.extract_tb(info.tb) if "<srcad-generated-" in fr.filename]
+    assert frames and frames[-1].line  # the generated line is there to show
