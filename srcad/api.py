@@ -73,13 +73,10 @@ def clear_cache():
     cache.clear()
 
 
-_ALIAS = object()
-
-
 def _pick_wrt(wrt, argnums):
-    if argnums is _ALIAS or argnums is None:
-        return 0 if wrt is _ALIAS else wrt
-    if wrt is not _ALIAS and wrt != argnums:
+    if argnums is None:
+        return 0 if wrt is None else wrt
+    if wrt is not None and wrt != argnums:
         raise TypeError("pass either wrt= or argnums= (its JAX name), not both")
     return argnums
 
@@ -400,12 +397,12 @@ class _ValueAndGrad(_Transformation):
     kind = "value_and_grad"
 
 
-def _decorator(cls, f, wrt, mode, optimize, verbose, argnums=_ALIAS, has_aux=False):
+def _decorator(cls, f, wrt, mode, optimize, verbose, argnums=None, has_aux=False):
     factory = f is None or (
         isinstance(f, (int, str, tuple, list))
         and not isinstance(f, bool)
-        and wrt is _ALIAS
-        and argnums is _ALIAS
+        and wrt is None
+        and argnums is None
     )
     wrt = _pick_wrt(wrt, argnums)
     if factory:
@@ -419,9 +416,7 @@ def _decorator(cls, f, wrt, mode, optimize, verbose, argnums=_ALIAS, has_aux=Fal
     return cls(f, wrt, mode, optimize, verbose, has_aux)
 
 
-def grad(
-    f=None, wrt=_ALIAS, *, argnums=_ALIAS, has_aux=False, mode="auto", optimize=True, verbose=0
-):
+def grad(f=None, wrt=None, *, argnums=None, has_aux=False, mode="auto", optimize=True, verbose=0):
     """Reverse-mode gradient of a scalar function, by source transformation.
 
     ``wrt`` (or ``argnums``, JAX's name) is a parameter index, a name, or a tuple of
@@ -444,7 +439,7 @@ def grad(
 
 
 def value_and_grad(
-    f=None, wrt=_ALIAS, *, argnums=_ALIAS, has_aux=False, mode="auto", optimize=True, verbose=0
+    f=None, wrt=None, *, argnums=None, has_aux=False, mode="auto", optimize=True, verbose=0
 ):
     """Like :func:`grad`, returning ``(value, gradient)`` (``((value, aux), gradient)``
     with ``has_aux=True``)."""
@@ -568,7 +563,7 @@ def _float_tangent(t):
     return _args.convert_wrt(t, "jvp", "tangent") if not isinstance(t, float) else t
 
 
-def vjp(f=None, wrt=_ALIAS, *, argnums=_ALIAS, mode="auto", optimize=True, verbose=0):
+def vjp(f=None, wrt=None, *, argnums=None, mode="auto", optimize=True, verbose=0):
     """Reverse mode for any output: ``value, pullback = srcad.vjp(f)(*args)``.
 
     ``pullback(cotangent)`` (a cotangent shaped like the output) returns the
@@ -577,7 +572,7 @@ def vjp(f=None, wrt=_ALIAS, *, argnums=_ALIAS, mode="auto", optimize=True, verbo
     return _decorator(_Vjp, f, wrt, mode, optimize, verbose, argnums)
 
 
-def jvp(f=None, wrt=_ALIAS, *, argnums=_ALIAS, mode="auto", optimize=True, verbose=0):
+def jvp(f=None, wrt=None, *, argnums=None, mode="auto", optimize=True, verbose=0):
     """Forward mode: ``value, tangent_out = srcad.jvp(f)(*args, tangent)``.
 
     ``tangent`` is the last positional argument (a tuple when ``wrt`` is a tuple).
@@ -585,7 +580,7 @@ def jvp(f=None, wrt=_ALIAS, *, argnums=_ALIAS, mode="auto", optimize=True, verbo
     return _decorator(_Jvp, f, wrt, mode, optimize, verbose, argnums)
 
 
-def hvp(f=None, wrt=_ALIAS, *, argnums=_ALIAS, mode="auto", optimize=True, verbose=0):
+def hvp(f=None, wrt=None, *, argnums=None, mode="auto", optimize=True, verbose=0):
     """Hessian-vector product, forward over reverse: ``srcad.hvp(f)(*args, v)``."""
     wrt = _pick_wrt(wrt, argnums)
     if f is None or not callable(f):
@@ -667,7 +662,7 @@ def _basis(x):
         yield np.unravel_index(k, shape), e.reshape(shape)
 
 
-def jacobian(f, wrt=_ALIAS, *, argnums=_ALIAS, mode="auto"):
+def jacobian(f, wrt=None, *, argnums=None, mode="auto"):
     """Full Jacobian, shape ``out.shape + arg.shape``, built from ``vjp`` row by row.
 
     ``wrt`` names one argument; the arguments may be passed by keyword too.
@@ -694,7 +689,7 @@ def jacobian(f, wrt=_ALIAS, *, argnums=_ALIAS, mode="auto"):
     return jf
 
 
-def hessian(f, wrt=_ALIAS, *, argnums=_ALIAS, mode="auto"):
+def hessian(f, wrt=None, *, argnums=None, mode="auto"):
     """Full Hessian, shape ``arg.shape + arg.shape``, built from ``hvp`` column by column.
 
     ``wrt`` names one argument; the arguments may be passed by keyword too.
