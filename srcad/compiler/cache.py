@@ -149,12 +149,25 @@ class _Absent:
         return v is _MISSING
 
 
+_PLAIN = (int, float, complex, str, bytes, bool, type(None), tuple, list, dict, set, frozenset)
+
+
+def _is_array(v):
+    t = type(v)
+    return t.__name__ in ("ndarray", "float64", "float32", "int64", "int32") and (
+        t.__module__ in ("numpy", "cupy")
+    )
+
+
 def _check_for(value):
+    """Data is checked by type (its value is read when the code runs); anything the
+    compiler may have resolved through (functions, modules, objects with attributes)
+    by identity."""
     if value is _MISSING:
         return _Absent()
-    if inspect.ismodule(value) or inspect.isclass(value) or callable(value):
-        return _Same(value)
-    return _Type(value)
+    if isinstance(value, _PLAIN) or _is_array(value):
+        return _Type(value)
+    return _Same(value)
 
 
 def _read_global(fn_globals, name):
@@ -178,12 +191,13 @@ def _plain(fn):
 class _Bindings:
     """The recorded bindings of one function (the target, or a helper it reached)."""
 
-    __slots__ = ("fnref", "selfcheck", "globals", "cells")
+    __slots__ = ("fnref", "selfcheck", "globals", "cells", "chains")
 
     def __init__(self, parsed, with_fn):
         fn = _plain(parsed.fn)
         self.fnref = _Same(fn) if with_fn else None
-        self.selfcheck = _Same(parsed.bound_self) if parsed.bound_self is not None else None
+        bound = parsed.bound_self
+        self.selfcheck = _Same(bound) if bound is not None else None
         code = getattr(fn, "__code__", None)
         free = code.co_freevars if code is not None else ()
         self.globals = []
@@ -193,7 +207,10 @@ class _Bindings:
         self.cells = []
         values = _cell_values(fn) if code is not None else ()
         for i, v in enumerate(values):
-            self.cells.append((i, _check_for(v)))
+            # a helper's closure values are baked into its generated code: the very
+            # same objects, or a new build; the target's cells are re-bound per call
+            self.cells.append((i, _Same(v) if with_fn else _check_for(v)))
+        self.chains = _chains(parsed, fn, free, bound)
 
     def ok(self, fn, bound_self=None):
         if self.selfcheck is not None and not self.selfcheck.ok(bound_self):
@@ -205,7 +222,63 @@ class _Bindings:
         for i, chk in self.cells:
             if not chk.ok(_read_cell(fn, i)):
                 return False
+        for where, key, attrs, chk in self.chains:
+            if where == "g":
+                v = _read_global(g, key)
+            elif where == "c":
+                v = _read_cell(fn, key)
+            else:
+                v = bound_self
+            for a in attrs:
+                v = getattr(v, a, _MISSING)
+            if not chk.ok(v):
+                return False
         return True
+
+
+def _chains(parsed, fn, free, bound):
+    """``a.b.c`` in the function, rooted at a resolved name, whose value is something
+    the compiler resolves (a function, a rule, a module): re-read on every call, so
+    ``model.act = np.sin`` on the same object is seen."""
+    import gast
+
+    code = getattr(fn, "__code__", None)
+    first = None
+    args = getattr(parsed.fdef, "args", None)
+    if bound is not None and args is not None:
+        pos = list(getattr(args, "posonlyargs", []) or []) + list(args.args)
+        first = pos[0].id if pos else None
+    out, seen = [], set()
+    for node in gast.walk(parsed.fdef):
+        if not isinstance(node, gast.Attribute) or isinstance(node.ctx, gast.Store):
+            continue
+        attrs, root = [], node
+        while isinstance(root, gast.Attribute):
+            attrs.append(root.attr)
+            root = root.value
+        if not isinstance(root, gast.Name):
+            continue
+        attrs.reverse()
+        name = root.id
+        if name == first:
+            where, key, v = "s", None, bound
+        elif name in parsed.looked_up and parsed.looked_up[name][0] != "missing":
+            if name in free and code is not None:
+                where, key = "c", free.index(name)
+            else:
+                where, key = "g", name
+            v = parsed.looked_up[name][1]
+        else:
+            continue
+        if (where, key, tuple(attrs)) in seen:
+            continue
+        seen.add((where, key, tuple(attrs)))
+        for a in attrs:
+            v = getattr(v, a, _MISSING)
+        if v is _MISSING or isinstance(v, _PLAIN) or _is_array(v):
+            continue  # data: read when the code runs
+        out.append((where, key, tuple(attrs), _Same(v)))
+    return out
 
 
 class Entry:

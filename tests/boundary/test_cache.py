@@ -232,3 +232,56 @@ def test_cached_closure_keeps_no_captured_data_alive():
     del data
     gc.collect()
     assert ref() is None
+
+
+def test_helper_closure_rebound_late_is_seen():
+    k = 1.0
+
+    def helper(v):
+        return k * v
+
+    def f(v):
+        return np.sum(helper(v))
+
+    g = srcad.grad(f, mode="source")
+    np.testing.assert_allclose(g(X), np.ones(3))
+    k = 5.0
+    np.testing.assert_allclose(g(X), 5.0 * np.ones(3))
+
+
+class Config:
+    pass
+
+
+CFG = Config()
+CFG.act = np.sin
+
+
+def uses_attribute_function(v):
+    return np.sum(CFG.act(v))
+
+
+def test_attribute_rebound_on_the_same_object_is_seen():
+    g = srcad.grad(uses_attribute_function, mode="source")
+    np.testing.assert_allclose(g(X), np.cos(X))
+    CFG.act = np.exp
+    try:
+        np.testing.assert_allclose(g(X), np.exp(X))
+    finally:
+        CFG.act = np.sin
+
+
+class Net:
+    def __init__(self):
+        self.act = np.tanh
+
+    def loss(self, v):
+        return np.sum(self.act(v))
+
+
+def test_method_attribute_rebound_is_seen():
+    n = Net()
+    g = srcad.grad(n.loss, mode="source")
+    np.testing.assert_allclose(g(X), 1 - np.tanh(X) ** 2)
+    n.act = np.sin
+    np.testing.assert_allclose(g(X), np.cos(X))
