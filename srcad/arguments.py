@@ -420,8 +420,9 @@ def finalize(g, x, fname):
 
 def _complex_out(fname):
     return TypeError(
-        f"{fname}: the gradient came out complex for a real argument: the function's "
-        "value is complex. srcad.grad needs a real scalar output (see docs/boundary.md)"
+        f"{fname}: the gradient came out complex for a real argument: a complex value "
+        "appeared inside the function (or as its value); srcad differentiates real "
+        "arithmetic only (see docs/boundary.md)"
     )
 
 

@@ -9,6 +9,7 @@ gives them.
 import functools
 import inspect
 import types
+import warnings
 
 import numpy as np
 
@@ -335,14 +336,25 @@ def _grads_for(
     if not isinstance(out, Tensor) or not out.requires_grad or not inputs:
         grads = [None] * len(inputs)
     else:
-        grads = autograd.grad(
-            out,
-            inputs,
-            grad_outputs=grad_outputs,
-            allow_unused=True,
-            create_graph=create_graph,
-            retain_graph=retain_graph,
-        )
+        with warnings.catch_warnings():
+            # a complex gradient cast to a real leaf's dtype loses its imaginary part:
+            # complex values inside the function, which srcad's rules do not take
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            try:
+                grads = autograd.grad(
+                    out,
+                    inputs,
+                    grad_outputs=grad_outputs,
+                    allow_unused=True,
+                    create_graph=create_graph,
+                    retain_graph=retain_graph,
+                )
+            except np.exceptions.ComplexWarning:
+                raise TypeError(
+                    "srcad.grad: a complex value appeared inside the function of real "
+                    "arguments; srcad differentiates real arithmetic only (see "
+                    "docs/boundary.md: pass real and imaginary parts as real arguments)"
+                ) from None
     it = iter(grads if create_graph else [_raw(g) if g is not None else None for g in grads])
     shaped = []
     for w in wrt:

@@ -153,3 +153,16 @@ class _nothing:
 
     def __exit__(self, *a):
         return False
+
+
+def modulus_squared(re, im):
+    z = re + 1j * im
+    return np.abs(z) ** 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_complex_inside_a_real_function_is_refused_not_wrong(mode):
+    # d/d(re, im) |re + i im|^2 = (2 re, 2 im); srcad's rules are real-only, so
+    # both engines refuse rather than return a conjugated (2, -4)
+    with pytest.raises(TypeError, match="complex"):
+        srcad.grad(modulus_squared, wrt=(0, 1), mode=mode)(1.0, 2.0)
