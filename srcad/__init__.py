@@ -13,6 +13,7 @@ from .tape.api import *  # noqa: F401,F403,E402  (import srcad as torch)
 from . import autograd, nn, optim  # noqa: F401,E402
 from . import viz  # noqa: F401,E402  (Graphviz DOT pictures; imports nothing heavy)
 from .api import (  # noqa: E402
+    clear_cache,
     grad,
     hessian,
     hvp,
@@ -33,6 +34,7 @@ __all__ = [
     "UnsupportedError",
     "adjoint",
     "autograd",
+    "clear_cache",
     "grad",
     "hessian",
     "hvp",

@@ -1,4 +1,13 @@
-"""Public transformations: grad, value_and_grad (and the helpers used inside them)."""
+"""Public transformations: grad, value_and_grad, vjp, jvp, hvp, jacobian, hessian.
+
+Design note.  A transformation object holds only what the user handed over (the
+callable, ``wrt``, the mode).  Each call binds the arguments through
+``arguments.py`` (one policy for both engines: conversions, private copies),
+asks the shared cache (``compiler/cache.py``) for generated code valid for the
+program as it is now, and runs it; when the compiler refuses, ``mode="auto"``
+runs the same bound arguments on the tape.  An exception raised inside
+generated code gets a note naming the user's line it was generated from.
+"""
 
 import contextlib
 import functools
@@ -7,6 +16,16 @@ import inspect
 import threading
 import warnings
 
+import numpy as np
+
+from . import arguments as _args
+
+with warnings.catch_warnings():
+    # astor reads ast.Num when imported, a DeprecationWarning on Python 3.12+: import it
+    # here, quietly, rather than inside the first transformation (or a user's
+    # warnings.catch_warnings block)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import astor  # noqa: F401
 from . import runtime as _rt
 from .errors import FallbackWarning, UnsupportedError
 
@@ -44,26 +63,22 @@ def insert_grad_of(x):
     yield 0.0
 
 
-class _Compiled:
-    __slots__ = ("fn", "source")
-
-    def __init__(self, fn, source):
-        self.fn = fn
-        self.source = source
-
-
-_COMPILERS = {}
 _LOCK = threading.RLock()
 
 
-def _compiler(optimize=True):
-    """The shared compiler (one per optimize setting; each caches what it made)."""
-    c = _COMPILERS.get(bool(optimize))
-    if c is None:
-        from .compiler.driver import Compiler
+def clear_cache():
+    """Drop every cached transformation (they are rebuilt on the next call)."""
+    from .compiler import cache
 
-        c = _COMPILERS[bool(optimize)] = Compiler(optimize=bool(optimize))
-    return c
+    cache.clear()
+
+
+def _pick_wrt(wrt, argnums):
+    if argnums is None:
+        return 0 if wrt is None else wrt
+    if wrt is not None and wrt != argnums:
+        raise TypeError("pass either wrt= or argnums= (its JAX name), not both")
+    return argnums
 
 
 class _Transformation:
@@ -71,62 +86,35 @@ class _Transformation:
 
     kind = "grad"
 
-    def __init__(self, f, wrt, mode, optimize, verbose):
+    def __init__(self, f, wrt, mode, optimize, verbose, has_aux=False):
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
-        functools.update_wrapper(self, f)
+        try:
+            functools.update_wrapper(self, f, updated=())
+        except (AttributeError, TypeError):
+            pass
+        if isinstance(f, _Transformation):
+            self._inner = f
+            tgt = _args.Target(f, (), {}, f._sig, f, f.__name__)
+        else:
+            self._inner = None
+            tgt = _args.describe(f)
+        if not isinstance(getattr(self, "__name__", None), str):
+            self.__name__ = tgt.name
         self.__wrapped__ = f
         self._f = f
+        self._t = tgt
         self._mode = mode
         self.optimize = optimize
         self.verbose = verbose
-        self._cache = {}
+        self.has_aux = bool(has_aux)
         self.fallback_reason = None
         self._fell_back = False
-        try:
-            self._sig = inspect.signature(f)
-            self._params = [
-                p.name
-                for p in self._sig.parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-            ]
-        except (TypeError, ValueError):
-            self._sig, self._params = None, []
+        self._sig = tgt.sig
         self._wrt_spec = wrt
-        self._wrt, self._tuple = self._resolve_wrt(wrt)
+        self._wrt, self._tuple = _args.resolve_wrt(self._sig, wrt, self.__name__)
         self._last = None
-
-    # -- wrt ---------------------------------------------------------------------
-
-    def _resolve_wrt(self, wrt):
-        single = not isinstance(wrt, (tuple, list))
-        items = [wrt] if single else list(wrt)
-        names = []
-        for w in items:
-            if isinstance(w, bool) or not isinstance(w, (int, str)):
-                raise TypeError(
-                    f"wrt must be an int, a parameter name or a tuple of them, got {w!r}"
-                )
-            if isinstance(w, int):
-                star = self._sig is not None and any(
-                    p.kind is p.VAR_POSITIONAL for p in self._sig.parameters.values()
-                )
-                if star and w >= len(self._params):
-                    names.append(f"*{w}")  # the compiler reports *args as unsupported
-                    continue
-                if not -len(self._params) <= w < len(self._params):
-                    raise ValueError(
-                        f"wrt={w} is out of range: {self.__name__} has "
-                        f"{len(self._params)} positional parameters"
-                    )
-                names.append(self._params[w])
-            else:
-                if self._params and w not in self._params:
-                    raise ValueError(
-                        f"wrt={w!r} is not a parameter of {self.__name__}: {self._params}"
-                    )
-                names.append(w)
-        return tuple(names), not single
+        self._recent = {}  # argument kinds -> (target, cache entry) last used
 
     # -- public attributes -----------------------------------------------------------
 
@@ -134,9 +122,9 @@ class _Transformation:
     def mode(self):
         if self._mode == "tape" or self._fell_back:
             return "tape"
-        if self._mode == "auto" and not self._cache:
+        if self._mode == "auto" and self._last is None:
             try:
-                self._get((), {})
+                self._get(None)
             except UnsupportedError:
                 return "tape"
         return "source"
@@ -145,62 +133,144 @@ class _Transformation:
     def source(self):
         if self._mode == "tape":
             return ""
+        if self._fell_back:
+            return self._no_code()
         if self._last is None:
             try:
-                self._last = self._get((), {})
-            except UnsupportedError:
+                self._get(None)
+            except UnsupportedError as exc:
                 if self._mode == "source":
                     raise
-                return ""
-        return self._last.source if self._last else ""
+                return self._no_code(str(exc))
+        return self._last[1] if self._last else ""
+
+    def _no_code(self, reason=None):
+        reason = reason or self.fallback_reason or "it runs on the tape"
+        lines = "\n".join(f"#   {ln}" for ln in reason.splitlines())
+        return (
+            f"# srcad: no generated code for {self.__name__}: it cannot be transformed, so it "
+            f"runs on the tape (mode='auto').\n# Reason:\n{lines}\n"
+        )
 
     def __repr__(self):
         return f"<srcad.{self.kind} of {self.__name__} wrt {self._wrt_spec!r} ({self.mode})>"
 
     # -- calling -----------------------------------------------------------------------
 
-    def _containers(self, args, kwargs):
-        if self._sig is None:
-            return frozenset()
+    def _bind(self, args, kwargs):
+        ba = _args.bind(self._sig, args, kwargs, self.__name__)
+        return _args.prepare(ba, self._wrt, self.__name__)
+
+    def _full(self, ba):
+        """Arguments by the target function's own parameter names (partial/self included)."""
+        if not self._t.prefix and not self._t.keywords:
+            return ba.arguments
+        plain = self._t.fn.__func__ if inspect.ismethod(self._t.fn) else self._t.fn
         try:
-            ba = self._sig.bind(*args, **kwargs)
-        except TypeError:
+            sig = inspect.signature(plain, follow_wrapped=False)
+            skip = 1 if inspect.ismethod(self._t.fn) else 0
+            full = sig.bind_partial(
+                *((None,) * skip), *self._t.prefix, *ba.args, **{**self._t.keywords, **ba.kwargs}
+            ).arguments
+        except (TypeError, ValueError):
+            return ba.arguments
+        return full
+
+    def _containers(self, ba):
+        if ba is None:
             return frozenset()
-        kinds = set()
-        for n, v in ba.arguments.items():
-            if isinstance(v, (tuple, list, dict)):
-                kinds.add((n, type(v).__name__))
-            elif type(v) in (float, int):
-                kinds.add((n, "float"))  # a Python number: scalar arithmetic, no broadcasting
+        kinds = []
+        for n, v in self._full(ba).items():
+            t = type(v)
+            if t is np.ndarray:
+                continue
+            if t is float or t is int:
+                kinds.append((n, "float"))  # a Python number: scalar arithmetic
+            elif isinstance(v, (tuple, list, dict)):
+                if n in self._wrt and _args.structured(v):
+                    raise UnsupportedError(
+                        f"{self.__name__}: the argument {n!r} holds a namedtuple or dataclass",
+                        hint="the compiler takes dicts, lists and tuples; mode='tape' (or "
+                        "'auto') differentiates namedtuples and dataclasses",
+                    )
+                base = tuple if isinstance(v, tuple) else list if isinstance(v, list) else dict
+                kinds.append((n, base.__name__))
+            elif n in self._wrt and _args.structured(v):
+                raise UnsupportedError(
+                    f"{self.__name__}: the argument {n!r} holds a namedtuple or dataclass",
+                    hint="the compiler takes dicts, lists and tuples; mode='tape' (or 'auto') "
+                    "differentiates namedtuples and dataclasses",
+                )
         return frozenset(kinds)
 
-    def _get(self, args, kwargs):
-        key = self._containers(args, kwargs)
-        c = self._cache.get(key)
-        if c is None:
-            with _LOCK:
-                c = self._cache.get(key)
-                if c is None:
-                    fn, src = self._build_safely(key)
-                    c = self._cache[key] = _Compiled(fn, src)
-                    if self.verbose:
-                        print(src)
-        self._last = c
-        return c
+    def _target(self, key):
+        """The function to transform: the user's, or, for ``grad(grad(f))``, the code
+        the inner transformation generated (never the inner's ``__wrapped__``)."""
+        inner = self._inner
+        if inner is None:
+            return self._t.fn
+        if (
+            inner._mode == "tape"
+            or inner._fell_back
+            or inner.kind not in ("grad", "value_and_grad")
+        ):
+            raise UnsupportedError(
+                f"the inner transformation of {self.__name__} runs on the tape",
+                hint="use mode='tape' for the outer transformation too",
+            )
+        if inner.kind == "value_and_grad" or inner.has_aux:
+            raise UnsupportedError(
+                "differentiating value_and_grad's (value, gradient) pair",
+                hint="differentiate srcad.grad(f) instead",
+            )
+        return inner._product(key)[0]
 
-    def _build_safely(self, containers):
+    def _product(self, key):
+        from .compiler import cache
+
+        target = self._target(key)
+        last = self._recent.get(key)
+        if last is not None and last[0] is target:
+            product = cache.fresh(last[1], target)
+            if product is not None:
+                return product, last[1].source
+        extra = (self.kind, self._wrt, key, bool(self.optimize), self.has_aux)
+        with _LOCK:
+            entry, product = cache.lookup(target, extra, lambda: self._build_safely(target, key))
+        if entry is not None:
+            if len(self._recent) > 8:
+                self._recent.clear()
+            self._recent[key] = (target, entry)
+        source = entry.source if entry is not None else getattr(product, "__srcad_source__", "")
+        if self.verbose and entry is not None and entry is not getattr(self, "_printed", None):
+            self._printed = entry
+            print(source)
+        return product, source
+
+    def _get(self, ba):
+        key = self._containers(ba)
+        self._last = self._product(key)
+        return self._last
+
+    def _build_safely(self, target, containers):
         # A transformation allocates many small AST nodes and frees nothing cyclic
         # while it runs: pausing the cycle collector saves a good part of its time.
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            return self._build(containers)
+            return self._build(target, containers)
         except UnsupportedError:
             raise
         except RecursionError:
-            raise
+            code = getattr(getattr(target, "__func__", target), "__code__", None)
+            raise UnsupportedError(
+                f"{self.__name__} is nested too deeply (or is too large) for the compiler",
+                getattr(code, "co_filename", None),
+                getattr(code, "co_firstlineno", None),
+                "split it into smaller functions, or use mode='tape'",
+            ) from None
         except Exception as exc:  # a bug in srcad: still report it the documented way
-            code = getattr(self._f, "__code__", None)
+            code = getattr(getattr(target, "__func__", target), "__code__", None)
             raise UnsupportedError(
                 f"srcad's compiler failed on {self.__name__} ({type(exc).__name__}: {exc})",
                 getattr(code, "co_filename", None),
@@ -212,115 +282,150 @@ class _Transformation:
             if was_enabled:
                 gc.enable()
 
-    def _target(self, key):
-        """The function to transform: the user's, or, for ``grad(grad(f))``, the code
-        the inner transformation generated (never the inner's ``__wrapped__``)."""
-        inner = self._f
-        if isinstance(inner, _Transformation):
-            if (
-                inner._mode == "tape"
-                or inner._fell_back
-                or inner.kind not in ("grad", "value_and_grad")
-            ):
-                raise UnsupportedError(
-                    f"the inner transformation of {self.__name__} runs on the tape",
-                    hint="use mode='tape' for the outer transformation too",
-                )
-            c = inner._cache.get(key)
-            if c is None:
-                fn, src = inner._build_safely(key)
-                c = inner._cache[key] = _Compiled(fn, src)
-            if inner.kind == "value_and_grad":
-                raise UnsupportedError(
-                    "differentiating value_and_grad's (value, gradient) pair",
-                    hint="differentiate srcad.grad(f) instead",
-                )
-            return c.fn
-        return inner
+    def _build(self, target, containers):
+        from .compiler.driver import Compiler
 
-    def _build(self, containers):
-        comp = _compiler(self.optimize)
+        comp = Compiler(optimize=bool(self.optimize))
+        if self.has_aux:
+            fwd, bwd, src = comp.split_functions(
+                target, tuple(self._wrt), callee=False, containers=containers
+            )
+            return (fwd, bwd), src
         fn = comp.grad_function(
-            self._target(containers),
+            target,
             list(self._wrt),
             with_value=self.kind == "value_and_grad",
             containers=containers,
         )
         return fn, fn.__srcad_source__
 
+    def _fallback(self, exc, stacklevel=3):
+        self._fell_back = True
+        self.fallback_reason = str(exc)
+        warnings.warn(
+            f"srcad: cannot transform {self.__name__}; running it on the tape instead. "
+            f"Reason: {exc}",
+            FallbackWarning,
+            stacklevel=stacklevel,
+        )
+
+    def _source_call(self, ba):
+        """``(product, call)`` where ``call(fn)`` runs a generated function on ``ba``."""
+        product, _ = self._get(ba)
+        prefix, keywords = self._bound_in_front()
+        kw = {**keywords, **ba.kwargs} if keywords else ba.kwargs
+        args = ba.args
+
+        def call(fn, *extra_args, **extra_kw):
+            try:
+                return fn(*prefix, *args, *extra_args, **kw, **extra_kw)
+            except Exception as exc:
+                from .compiler.emit import note_generated
+
+                note_generated(exc)
+                raise
+
+        return product, call
+
+    def _bound_in_front(self):
+        """Positional arguments and keywords bound in front of the caller's."""
+        if self._inner is not None:
+            return self._inner._bound_in_front()
+        prefix = self._t.prefix
+        if inspect.ismethod(self._t.fn):
+            prefix = (self._t.fn.__self__,) + prefix
+        return prefix, self._t.keywords
+
     def __call__(self, *args, **kwargs):
+        ba = self._bind(args, kwargs)
         if self._mode == "tape" or self._fell_back:
-            return self._call_tape(args, kwargs)
+            return self._call_tape(ba)
         try:
-            c = self._get(args, kwargs)
+            product, call = self._source_call(ba)
         except UnsupportedError as exc:
             if self._mode == "source":
                 raise
-            self._fell_back = True
-            self.fallback_reason = str(exc)
-            warnings.warn(
-                f"srcad: cannot transform {self.__name__}; running it on the tape instead. "
-                f"Reason: {exc}",
-                FallbackWarning,
-                stacklevel=2,
-            )
-            return self._call_tape(args, kwargs)
-        out = c.fn(*args, **kwargs)
-        return self._finish(out, args, kwargs)
-
-    def _bound(self, args, kwargs):
-        ba = self._sig.bind(*args, **kwargs)
-        ba.apply_defaults()
-        return ba.arguments
-
-    def _finish(self, out, args, kwargs):
-        bound = self._bound(args, kwargs)
+            self._fallback(exc)
+            return self._call_tape(ba)
+        if self.has_aux:
+            return self._finish_aux(product, call, ba)
+        out = call(product)
         if self.kind == "value_and_grad":
             value, grads = out
         else:
             value, grads = None, out
-        if self._tuple:
-            grads = tuple(
-                _rt.finalize(g, bound[w])
-                for g, w in zip(grads if len(self._wrt) > 1 else (grads,), self._wrt)
-            )
-        else:
-            grads = _rt.finalize(grads, bound[self._wrt[0]])
+        grads = self._shape(grads, ba)
         return (value, grads) if self.kind == "value_and_grad" else grads
 
-    def _call_tape(self, args, kwargs):
+    def _finish_aux(self, product, call, ba):
+        fwd, bwd = product
+        out, saved = call(fwd)
+        value, aux = _split_aux(out, self.__name__)
+        _rt.check_scalar(value, self.__name__)
+        ct = (_rt.ones_like(value), _args.zeros_tree(aux))
+        grads = self._shape(bwd(saved, type(out)(ct) if isinstance(out, list) else ct), ba)
+        return ((value, aux), grads) if self.kind == "value_and_grad" else (grads, aux)
+
+    def _shape(self, grads, ba):
+        gs = grads if (self._tuple and len(self._wrt) > 1) else (grads,)
+        out = tuple(
+            _args.finalize(g, _args.arg_get(ba, w), self.__name__) for g, w in zip(gs, self._wrt)
+        )
+        return out if self._tuple else out[0]
+
+    def _call_tape(self, ba):
         from .tape_bridge import tape_value_and_grad
 
         value, grads = tape_value_and_grad(
-            self._f, self._sig, self._wrt, args, kwargs, self.__name__
+            self._t.tape_fn, ba, self._wrt, self.__name__, has_aux=self.has_aux
         )
-        if not self._tuple:
-            grads = grads[0]
+        grads = tuple(grads) if self._tuple else grads[0]
+        if self.has_aux:
+            value, aux = value
+            return ((value, aux), grads) if self.kind == "value_and_grad" else (grads, aux)
         return (value, grads) if self.kind == "value_and_grad" else grads
+
+
+def _split_aux(out, fname):
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError(
+            f"{fname}: with has_aux=True the function must return a pair (scalar, aux), "
+            f"got {type(out).__name__}"
+        )
+    return out[0], out[1]
 
 
 class _ValueAndGrad(_Transformation):
     kind = "value_and_grad"
 
 
-def _decorator(cls, f, wrt, mode, optimize, verbose):
-    if f is None or isinstance(f, (int, str, tuple, list)) and not callable(f):
+def _decorator(cls, f, wrt, mode, optimize, verbose, argnums=None, has_aux=False):
+    factory = f is None or (
+        isinstance(f, (int, str, tuple, list))
+        and not isinstance(f, bool)
+        and wrt is None
+        and argnums is None
+    )
+    wrt = _pick_wrt(wrt, argnums)
+    if factory:
         if f is not None:  # grad(0) / grad("b") used as a decorator factory
             wrt = f
 
         def deco(g):
-            return cls(g, wrt, mode, optimize, verbose)
+            return cls(g, wrt, mode, optimize, verbose, has_aux)
 
         return deco
-    return cls(f, wrt, mode, optimize, verbose)
+    return cls(f, wrt, mode, optimize, verbose, has_aux)
 
 
-def grad(f=None, wrt=0, *, mode="auto", optimize=True, verbose=0):
+def grad(f=None, wrt=None, *, argnums=None, has_aux=False, mode="auto", optimize=True, verbose=0):
     """Reverse-mode gradient of a scalar function, by source transformation.
 
-    ``wrt`` is a parameter index, a name, or a tuple of them (a tuple gives a
-    tuple of gradients).  Works as ``@srcad.grad``, ``@srcad.grad(wrt=1)`` or
-    ``srcad.grad(f)``.  ``.source`` is the generated Python code.
+    ``wrt`` (or ``argnums``, JAX's name) is a parameter index, a name, or a tuple of
+    them (a tuple gives a tuple of gradients).  Works as ``@srcad.grad``,
+    ``@srcad.grad(wrt=1)`` or ``srcad.grad(f)``.  ``.source`` is the generated Python
+    code.  With ``has_aux=True`` ``f`` returns ``(scalar, aux)`` and the result is
+    ``(gradient, aux)``.
 
     Example::
 
@@ -332,12 +437,15 @@ def grad(f=None, wrt=0, *, mode="auto", optimize=True, verbose=0):
         dw = loss(w, x, y)
         print(loss.source)
     """
-    return _decorator(_Transformation, f, wrt, mode, optimize, verbose)
+    return _decorator(_Transformation, f, wrt, mode, optimize, verbose, argnums, has_aux)
 
 
-def value_and_grad(f=None, wrt=0, *, mode="auto", optimize=True, verbose=0):
-    """Like :func:`grad`, returning ``(value, gradient)``."""
-    return _decorator(_ValueAndGrad, f, wrt, mode, optimize, verbose)
+def value_and_grad(
+    f=None, wrt=None, *, argnums=None, has_aux=False, mode="auto", optimize=True, verbose=0
+):
+    """Like :func:`grad`, returning ``(value, gradient)`` (``((value, aux), gradient)``
+    with ``has_aux=True``)."""
+    return _decorator(_ValueAndGrad, f, wrt, mode, optimize, verbose, argnums, has_aux)
 
 
 # -- vjp, jvp, hvp, jacobian, hessian ------------------------------------------------------
@@ -348,56 +456,56 @@ class _Vjp(_Transformation):
 
     kind = "vjp"
 
-    def _build(self, containers):
-        fwd, bwd, src = _compiler(self.optimize).split_functions(
-            self._target(containers), tuple(self._wrt), callee=False, containers=containers
+    def _build(self, target, containers):
+        from .compiler.driver import Compiler
+
+        fwd, bwd, src = Compiler(optimize=bool(self.optimize)).split_functions(
+            target, tuple(self._wrt), callee=False, containers=containers
         )
         return (fwd, bwd), src
 
     def __call__(self, *args, **kwargs):
+        ba = self._bind(args, kwargs)
         if self._mode == "tape" or self._fell_back:
-            return self._tape_vjp(args, kwargs)
+            return self._tape_vjp(ba)
         try:
-            c = self._get(args, kwargs)
+            product, call = self._source_call(ba)
         except UnsupportedError as exc:
             if self._mode == "source":
                 raise
             self._fallback(exc)
-            return self._tape_vjp(args, kwargs)
-        fwd, bwd = c.fn
-        value, saved = fwd(*args, **kwargs)
-        bound = self._bound(args, kwargs)
+            return self._tape_vjp(ba)
+        fwd, bwd = product
+        value, saved = call(fwd)
         state = {"saved": saved, "used": False}
+        lock = threading.Lock()
 
         def pullback(cotangent):
-            if state["used"] and getattr(bwd, "__srcad_mutates__", False):
-                state["saved"] = fwd(*args, **kwargs)[1]  # the last sweep restored in place
-            state["used"] = True
-            grads = bwd(state["saved"], cotangent)
-            return self._shape_grads(grads, bound)
+            with lock:
+                if state["used"] and getattr(bwd, "__srcad_mutates__", False):
+                    state["saved"] = call(fwd)[1]  # the last sweep restored in place
+                state["used"] = True
+                try:
+                    grads = bwd(state["saved"], cotangent)
+                except Exception as exc:
+                    from .compiler.emit import note_generated
+
+                    note_generated(exc)
+                    raise
+            return self._shape(grads, ba)
 
         return value, pullback
 
-    def _shape_grads(self, grads, bound):
-        if self._tuple:
-            gs = grads if len(self._wrt) > 1 else (grads,)
-            return tuple(_rt.finalize(g, bound[w]) for g, w in zip(gs, self._wrt))
-        return _rt.finalize(grads, bound[self._wrt[0]])
-
-    def _fallback(self, exc):
-        self._fell_back = True
-        self.fallback_reason = str(exc)
-        warnings.warn(
-            f"srcad: cannot transform {self.__name__}; running it on the tape "
-            f"instead. Reason: {exc}",
-            FallbackWarning,
-            stacklevel=3,
-        )
-
-    def _tape_vjp(self, args, kwargs):
+    def _tape_vjp(self, ba):
         from .tape_bridge import tape_vjp
 
-        return tape_vjp(self._f, self._sig, self._wrt, self._tuple, args, kwargs)
+        value, pullback = tape_vjp(self._t.tape_fn, ba, self._wrt, self.__name__)
+
+        def shaped(cotangent):
+            grads = pullback(cotangent)
+            return tuple(grads) if self._tuple else grads[0]
+
+        return value, shaped
 
 
 class _Jvp(_Transformation):
@@ -405,129 +513,151 @@ class _Jvp(_Transformation):
 
     kind = "jvp"
 
-    def _build(self, containers):
-        fn = _compiler(self.optimize).jvp_function(
-            self._target(containers), tuple(self._wrt), containers
+    def _build(self, target, containers):
+        from .compiler.driver import Compiler
+
+        fn = Compiler(optimize=bool(self.optimize)).jvp_function(
+            target, tuple(self._wrt), containers
         )
         return fn, fn.__srcad_source__
 
-    def __call__(self, *args, **kwargs):
+    def _split_tangent(self, args, kwargs):
+        usage = (
+            f"{self.__name__} (a jvp) is called as jf(*args, tangent): the function's "
+            "arguments, then the tangent as the last positional argument"
+            + (" (a tuple, one per wrt)" if self._tuple else "")
+        )
         if not args:
-            raise TypeError(
-                f"{self.__name__}: jvp needs the tangent as the last positional argument"
-            )
-        *args, tangent = args
+            raise TypeError(f"{usage}; it was called with no positional argument")
+        *primals, tangent = args
+        try:
+            ba = self._bind(tuple(primals), kwargs)
+        except TypeError as exc:
+            raise TypeError(f"{usage}; the arguments do not fit: {exc}") from None
+        if self._tuple and not isinstance(tangent, (tuple, list)):
+            raise TypeError(f"{usage}; got a {type(tangent).__name__} as the tangent")
         tangents = tuple(tangent) if self._tuple else (tangent,)
         if len(tangents) != len(self._wrt):
             raise ValueError(
                 f"expected {len(self._wrt)} tangents (one per wrt), got {len(tangents)}"
             )
+        return ba, tuple(_float_tangent(t) for t in tangents)
+
+    def __call__(self, *args, **kwargs):
+        ba, tangents = self._split_tangent(args, kwargs)
         if self._mode == "tape" or self._fell_back:
-            return self._tape_jvp(args, kwargs, tangents)
+            return self._tape_jvp(ba, tangents)
         try:
-            c = self._get(tuple(args), kwargs)
+            product, call = self._source_call(ba)
         except UnsupportedError as exc:
             if self._mode == "source":
                 raise
-            _Vjp._fallback(self, exc)
-            return self._tape_jvp(args, kwargs, tangents)
-        kwargs = dict(kwargs)
-        kwargs[c.fn.__srcad_tangent_param__] = tangents
-        value, tout = c.fn(*args, **kwargs)
+            self._fallback(exc)
+            return self._tape_jvp(ba, tangents)
+        value, tout = call(product, **{product.__srcad_tangent_param__: tangents})
         return value, _rt.finalize(tout, value)
 
-    def _tape_jvp(self, args, kwargs, tangents):
+    def _tape_jvp(self, ba, tangents):
         from .tape_bridge import tape_jvp
 
-        return tape_jvp(self._f, self._sig, self._wrt, args, kwargs, tangents)
+        return tape_jvp(self._t.tape_fn, ba, self._wrt, tangents)
 
 
-def vjp(f=None, wrt=0, *, mode="auto", optimize=True, verbose=0):
+def _float_tangent(t):
+    return _args.convert_wrt(t, "jvp", "tangent") if not isinstance(t, float) else t
+
+
+def vjp(f=None, wrt=None, *, argnums=None, mode="auto", optimize=True, verbose=0):
     """Reverse mode for any output: ``value, pullback = srcad.vjp(f)(*args)``.
 
     ``pullback(cotangent)`` (a cotangent shaped like the output) returns the
     gradients; it can be called more than once.
     """
-    return _decorator(_Vjp, f, wrt, mode, optimize, verbose)
+    return _decorator(_Vjp, f, wrt, mode, optimize, verbose, argnums)
 
 
-def jvp(f=None, wrt=0, *, mode="auto", optimize=True, verbose=0):
+def jvp(f=None, wrt=None, *, argnums=None, mode="auto", optimize=True, verbose=0):
     """Forward mode: ``value, tangent_out = srcad.jvp(f)(*args, tangent)``.
 
     ``tangent`` is the last positional argument (a tuple when ``wrt`` is a tuple).
     """
-    return _decorator(_Jvp, f, wrt, mode, optimize, verbose)
+    return _decorator(_Jvp, f, wrt, mode, optimize, verbose, argnums)
 
 
-def hvp(f=None, wrt=0, *, mode="auto", optimize=True, verbose=0):
+def hvp(f=None, wrt=None, *, argnums=None, mode="auto", optimize=True, verbose=0):
     """Hessian-vector product, forward over reverse: ``srcad.hvp(f)(*args, v)``."""
+    wrt = _pick_wrt(wrt, argnums)
     if f is None or not callable(f):
-        return lambda g: hvp(g, wrt, mode=mode, optimize=optimize, verbose=verbose)
-    return _Hvp(f, wrt, mode, optimize)
+        w = wrt if f is None else f
+        return lambda g: hvp(g, w, mode=mode, optimize=optimize, verbose=verbose)
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+    inner = grad(f, wrt, mode="source" if mode != "tape" else "tape", optimize=optimize)
+    outer = (
+        jvp(inner, inner._wrt_spec, mode="source", optimize=optimize) if mode != "tape" else None
+    )
+    state = {"tape": mode == "tape", "reason": None}
 
+    def go_tape(exc):
+        if mode == "source":
+            raise exc
+        state["tape"], state["reason"] = True, str(exc)
+        hf.mode, hf.fallback_reason, hf.source = "tape", str(exc), inner._no_code(str(exc))
+        warnings.warn(
+            f"srcad: cannot transform {inner.__name__}; running it on the tape instead. "
+            f"Reason: {exc}",
+            FallbackWarning,
+            stacklevel=3,
+        )
 
-class _Hvp:
-    """``hf(*args, v)``: forward mode over the generated gradient code, built for the
-    kinds of the arguments at hand (a Python float gets scalar code); on the tape
-    when the compiler refuses (``mode="auto"``) or ``mode="tape"``."""
-
-    def __init__(self, f, wrt, mode, optimize):
-        functools.update_wrapper(self, f)
-        self.__wrapped__ = f
-        self._inner = grad(f, wrt, mode=mode, optimize=optimize)
-        self._wrt, self._mode, self._optimize = wrt, mode, optimize
-        self._outer = {}
-        self.fallback_reason = None
-        self._tape = mode == "tape"
-        self._last = None
-
-    def _outer_for(self, args, kwargs):
-        key = self._inner._containers(args, kwargs)
-        outer = self._outer.get(key)
-        if outer is None:
-            inner_fn = self._inner._get(args, kwargs).fn
-            outer = jvp(inner_fn, wrt=self._wrt, mode=self._mode, optimize=self._optimize)
-            self._outer[key] = outer
-        self._last = outer
-        return outer
-
-    def __call__(self, *args, **kwargs):
-        *a, v = args
-        if not self._tape:
+    def hf(*args, **kwargs):
+        if not args:
+            raise TypeError(f"{inner.__name__} (an hvp) is called as hf(*args, v)")
+        if not state["tape"]:
             try:
-                outer = self._outer_for(tuple(a), kwargs)
-                return outer(*args, **kwargs)[1]
+                _, hv = outer(*args, **kwargs)
+                return hv
             except UnsupportedError as exc:
-                if self._mode == "source":
-                    raise
-                self._tape, self.fallback_reason = True, str(exc)
+                go_tape(exc)
         from .tape_bridge import tape_hvp
 
-        inner = self._inner
-        return tape_hvp(self.__wrapped__, inner._sig, inner._wrt, inner._tuple, a, kwargs, v)
+        *a, v = args
+        ba = inner._bind(tuple(a), kwargs)
+        return tape_hvp(inner._t.tape_fn, ba, inner._wrt, inner._tuple, v)
 
-    @property
-    def mode(self):
-        return "tape" if self._tape or (self._last and self._last.mode == "tape") else "source"
+    functools.update_wrapper(hf, f) if hasattr(f, "__name__") else None
+    hf.__wrapped__ = f
+    hf.mode, hf.fallback_reason, hf.source = "tape", None, ""
+    if outer is not None:
+        try:
+            hf.source, hf.mode = outer.source, "source"
+        except UnsupportedError as exc:
+            if mode == "source":
+                raise
+            state["tape"], state["reason"] = True, str(exc)
+            hf.fallback_reason, hf.source = str(exc), inner._no_code(str(exc))
+    return hf
 
-    @property
-    def source(self):
-        if self._tape:
-            return ""
-        if self._last is None:
-            try:
-                self._outer_for((), {})
-            except UnsupportedError:
-                return ""
-        return self._last.source
+
+def _single_wrt(what, wrt, argnums):
+    wrt = _pick_wrt(wrt, argnums)
+    if isinstance(wrt, (tuple, list)):
+        raise TypeError(
+            f"srcad.{what} takes one argument to differentiate (an int or a name), got "
+            f"wrt={wrt!r}; call srcad.{what} once per argument"
+        )
+    return wrt
 
 
 def _basis(x):
     import numpy as np
 
-    if isinstance(x, float):
+    if np.ndim(x) == 0 and not hasattr(x, "shape"):
         yield (), 1.0
         return
+    x = np.asarray(
+        x, dtype=np.result_type(x, np.float64) if np.asarray(x).dtype.kind != "f" else None
+    )
     n = int(np.size(x))
     shape = np.shape(x)
     for k in range(n):
@@ -536,44 +666,98 @@ def _basis(x):
         yield np.unravel_index(k, shape), e.reshape(shape)
 
 
-def jacobian(f, wrt=0, *, mode="auto"):
-    """Full Jacobian, shape ``out.shape + arg.shape``, built from ``vjp`` row by row."""
+def jacobian(f, wrt=None, *, argnums=None, mode="auto"):
+    """Full Jacobian, shape ``out.shape + arg.shape``, built from ``vjp`` row by row.
+
+    ``wrt`` names one argument; the arguments may be passed by keyword too.
+    """
     import numpy as np
 
+    wrt = _single_wrt("jacobian", wrt, argnums)
+    nested = getattr(f, "__srcad_jacobian_of__", None)
+    if nested is not None:
+        return _jacobian_of_jacobian(nested, wrt, mode)
     vf = vjp(f, wrt, mode=mode)
 
     def jf(*args, **kwargs):
         value, pullback = vf(*args, **kwargs)
-        arg = vf._bound(args, kwargs)[vf._wrt[0]]
+        ba = _args.bind(vf._sig, args, kwargs, vf.__name__)
+        arg = _args.convert_wrt(_args.arg_get(ba, vf._wrt[0]), vf.__name__, repr(vf._wrt[0]))
         out_shape = np.shape(value)
         rows = [pullback(e) for _, e in _basis(value if np.ndim(value) else float(value))]
-        jac = np.stack([np.asarray(r) for r in rows]).reshape(out_shape + np.shape(arg))
-        return jac
+        return np.stack([np.asarray(r) for r in rows]).reshape(out_shape + np.shape(arg))
 
-    functools.update_wrapper(jf, f)
+    try:
+        functools.update_wrapper(jf, f)
+    except AttributeError:
+        pass
+    jf.__wrapped__ = f
     jf.source, jf.mode, jf.fallback_reason = vf.source, vf.mode, vf.fallback_reason
+    jf.__srcad_jacobian_of__ = (f, wrt, mode)
     return jf
 
 
-def hessian(f, wrt=0, *, mode="auto"):
-    """Full Hessian, shape ``arg.shape + arg.shape``, built from ``hvp`` column by column."""
+def _jacobian_of_jacobian(nested, wrt, mode):
+    """``jacobian(jacobian(f))``: shape ``out.shape + arg.shape + arg.shape``, each
+    output component's Hessian built column by column from Hessian-vector products
+    of ``g(x) = sum(e_i * f(x))`` (forward over reverse, on the tape)."""
     import numpy as np
 
+    f, inner_wrt, inner_mode = nested
+    if wrt != inner_wrt and not (wrt is None or inner_wrt is None):
+        raise UnsupportedError(
+            "jacobian of a jacobian with respect to another argument",
+            hint="differentiate with respect to the same argument in both",
+        )
+    probe = grad(f, inner_wrt, mode="tape")
+
+    def jjf(*args, **kwargs):
+        ba = _args.bind(probe._sig, args, kwargs, probe.__name__)
+        arg = _args.convert_wrt(_args.arg_get(ba, probe._wrt[0]), probe.__name__, "wrt")
+        value = f(*args, **kwargs)
+        blocks = []
+        for _, e in _basis(value if np.ndim(value) else float(value)):
+
+            def g(*a, _e=e, **k):
+                return np.sum(_e * f(*a, **k))
+
+            g.__signature__ = probe._sig
+            g.__name__ = getattr(f, "__name__", "f")
+            hf = hvp(g, inner_wrt, mode="tape")
+            cols = [np.asarray(hf(*args, v, **kwargs)) for _, v in _basis(arg)]
+            blocks.append(np.stack(cols, axis=-1).reshape(np.shape(arg) + np.shape(arg)))
+        return np.stack(blocks).reshape(np.shape(value) + np.shape(arg) + np.shape(arg))
+
+    jjf.source, jjf.mode, jjf.fallback_reason = "", "tape", None
+    return jjf
+
+
+def hessian(f, wrt=None, *, argnums=None, mode="auto"):
+    """Full Hessian, shape ``arg.shape + arg.shape``, built from ``hvp`` column by column.
+
+    ``wrt`` names one argument; the arguments may be passed by keyword too.
+    """
+    import numpy as np
+
+    wrt = _single_wrt("hessian", wrt, argnums)
     hf = hvp(f, wrt, mode=mode)
-    params = [p for p in inspect.signature(f).parameters]
+    probe = grad(f, wrt, mode="tape")
 
     def hess(*args, **kwargs):
-        idx = wrt if isinstance(wrt, int) else params.index(wrt)
-        arg = args[idx]
+        ba = _args.bind(probe._sig, args, kwargs, probe.__name__)
+        w = probe._wrt[0]
+        arg = _args.convert_wrt(_args.arg_get(ba, w), probe.__name__, repr(w))
         cols = [hf(*args, e, **kwargs) for _, e in _basis(arg)]
         shape = np.shape(arg)
-        return (
-            np.stack([np.asarray(c) for c in cols]).reshape(shape + shape).swapaxes(0, 0)
-            if shape
-            else float(np.asarray(cols[0]))
-        )
+        if not shape:
+            return float(np.asarray(cols[0]))
+        return np.stack([np.asarray(c) for c in cols]).reshape(shape + shape)
 
-    functools.update_wrapper(hess, f)
+    try:
+        functools.update_wrapper(hess, f)
+    except AttributeError:
+        pass
+    hess.__wrapped__ = f
     hess.source, hess.mode, hess.fallback_reason = (
         getattr(hf, "source", ""),
         getattr(hf, "mode", "source"),

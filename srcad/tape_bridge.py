@@ -6,18 +6,28 @@ gradients come back as arrays (or floats) shaped exactly as ``mode="source"``
 gives them.
 """
 
+import functools
+import inspect
+import types
+import warnings
+
 import numpy as np
 
+from . import arguments as _args
 from . import runtime as _rt
 
 
 def _leaf(v):
     from .tape.tensor import Tensor, wrap
 
+    if _args._is_namedtuple(v):
+        return type(v)(*[_leaf(e) for e in v])
     if isinstance(v, (tuple, list)):
         return type(v)(_leaf(e) for e in v)
     if isinstance(v, dict):
         return {k: _leaf(e) for k, e in v.items()}
+    if _args._is_dataclass_obj(v):
+        return _args.map_dataclass(v, lambda n, e: _leaf(e))
     if isinstance(v, Tensor):
         # nested inside another tape computation (grad of grad): keep the outer graph
         return v if v.requires_grad else v.detach().requires_grad_(True)
@@ -77,10 +87,14 @@ def _working_copy(v):
         if type(v) is not Tensor and type(v).__name__ == "Tensor":
             c.__class__ = type(v)  # keep a number's rebinding augmented assignment
         return c
+    if _args._is_namedtuple(v):
+        return type(v)(*[_working_copy(e) for e in v])
     if isinstance(v, (tuple, list)):
         return type(v)(_working_copy(e) for e in v)
     if isinstance(v, dict):
         return {k: _working_copy(e) for k, e in v.items()}
+    if _args._is_dataclass_obj(v):
+        return _args.map_dataclass(v, lambda n, e: _working_copy(e))
     return v
 
 
@@ -103,6 +117,9 @@ def _flat_leaves(t, out):
     elif isinstance(t, dict):
         for e in t.values():
             _flat_leaves(e, out)
+    elif _args._is_dataclass_obj(t):
+        for f in _args.dataclasses.fields(t):
+            _flat_leaves(getattr(t, f.name), out)
     return out
 
 
@@ -112,11 +129,15 @@ def _rebuild(template, grads_iter):
     if isinstance(template, Tensor):
         g = next(grads_iter)
         return 0.0 if g is None else g
+    if _args._is_namedtuple(template):
+        return type(template)(*[_rebuild(e, grads_iter) for e in template])
     if isinstance(template, (tuple, list)):
         return type(template)(_rebuild(e, grads_iter) for e in template)
     if isinstance(template, dict):
         return {k: _rebuild(e, grads_iter) for k, e in template.items()}
-    return 0.0
+    if _args._is_dataclass_obj(template):
+        return _args.map_dataclass(template, lambda n, e: _rebuild(e, grads_iter))
+    return None if template is None else 0.0
 
 
 def _unwrap(v):
@@ -138,17 +159,169 @@ def _raw(g):
     return g.detach()._data if isinstance(g, Tensor) else g
 
 
-def _call(f, sig, wrt, args, kwargs):
-    ba = sig.bind(*args, **kwargs)
-    ba.apply_defaults()
-    originals = {w: ba.arguments[w] for w in wrt}
-    leaves = {w: _leaf(ba.arguments[w]) for w in wrt}
+# -- custom rules on user functions -----------------------------------------------------
+#
+# ``@srcad.adjoint(my_fn)`` on a Python function of the user's: the compiler inlines the
+# rule wherever ``my_fn`` is called; the tape must too, or a fallback caused by unrelated
+# code would silently drop a NaN-safe rule.  The tape cannot see the call itself, so the
+# function it runs is a copy whose globals (and closure cells) name a recording wrapper
+# of ``my_fn`` instead, and the same for every user function on the way to such a call.
+
+_RULED = {"version": None, "fns": {}}
+_SKIP_MODULES = ("srcad", "numpy", "cupy", "builtins", "math")
+
+
+def _ruled_functions():
+    from .rules import registry
+
+    if _RULED["version"] != registry.VERSION[0]:
+        _RULED["fns"] = {
+            id(r.prim): r.prim
+            for r in registry.all_rules()
+            if inspect.isfunction(r.prim) and r.adjoint is not None
+        }
+        _RULED["version"] = registry.VERSION[0]
+    return _RULED["fns"]
+
+
+def _names(code, out):
+    out.update(code.co_names)
+    for c in code.co_consts:
+        if inspect.iscode(c):
+            _names(c, out)
+    return out
+
+
+def _stores_globals(code):
+    import dis
+
+    if any(i.opname in ("STORE_GLOBAL", "DELETE_GLOBAL") for i in dis.get_instructions(code)):
+        return True
+    return any(_stores_globals(c) for c in code.co_consts if inspect.iscode(c))
+
+
+def _rule_wrapper(prim):
+    from .tape.interop import apply_prim
+    from .tape.tensor import Tensor
+
+    def recorded(*args, **kwargs):
+        if any(isinstance(a, Tensor) for a in args) or any(
+            isinstance(a, Tensor) for a in kwargs.values()
+        ):
+            return apply_prim(prim, args, kwargs)
+        return prim(*args, **kwargs)
+
+    recorded.__name__ = getattr(prim, "__name__", "recorded")
+    recorded.__wrapped__ = prim
+    return recorded
+
+
+def _rewrite(fn, ruled, memo, depth):
+    """``fn``, or a copy of it calling the recording wrappers of ruled functions."""
+    if id(fn) in ruled:
+        return _rule_wrapper(fn)
+    if not inspect.isfunction(fn) or depth > 8:
+        return fn
+    if id(fn) in memo:
+        return memo[id(fn)] or fn
+    if (getattr(fn, "__module__", None) or "").split(".")[0] in _SKIP_MODULES:
+        return fn
+    memo[id(fn)] = None  # recursion: the original, until the copy exists
+    code = fn.__code__
+    new_globals = {}
+    for name in _names(code, set()):
+        v = fn.__globals__.get(name)
+        if inspect.isfunction(v):
+            w = _rewrite(v, ruled, memo, depth + 1)
+            if w is not v:
+                new_globals[name] = w
+    cells = list(fn.__closure__ or ())
+    changed_cells = False
+    for i, cell in enumerate(cells):
+        try:
+            v = cell.cell_contents
+        except ValueError:
+            continue
+        if inspect.isfunction(v):
+            w = _rewrite(v, ruled, memo, depth + 1)
+            if w is not v:
+                cells[i] = types.CellType(w)
+                changed_cells = True
+    if not new_globals and not changed_cells:
+        return fn
+    g = fn.__globals__
+    if new_globals:
+        g = dict(g)
+        g.update(new_globals)
+    new = types.FunctionType(code, g, fn.__name__, fn.__defaults__, tuple(cells) or None)
+    new.__kwdefaults__ = fn.__kwdefaults__
+    new.__dict__.update(fn.__dict__)
+    if new_globals and _stores_globals(code):
+        new = _writing_back(new, g, fn.__globals__, set(new_globals))
+    memo[id(fn)] = new
+    return new
+
+
+def _writing_back(new, copy, real, ours):
+    """``global`` statements in the copy must still write the real module."""
+
+    @functools.wraps(new)
+    def call(*args, **kwargs):
+        try:
+            return new(*args, **kwargs)
+        finally:
+            for k, v in copy.items():
+                if k not in ours and real.get(k, _ABSENT) is not v:
+                    real[k] = v
+
+    return call
+
+
+_ABSENT = object()
+
+
+def with_user_rules(f):
+    """``f`` as the tape should run it: calls of user functions that have a registered
+    rule are recorded with that rule."""
+    ruled = _ruled_functions()
+    if not ruled:
+        return f
+    memo = {}
+    if inspect.ismethod(f):
+        new = _rewrite(f.__func__, ruled, memo, 0)
+        return f if new is f.__func__ else types.MethodType(new, f.__self__)
+    if isinstance(f, functools.partial):
+        new = with_user_rules(f.func)
+        return f if new is f.func else functools.partial(new, *f.args, **f.keywords)
+    call = getattr(type(f), "__call__", None)  # noqa: B004 - the class's own __call__
+    if not inspect.isfunction(f) and inspect.isfunction(call):
+        return with_user_rules(f.__call__)
+    return _rewrite(f, ruled, memo, 0)
+
+
+def _call(f, ba, wrt, has_aux=False):
+    """Run ``f`` on the bound (already converted and copied) arguments, ``wrt`` as leaves."""
+    originals = {w: _args.arg_get(ba, w) for w in wrt}
+    leaves = {w: _leaf(originals[w]) for w in wrt}
     for w in wrt:
         # the function gets a copy that is not a leaf, so it may assign into it
         # (x[0] = ...) as NumPy code does; gradients flow back to the leaf
-        ba.arguments[w] = _working_copy(leaves[w])
-    out = f(*ba.args, **ba.kwargs)
-    return out, originals, leaves
+        _args.arg_set(ba, w, _working_copy(leaves[w]))
+    out = with_user_rules(f)(*ba.args, **ba.kwargs)
+    aux = None
+    if has_aux:
+        out, aux = _args_split_aux(out, getattr(f, "__name__", "f"))
+        aux = _unwrap(aux)
+    return out, originals, leaves, aux
+
+
+def _args_split_aux(out, fname):
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError(
+            f"{fname}: with has_aux=True the function must return a pair (scalar, aux), "
+            f"got {type(out).__name__}"
+        )
+    return out[0], out[1]
 
 
 def _grads_for(
@@ -163,19 +336,30 @@ def _grads_for(
     if not isinstance(out, Tensor) or not out.requires_grad or not inputs:
         grads = [None] * len(inputs)
     else:
-        grads = autograd.grad(
-            out,
-            inputs,
-            grad_outputs=grad_outputs,
-            allow_unused=True,
-            create_graph=create_graph,
-            retain_graph=retain_graph,
-        )
+        with warnings.catch_warnings():
+            # a complex gradient cast to a real leaf's dtype loses its imaginary part:
+            # complex values inside the function, which srcad's rules do not take
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            try:
+                grads = autograd.grad(
+                    out,
+                    inputs,
+                    grad_outputs=grad_outputs,
+                    allow_unused=True,
+                    create_graph=create_graph,
+                    retain_graph=retain_graph,
+                )
+            except np.exceptions.ComplexWarning:
+                raise TypeError(
+                    "srcad.grad: a complex value appeared inside the function of real "
+                    "arguments; srcad differentiates real arithmetic only (see "
+                    "docs/boundary.md: pass real and imaginary parts as real arguments)"
+                ) from None
     it = iter(grads if create_graph else [_raw(g) if g is not None else None for g in grads])
     shaped = []
     for w in wrt:
         g = _rebuild(leaves[w], it)
-        shaped.append(g if create_graph else _rt.finalize(g, originals[w]))
+        shaped.append(g if create_graph else _args.finalize(g, originals[w], "f"))
     return shaped
 
 
@@ -185,43 +369,51 @@ def _nested(originals):
     return any(isinstance(v, Tensor) and v.requires_grad for v in originals.values())
 
 
-def tape_value_and_grad(f, sig, wrt, args, kwargs, fname):
-    """``(value, [gradient per wrt])`` of a scalar function run on the tape."""
-    out, originals, leaves = _call(f, sig, wrt, args, kwargs)
+def tape_value_and_grad(f, ba, wrt, fname, has_aux=False):
+    """``(value, [gradient per wrt])`` of a scalar function run on the tape
+    (``((value, aux), grads)`` with ``has_aux``)."""
+    out, originals, leaves, aux = _call(f, ba, wrt, has_aux)
     if _nested(originals):
         # grad of grad on the tape: the gradient must itself be differentiable
-        return out, _grads_for(out, leaves, originals, wrt, create_graph=True)
+        grads = _grads_for(out, leaves, originals, wrt, create_graph=True)
+        return ((out, aux) if has_aux else out), grads
     value = _unwrap(out)
+    if np.iscomplexobj(value):
+        raise TypeError(
+            f"{fname}: srcad.grad needs a real scalar output, got a complex value "
+            "(see docs/boundary.md)"
+        )
     _rt.check_scalar(value if not isinstance(value, (int, float)) else float(value), fname)
     from .tape.tensor import Tensor
 
     seed = None
     if isinstance(out, Tensor) and out.ndim:
         seed = out.detach() * 0 + 1
-    return value, _grads_for(out, leaves, originals, wrt, grad_outputs=seed)
+    grads = _grads_for(out, leaves, originals, wrt, grad_outputs=seed)
+    return ((value, aux) if has_aux else value), grads
 
 
-def tape_vjp(f, sig, wrt, as_tuple, args, kwargs):
-    """``(value, pullback)`` on the tape; the graph is kept so the pullback can repeat."""
+def tape_vjp(f, ba, wrt, fname="f"):
+    """``(value, pullback)`` on the tape; the graph is kept so the pullback can repeat.
+    The pullback gives a list (one gradient per wrt)."""
     from .tape.tensor import wrap
 
-    out, originals, leaves = _call(f, sig, wrt, args, kwargs)
+    out, originals, leaves, _ = _call(f, ba, wrt)
     value = _unwrap(out)
 
     def pullback(cotangent):
         ct = wrap(cotangent if hasattr(cotangent, "shape") else np.asarray(cotangent))
-        grads = _grads_for(out, leaves, originals, wrt, grad_outputs=ct, retain_graph=True)
-        return tuple(grads) if as_tuple else grads[0]
+        return _grads_for(out, leaves, originals, wrt, grad_outputs=ct, retain_graph=True)
 
     return value, pullback
 
 
-def tape_jvp(f, sig, wrt, args, kwargs, tangents):
+def tape_jvp(f, ba, wrt, tangents):
     """Forward mode on the tape by the double-vjp trick (``create_graph``)."""
     from . import autograd
     from .tape.tensor import Tensor, wrap
 
-    out, originals, leaves = _call(f, sig, wrt, args, kwargs)
+    out, originals, leaves, _ = _call(f, ba, wrt)
     value = _unwrap(out)
     if not isinstance(out, Tensor) or not out.requires_grad:
         return value, _rt.zeros_like(value)
@@ -239,12 +431,12 @@ def tape_jvp(f, sig, wrt, args, kwargs, tangents):
     return value, _rt.finalize(_raw(jv) if jv is not None else 0.0, value)
 
 
-def tape_hvp(f, sig, wrt, as_tuple, args, kwargs, v):
+def tape_hvp(f, ba, wrt, as_tuple, v):
     """Hessian-vector product on the tape (reverse over reverse with create_graph)."""
     from . import autograd
     from .tape.tensor import Tensor, wrap
 
-    out, originals, leaves = _call(f, sig, wrt, args, kwargs)
+    out, originals, leaves, _ = _call(f, ba, wrt)
     gs = _grads_for(out, leaves, originals, wrt, create_graph=True)
     vs = v if as_tuple else (v,)
     total = None
@@ -258,5 +450,5 @@ def tape_hvp(f, sig, wrt, as_tuple, args, kwargs, v):
     else:
         hv = autograd.grad(total, inputs, allow_unused=True)
     it = iter([_raw(h) if h is not None else None for h in hv])
-    res = [_rt.finalize(_rebuild(leaves[w], it), originals[w]) for w in wrt]
+    res = [_args.finalize(_rebuild(leaves[w], it), originals[w], "f") for w in wrt]
     return tuple(res) if as_tuple else res[0]

@@ -1,4 +1,4 @@
-"""Print generated functions with astor and compile them from a real file.
+"""Print generated functions with astor and compile them (no files: ``linecache``).
 
 The generated functions are defined inside a factory whose parameters are the
 objects srcad injects (the runtime, helper functions of called user functions,
@@ -6,13 +6,12 @@ the user's closure values), so the user's module is never modified and the
 generated code still sees the user's live globals.
 """
 
-import hashlib
+import itertools
 import linecache
-import os
 import re
-import tempfile
 import textwrap
 import types
+import weakref
 
 import astor
 import gast
@@ -72,18 +71,57 @@ def _mark_comments(tree):
             node._marked = True
 
 
-def _cache_dir():
-    d = os.environ.get("SRCAD_CACHE_DIR") or os.path.join(
-        tempfile.gettempdir(), f"srcad-generated-{os.getuid() if hasattr(os, 'getuid') else 0}"
-    )
-    os.makedirs(d, exist_ok=True)
-    return d
+_COUNTER = itertools.count(1)
+# pseudo filename -> what the code was generated from (for exception notes)
+GENERATED = {}
+
+
+class _Origin:
+    """Where generated code came from (no reference to the user's function)."""
+
+    __slots__ = ("filename", "name", "first", "lines")
+
+    def __init__(self, parsed):
+        fdef = parsed.fdef
+        first = getattr(fdef, "lineno", None) or 1
+        last = getattr(fdef, "end_lineno", None) or len(parsed.source_lines)
+        self.filename = parsed.filename
+        self.name = fdef.name
+        self.first = parsed.first_line + first - 1  # file line of the def
+        self.lines = [ln.strip() for ln in parsed.source_lines[first - 1 : last]]
+
+
+def _register(filename, text, parsed):
+    """A ``linecache`` entry (tracebacks, pdb) and the user function it came from."""
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    GENERATED[filename] = (text, _Origin(parsed) if parsed is not None else None)
+
+
+def _unregister(filename):
+    GENERATED.pop(filename, None)
+    entry = linecache.cache.get(filename)
+    if entry is not None and entry[1] is None:
+        linecache.cache.pop(filename, None)
+
+
+def _parsed_for(user_globals, label):
+    """The Parsed of the user function being emitted (from the build's record)."""
+    from .parse import recording
+
+    seen = recording() or ()
+    want = label.split(" of ", 1)[-1]
+    for p in reversed(seen):
+        if p.globals is user_globals and getattr(p.fdef, "name", None) == want:
+            return p
+    return None
 
 
 def compile_functions(source, names, injected, user_globals, label):
     """Compile ``source`` (defs of ``names``) and return the function objects.
 
-    The code is written to a real file so tracebacks and pdb show generated lines.
+    No file is written: the code is registered in ``linecache`` under a unique
+    pseudo filename (kept while the functions live), so tracebacks and pdb show
+    the generated lines.
     """
     params = sorted(injected)
     header = f"# srcad generated code for {label}\n"
@@ -93,20 +131,71 @@ def compile_functions(source, names, injected, user_globals, label):
         + textwrap.indent(source, "    ")
         + f"    return ({', '.join(names)},)\n"
     )
-    digest = hashlib.sha1(factory.encode()).hexdigest()[:12]
-    safe = re.sub(r"\W+", "_", label)[:40]
-    filename = os.path.join(_cache_dir(), f"{safe}_{digest}.py")
-    try:
-        if not os.path.exists(filename):
-            with open(filename, "w") as fh:
-                fh.write(factory)
-    except OSError:
-        filename = f"<srcad {label}>"
-    linecache.cache[filename] = (len(factory), None, factory.splitlines(True), filename)
+    filename = f"<srcad-generated-{next(_COUNTER)} {label}>"
+    _register(filename, factory, _parsed_for(user_globals, label))
     code = compile(factory, filename, "exec")
     fcode = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     fn = types.FunctionType(fcode, user_globals, "__srcad_factory__")
     funcs = fn(**{k: injected[k] for k in params})
     for f in funcs:
         f.__srcad_file__ = filename
+    # the code object outlives every function made from it (cells are re-bound per call)
+    weakref.finalize(funcs[0].__code__, _unregister, filename)
     return funcs, filename
+
+
+_GRAD_OF = re.compile(r"^\s*# Grad of: (.*)$")
+
+
+def note_generated(exc):
+    """Add a note to ``exc`` naming the user's line whose generated code raised it.
+
+    The deepest traceback frame in srcad-generated code is mapped to the nearest
+    ``# Grad of:`` comment above it, and that text to its line in the user's
+    function.  Python 3.11+ shows the note under the traceback (``add_note``);
+    on 3.10 it is kept in ``exc.__notes__`` all the same.
+    """
+    tb, found = exc.__traceback__, None
+    while tb is not None:
+        fname = tb.tb_frame.f_code.co_filename
+        if fname in GENERATED:
+            found = (fname, tb.tb_lineno)
+        tb = tb.tb_next
+    if found is None or getattr(exc, "__srcad_noted__", False):
+        return
+    text, parsed = GENERATED[found[0]]
+    lines = text.splitlines()
+    where = None
+    for k in range(min(found[1], len(lines)) - 1, -1, -1):
+        m = _GRAD_OF.match(lines[k])
+        if m:
+            where = m.group(1).strip()
+            break
+    note = _note_text(parsed, where)
+    try:
+        exc.__srcad_noted__ = True
+    except AttributeError:
+        return
+    if hasattr(exc, "add_note"):
+        exc.add_note(note)
+    else:  # Python 3.10: the same list 3.11 would print
+        notes = list(getattr(exc, "__notes__", []) or [])
+        exc.__notes__ = notes + [note]
+
+
+def _note_text(origin, where):
+    if origin is None:
+        return "srcad: raised inside generated code" + (
+            f" (gradient of: {where})" if where else ""
+        )
+    if where is not None:
+        for k, line in enumerate(origin.lines):
+            if line == where:
+                return (
+                    f"srcad: raised in the generated gradient of {origin.filename}, line "
+                    f"{origin.first + k}: {where}"
+                )
+    return (
+        f"srcad: raised in the generated code for {origin.filename}, line {origin.first} "
+        f"(function {origin.name})"
+    )

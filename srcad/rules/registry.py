@@ -21,6 +21,7 @@ import gast
 # prim -> Rule.  Keys are the primitive objects themselves (np.sin, operator.add,
 # np.ndarray.sum, ...); unhashable primitives are keyed by id().
 _RULES = {}
+VERSION = [0]  # bumped on every registration: cached transformations depend on the table
 
 
 class Template:
@@ -109,6 +110,7 @@ def _key(prim):
 
 
 def _entry(prim):
+    VERSION[0] += 1
     k = _key(prim)
     rule = _RULES.get(k)
     if rule is None:
