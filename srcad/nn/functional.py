@@ -11,6 +11,7 @@ import math
 import warnings
 
 from ..rules import nn_ops as _ops
+from ..tape import dtypes as _dt
 from ..tape import names as _names
 from ..tape.grad_mode import no_grad
 from ..tape.tensor import Tensor
@@ -83,6 +84,25 @@ def _reduction(size_average, reduce, reduction):
     if not reduce:
         return "none"
     return "mean" if size_average else "sum"
+
+
+def _promote_pair(input, target):  # noqa: A002
+    """Both operands in PyTorch's promoted dtype (float32 with int64 is float32).
+
+    NumPy would compute ``float32 - int64`` in float64; PyTorch keeps float32.  A
+    cast is recorded only on the operand whose dtype changes (``ToCopyBackward0``).
+    """
+    if not isinstance(target, Tensor) or not isinstance(input, Tensor):
+        return input, target
+    a, b = _raw(input).dtype, _raw(target).dtype
+    if a == b:
+        return input, target
+    common = _dt.NP2DT[_dt._promote(a, b)]
+    if a != common.np:
+        input = input.to(common)
+    if b != common.np:
+        target = target.to(common)
+    return input, target
 
 
 # ---------------------------------------------------------------------------
@@ -319,4 +339,5 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):  
             stacklevel=2,
         )
     reduction = _reduction(size_average, reduce, reduction)
+    input, target = _promote_pair(input, target)
     return _ops.mse_loss(input, target, reduction)
