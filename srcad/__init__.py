@@ -10,7 +10,7 @@ from . import rules as _rules  # noqa: F401  (registers every rule family)
 # The tape first: its names (tensor, no_grad, float32, sum, max, ...) follow
 # PyTorch's; the transformations below are srcad's own and must win any clash.
 from .tape.api import *  # noqa: F401,F403,E402  (import srcad as torch)
-from . import autograd, nn, optim  # noqa: F401,E402
+from . import autograd, nn, optim, utils  # noqa: F401,E402
 from .api import (  # noqa: E402
     grad,
     hessian,
@@ -43,6 +43,7 @@ __all__ = [
     "optim",
     "stop_gradient",
     "tangent",
+    "utils",
     "value_and_grad",
     "vjp",
 ] + [n for n in _tape_api.__all__]
