@@ -23,6 +23,7 @@ from .api import (  # noqa: E402
     vjp,
 )
 from .errors import FallbackWarning, SrcadError, UnsupportedError  # noqa: E402
+from .serialization import load, save  # noqa: E402
 from .rules.registry import adjoint, nondifferentiable, tangent  # noqa: E402
 from .tape import api as _tape_api  # noqa: E402
 
@@ -38,9 +39,11 @@ __all__ = [
     "insert_grad_of",
     "jacobian",
     "jvp",
+    "load",
     "nn",
     "nondifferentiable",
     "optim",
+    "save",
     "stop_gradient",
     "tangent",
     "utils",
