@@ -35,6 +35,21 @@ __all__ = [
     "mse_loss",
     "leaky_relu",
     "flatten",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "one_hot",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+    "dropout2d",
+    "layer_norm",
+    "gelu",
+    "silu",
+    "softplus",
+    "elu",
+    "embedding",
 ]
 
 
@@ -341,3 +356,472 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):  
     reduction = _reduction(size_average, reduce, reduction)
     input, target = _promote_pair(input, target)
     return _ops.mse_loss(input, target, reduction)
+
+
+# ---------------------------------------------------------------------------
+# Composed from tape operations (no primitive of their own): the graph is the
+# chain of elementary nodes, so every gradient, and every gradient of a
+# gradient, comes from rules that already exist.  grad_fn names are therefore
+# those of the last elementary op, not PyTorch's fused kernels' names.
+
+
+def _where(condition, a, b):
+    from ..tape.ops import where  # noqa: PLC0415
+
+    return where(condition, a, b)
+
+
+def _reduce(loss, reduction):
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _warn_target_size(input, target):  # noqa: A002
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(
+            f"Using a target size ({target.size()}) that is different to the input size "
+            f"({input.size()}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):  # noqa: A002
+    """Mean absolute error ``|input - target|``."""
+    _warn_target_size(input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    input, target = _promote_pair(input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(
+    input,  # noqa: A002
+    target,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+    beta=1.0,
+):
+    """Huber-like: ``0.5 d**2 / beta`` if ``|d| < beta``, else ``|d| - 0.5 beta``."""
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    _warn_target_size(input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    input, target = _promote_pair(input, target)
+    d = input - target
+    if beta == 0.0:
+        return _reduce(d.abs(), reduction)
+    z = d.abs()
+    return _reduce(_where(z < beta, 0.5 * d * d / beta, z - 0.5 * beta), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):  # noqa: A002
+    """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
+    if weight is not None:
+        raise NotImplementedError("srcad: huber_loss supports weight=None only")
+    _warn_target_size(input, target)
+    input, target = _promote_pair(input, target)
+    d = input - target
+    z = d.abs()
+    return _reduce(_where(z < delta, 0.5 * d * d, delta * (z - 0.5 * delta)), reduction)
+
+
+def binary_cross_entropy(
+    input,  # noqa: A002
+    target,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+):
+    """``-(y log x + (1 - y) log(1 - x))`` with each log clamped at -100, as PyTorch."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Using a target size ({target.size()}) that is different to the input size "
+            f"({input.size()}) is deprecated. Please ensure they have the same size."
+        )
+    if target.dtype != input.dtype:
+        if target.dtype.is_floating_point:
+            raise RuntimeError(
+                f"Found dtype {_legacy_name(target.dtype)} but expected "
+                f"{_legacy_name(input.dtype)}"
+            )
+        target = target.to(input.dtype)
+    data = _raw(input)
+    if data.size and not bool(((data >= 0) & (data <= 1)).all()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    log_x = input.log().clamp(min=-100)
+    log_1mx = (1 - input).log().clamp(min=-100)
+    loss = -(target * log_x + (1 - target) * log_1mx)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def _legacy_name(dtype):
+    """``Float``, ``Double``, ... as in PyTorch's dtype-mismatch messages."""
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}
+    short = str(dtype).removeprefix("torch.")
+    return names.get(short, short.capitalize())
+
+
+def binary_cross_entropy_with_logits(
+    input,  # noqa: A002
+    target,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+    pos_weight=None,
+):
+    """``BCE(sigmoid(input), target)`` computed stably from the logits.
+
+    ``log(1 + exp(-x)) = m + log(exp(-m) + exp(-x - m))`` with ``m = max(-x, 0)``:
+    exact for every ``m`` (so its derivative in ``m`` is zero) and never overflows.
+    ``pos_weight`` multiplies the positive term.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Target size ({target.size()}) must be the same as input size ({input.size()})"
+        )
+    out_dtype = target.dtype
+    if not out_dtype.is_floating_point:
+        common = _promote_pair(input, target)[0].dtype
+        raise RuntimeError(
+            f"result type {_legacy_name(common)} can't be cast to the desired output type "
+            f"{_legacy_name(out_dtype)}"
+        )
+    input, target = _promote_pair(input, target)
+    m = (-input).clamp(min=0)
+    softplus_neg = m + ((-m).exp() + (-input - m).exp()).log()
+    if pos_weight is not None:
+        log_weight = (pos_weight - 1) * target + 1
+        loss = (1 - target) * input + log_weight * softplus_neg
+    else:
+        loss = (1 - target) * input + softplus_neg
+    if weight is not None:
+        loss = loss * weight
+    if loss.dtype != out_dtype:  # PyTorch writes the result in the target's dtype
+        loss = loss.to(out_dtype)
+    return _reduce(loss, reduction)
+
+
+def one_hot(tensor, num_classes=-1):
+    """``(..., num_classes)`` int64 tensor with a 1 at each index of ``tensor``."""
+    import numpy as np  # noqa: PLC0415
+
+    data = _raw(tensor)
+    if data.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    host = np.asarray(data.get() if hasattr(data, "get") else data)
+    if num_classes == -1:
+        if host.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(host.max()) + 1
+    if host.size and host.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if host.size and host.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    out = (host[..., None] == np.arange(num_classes)).astype(np.int64)
+    from ..tape.api import tensor as _tensor  # noqa: PLC0415
+
+    return _tensor(out, device=tensor.device)
+
+
+def _pair(v, name="kernel_size"):
+    if isinstance(v, int):
+        return (v, v)
+    v = tuple(v)
+    if len(v) == 1:
+        return (v[0], v[0])
+    if len(v) != 2:
+        raise RuntimeError(
+            f"avg_pool2d: {name} must either be a single int, or a tuple of two ints"
+        )
+    return v
+
+
+def _zero_pad2d(x, ph, pw):
+    """``x`` with ``ph`` zero rows and ``pw`` zero columns on each side of its last two axes."""
+    from ..tape.api import cat, zeros  # noqa: PLC0415
+
+    if ph:
+        rows = zeros(*x.shape[:-2], ph, x.shape[-1], dtype=x.dtype, device=x.device)
+        x = cat([rows, x, rows], -2)
+    if pw:
+        cols = zeros(*x.shape[:-1], pw, dtype=x.dtype, device=x.device)
+        x = cat([cols, x, cols], -1)
+    return x
+
+
+def _window_sum(x, kh, kw, sh, sw, oh, ow):
+    """Sum of every ``kh x kw`` window (strides ``sh, sw``): ``kh * kw`` strided slices."""
+    total = None
+    for i in range(kh):
+        for j in range(kw):
+            part = x[..., i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw]
+            total = part if total is None else total + part
+    return total
+
+
+def avg_pool2d(
+    input,  # noqa: A002
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    """Mean of each ``kernel_size`` window over the last two axes of 3-D or 4-D input."""
+    if ceil_mode:
+        raise NotImplementedError("srcad: avg_pool2d supports ceil_mode=False only")
+    kh, kw = _pair(kernel_size)
+    sh, sw = (
+        (kh, kw) if stride is None or stride == () or stride == [] else _pair(stride, "stride")
+    )
+    ph, pw = _pair(padding, "padding")
+    if ph > kh // 2 or pw > kw // 2:
+        raise RuntimeError(
+            f"pad should be at most half of effective kernel size, but got pad={max(ph, pw)}, "
+            f"kernel_size={kh if ph > kh // 2 else kw} and dilation=1"
+        )
+    if input.ndim not in (3, 4):
+        raise RuntimeError(
+            f"non-empty 3D or 4D (batch mode) tensor expected for input, got {input.ndim}D"
+        )
+    h, w = input.shape[-2], input.shape[-1]
+    oh, ow = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+    if oh <= 0 or ow <= 0:
+        raise RuntimeError(
+            f"Given input size: ({'x'.join(str(s) for s in input.shape[-3:])}). Calculated "
+            f"output size: ({input.shape[-3]}x{oh}x{ow}). Output size is too small"
+        )
+    total = _window_sum(_zero_pad2d(input, ph, pw), kh, kw, sh, sw, oh, ow)
+    if divisor_override is not None:
+        return total / divisor_override
+    if count_include_pad or (ph == 0 and pw == 0):
+        return total / (kh * kw)
+    import numpy as np  # noqa: PLC0415
+
+    inside = np.pad(np.ones((h, w)), ((ph, ph), (pw, pw)))
+    counts = np.zeros((oh, ow))
+    for i in range(kh):
+        for j in range(kw):
+            counts += inside[i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw]
+    from ..tape.api import tensor as _tensor  # noqa: PLC0415
+
+    return total / _tensor(counts, dtype=input.dtype, device=input.device)
+
+
+def _adaptive_size(output_size, h, w):
+    if isinstance(output_size, int):
+        return output_size, output_size
+    oh, ow = tuple(output_size)
+    return (h if oh is None else oh), (w if ow is None else ow)
+
+
+def adaptive_avg_pool2d(input, output_size):  # noqa: A002
+    """Average pooling to a fixed ``output_size``: output cell ``i`` covers rows
+    ``floor(i H / oh)`` to ``ceil((i + 1) H / oh)`` (and the same for columns)."""
+    from ..tape.api import stack  # noqa: PLC0415
+
+    if input.ndim not in (3, 4):
+        raise RuntimeError(
+            f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}"
+        )
+    h, w = input.shape[-2], input.shape[-1]
+    oh, ow = _adaptive_size(output_size, h, w)
+    if h % oh == 0 and w % ow == 0:
+        return avg_pool2d(input, (h // oh, w // ow))
+
+    def bounds(i, n, out):
+        return (i * n) // out, -((-(i + 1) * n) // out)
+
+    rows = [input[..., slice(*bounds(i, h, oh)), :].mean(-2) for i in range(oh)]
+    x = stack(rows, -2)
+    cols = [x[..., slice(*bounds(j, w, ow))].mean(-1) for j in range(ow)]
+    return stack(cols, -1)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):  # noqa: A002
+    """Zero whole channels (axis -3 of 4-D input) with probability ``p``."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    nd = input.ndim
+    if nd not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will "
+            "result in an error in a future release. To retain the behavior and silence this "
+            "warning, please use dropout instead. Note that dropout2d exists to provide "
+            "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, "
+            "and an optional batch dimension (i.e. 3D or 4D inputs).",
+            UserWarning,
+            stacklevel=2,
+        )
+    if nd == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
+            "is the channel dim. This behavior will change in a future release to interpret "
+            "the input as one without a batch dimension, i.e. shape (C, H, W). To maintain "
+            "the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
+            UserWarning,
+            stacklevel=2,
+        )
+    if not training or p == 0.0:
+        return input
+    keep = 2 if nd == 4 else 1
+    shape = tuple(input.shape[: nd - keep]) + (1,) * keep
+    mask = _wrap(_ops.dropout_mask(shape, p, _uniform(input.device), _raw(input).dtype))
+    if inplace:
+        return input.mul_(mask)
+    return input * mask
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002
+    """Normalise over the last ``len(normalized_shape)`` axes (biased variance)."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if tuple(input.shape[input.ndim - k :]) != shape or input.ndim < k:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
+            f"{list(input.shape)}"
+        )
+    dims = tuple(range(-k, 0))
+    mean = input.mean(dims, keepdim=True)
+    centred = input - mean
+    var = (centred * centred).mean(dims, keepdim=True)
+    out = centred * (var + eps).rsqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+_ERF = [None]
+
+
+def _erf_function():
+    """``erf`` as an autograd Function: NumPy (``math.erf``) forward, and a backward
+    ``2 / sqrt(pi) * exp(-x**2)`` written with tensor ops so it differentiates again."""
+    if _ERF[0] is None:
+        import numpy as np  # noqa: PLC0415
+
+        from ..autograd import Function  # noqa: PLC0415
+        from ..tape.device import is_cupy  # noqa: PLC0415
+
+        scalar_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+        class Erf(Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                data = _raw(x)
+                if is_cupy(data):
+                    import cupyx.scipy.special  # noqa: PLC0415
+
+                    return _wrap(cupyx.scipy.special.erf(data))
+                return _wrap(np.asarray(scalar_erf(data), dtype=data.dtype))
+
+            @staticmethod
+            def backward(ctx, grad):
+                (x,) = ctx.saved_tensors
+                return grad * (2.0 / math.sqrt(math.pi)) * (-(x * x)).exp()
+
+        _ERF[0] = Erf
+    return _ERF[0]
+
+
+def gelu(input, approximate="none"):  # noqa: A002
+    """``x * Phi(x)`` (``approximate="none"``, with ``erf``) or its tanh approximation."""
+    if approximate == "tanh":
+        inner = math.sqrt(2.0 / math.pi) * (input + 0.044715 * input * input * input)
+        return 0.5 * input * (1 + inner.tanh())
+    if approximate != "none":
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return 0.5 * input * (1 + _erf_function().apply(input * (1 / math.sqrt(2.0))))
+
+
+def silu(input, inplace=False):  # noqa: A002
+    """``x * sigmoid(x)``."""
+    return input * input.sigmoid()
+
+
+def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002
+    """``log(1 + exp(beta x)) / beta``, linear where ``beta x > threshold``."""
+    bx = input * beta
+    m = bx.clamp(min=0)
+    smooth = (m + ((-m).exp() + (bx - m).exp()).log()) / beta
+    return _where(bx > threshold, input, smooth)
+
+
+def elu(input, alpha=1.0, inplace=False):  # noqa: A002
+    """``x`` for ``x > 0``, else ``alpha (exp(x) - 1)``."""
+    return _where(input > 0, input, alpha * (input.clamp(max=0).exp() - 1))
+
+
+def embedding(
+    input,  # noqa: A002
+    weight,
+    padding_idx=None,
+    max_norm=None,
+    norm_type=2.0,
+    scale_grad_by_freq=False,
+    sparse=False,
+):
+    """Rows of ``weight`` picked by the integer ``input`` (``weight[input]``).
+
+    The row at ``padding_idx`` gets no gradient; with ``max_norm`` the picked rows
+    are first renormalised in place (not recorded), as in PyTorch.
+    """
+    import numpy as np  # noqa: PLC0415
+
+    data = _raw(input)
+    if data.dtype not in (np.int64, np.int32):
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar "
+            f"types: Long, Int; but got {input.type()} instead (while checking arguments "
+            "for embedding)"
+        )
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError(
+            "srcad: embedding supports scale_grad_by_freq=False and sparse=False only"
+        )
+    n = weight.shape[0]
+    if data.size and (int(data.min()) < -n or int(data.max()) >= n):
+        raise IndexError("index out of range in self")
+    if data.size and int(data.min()) < 0:
+        raise IndexError("index out of range in self")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += n
+    if max_norm is not None:
+        _embedding_renorm(weight, data, max_norm, norm_type)
+    out = weight[input]
+    if padding_idx is not None and weight.requires_grad:
+        out = _where((input != padding_idx).unsqueeze(-1), out, out.detach())
+    return out
+
+
+def _embedding_renorm(weight, data, max_norm, norm_type):
+    import numpy as np  # noqa: PLC0415
+
+    rows = np.unique(np.asarray(data).reshape(-1))
+    with no_grad():
+        w = _raw(weight)
+        picked = w[rows]
+        norms = (np.abs(picked) ** norm_type).sum(-1) ** (1.0 / norm_type)
+        scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
+        new = w.copy()
+        new[rows] = picked * scale[:, None]
+        weight.copy_(_wrap(new))

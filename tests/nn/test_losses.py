@@ -10,6 +10,7 @@ import pytest
 
 import srcad
 import srcad.nn as snn
+import srcad.nn.functional as sF
 
 torch = pytest.importorskip("torch")
 tnn = torch.nn
@@ -53,3 +54,130 @@ def test_mse_loss_mixed_dtypes(dtypes, reduction):
         [tx],
         [sx],
     )
+
+
+def run_loss(name, x, y, kwargs, grad_target=False, fn=None):
+    """The module ``name`` (or functional ``fn``) on both libraries; value and grads."""
+    tx, sx = pair(x, True)
+    ty, sy = pair(y, grad_target)
+    if fn is None:
+        tout = getattr(tnn, name)(**kwargs)(tx, ty)
+        sout = getattr(snn, name)(**kwargs)(sx, sy)
+    else:
+        tout = getattr(tF, fn)(tx, ty, **kwargs)
+        sout = getattr(sF, fn)(sx, sy, **kwargs)
+    check(tout, sout, [tx, ty], [sx, sy])
+
+
+def data(shape=(4, 3), seed=0, kind="normal"):
+    rng = np.random.default_rng(seed)
+    if kind == "prob":
+        return rng.uniform(0.05, 0.95, shape).astype(np.float32)
+    if kind == "binary":
+        return (rng.uniform(size=shape) > 0.5).astype(np.float32)
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("L1Loss", {}),
+        ("SmoothL1Loss", {}),
+        ("SmoothL1Loss", {"beta": 0.5}),
+        ("SmoothL1Loss", {"beta": 0.0}),
+        ("HuberLoss", {"delta": 0.7}),
+        ("MSELoss", {}),
+    ],
+    ids=str,
+)
+def test_regression_losses_match_torch(name, kwargs, reduction):
+    x = data()
+    y = data(seed=1)
+    y[0, 0] = x[0, 0]  # a zero difference: the kink of |d|
+    run_loss(name, x, y, dict(kwargs, reduction=reduction), grad_target=True)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_bce_losses_match_torch(reduction):
+    p, t = data(kind="prob"), data(seed=2, kind="binary")
+    run_loss("BCELoss", p, t, {"reduction": reduction})
+    logits = data() * 5
+    logits[0, :] = [0.0, 60.0, -60.0]  # the kink of max(-x, 0) and both tails
+    run_loss("BCEWithLogitsLoss", logits, t, {"reduction": reduction})
+    run_loss(
+        "BCEWithLogitsLoss",
+        logits,
+        data(seed=3, kind="prob"),
+        {"reduction": reduction},
+        grad_target=True,
+    )
+    w = torch.tensor([0.5, 2.0, 1.0])
+    tx, sx = pair(logits, True)
+    ty, sy = pair(t)
+    tout = tnn.BCEWithLogitsLoss(weight=w, pos_weight=w * 3, reduction=reduction)(tx, ty)
+    sw = srcad.tensor(w.numpy())
+    sout = snn.BCEWithLogitsLoss(weight=sw, pos_weight=sw * 3, reduction=reduction)(sx, sy)
+    check(tout, sout, [tx], [sx])
+    tx, sx = pair(p, True)
+    tout = tnn.BCELoss(weight=w, reduction=reduction)(tx, ty)
+    sout = snn.BCELoss(weight=sw, reduction=reduction)(sx, sy)
+    check(tout, sout, [tx], [sx])
+
+
+def test_bce_with_logits_second_derivative_matches_torch():
+    x = data() * 3
+    t = data(seed=4, kind="prob")
+    grads = []
+    for lib, F in ((torch, tF), (srcad, sF)):
+        xi = lib.tensor(x, requires_grad=True)
+        loss = F.binary_cross_entropy_with_logits(xi, lib.tensor(t))
+        (g,) = lib.autograd.grad(loss, xi, create_graph=True)
+        (gg,) = lib.autograd.grad((g * g).sum(), xi)
+        grads.append(gg.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-4, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "fn,x,y,kwargs",
+    [
+        ("binary_cross_entropy", np.full(2, 0.5, np.float32), np.ones(3, np.float32), {}),
+        ("binary_cross_entropy", np.full(2, 2.0, np.float32), np.ones(2, np.float32), {}),
+        ("binary_cross_entropy", np.full(2, 0.5, np.float32), np.ones(2, np.float64), {}),
+        ("binary_cross_entropy_with_logits", np.ones(2, np.float32), np.ones(3, np.float32), {}),
+        ("smooth_l1_loss", np.ones(2, np.float32), np.ones(2, np.float32), {"beta": -1.0}),
+        ("l1_loss", np.ones(2, np.float32), np.ones(2, np.float32), {"reduction": "avg"}),
+    ],
+)
+def test_loss_errors_match_torch(fn, x, y, kwargs):
+    with pytest.raises(Exception) as theirs:
+        getattr(tF, fn)(torch.tensor(x), torch.tensor(y), **kwargs)
+    with pytest.raises(type(theirs.value)) as ours:
+        getattr(sF, fn)(srcad.tensor(x), srcad.tensor(y), **kwargs)
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("dtypes", MIXED, ids=str)
+@pytest.mark.parametrize("fn", ["l1_loss", "smooth_l1_loss", "binary_cross_entropy_with_logits"])
+def test_mixed_dtype_promotion_matches_torch(dtypes, fn):
+    x = data(kind="prob").astype(dtypes[0])
+    y = data(seed=5, kind="binary").astype(dtypes[1])
+    try:
+        getattr(tF, fn)(torch.tensor(x), torch.tensor(y))
+    except RuntimeError as theirs:
+        with pytest.raises(RuntimeError) as ours:
+            getattr(sF, fn)(srcad.tensor(x), srcad.tensor(y))
+        assert str(ours.value) == str(theirs)
+        return
+    run_loss(None, x, y, {}, fn=fn)
+
+
+def test_nll_and_softmax_modules_match_torch():
+    x = data((5, 4))
+    target = np.array([0, 3, 1, 1, 2])
+    tx, sx = pair(x, True)
+    tout = tnn.NLLLoss()(tnn.LogSoftmax(dim=1)(tx), torch.tensor(target))
+    sout = snn.NLLLoss()(snn.LogSoftmax(dim=1)(sx), srcad.tensor(target))
+    check(tout, sout, [tx], [sx])
+    tx, sx = pair(x, True)
+    check(tnn.Softmax(dim=0)(tx), snn.Softmax(dim=0)(sx), [tx], [sx])

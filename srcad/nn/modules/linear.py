@@ -8,7 +8,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Linear", "Identity", "Flatten", "Unflatten"]
+__all__ = ["Linear", "LazyLinear", "Identity", "Flatten", "Unflatten"]
 
 
 class Identity(Module):
@@ -86,3 +86,47 @@ class Unflatten(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class LazyLinear(Linear):
+    """A ``Linear`` whose ``in_features`` is read from the first input.
+
+    The parameters exist from the start (empty), so an optimizer may be built
+    before the first call; that call fills them in place (same Parameter objects),
+    initialises them as ``Linear`` does, and turns the module into a ``Linear``.
+    """
+
+    cls_to_become = Linear
+
+    def __init__(self, out_features, bias=True, device=None, dtype=None):
+        Module.__init__(self)
+        self.in_features = 0
+        self.out_features = out_features
+        self._factory = {"device": device, "dtype": dtype}
+        self.weight = Parameter(empty(0, device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(0, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+
+    def has_uninitialized_params(self):
+        return self.in_features == 0
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params():
+            super().reset_parameters()
+
+    def initialize_parameters(self, input):  # noqa: A002
+        self.in_features = input.shape[-1]
+        kw = self._factory
+        self.weight.data = empty(self.out_features, self.in_features, **kw)
+        if self.bias is not None:
+            self.bias.data = empty(self.out_features, **kw)
+        del self._factory
+        self.reset_parameters()
+        self.__class__ = self.cls_to_become
+
+    def forward(self, input):  # noqa: A002
+        if self.has_uninitialized_params():
+            self.initialize_parameters(input)
+        return F.linear(input, self.weight, self.bias)
