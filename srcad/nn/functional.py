@@ -333,14 +333,55 @@ def cross_entropy(
     reduction="mean",
     label_smoothing=0.0,
 ):
-    """``nll_loss(log_softmax(input, 1), target)``: two nodes, as in PyTorch."""
-    if label_smoothing != 0.0:
-        raise NotImplementedError("srcad: cross_entropy supports label_smoothing=0 only")
-    if target.dtype.is_floating_point:
-        raise NotImplementedError("srcad: cross_entropy takes class indices as target")
+    """``nll_loss(log_softmax(input, 1), target)``: two nodes, as in PyTorch.
+
+    A floating ``target`` holds class probabilities (``-sum(target * log_softmax)``
+    over the class axis, ``"mean"`` divides by the batch size); ``label_smoothing``
+    ``e`` mixes the one-hot (or given) distribution with the uniform one.
+    """
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     reduction = _reduction(size_average, reduce, reduction)
     dim = 0 if input.ndim == 1 else 1
-    return _ops.nll_loss(_ops.log_softmax(input, dim), target, weight, ignore_index, reduction)
+    if target.dtype.is_floating_point:
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, dim)
+    logp = _ops.log_softmax(input, dim)
+    nll = _ops.nll_loss(logp, target, weight, ignore_index, reduction)
+    if label_smoothing == 0.0:
+        return nll
+    if weight is not None:
+        raise NotImplementedError(
+            "srcad: cross_entropy supports label_smoothing with weight=None only"
+        )
+    classes = input.shape[dim]
+    keep = (target != ignore_index).to(input.dtype)
+    smooth = -logp.sum(dim) * keep
+    if reduction == "mean":
+        smooth = smooth.sum() / keep.sum()
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return (1 - label_smoothing) * nll + (label_smoothing / classes) * smooth
+
+
+def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, dim):  # noqa: A002
+    if tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"Expected floating point type target to have the same shape as input, got "
+            f"{list(target.shape)} and {list(input.shape)}"
+        )
+    input, target = _promote_pair(input, target)
+    classes = input.shape[dim]
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    terms = _ops.log_softmax(input, dim) * target
+    if weight is not None:
+        shape = [1] * input.ndim
+        shape[dim] = classes
+        terms = terms * weight.reshape(shape)
+    loss = -terms.sum(dim)
+    if reduction == "mean":
+        return loss.sum() / (loss.numel() if input.ndim > 1 else 1)
+    return _reduce(loss, reduction)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):  # noqa: A002
@@ -426,7 +467,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):  # noqa
     if weight is not None:
         raise NotImplementedError("srcad: huber_loss supports weight=None only")
     _warn_target_size(input, target)
-    input, target = _promote_pair(input, target)
+    if isinstance(target, Tensor) and target.dtype != input.dtype:
+        target = target.to(input.dtype)  # PyTorch computes huber_loss in input's dtype
     d = input - target
     z = d.abs()
     return _reduce(_where(z < delta, 0.5 * d * d, delta * (z - 0.5 * delta)), reduction)
