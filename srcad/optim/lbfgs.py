@@ -1,4 +1,5 @@
-"""L-BFGS with PyTorch's closure API (``opt.step(closure)``), no line search.
+"""L-BFGS with PyTorch's closure API (``opt.step(closure)``), optionally with a
+strong-Wolfe line search (``line_search_fn="strong_wolfe"``).
 
 The algorithm is the classic two-loop recursion (Nocedal and Wright, Algorithm 7.4)
 over the last ``history_size`` curvature pairs ``(s, y)``, with PyTorch's choices:
@@ -8,6 +9,11 @@ iteration stops on ``max_iter``, ``max_eval``, ``max|g| <= tolerance_grad``, a s
 loss change below ``tolerance_change``, or a direction that is not a descent.  All
 vectors are flat NumPy arrays in the parameters' dtype; the state holds tensors so
 ``state_dict()`` looks like PyTorch's.
+
+The line search is Nocedal and Wright's Algorithms 3.5 (bracketing, steps grown by
+cubic interpolation within ``[t + 0.01 (t - t_prev), 10 t]``) and 3.6 (zoom by cubic
+interpolation, kept at least 10% of the bracket away from its ends), with
+``c1 = 1e-4``, ``c2 = 0.9`` and at most 25 evaluations.
 """
 
 import numpy as np
@@ -45,8 +51,6 @@ class LBFGS(Optimizer):
             max_eval = max_iter * 5 // 4
         if line_search_fn not in (None, "strong_wolfe"):
             raise ValueError("only 'strong_wolfe' is supported")
-        if line_search_fn is not None:
-            raise NotImplementedError("srcad: LBFGS supports line_search_fn=None only")
         defaults = {
             "lr": lr,
             "max_iter": max_iter,
@@ -119,9 +123,17 @@ class LBFGS(Optimizer):
             mem.d, mem.t = d, t
             if float(g.dot(d)) > -tol_change:
                 break
-            self._add(t, d)
             done_by_grad = False
-            if n_iter != max_iter:
+            if group["line_search_fn"] is not None:
+                loss, g, t, ls_evals = self._line_search(closure, t, d, loss, g, tol_change)
+                mem.t = t
+                self._add(t, d)
+                done_by_grad = bool(np.abs(g).max() <= tol_grad)
+                evals += ls_evals
+                state["func_evals"] += ls_evals
+            else:
+                self._add(t, d)
+            if group["line_search_fn"] is None and n_iter != max_iter:
                 with enable_grad():
                     loss = _number(closure())
                 g = self._flat_grad()
@@ -136,6 +148,128 @@ class LBFGS(Optimizer):
                 break
         mem.store(state)
         return orig_loss
+
+    def _evaluate_at(self, closure, start, t, d):
+        """Loss and flat gradient at ``start + t d``; the parameters are restored."""
+        self._add(t, d)
+        with enable_grad():
+            loss = _number(closure())
+        g = self._flat_grad()
+        for p, x in zip(self._params, start):
+            _apply_update(p, x)
+        return loss, g
+
+    def _line_search(self, closure, t, d, f, g, tol_change):
+        start = [np.array(raw(p)) for p in self._params]
+        return _strong_wolfe(
+            lambda step: self._evaluate_at(closure, start, step, d), t, d, f, g, tol_change
+        )
+
+
+def _cubic_min(x1, f1, g1, x2, f2, g2, bounds=None):
+    """The minimiser of the cubic through ``(x1, f1, g1)`` and ``(x2, f2, g2)``, clipped to
+    ``bounds`` (default: the interval); the midpoint when the cubic has no minimum."""
+    lo, hi = bounds if bounds is not None else (min(x1, x2), max(x1, x2))
+    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    disc = d1 * d1 - g1 * g2
+    if disc < 0:
+        return (lo + hi) / 2.0
+    d2 = disc**0.5
+    if x1 <= x2:
+        at = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+    else:
+        at = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+    return min(max(at, lo), hi)
+
+
+class _Point:
+    """A trial step ``t`` with its loss ``f``, gradient ``g`` and slope ``gtd = g . d``."""
+
+    __slots__ = ("t", "f", "g", "gtd")
+
+    def __init__(self, t, f, g, gtd):
+        self.t, self.f, self.g, self.gtd = t, f, g, gtd
+
+
+def _strong_wolfe(evaluate, t, d, f, g, tol_change, c1=1e-4, c2=0.9, max_ls=25):
+    """A step ``t`` along ``d`` meeting the strong Wolfe conditions; returns
+    ``(loss, flat_grad, t, evaluations)``."""
+    d_norm = np.abs(d).max()
+    gtd = g.dot(d)
+    origin = _Point(0, f, g.copy(), gtd)
+    f_new, g_new = evaluate(t)
+    cur = _Point(t, f_new, g_new, g_new.dot(d))
+    evals, ls_iter = 1, 0
+    prev = origin
+    bracket, done = None, False
+
+    def sufficient(p):
+        return p.f <= f + c1 * p.t * gtd
+
+    while ls_iter < max_ls:
+        if not sufficient(cur) or (ls_iter > 1 and cur.f >= prev.f):
+            bracket = [prev, cur]
+            break
+        if abs(cur.gtd) <= -c2 * gtd:
+            bracket, done = [cur], True
+            break
+        if cur.gtd >= 0:
+            bracket = [prev, cur]
+            break
+        bounds = (cur.t + 0.01 * (cur.t - prev.t), cur.t * 10)
+        step = _cubic_min(prev.t, prev.f, prev.gtd, cur.t, cur.f, cur.gtd, bounds)
+        prev = cur
+        f_new, g_new = evaluate(step)
+        cur = _Point(step, f_new, g_new, g_new.dot(d))
+        evals += 1
+        ls_iter += 1
+    if ls_iter == max_ls:
+        bracket = [origin, cur]
+    if done or ls_iter == max_ls:
+        best = bracket[0] if done else _lower(bracket)
+        return best.f, best.g, best.t, evals
+    return _zoom(evaluate, bracket, f, gtd, d_norm, tol_change, c1, c2, ls_iter, evals, max_ls, d)
+
+
+def _lower(bracket):
+    return bracket[0] if bracket[0].f <= bracket[-1].f else bracket[1]
+
+
+def _zoom(evaluate, bracket, f, gtd, d_norm, tol_change, c1, c2, ls_iter, evals, max_ls, d):
+    """Shrink ``bracket`` (two points around a Wolfe step) by cubic interpolation."""
+    low, high = (0, 1) if bracket[0].f <= bracket[1].f else (1, 0)
+    stuck = False
+    while ls_iter < max_ls:
+        a, b = bracket
+        if abs(b.t - a.t) * d_norm < tol_change:
+            break
+        t = _cubic_min(a.t, a.f, a.gtd, b.t, b.f, b.gtd)
+        top, bottom = max(a.t, b.t), min(a.t, b.t)
+        eps = 0.1 * (top - bottom)
+        if min(top - t, t - bottom) < eps:
+            if stuck or t >= top or t <= bottom:
+                t = top - eps if abs(t - top) < abs(t - bottom) else bottom + eps
+                stuck = False
+            else:
+                stuck = True
+        else:
+            stuck = False
+        f_new, g_new = evaluate(t)
+        cur = _Point(t, f_new, g_new, g_new.dot(d))
+        evals += 1
+        ls_iter += 1
+        if cur.f > f + c1 * t * gtd or cur.f >= bracket[low].f:
+            bracket[high] = cur
+            low, high = (0, 1) if bracket[0].f <= bracket[1].f else (1, 0)
+            continue
+        if abs(cur.gtd) <= -c2 * gtd:
+            bracket[low] = cur
+            break
+        if cur.gtd * (bracket[high].t - bracket[low].t) >= 0:
+            bracket[high] = bracket[low]
+        bracket[low] = cur
+    best = bracket[low]
+    return best.f, best.g, best.t, evals
 
 
 class _Memory:

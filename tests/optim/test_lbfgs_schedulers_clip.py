@@ -53,7 +53,8 @@ def test_lbfgs_closure_matches_torch(kwargs):
     np.testing.assert_allclose(sp, tp, rtol=1e-8)
 
 
-def test_lbfgs_float32_model_and_errors():
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_float32_model_and_errors(line_search_fn):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((10, 3)).astype(np.float32)
     y = rng.standard_normal((10, 1)).astype(np.float32)
@@ -64,7 +65,7 @@ def test_lbfgs_float32_model_and_errors():
         with lib.no_grad():
             model.weight.copy_(lib.tensor(w0))
             model.bias.fill_(0.5)
-        opt = lib.optim.LBFGS(model.parameters(), lr=0.8)
+        opt = lib.optim.LBFGS(model.parameters(), lr=0.8, line_search_fn=line_search_fn)
         xs, ys = lib.tensor(x), lib.tensor(y)
 
         def closure():
