@@ -15,15 +15,24 @@ array's number, ``"requires_grad"``, ``"parameter"``, ``"device"``), ``size``,
 ``dtype``, ``device``, and ``ref`` (a tensor saved earlier in the same file: saving
 the same tensor twice loads one tensor twice, as ``torch.save`` keeps sharing).
 
-Loading builds only these types, so it never executes code from the file; that is
-PyTorch's ``weights_only=True`` (its default) for every file.  Anything else (a whole
-``nn.Module``, a lambda) is refused at save time with a ``TypeError``: save its
-``state_dict()`` instead.
+``set`` nodes hold a ``"v"`` list.  One more node, ``module``, holds a whole
+``nn.Module`` (``torch.save(model, path)``): ``"class"`` (``module:qualname`` of a
+subclass of ``srcad.nn.Module``) and ``"state"`` (its attribute dict as a tree).
+
+Loading builds only these types and never imports or calls anything named in the
+file.  A ``module`` node is rebuilt only with ``weights_only=False`` (PyTorch's
+default ``weights_only=True`` refuses it with ``pickle.UnpicklingError``, as torch
+refuses a pickled model), and only from a class already imported in this process
+that subclasses ``srcad.nn.Module``: the instance is made with ``cls.__new__`` and its
+attributes set, no ``__init__`` or other code of the class runs.  Anything else (a
+lambda, an arbitrary object) is refused at save time with a ``TypeError``.
 """
 
 import io
 import json
 import os
+import pickle
+import sys
 import zipfile
 from collections import OrderedDict
 
@@ -70,10 +79,21 @@ class _Writer:
             return {"$": "list", "v": [self.node(v) for v in obj]}
         if type(obj) is tuple:
             return {"$": "tuple", "v": [self.node(v) for v in obj]}
+        if type(obj) in (set, frozenset):
+            return {"$": "set", "v": [self.node(v) for v in obj]}
+        from .nn.modules.module import Module  # noqa: PLC0415
+
+        if isinstance(obj, Module):
+            cls = type(obj)
+            return {
+                "$": "module",
+                "class": f"{cls.__module__}:{cls.__qualname__}",
+                "state": self.node(dict(vars(obj))),
+            }
         raise TypeError(
             f"srcad.save cannot save an object of type {type(obj).__module__}."
             f"{type(obj).__qualname__}: it saves tensors, numbers, strings, None and "
-            "lists, tuples and dicts of them (save a model's state_dict(), not the model)"
+            "lists, tuples, sets and dicts of them, and nn.Modules made of those"
         )
 
     def items(self, mapping):
@@ -115,9 +135,10 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
 
 
 class _Reader:
-    def __init__(self, z, map_location):
+    def __init__(self, z, map_location, weights_only):
         self.z = z
         self.map_location = map_location
+        self.weights_only = weights_only
         self.tensors = {}
 
     def node(self, n):  # noqa: PLR0911
@@ -145,11 +166,33 @@ class _Reader:
             return _device(str(n["v"]))
         if tag == "tensor":
             return self.tensor(n)
+        if tag == "set":
+            return {_hashable(self.node(v)) for v in n["v"]}
+        if tag == "module":
+            return self.module(n)
         if tag == "ref":
             if n["v"] not in self.tensors:
                 raise _format_error("a reference to a tensor not saved before it")
             return self.tensors[n["v"]]
         raise _format_error(f"unknown tag {tag!r}")
+
+    def module(self, n):
+        name = str(n["class"])
+        if self.weights_only is not False:
+            raise pickle.UnpicklingError(
+                "Weights only load failed. This file holds a whole module "
+                f"({name.replace(':', '.')}), not only weights. Re-run srcad.load with "
+                "weights_only=False if you trust the file: srcad then rebuilds the module "
+                "from its class, which must already be imported, without running its code."
+            )
+        cls = _loaded_class(name)
+        obj = cls.__new__(cls)
+        state = self.node(n["state"])
+        if not isinstance(state, dict):
+            raise _format_error("a module's state is not a dict")
+        for key, value in state.items():
+            object.__setattr__(obj, key, value)
+        return obj
 
     def tensor(self, n):
         from .nn.parameter import Parameter  # noqa: PLC0415
@@ -180,6 +223,22 @@ class _Reader:
         return str(loc)
 
 
+def _loaded_class(name):
+    """The ``nn.Module`` subclass ``module:qualname``, from modules already imported."""
+    from .nn.modules.module import Module  # noqa: PLC0415
+
+    module_name, _, qualname = name.partition(":")
+    obj = sys.modules.get(module_name)
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None) if part != "<locals>" else None
+    if not (isinstance(obj, type) and issubclass(obj, Module)):
+        raise pickle.UnpicklingError(
+            f"srcad.load: cannot rebuild {name.replace(':', '.')}: it is not an nn.Module "
+            "class of a module imported in this process (import it before loading)"
+        )
+    return obj
+
+
 def _hashable(key):
     return tuple(_hashable(k) for k in key) if isinstance(key, list) else key
 
@@ -191,9 +250,10 @@ def _format_error(why):
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **kwargs):
     """Read an object written by :func:`save` from a path or binary file object.
 
-    No code from the file runs, whatever ``weights_only`` says (the format only holds
-    tensors, numbers, strings and containers).  ``map_location`` may be a device, a
-    device string, or a ``{saved: wanted}`` dict of device strings.
+    No code from the file runs.  ``weights_only`` (default ``True``, as PyTorch)
+    refuses a saved whole module; ``weights_only=False`` rebuilds it from its
+    already-imported class.  ``map_location`` may be a device, a device string, or
+    a ``{saved: wanted}`` dict of device strings.
     """
     with _open(f, "r") as source:
         try:
@@ -210,7 +270,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             if z.read("srcad_format").decode() != _MAGIC:
                 raise _format_error("unknown format version")
             tree = json.loads(z.read("tree.json"))
-            return _Reader(z, map_location).node(tree)
+            return _Reader(z, map_location, weights_only).node(tree)
 
 
 class _open:  # noqa: N801 - a context manager over paths and file objects

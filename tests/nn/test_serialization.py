@@ -73,10 +73,43 @@ def test_the_file_holds_no_pickle_and_torch_files_are_refused(tmp_path):
     torch.save({"w": torch.ones(2)}, tpath)
     with pytest.raises(RuntimeError, match="not a file written by srcad.save"):
         srcad.load(tpath)
-    with pytest.raises(TypeError, match="save a model's state_dict"):
-        srcad.save(srcad.nn.Linear(2, 2), io.BytesIO())
     with pytest.raises(TypeError, match="cannot save an object of type"):
         srcad.save({"f": lambda: 0}, io.BytesIO())
+
+
+class Net(srcad.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = srcad.nn.Sequential(srcad.nn.Linear(3, 4), srcad.nn.ReLU())
+        self.head = srcad.nn.Linear(4, 1)
+        self.register_buffer("scale", srcad.tensor(2.0))
+
+    def forward(self, x):
+        return self.head(self.body(x)) * self.scale
+
+
+def test_whole_module_needs_weights_only_false_like_torch(tmp_path):
+    """``torch.save(model)``: torch's default ``weights_only=True`` refuses the file
+    with ``UnpicklingError``; with ``weights_only=False`` the model comes back."""
+    import pickle
+
+    tpath = tmp_path / "t.pt"
+    torch.save(torch.nn.Linear(2, 3), tpath)
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+        torch.load(tpath)
+    net = Net()
+    path = tmp_path / "s.pt"
+    srcad.save(net, path)
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+        srcad.load(path)
+    back = srcad.load(path, weights_only=False)
+    assert type(back) is Net and repr(back) == repr(net)
+    assert [n for n, _ in back.named_parameters()] == [n for n, _ in net.named_parameters()]
+    x = srcad.randn(5, 3)
+    np.testing.assert_array_equal(back(x).detach().numpy(), net(x).detach().numpy())
+    back(x).sum().backward()
+    assert back.head.weight.grad is not None and net.head.weight.grad is None
+    assert list(back.state_dict()) == list(net.state_dict())
 
 
 def make_net(lib):
