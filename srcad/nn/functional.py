@@ -858,12 +858,14 @@ def embedding(
 def _embedding_renorm(weight, data, max_norm, norm_type):
     import numpy as np  # noqa: PLC0415
 
-    rows = np.unique(np.asarray(data).reshape(-1))
+    host = data.get() if hasattr(data, "get") and not isinstance(data, np.ndarray) else data
+    rows = np.unique(np.asarray(host).reshape(-1))
     with no_grad():
         w = _raw(weight)
+        w = w.get() if hasattr(w, "get") and not isinstance(w, np.ndarray) else w
         picked = w[rows]
         norms = (np.abs(picked) ** norm_type).sum(-1) ** (1.0 / norm_type)
         scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
         new = w.copy()
         new[rows] = picked * scale[:, None]
-        weight.copy_(_wrap(new))
+        weight.copy_(_wrap(new).to(weight.device))

@@ -71,7 +71,7 @@ class LBFGS(Optimizer):
             if p.grad is None:
                 parts.append(np.zeros(p.numel(), dtype=raw(p).dtype))
             else:
-                parts.append(np.asarray(raw(p.grad), dtype=raw(p).dtype).reshape(-1))
+                parts.append(_host(raw(p.grad)).astype(raw(p).dtype, copy=False).reshape(-1))
         return np.concatenate(parts)
 
     def _add(self, step, direction):
@@ -79,7 +79,7 @@ class LBFGS(Optimizer):
         for p in self._params:
             n = p.numel()
             seg = direction[offset : offset + n].reshape(tuple(p.shape))
-            _apply_update(p, raw(p) + seg * step)
+            _apply_update(p, _host(raw(p)) + seg * step)
             offset += n
 
     def step(self, closure):
@@ -160,7 +160,7 @@ class LBFGS(Optimizer):
         return loss, g
 
     def _line_search(self, closure, t, d, f, g, tol_change):
-        start = [np.array(raw(p)) for p in self._params]
+        start = [np.array(_host(raw(p))) for p in self._params]
         return _strong_wolfe(
             lambda step: self._evaluate_at(closure, start, step, d), t, d, f, g, tol_change
         )
@@ -340,6 +340,12 @@ class _Memory:
         )
 
 
+def _host(a):
+    """``a`` as a NumPy array (CuPy arrays are copied to the host: L-BFGS's vectors
+    are small bookkeeping next to the closure's work)."""
+    return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else np.asarray(a)
+
+
 def _number(loss):
     """The closure's loss as a Python float (``.item()`` on a tensor)."""
     return loss.item() if hasattr(loss, "item") else float(loss)
@@ -350,4 +356,4 @@ def _wrap(value):
 
 
 def _unwrap(value):
-    return value if not hasattr(value, "_data") else np.array(raw(value))
+    return value if not hasattr(value, "_data") else np.array(_host(raw(value)))

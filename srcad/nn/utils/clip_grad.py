@@ -21,6 +21,11 @@ def _grads(parameters):
     return [p.grad for p in parameters if p.grad is not None]
 
 
+def _host(a):
+    """A NumPy view or copy of ``a`` (CuPy arrays are copied to the host)."""
+    return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else np.asarray(a)
+
+
 def _norm(a, norm_type):
     a = np.abs(np.asarray(a))
     if norm_type == math.inf:
@@ -40,7 +45,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     norm_type = float(norm_type)
     if not tensors:
         return wrap(np.zeros((), dtype=np.float32))
-    arrays = [np.asarray(raw(t)) for t in tensors]
+    arrays = [_host(raw(t)) for t in tensors]
     dtype = np.result_type(*arrays)
     per = np.array([_norm(a, norm_type) for a in arrays], dtype=dtype)
     total = np.asarray(_norm(per, norm_type), dtype=dtype)
@@ -60,7 +65,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
     if not grads:
         return total
-    coef = float(max_norm) / (raw(total) + 1e-6)
+    coef = float(max_norm) / (raw(total) + 1e-6)  # float32, as torch
     coef = min(coef, 1.0)
     with no_grad():
         for g in grads:
