@@ -13,7 +13,7 @@ import numpy as np
 
 from ...tape.tensor import Tensor
 from .dataset import IterableDataset
-from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from .sampler import BatchSampler, RandomSampler, SequentialSampler, _random_int64
 
 __all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
 
@@ -202,6 +202,9 @@ class DataLoader:
         return self.batch_sampler is not None or (self._iterable and self.batch_size is not None)
 
     def __iter__(self):
+        # torch draws a base seed for its workers from the loader's generator at the
+        # start of every epoch; the same draw keeps the random streams aligned
+        _random_int64(self.generator)
         if self.num_workers > 0 and self.worker_init_fn is not None:
             self.worker_init_fn(0)
         if self._iterable:

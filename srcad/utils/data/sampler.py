@@ -15,6 +15,35 @@ def _randperm(n, generator):
     return randperm(n, generator=generator).tolist()
 
 
+def _random_int64(generator=None):
+    """One draw of ``empty((), int64).random_(generator=...)`` as torch makes it, or
+    ``None`` while srcad's tape has no ``Tensor.random_``."""
+    from ...tape import api  # noqa: PLC0415
+    from ...tape.tensor import Tensor  # noqa: PLC0415
+
+    if not hasattr(Tensor, "random_"):
+        return None
+    t = api.empty((), dtype=api.int64)
+    t = t.random_() if generator is None else t.random_(generator=generator)
+    return int(t.item())
+
+
+def _epoch_generator(generator):
+    """The generator of one epoch: ``generator``, or (as torch) a fresh ``Generator``
+    seeded from one draw of the global generator."""
+    if generator is not None:
+        return generator
+    from ... import tape  # noqa: PLC0415
+
+    make = getattr(tape.api, "Generator", None)
+    seed = _random_int64()
+    if make is None or seed is None:
+        return None  # the global generator itself
+    gen = make()
+    gen.manual_seed(seed)
+    return gen
+
+
 class Sampler:
     """Base class: an iterable of indices (or of index lists, for batch samplers)."""
 
@@ -66,15 +95,17 @@ class RandomSampler(Sampler):
 
     def __iter__(self):
         n = len(self.data_source)
+        generator = _epoch_generator(self.generator)
         if self.replacement:
             from ...tape.api import randint  # noqa: PLC0415
 
-            draws = randint(0, n, (self.num_samples,), generator=self.generator)
-            yield from draws.tolist()
+            for start in range(0, self.num_samples, 32):
+                count = min(32, self.num_samples - start)
+                yield from randint(0, n, (count,), generator=generator).tolist()
             return
         for _ in range(self.num_samples // n):
-            yield from _randperm(n, self.generator)
-        yield from _randperm(n, self.generator)[: self.num_samples % n]
+            yield from _randperm(n, generator)
+        yield from _randperm(n, generator)[: self.num_samples % n]
 
     def __len__(self):
         return self.num_samples
