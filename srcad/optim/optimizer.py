@@ -4,7 +4,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..tape.device import owned_copy, xp_of
+from ..tape.device import owned_copy, writeable, xp_of
 from ..tape.grad_mode import no_grad
 from ..tape.tensor import Tensor, raw, wrap
 
@@ -187,9 +187,16 @@ def _zeros_like(p):
 
 
 def _write(buf, value):
-    """Store ``value`` into the state tensor ``buf`` in place (users holding it see it)."""
+    """Store ``value`` into the state tensor ``buf`` in place (users holding it see it).
+
+    A buffer that cannot be written (a NumPy scalar from 0-d arithmetic in a loaded
+    state dict, a read-only array) gets a fresh owned array instead.
+    """
     data = buf._data
-    data[...] = value
+    if isinstance(data, np.generic) or not writeable(data):
+        buf._data = owned_copy(xp_of(data).asarray(value, dtype=data.dtype))
+    else:
+        data[...] = value
     buf._vc[0] += 1
 
 

@@ -98,3 +98,25 @@ def test_seed_style_legendre_fit_with_momentum():
     (tl, tc), (sl, sc) = fit(torch), fit(srcad)
     np.testing.assert_allclose(sl, tl, rtol=1e-4)
     np.testing.assert_allclose(sc, tc, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+def test_loaded_state_made_of_zero_dim_arithmetic_is_updated(name):
+    """State tensors built by 0-d arithmetic (NumPy scalars inside) still update."""
+    kwargs = {"lr": 0.1, "momentum": 0.9} if name != "Adam" else {"lr": 0.1}
+
+    def run(lib, tamper):
+        p = lib.full((), 1.5, requires_grad=True)
+        opt = getattr(lib.optim, name)([p], **kwargs)
+        for i in range(4):
+            opt.zero_grad()
+            (p * p * 2.0).backward()
+            opt.step()
+            if i == 1 and tamper:
+                sd = opt.state_dict()
+                sd["state"][0] = {k: v * 1 for k, v in sd["state"][0].items()}
+                opt.load_state_dict(sd)
+        return p.item()
+
+    assert run(srcad, True) == pytest.approx(run(torch, True), rel=1e-6)
+    assert run(srcad, True) == pytest.approx(run(srcad, False), rel=1e-6)
