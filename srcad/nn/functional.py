@@ -50,6 +50,7 @@ __all__ = [
     "softplus",
     "elu",
     "embedding",
+    "pad",
 ]
 
 
@@ -869,3 +870,73 @@ def _embedding_renorm(weight, data, max_norm, norm_type):
         new = w.copy()
         new[rows] = picked * scale[:, None]
         weight.copy_(_wrap(new).to(weight.device))
+
+
+def _pad_index(n, left, right, mode):
+    """Source indices along one axis for ``reflect``/``replicate``/``circular`` padding."""
+    import numpy as np  # noqa: PLC0415
+
+    idx = np.arange(-left, n + right)
+    if mode == "replicate":
+        return np.clip(idx, 0, n - 1)
+    if mode == "circular":
+        return idx % n
+    period = 2 * (n - 1)  # reflect, the edge not repeated
+    idx = np.abs(idx) % period if period else np.zeros_like(idx)
+    return np.where(idx >= n, period - idx, idx)
+
+
+def _pad_constant_axis(x, axis, left, right, value):
+    from ..tape.api import cat, full  # noqa: PLC0415
+
+    n = x.shape[axis]
+    if left < 0 or right < 0:
+        start, stop = max(-left, 0), n - max(-right, 0)
+        x = x.narrow(axis, start, max(stop - start, 0))
+        left, right = max(left, 0), max(right, 0)
+    parts = []
+    for count in (left, right):
+        shape = list(x.shape)
+        shape[axis] = count
+        parts.append(full(shape, value, dtype=x.dtype, device=x.device) if count else None)
+    pieces = [p for p in (parts[0], x, parts[1]) if p is not None]
+    return pieces[0] if len(pieces) == 1 else cat(pieces, axis)
+
+
+def pad(input, pad, mode="constant", value=None):  # noqa: A002
+    """Pad the last ``len(pad) // 2`` axes: ``pad = (last_left, last_right, ...)``.
+
+    ``mode`` is ``"constant"`` (``value``, default 0; negative pads crop),
+    ``"reflect"``, ``"replicate"`` or ``"circular"`` (gathers with ``index_select``).
+    """
+    from ..tape.api import tensor as _tensor  # noqa: PLC0415
+
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.ndim:
+        raise RuntimeError(
+            "Padding length should be less than or equal to two times the input dimension "
+            f"but got padding length {len(pad)} and input of dimension {input.ndim}"
+        )
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    out = input
+    for k in range(len(pad) // 2):
+        axis = input.ndim - 1 - k
+        left, right = pad[2 * k], pad[2 * k + 1]
+        if mode == "constant":
+            out = _pad_constant_axis(out, axis, left, right, 0 if value is None else value)
+            continue
+        n = out.shape[axis]
+        if mode == "reflect" and (left >= n or right >= n):
+            raise RuntimeError(
+                "Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({left}, {right}) at dimension {axis} of input "
+                f"{list(input.shape)}"
+            )
+        if left < 0 or right < 0:
+            raise NotImplementedError("srcad: negative padding needs mode='constant'")
+        index = _tensor(_pad_index(n, left, right, mode), device=input.device)
+        out = out.index_select(axis, index)
+    return out

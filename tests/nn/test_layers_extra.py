@@ -441,3 +441,59 @@ def test_containers_register_and_print_like_torch():
     assert repr(s.extra) == repr(t.extra)
     assert repr(s.named) == repr(t.named)
     assert len(s.extra) == 2 and "a" in s.blocks and list(s.blocks.keys()) == ["a", "b"]
+
+
+# ---------------------------------------------------------------------------
+# F.pad and pad_sequence
+
+
+@pytest.mark.parametrize(
+    "shape,pad,kwargs",
+    [
+        ((1, 2, 3), (1, 2), {}),
+        ((1, 2, 3), (1, 1, 1, 0), {"value": -1.0}),
+        ((1, 2, 3), (-1, 1), {}),
+        ((2, 2, 3, 4), (1, 0, 2, 1), {"mode": "constant", "value": 0.5}),
+        ((1, 2, 3), (2, 2), {"mode": "reflect"}),
+        ((1, 2, 4, 5), (2, 1, 3, 1), {"mode": "reflect"}),
+        ((1, 2, 3), (2, 4), {"mode": "replicate"}),
+        ((1, 2, 3, 3), (1, 2, 2, 0), {"mode": "replicate"}),
+        ((1, 2, 3), (1, 2), {"mode": "circular"}),
+    ],
+    ids=str,
+)
+def test_pad_matches_torch(shape, pad, kwargs):
+    tx, sx = both(randn(*shape))
+    compare(tF.pad(tx, pad, **kwargs), sF.pad(sx, pad, **kwargs), [tx], [sx])
+
+
+@pytest.mark.parametrize(
+    "shape,pad,kwargs",
+    [
+        ((1, 2, 3), (3, 2), {"mode": "reflect"}),
+        ((1, 2, 3), (1, 2, 3), {}),
+        ((1, 2, 3), (1, 1), {"mode": "foo"}),
+    ],
+    ids=str,
+)
+def test_pad_errors_match_torch(shape, pad, kwargs):
+    with pytest.raises(Exception) as theirs:
+        tF.pad(torch.ones(*shape), pad, **kwargs)
+    with pytest.raises(type(theirs.value)) as ours:
+        sF.pad(srcad.ones(*shape), pad, **kwargs)
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_pad_sequence_matches_torch(batch_first, side):
+    from torch.nn.utils.rnn import pad_sequence as tpad
+
+    from srcad.nn.utils.rnn import pad_sequence as spad
+
+    arrays = [randn(2, 3, seed=1), randn(4, 3, seed=2), randn(1, 3, seed=3)]
+    pairs = [both(a) for a in arrays]
+    kw = {"batch_first": batch_first, "padding_value": -1.0, "padding_side": side}
+    tout = tpad([p[0] for p in pairs], **kw)
+    sout = spad([p[1] for p in pairs], **kw)
+    compare(tout, sout, [p[0] for p in pairs], [p[1] for p in pairs])
