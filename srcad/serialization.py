@@ -10,7 +10,8 @@ File format (version 1), a ZIP archive:
 JSON nodes: ``null``, booleans, strings and integers stand for themselves; other
 values are objects with a tag ``"$"``: ``float`` (``"v"`` is ``repr``, so ``nan`` and
 ``inf`` survive), ``complex``, ``list``, ``tuple``, ``dict`` and ``odict`` (``"items"``:
-``[key, value]`` pairs, so integer and tuple keys survive), ``tensor`` (``"array"``: the
+``[key, value]`` pairs, so integer and tuple keys survive; other dict subclasses such
+as ``Counter`` load as plain dicts), ``tensor`` (``"array"``: the
 array's number, ``"requires_grad"``, ``"parameter"``, ``"device"``), ``size``,
 ``dtype``, ``device``, and ``ref`` (a tensor saved earlier in the same file: saving
 the same tensor twice loads one tensor twice, as ``torch.save`` keeps sharing).
@@ -73,7 +74,7 @@ class _Writer:
             return self.node(obj.item())
         if isinstance(obj, OrderedDict):
             return {"$": "odict", "items": self.items(obj)}
-        if type(obj) is dict:
+        if isinstance(obj, dict):  # dict, and subclasses (Counter, defaultdict) as dicts
             return {"$": "dict", "items": self.items(obj)}
         if type(obj) is list:
             return {"$": "list", "v": [self.node(v) for v in obj]}

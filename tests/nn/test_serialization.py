@@ -180,3 +180,23 @@ def test_optimizer_state_dict_structure_matches_torch():
     for k, v in t["state"][0].items():
         assert str(s["state"][0][k].dtype) == str(v.dtype)
         np.testing.assert_allclose(s["state"][0][k].numpy(), v.numpy(), rtol=1e-6)
+
+
+def test_lazy_linear_loads_a_state_dict_and_schedulers_save(tmp_path):
+    src = srcad.nn.Sequential(srcad.nn.Linear(3, 4), srcad.nn.ReLU(), srcad.nn.Linear(4, 2))
+    srcad.save(src.state_dict(), tmp_path / "w.pt")
+    lazy = srcad.nn.Sequential(srcad.nn.LazyLinear(4), srcad.nn.ReLU(), srcad.nn.LazyLinear(2))
+    lazy.load_state_dict(srcad.load(tmp_path / "w.pt"))
+    tlazy = torch.nn.Sequential(torch.nn.LazyLinear(4), torch.nn.ReLU(), torch.nn.LazyLinear(2))
+    tlazy.load_state_dict({k: torch.tensor(v.numpy()) for k, v in src.state_dict().items()})
+    assert repr(lazy) == repr(tlazy)
+    x = srcad.randn(5, 3)
+    np.testing.assert_array_equal(lazy(x).detach().numpy(), src(x).detach().numpy())
+    tlazy(torch.tensor(x.numpy()))
+    assert repr(lazy) == repr(tlazy)  # Linear(in_features=0, ...), torch's quirk
+    opt = srcad.optim.SGD(src.parameters(), lr=0.1)
+    sched = srcad.optim.lr_scheduler.MultiStepLR(opt, [2, 4])
+    back = roundtrip(sched.state_dict())
+    assert back["milestones"] == {2: 1, 4: 1} and back["base_lrs"] == [0.1]
+    plateau = srcad.optim.lr_scheduler.ReduceLROnPlateau(opt)
+    assert roundtrip(plateau.state_dict())["best"] == math.inf
