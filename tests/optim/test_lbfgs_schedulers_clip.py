@@ -95,6 +95,22 @@ SCHEDULERS = [
     ("CosineAnnealingLR", {"T_max": 4}),
     ("CosineAnnealingLR", {"T_max": 5, "eta_min": 0.01}),
     ("LambdaLR", {"lr_lambda": lambda e: 1 / (e + 1)}),
+    ("ConstantLR", {"factor": 0.5, "total_iters": 3}),
+    ("LinearLR", {}),
+    ("LinearLR", {"start_factor": 0.2, "end_factor": 0.9, "total_iters": 7}),
+    ("CosineAnnealingWarmRestarts", {"T_0": 3}),
+    ("CosineAnnealingWarmRestarts", {"T_0": 2, "T_mult": 2, "eta_min": 0.01}),
+    ("OneCycleLR", {"max_lr": 0.5, "total_steps": 12}),
+    (
+        "OneCycleLR",
+        {
+            "max_lr": [0.5, 1.0],
+            "epochs": 3,
+            "steps_per_epoch": 4,
+            "anneal_strategy": "linear",
+            "three_phase": True,
+        },
+    ),
 ]
 
 
@@ -117,6 +133,8 @@ def test_scheduler_lrs_match_torch(name, kwargs):
     (ts, tl, tp, tsch), (ss, sl, sp, ssch) = run(torch), run(srcad)
     np.testing.assert_allclose(ss, ts, rtol=1e-12)
     np.testing.assert_allclose(sl, tl, rtol=1e-12)
+    for tg, sg in zip(tsch.optimizer.param_groups, ssch.optimizer.param_groups):
+        assert sg["momentum"] == pytest.approx(tg["momentum"], rel=1e-12)
     np.testing.assert_allclose(sp, tp, rtol=1e-6)
     assert ssch.last_epoch == tsch.last_epoch
     for key in ("base_lrs", "last_epoch", "_step_count", "_last_lr"):
