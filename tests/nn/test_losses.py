@@ -5,6 +5,8 @@ functional form and the module form with every reduction, and compares the value
 its dtype and the gradient of every input that requires grad.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -229,3 +231,39 @@ def test_cross_entropy_probability_target_promotes_and_huber_keeps_input_dtype()
         sout = snn.HuberLoss()(srcad.tensor(a), srcad.tensor(b))
         assert str(sout.dtype) == str(tout.dtype)
         np.testing.assert_allclose(sout.numpy(), tout.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS + ["batchmean"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_matches_torch(reduction, log_target):
+    logp = np.log(np.random.default_rng(0).dirichlet(np.ones(4), 3)).astype(np.float32)
+    q = np.random.default_rng(1).dirichlet(np.ones(4), 3).astype(np.float32)
+    q[0, 1] = 0.0  # a zero target probability contributes 0
+    y = np.log(q + 1e-3).astype(np.float32) if log_target else q
+    kw = {"reduction": reduction, "log_target": log_target}
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        tx, sx = pair(logp, True)
+        ty, sy = pair(y)
+        check(tnn.KLDivLoss(**kw)(tx, ty), snn.KLDivLoss(**kw)(sx, sy), [tx], [sx])
+    messages = [str(m.message) for m in w]
+    assert len(messages) == (2 if reduction == "mean" else 0)
+    assert len(set(messages)) <= 1
+
+
+@pytest.mark.parametrize("dim", [1, 0, -1])
+def test_normalize_and_cosine_similarity_match_torch(dim):
+    a = data((4, 3))
+    b = data((4, 3), seed=8)
+    ta, sa = pair(a, True)
+    check(tF.normalize(ta, dim=dim), sF.normalize(sa, dim=dim), [ta], [sa])
+    ta, sa = pair(a, True)
+    tb, sb = pair(b, True)
+    check(
+        tnn.CosineSimilarity(dim=dim)(ta, tb),
+        snn.CosineSimilarity(dim=dim)(sa, sb),
+        [ta, tb],
+        [sa, sb],
+    )
+    ta, sa = pair(a, True)
+    check(tF.normalize(ta, p=1.0, dim=dim), sF.normalize(sa, p=1.0, dim=dim), [ta], [sa])

@@ -3,6 +3,7 @@
 from .activation import (
     ELU,
     GELU,
+    CosineSimilarity,
     LeakyReLU,
     LogSoftmax,
     ReLU,
@@ -22,6 +23,7 @@ from .loss import (
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     HuberLoss,
+    KLDivLoss,
     L1Loss,
     MSELoss,
     NLLLoss,
@@ -81,4 +83,6 @@ __all__ = [
     "HuberLoss",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "KLDivLoss",
+    "CosineSimilarity",
 ]
