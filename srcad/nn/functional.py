@@ -54,6 +54,9 @@ __all__ = [
     "normalize",
     "cosine_similarity",
     "kl_div",
+    "conv1d",
+    "max_pool1d",
+    "avg_pool1d",
 ]
 
 
@@ -991,3 +994,62 @@ def kl_div(
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction)
+
+
+def _single(v):
+    return (v,) if isinstance(v, int) else tuple(v)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """1-D convolution as a 2-D one over a height-1 image (``(N, C, L)`` input)."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError(
+            "Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: "
+            f"{list(input.shape)}"
+        )
+    if input.ndim == 2:
+        return conv1d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(
+            0
+        )
+    (s,) = _single(stride)
+    if padding == "same":
+        k = weight.shape[2]
+        if k % 2 == 0:
+            raise NotImplementedError("srcad: padding='same' needs an odd kernel size")
+        p = k // 2
+    else:
+        (p,) = (0,) if padding == "valid" else _single(padding)
+    out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, s), (0, p), dilation, groups)
+    return out.squeeze(2)
+
+
+def max_pool1d(
+    input,  # noqa: A002
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
+    """Max over ``kernel_size`` windows of the last axis (``(N, C, L)`` or ``(C, L)``)."""
+    (k,) = _single(kernel_size)
+    (s,) = _single(k if stride is None or stride == () or stride == [] else stride)
+    (p,) = _single(padding)
+    out = max_pool2d(
+        input.unsqueeze(-2), (1, k), (1, s), (0, p), dilation, ceil_mode, return_indices
+    )
+    return out.squeeze(-2)
+
+
+def avg_pool1d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
+):  # noqa: A002
+    """Mean over ``kernel_size`` windows of the last axis."""
+    (k,) = _single(kernel_size)
+    (s,) = _single(k if stride is None or stride == () or stride == [] else stride)
+    (p,) = _single(padding)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"avg_pool1d() Expected 2D or 3D input, got {input.ndim}D")
+    out = avg_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), ceil_mode, count_include_pad)
+    return out.squeeze(-2)

@@ -497,3 +497,35 @@ def test_pad_sequence_matches_torch(batch_first, side):
     tout = tpad([p[0] for p in pairs], **kw)
     sout = spad([p[1] for p in pairs], **kw)
     compare(tout, sout, [p[0] for p in pairs], [p[1] for p in pairs])
+
+
+# ---------------------------------------------------------------------------
+# 1-D convolution and pooling (as height-1 2-D ones)
+
+
+@pytest.mark.parametrize(
+    "args,kwargs,shape",
+    [
+        ((3, 4, 3), {}, (2, 3, 9)),
+        ((3, 4, 5), {"stride": 2, "padding": 1, "bias": False}, (2, 3, 11)),
+        ((3, 2, 3), {"padding": "same"}, (3, 7)),
+    ],
+    ids=str,
+)
+def test_conv1d_matches_torch(args, kwargs, shape):
+    run_module("Conv1d", args, kwargs, randn(*shape))
+
+
+@pytest.mark.parametrize(
+    "name,args,kwargs",
+    [
+        ("MaxPool1d", (2,), {}),
+        ("MaxPool1d", (3,), {"stride": 1, "padding": 1}),
+        ("AvgPool1d", (3,), {"stride": 2}),
+        ("AvgPool1d", (3,), {"stride": 1, "padding": 1, "count_include_pad": False}),
+    ],
+    ids=str,
+)
+def test_pool1d_matches_torch(name, args, kwargs):
+    run_module(name, args, kwargs, randn(2, 3, 8))
+    run_module(name, args, kwargs, randn(3, 8))

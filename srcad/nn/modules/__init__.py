@@ -15,7 +15,7 @@ from .activation import (
 )
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .conv import Conv2d
+from .conv import Conv1d, Conv2d
 from .dropout import Dropout, Dropout2d
 from .linear import Flatten, Identity, LazyLinear, Linear, Unflatten
 from .loss import (
@@ -31,7 +31,7 @@ from .loss import (
 )
 from .module import Module
 from .normalization import LayerNorm
-from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
 
@@ -85,4 +85,7 @@ __all__ = [
     "BCEWithLogitsLoss",
     "KLDivLoss",
     "CosineSimilarity",
+    "Conv1d",
+    "MaxPool1d",
+    "AvgPool1d",
 ]
