@@ -32,6 +32,9 @@ CASES = [
     ("RMSprop", {"lr": 0.01, "momentum": 0.9, "weight_decay": 0.1}),
     ("RMSprop", {"lr": 0.01, "centered": True, "alpha": 0.9}),
     ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5, "maximize": True}),
+    ("Adagrad", {"lr": 0.1}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.1, "weight_decay": 0.2}),
+    ("Adagrad", {"lr": 0.1, "initial_accumulator_value": 0.5, "maximize": True}),
 ]
 
 
@@ -66,6 +69,9 @@ def test_trajectory_every_rank(name, kwargs, shape):
     target = rng.standard_normal(shape).astype(np.float32)
     theirs, tp = run(torch, name, kwargs, start, target)
     ours, sp = run(srcad, name, kwargs, start, target)
+    t_opt = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)], **kwargs)
+    s_opt = getattr(srcad.optim, name)([srcad.zeros(1, requires_grad=True)], **kwargs)
+    assert repr(s_opt) == repr(t_opt)
     assert tuple(sp.shape) == tuple(tp.shape) and str(sp.dtype) == str(tp.dtype)
     for (tx, tstate), (sx, sstate) in zip(theirs, ours):
         np.testing.assert_allclose(sx, tx, rtol=2e-5, atol=1e-6)
