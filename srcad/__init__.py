@@ -10,7 +10,7 @@ from . import rules as _rules  # noqa: F401  (registers every rule family)
 # The tape first: its names (tensor, no_grad, float32, sum, max, ...) follow
 # PyTorch's; the transformations below are srcad's own and must win any clash.
 from .tape.api import *  # noqa: F401,F403,E402  (import srcad as torch)
-from . import autograd, nn, optim, utils  # noqa: F401,E402
+from . import autograd, nn, optim  # noqa: F401,E402
 from .api import (  # noqa: E402
     grad,
     hessian,
@@ -24,6 +24,7 @@ from .api import (  # noqa: E402
 )
 from .errors import FallbackWarning, SrcadError, UnsupportedError  # noqa: E402
 from .serialization import load, save  # noqa: E402
+from . import utils  # noqa: F401,E402  (torch.utils.data)
 from .rules.registry import adjoint, nondifferentiable, tangent  # noqa: E402
 from .tape import api as _tape_api  # noqa: E402
 
