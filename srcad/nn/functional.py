@@ -729,11 +729,25 @@ def dropout2d(input, p=0.5, training=True, inplace=False):  # noqa: A002
     if not training or p == 0.0:
         return input
     keep = 2 if nd == 4 else 1
-    shape = tuple(input.shape[: nd - keep]) + (1,) * keep
-    mask = _wrap(_ops.dropout_mask(shape, p, _uniform(input.device), _raw(input).dtype))
+    mask = _feature_mask(tuple(input.shape[: nd - keep]) + (1,) * keep, p, input)
     if inplace:
         return input.mul_(mask)
     return input * mask
+
+
+def _feature_mask(shape, p, like):
+    """PyTorch's feature-dropout noise: ``empty(shape).bernoulli_(1 - p) / (1 - p)``
+    (zeros for ``p == 1``); ``rand(shape) >= p`` where the tape has no ``bernoulli_``."""
+    from ..tape import api  # noqa: PLC0415
+
+    if p == 1.0:
+        return api.zeros(*shape, dtype=like.dtype, device=like.device)
+    noise = api.empty(*shape, dtype=like.dtype, device=like.device)
+    if hasattr(noise, "bernoulli_"):
+        noise.bernoulli_(1 - p)
+    else:
+        noise = (api.rand(*shape, device=like.device) >= p).to(like.dtype)
+    return noise / (1 - p)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002

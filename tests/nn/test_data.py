@@ -193,3 +193,29 @@ def test_training_loop_through_a_loader_matches_torch():
         return model.weight.detach().numpy()
 
     np.testing.assert_allclose(train(srcad, sdata), train(torch, tdata), rtol=1e-5, atol=1e-6)
+
+
+def test_shuffled_orders_follow_torch_streams_when_the_tape_has_them():
+    """With the tape's PyTorch-identical generator (``srcad.Generator``,
+    ``Tensor.random_``), shuffled epochs and ``random_split`` are torch's, number for
+    number; without it they are still permutations (checked above)."""
+    parity = hasattr(srcad, "Generator") and hasattr(srcad.Tensor, "random_")
+
+    def epochs(lib, mod, gen):
+        ds = mod.TensorDataset(lib.arange(11))
+        loader = mod.DataLoader(ds, batch_size=3, shuffle=True, generator=gen)
+        return [[int(v) for (b,) in loader for v in b.tolist()] for _ in range(2)]
+
+    torch.manual_seed(1)
+    srcad.manual_seed(1)
+    theirs = epochs(torch, tdata, None)
+    ours = epochs(srcad, sdata, None)
+    assert all(sorted(e) == list(range(11)) for e in ours)
+    if parity:
+        assert ours == theirs
+        tgen, sgen = torch.Generator().manual_seed(7), srcad.Generator().manual_seed(7)
+        assert epochs(srcad, sdata, sgen) == epochs(torch, tdata, tgen)
+        tgen, sgen = torch.Generator().manual_seed(42), srcad.Generator().manual_seed(42)
+        tsplit = tdata.random_split(range(10), [0.7, 0.3], generator=tgen)
+        ssplit = sdata.random_split(range(10), [0.7, 0.3], generator=sgen)
+        assert [list(s.indices) for s in ssplit] == [list(s.indices) for s in tsplit]

@@ -214,6 +214,12 @@ def test_dropout2d_zeroes_whole_channels():
     assert 0 < (ratio[..., 0] == 0).sum() < 32
     m.eval()
     assert m(x) is x
+    if hasattr(srcad.Tensor, "bernoulli_"):  # the tape draws PyTorch's streams: same masks
+        torch.manual_seed(3)
+        srcad.manual_seed(3)
+        tout = tnn.Dropout2d(0.4)(torch.ones(3, 5, 2, 2))
+        sout = snn.Dropout2d(0.4)(srcad.ones(3, 5, 2, 2))
+        np.testing.assert_allclose(sout.numpy(), tout.numpy(), rtol=1e-6)
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
         sF.dropout2d(srcad.ones(2, 3, 4))
