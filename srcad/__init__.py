@@ -25,6 +25,8 @@ from .api import (  # noqa: E402
     vjp,
 )
 from .errors import FallbackWarning, SrcadError, UnsupportedError  # noqa: E402
+from .serialization import load, save  # noqa: E402
+from . import utils  # noqa: F401,E402  (torch.utils.data)
 from .rules.registry import adjoint, nondifferentiable, tangent  # noqa: E402
 from .tape import api as _tape_api  # noqa: E402
 
@@ -41,11 +43,14 @@ __all__ = [
     "insert_grad_of",
     "jacobian",
     "jvp",
+    "load",
     "nn",
     "nondifferentiable",
     "optim",
+    "save",
     "stop_gradient",
     "tangent",
+    "utils",
     "value_and_grad",
     "vjp",
 ] + [n for n in _tape_api.__all__]

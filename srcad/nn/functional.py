@@ -1,16 +1,22 @@
 """``srcad.nn.functional`` (``F``): PyTorch's functional NN API on srcad tensors.
 
-Every function here calls one primitive of ``srcad.rules.nn_ops`` (or a tensor
-method), so on tensors each records a single graph node with PyTorch's grad_fn
-name (``ConvolutionBackward0``, ``NllLossBackward0``, ...), and its backward is the
-primitive's rule template from the one registry.  ``F.cross_entropy`` is
+Every function defined here calls one primitive of ``srcad.rules.nn_ops`` (or a
+tensor method), so on tensors each records a single graph node with PyTorch's
+grad_fn name (``ConvolutionBackward0``, ``NllLossBackward0``, ...), and its backward
+is the primitive's rule template from the one registry.  ``F.cross_entropy`` is
 ``nll_loss(log_softmax(x, 1), target)``, two nodes, as in PyTorch.
+
+The functions PyTorch fuses but srcad composes from tape operations live in
+``_losses.py`` (L1, smooth L1, Huber, BCE, KL), ``_pooling.py`` (average and adaptive
+pooling, ``pad``, 1-D convolution and pools) and ``_layers.py`` (``one_hot``,
+``dropout2d``, ``layer_norm``, ``gelu``, ``embedding``, ...); they are re-exported here.
 """
 
 import math
 import warnings
 
 from ..rules import nn_ops as _ops
+from ..tape import dtypes as _dt
 from ..tape import names as _names
 from ..tape.grad_mode import no_grad
 from ..tape.ops import linear as _tape_linear
@@ -35,6 +41,28 @@ __all__ = [
     "mse_loss",
     "leaky_relu",
     "flatten",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "one_hot",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+    "dropout2d",
+    "layer_norm",
+    "gelu",
+    "silu",
+    "softplus",
+    "elu",
+    "embedding",
+    "pad",
+    "normalize",
+    "cosine_similarity",
+    "kl_div",
+    "conv1d",
+    "max_pool1d",
+    "avg_pool1d",
 ]
 
 
@@ -84,6 +112,25 @@ def _reduction(size_average, reduce, reduction):
     if not reduce:
         return "none"
     return "mean" if size_average else "sum"
+
+
+def _promote_pair(input, target):  # noqa: A002
+    """Both operands in PyTorch's promoted dtype (float32 with int64 is float32).
+
+    NumPy would compute ``float32 - int64`` in float64; PyTorch keeps float32.  A
+    cast is recorded only on the operand whose dtype changes (``ToCopyBackward0``).
+    """
+    if not isinstance(target, Tensor) or not isinstance(input, Tensor):
+        return input, target
+    a, b = _raw(input).dtype, _raw(target).dtype
+    if a == b:
+        return input, target
+    common = _dt.NP2DT[_dt._promote(a, b)]
+    if a != common.np:
+        input = input.to(common)
+    if b != common.np:
+        target = target.to(common)
+    return input, target
 
 
 # ---------------------------------------------------------------------------
@@ -309,14 +356,55 @@ def cross_entropy(
     reduction="mean",
     label_smoothing=0.0,
 ):
-    """``nll_loss(log_softmax(input, 1), target)``: two nodes, as in PyTorch."""
-    if label_smoothing != 0.0:
-        raise NotImplementedError("srcad: cross_entropy supports label_smoothing=0 only")
-    if target.dtype.is_floating_point:
-        raise NotImplementedError("srcad: cross_entropy takes class indices as target")
+    """``nll_loss(log_softmax(input, 1), target)``: two nodes, as in PyTorch.
+
+    A floating ``target`` holds class probabilities (``-sum(target * log_softmax)``
+    over the class axis, ``"mean"`` divides by the batch size); ``label_smoothing``
+    ``e`` mixes the one-hot (or given) distribution with the uniform one.
+    """
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     reduction = _reduction(size_average, reduce, reduction)
     dim = 0 if input.ndim == 1 else 1
-    return _ops.nll_loss(_ops.log_softmax(input, dim), target, weight, ignore_index, reduction)
+    if target.dtype.is_floating_point:
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, dim)
+    logp = _ops.log_softmax(input, dim)
+    nll = _ops.nll_loss(logp, target, weight, ignore_index, reduction)
+    if label_smoothing == 0.0:
+        return nll
+    if weight is not None:
+        raise NotImplementedError(
+            "srcad: cross_entropy supports label_smoothing with weight=None only"
+        )
+    classes = input.shape[dim]
+    keep = (target != ignore_index).to(input.dtype)
+    smooth = -logp.sum(dim) * keep
+    if reduction == "mean":
+        smooth = smooth.sum() / keep.sum()
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return (1 - label_smoothing) * nll + (label_smoothing / classes) * smooth
+
+
+def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, dim):  # noqa: A002
+    if tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"Expected floating point type target to have the same shape as input, got "
+            f"{list(target.shape)} and {list(input.shape)}"
+        )
+    input, target = _promote_pair(input, target)
+    classes = input.shape[dim]
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    terms = _ops.log_softmax(input, dim) * target
+    if weight is not None:
+        shape = [1] * input.ndim
+        shape[dim] = classes
+        terms = terms * weight.reshape(shape)
+    loss = -terms.sum(dim)
+    if reduction == "mean":
+        return loss.sum() / (loss.numel() if input.ndim > 1 else 1)
+    return _reduce(loss, reduction)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):  # noqa: A002
@@ -330,4 +418,65 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):  
             stacklevel=2,
         )
     reduction = _reduction(size_average, reduce, reduction)
+    input, target = _promote_pair(input, target)
     return _ops.mse_loss(input, target, reduction)
+
+
+# ---------------------------------------------------------------------------
+# Helpers of the functions composed from tape operations (no primitive of their
+# own: _losses.py, _pooling.py, _layers.py, re-exported below).  Their graph is the
+# chain of elementary nodes, so every gradient, and every gradient of a gradient,
+# comes from rules that already exist; grad_fn names are those of the last op.
+
+
+def _where(condition, a, b):
+    from ..tape.ops import where  # noqa: PLC0415
+
+    return where(condition, a, b)
+
+
+def _reduce(loss, reduction):
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _legacy_name(dtype):
+    """``Float``, ``Double``, ... as in PyTorch's dtype-mismatch messages."""
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}
+    short = str(dtype).removeprefix("torch.")
+    return names.get(short, short.capitalize())
+
+
+from ._layers import (  # noqa: E402 - they import the helpers above
+    cosine_similarity,
+    dropout2d,
+    elu,
+    embedding,
+    gelu,
+    layer_norm,
+    normalize,
+    one_hot,
+    silu,
+    softplus,
+)
+from ._losses import (  # noqa: E402
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    smooth_l1_loss,
+)
+from ._pooling import (  # noqa: E402
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    max_pool1d,
+    pad,
+)

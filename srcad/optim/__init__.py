@@ -1,7 +1,11 @@
-"""``srcad.optim``: optimizers with PyTorch's update formulas (``SGD``, ``Adam``)."""
+"""``srcad.optim``: optimizers with PyTorch's update formulas, and ``lr_scheduler``."""
 
-from .adam import Adam
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .lbfgs import LBFGS
 from .optimizer import Optimizer
+from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "LBFGS", "lr_scheduler"]

@@ -2,8 +2,11 @@
 
 from collections import defaultdict
 
+import numpy as np
+
+from ..tape.device import owned_copy, writeable, xp_of
 from ..tape.grad_mode import no_grad
-from ..tape.tensor import Tensor, wrap
+from ..tape.tensor import Tensor, raw, wrap
 
 __all__ = ["Optimizer", "required"]
 
@@ -156,9 +159,57 @@ class Optimizer:
 def _apply_update(p, new):
     """Write the array ``new`` into parameter ``p`` in place (bumps its version)."""
     with no_grad():
-        p.copy_(wrap(new))
+        p.copy_(wrap(_as_array(new, p)))
+
+
+def _as_array(value, like):
+    """``value`` as a real array of ``like``'s dtype, never a NumPy scalar.
+
+    NumPy returns scalars (``np.float32``), not 0-d arrays, from arithmetic on 0-d
+    arrays; a scalar is a copy, so ``buf *= m`` on it would rebind a local name and
+    leave the optimizer state untouched.  Every state buffer therefore goes through
+    here and is updated only with :func:`_write`.
+    """
+    ref = raw(like)
+    xp = xp_of(ref)
+    return xp.asarray(value, dtype=ref.dtype)
 
 
 def _buffer(array):
-    """A state buffer: a tensor around a raw array that the optimizer updates in place."""
-    return wrap(array)
+    """A state buffer: a tensor owning a copy of ``array`` (always a real array)."""
+    return wrap(owned_copy(_as_array(array, array)))
+
+
+def _zeros_like(p):
+    """A zero state buffer shaped and typed like parameter ``p``."""
+    ref = raw(p)
+    return wrap(xp_of(ref).zeros_like(ref))
+
+
+def _write(buf, value):
+    """Store ``value`` into the state tensor ``buf`` in place (users holding it see it).
+
+    A buffer that cannot be written (a NumPy scalar from 0-d arithmetic in a loaded
+    state dict, a read-only array) gets a fresh owned array instead.
+    """
+    data = buf._data
+    if isinstance(data, np.generic) or not writeable(data):
+        buf._data = owned_copy(xp_of(data).asarray(value, dtype=data.dtype))
+    else:
+        data[...] = value
+    buf._vc[0] += 1
+
+
+def _step_tensor():
+    """The ``step`` counter PyTorch keeps per parameter: a float32 0-d tensor."""
+    return wrap(np.zeros((), dtype=np.float32))
+
+
+def _bump_step(state):
+    """Add one to ``state["step"]`` and return the new count as a Python float."""
+    step = state["step"]
+    if isinstance(step, Tensor):
+        _write(step, step._data + 1)
+        return float(step._data)
+    state["step"] = step + 1
+    return float(state["step"])

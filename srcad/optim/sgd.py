@@ -1,7 +1,7 @@
 """Stochastic gradient descent with momentum, dampening, weight decay and Nesterov."""
 
 from ..tape.tensor import raw
-from .optimizer import Optimizer, _apply_update, _buffer
+from .optimizer import Optimizer, _apply_update, _buffer, _write
 
 __all__ = ["SGD"]
 
@@ -75,11 +75,9 @@ class SGD(Optimizer):
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
                     if buf is None:
-                        buf = state["momentum_buffer"] = _buffer(g.copy())
+                        buf = state["momentum_buffer"] = _buffer(g)
                     else:
-                        b = raw(buf)
-                        b *= momentum
-                        b += (1 - dampening) * g
+                        _write(buf, raw(buf) * momentum + (1 - dampening) * g)
                     g = g + momentum * raw(buf) if group["nesterov"] else raw(buf)
                 _apply_update(p, x + (-lr) * g)
         return loss

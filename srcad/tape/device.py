@@ -89,6 +89,8 @@ def writeable(a):
 def owned_copy(a, dtype=None):
     """A C-ordered copy of ``a`` (in ``dtype``) that shares memory with nothing."""
     dtype = a.dtype if dtype is None else dtype
+    if isinstance(a, np.generic):  # a NumPy scalar (0-d results): copy into a real array
+        a = np.asarray(a)
     if type(a) is np.ndarray:
         return np.array(a, dtype=dtype, order="C", copy=True)
     try:

@@ -463,6 +463,9 @@ class Module:
         expected = set()
         for prefix, module in self.named_modules():
             pre = prefix + "." if prefix else ""
+            lazy = getattr(module, "_materialize_from_state", None)
+            if lazy is not None:
+                lazy(state_dict, pre)
             for name, target in module._local_state().items():
                 key = pre + name
                 expected.add(key)
