@@ -385,6 +385,8 @@ def finalize(g, x, fname):
     """The gradient ``g`` of argument ``x`` in ``x``'s structure, type and dtype."""
     if x is None:
         return None
+    if _rt.is_zero(g):  # the symbolic zero (or a placeholder): a real zero like x
+        g = _rt.zeros_like(x) if isinstance(x, (np.ndarray, np.generic, float, int)) else 0.0
     if type(x) is np.ndarray and type(g) is np.ndarray:
         if g.dtype.kind == "c" and x.dtype.kind != "c":
             raise _complex_out(fname)
