@@ -5,6 +5,8 @@ from . import (  # noqa: F401
     builtins_and_methods,
     nn_ops,
     numpy_elementwise,
+    numpy_extra,
+    numpy_fft,
     numpy_linalg,
     numpy_reductions,
     numpy_shape,
