@@ -22,6 +22,7 @@ from .api import (  # noqa: E402
     value_and_grad,
     vjp,
 )
+from . import testing  # noqa: F401,E402  (srcad.testing.check_grads after `import srcad`)
 from .errors import FallbackWarning, SrcadError, UnsupportedError  # noqa: E402
 from .rules.registry import adjoint, nondifferentiable, tangent  # noqa: E402
 from .tape import api as _tape_api  # noqa: E402

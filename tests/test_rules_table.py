@@ -268,6 +268,7 @@ ELEMENTWISE = [
     Row(rt.power_deriv, P(3, 4), N(4)),
     Row(rt.power_deriv, P(3, 4), 0.0, id="power_deriv-zero-exponent"),
     Row(rt.power_deriv_y, P(3, 4), N(4)),
+    Row(rt.float_power_deriv, P(3, 4), N(4), f32=False),
     Row(rt.abs_deriv, N(3, 4)),
 ]
 
@@ -625,7 +626,6 @@ def LOWER(n):
 
 eig_w = C([-1.0, 0.5, 2.0])
 HELPER_ROWS = [
-    Row(rt.float_power_deriv, P(3, 4), N(4)),
     Row(rt.abs_deriv_adjoint, N(3, 4), K(3, 4)),
     Row(rt.fold_triangle, N(2, 3, 3)),
     Row(rt.fold_triangle, N(3, 3), "U", id="fold_triangle-upper"),

@@ -42,8 +42,12 @@ def method_flatten(a, order="C"):
 
 
 def method_astype(a, dtype, order="K", casting="unsafe", subok=True, copy=True):
-    """``a.astype(dtype)``."""
-    return a.astype(dtype, order=order, casting=casting, subok=subok, copy=copy)
+    """``a.astype(dtype)`` (only the options given are passed: tape tensors take none)."""
+    given = {"order": (order, "K"), "casting": (casting, "unsafe"), "subok": (subok, True)}
+    extra = {k: v for k, (v, default) in given.items() if v != default}
+    if copy is not True:
+        extra["copy"] = copy
+    return a.astype(dtype, **extra)
 
 
 def method_clip(a, min=None, max=None, out=None):

@@ -549,6 +549,12 @@ def _(out, g, result, coordinates):
     d[out] = t
 
 
+@adjoint(_rt.float_power_deriv, broadcast=True)
+def _(out, x, y):
+    d[x] = d[out] * y * _rt.float_power_deriv(x, y - 1.0)
+    d[y] = d[out] * np.float_power(x, y - 1.0) * (1.0 + y * _rt.log_or_zero(x))
+
+
 @tangent(_rt.float_power_deriv)
 def _(out, x, y):
     d[out] = d[x] * y * _rt.float_power_deriv(x, y - 1.0) + d[y] * np.float_power(x, y - 1.0) * (

@@ -103,7 +103,7 @@ def _(result, a, tol=100):
 # casts to integer and boolean types carry none (an index computed with np.int64).
 @adjoint(np.float64, np.float32, np.float16, np.complex128, np.complex64, linear=("x",))
 def _(result, x=0):
-    d[x] = _rt.cast_like(d[result], x)
+    d[x] = _rt.scalar_cast_adjoint(d[result], x)
 
 
 nondifferentiable(
@@ -161,6 +161,7 @@ linear(
     _rt.partition_adjoint,
     _rt.gradient_adjoint,
     _rt.real_if_close_adjoint,
+    _rt.scalar_cast_adjoint,
     params=("g",),
 )
 

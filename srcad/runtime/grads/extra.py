@@ -42,6 +42,7 @@ __all__ = [
     "angle_adjoint",
     "angle_jvp",
     "real_if_close_adjoint",
+    "scalar_cast_adjoint",
     "real_if_close_jvp",
     "svd_adjoint",
     "svd_jvp",
@@ -362,6 +363,17 @@ def angle_adjoint_jvp(g, z, deg, dg, dz):
         scale = 180.0 / np.pi if deg else 1.0
         out = out + np.where(zero, 0, 1j * scale * g * dz / (safe * safe))
     return zeros_like(z) if is_zero(out) else out
+
+
+def scalar_cast_adjoint(g, x):
+    """Adjoint of ``np.float64(x)``/``np.complex128(x)``...: ``g`` in ``x``'s dtype; a
+    real ``x`` gets the real part (JAX's convention)."""
+    if not np.iscomplexobj(x) and np.iscomplexobj(g):
+        g = np.real(g)
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and dtype.kind in "fc" and getattr(g, "dtype", dtype) != dtype:
+        g = g.astype(dtype)
+    return g
 
 
 def real_if_close_adjoint(g, a, result):
