@@ -55,6 +55,11 @@ def method_clip(a, min=None, max=None, out=None):
     return np.clip(a, min, max, out=out)
 
 
+def method_get(a, *args):
+    """``a.get(key[, default])`` of a dict."""
+    return a.get(*args)
+
+
 def method_item(a, *args):
     """``a.item(*args)``: one element as a Python scalar."""
     return a.item(*args)
@@ -139,6 +144,7 @@ METHODS = {
     "conj": np.conjugate,
     "conjugate": np.conjugate,
     "item": method_item,
+    "get": method_get,
     # no gradient
     "argmax": np.argmax,
     "argmin": np.argmin,
@@ -210,3 +216,18 @@ linear(
     params=("g",),
 )
 nondifferentiable(_rt.shape_arg)
+
+
+@adjoint(method_get)
+def _(result, a, *args):
+    d[a] = _rt.dict_get_adjoint(d[result], a, args)
+    d[args] = _rt.dict_get_default_adjoint(d[result], a, args)
+
+
+@tangent(method_get)
+def _(result, a, *args):
+    t = _rt.dict_get_jvp(d[a], d[args], a, args)
+    d[result] = t
+
+
+linear(_rt.dict_get_adjoint, _rt.dict_get_default_adjoint, params=("g",))

@@ -33,6 +33,7 @@ from srcad.rules.builtins_and_methods import (
     method_astype,
     method_clip,
     method_flatten,
+    method_get,
     method_item,
     method_reshape,
     method_transpose,
@@ -763,3 +764,21 @@ for _p in (
 # number that silently drops the gradient (PyTorch semantics), so a numpy function
 # using `.item()` gets a zero gradient in tape mode.
 OPTIONS.setdefault(registry._key(method_item), {})["tape"] = "known-issue: item() drops grad"
+
+
+@st.composite
+def _dict_get(d):
+    rng = np.random.default_rng(d(seeds))
+    table = {"a": value(rng, (3,), "real"), "b": value(rng, (2, 3), "real")}
+    key = d(st.sampled_from(["a", "b", "missing"]))
+    default = value(rng, (3,), "real")
+    return Case([table, key, default], {}, [0, 2], label="dict.get")
+
+
+_add(method_get, _dict_get())
+for _r in [
+    Row(rt.dict_get_adjoint, N(3), {"a": K(3)}, ("a",), wrt=[0]),
+    Row(rt.dict_get_default_adjoint, N(3), {"a": K(3)}, ("b", K(3)), wrt=[0]),
+]:
+    _r.f32 = False
+    _add(_r.prim, from_row(_r), source=False)

@@ -318,3 +318,45 @@ def test_r_concat_matches_numpy_and_finite_differences():
 
     _check(f_r, (x,))
     _check(f_c, (x, y), wrt=(0, 1), modes=("source",))
+
+
+# -- stacking one array (iterated along its first axis), dict.get on active values --
+
+
+def vstack_one(x):
+    return np.sum(np.vstack(x) ** 2 * np.arange(6.0).reshape(3, 2))
+
+
+def hstack_one(x):
+    return np.sum(np.hstack(x) ** 3)
+
+
+def column_stack_one(x):
+    return np.sum(np.column_stack(x) ** 3)
+
+
+@pytest.mark.parametrize("f", [vstack_one, hstack_one, column_stack_one])
+def test_stacking_the_rows_of_one_array(f):
+    x = np.arange(6.0).reshape(3, 2) / 5 if f is vstack_one else np.arange(6.0).reshape(2, 3) / 5
+    _check(f, (x,))
+
+
+def dict_get(x, y):
+    table = {"a": x, "b": 2.0 * x}
+    return np.sum(table.get("a") * table.get("b", y)) + np.sum(table.get("zz", y) ** 2)
+
+
+def test_dict_get_on_active_values():
+    x, y = np.array([0.5, -1.0]), np.array([2.0, 3.0])
+    _check(dict_get, (x, y), wrt=(0, 1))
+    _, t = srcad.jvp(dict_get, wrt=(0, 1))(x, y, (np.ones(2), np.ones(2)))
+    g = numerical_grad(dict_get, (x, y), wrt=(0, 1))
+    assert t == pytest.approx(float(np.sum(g[0]) + np.sum(g[1])), rel=1e-6)
+
+
+def remainder_of_a_float(x):
+    return np.sum(np.remainder(7.0, x) + np.mod(x, 2.5))
+
+
+def test_remainder_with_a_python_float_first():
+    _check(remainder_of_a_float, (np.array([2.0, 3.0, 4.5]),), modes=("source",))

@@ -158,6 +158,9 @@ __all__ = [
     "builtin_extremum_adjoint",
     "builtin_extremum_jvp",
     "scalar_adjoint",
+    "dict_get_adjoint",
+    "dict_get_default_adjoint",
+    "dict_get_jvp",
     "item_adjoint",
     "cast_like",
 ]
@@ -233,8 +236,15 @@ def _arange(n, like):
 
 
 def _container(items, like):
-    """``items`` as a list when ``like`` is a list, otherwise as a tuple."""
-    return list(items) if isinstance(like, list) else tuple(items)
+    """``items`` as a list when ``like`` is a list, a tuple when it is a tuple, and
+    stacked when ``like`` is an array the primitive iterated along its first axis
+    (``np.vstack(a)`` of one 2-d array reads its rows)."""
+    if isinstance(like, list):
+        return list(items)
+    if not isinstance(like, tuple) and getattr(like, "shape", None) is not None:
+        items = list(items)
+        return np.stack(items) if items else zeros_like(like)
+    return tuple(items)
 
 
 def _group_last(a, axis):
@@ -1647,6 +1657,41 @@ def builtin_extremum_jvp(dargs, args, result):
         if h and not is_zero(d):
             out = out + d / n
     return out
+
+
+def _dict_key(a, args):
+    if not isinstance(a, dict):
+        raise NotImplementedError(
+            f"srcad: .get() of a {type(a).__name__} has no derivative rule here "
+            "(dict.get has one); use mode='tape' or convert explicitly"
+        )
+    if not args:
+        raise TypeError("get expected at least 1 argument, got 0")
+    return args[0]
+
+
+def dict_get_adjoint(g, a, args):
+    """Adjoint of ``a.get(key, default)`` for the dict ``a``: ``{key: g}`` when present."""
+    key = _dict_key(a, args)
+    return {key: g} if key in a else {}
+
+
+def dict_get_default_adjoint(g, a, args):
+    """Adjoint of ``a.get(key, default)`` for ``(key, default)``: ``g`` goes to the
+    default when the key is missing."""
+    key = _dict_key(a, args)
+    if key in a or len(args) < 2:
+        return tuple(0.0 for _ in args)
+    return (0.0, g) + tuple(0.0 for _ in args[2:])
+
+
+def dict_get_jvp(da, dargs, a, args):
+    key = _dict_key(a, args)
+    if key in a:
+        return getitem_adj(da, key)
+    if len(args) < 2 or is_zero(dargs):
+        return 0.0
+    return dargs[1]
 
 
 def scalar_adjoint(g, x):
