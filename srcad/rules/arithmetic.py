@@ -166,13 +166,27 @@ nondifferentiable(
 
 @adjoint(_rt.power_deriv, broadcast=True)
 def _(result, x, y):
-    d[x] = d[result] * y * _rt.power_deriv(x, y - 1)
+    d[x] = d[result] * _rt.power_deriv2(x, y)
     d[y] = d[result] * _rt.power_deriv_y(x, y)
 
 
 @tangent(_rt.power_deriv)
 def _(result, x, y):
-    d[result] = d[x] * y * _rt.power_deriv(x, y - 1) + d[y] * _rt.power_deriv_y(x, y)
+    d[result] = d[x] * _rt.power_deriv2(x, y) + d[y] * _rt.power_deriv_y(x, y)
+
+
+# third order through x ** y in x: the same helper one exponent down
+@adjoint(_rt.power_deriv2, broadcast=True)
+def _(result, x, y):
+    d[x] = d[result] * y * _rt.power_deriv2(x, y - 1)
+    d[y] = d[result] * x ** (y - 2) * (2 * y - 1 + y * (y - 1) * _rt.log_or_zero(x))
+
+
+@tangent(_rt.power_deriv2)
+def _(result, x, y):
+    d[result] = d[x] * y * _rt.power_deriv2(x, y - 1) + d[y] * x ** (y - 2) * (
+        2 * y - 1 + y * (y - 1) * _rt.log_or_zero(x)
+    )
 
 
 @adjoint(_rt.power_deriv_y, broadcast=True)

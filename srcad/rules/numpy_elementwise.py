@@ -551,13 +551,13 @@ def _(out, g, result, coordinates):
 
 @adjoint(_rt.float_power_deriv, broadcast=True)
 def _(out, x, y):
-    d[x] = d[out] * y * _rt.float_power_deriv(x, y - 1.0)
+    d[x] = d[out] * _rt.float_power_deriv2(x, y)
     d[y] = d[out] * np.float_power(x, y - 1.0) * (1.0 + y * _rt.log_or_zero(x))
 
 
 @tangent(_rt.float_power_deriv)
 def _(out, x, y):
-    d[out] = d[x] * y * _rt.float_power_deriv(x, y - 1.0) + d[y] * np.float_power(x, y - 1.0) * (
+    d[out] = d[x] * _rt.float_power_deriv2(x, y) + d[y] * np.float_power(x, y - 1.0) * (
         1.0 + y * _rt.log_or_zero(x)
     )
 
@@ -575,3 +575,10 @@ def _(result, x):
 linear(_rt.abs_deriv_adjoint, params=("g",))
 linear(_rt.abs_jvp, params=("dx",))
 linear(_rt.abs_deriv_jvp, params=("dx",))
+
+
+@tangent(_rt.float_power_deriv2)
+def _(out, x, y):
+    d[out] = d[x] * y * _rt.float_power_deriv2(x, y - 1.0) + d[y] * np.float_power(x, y - 2.0) * (
+        2.0 * y - 1.0 + y * (y - 1.0) * _rt.log_or_zero(x)
+    )

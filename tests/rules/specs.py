@@ -240,12 +240,14 @@ BINARY = {
     rt.power_deriv: ("pos", "real"),
     rt.power_deriv_y: ("pos", "real"),
     rt.float_power_deriv: ("pos", "real"),
+    rt.power_deriv2: ("pos", "real"),
+    rt.float_power_deriv2: ("pos", "real"),
 }
 NOT_IN_SECOND = {np.copysign, np.fmod, np.remainder, np.mod, operator.mod}
 ONLY_FIRST = {np.copysign: [0]}
 COMPLEX_BINARY = {np.add, np.subtract, np.multiply, np.divide, operator.mul, operator.add}
 # float_power computes in float64 whatever its inputs
-F64_ONLY = {np.float_power, rt.float_power_deriv}
+F64_ONLY = {np.float_power, rt.float_power_deriv, rt.float_power_deriv2}
 
 
 def binary(prim, doms):
@@ -315,7 +317,7 @@ MATH_BINARY = {
     math.log: ("pos", "gt1"),
 }
 # casts to a lower precision: finite differences need a step the format resolves
-LOOSE = {np.float16: 1e-2, np.float32: 1e-3, np.complex64: 1e-3}
+LOOSE = {np.float16: 1.0, np.float32: 1e-3, np.complex64: 1e-3}
 
 
 def scalar(prim, doms):
@@ -332,7 +334,7 @@ def scalar(prim, doms):
 for _p, _dom in MATH.items():
     _add(_p, scalar(_p, [_dom]), second=_p in (math.exp, math.sin, math.log))
     if _p in LOOSE:
-        OPTIONS[registry._key(_p)].update(eps=LOOSE[_p], rtol=3e-2)
+        OPTIONS[registry._key(_p)].update(eps=LOOSE[_p], rtol=5e-2)
 for _p, _doms in MATH_BINARY.items():
     _add(_p, scalar(_p, _doms))
 
@@ -565,7 +567,9 @@ def _from_row(row):
         if row.f32 and d(st.booleans()):
             args = [T._to32(a) for a in args]
             kw = {k: T._to32(v) for k, v in kw.items()}
-        return Case(args, kw, row.wrt, row.transform(), row.sparse, row.rtol, label=row.id)
+        case = Case(args, kw, row.wrt, row.transform(), row.sparse, row.rtol, label=row.id)
+        case.from_row = True
+        return case
 
     return draw()
 
@@ -675,8 +679,6 @@ for _r in ROW_TABLES:
     if registry.lookup(_r.prim) is not None:
         _add(_r.prim, from_row(_r))
 
-for _p in (np.linalg.svd, np.linalg.eig, np.linalg.eigh, np.linalg.slogdet):
-    OPTIONS.setdefault(registry._key(_p), {})["tape"] = "refused"
 OPTIONS.setdefault(registry._key(np.linspace), {})["tape_refused_when"] = "retstep"
 for _p in (np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.unstack):
     OPTIONS.setdefault(registry._key(_p), {})["tape"] = "refused"
@@ -714,7 +716,7 @@ _A33 = K(3, 3) + np.diag([1.0, 3.0, 5.0])
 HELPER_ROWS = [
     Row(rt.abs_jvp, N(3, 4), K(3, 4), wrt=[0]),
     Row(rt.abs_deriv_jvp, N(3), K(3), wrt=[0]),
-    Row(rt.abs_deriv_jvp, CG(3), CG(3), id="abs_deriv_jvp-complex"),
+    Row(rt.abs_deriv_jvp, CG(3), CG(3), wrt=[0], id="abs_deriv_jvp-complex"),
     Row(rt.abs_deriv, CG(3), id="abs_deriv-complex"),
     Row(rt.abs_deriv_adjoint, N(3), CG(3), wrt=[0], id="abs_deriv_adjoint-complex"),
     Row(rt.index_concat_adjoint, N(5), (K(2), K(3)), "r", wrt=[0]),
@@ -782,3 +784,119 @@ for _r in [
 ]:
     _r.f32 = False
     _add(_r.prim, from_row(_r), source=False)
+
+
+# ---------------------------------------------------------------------------
+# Drawn structure for common irregular primitives (batch dimensions, axes, counts)
+
+small_sides = st.integers(1, 3)
+
+
+@st.composite
+def _matmul(d, prim):
+    rng = np.random.default_rng(d(seeds))
+    n, k, m = d(small_sides), d(small_sides), d(small_sides)
+    batch = d(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2, max_side=2))
+    kind = d(st.sampled_from(["mm", "mv", "vm", "vv"]))
+    a_shape = batch.input_shapes[0] + (n, k) if kind in ("mm", "mv") else (k,)
+    b_shape = batch.input_shapes[1] + (k, m) if kind in ("mm", "vm") else (k,)
+    dtype = d(real_dtypes)
+    a, b = value(rng, a_shape, "real", dtype), value(rng, b_shape, "real", dtype)
+    return Case([a, b], {}, [0, 1], label=f"matmul-{kind}")
+
+
+for _p in (np.matmul, operator.matmul):
+    _add(_p, _matmul(_p))
+
+
+@st.composite
+def _square(d, prim, dom="well"):
+    rng = np.random.default_rng(d(seeds))
+    n = d(st.integers(1, 4))
+    batch = d(hnp.array_shapes(min_dims=0, max_dims=2, max_side=2))
+    a = rng.normal(size=batch + (n, n)) + 3 * np.eye(n)
+    args, wrt = [a.astype(d(real_dtypes))], [0]
+    if prim is np.linalg.solve:
+        rhs = d(st.sampled_from(["vector", "matrix"]))
+        b = rng.normal(size=(n,) if rhs == "vector" else batch + (n, d(small_sides)))
+        args.append(b.astype(args[0].dtype))
+        wrt = [0, 1]
+    return Case(args, {}, wrt, label="square")
+
+
+for _p in (np.linalg.det, np.linalg.inv, np.linalg.solve, np.linalg.slogdet):
+    _add(_p, _square(_p))
+
+
+@st.composite
+def _join(d, prim):
+    rng = np.random.default_rng(d(seeds))
+    count = d(st.integers(1, 3))
+    nd = d(st.integers(1, 3))
+    base = list(d(hnp.array_shapes(min_dims=nd, max_dims=nd, min_side=1, max_side=3)))
+    axis = d(st.integers(-nd, nd - 1))
+    dtype = d(real_dtypes)
+    arrays = []
+    for _ in range(count):
+        shape = list(base)
+        if prim is np.concatenate:
+            shape[axis] = d(small_sides)
+        arrays.append(value(rng, tuple(shape), "real", dtype))
+    seq = arrays if d(st.booleans()) else tuple(arrays)
+    return Case([seq], {"axis": axis}, [0], label="join")
+
+
+for _p in (np.concatenate, np.stack):
+    _add(_p, _join(_p))
+
+
+@st.composite
+def _permute(d, prim):
+    rng = np.random.default_rng(d(seeds))
+    shape = d(hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=3))
+    nd = len(shape)
+    x = value(rng, shape, "real", d(real_dtypes))
+    if prim is np.transpose:
+        return Case([x, tuple(d(st.permutations(range(nd))))], {}, [0], label="transpose")
+    if prim is np.reshape:
+        size = x.size
+        first = d(st.sampled_from([k for k in range(1, size + 1) if size % k == 0]))
+        return Case([x, (first, -1)], {"order": d(st.sampled_from(["C", "F"]))}, [0])
+    if prim is np.swapaxes:
+        return Case([x, d(st.integers(-nd, nd - 1)), d(st.integers(-nd, nd - 1))], {}, [0])
+    if prim is np.moveaxis:
+        return Case([x, d(st.integers(-nd, nd - 1)), d(st.integers(-nd, nd - 1))], {}, [0])
+    if prim is np.flip:
+        return Case([x], {"axis": axes_for(d, nd)}, [0], label="flip")
+    if prim is np.roll:
+        return Case([x, d(st.integers(-4, 4))], {"axis": d(st.integers(-nd, nd - 1))}, [0])
+    if prim is np.expand_dims:
+        return Case([x, d(st.integers(-nd - 1, nd))], {}, [0], label="expand_dims")
+    if prim is np.repeat:
+        return Case([x, d(st.integers(0, 3))], {"axis": d(st.integers(-nd, nd - 1))}, [0])
+    if prim is np.tile:
+        reps = tuple(d(st.integers(1, 2)) for _ in range(d(st.integers(1, 3))))
+        return Case([x, reps], {}, [0], label="tile")
+    raise AssertionError(prim)
+
+
+for _p in (
+    np.transpose,
+    np.reshape,
+    np.swapaxes,
+    np.moveaxis,
+    np.flip,
+    np.roll,
+    np.expand_dims,
+    np.repeat,
+    np.tile,
+):
+    _add(_p, _permute(_p))
+
+# LAPACK fixes an eigenvector's sign/phase by a rule (unit norm, largest entry real)
+# that can jump under a perturbation: finite differences of eigenvectors of random
+# matrices are not reliable, so the table compares eigenvalue tangents (the
+# eigenvector rules are checked at fixed matrices in test_new_primitives.py).
+OPTIONS.setdefault(registry._key(np.linalg.eig), {})["tangent_outputs"] = (0,)
+# a helper with a forward rule only (third order through float_power): rule level
+OPTIONS[registry._key(rt.float_power_deriv2)]["source"] = False

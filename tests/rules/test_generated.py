@@ -303,7 +303,8 @@ def check_rule(prim, case, rng):
         g = grads[key]
         assert g is not None, f"no gradient for {key!r}"
         close(g, want, rtol, f"rule adjoint d/d[{key!r}]", loose)
-        if isinstance(x, np.ndarray) and x.dtype == np.float32 and hasattr(g, "dtype"):
+        y32 = all(not hasattr(v, "dtype") or v.dtype == np.float32 for v in _items(y))
+        if isinstance(x, np.ndarray) and x.dtype == np.float32 and hasattr(g, "dtype") and y32:
             assert g.dtype == np.float32, f"float32 input, {g.dtype} gradient"
     if rule.tangent is None and rule.linear is None:
         return
@@ -314,18 +315,28 @@ def check_rule(prim, case, rng):
         return
     if case.transform is not None:
         tangents = {k: _sym_if(case, k, t) for k, t in tangents.items()}
-    got = RE.jvp(prim, args, kw, tangents)
+    got = _select(prim, RE.jvp(prim, args, kw, tangents))
     keys = list(tangents)
 
     def fun(vals):
         a, k = args64, kw64
         for key, v in zip(keys, vals):
             a, k = RE.put(a, k, key, v)
-        return _call(prim, a, k, case.transform)
+        return _select(prim, _call(prim, a, k, case.transform))
 
     x0 = [RE.get(args64, kw64, k) for k in keys]
     want = _fd_multi(fun, x0, [_to64(tangents[k]) for k in keys], eps)
     close(got, want, rtol, "rule tangent", loose)
+
+
+def _select(prim, y):
+    """The outputs whose tangents finite differences can see (``tangent_outputs``)."""
+    keep = specs.options(prim).get("tangent_outputs")
+    return y if keep is None else tuple(y[i] for i in keep)
+
+
+def _items(y):
+    return list(y) if isinstance(y, (list, tuple)) else [y]
 
 
 def _sym_if(case, key, t):
@@ -444,6 +455,8 @@ def check_engines(prim, case, rng):
             pass  # the tape has no complex dtypes (PyTorch semantics): source mode only
         elif tape.startswith("known-issue"):
             pass  # listed in specs.py and in the report; not a claim of this table
+        elif prim in (max, min) and "tie" in case.label:
+            pass  # the tape runs Python's max on tensors: a tie goes to the one returned
         elif _multi(y) or tape == "refused":
             with pytest.raises(RuntimeError, match=r"several arrays|numpy\(\)"):
                 srcad.grad(f, wrt=tuple(wrt), mode="tape")(*full)
@@ -464,16 +477,23 @@ def check_engines(prim, case, rng):
         h = _function(prim, hsrc, "h")
         ts = tuple(random_like(values[i], rng) for i in wrt)
         _, t = srcad.jvp(h, wrt=tuple(wrt), mode="source")(*values, ts)
+        t = _select(prim, t)
 
         def fun(vals):
             a = [_to64(v) for v in values]
             for i, v in zip(wrt, vals):
                 a[i] = v
-            return h(*a)
+            return _select(prim, h(*a))
 
         want = _fd_multi(fun, [_to64(values[i]) for i in wrt], [_to64(v) for v in ts], eps)
         close(t, want, rtol, "source-mode tangent", loose)
-        if opts.get("second") and not loose and not any(_is_cplx(values[i]) for i in wrt):
+        smooth = not getattr(case, "from_row", False)  # rows include ties and zeros
+        if (
+            opts.get("second")
+            and smooth
+            and not loose
+            and not any(_is_cplx(values[i]) for i in wrt)
+        ):
             check_second(f, full, wrt[0], rng, case.rtol)
 
 

@@ -165,6 +165,11 @@ def eig_vectors(a):
     return np.sum(np.abs(v) ** 2 * np.array([[1.0, 2.0, 3.0]]))
 
 
+def eig_vector_phase(a):
+    w, v = np.linalg.eig(a)
+    return np.sum(np.real(v) * np.array([[1.0, -2.0, 0.5]]) + np.imag(v) ** 2)
+
+
 def eigvals_loss(a):
     return np.sum(np.abs(np.linalg.eigvals(a)))
 
@@ -172,7 +177,7 @@ def eigvals_loss(a):
 ROT = np.array([[1.0, 2.0, 0.3], [-1.5, 0.5, 0.2], [0.1, 0.4, 4.0]])  # complex pair
 
 
-@pytest.mark.parametrize("f", [eig_values, eig_vectors, eigvals_loss])
+@pytest.mark.parametrize("f", [eig_values, eig_vectors, eig_vector_phase, eigvals_loss])
 @pytest.mark.parametrize("a", [B, ROT], ids=["real-spectrum", "complex-pair"])
 def test_eig(f, a):
     _both(f, a, rtol=1e-5, atol=1e-7)
@@ -186,6 +191,16 @@ def test_eigvals_agrees_with_torch():
 
 def second_through_svd(a):
     return np.sum(np.linalg.svd(a, compute_uv=False) ** 2)
+
+
+def test_power_third_order_at_zero_exponent():
+    x = np.array([0.0, 1.5])
+    hv = srcad.hvp(cube_plus_zero_power)(x, np.ones(2))
+    np.testing.assert_allclose(hv, 6 * x)
+
+
+def cube_plus_zero_power(x):
+    return np.sum(x**3 + x**0.0 + np.float_power(x, 0.0) + np.float_power(x, 1.0))
 
 
 def test_second_order_through_svd_is_refused():

@@ -48,6 +48,8 @@ __all__ = [
     "log_or_zero",
     "power_deriv",
     "power_deriv_y",
+    "power_deriv2",
+    "float_power_deriv2",
     "float_power_deriv",
     "abs_deriv",
     "abs_jvp",
@@ -307,6 +309,24 @@ def power_deriv(x, y):
         return y * x ** (y - 1)
     zero = y == 0
     return np.where(zero, 0, y * x ** np.where(zero, 1, y - 1))
+
+
+def power_deriv2(x, y):
+    """d2/dx2 ``x ** y`` = ``y (y - 1) x ** (y - 2)``, and 0 where ``y`` is 0 or 1 (the
+    power is then constant or linear, also at ``x = 0``)."""
+    if getattr(y, "shape", None) is None:
+        if y == 0 or y == 1:
+            return zeros_like(x) if getattr(x, "shape", None) is not None else 0.0
+        return y * (y - 1) * x ** (y - 2)
+    flat = (y == 0) | (y == 1)
+    return np.where(flat, 0, y * (y - 1) * x ** np.where(flat, 2, y - 2))
+
+
+def float_power_deriv2(x, y):
+    """:func:`power_deriv2` for ``np.float_power``."""
+    flat = np.equal(y, 0) | np.equal(y, 1)
+    safe = np.where(flat, 2.0, np.subtract(y, 2.0))
+    return np.where(flat, 0.0, np.multiply(y, np.subtract(y, 1.0)) * np.float_power(x, safe))
 
 
 def power_deriv_y(x, y):

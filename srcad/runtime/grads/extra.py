@@ -12,8 +12,9 @@ real input gets the real part of its cotangent.
   for the items, and the values are gathered from the items' flattened
   concatenation at those positions.  The adjoint scatters back.
 * ``svd`` and ``eig`` assume distinct (and, for ``svd``, nonzero) singular values /
-  eigenvalues; eigenvectors are defined up to a phase, so a loss must not depend
-  on it (``abs(v) ** 2`` does not; ``v.real`` does).  ``svd(full_matrices=True)``
+  eigenvalues.  ``eig``'s eigenvectors follow LAPACK's gauge (unit norm, largest
+  entry real), and the rules differentiate that gauge, so any loss of them works;
+  SVD vectors are real, defined up to a sign that is locally constant.  ``svd(full_matrices=True)``
   of a non-square matrix is refused when the singular vectors are used: the
   extra columns are not unique.  Second derivatives through them are refused.
 """
@@ -492,6 +493,34 @@ def svd_jvp(da, a, result, full_matrices=True, compute_uv=True, hermitian=False)
     return du, ds, _mT(dv)
 
 
+def _phase_rows(V):
+    """Per eigenvector, the row of its largest entry, which LAPACK makes real."""
+    return np.argmax(np.abs(V), axis=-2)
+
+
+def _phase_fix(dV, V):
+    """Tangent of LAPACK's phase gauge: ``dv -= 1j Im(dv_k / v_k) v`` at the largest entry."""
+    if not np.iscomplexobj(V):
+        return dV
+    k = np.expand_dims(_phase_rows(V), -2)
+    vk = np.take_along_axis(V, k, axis=-2)
+    dvk = np.take_along_axis(dV, k, axis=-2)
+    return dV - 1j * np.imag(dvk / vk) * V
+
+
+def _phase_fix_adjoint(gv, V):
+    """Transpose of :func:`_phase_fix` (bilinear pairing ``Re sum(ct * dv)``)."""
+    if not np.iscomplexobj(V):
+        return gv
+    k = np.expand_dims(_phase_rows(V), -2)
+    vk = np.take_along_axis(V, k, axis=-2)
+    s = np.sum(gv * V, axis=-2, keepdims=True)
+    # d Im(dv_k / v_k) pairs with -Im(s): Im(z) = Re(-1j z), so the row k gets -1j Im(s) / v_k
+    add = np.zeros(np.shape(gv), dtype=np.result_type(gv, V))
+    np.put_along_axis(add, k, -1j * np.imag(s) / vk, axis=-2)
+    return gv + add
+
+
 def eig_adjoint(g, a, result):
     """Adjoint of ``np.linalg.eig`` (distinct eigenvalues; unit-norm eigenvectors whose
     phase the loss does not see): ``V^-T (diag(gw) + F o (V^T g'V)) V^T``."""
@@ -502,6 +531,7 @@ def eig_adjoint(g, a, result):
     if not is_zero(gw):
         M = np.expand_dims(gw, -2) * _eye_like(n, w)
     if not is_zero(gv):
+        gv = _phase_fix_adjoint(gv, V)
         c = np.sum(gv * V, axis=-2, keepdims=True)
         gv = gv - np.conjugate(V) * np.real(c)
         M = M + _gap_matrix(w, False) * (_mT(V) @ gv)
@@ -517,7 +547,7 @@ def eig_jvp(da, a, result):
     dw = np.diagonal(P, axis1=-2, axis2=-1)
     dV = V @ (_gap_matrix(w, False) * P)
     dV = dV - V * np.real(np.sum(np.conjugate(V) * dV, axis=-2, keepdims=True))
-    return dw, dV
+    return dw, _phase_fix(dV, V)
 
 
 def eigvals_adjoint(g, a):
