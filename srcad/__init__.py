@@ -24,6 +24,7 @@ from .api import (  # noqa: E402
     value_and_grad,
     vjp,
 )
+from . import testing  # noqa: F401,E402  (srcad.testing.check_grads after `import srcad`)
 from .errors import FallbackWarning, SrcadError, UnsupportedError  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import utils  # noqa: F401,E402  (torch.utils.data)

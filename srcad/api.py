@@ -157,9 +157,12 @@ class _Transformation:
 
     # -- calling -----------------------------------------------------------------------
 
+    def _fell_back_or_tape(self):
+        return self._mode == "tape" or self._fell_back
+
     def _bind(self, args, kwargs):
         ba = _args.bind(self._sig, args, kwargs, self.__name__)
-        return _args.prepare(ba, self._wrt, self.__name__)
+        return _args.prepare(ba, self._wrt, self.__name__, complex_ok=self._mode != "tape")
 
     def _full(self, ba):
         """Arguments by the target function's own parameter names (partial/self included)."""
@@ -369,7 +372,8 @@ class _Transformation:
     def _shape(self, grads, ba):
         gs = grads if (self._tuple and len(self._wrt) > 1) else (grads,)
         out = tuple(
-            _args.finalize(g, _args.arg_get(ba, w), self.__name__) for g, w in zip(gs, self._wrt)
+            _args.finalize(g, _args.arg_get(ba, w), self.__name__, not self._fell_back_or_tape())
+            for g, w in zip(gs, self._wrt)
         )
         return out if self._tuple else out[0]
 
@@ -629,13 +633,13 @@ def hvp(f=None, wrt=None, *, argnums=None, mode="auto", optimize=True, verbose=0
     hf.__wrapped__ = f
     hf.mode, hf.fallback_reason, hf.source = "tape", None, ""
     if outer is not None:
+        # (the code is made per kind of arguments, so a refusal without arguments, for
+        # lack of knowing that `a` is a float, is not final: the call decides)
+        hf.mode = "source"
         try:
-            hf.source, hf.mode = outer.source, "source"
-        except UnsupportedError as exc:
-            if mode == "source":
-                raise
-            state["tape"], state["reason"] = True, str(exc)
-            hf.fallback_reason, hf.source = str(exc), inner._no_code(str(exc))
+            hf.source = outer.source
+        except UnsupportedError:
+            hf.source = ""
     return hf
 
 

@@ -271,7 +271,7 @@ def _bad(fname, path, v, why=None):
     return TypeError(f"{fname}: the argument {path} (wrt) {what}; {_WHAT}")
 
 
-def convert_wrt(v, fname, path, top=True):
+def convert_wrt(v, fname, path, top=True, complex_ok=False):
     """``v`` as the engines see it: integers as float64, containers walked; a TypeError
     naming the argument for what cannot be differentiated."""
     t = type(v)
@@ -285,6 +285,8 @@ def convert_wrt(v, fname, path, top=True):
         return v
     if isinstance(v, int):
         return float(v)
+    if complex_ok and (isinstance(v, complex) or isinstance(v, np.complexfloating)):
+        return v
     if isinstance(v, complex) or isinstance(v, np.complexfloating):
         raise _bad(
             fname,
@@ -305,6 +307,8 @@ def convert_wrt(v, fname, path, top=True):
             return v
         if kind in "iu":
             return v.astype(np.float64)
+        if kind == "c" and complex_ok:
+            return v
         if kind == "c":
             raise _bad(fname, path, v, "is a complex array (see docs/boundary.md)")
         raise _bad(fname, path, v, f"is an array of dtype {v.dtype}")
@@ -356,11 +360,14 @@ def private_copy(v):
     return v
 
 
-def prepare(ba, wrt, fname):
-    """Convert the ``wrt`` arguments and copy every array argument, in place on ``ba``."""
+def prepare(ba, wrt, fname, complex_ok=False):
+    """Convert the ``wrt`` arguments and copy every array argument, in place on ``ba``.
+
+    ``complex_ok``: source mode, whose rules follow JAX's convention for complex
+    arguments; the tape (PyTorch semantics here) refuses them."""
     for w in wrt:
         label = repr(w) if not w.startswith("*") else f"#{w[1:]}"
-        arg_set(ba, w, convert_wrt(arg_get(ba, w), fname, label))
+        arg_set(ba, w, convert_wrt(arg_get(ba, w), fname, label, complex_ok=complex_ok))
     for k, v in list(ba.arguments.items()):
         ba.arguments[k] = private_copy(v)
     return ba
@@ -381,10 +388,22 @@ def _zero_like(x):
     return None if x is None else 0.0
 
 
-def finalize(g, x, fname):
-    """The gradient ``g`` of argument ``x`` in ``x``'s structure, type and dtype."""
+def finalize(g, x, fname, complex_ok=False):
+    """The gradient ``g`` of argument ``x`` in ``x``'s structure, type and dtype.
+
+    ``complex_ok`` (source mode, JAX's convention): a real argument gets the real part
+    of a complex gradient; elsewhere a complex gradient of a real argument is refused.
+    """
     if x is None:
         return None
+    if (
+        complex_ok
+        and isinstance(g, (np.ndarray, np.generic, complex))
+        and np.iscomplexobj(g)
+        and isinstance(x, (np.ndarray, np.generic, float, int))
+        and not np.iscomplexobj(x)
+    ):
+        g = np.real(g)
     if _rt.is_zero(g):  # the symbolic zero (or a placeholder): a real zero like x
         g = _rt.zeros_like(x) if isinstance(x, (np.ndarray, np.generic, float, int)) else 0.0
     if type(x) is np.ndarray and type(g) is np.ndarray:

@@ -178,7 +178,9 @@ def _ruled_functions():
         _RULED["fns"] = {
             id(r.prim): r.prim
             for r in registry.all_rules()
-            if inspect.isfunction(r.prim) and r.adjoint is not None
+            if inspect.isfunction(r.prim)
+            and r.adjoint is not None
+            and (getattr(r.prim, "__module__", None) or "").split(".")[0] not in _SKIP_MODULES
         }
         _RULED["version"] = registry.VERSION[0]
     return _RULED["fns"]
@@ -204,10 +206,20 @@ def _rule_wrapper(prim):
     from .tape.interop import apply_prim
     from .tape.tensor import Tensor
 
+    def holds_tensor(v):
+        if isinstance(v, (list, tuple)):
+            return any(holds_tensor(e) for e in v)
+        if isinstance(v, dict):
+            return any(holds_tensor(e) for e in v.values())
+        return False
+
     def recorded(*args, **kwargs):
-        if any(isinstance(a, Tensor) for a in args) or any(
-            isinstance(a, Tensor) for a in kwargs.values()
-        ):
+        values = list(args) + list(kwargs.values())
+        if any(holds_tensor(a) for a in values):
+            # tensors inside containers: the rule's node could not see them, so the
+            # tape follows the function's own operations instead
+            return prim(*args, **kwargs)
+        if any(isinstance(a, Tensor) for a in values):
             return apply_prim(prim, args, kwargs)
         return prim(*args, **kwargs)
 

@@ -29,6 +29,7 @@ __all__ = [
     "assert_grad_close",
     "assert_grad_like",
     "check_grad",
+    "check_grads",
     "numerical_grad",
     "strict",
     "unstrict",
@@ -304,6 +305,148 @@ def check_grad(f, *args, wrt=0, rtol=1e-5, atol=1e-6, mode="source", eps=1e-6):
         assert_grad_like(gw, x, strict_scalars=_has_strict(x))
         assert_grad_close(gw, ew, rtol, atol, label=label)
     return g
+
+
+def check_grads(
+    f,
+    *args,
+    modes=("fwd", "rev"),
+    order=2,
+    mode="auto",
+    wrt=None,
+    rtol=1e-5,
+    atol=1e-6,
+    eps=1e-6,
+    seed=0,
+):
+    """Check ``f``'s derivatives in forward and reverse mode against finite differences.
+
+    The shape of JAX's ``check_grads``: ``modes`` picks ``"fwd"`` (``srcad.jvp``
+    along random directions) and/or ``"rev"`` (``srcad.grad``, or ``srcad.vjp``
+    with a random cotangent when ``f`` returns an array); ``order=2`` checks the
+    first derivative's own derivatives the same way (``jvp`` of ``grad``: forward
+    over reverse, and ``vjp`` of ``grad``: reverse over reverse), so ``f`` must
+    return a scalar then.  ``wrt`` (index, name or tuple) defaults to every
+    floating argument; ``mode`` is passed to the transformations (``"source"``,
+    ``"tape"``, ``"auto"``).  Central differences in float64 with step ``eps``.
+    Raises ``AssertionError`` with a readable diff; returns None.
+
+    >>> import numpy as np, srcad  # doctest: +SKIP
+    >>> srcad.testing.check_grads(lambda x: np.sum(np.sin(x) ** 2), np.ones(3))  # doctest: +SKIP
+    """
+    import srcad  # noqa: PLC0415  (srcad imports this module lazily)
+
+    if order not in (1, 2):
+        raise ValueError(f"check_grads: order must be 1 or 2, not {order!r}")
+    unknown = set(modes) - {"fwd", "rev"}
+    if unknown or not modes:
+        raise ValueError(f"check_grads: modes must be 'fwd' and/or 'rev', not {modes!r}")
+    args = tuple(args)
+    keys = _default_wrt(args) if wrt is None else (wrt if isinstance(wrt, tuple) else (wrt,))
+    if not keys:
+        raise ValueError("check_grads: no floating argument to differentiate")
+    idx = tuple(_arg_index(f, k, len(args)) for k in keys)
+    rng = np.random.default_rng(seed)
+    name = getattr(f, "__name__", "f")
+    tol = {"rtol": rtol, "atol": atol}
+    _check_first(srcad, f, args, idx, modes, mode, rng, name, eps, tol)
+    if order == 2:
+        for i in idx:
+            g = srcad.grad(f, wrt=i, mode=mode)
+            _check_first(srcad, g, args, (i,), modes, mode, rng, f"grad({name})", eps, tol)
+
+
+def _default_wrt(args):
+    def floating(a):
+        if isinstance(a, bool):
+            return False
+        if isinstance(a, (float, np.floating)):
+            return True
+        if isinstance(a, (np.ndarray, StrictArray)):
+            return a.dtype.kind == "f"
+        if isinstance(a, (tuple, list)):
+            return bool(a) and all(floating(v) for v in a)
+        if isinstance(a, dict):
+            return bool(a) and all(floating(v) for v in a.values())
+        return False
+
+    return tuple(i for i, a in enumerate(args) if floating(a))
+
+
+def _random_like(x, rng):
+    if isinstance(x, (tuple, list)):
+        return type(x)(_random_like(v, rng) for v in x)
+    if isinstance(x, dict):
+        return {k: _random_like(v, rng) for k, v in x.items()}
+    if isinstance(x, (float, np.floating)) or np.ndim(x) == 0 and not hasattr(x, "shape"):
+        return float(rng.normal())
+    if isinstance(x, StrictArray):
+        return StrictArray(rng.normal(size=x.shape).astype(x.dtype))
+    return rng.normal(size=np.shape(x)).astype(np.asarray(x).dtype)
+
+
+def _axpy(x, t, s):
+    """``x + s t`` over matching structures."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(_axpy(a, b, s) for a, b in zip(x, t))
+    if isinstance(x, dict):
+        return {k: _axpy(x[k], t[k], s) for k in x}
+    if isinstance(x, float):
+        return x + s * t
+    return x + s * t
+
+
+def _flat64(v):
+    if isinstance(v, (tuple, list)):
+        parts = [_flat64(x) for x in v]
+        return np.concatenate(parts) if parts else np.zeros(0)
+    if isinstance(v, dict):
+        return _flat64([v[k] for k in sorted(v, key=repr)])
+    return np.ravel(np.asarray(_host(v), dtype=np.float64))
+
+
+def _is_scalar_output(y):
+    if isinstance(y, StrictArray):
+        return y.size == 1
+    if isinstance(y, (np.ndarray, np.generic)):
+        return y.size == 1
+    return isinstance(y, numbers.Real)
+
+
+def _check_first(srcad, f, args, idx, modes, mode, rng, name, eps, tol):
+    """First derivatives of ``f`` (scalar or array output) in the arguments ``idx``."""
+    args64 = tuple(_to_float64(a) for a in args)
+    y = f(*args)
+    scalar = _is_scalar_output(y)
+    if "rev" in modes:
+        if scalar:
+            got = srcad.grad(f, wrt=idx, mode=mode)(*args)
+            want = numerical_grad(f, args, wrt=idx, eps=eps)
+        else:
+            c = _random_like(y, rng)
+            _, pullback = srcad.vjp(f, wrt=idx, mode=mode)(*args)
+            got = pullback(c)
+
+            def loss(*a):
+                return float(np.sum(_flat64(c) * _flat64(f(*a))))
+
+            want = numerical_grad(loss, args, wrt=idx, eps=eps)
+        for i, g, w in zip(idx, got, want):
+            label = f"reverse mode: d {name} / d argument {i}"
+            assert_grad_like(g, args[i], strict_scalars=_has_strict(args[i]))
+            assert_grad_close(g, w, label=label, **tol)
+    if "fwd" in modes:
+        ts = tuple(_random_like(args[i], rng) for i in idx)
+        _, got = srcad.jvp(f, wrt=idx, mode=mode)(*args, ts)
+
+        def shifted(s):
+            a = list(args64)
+            for i, t in zip(idx, ts):
+                a[i] = _axpy(args64[i], _to_float64(t), s)
+            return _flat64(f(*a))
+
+        want = (shifted(eps) - shifted(-eps)) / (2.0 * eps)
+        assert_grad_close(_flat64(got), want, label=f"forward mode: tangent of {name}", **tol)
 
 
 def _has_strict(x):

@@ -262,6 +262,14 @@ ELEMENTWISE = [
     Row(np.clip, N(3, 4), None, U(4), id="clip-upper-only"),
     Row(np.where, mask34[:, :1], N(3, 4), N(4), id="where-broadcast"),
     Row(np.where, mask34, N(3, 4), 0.0, id="where-constant"),
+    Row(np.power, C([0.0, 0.5, 2.0]), 0.0, id="power-zero-exponent-at-0", f32=False),
+    Row(np.float_power, C([0.0, 0.5, 2.0]), 0.0, id="float_power-zero-exponent-at-0", f32=False),
+    # the power and abs helpers the adjoints call (grad of grad differentiates them)
+    Row(rt.power_deriv, P(3, 4), N(4)),
+    Row(rt.power_deriv, P(3, 4), 0.0, id="power_deriv-zero-exponent"),
+    Row(rt.power_deriv_y, P(3, 4), N(4)),
+    Row(rt.float_power_deriv, P(3, 4), N(4), f32=False),
+    Row(rt.abs_deriv, N(3, 4)),
 ]
 
 MATH = [
@@ -462,13 +470,15 @@ LINALG = [
     Row(np.linalg.solve, WELL(3, 3), N(3, 2), id="linalg.solve-matrix"),
     Row(np.linalg.solve, WELL(2, 3, 3), N(3), id="linalg.solve-batched-vector"),
     Row(np.linalg.solve, WELL(2, 3, 3), N(3, 2), id="linalg.solve-broadcast"),
-    Row(np.linalg.cholesky, SPD(3, 3), sym=True),
-    Row(
-        np.linalg.cholesky, SPD(2, 3, 3), kw={"upper": True}, sym=True, id="linalg.cholesky-upper"
-    ),
-    Row(np.linalg.eigh, SYM(3, 3), sym=True, sparse=[1], id="linalg.eigh-values"),
-    Row(np.linalg.eigh, SYM(3, 3), sym=True, id="linalg.eigh"),
-    Row(np.linalg.eigvalsh, SYM(2, 3, 3), sym=True),
+    # cholesky/eigh/eigvalsh read one triangle: finite differences of the plain
+    # function (no symmetrisation) see zero gradient on the other one
+    Row(np.linalg.cholesky, SPD(3, 3)),
+    Row(np.linalg.cholesky, SPD(2, 3, 3), kw={"upper": True}, id="linalg.cholesky-upper"),
+    Row(np.linalg.eigh, SYM(3, 3), sparse=[1], id="linalg.eigh-values"),
+    Row(np.linalg.eigh, SYM(3, 3), id="linalg.eigh"),
+    Row(np.linalg.eigh, SYM(2, 3, 3), kw={"UPLO": "U"}, id="linalg.eigh-upper"),
+    Row(np.linalg.eigvalsh, SYM(2, 3, 3)),
+    Row(np.linalg.eigvalsh, SYM(3, 3), kw={"UPLO": "U"}, id="linalg.eigvalsh-upper"),
     Row(np.linalg.pinv, N(4, 3)),
     Row(np.linalg.pinv, N(3, 5), id="linalg.pinv-wide"),
 ]
@@ -616,6 +626,18 @@ def LOWER(n):
 
 eig_w = C([-1.0, 0.5, 2.0])
 HELPER_ROWS = [
+    Row(rt.abs_deriv_adjoint, N(3, 4), K(3, 4)),
+    Row(rt.fold_triangle, N(2, 3, 3)),
+    Row(rt.fold_triangle, N(3, 3), "U", id="fold_triangle-upper"),
+    Row(rt.mirror_triangle, N(3, 3), "U"),
+    Row(
+        rt.einsum_first_adjoint,
+        N(3, 2),
+        N(3, 4),
+        ((0, 1), K(4, 2), (1, 2), (0, 2)),
+        wrt=[0, 1],
+        id="einsum_first_adjoint-sublists",
+    ),
     # linear in g
     Row(rt.pick_adjoint, N(3, 4), K(3, 4), K(4), K(3, 4)),
     Row(rt.imag_adjoint, N(3), K(3)),
@@ -1030,8 +1052,15 @@ def test_every_differentiable_rule_has_a_forward_rule():
     assert not missing
 
 
+def _generated():
+    """Primitives with an entry in the generated table (tests/rules/specs.py)."""
+    from rules import specs  # noqa: PLC0415  (specs imports this module)
+
+    return {id(registry.lookup(k).prim) for k in specs.SPECS if registry.lookup(k)}
+
+
 def test_every_differentiable_rule_is_in_the_table():
-    tested = {id(r.prim) for r in ROWS}
+    tested = {id(r.prim) for r in ROWS} | _generated()
     missing = [
         r for r in _family_rules(COVERED) if r.adjoint is not None and id(r.prim) not in tested
     ]
@@ -1066,7 +1095,7 @@ def test_helpers_called_by_adjoints_have_forward_rules():
 
 
 def test_helper_forward_rules_are_in_the_table():
-    tested = {id(r.prim) for r in HELPER_ROWS}
+    tested = {id(r.prim) for r in HELPER_ROWS + JVP_ROWS} | _generated()
     missing = []
     for name in _helpers_called("adjoint"):
         rule = registry.lookup(getattr(rt, name))

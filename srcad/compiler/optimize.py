@@ -25,6 +25,25 @@ _IDENTITY_HELPERS = {("masked", 1, True), ("masked", 1, None)}
 _PURE_CALLS = {"np", "_rt", "math"}
 
 
+def _fold_power_deriv(node):
+    """``_rt.power_deriv(x, c)`` for a constant ``c >= 1`` is ``c * x ** (c - 1)``
+    (finite at ``x = 0``; the helper is needed only for exponents below 1)."""
+    f = node.func
+    if (
+        isinstance(f, gast.Attribute)
+        and f.attr == "power_deriv"
+        and len(node.args) == 2
+        and not node.keywords
+        and _num(node.args[1])
+        and node.args[1].value >= 1
+    ):
+        c = node.args[1].value
+        x = node.args[0]
+        power = gast.BinOp(x, gast.Pow(), gast.Constant(c - 1, None))
+        return gast.BinOp(gast.Constant(c, None), gast.Mult(), power)
+    return None
+
+
 def fold_constants(stmts):
     return [_Fold().visit(s) for s in stmts]
 
@@ -64,6 +83,9 @@ class _Fold(gast.NodeTransformer):
     def visit_Call(self, node):
         self.generic_visit(node)
         f = node.func
+        folded = _fold_power_deriv(node)
+        if folded is not None:
+            return self.visit(folded)
         if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name):
             for helper, k, const in _IDENTITY_HELPERS:
                 if (

@@ -6,6 +6,8 @@ from . import (  # noqa: F401
     nn_ops,
     numpy_creation,
     numpy_elementwise,
+    numpy_extra,
+    numpy_fft,
     numpy_linalg,
     numpy_reductions,
     numpy_shape,

@@ -50,7 +50,7 @@ def _(result, x):
 
 @adjoint(operator.pow, np.power, broadcast=True)
 def _(result, x, y):
-    d[x] = d[result] * y * x ** (y - 1)
+    d[x] = d[result] * _rt.power_deriv(x, y)
     d[y] = d[result] * result * _rt.log_or_zero(x)
 
 
@@ -78,7 +78,7 @@ def _(result, x, y):
 
 @tangent(operator.pow, np.power)
 def _(result, x, y):
-    d[result] = d[x] * y * x ** (y - 1) + d[y] * result * _rt.log_or_zero(x)
+    d[result] = d[x] * _rt.power_deriv(x, y) + d[y] * result * _rt.log_or_zero(x)
 
 
 @tangent(operator.matmul, np.matmul)
@@ -142,7 +142,6 @@ nondifferentiable(
     np.empty,
     np.full,
     np.arange,
-    np.linspace,
     np.eye,
     np.identity,
     len,
@@ -160,3 +159,44 @@ nondifferentiable(
     np.allclose,
     np.isclose,
 )
+
+
+# -- rules of the power helper (grad of grad and hvp differentiate adjoint code) --
+
+
+@adjoint(_rt.power_deriv, broadcast=True)
+def _(result, x, y):
+    d[x] = d[result] * _rt.power_deriv2(x, y)
+    d[y] = d[result] * _rt.power_deriv_y(x, y)
+
+
+@tangent(_rt.power_deriv)
+def _(result, x, y):
+    d[result] = d[x] * _rt.power_deriv2(x, y) + d[y] * _rt.power_deriv_y(x, y)
+
+
+# third order through x ** y in x: the same helper one exponent down
+@adjoint(_rt.power_deriv2, broadcast=True)
+def _(result, x, y):
+    d[x] = d[result] * y * _rt.power_deriv2(x, y - 1)
+    d[y] = d[result] * x ** (y - 2) * (2 * y - 1 + y * (y - 1) * _rt.log_or_zero(x))
+
+
+@tangent(_rt.power_deriv2)
+def _(result, x, y):
+    d[result] = d[x] * y * _rt.power_deriv2(x, y - 1) + d[y] * x ** (y - 2) * (
+        2 * y - 1 + y * (y - 1) * _rt.log_or_zero(x)
+    )
+
+
+@adjoint(_rt.power_deriv_y, broadcast=True)
+def _(result, x, y):
+    d[x] = d[result] * x ** (y - 2) * ((y - 1) * (1 + y * _rt.log_or_zero(x)) + y)
+    d[y] = d[result] * x ** (y - 1) * _rt.log_or_zero(x) * (2 + y * _rt.log_or_zero(x))
+
+
+@tangent(_rt.power_deriv_y)
+def _(result, x, y):
+    d[result] = d[x] * x ** (y - 2) * ((y - 1) * (1 + y * _rt.log_or_zero(x)) + y) + d[y] * x ** (
+        y - 1
+    ) * _rt.log_or_zero(x) * (2 + y * _rt.log_or_zero(x))

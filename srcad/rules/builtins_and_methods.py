@@ -42,13 +42,22 @@ def method_flatten(a, order="C"):
 
 
 def method_astype(a, dtype, order="K", casting="unsafe", subok=True, copy=True):
-    """``a.astype(dtype)``."""
-    return a.astype(dtype, order=order, casting=casting, subok=subok, copy=copy)
+    """``a.astype(dtype)`` (only the options given are passed: tape tensors take none)."""
+    given = {"order": (order, "K"), "casting": (casting, "unsafe"), "subok": (subok, True)}
+    extra = {k: v for k, (v, default) in given.items() if v != default}
+    if copy is not True:
+        extra["copy"] = copy
+    return a.astype(dtype, **extra)
 
 
 def method_clip(a, min=None, max=None, out=None):
     """``a.clip(min, max)`` (``np.clip`` spells its bounds ``a_min``, ``a_max``)."""
     return np.clip(a, min, max, out=out)
+
+
+def method_get(a, *args):
+    """``a.get(key[, default])`` of a dict."""
+    return a.get(*args)
 
 
 def method_item(a, *args):
@@ -135,6 +144,7 @@ METHODS = {
     "conj": np.conjugate,
     "conjugate": np.conjugate,
     "item": method_item,
+    "get": method_get,
     # no gradient
     "argmax": np.argmax,
     "argmin": np.argmin,
@@ -206,3 +216,18 @@ linear(
     params=("g",),
 )
 nondifferentiable(_rt.shape_arg)
+
+
+@adjoint(method_get)
+def _(result, a, *args):
+    d[a] = _rt.dict_get_adjoint(d[result], a, args)
+    d[args] = _rt.dict_get_default_adjoint(d[result], a, args)
+
+
+@tangent(method_get)
+def _(result, a, *args):
+    t = _rt.dict_get_jvp(d[a], d[args], a, args)
+    d[result] = t
+
+
+linear(_rt.dict_get_adjoint, _rt.dict_get_default_adjoint, params=("g",))

@@ -178,13 +178,13 @@ def _(result, x, out=None):
 
 @adjoint(np.float_power, broadcast=True)
 def _(result, x, y, out=None):
-    d[x] = d[result] * y * np.float_power(x, y - 1.0)
+    d[x] = d[result] * _rt.float_power_deriv(x, y)
     d[y] = d[result] * result * _rt.log_or_zero(x)
 
 
 @tangent(np.float_power)
 def _(result, x, y, out=None):
-    d[result] = d[x] * y * np.float_power(x, y - 1.0) + d[y] * result * _rt.log_or_zero(x)
+    d[result] = d[x] * _rt.float_power_deriv(x, y) + d[y] * result * _rt.log_or_zero(x)
 
 
 @adjoint(np.hypot, *_math("hypot"), broadcast=True)
@@ -388,12 +388,12 @@ def _(result, x):
 
 @adjoint(np.absolute, np.fabs, abs, *_math("fabs"))
 def _(result, x, out=None):
-    d[x] = d[result] * np.sign(x)
+    d[x] = d[result] * _rt.abs_deriv(x)
 
 
 @tangent(np.absolute, np.fabs, abs, *_math("fabs"))
 def _(result, x, out=None):
-    d[result] = d[x] * np.sign(x)
+    d[result] = _rt.abs_jvp(d[x], x)
 
 
 @adjoint(np.copysign, *_math("copysign"), broadcast=True)
@@ -547,3 +547,38 @@ def _(out, a, b):
 def _(out, g, result, coordinates):
     t = _rt.hypot_adjoint_jvp(g, result, coordinates, d[g], d[result], d[coordinates])
     d[out] = t
+
+
+@adjoint(_rt.float_power_deriv, broadcast=True)
+def _(out, x, y):
+    d[x] = d[out] * _rt.float_power_deriv2(x, y)
+    d[y] = d[out] * np.float_power(x, y - 1.0) * (1.0 + y * _rt.log_or_zero(x))
+
+
+@tangent(_rt.float_power_deriv)
+def _(out, x, y):
+    d[out] = d[x] * _rt.float_power_deriv2(x, y) + d[y] * np.float_power(x, y - 1.0) * (
+        1.0 + y * _rt.log_or_zero(x)
+    )
+
+
+@adjoint(_rt.abs_deriv)
+def _(result, x):
+    d[x] = _rt.abs_deriv_adjoint(d[result], x)
+
+
+@tangent(_rt.abs_deriv)
+def _(result, x):
+    d[result] = _rt.abs_deriv_jvp(d[x], x)
+
+
+linear(_rt.abs_deriv_adjoint, params=("g",))
+linear(_rt.abs_jvp, params=("dx",))
+linear(_rt.abs_deriv_jvp, params=("dx",))
+
+
+@tangent(_rt.float_power_deriv2)
+def _(out, x, y):
+    d[out] = d[x] * y * _rt.float_power_deriv2(x, y - 1.0) + d[y] * np.float_power(x, y - 2.0) * (
+        2.0 * y - 1.0 + y * (y - 1.0) * _rt.log_or_zero(x)
+    )

@@ -11,9 +11,14 @@ det tr(A^-1 dA)``, ``d inv = -X dA X``, ...); see the helpers in
 
 * ``slogdet`` returns ``(sign, logabsdet)``; its adjoint takes that pair and
   ignores the sign's entry (the sign is piecewise constant);
-* ``cholesky`` and ``eigh``/``eigvalsh`` read one triangle of a symmetric matrix;
-  their adjoints are symmetric (the two triangles share the gradient), as in
-  PyTorch and JAX, and their tangents symmetrise the input tangent;
+* ``cholesky`` and ``eigh``/``eigvalsh`` read one triangle of their input (the
+  lower one; the upper with ``UPLO='U'`` or ``upper=True``) as a symmetric
+  matrix: the adjoint lives on that triangle (the other gets zero, which is what
+  finite differences of the function see), and the tangent mirrors that
+  triangle of the input tangent (``_rt.fold_triangle`` / ``_rt.mirror_triangle``);
+* einsum takes both call forms: ``einsum('ij,jk', a, b)`` and the sublist form
+  ``einsum(a, (0, 1), b, (1, 2), (0, 2))``, whose first array binds to
+  ``subscripts`` (``_rt.einsum_first_adjoint``);
 * ``pinv`` assumes the rank is locally constant.
 """
 
@@ -137,6 +142,7 @@ def _(result, x1, x2, axes=2):
 def _(
     result, subscripts, *operands, out=None, optimize=False, dtype=None, order="K", casting="safe"
 ):
+    d[subscripts] = _rt.einsum_first_adjoint(d[result], subscripts, operands)
     d[operands] = _rt.einsum_adjoint(d[result], subscripts, operands)
 
 
@@ -144,7 +150,8 @@ def _(
 def _(
     result, subscripts, *operands, out=None, optimize=False, dtype=None, order="K", casting="safe"
 ):
-    d[result] = _rt.einsum_jvp(subscripts, operands, d[operands])
+    t = _rt.einsum_jvp(subscripts, operands, d[operands], d[subscripts])
+    d[result] = t
 
 
 @adjoint(np.kron)
@@ -254,32 +261,32 @@ def _(result, a, b):
 
 @adjoint(np.linalg.cholesky)
 def _(result, a, upper=False):
-    d[a] = _rt.cholesky_adjoint(d[result], result, upper)
+    d[a] = _rt.fold_triangle(_rt.cholesky_adjoint(d[result], result, upper), upper)
 
 
 @tangent(np.linalg.cholesky)
 def _(result, a, upper=False):
-    d[result] = _rt.cholesky_jvp(d[a], result, upper)
+    d[result] = _rt.cholesky_jvp(_rt.mirror_triangle(d[a], upper), result, upper)
 
 
 @adjoint(np.linalg.eigh)
 def _(result, a, UPLO="L"):
-    d[a] = _rt.eigh_adjoint(d[result], a, result)
+    d[a] = _rt.fold_triangle(_rt.eigh_adjoint(d[result], a, result), UPLO)
 
 
 @tangent(np.linalg.eigh)
 def _(result, a, UPLO="L"):
-    d[result] = _rt.eigh_jvp(d[a], result)
+    d[result] = _rt.eigh_jvp(_rt.mirror_triangle(d[a], UPLO), result)
 
 
 @adjoint(np.linalg.eigvalsh)
 def _(result, a, UPLO="L"):
-    d[a] = _rt.eigvalsh_adjoint(d[result], a, UPLO)
+    d[a] = _rt.fold_triangle(_rt.eigvalsh_adjoint(d[result], a, UPLO), UPLO)
 
 
 @tangent(np.linalg.eigvalsh)
 def _(result, a, UPLO="L"):
-    d[result] = _rt.eigvalsh_jvp(d[a], a, UPLO)
+    d[result] = _rt.eigvalsh_jvp(_rt.mirror_triangle(d[a], UPLO), a, UPLO)
 
 
 @adjoint(np.linalg.pinv)
@@ -300,6 +307,8 @@ nondifferentiable(np.linalg.matrix_rank, np.einsum_path)
 # adjoint helper f(g, a, b, ..., wrt) is linear in g and in the other operand.
 
 linear(_rt.mT, params=("x",))
+linear(_rt.fold_triangle, params=("g",))
+linear(_rt.mirror_triangle, params=("x",))
 
 
 @tangent(_rt.dot_adjoint)
@@ -381,7 +390,13 @@ def _(out, g, other, axis=-1):
 
 @tangent(_rt.einsum_adjoint)
 def _(out, g, subscripts, operands):
-    t = _rt.einsum_adjoint_jvp(g, subscripts, operands, d[g], d[operands])
+    t = _rt.einsum_adjoint_jvp(g, subscripts, operands, d[g], d[operands], d[subscripts])
+    d[out] = t
+
+
+@tangent(_rt.einsum_first_adjoint)
+def _(out, g, subscripts, operands):
+    t = _rt.einsum_adjoint_jvp(g, subscripts, operands, d[g], d[operands], d[subscripts], True)
     d[out] = t
 
 

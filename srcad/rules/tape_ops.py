@@ -404,3 +404,19 @@ def _(result, b, x, y):
     d[b] = _rt.unbroadcast(d[result], b)
     d[x] = np.matmul(d[result], np.swapaxes(y, -1, -2))
     d[y] = np.matmul(np.swapaxes(x, -1, -2), d[result])
+
+
+# --------------------------------------------------------------------------------------
+# torch.linalg.cholesky: NumPy's factor, with PyTorch's symmetric gradient (np.linalg's
+# own rule puts the gradient on the triangle NumPy reads)
+
+
+@primitive
+def linalg_cholesky(a):
+    """The lower Cholesky factor; its gradient is the symmetric one, as in PyTorch."""
+    return np.linalg.cholesky(a)
+
+
+@adjoint(linalg_cholesky)
+def _(result, a):
+    d[a] = _rt.cholesky_adjoint(d[result], result)

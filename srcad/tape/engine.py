@@ -405,6 +405,10 @@ def _as_result(g, t, create):
     if isinstance(g, Tensor):
         return g
     d = t._data
+    if not hasattr(g, "dtype"):  # a number from a rule (or the symbolic zero)
+        from ..runtime import is_zero  # noqa: PLC0415
+
+        g = np.zeros_like(d) if is_zero(g) else np.full_like(d, g)
     if g.dtype != d.dtype:
         g = g.astype(d.dtype)
     elif not writeable(g):

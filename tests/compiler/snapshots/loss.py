@@ -7,7 +7,7 @@ def dloss_dw(w, x, y):
     dloss = _rt.seed(loss, 'loss')
     # Grad of: return np.mean((p - y) ** 2)
     dp_minus_y_pow_2 = _rt.mean_adjoint(dloss, p_minus_y_pow_2)
-    dp_minus_y = dp_minus_y_pow_2 * 2 * p_minus_y
+    dp_minus_y = dp_minus_y_pow_2 * (2 * p_minus_y)
     dp = _rt.unbroadcast(dp_minus_y, p)
     # Grad of: p = np.tanh(x @ w)
     dx_matmul_w = dp * (1.0 - p * p)

@@ -37,7 +37,7 @@ from collections import Counter
 
 import numpy as np
 
-from .core import add, getitem_adj, is_zero, namespace_of, unbroadcast, zeros_like
+from ..core import add, getitem_adj, is_zero, namespace_of, unbroadcast, zeros_like
 
 __all__ = [
     "mean_adjoint",
@@ -46,6 +46,15 @@ __all__ = [
     "LN10",
     # elementwise
     "log_or_zero",
+    "power_deriv",
+    "power_deriv_y",
+    "power_deriv2",
+    "float_power_deriv2",
+    "float_power_deriv",
+    "abs_deriv",
+    "abs_jvp",
+    "abs_deriv_adjoint",
+    "abs_deriv_jvp",
     "sinc_deriv",
     "pick_adjoint",
     "first_given",
@@ -91,6 +100,7 @@ __all__ = [
     "outer_adjoint",
     "vecdot_adjoint",
     "einsum_adjoint",
+    "einsum_first_adjoint",
     "einsum_jvp",
     "kron_adjoint",
     "cross_adjoint",
@@ -105,6 +115,8 @@ __all__ = [
     "slogdet_jvp",
     "solve_adjoint",
     "solve_jvp",
+    "mirror_triangle",
+    "fold_triangle",
     "cholesky_adjoint",
     "cholesky_jvp",
     "eigh_adjoint",
@@ -148,6 +160,9 @@ __all__ = [
     "builtin_extremum_adjoint",
     "builtin_extremum_jvp",
     "scalar_adjoint",
+    "dict_get_adjoint",
+    "dict_get_default_adjoint",
+    "dict_get_jvp",
     "item_adjoint",
     "cast_like",
 ]
@@ -223,8 +238,15 @@ def _arange(n, like):
 
 
 def _container(items, like):
-    """``items`` as a list when ``like`` is a list, otherwise as a tuple."""
-    return list(items) if isinstance(like, list) else tuple(items)
+    """``items`` as a list when ``like`` is a list, a tuple when it is a tuple, and
+    stacked when ``like`` is an array the primitive iterated along its first axis
+    (``np.vstack(a)`` of one 2-d array reads its rows)."""
+    if isinstance(like, list):
+        return list(items)
+    if not isinstance(like, tuple) and getattr(like, "shape", None) is not None:
+        items = list(items)
+        return np.stack(items) if items else zeros_like(like)
+    return tuple(items)
 
 
 def _group_last(a, axis):
@@ -273,6 +295,90 @@ def log_or_zero(x):
         return math.log(x) if x > 0 else (0.0 if x == 0 else float("nan"))
     safe = np.where(x == 0, 1, x)
     return np.where(x == 0, 0, np.log(safe))
+
+
+def power_deriv(x, y):
+    """d/dx ``x ** y`` = ``y x ** (y - 1)``, and 0 where ``y == 0``.
+
+    ``x ** 0`` is the constant 1, also at ``x = 0``, where the textbook formula
+    gives ``0 * inf = nan`` (or a ZeroDivisionError for Python floats).
+    """
+    if getattr(y, "shape", None) is None:
+        if y == 0:
+            return zeros_like(x) if getattr(x, "shape", None) is not None else 0.0
+        return y * x ** (y - 1)
+    zero = y == 0
+    return np.where(zero, 0, y * x ** np.where(zero, 1, y - 1))
+
+
+def power_deriv2(x, y):
+    """d2/dx2 ``x ** y`` = ``y (y - 1) x ** (y - 2)``, and 0 where ``y`` is 0 or 1 (the
+    power is then constant or linear, also at ``x = 0``)."""
+    if getattr(y, "shape", None) is None:
+        if y == 0 or y == 1:
+            return zeros_like(x) if getattr(x, "shape", None) is not None else 0.0
+        return y * (y - 1) * x ** (y - 2)
+    flat = (y == 0) | (y == 1)
+    return np.where(flat, 0, y * (y - 1) * x ** np.where(flat, 2, y - 2))
+
+
+def float_power_deriv2(x, y):
+    """:func:`power_deriv2` for ``np.float_power``."""
+    flat = np.equal(y, 0) | np.equal(y, 1)
+    safe = np.where(flat, 2.0, np.subtract(y, 2.0))
+    return np.where(flat, 0.0, np.multiply(y, np.subtract(y, 1.0)) * np.float_power(x, safe))
+
+
+def power_deriv_y(x, y):
+    """d/dy of :func:`power_deriv`: ``x ** (y - 1) (1 + y log x)``."""
+    return x ** (y - 1) * (1 + y * log_or_zero(x))
+
+
+def float_power_deriv(x, y):
+    """:func:`power_deriv` for ``np.float_power`` (computed in float64)."""
+    if getattr(y, "shape", None) is None and y == 0:
+        return np.zeros_like(np.float_power(x, 1.0))
+    zero = np.equal(y, 0)
+    return np.where(zero, 0.0, y * np.float_power(x, np.where(zero, 1.0, np.subtract(y, 1.0))))
+
+
+def abs_deriv(x):
+    """d|x|: ``sign(x)`` for real ``x``; ``conj(z) / |z|`` for complex ``z`` (JAX's
+    convention: the cotangent of a real loss is dL/dRe - i dL/dIm); 0 at 0."""
+    if not np.iscomplexobj(x):
+        return np.sign(x)
+    r = np.abs(x)
+    zero = r == 0
+    return np.where(zero, 0, np.conjugate(x) / np.where(zero, 1, r))
+
+
+def abs_deriv_adjoint(g, x):
+    """Adjoint of :func:`abs_deriv` (its second derivative): 0 for real ``x``."""
+    if not np.iscomplexobj(x):
+        return zeros_like(x)
+    r = np.abs(x)
+    zero = r == 0
+    safe = np.where(zero, 1, r)
+    cx = np.conjugate(x)
+    return np.where(zero, 0, np.conjugate(g) / safe - np.real(g * cx) * cx / (safe**3))
+
+
+def abs_jvp(dx, x):
+    """Tangent of ``|x|``: ``sign(x) dx``, or ``Re(conj(z) dz) / |z|`` for complex ``z``."""
+    if not np.iscomplexobj(x):
+        return dx * np.sign(x)
+    return np.real(abs_deriv(x) * dx)
+
+
+def abs_deriv_jvp(dx, x):
+    """Tangent of :func:`abs_deriv`: 0 for real ``x`` (sign is piecewise constant)."""
+    if not np.iscomplexobj(x):
+        return np.zeros_like(dx * np.sign(x))
+    r = np.abs(x)
+    zero = r == 0
+    safe = np.where(zero, 1, r)
+    dr = np.real(np.conjugate(x) * dx) / safe
+    return np.where(zero, 0, np.conjugate(dx) / safe - np.conjugate(x) * dr / (safe * safe))
 
 
 def sinc_deriv(x):
@@ -460,11 +566,23 @@ def var_weights(a, axis=None, ddof=0, where=True, correction=None):
     return masked(2.0 * (a - mu) / (n - _ddof(ddof, correction)), where)
 
 
+def _over_twice(x, r):
+    """``x / (2 r)``, and 0 where ``r == 0`` (std's kink: a constant slice, one element)."""
+    if getattr(r, "shape", None) is None:
+        return x / (2.0 * r) if r != 0 else 0.0 * x
+    zero = r == 0
+    return np.where(zero, 0, x / (2.0 * np.where(zero, 1, r)))
+
+
 def std_weights(a, result, axis=None, keepdims=False, ddof=0, where=True, correction=None):
-    """d std / d a = (a - mean) / ((n - ddof) std)."""
-    return var_weights(a, axis, ddof, where, correction) / (
-        2.0 * expand_reduced(result, a, axis, keepdims)
-    )
+    """d std / d a = (a - mean) / ((n - ddof) std).
+
+    Where the std is 0 (a single element, a constant slice) the weights are 0:
+    over one element the std is the constant 0, and elsewhere 0 is the kink's
+    subgradient (as for ``abs`` at 0), never nan.
+    """
+    r = expand_reduced(result, a, axis, keepdims)
+    return _over_twice(var_weights(a, axis, ddof, where, correction), r)
 
 
 def median_weights(a, axis=None):
@@ -858,11 +976,6 @@ _LETTERS = string.ascii_letters
 
 def _einsum_parse(subscripts, shapes):
     """Explicit form of einsum subscripts: ellipses become letters, the output is spelled."""
-    if not isinstance(subscripts, str):
-        raise NotImplementedError(
-            "srcad: einsum's (operand, sublist) form has no derivative rule; "
-            "write the subscripts as a string, e.g. np.einsum('ij,jk->ik', a, b)"
-        )
     s = subscripts.replace(" ", "")
     ins, out = s.split("->") if "->" in s else (s, None)
     ins = ins.split(",")
@@ -922,23 +1035,79 @@ def _einsum_operand_adjoint(g, ins, out, operands, i):
     return val
 
 
+def _sublist(sub):
+    """An einsum sublist (``(0, 1)``, ``[Ellipsis, 2]``) as subscript letters."""
+    out = []
+    for v in sub:
+        if v is Ellipsis:
+            out.append("...")
+        elif isinstance(v, (numbers.Integral, np.integer)) and 0 <= int(v) < len(_LETTERS):
+            out.append(_LETTERS[int(v)])
+        else:
+            raise ValueError(f"einsum: sublist entry {v!r} is not an integer in [0, 52)")
+    return "".join(out)
+
+
+def _einsum_canon(subscripts, operands):
+    """``np.einsum``'s two call forms as ``(subscripts string, arrays, slots)``.
+
+    The string form binds as ``subscripts, *operands``; the sublist form
+    ``einsum(a, (0, 1), b, (1, 2), (0, 2))`` binds its first array to
+    ``subscripts``.  ``slots[k]`` is array ``k``'s position in
+    ``(subscripts,) + operands``, where its adjoint goes.
+    """
+    if isinstance(subscripts, str):
+        return subscripts, list(operands), list(range(1, len(operands) + 1))
+    items = (subscripts,) + tuple(operands)
+    n = len(items) // 2
+    arrays = [items[2 * k] for k in range(n)]
+    subs = ",".join(_sublist(items[2 * k + 1]) for k in range(n))
+    if len(items) % 2:
+        subs += "->" + _sublist(items[-1])
+    return subs, arrays, [2 * k for k in range(n)]
+
+
+def _einsum_adjoints(g, subscripts, operands, slots_wanted):
+    subs, arrays, slots = _einsum_canon(subscripts, operands)
+    ins, out = _einsum_parse(subs, [np.shape(x) for x in arrays])
+    full = {}
+    for k, slot in enumerate(slots):
+        if slot in slots_wanted:
+            full[slot] = _einsum_operand_adjoint(g, ins, out, arrays, k)
+    return full
+
+
 def einsum_adjoint(g, subscripts, operands):
-    """Adjoints of every operand of ``np.einsum(subscripts, *operands)`` (a tuple).
+    """Adjoints of ``operands`` in ``np.einsum(subscripts, *operands)`` (a tuple).
 
     Handles implicit outputs, ellipses, repeated indices (diagonals), indices
-    summed away and size-1 broadcasting.
+    summed away and size-1 broadcasting.  In the sublist form the sublists'
+    entries are ``0.0`` and the first array's adjoint is
+    :func:`einsum_first_adjoint`'s.
     """
-    ins, out = _einsum_parse(subscripts, [np.shape(x) for x in operands])
-    return tuple(_einsum_operand_adjoint(g, ins, out, operands, i) for i in range(len(operands)))
+    n = len(operands)
+    full = _einsum_adjoints(g, subscripts, operands, set(range(1, n + 1)))
+    return tuple(full.get(i + 1, 0.0) for i in range(n))
 
 
-def einsum_jvp(subscripts, operands, doperands):
+def einsum_first_adjoint(g, subscripts, operands):
+    """The adjoint of the first array of einsum's sublist form (``0.0`` for a string)."""
+    if isinstance(subscripts, str):
+        return 0.0
+    return _einsum_adjoints(g, subscripts, operands, {0})[0]
+
+
+def einsum_jvp(subscripts, operands, doperands, dsubscripts=0.0):
+    """Tangent of einsum (both forms): one einsum per active operand."""
+    subs, arrays, slots = _einsum_canon(subscripts, operands)
+    items = (dsubscripts,) + tuple([0.0] * len(operands) if is_zero(doperands) else doperands)
     out = 0.0
-    for i, dx in enumerate(doperands):
+    for k, slot in enumerate(slots):
+        dx = items[slot]
         if not is_zero(dx):
-            ops = list(operands)
-            ops[i] = dx
-            out = add(out, np.einsum(subscripts, *ops, optimize="greedy"))
+            ops = list(arrays)
+            ops[k] = dx
+            out = add(out, np.einsum(subs, *ops, optimize="greedy"))
     return out
 
 
@@ -1060,6 +1229,31 @@ def solve_jvp(da, db, a, b, x):
     if np.ndim(b) == 1:
         return np.linalg.solve(a, np.expand_dims(rhs + np.zeros_like(x), -1))[..., 0]
     return np.linalg.solve(a, rhs + np.zeros_like(x))
+
+
+def _upper(uplo):
+    """``UPLO`` (``'L'``/``'U'``, any case) or cholesky's ``upper`` flag: True for upper."""
+    if isinstance(uplo, str):
+        if uplo.upper() not in ("L", "U"):
+            raise ValueError(f"UPLO must be 'L' or 'U', not {uplo!r}")
+        return uplo.upper() == "U"
+    return bool(uplo)
+
+
+def mirror_triangle(x, uplo="L"):
+    """The symmetric matrix that ``eigh``/``cholesky`` read from one triangle of ``x``."""
+    if _upper(uplo):
+        return np.triu(x) + mT(np.triu(x, 1))
+    return np.tril(x) + mT(np.tril(x, -1))
+
+
+def fold_triangle(g, uplo="L"):
+    """Transpose of :func:`mirror_triangle`: the adjoint of a symmetric input, moved
+    onto the triangle that was read (the other triangle gets zero)."""
+    n = np.shape(g)[-1]
+    diag = g * _eye(n, n, 0, g)
+    both = g + mT(g)
+    return (np.triu(both) if _upper(uplo) else np.tril(both)) - diag
 
 
 def _phi(x):
@@ -1278,7 +1472,7 @@ def repeat_adjoint(g, a, repeats, axis=None):
 
 def add_at_zero(x, index, g):
     """Zeros shaped like ``x`` with ``g`` accumulated at ``index`` (repeats add up)."""
-    from .core import add_at  # noqa: PLC0415  (core's add_at is the one scatter-add)
+    from ..core import add_at  # noqa: PLC0415  (core's add_at is the one scatter-add)
 
     return add_at(0.0, x, index, g)
 
@@ -1487,6 +1681,41 @@ def builtin_extremum_jvp(dargs, args, result):
     return out
 
 
+def _dict_key(a, args):
+    if not isinstance(a, dict):
+        raise NotImplementedError(
+            f"srcad: .get() of a {type(a).__name__} has no derivative rule here "
+            "(dict.get has one); use mode='tape' or convert explicitly"
+        )
+    if not args:
+        raise TypeError("get expected at least 1 argument, got 0")
+    return args[0]
+
+
+def dict_get_adjoint(g, a, args):
+    """Adjoint of ``a.get(key, default)`` for the dict ``a``: ``{key: g}`` when present."""
+    key = _dict_key(a, args)
+    return {key: g} if key in a else {}
+
+
+def dict_get_default_adjoint(g, a, args):
+    """Adjoint of ``a.get(key, default)`` for ``(key, default)``: ``g`` goes to the
+    default when the key is missing."""
+    key = _dict_key(a, args)
+    if key in a or len(args) < 2:
+        return tuple(0.0 for _ in args)
+    return (0.0, g) + tuple(0.0 for _ in args[2:])
+
+
+def dict_get_jvp(da, dargs, a, args):
+    key = _dict_key(a, args)
+    if key in a:
+        return getitem_adj(da, key)
+    if len(args) < 2 or is_zero(dargs):
+        return 0.0
+    return dargs[1]
+
+
 def scalar_adjoint(g, x):
     """Adjoint of ``float(x)``: ``g`` shaped (and typed) like ``x``."""
     if getattr(x, "shape", None) is None:
@@ -1594,7 +1823,7 @@ def std_weights_jvp(a, result, axis, keepdims, ddof, where, correction, da, dres
         t = var_weights(da, axis, ddof, where, correction)
     if not is_zero(dresult):
         t = t - 2.0 * w * expand_reduced(dresult, a, axis, keepdims)
-    return t / (2.0 * r)
+    return _over_twice(t + np.zeros_like(w), r)
 
 
 def norm_weights_jvp(x, result, ord, axis, keepdims, kind, dx, dresult):
@@ -1723,23 +1952,27 @@ def adjoint_jvp_b(f, g, a, db, wrt, *args):
     return f(g, a, db, *args, wrt) if wrt == 0 else np.zeros_like(db)
 
 
-def einsum_adjoint_jvp(g, subscripts, operands, dg, doperands):
-    """Tangent of :func:`einsum_adjoint`: multilinear in ``g`` and the other operands."""
-    ins, out = _einsum_parse(subscripts, [np.shape(x) for x in operands])
-    dops = [
-        None if is_zero(d) else d
-        for d in ([0.0] * len(operands) if is_zero(doperands) else doperands)
-    ]
-    res = []
-    for i in range(len(operands)):
-        t = 0.0 if is_zero(dg) else _einsum_operand_adjoint(dg, ins, out, operands, i)
+def einsum_adjoint_jvp(g, subscripts, operands, dg, doperands, dsubscripts=0.0, first=False):
+    """Tangent of :func:`einsum_adjoint` (or, ``first=True``, of
+    :func:`einsum_first_adjoint`): multilinear in ``g`` and the other operands."""
+    subs, arrays, slots = _einsum_canon(subscripts, operands)
+    ins, out = _einsum_parse(subs, [np.shape(x) for x in arrays])
+    items = (dsubscripts,) + tuple([0.0] * len(operands) if is_zero(doperands) else doperands)
+    dops = [None if is_zero(items[slot]) else items[slot] for slot in slots]
+    res = {}
+    for i, slot in enumerate(slots):
+        if (slot == 0) != first:
+            continue
+        t = 0.0 if is_zero(dg) else _einsum_operand_adjoint(dg, ins, out, arrays, i)
         for j, dj in enumerate(dops):
             if j != i and dj is not None:
-                ops = list(operands)
+                ops = list(arrays)
                 ops[j] = dj
                 t = add(t, _einsum_operand_adjoint(g, ins, out, ops, i))
-        res.append(zeros_like(operands[i]) if is_zero(t) else t)
-    return tuple(res)
+        res[slot] = zeros_like(arrays[i]) if is_zero(t) else t
+    if first:
+        return res.get(0, 0.0)
+    return tuple(res.get(i + 1, 0.0) for i in range(len(operands)))
 
 
 def _mT0(x):
@@ -1906,4 +2139,10 @@ def _wrap_adjoint_helpers():
             globals()[name] = _placeholder_safe(fn)
 
 
+from . import extra as _extra  # noqa: E402
+from . import spectral as _spectral  # noqa: E402
+from .extra import *  # noqa: E402,F403
+from .spectral import *  # noqa: E402,F403
+
+__all__ += _extra.__all__ + _spectral.__all__
 _wrap_adjoint_helpers()
