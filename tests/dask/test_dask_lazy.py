@@ -103,6 +103,11 @@ def test_python_float_parameter_gets_a_lazy_0d_gradient():
         g = srcad.grad(f, mode="source")(0.7, da.from_array(X, chunks=4))
     assert isinstance(g, da.Array) and g.shape == ()
     assert float(g.compute()) == pytest.approx(float(np.sum(X * np.cos(0.7 * X))), rel=1e-12)
+    with computes(0):
+        g32 = srcad.grad(f, mode="source")(np.float32(0.7), da.from_array(X + 2.0, chunks=4))
+    assert isinstance(g32, da.Array) and g32.shape == () and g32.dtype == np.float32
+    want = float(np.sum((X + 2.0) * np.cos(0.7 * (X + 2.0))))
+    assert float(g32.compute()) == pytest.approx(want, rel=1e-5)
 
 
 def test_scalar_check_reads_only_metadata():
