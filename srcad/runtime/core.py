@@ -13,6 +13,8 @@ import numbers
 
 import numpy as np
 
+from .dask_support import chunk_namespace, is_lazy
+
 
 class _Zero:
     """The symbolic zero: "this adjoint has no contribution", of whatever shape.
@@ -333,11 +335,11 @@ def finalize(dx, x):
         dtype = getattr(x, "dtype", None)
         if dtype is not None and getattr(dx, "dtype", dtype) != dtype and _is_float(dtype):
             dx = dx.astype(dtype)
-        if type(x) is np.ndarray and type(dx) is not np.ndarray:
+        if type(x) is np.ndarray and type(dx) is not np.ndarray and not is_lazy(dx):
             dx = np.asarray(dx)
         return dx
     if isinstance(x, np.generic):
-        return x.dtype.type(dx)
+        return dx.astype(x.dtype) if is_lazy(dx) else x.dtype.type(dx)
     return dx
 
 
@@ -415,8 +417,14 @@ def pop_adj(dlst):
 
 
 def namespace_of(*values):
-    """The array module (numpy or cupy) of the first array among ``values``."""
+    """The array module (numpy or cupy) of the first array among ``values``.
+
+    For a Dask array: the module of its chunks, wrapped so that constants are
+    made concrete (see :mod:`srcad.runtime.dask_support`).
+    """
     for v in values:
+        if is_lazy(v):
+            return chunk_namespace(v, namespace_of)
         mod = type(v).__module__.split(".", 1)[0]
         if mod == "cupy":
             import cupy  # noqa: PLC0415
