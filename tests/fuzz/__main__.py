@@ -16,6 +16,13 @@ def main(argv=None):
     ap.add_argument("--modes", default="source,tape", help="comma-separated: source,tape")
     ap.add_argument("--out", default=None, help="directory for shrunk failures and summary.json")
     ap.add_argument("--time-limit", type=float, default=None, help="stop checking after S s")
+    ap.add_argument(
+        "--apis",
+        default="full",
+        choices=("full", "rotate"),
+        help="full: grad of each parameter, value_and_grad, vjp, jvp; rotate: "
+        "value_and_grad, jvp and one of the others per program (faster)",
+    )
     ap.add_argument("--timeout", type=float, default=20.0, help="seconds per transformation")
     ap.add_argument("--shrink-budget", type=float, default=60.0, help="seconds per failure class")
     ap.add_argument("--no-shrink", action="store_true", help="save the failures unshrunk")
@@ -29,7 +36,7 @@ def main(argv=None):
         if m not in ("source", "tape"):
             ap.error(f"--modes: unknown mode {m!r}")
     print(f"python -m tests.fuzz {' '.join(sys.argv[1:] if argv is None else argv)}", flush=True)
-    camp = Campaign(a.n, a.seed, a.family, modes, a.timeout)
+    camp = Campaign(a.n, a.seed, a.family, modes, a.timeout, a.apis)
     camp.run(time_limit=a.time_limit, progress=a.progress)
     print(camp.summary(), flush=True)
     if a.out:

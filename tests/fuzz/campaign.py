@@ -170,7 +170,7 @@ class Campaign:
     def summary(self):
         c = self.counts
         lines = [
-            f"family={self.family} seed={self.seed} n={self.n}"
+            f"family={self.family} seed={self.seed} n={self.n} apis={self.which}"
             + (" (stopped early by the time limit)" if self.stopped_early else ""),
             f"programs: {c['programs']} (checked {c['checked']}, dropped near a kink "
             f"{c['dropped']}; invalid, regenerated: {c['invalid']})",

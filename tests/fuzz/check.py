@@ -179,12 +179,6 @@ class _deadline:
 
 
 # ---- the reference -------------------------------------------------------------------
-def _call(f, args):
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return f(*_copy(args))
-
-
 def _perturbed(args, i, j, delta):
     a = _copy(args)
     if isinstance(a[i], np.ndarray):
@@ -329,12 +323,15 @@ def check_program(prog, modes=("source", "tape"), timeout=20.0, which="full"):
     try:
         f = load(prog.source, prog.name)
         args = make_args(prog)
-        value = _scalar(_call(f, args))
-        if value is None:
-            return Report("invalid", "not a finite scalar")
-        with np.errstate(all="ignore"), warnings.catch_warnings(), _deadline(timeout):
+        # a deadline: a reduced candidate may have lost the counter of its `while`
+        with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fd = finite_differences(f, args, prog.wrt, value)
+            with _deadline(min(timeout, 5.0)):
+                value = _scalar(f(*_copy(args)))
+            if value is None:
+                return Report("invalid", "not a finite scalar")
+            with _deadline(timeout):
+                fd = finite_differences(f, args, prog.wrt, value)
     except Exception as exc:  # noqa: BLE001 - the plain program fails: not a case
         return Report("invalid", f"{type(exc).__name__}: {_first_line(exc)}")
     if fd is None:

@@ -183,10 +183,25 @@ class Gen:
             b, ba = self.expr(shape, depth - 1)
             return f"({a} if {c} else {b})", aa or ba or ca
         if k == 10 and len(shape) == 1 and shape[0] <= 4:
+            if shape[0] >= 2 and self.chance(30):
+                cut = self.n(1, shape[0] - 1)
+                a, aa = self.expr((cut,), depth - 1)
+                b, ba = self.expr((shape[0] - cut,), depth - 1)
+                return f"np.concatenate([{a}, {b}])", aa or ba
             parts = [self.expr((), depth - 1) for _ in range(shape[0])]
             fn = self.pick(["np.array", "np.asarray"])
             text = ", ".join(p[0] for p in parts)
             return f"{fn}([{text}])", any(p[1] for p in parts)
+        if k == 10 and shape == ():
+            parts = [self.expr((), depth - 1) if self.chance(70) else (self.const(), False)]
+            parts += [self.expr((), depth - 1) for _ in range(self.n(1, 2))]
+            fn = self.pick(["np.sum", "sum", "np.mean"])
+            text = ", ".join(p[0] for p in parts)
+            return f"{fn}([{text}])", any(p[1] for p in parts)
+        if k == 10:
+            a, act = self.expr(shape, depth - 1)
+            b, bct = self.expr(self.broadcast_partner(shape), depth - 1)
+            return f"np.where({a} > 0.0, {a}, {b})", act or bct
         if k == 11:
             return self.binop(shape, depth)
         return self.unary(shape, depth)

@@ -30,7 +30,7 @@ def _failures(camp):
 
 @pytest.mark.parametrize("family,n", RUNS)
 def test_fixed_seed_campaign(family, n):
-    camp = Campaign(n, 0, family, ("source", "tape")).run()
+    camp = Campaign(n, 0, family, ("source", "tape"), which="rotate").run()
     print(camp.summary())
     c = camp.counts
     bad = {
