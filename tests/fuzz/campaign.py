@@ -149,15 +149,18 @@ class Campaign:
         return prog, rep.modes.get(mode, state["best"][1])
 
     def save_failures(self, out_dir, budget=60.0, limit=30):
-        """Shrink each class of failure (at most ``limit``) into out_dir/<kind>/NNN.py."""
+        """Shrink each class of failure (at most ``limit``) into out_dir/<kind>/NNN.py.
+
+        Wrong and crash first; then source-mode refusals, with a third of the budget."""
         saved = []
         numbers = collections.Counter()
         classes = sorted(self.first, key=lambda k: ("wrong", "crash", "refused").index(k[1]))
         for cls in classes:
             mode, kind = cls[0], cls[1]
-            if kind == "refused" or len(saved) >= limit:
+            if len(saved) >= limit or (kind == "refused" and mode != "source"):
                 continue
-            prog, out = self.shrink(mode, cls[1:], budget)
+            # a refusal is allowed, but one of valid code is worth a look: a shorter shrink
+            prog, out = self.shrink(mode, cls[1:], budget if kind != "refused" else budget / 3)
             numbers[kind] += 1
             path = os.path.join(out_dir, kind, f"{numbers[kind]:03d}.py")
             os.makedirs(os.path.dirname(path), exist_ok=True)
