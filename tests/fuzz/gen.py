@@ -810,7 +810,8 @@ class Gen:
             self.emit("for x, y in zip(X, Y):")
             self.indent += 1
         elif header == 1:
-            self.emit(f"for i in range({n_samples}):")
+            count = self.pick([str(n_samples), "len(X)", "X.shape[0]", "len(Y)"])
+            self.emit(f"for i in range({count}):")
             self.indent += 1
             self.emit("x = X[i]")
             self.emit("y = Y[i]")
@@ -912,7 +913,9 @@ class Gen:
             self.main_loops(params)
         if self.family == "loops" and self.chance(70):
             acc = next(v.name for v in self.env if v.name in ("s", "total"))
-            ret = self.pick([acc, f"{acc} / 3.0", f"{acc} + 0.1 * np.sum(w * w)"])
+            ret = self.pick(
+                [acc, f"{acc} / len(X)", f"{acc} + 0.1 * np.sum(w * w)", f"{acc} / Y.shape[0]"]
+            )
         else:
             recent = [v for v in self.env if v.active] or self.env
             parts = []
