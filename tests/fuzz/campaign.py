@@ -62,7 +62,7 @@ class Campaign:
         self.timeout, self.which = timeout, which
         self.counts = collections.Counter()  # (mode, kind) and status
         self.causes = {m: collections.Counter() for m in self.modes}  # (kind, cause)
-        self.first = {}  # (mode, kind, key) -> (prog, outcome)
+        self.first = {}  # (mode, kind, detail, family) -> (first prog, its outcome)
         self.invalid = set()
         self.elapsed = 0.0
         self.stopped_early = False
@@ -96,7 +96,7 @@ class Campaign:
                     continue
                 label = out.cause if out.kind != "wrong" else f"{out.api.split('[')[0]}"
                 self.causes[mode][(out.kind, label)] += 1
-                self.first.setdefault((mode,) + out.key, (prog, out))
+                self.first.setdefault((mode,) + out.key + (prog.family,), (prog, out))
 
         body()
         self.elapsed = time.time() - start
@@ -104,8 +104,10 @@ class Campaign:
 
     # ---- shrinking --------------------------------------------------------------------
     def shrink(self, mode, key, budget=60.0):
-        """The smallest program found showing failure ``key`` in ``mode``, with its Outcome."""
+        """The smallest program found showing failure ``key`` (kind, detail, family) in
+        ``mode``, with its Outcome."""
         target, out0 = self.first[(mode,) + key]
+        key, family = key[:-1], key[-1]
         state = {"found": False, "best": (target, out0), "until": None}
 
         @seed(self.seed)
@@ -128,7 +130,7 @@ class Campaign:
             if rep.status != "checked":
                 return
             out = rep.modes[mode]
-            if out.key == key:
+            if out.key == key and prog.family == family:
                 if len(prog.source) < len(state["best"][0].source):
                     state["best"] = (prog, out)
                 raise _Failing
@@ -142,7 +144,7 @@ class Campaign:
 
         def still_fails(prog):
             rep = check_program(prog, (mode,), self.timeout, self.which)
-            return rep.status == "checked" and rep.modes[mode].key == key
+            return rep.status == "checked" and rep.modes[mode].key == key and prog.family == family
 
         prog = reduce_program(state["best"][0], still_fails, budget)
         rep = check_program(prog, (mode,), self.timeout, self.which)
