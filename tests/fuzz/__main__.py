@@ -25,6 +25,7 @@ def main(argv=None):
     )
     ap.add_argument("--timeout", type=float, default=20.0, help="seconds per transformation")
     ap.add_argument("--shrink-budget", type=float, default=60.0, help="seconds per failure class")
+    ap.add_argument("--max-saved", type=int, default=30, help="failure classes to shrink")
     ap.add_argument("--no-shrink", action="store_true", help="save the failures unshrunk")
     ap.add_argument("--progress", type=int, default=100, help="print progress every K programs")
     ap.add_argument("--replay", nargs="+", metavar="FILE", help="re-check saved cases")
@@ -41,7 +42,9 @@ def main(argv=None):
     print(camp.summary(), flush=True)
     if a.out:
         os.makedirs(a.out, exist_ok=True)
-        saved = camp.save_failures(a.out, budget=0.0 if a.no_shrink else a.shrink_budget)
+        saved = camp.save_failures(
+            a.out, budget=0.0 if a.no_shrink else a.shrink_budget, limit=a.max_saved
+        )
         with open(os.path.join(a.out, "summary.json"), "w") as fh:
             json.dump(camp.as_json(), fh, indent=1)
         with open(os.path.join(a.out, "summary.txt"), "w") as fh:
