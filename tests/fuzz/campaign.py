@@ -75,11 +75,9 @@ class Campaign:
         @_settings(self.n, [Phase.generate])
         @given(programs(self.family))
         def body(prog):
-            if self.stopped_early:
-                return
             if time_limit is not None and time.time() - start > time_limit:
                 self.stopped_early = True
-                return
+                raise _OutOfTime  # hypothesis lets it through: no more draws
             rep = check_program(prog, self.modes, self.timeout, self.which)
             if rep.status == "invalid":
                 self.invalid.add(_identity(prog))
@@ -98,7 +96,10 @@ class Campaign:
                 self.causes[mode][(out.kind, label)] += 1
                 self.first.setdefault((mode,) + out.key + (prog.family,), (prog, out))
 
-        body()
+        try:
+            body()
+        except _OutOfTime:
+            pass
         self.elapsed = time.time() - start
         return self
 
