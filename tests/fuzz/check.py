@@ -330,9 +330,12 @@ def check_program(prog, modes=("source", "tape"), timeout=20.0, which="full"):
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with _deadline(min(timeout, 5.0)):
-                value = _scalar(f(*_copy(args)))
+                plain_args = _copy(args)
+                value = _scalar(f(*plain_args))
             if value is None:
                 return Report("invalid", "not a finite scalar")
+            if not _same_inputs(plain_args, args):  # e.g. a reduction dropped a `.copy()`
+                return Report("invalid", "the program changes its own arguments")
             with _deadline(timeout):
                 fd = finite_differences(f, args, prog.wrt, value)
     except Exception as exc:  # noqa: BLE001 - the plain program fails: not a case
