@@ -1,0 +1,947 @@
+"""Random NumPy programs, drawn from hypothesis strategies.
+
+Design note. A program is emitted directly as Python source text while it is
+drawn: every choice is one ``draw`` from a small integer or ``sampled_from``
+strategy, with the simplest option first, so that hypothesis' shrinker (which
+moves each choice toward 0 and deletes runs of choices) turns a failing program
+into a short one by itself. The generator keeps a typed environment of the names
+it has bound (their static shape, whether they may be written in place, whether
+they depend on a differentiated parameter), so every program it emits is valid
+NumPy code; the checker still runs each one in plain Python first and throws
+away the rare one that fails or returns a non-finite value.
+
+Values stay tame: unary functions that could grow (exp, log, sqrt, division)
+are only applied to bounded or positive arguments (``np.exp(np.tanh(e))``,
+``np.log(e * e + 1.0)``), shapes are at most 5 per axis, loops are short.
+
+Arrays are only written in place when the program made them (``np.zeros``,
+``np.array``, ``.copy()``...) or through a view of such an array, never a
+parameter, so any change of the caller's arrays is srcad's doing.
+
+``Program`` carries the source, the name of the function, the parameter list
+(kind and shape) and the seed of the argument values; ``make_args`` builds the
+arguments deterministically from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from hypothesis import strategies as st
+
+FAMILIES = ("general", "loops")
+
+
+@dataclasses.dataclass
+class Param:
+    name: str
+    kind: str  # "arr" / "float" (differentiated), "data" / "cfloat" / "int" (inactive)
+    shape: tuple = ()
+    value: object = None  # for "int" and "cfloat": the fixed value
+
+    @property
+    def diff(self):
+        return self.kind in ("arr", "float")
+
+
+@dataclasses.dataclass
+class Program:
+    source: str
+    name: str
+    params: list
+    seed: int
+    family: str
+
+    @property
+    def wrt(self):
+        return [i for i, p in enumerate(self.params) if p.diff]
+
+
+def make_args(prog):
+    """The arguments of ``prog`` (fresh arrays each call), from its seed."""
+    rng = np.random.default_rng(prog.seed)
+    args = []
+    for p in prog.params:
+        if p.kind in ("arr", "data"):
+            v = rng.uniform(-1.0, 1.0, size=p.shape)
+            if p.name.startswith("Y"):
+                v = np.where(rng.uniform(size=p.shape) < 0.5, -1.0, 1.0) * (0.5 + 0.5 * abs(v))
+            args.append(v)
+        elif p.kind == "float":
+            args.append(float(rng.uniform(-1.0, 1.0)))
+        else:
+            args.append(p.value)
+    return args
+
+
+@dataclasses.dataclass
+class Var:
+    text: str  # how to read it: a name, or `L[1]`, `d["a"]`
+    shape: tuple
+    active: bool
+    owned: bool = False  # may be written in place (made here, or a view of such)
+    name: str | None = None  # the bound name when text is a plain name
+
+
+@dataclasses.dataclass
+class IntVar:
+    text: str
+    bound: int  # 0 <= value < bound
+
+
+class Gen:
+    """Draws one program; ``lines`` collects the source of the function being built."""
+
+    def __init__(self, draw, family):
+        self.draw = draw
+        self.family = family
+        self.counter = 0
+        self.lines = []
+        self.indent = 1
+        self.env = []
+        self.ints = []
+        self.helpers = []  # (name, param shapes, return shapes tuple, tuple_return)
+        self.in_loop = 0
+        self.allow_helpers = True
+
+    # ---- drawing helpers ------------------------------------------------------
+    def pick(self, options):
+        return self.draw(st.sampled_from(options))
+
+    def n(self, lo, hi):
+        return self.draw(st.integers(lo, hi))
+
+    def chance(self, percent):
+        return self.n(0, 99) < percent
+
+    def fresh(self, prefix="t"):
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def emit(self, line):
+        self.lines.append("    " * self.indent + line)
+
+    def const(self):
+        return self.pick(["0.5", "1.5", "2.0", "-0.7", "0.3", "1.0", "3.0"])
+
+    # ---- environment ------------------------------------------------------------
+    def bind(self, name, shape, active, owned=False):
+        self.env = [v for v in self.env if v.name != name]
+        self.env.append(Var(name, shape, active, owned, name))
+
+    def lookup(self, name):
+        for v in self.env:
+            if v.name == name:
+                return v
+        return None
+
+    def candidates(self, shape):
+        return [v for v in self.env if v.shape == shape]
+
+    def any_var(self, active_only=False):
+        pool = [v for v in self.env if v.active] if active_only else self.env
+        pool = pool or self.env
+        return pool[-1 - self.n(0, len(pool) - 1)]  # the most recent first
+
+    def index(self, length):
+        """An index expression valid for an axis of ``length``."""
+        ints = [i for i in self.ints if i.bound <= length]
+        k = self.n(0, 3 if ints else 1)
+        if k == 0:
+            return str(self.n(0, length - 1))
+        if k == 1:
+            return str(-self.n(1, length))
+        iv = ints[-1 - self.n(0, len(ints) - 1)]
+        if k == 2:
+            return iv.text
+        return f"{length - 1} - {iv.text}"
+
+    # ---- expressions ----------------------------------------------------------
+    def expr(self, shape, depth=2):
+        """(text, active) of an expression with static ``shape``."""
+        if depth <= 0:
+            return self.leaf(shape)
+        k = self.n(0, 12)
+        if k <= 2:
+            return self.leaf(shape)
+        if k == 3:
+            return self.binop(shape, depth)
+        if k == 4:
+            return self.unary(shape, depth)
+        if k == 5:
+            return self.reduction(shape, depth)
+        if k == 6:
+            return self.matmul(shape, depth)
+        if k == 7:
+            return self.subscript(shape, depth)
+        if k == 8:
+            return self.helper_call(shape, depth)
+        if k == 9:
+            c, ca = self.cond(depth - 1)
+            a, aa = self.expr(shape, depth - 1)
+            b, ba = self.expr(shape, depth - 1)
+            return f"({a} if {c} else {b})", aa or ba or ca
+        if k == 10 and len(shape) == 1 and shape[0] <= 4:
+            if shape[0] >= 2 and self.chance(30):
+                cut = self.n(1, shape[0] - 1)
+                a, aa = self.expr((cut,), depth - 1)
+                b, ba = self.expr((shape[0] - cut,), depth - 1)
+                return f"np.concatenate([{a}, {b}])", aa or ba
+            parts = [self.expr((), depth - 1) for _ in range(shape[0])]
+            fn = self.pick(["np.array", "np.asarray"])
+            text = ", ".join(p[0] for p in parts)
+            return f"{fn}([{text}])", any(p[1] for p in parts)
+        if k == 10 and shape == ():
+            parts = [self.expr((), depth - 1) if self.chance(70) else (self.const(), False)]
+            parts += [self.expr((), depth - 1) for _ in range(self.n(1, 2))]
+            fn = self.pick(["np.sum", "sum", "np.mean"])
+            text = ", ".join(p[0] for p in parts)
+            return f"{fn}([{text}])", any(p[1] for p in parts)
+        if k == 10:
+            a, act = self.expr(shape, depth - 1)
+            b, bct = self.expr(self.broadcast_partner(shape), depth - 1)
+            return f"np.where({a} > 0.0, {a}, {b})", act or bct
+        if k == 11:
+            return self.binop(shape, depth)
+        return self.unary(shape, depth)
+
+    def leaf(self, shape):
+        cands = self.candidates(shape)
+        k = self.n(0, 3)
+        if shape == () and (k == 3 or not self.env):
+            return self.const(), False
+        if cands and k != 2:
+            v = cands[-1 - self.n(0, len(cands) - 1)]
+            return v.text, v.active
+        return self.convert(self.any_var(), shape)
+
+    def convert(self, v, shape):
+        """An expression of ``shape`` made from the variable ``v``."""
+        t = v.text
+        src = v.shape
+        if src == shape:
+            return t, v.active
+        if shape == ():
+            if len(src) == 1:
+                if self.chance(50):
+                    return f"{t}[{self.index(src[0])}]", v.active
+                return f"np.{self.pick(['sum', 'mean', 'max', 'min'])}({t})", v.active
+            return f"{t}[{self.index(src[0])}, {self.index(src[1])}]", v.active
+        if len(shape) == 1:
+            (k,) = shape
+            if len(src) == 1 and src[0] >= k:
+                s = self.n(0, src[0] - k)
+                return f"{t}[{s}:{s + k}]", v.active
+            if len(src) == 1 and src[0] < k:
+                fn = self.pick(["sum", "mean"])
+                return f"(np.{fn}({t}) * np.ones({k}))", v.active
+            if len(src) == 2 and src[1] == k:
+                return f"{t}[{self.index(src[0])}]", v.active
+            if len(src) == 2 and src[0] == k:
+                return f"{t}[:, {self.index(src[1])}]", v.active
+            if src == ():
+                return f"({t} * np.ones({k}))", v.active
+            return f"(np.sum({t}) * np.ones({k}))", v.active
+        r, c = shape
+        if src == (c, r):
+            return self.pick([f"{t}.T", f"np.transpose({t})", f"{t}.reshape({r}, {c})"]), v.active
+        if src == (c,):
+            return self.pick([f"(np.ones(({r}, 1)) * {t})", f"np.outer(np.ones({r}), {t})"]), (
+                v.active
+            )
+        if src == (r,):
+            return f"({t}[:, None] * np.ones({c}))", v.active
+        if src == ():
+            return f"({t} * np.ones(({r}, {c})))", v.active
+        return f"(np.sum({t}) * np.ones(({r}, {c})))", v.active
+
+    def broadcast_partner(self, shape):
+        """A shape that broadcasts against ``shape`` without changing it."""
+        opts = [shape, ()]
+        if len(shape) == 2:
+            opts.append(shape[1:])
+        return self.pick(opts)
+
+    def binop(self, shape, depth):
+        a, aa = self.expr(shape, depth - 1)
+        bshape = self.broadcast_partner(shape)
+        b, ba = self.expr(bshape, depth - 1)
+        op = self.pick(["+", "*", "-", "/"])
+        if op == "/":
+            return f"({a} / ({b} * {b} + 1.0))", aa or ba
+        if self.chance(50):
+            a, b = b, a
+        return f"({a} {op} {b})", aa or ba
+
+    def unary(self, shape, depth):
+        a, act = self.expr(shape, depth - 1)
+        form = self.pick(
+            [
+                "np.sin({a})",
+                "np.cos({a})",
+                "np.tanh({a})",
+                "np.exp(np.tanh({a}))",
+                "np.log({a} * {a} + 1.0)",
+                "np.sqrt({a} * {a} + 1.0)",
+                "({a}) ** 2",
+                "(-{a})",
+                "np.log1p(np.exp(-np.tanh({a})))",
+                "np.square({a})",
+                "np.abs({a})",
+                "np.maximum({a}, 0.1)",
+                "np.arctan({a})",
+                "(1.0 / (1.0 + {a} * {a}))",
+            ]
+        )
+        return form.format(a=a), act
+
+    def reduction(self, shape, depth):
+        fn = self.pick(["sum", "mean", "max", "prod", "min"])
+        method = self.chance(30)
+        if shape == ():
+            src = self.pick([(3,), (2, 3), (4,), (3, 2)])
+            a, act = self.expr(src, depth - 1)
+            if fn == "prod":
+                a = f"np.tanh({a})"
+            return (f"({a}).{fn}()" if method else f"np.{fn}({a})"), act
+        if len(shape) == 1:
+            (k,) = shape
+            other = self.n(2, 3)
+            axis = self.n(0, 1)
+            src = (other, k) if axis == 0 else (k, other)
+            a, act = self.expr(src, depth - 1)
+            if fn == "prod":
+                a = f"np.tanh({a})"
+            if method:
+                return f"({a}).{fn}(axis={axis})", act
+            return f"np.{fn}({a}, axis={axis})", act
+        r, c = shape
+        a, act = self.expr((r, c), depth - 1)
+        return f"np.{fn}({a}, axis=1, keepdims=True) * np.ones({c})", act
+
+    def matmul(self, shape, depth):
+        k = self.n(2, 4)
+        if shape == ():
+            a, aa = self.expr((k,), depth - 1)
+            b, ba = self.expr((k,), depth - 1)
+            form = self.pick(["({a} @ {b})", "np.dot({a}, {b})", "np.sum({a} * {b})"])
+            return form.format(a=a, b=b), aa or ba
+        if len(shape) == 1:
+            a, aa = self.expr(shape + (k,), depth - 1)
+            b, ba = self.expr((k,), depth - 1)
+            if self.chance(50):
+                return f"({a} @ {b})", aa or ba
+            a, aa = self.expr((k,) + shape, depth - 1)
+            return self.pick([f"({b} @ {a})", f"np.dot({b}, {a})"]), aa or ba
+        r, c = shape
+        a, aa = self.expr((r, k), depth - 1)
+        b, ba = self.expr((k, c), depth - 1)
+        return self.pick([f"({a} @ {b})", f"np.dot({a}, {b})"]), aa or ba
+
+    def subscript(self, shape, depth):
+        """A slice, a fancy index or a view of a bigger expression."""
+        v = self.any_var()
+        src = v.shape
+        if len(shape) == 1 and len(src) == 1 and src[0] >= shape[0]:
+            (k,) = shape
+            form = self.n(0, 3)
+            if form == 0 and k == src[0]:
+                return f"{v.text}[::-1]", v.active
+            if form == 1:
+                idx = [self.n(0, src[0] - 1) for _ in range(k)]
+                return f"{v.text}[{idx}]", v.active
+            if form == 2 and src[0] >= 2 * k - 1:
+                return f"{v.text}[::2][:{k}]", v.active
+            s = self.n(0, src[0] - k)
+            return f"{v.text}[{s}:{s + k}]", v.active
+        if len(shape) == 2 and len(src) == 2 and src[1] == shape[1] and src[0] >= shape[0]:
+            idx = [self.n(0, src[0] - 1) for _ in range(shape[0])]
+            return f"{v.text}[{idx}]", v.active
+        if shape == () and len(src) == 2:
+            return f"{v.text}[{self.index(src[0])}][{self.index(src[1])}]", v.active
+        return self.convert(v, shape)
+
+    def helper_call(self, shape, depth):
+        fits = [h for h in self.helpers if not h[3] and h[2][0] == shape]
+        if not fits or not self.allow_helpers:
+            return self.binop(shape, depth)
+        name, pshapes, _, _ = fits[self.n(0, len(fits) - 1)]
+        args = [self.expr(s, depth - 1) for s in pshapes]
+        return f"{name}({', '.join(a for a, _ in args)})", any(a for _, a in args)
+
+    def cond(self, depth=1):
+        k = self.n(0, 4)
+        if k == 0 or not self.env:
+            return self.pick(["True", "False", "1 > 2"]), False
+        if k == 1 and self.ints:
+            iv = self.ints[-1]
+            return f"{iv.text} {self.pick(['>', '==', '<'])} {self.n(0, iv.bound - 1)}", False
+        e, act = self.expr((), max(depth, 0))
+        return f"{e} {self.pick(['>', '<', '>='])} {self.pick(['0.0', '0.3', '-0.2'])}", act
+
+    # ---- statements -------------------------------------------------------------
+    SHAPES = None
+
+    def shape(self):
+        return self.pick(self.SHAPES)
+
+    def block(self, count, depth):
+        for _ in range(count):
+            self.statement(depth)
+
+    def statement(self, depth):
+        k = self.n(0, 18 if depth > 0 else 9)
+        [
+            self.st_assign,
+            self.st_overwrite,
+            self.st_create,
+            self.st_write,
+            self.st_augassign,
+            self.st_copy,
+            self.st_view,
+            self.st_container,
+            self.st_unpack,
+            self.st_walrus,
+            self.st_if,
+            self.st_for_range,
+            self.st_for_rows,
+            self.st_while,
+            self.st_if,
+            self.st_for_range,
+            self.st_break,
+            self.st_helper_tuple,
+            self.st_assign,
+        ][k](depth)
+
+    def st_assign(self, depth):
+        shape = self.shape()
+        e, act = self.expr(shape, 2)
+        name = self.fresh()
+        self.emit(f"{name} = {e}")
+        self.bind(name, shape, act)
+
+    def st_overwrite(self, depth):
+        pool = [v for v in self.env if v.name]
+        if not pool:
+            return self.st_assign(depth)
+        v = pool[-1 - self.n(0, len(pool) - 1)]
+        e, act = self.expr(v.shape, 2)
+        self.emit(f"{v.name} = {e}")
+        self.bind(v.name, v.shape, act or (v.active and v.name in e))
+
+    def st_create(self, depth):
+        shape = self.pick([s for s in self.SHAPES if s != ()])
+        name = self.fresh("z")
+        fn = self.pick(["zeros", "ones", "empty"])
+        dims = shape[0] if len(shape) == 1 else shape
+        self.emit(f"{name} = np.{fn}({dims})")
+        if fn == "empty":
+            if self.chance(50) or len(shape) == 2:
+                e, act = self.expr(shape, 1)
+                self.emit(f"{name}[{':' if len(shape) == 1 else ':, :'}] = {e}")
+            else:
+                i = self.fresh("i")
+                self.emit(f"for {i} in range({shape[0]}):")
+                self.ints.append(IntVar(i, shape[0]))
+                self.indent += 1
+                e, act = self.expr((), 1)
+                self.emit(f"{name}[{i}] = {e}")
+                self.indent -= 1
+                self.ints.pop()
+            self.bind(name, shape, act, owned=True)
+        else:
+            self.bind(name, shape, False, owned=True)
+        for _ in range(self.n(1, 2)):
+            self.write_into(self.lookup(name))
+
+    def write_into(self, v):
+        shape = v.shape
+        aug = self.pick(["=", "+=", "-=", "*="])
+        if len(shape) == 1:
+            k = self.n(0, 2)
+            if k == 0:
+                target, tshape = f"{v.text}[{self.index(shape[0])}]", ()
+            elif k == 1 and shape[0] >= 2:
+                s = self.n(0, shape[0] - 2)
+                e = self.n(s + 1, shape[0])
+                target, tshape = f"{v.text}[{s}:{e}]", (e - s,)
+            else:
+                target, tshape = f"{v.text}[:]", shape
+        else:
+            k = self.n(0, 3)
+            if k == 0:
+                target, tshape = f"{v.text}[{self.index(shape[0])}, {self.index(shape[1])}]", ()
+            elif k == 1:
+                target, tshape = f"{v.text}[{self.index(shape[0])}]", shape[1:]
+            elif k == 2:
+                target, tshape = f"{v.text}[:, {self.index(shape[1])}]", shape[:1]
+            else:
+                s = self.n(0, shape[0] - 1)
+                target, tshape = f"{v.text}[{s}:]", (shape[0] - s, shape[1])
+        e, act = self.expr(tshape, 1)
+        if aug == "*=":
+            e = f"np.tanh({e})"
+        self.emit(f"{target} {aug} {e}")
+        if act and v.name:
+            self.bind(v.name, v.shape, True, owned=v.owned)
+            # a view of this array or this array behind a view: both now active
+            for w in self.env:
+                if w.owned:
+                    w.active = True
+
+    def st_write(self, depth):
+        pool = [v for v in self.env if v.owned and v.shape != ()]
+        if not pool:
+            return self.st_create(depth)
+        self.write_into(pool[-1 - self.n(0, len(pool) - 1)])
+
+    def st_augassign(self, depth):
+        pool = [v for v in self.env if v.name and (v.owned or v.shape == ())]
+        if not pool:
+            return self.st_assign(depth)
+        v = pool[-1 - self.n(0, len(pool) - 1)]
+        op = self.pick(["+=", "-=", "*="])
+        e, act = self.expr(self.broadcast_partner(v.shape), 1)
+        if op == "*=":
+            e = f"np.tanh({e})"
+        self.emit(f"{v.name} {op} {e}")
+        if act:
+            v.active = True
+            if v.owned:
+                for w in self.env:
+                    if w.owned:
+                        w.active = True
+
+    def st_copy(self, depth):
+        pool = [v for v in self.env if v.shape != () and v.name]
+        if not pool:
+            return self.st_create(depth)
+        v = pool[-1 - self.n(0, len(pool) - 1)]
+        form = self.pick(["{a}.copy()", "np.array({a})", "np.copy({a})", "np.asarray({a} * 1.0)"])
+        name = v.name if (self.chance(40) and not v.owned) else self.fresh("c")
+        self.emit(f"{name} = {form.format(a=v.text)}")
+        self.bind(name, v.shape, v.active, owned=True)
+        if self.chance(70):
+            self.write_into(self.lookup(name))
+
+    def st_view(self, depth):
+        pool = [v for v in self.env if v.shape != () and v.name]
+        if not pool:
+            return self.st_assign(depth)
+        v = pool[-1 - self.n(0, len(pool) - 1)]
+        s = v.shape
+        name = self.fresh("v")
+        if len(s) == 1:
+            if s[0] < 2:
+                return self.st_assign(depth)
+            a = self.n(0, s[0] - 2)
+            b = self.n(a + 1, s[0])
+            self.emit(f"{name} = {v.text}[{a}:{b}]")
+            shape = (b - a,)
+        else:
+            k = self.n(0, 3)
+            if k == 0:
+                self.emit(f"{name} = {v.text}.T")
+                shape = (s[1], s[0])
+            elif k == 1:
+                self.emit(f"{name} = {v.text}.reshape({s[1]}, {s[0]})")
+                shape = (s[1], s[0])
+            elif k == 2:
+                self.emit(f"{name} = {v.text}[1:]")
+                shape = (s[0] - 1, s[1])
+            else:
+                self.emit(f"{name} = {v.text}.reshape(-1)[:{s[1]}]")
+                shape = (s[1],)
+        self.bind(name, shape, v.active, owned=v.owned)
+        if v.owned and self.chance(40):
+            self.write_into(self.lookup(name))
+
+    def st_container(self, depth):
+        k = self.n(0, 2)
+        shapes = [self.shape() for _ in range(self.n(2, 3))]
+        parts = [self.expr(s, 1) for s in shapes]
+        name = self.fresh(["L", "T", "d"][k])
+        if k == 0:
+            self.emit(f"{name} = [{', '.join(p for p, _ in parts)}]")
+        elif k == 1:
+            self.emit(f"{name} = ({', '.join(p for p, _ in parts)},)")
+        else:
+            items = ", ".join(f'"k{i}": {p}' for i, (p, _) in enumerate(parts))
+            self.emit(f"{name} = {{{items}}}")
+        for i, (s, (_, act)) in enumerate(zip(shapes, parts)):
+            text = f'{name}["k{i}"]' if k == 2 else f"{name}[{i}]"
+            self.env.append(Var(text, s, act))
+        if k == 0 and self.chance(40):
+            s = self.shape()
+            e, act = self.expr(s, 1)
+            self.emit(f"{name}.append({e})")
+            self.env.append(Var(f"{name}[-1]", s, act))
+        if k != 1 and self.chance(30):
+            idx = f'"k{0}"' if k == 2 else "0"
+            e, act = self.expr(shapes[0], 1)
+            self.emit(f"{name}[{idx}] = {e}")
+            self.env.append(Var(f"{name}[{idx}]", shapes[0], act))
+
+    def st_unpack(self, depth):
+        shapes = [self.shape(), self.shape()]
+        parts = [self.expr(s, 1) for s in shapes]
+        a, b = self.fresh("u"), self.fresh("u")
+        if self.chance(50):
+            self.emit(f"{a}, {b} = {parts[0][0]}, {parts[1][0]}")
+        else:
+            t = self.fresh("T")
+            self.emit(f"{t} = ({parts[0][0]}, {parts[1][0]})")
+            self.emit(f"{a}, {b} = {t}")
+        self.bind(a, shapes[0], parts[0][1])
+        self.bind(b, shapes[1], parts[1][1])
+
+    def st_walrus(self, depth):
+        name = self.fresh("w")
+        e, act = self.expr((), 1)
+        if self.chance(50):
+            other = self.fresh()
+            self.emit(f"{other} = ({name} := {e}) * 0.5 + {name}")
+            self.bind(name, (), act)
+            self.bind(other, (), act)
+            return
+        self.emit(f"if ({name} := {e}) > {self.pick(['0.0', '0.3'])}:")
+        self.bind(name, (), act)
+        self.sub_block(depth)
+
+    def sub_block(self, depth, count=None):
+        """An indented block; names it binds for the first time stay inside it."""
+        saved = [dataclasses.replace(v) for v in self.env]
+        self.indent += 1
+        start = len(self.lines)
+        self.block(count if count is not None else self.n(1, 2), depth - 1)
+        if len(self.lines) == start:
+            self.emit("pass")
+        self.indent -= 1
+        names = {v.text: v for v in self.env}
+        merged = []
+        for v in saved:
+            now = names.get(v.text)
+            if now is not None:
+                v.active = v.active or now.active
+                v.owned = v.owned and now.owned
+            merged.append(v)
+        self.env = merged
+
+    def st_if(self, depth):
+        c, _ = self.cond(1)
+        self.emit(f"if {c}:")
+        self.sub_block(depth)
+        for _ in range(self.n(0, 1)):
+            c, _ = self.cond(1)
+            self.emit(f"elif {c}:")
+            self.sub_block(depth)
+        if self.chance(60):
+            self.emit("else:")
+            self.sub_block(depth)
+
+    def loop_body(self, depth):
+        self.in_loop += 1
+        self.sub_block(depth, self.n(1, 3))
+        self.in_loop -= 1
+
+    def st_for_range(self, depth):
+        i = self.fresh("i")
+        bound = self.n(2, 3)
+        self.emit(f"for {i} in {self.pick([f'range({bound})', f'range(1, {bound})'])}:")
+        self.ints.append(IntVar(i, bound))
+        self.accumulate_then(depth)
+        self.ints.pop()
+
+    def accumulate_then(self, depth):
+        """A loop body that usually carries a value across iterations."""
+        scal = [v for v in self.env if v.name and v.shape == ()]
+        if scal and self.chance(70):
+            v = scal[-1 - self.n(0, len(scal) - 1)]
+            self.indent += 1
+            e, act = self.expr((), 2)
+            self.emit(
+                self.pick([f"{v.name} = {v.name} + {e}", f"{v.name} += {e}"])
+                if self.chance(70)
+                else f"{v.name} = np.tanh({v.name}) * {e}"
+            )
+            v.active = v.active or act
+            self.indent -= 1
+        self.loop_body(depth)
+
+    def st_for_rows(self, depth):
+        pool = [v for v in self.env if len(v.shape) >= 1]
+        if not pool:
+            return self.st_for_range(depth)
+        v = pool[-1 - self.n(0, len(pool) - 1)]
+        row = self.fresh("r")
+        rshape = v.shape[1:]
+        k = self.n(0, 2)
+        saved_ints = list(self.ints)
+        if k == 0:
+            self.emit(f"for {row} in {v.text}:")
+        elif k == 1:
+            i = self.fresh("i")
+            self.emit(f"for {i}, {row} in enumerate({v.text}):")
+            self.ints.append(IntVar(i, v.shape[0]))
+        else:
+            others = [w for w in self.env if len(w.shape) >= 1 and w.shape[0] == v.shape[0]]
+            w = others[-1 - self.n(0, len(others) - 1)]
+            other = self.fresh("r")
+            self.emit(f"for {row}, {other} in zip({v.text}, {w.text}):")
+            self.env.append(Var(other, w.shape[1:], w.active, False, other))
+        self.env.append(Var(row, rshape, v.active, False, row))
+        self.accumulate_then(depth)
+        self.ints = saved_ints
+
+    def st_while(self, depth):
+        i = self.fresh("n")
+        bound = self.n(2, 3)
+        self.emit(f"{i} = 0")
+        self.emit(f"while {i} < {bound}:")
+        self.indent += 1
+        self.emit(f"{i} += 1")
+        self.indent -= 1
+        self.ints.append(IntVar(f"({i} - 1)", bound))
+        self.accumulate_then(depth)
+        self.ints.pop()
+
+    def st_break(self, depth):
+        if not self.in_loop:
+            return self.st_assign(depth)
+        c, _ = self.cond(1)
+        self.emit(f"if {c}:")
+        self.indent += 1
+        self.emit(self.pick(["break", "continue"]))
+        self.indent -= 1
+
+    def st_helper_tuple(self, depth):
+        fits = [h for h in self.helpers if h[3]]
+        if not fits or not self.allow_helpers:
+            return self.st_unpack(depth)
+        name, pshapes, rshapes, _ = fits[self.n(0, len(fits) - 1)]
+        args = [self.expr(s, 1) for s in pshapes]
+        act = any(a for _, a in args)
+        outs = [self.fresh("h") for _ in rshapes]
+        self.emit(f"{', '.join(outs)} = {name}({', '.join(a for a, _ in args)})")
+        for o, s in zip(outs, rshapes):
+            self.bind(o, s, act)
+
+    # ---- functions --------------------------------------------------------------
+    def helper(self, index):
+        """A module-level helper with one or two parameters and several returns."""
+        name = f"helper{index}"
+        pshapes = [self.shape() for _ in range(self.n(1, 2))]
+        tuple_ret = self.chance(35)
+        rshapes = (self.shape(), self.shape()) if tuple_ret else (self.shape(),)
+        self.lines, self.env, self.ints, self.indent = [], [], [], 1
+        pnames = [f"a{i}" for i in range(len(pshapes))]
+        for p, s in zip(pnames, pshapes):
+            self.bind(p, s, True)
+        self.block(self.n(0, 2), 1)
+
+        def ret():
+            parts = [self.expr(s, 2)[0] for s in rshapes]
+            self.emit(f"return {', '.join(parts)}")
+
+        if self.chance(60):
+            c, _ = self.cond(1)
+            self.emit(f"if {c}:")
+            self.indent += 1
+            ret()
+            self.indent -= 1
+        ret()
+        src = [f"def {name}({', '.join(pnames)}):"] + self.lines
+        self.helpers.append((name, pshapes, rshapes, tuple_ret))
+        return "\n".join(src)
+
+    def params_general(self):
+        m, n = self.n(2, 4), self.n(2, 4)
+        self.SHAPES = [(), (n,), (m,), (m, n), (n, m)]
+        params = []
+        for i in range(self.n(1, 3)):
+            kind = self.pick(["arr", "arr", "float"])
+            shape = self.shape() if kind == "arr" else ()
+            if kind == "arr" and shape == ():
+                shape = (n,)
+            params.append(Param(f"x{i}", kind, shape))
+        for i in range(self.n(0, 2)):
+            kind = self.pick(["data", "int", "cfloat"])
+            if kind == "data":
+                params.append(Param(f"D{i}", "data", self.pick(self.SHAPES[1:])))
+            elif kind == "int":
+                params.append(Param(f"k{i}", "int", (), self.n(0, 3)))
+            else:
+                params.append(Param(f"c{i}", "cfloat", (), self.pick([0.5, -1.25, 2.0])))
+        return params
+
+    def bind_params(self, params):
+        for p in params:
+            if p.kind == "int":
+                self.ints.append(IntVar(f"min({p.name}, 1)", 2))
+                continue
+            self.bind(p.name, p.shape, p.diff)
+
+    def main_general(self, params):
+        self.bind_params(params)
+        self.block(self.n(1, 6), 2)
+
+    def main_loops(self, params):
+        """A per-sample loop over data rows with inactive temporaries."""
+        n_samples = dict((p.name, p) for p in params)["X"].shape[0]
+        n = dict((p.name, p) for p in params)["X"].shape[1]
+        self.bind_params([p for p in params if p.name not in ("X", "Y")])
+        self.bind("X", (n_samples, n), False)
+        self.bind("Y", (n_samples,), False)
+        if self.chance(40):
+            self.block(1, 0)
+        acc = self.pick(["s", "total"])
+        self.emit(f"{acc} = 0.0")
+        self.bind(acc, (), False)
+        before = [v for v in self.env]
+        header = self.n(0, 6)
+        batch = header == 4
+        xs, ys = ((2, n), (2,)) if batch else ((n,), ())
+        outer = self.chance(20)
+        if outer:
+            self.emit(f"for epoch in range({self.n(1, 2)}):")
+            self.indent += 1
+        if header == 0:
+            self.emit("for x, y in zip(X, Y):")
+            self.indent += 1
+        elif header == 1:
+            count = self.pick([str(n_samples), "len(X)", "X.shape[0]", "len(Y)"])
+            self.emit(f"for i in range({count}):")
+            self.indent += 1
+            self.emit("x = X[i]")
+            self.emit("y = Y[i]")
+        elif header == 2:
+            self.emit("for i, x in enumerate(X):")
+            self.indent += 1
+            self.emit("y = Y[i]")
+        elif header == 3:
+            self.emit("i = 0")
+            self.emit(f"while i < {n_samples}:")
+            self.indent += 1
+            self.emit("x = X[i]")
+            self.emit("y = Y[i]")
+            self.emit("i += 1")
+        elif header == 4:
+            self.emit(f"for i in range(0, {n_samples - 1}, 2):")
+            self.indent += 1
+            self.emit("x = X[i:i + 2]")
+            self.emit("y = Y[i:i + 2]")
+        elif header == 5:
+            self.emit("for x, y in zip(X, Y):")
+            self.indent += 1
+        else:
+            self.emit(f"for i in range({n_samples}):")
+            self.indent += 1
+            self.emit("x, y = X[i], Y[i]")
+        self.bind("x", xs, False)
+        self.bind("y", ys, False)
+        self.in_loop += 1
+        # inactive temporaries: computed from the sample only
+        active_env = self.env
+        self.env = [v for v in self.env if not v.active]
+        for _ in range(self.n(0, 2)):
+            self.st_assign(0)
+        inactive = self.env
+        self.env = active_env + [v for v in inactive if v not in active_env]
+        w = next(p.name for p in params if p.name == "w")
+        z = self.pick(
+            [
+                f"(x @ {w}) * y" if batch else f"np.dot({w}, x) * y",
+                f"(x @ {w}) * y",
+                f"np.sum({w} * x, axis=-1) * y",
+                f"np.tanh(x @ {w}) - y",
+            ]
+        )
+        self.emit(f"z = {z}")
+        self.bind("z", ys, True)
+        self.block(self.n(0, 2), 1)
+        loss = self.pick(
+            [
+                "np.log1p(np.exp(-z))",
+                "(z - y) ** 2",
+                "np.tanh(z) * y",
+                "np.log(1.0 + np.exp(-z))",
+                "np.maximum(0.0, 1.0 - z)",
+                "z * z",
+            ]
+        )
+        if self.chance(40):
+            extra, _ = self.expr(ys, 1)
+            loss = f"{loss} + 0.1 * {extra}"
+        if batch:
+            loss = f"np.sum({loss})"
+        self.emit(self.pick([f"{acc} = {acc} + {loss}", f"{acc} += {loss}"]))
+        if self.chance(25):
+            step = "np.tanh(z) @ x" if batch else "np.tanh(z) * x"
+            self.emit(f"{w} = {w} - 0.1 * {step}")
+        self.in_loop -= 1
+        self.indent = 1
+        self.env = before  # names first bound in the loop may be unbound (break)
+        self.bind(acc, (), True)
+        self.bind("w", (n,), True)
+
+    def params_loops(self):
+        n_samples, n = self.n(2, 4), self.n(2, 4)
+        self.SHAPES = [(), (n,), (n_samples,), (n_samples, n)]
+        params = [Param("w", "arr", (n,))]
+        if self.chance(50):
+            params.append(Param("b", self.pick(["float", "arr"]), ()))
+            if params[-1].kind == "arr":
+                params[-1].shape = (n,)
+        params += [Param("X", "data", (n_samples, n)), Param("Y", "data", (n_samples,))]
+        if self.chance(30):
+            params.append(Param("c0", "cfloat", (), 0.5))
+        return params
+
+    def program(self):
+        helpers_src = []
+        if self.family == "general":
+            params = self.params_general()
+            for i in range(self.n(0, 2)):
+                helpers_src.append(self.helper(i))
+        else:
+            params = self.params_loops()
+        self.lines, self.env, self.ints, self.indent = [], [], [], 1
+        if self.family == "general":
+            self.main_general(params)
+        else:
+            self.main_loops(params)
+        if self.family == "loops" and self.chance(70):
+            acc = next(v.name for v in self.env if v.name in ("s", "total"))
+            ret = self.pick(
+                [acc, f"{acc} / len(X)", f"{acc} + 0.1 * np.sum(w * w)", f"{acc} / Y.shape[0]"]
+            )
+        else:
+            recent = [v for v in self.env if v.active] or self.env
+            parts = []
+            for v in recent[-self.n(1, 3) :]:
+                parts.append(self.convert_scalar(v))
+            ret = " + ".join(parts)
+        self.emit(f"return {ret}")
+        sig = ", ".join(p.name for p in params)
+        main = [f"def f({sig}):"] + self.lines
+        src = "import numpy as np\n\n\n" + "\n\n\n".join(helpers_src + ["\n".join(main)]) + "\n"
+        return Program(src, "f", params, self.n(0, 2**16), self.family)
+
+    def convert_scalar(self, v):
+        if v.shape == ():
+            return v.text
+        k = self.n(0, 2)
+        if k == 0:
+            return f"np.sum({v.text} * {v.text})"
+        if k == 1:
+            return f"np.sum(np.sin({v.text}))"
+        return f"np.mean({v.text})"
+
+
+@st.composite
+def programs(draw, family="general"):
+    """A random program of ``family`` ("general" or "loops")."""
+    if family == "all":
+        family = draw(st.sampled_from(FAMILIES))
+    return Gen(draw, family).program()
