@@ -547,7 +547,9 @@ def jacobian(f, wrt=0, *, mode="auto"):
         arg = vf._bound(args, kwargs)[vf._wrt[0]]
         out_shape = np.shape(value)
         rows = [pullback(e) for _, e in _basis(value if np.ndim(value) else float(value))]
-        jac = np.stack([np.asarray(r) for r in rows]).reshape(out_shape + np.shape(arg))
+        # a nested tape jacobian's rows are tensors of the outer graph: np.stack records them
+        rows = [r if hasattr(r, "requires_grad") else np.asarray(r) for r in rows]
+        jac = np.stack(rows).reshape(out_shape + np.shape(arg))
         return jac
 
     functools.update_wrapper(jf, f)

@@ -9,6 +9,7 @@ gives them.
 import numpy as np
 
 from . import runtime as _rt
+from .tape import levels as _levels
 
 
 def _leaf(v):
@@ -19,8 +20,8 @@ def _leaf(v):
     if isinstance(v, dict):
         return {k: _leaf(e) for k, e in v.items()}
     if isinstance(v, Tensor):
-        # nested inside another tape computation (grad of grad): keep the outer graph
-        return v if v.requires_grad else v.detach().requires_grad_(True)
+        # this transformation's own variable (an outer level's tensor is never it)
+        return _levels.own_variable(v)
     if isinstance(v, bool) or v is None or isinstance(v, str):
         return v
     if isinstance(v, (int, float)):
@@ -71,8 +72,6 @@ def _working_copy(v):
     from .tape.tensor import Tensor
 
     if isinstance(v, Tensor):
-        if not v.is_leaf:
-            return v
         c = v.clone()
         if type(v) is not Tensor and type(v).__name__ == "Tensor":
             c.__class__ = type(v)  # keep a number's rebinding augmented assignment
@@ -147,8 +146,9 @@ def _call(f, sig, wrt, args, kwargs):
         # the function gets a copy that is not a leaf, so it may assign into it
         # (x[0] = ...) as NumPy code does; gradients flow back to the leaf
         ba.arguments[w] = _working_copy(leaves[w])
-    out = f(*ba.args, **ba.kwargs)
-    return out, originals, leaves
+    with _levels.level() as nested:
+        out = f(*ba.args, **ba.kwargs)
+    return out, originals, leaves, nested
 
 
 def _grads_for(
@@ -179,17 +179,11 @@ def _grads_for(
     return shaped
 
 
-def _nested(originals):
-    from .tape.tensor import Tensor
-
-    return any(isinstance(v, Tensor) and v.requires_grad for v in originals.values())
-
-
 def tape_value_and_grad(f, sig, wrt, args, kwargs, fname):
     """``(value, [gradient per wrt])`` of a scalar function run on the tape."""
-    out, originals, leaves = _call(f, sig, wrt, args, kwargs)
-    if _nested(originals):
-        # grad of grad on the tape: the gradient must itself be differentiable
+    out, originals, leaves, nested = _call(f, sig, wrt, args, kwargs)
+    if nested:
+        # inside another tape transformation: the gradient must itself be differentiable
         return out, _grads_for(out, leaves, originals, wrt, create_graph=True)
     value = _unwrap(out)
     _rt.check_scalar(value if not isinstance(value, (int, float)) else float(value), fname)
@@ -203,14 +197,24 @@ def tape_value_and_grad(f, sig, wrt, args, kwargs, fname):
 
 def tape_vjp(f, sig, wrt, as_tuple, args, kwargs):
     """``(value, pullback)`` on the tape; the graph is kept so the pullback can repeat."""
-    from .tape.tensor import wrap
+    from .tape.tensor import Tensor, wrap
 
-    out, originals, leaves = _call(f, sig, wrt, args, kwargs)
-    value = _unwrap(out)
+    out, originals, leaves, nested = _call(f, sig, wrt, args, kwargs)
+    value = out if nested else _unwrap(out)
 
     def pullback(cotangent):
-        ct = wrap(cotangent if hasattr(cotangent, "shape") else np.asarray(cotangent))
-        grads = _grads_for(out, leaves, originals, wrt, grad_outputs=ct, retain_graph=True)
+        ct = cotangent if isinstance(cotangent, Tensor) else None
+        if ct is None:
+            ct = wrap(cotangent if hasattr(cotangent, "shape") else np.asarray(cotangent))
+        grads = _grads_for(
+            out,
+            leaves,
+            originals,
+            wrt,
+            grad_outputs=ct,
+            retain_graph=True,
+            create_graph=nested,
+        )
         return tuple(grads) if as_tuple else grads[0]
 
     return value, pullback
@@ -221,8 +225,8 @@ def tape_jvp(f, sig, wrt, args, kwargs, tangents):
     from . import autograd
     from .tape.tensor import Tensor, wrap
 
-    out, originals, leaves = _call(f, sig, wrt, args, kwargs)
-    value = _unwrap(out)
+    out, originals, leaves, nested = _call(f, sig, wrt, args, kwargs)
+    value = out if nested else _unwrap(out)
     if not isinstance(out, Tensor) or not out.requires_grad:
         return value, _rt.zeros_like(value)
     u = wrap(np.zeros_like(out.detach()._data), rg=True)
@@ -235,7 +239,9 @@ def tape_jvp(f, sig, wrt, args, kwargs, tangents):
         total = term if total is None else total + term
     if total is None or not total.requires_grad:
         return value, _rt.zeros_like(value)
-    (jv,) = autograd.grad(total, [u], allow_unused=True)
+    (jv,) = autograd.grad(total, [u], allow_unused=True, create_graph=nested)
+    if nested:
+        return value, jv if jv is not None else out * 0
     return value, _rt.finalize(_raw(jv) if jv is not None else 0.0, value)
 
 
@@ -244,7 +250,7 @@ def tape_hvp(f, sig, wrt, as_tuple, args, kwargs, v):
     from . import autograd
     from .tape.tensor import Tensor, wrap
 
-    out, originals, leaves = _call(f, sig, wrt, args, kwargs)
+    out, originals, leaves, nested = _call(f, sig, wrt, args, kwargs)
     gs = _grads_for(out, leaves, originals, wrt, create_graph=True)
     vs = v if as_tuple else (v,)
     total = None
@@ -256,7 +262,11 @@ def tape_hvp(f, sig, wrt, as_tuple, args, kwargs, v):
     if total is None or not total.requires_grad:
         hv = [None] * len(inputs)
     else:
-        hv = autograd.grad(total, inputs, allow_unused=True)
+        hv = autograd.grad(total, inputs, allow_unused=True, create_graph=nested)
+    if nested:  # inside another tape transformation: keep the outer graph
+        it = iter(hv)
+        res = [_rebuild(leaves[w], it) for w in wrt]
+        return tuple(res) if as_tuple else res[0]
     it = iter([_raw(h) if h is not None else None for h in hv])
     res = [_rt.finalize(_rebuild(leaves[w], it), originals[w]) for w in wrt]
     return tuple(res) if as_tuple else res[0]
