@@ -146,6 +146,34 @@ def edge(t):
 _NONE_EDGE = (None, 0)
 
 
+def _plain(a):
+    return isinstance(a, np.ndarray)
+
+
+def _protect(args, read):
+    """``args`` with every plain NumPy array the backward reads replaced by a copy.
+
+    A tensor has a version counter that catches a later in-place change; a plain array
+    has none, and the program may still change it (``t -= ...``, ``a[i] = ...``, or
+    through another view of its memory), so the value the backward needs is copied at
+    save time.  Nothing is copied when no plain array is saved (the PyTorch path).
+    """
+    for i in read:
+        a = args[i]
+        if _plain(a) or (type(a) in (list, tuple) and any(_plain(v) for v in a)):
+            break
+    else:
+        return args
+    args = list(args)
+    for i in read:
+        a = args[i]
+        if _plain(a):
+            args[i] = a.copy()
+        elif type(a) in (list, tuple):
+            args[i] = type(a)(v.copy() if _plain(v) else v for v in a)
+    return tuple(args)
+
+
 def make_node(inf, args, out, cls, eparams=None, out_vc=None, first_edge=None):
     """A node for ``inf.prim(*args) -> out`` (``args`` in template-parameter order;
     missing trailing parameters take the template's defaults)."""
@@ -188,6 +216,7 @@ def make_node(inf, args, out, cls, eparams=None, out_vc=None, first_edge=None):
     node._seq = next(_SEQ)
     node._hk = None
     an = inf.analysis(needs)
+    args = _protect(args, an.read)
     vers = []
     for i in an.read:
         a = args[i]
@@ -238,6 +267,7 @@ def _finish_node(node, inf, args, needs, an, edges, emap, out):
     """Fill a node and wrap its output (the shared tail of the fast recorders)."""
     vc = [0]
     vers = []
+    args = _protect(args, an.read)
     for i in an.read:
         a = args[i]
         if isinstance(a, Tensor):
