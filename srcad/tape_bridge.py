@@ -146,8 +146,10 @@ def _call(f, sig, wrt, args, kwargs):
         # the function gets a copy that is not a leaf, so it may assign into it
         # (x[0] = ...) as NumPy code does; gradients flow back to the leaf
         ba.arguments[w] = _working_copy(leaves[w])
-    with _levels.level() as nested:
-        out = f(*ba.args, **ba.kwargs)
+    from .tape import numpy_mode
+
+    with _levels.level() as nested, numpy_mode.running():
+        out = numpy_mode.numpy_program(f)(*ba.args, **ba.kwargs)
     return out, originals, leaves, nested
 
 

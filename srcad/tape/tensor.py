@@ -13,6 +13,7 @@ import weakref
 import numpy as np
 
 from ..rules import tape_ops as T
+from . import cow as _cow
 from . import dtypes as _dt
 from . import hooks as _hooks
 from . import node as _node_module
@@ -227,6 +228,9 @@ def make_node(inf, args, out, cls, eparams=None, out_vc=None, first_edge=None):
     if an.res:
         node._res = (out, out_vc)
         vers.append((-1, out_vc[0]))
+    reg = _cow.registry()
+    if reg is not None:
+        _cow.register(reg, node, args, an.read, out if an.res else None)
     node._info = inf
     node._args = args
     node._needs = needs
@@ -285,6 +289,9 @@ def _finish_node(node, inf, args, needs, an, edges, emap, out):
     node._freed = False
     node._vers = vers
     node._next = edges
+    reg = _cow.registry()
+    if reg is not None:
+        _cow.register(reg, node, args, an.read, out if an.res else None)
     t = wrap(out, True, node)
     t._vc = vc
     return t
@@ -447,6 +454,7 @@ def _cast_for_inplace(new, dtype, operands=()):
 
 def _write(t, new):
     data = t._data
+    _cow.before_write(data)
     if not writeable(data):
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers "
@@ -492,6 +500,7 @@ def inplace(t, prim, rest, name, eparams=None, compute=None):
         t._vc[0] += 1
         return t
     inf = info(prim)
+    rest = _cow.snapshot_operands(t, rest)
     needs0 = t._rg
     args_needs = (needs0,) + tuple(requires(a) for a in rest)
     an = inf.analysis(tuple(n and i in inf.wset for i, n in enumerate(args_needs)))
@@ -628,6 +637,7 @@ def setitem(t, index, value):
         v = raw(value)
         if hasattr(v, "dtype") and _dt.category(v.dtype) > _dt.category(data.dtype):
             _cast_for_inplace(v, data.dtype)
+        _cow.before_write(data)
         data[index] = v
         t._vc[0] += 1
         return
