@@ -57,7 +57,10 @@ def register(reg, node, args, read, res):
             for j, v in enumerate(a):
                 if isinstance(v, Tensor):
                     reg.setdefault(_root(v._data), []).append((ref, i, j))
-    if res is not None:
+    if type(res) in (tuple, list):
+        for r in res:
+            reg.setdefault(_root(r), []).append((ref, -1, -1))
+    elif res is not None:
         reg.setdefault(_root(res), []).append((ref, -1, -1))
 
 
@@ -82,7 +85,8 @@ def _detach_saved(node, i, j):
     if i == -1:
         out, vc = node._res
         ver = _saved_version(node, -1)
-        node._res = (out.copy(), [vc[0] if ver is None else ver])
+        out = type(out)(r.copy() for r in out) if type(out) in (tuple, list) else out.copy()
+        node._res = (out, [vc[0] if ver is None else ver])
         return
     args = list(node._args)
     a = args[i]

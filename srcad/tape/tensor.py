@@ -456,6 +456,11 @@ def _write(t, new):
     data = t._data
     _cow.before_write(data)
     if not writeable(data):
+        view_of = getattr(t, "_npview", None) or getattr(t._base, "_npview", None)
+        if view_of is not None:
+            from .interop import VIEW_WRITE  # noqa: PLC0415
+
+            raise RuntimeError(VIEW_WRITE.format(view_of, view_of))
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers "
             "to a single memory location. Please clone() the tensor before performing the "
