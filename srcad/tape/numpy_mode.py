@@ -108,7 +108,37 @@ def _like(fn):
     return create
 
 
+class vectorize:  # noqa: N801  (NumPy's name)
+    """``np.vectorize``: on tensors, ``pyfunc`` runs element by element on the tape and
+    the results are stacked (NumPy's own class on anything else)."""
+
+    def __init__(self, pyfunc=None, *args, **kwargs):
+        self._np = np.vectorize(pyfunc, *args, **kwargs)
+        self._plain = not args and set(kwargs) <= {"otypes", "doc", "cache"}
+        self.pyfunc = pyfunc
+
+    def __call__(self, *args, **kwargs):
+        if not (self._plain and not kwargs and _has_tensor(list(args))):
+            return self._np(*args, **kwargs)
+        shape = np.broadcast_shapes(*[np.shape(a) for a in args])
+        flat = [_flat_broadcast(a, shape) for a in args]
+        n = int(np.prod(shape, dtype=np.int64))
+        outs = [_as_tensor(self.pyfunc(*[f[k] for f in flat]), None) for k in range(n)]
+        if not outs:
+            return wrap(np.zeros(shape))
+        return np.stack(outs).reshape(shape)
+
+
+def _flat_broadcast(a, shape):
+    if isinstance(a, Tensor):
+        if tuple(a.shape) != tuple(shape):
+            a = a.expand(*shape) if shape else a
+        return a.reshape(-1)
+    return np.broadcast_to(np.asarray(a), shape).reshape(-1)
+
+
 _OVERRIDES = {
+    "vectorize": vectorize,
     "array": array,
     "asarray": asarray,
     "asanyarray": asarray,
@@ -206,6 +236,15 @@ def _writes_globals(code):
     return any(_writes_globals(c) for c in code.co_consts if isinstance(c, types.CodeType))
 
 
+@functools.lru_cache(maxsize=4096)
+def _global_names(code):
+    names = set(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            names |= _global_names(c)
+    return frozenset(names)
+
+
 def _uses_numpy(g):
     return any(v is np or v is math for v in g.values())
 
@@ -242,14 +281,13 @@ class _Patcher:
             return fn
         self.funcs[id(fn)] = fn  # while its closure is patched (a self-reference stays)
         closure = self._closure(fn.__closure__)
-        g, fresh = self._globals_for(fn.__globals__)
+        g = self._globals_for(fn.__globals__)
         new = types.FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, closure)
         new.__kwdefaults__ = fn.__kwdefaults__
         new.__qualname__ = fn.__qualname__
         new.__dict__.update(fn.__dict__)
         self.funcs[id(fn)] = new
-        if fresh:
-            self._fill(g, fn.__globals__)
+        self._fill(g, fn.__globals__, fn.__code__)
         return new
 
     def _closure(self, cells):
@@ -268,7 +306,7 @@ class _Patcher:
     def _globals_for(self, g):
         p = self.globals.get(id(g))
         if p is not None:
-            return p, False
+            return p
         p = self.globals[id(g)] = dict(g)
         for k, v in g.items():
             if v is np:
@@ -279,7 +317,7 @@ class _Patcher:
                 p[k] = _OVERRIDDEN[id(v)]
             elif isinstance(v, types.ModuleType) and self._user_module(v):
                 p[k] = _ModuleView(v, self)
-        return p, True
+        return p
 
     def _user_module(self, m):
         name = (getattr(m, "__name__", "") or "").split(".")[0]
@@ -288,9 +326,11 @@ class _Patcher:
         g = getattr(m, "__dict__", None)
         return isinstance(g, dict) and "__file__" in g
 
-    def _fill(self, p, g):
-        for k, v in g.items():
-            if type(v) is types.FunctionType and self.patchable(v):
+    def _fill(self, p, g, code):
+        """Patch the module functions ``code`` can reach by name (helpers it calls)."""
+        for k in _global_names(code):
+            v = g.get(k)
+            if type(v) is types.FunctionType and p.get(k) is v and self.patchable(v):
                 p[k] = self.function(v)
 
 

@@ -1006,7 +1006,9 @@ class Tensor:
         return d.copy() if copy else d
 
     def _scalar(self, kind):
-        if self._rg:
+        if self._rg and not (kind is int and _cow.registry() is not None):
+            # int() of a value being differentiated is piecewise constant (a zero
+            # derivative), so a NumPy program may take it; float() would lose one
             raise RuntimeError(E12)
         d = self._data
         if d.size != 1:

@@ -13,7 +13,7 @@ import srcad
 from . import helpers_mod
 from .fd import fd_grad
 
-X = np.array([0.3, -0.5, 0.8])
+X = np.array([0.3, -0.5, 0.83])
 
 
 def element_assignment(x):
@@ -90,7 +90,26 @@ def running_sum_numbers(x):
     return total**2
 
 
+def vectorized_and_int(x):
+    g = np.vectorize(lambda a, b: a * math.exp(b) if a > 0 else a**2)
+    k = int(x[2] * 10)  # piecewise constant: no derivative through it
+    return np.sum(g(x, 0.5 * x)) + x[k % 3] ** 2
+
+
+def nested_with_element_writes(x):
+    def inner(y):
+        h = np.zeros(3)
+        for i in range(3):
+            h[i] = y[i] * x[i]
+        return np.sum(h**2)
+
+    g = srcad.grad(inner, mode="tape")(x * 2.0)  # = 2 (2x) x^2 = 4 x^3
+    return np.sum(g * x)
+
+
 PROGRAMS = [
+    vectorized_and_int,
+    nested_with_element_writes,
     element_assignment,
     issue_zeros_rows,
     empty_then_fill,
@@ -155,3 +174,9 @@ def test_pytorch_code_keeps_the_version_counter_error():
     y.add_(1.0)  # exp's backward needs its result: PyTorch refuses
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+def test_nested_element_writes_formula():
+    # d/dx sum(4 x^3 * x) = 16 x^3
+    got = srcad.grad(nested_with_element_writes, mode="tape")(X)
+    np.testing.assert_allclose(got, 16 * X**3, rtol=1e-12)
