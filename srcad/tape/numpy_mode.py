@@ -8,7 +8,8 @@ owns the function object, so it runs a copy of it (same code, defaults and closu
 whose globals see proxies instead of the ``numpy`` and ``math`` modules:
 
 * array creation (``zeros``, ``ones``, ``empty``, ``full``, ``eye``, ``identity``,
-  the ``*_like`` family, ``array``, ``asarray``...) of floating dtype gives a tensor
+  ``arange``, ``linspace``, the ``*_like`` family, ``array``, ``asarray``, ``copy``,
+  ``concatenate``/``stack`` of plain arrays...) of floating dtype gives a tensor
   that does not require grad, so a later write of a tensor into it is recorded;
   integer and boolean arrays stay NumPy arrays (indices, masks);
 * ``np.array``/``np.asarray`` of tensors, or of lists holding tensors, stack them on
@@ -146,7 +147,22 @@ _OVERRIDES = {
 }
 for _name in ("zeros", "ones", "empty", "full", "eye", "identity"):
     _OVERRIDES[_name] = _creator(getattr(np, _name))
-for _name in ("zeros_like", "ones_like", "empty_like", "full_like"):
+for _name in ("arange", "linspace"):
+    _OVERRIDES[_name] = _creator(getattr(np, _name))
+# results that are new arrays (a tensor argument dispatches to the tape as before)
+for _name in (
+    "zeros_like",
+    "ones_like",
+    "empty_like",
+    "full_like",
+    "copy",
+    "concatenate",
+    "stack",
+    "hstack",
+    "vstack",
+    "tile",
+    "diag",
+):
     _OVERRIDES[_name] = _like(getattr(np, _name))
 
 
