@@ -114,6 +114,9 @@ def _record_multi(prim, args, kwargs, out, name):
             "on tensors that require grad; use srcad.grad(f, mode='source') for this function"
         )
     rule = registry.lookup(prim)
+    if rule is not None and rule.adjoint is None and rule.nondiff:
+        items = [_mark_view(_wrap_out(o), prim) for o in out]
+        return type(out)(*items) if hasattr(out, "_fields") else type(out)(items)
     if rule is None or rule.adjoint is None:
         raise RuntimeError(
             f"srcad has no derivative rule for {what}, so the tape cannot record it on a "
