@@ -125,3 +125,16 @@ def snapshot_operands(t, rest):
     return tuple(
         _snapshot(a, None) if isinstance(a, Tensor) and _root(a._data) == root else a for a in rest
     )
+
+
+def refusal(what):
+    """The message for turning a value being differentiated into ``what`` while a NumPy
+    program runs (None outside one: PyTorch's own message applies)."""
+    if registry() is None:
+        return None
+    return (
+        f"srcad: a value being differentiated cannot become {what} (float(), .tolist(), "
+        "or a write into a NumPy array made outside the function): its derivative would be "
+        "lost. Keep it an array: use x[()] or x.reshape(()) for a scalar, and create the "
+        "arrays you write into inside the function (np.zeros, np.empty, ...)."
+    )

@@ -994,7 +994,7 @@ class Tensor:
 
     def __array__(self, dtype=None, copy=None):
         if self._rg:
-            raise RuntimeError(E12)
+            raise RuntimeError(_cow.refusal("a plain NumPy array") or E12)
         d = self._data
         if is_cupy(d):
             raise TypeError(
@@ -1009,7 +1009,7 @@ class Tensor:
         if self._rg and not (kind is int and _cow.registry() is not None):
             # int() of a value being differentiated is piecewise constant (a zero
             # derivative), so a NumPy program may take it; float() would lose one
-            raise RuntimeError(E12)
+            raise RuntimeError(_cow.refusal(f"a Python {kind.__name__}") or E12)
         d = self._data
         if d.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")

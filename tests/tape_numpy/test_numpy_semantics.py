@@ -180,3 +180,15 @@ def test_nested_element_writes_formula():
     # d/dx sum(4 x^3 * x) = 16 x^3
     got = srcad.grad(nested_with_element_writes, mode="tape")(X)
     np.testing.assert_allclose(got, 16 * X**3, rtol=1e-12)
+
+
+def test_float_of_a_differentiated_value_is_refused_clearly():
+    def f(x):
+        return float(x[0]) * x[1]
+
+    with pytest.raises(RuntimeError, match="its derivative would be lost"):
+        srcad.grad(f, mode="tape")(X)
+    # outside NumPy programs the tape keeps PyTorch's message
+    t = srcad.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="Can't call numpy\\(\\) on Tensor that requires grad"):
+        float(t)
