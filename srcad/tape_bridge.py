@@ -148,6 +148,7 @@ def _call(f, sig, wrt, args, kwargs):
         ba.arguments[w] = _working_copy(leaves[w])
     from .tape import numpy_mode
 
+    numpy_mode.hold_arguments(ba.arguments, wrt)
     with _levels.level() as nested, numpy_mode.running():
         out = numpy_mode.numpy_program(f)(*ba.args, **ba.kwargs)
     return out, originals, leaves, nested

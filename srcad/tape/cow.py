@@ -133,6 +133,7 @@ def refusal(what):
     if registry() is None:
         return None
     return (
+        "Can't call numpy() on Tensor that requires grad. "  # PyTorch's leading message
         f"srcad: a value being differentiated cannot become {what} (float(), .tolist(), "
         "or a write into a NumPy array made outside the function): its derivative would be "
         "lost. Keep it an array: use x[()] or x.reshape(()) for a scalar, and create the "

@@ -388,6 +388,15 @@ def numpy_program(f):
     return _Patcher().function(f)
 
 
+def hold_arguments(arguments, wrt):
+    """The floating NumPy arrays among the arguments not differentiated, as tensors
+    sharing their memory: the program may write tensors into them (``Z = M.copy();
+    Z[:, 0] = u``), and its plain writes still reach the caller's array, as in NumPy."""
+    for name, v in arguments.items():
+        if name not in wrt:
+            arguments[name] = _holder(v)
+
+
 @contextlib.contextmanager
 def running():
     """NumPy's in-place semantics (copy on write) while a NumPy program runs."""
