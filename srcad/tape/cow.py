@@ -134,8 +134,8 @@ def refusal(what):
         return None
     return (
         "Can't call numpy() on Tensor that requires grad. "  # PyTorch's leading message
-        f"srcad: a value being differentiated cannot become {what} (float(), .tolist(), "
-        "or a write into a NumPy array made outside the function): its derivative would be "
-        "lost. Keep it an array: use x[()] or x.reshape(()) for a scalar, and create the "
-        "arrays you write into inside the function (np.zeros, np.empty, ...)."
+        f"srcad: a value being differentiated cannot become {what} (a write into a NumPy "
+        "array made outside the function, np.float64(), or a library call that needs plain "
+        "arrays): its derivative would be lost. Create the arrays you write into inside "
+        "the function (np.zeros, np.empty, ...) or pass them as arguments."
     )

@@ -15,7 +15,8 @@ whose globals see proxies instead of the ``numpy`` and ``math`` modules:
 * ``np.array``/``np.asarray`` of tensors, or of lists holding tensors, stack them on
   the tape; ``np.asarray(t)`` of a tensor is ``t`` (as for an array);
 * ``math.exp(t)`` and the other elementwise ``math`` functions of a tensor are the
-  NumPy ufuncs, recorded;
+  NumPy ufuncs, recorded; ``float(t)`` of a value being differentiated is the value
+  as a 0-d tensor (the identity, as the source compiler has it), ``int(t)`` a number;
 * in-place updates follow NumPy's meaning: copy on write (:mod:`.cow`).
 
 Helper functions the program calls are run the same way when they are plain Python
@@ -27,6 +28,7 @@ Code written for PyTorch (``import srcad as torch``) is unaffected: its ``torch`
 name is not replaced, and outside these runs the tape keeps PyTorch's rules.
 """
 
+import builtins
 import contextlib
 import dis
 import functools
@@ -137,6 +139,29 @@ def _flat_broadcast(a, shape):
         return a.reshape(-1)
     return np.broadcast_to(np.asarray(a), shape).reshape(-1)
 
+
+class _FloatType(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, builtins.float)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, builtins.float)
+
+
+class float_(builtins.float, metaclass=_FloatType):  # noqa: N801
+    """``float`` as a NumPy program run on the tape sees it: ``float(t)`` of a value
+    being differentiated is that value as a 0-d tensor (the identity, recorded, as the
+    source compiler treats it); anything else, and ``isinstance(v, float)``, as usual."""
+
+    def __new__(cls, x=0.0):
+        if isinstance(x, Tensor) and x.requires_grad:
+            if x._data.size != 1:
+                raise TypeError("only length-1 arrays can be converted to Python scalars")
+            return x.reshape(())
+        return builtins.float(x)
+
+
+_BUILTINS = {"float": float_}
 
 _OVERRIDES = {
     "vectorize": vectorize,
@@ -324,6 +349,8 @@ class _Patcher:
         if p is not None:
             return p
         p = self.globals[id(g)] = dict(g)
+        for k, v in _BUILTINS.items():
+            p.setdefault(k, v)  # a module's own name of that spelling wins
         for k, v in g.items():
             if v is np:
                 p[k] = NUMPY

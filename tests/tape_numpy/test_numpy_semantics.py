@@ -182,9 +182,23 @@ def test_nested_element_writes_formula():
     np.testing.assert_allclose(got, 16 * X**3, rtol=1e-12)
 
 
-def test_float_of_a_differentiated_value_is_refused_clearly():
+OUTSIDE = np.zeros((2, 3))
+
+
+def test_float_of_a_differentiated_value_is_the_identity():
     def f(x):
-        return float(x[0]) * x[1]
+        a = float(x[0])
+        assert isinstance(1.5, float) and isinstance(np.float64(1.0), float)
+        assert not isinstance(x, float)
+        return a * x[1] + float(2) * x[2]
+
+    np.testing.assert_allclose(srcad.grad(f, mode="tape")(X), fd_grad(f, X), rtol=1e-8)
+
+
+def test_writing_into_an_array_made_outside_is_refused_clearly():
+    def f(x):
+        OUTSIDE[0] = x
+        return np.sum(OUTSIDE)
 
     with pytest.raises(RuntimeError, match="its derivative would be lost"):
         srcad.grad(f, mode="tape")(X)
