@@ -689,7 +689,10 @@ def jacobian(f, wrt=None, *, argnums=None, mode="auto"):
         arg = _args.convert_wrt(_args.arg_get(ba, vf._wrt[0]), vf.__name__, repr(vf._wrt[0]))
         out_shape = np.shape(value)
         rows = [pullback(e) for _, e in _basis(value if np.ndim(value) else float(value))]
-        return np.stack([np.asarray(r) for r in rows]).reshape(out_shape + np.shape(arg))
+        # a nested tape jacobian's rows are tensors of the outer graph: np.stack records them
+        rows = [r if hasattr(r, "requires_grad") else np.asarray(r) for r in rows]
+        jac = np.stack(rows).reshape(out_shape + np.shape(arg))
+        return jac
 
     try:
         functools.update_wrapper(jf, f)

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import arguments as _args
 from . import runtime as _rt
+from .tape import levels as _levels
 
 
 def _leaf(v):
@@ -29,8 +30,8 @@ def _leaf(v):
     if _args._is_dataclass_obj(v):
         return _args.map_dataclass(v, lambda n, e: _leaf(e))
     if isinstance(v, Tensor):
-        # nested inside another tape computation (grad of grad): keep the outer graph
-        return v if v.requires_grad else v.detach().requires_grad_(True)
+        # this transformation's own variable (an outer level's tensor is never it)
+        return _levels.own_variable(v)
     if isinstance(v, bool) or v is None or isinstance(v, str):
         return v
     if isinstance(v, (int, float)):
@@ -81,8 +82,6 @@ def _working_copy(v):
     from .tape.tensor import Tensor
 
     if isinstance(v, Tensor):
-        if not v.is_leaf:
-            return v
         c = v.clone()
         if type(v) is not Tensor and type(v).__name__ == "Tensor":
             c.__class__ = type(v)  # keep a number's rebinding augmented assignment
@@ -319,12 +318,16 @@ def _call(f, ba, wrt, has_aux=False):
         # the function gets a copy that is not a leaf, so it may assign into it
         # (x[0] = ...) as NumPy code does; gradients flow back to the leaf
         _args.arg_set(ba, w, _working_copy(leaves[w]))
-    out = with_user_rules(f)(*ba.args, **ba.kwargs)
+    from .tape import numpy_mode
+
+    numpy_mode.hold_arguments(ba.arguments, wrt)
+    with _levels.level() as nested, numpy_mode.running():
+        out = numpy_mode.numpy_program(with_user_rules(f))(*ba.args, **ba.kwargs)
     aux = None
     if has_aux:
         out, aux = _args_split_aux(out, getattr(f, "__name__", "f"))
-        aux = _unwrap(aux)
-    return out, originals, leaves, aux
+        aux = _unwrap(aux) if not nested else aux
+    return out, originals, leaves, aux, nested
 
 
 def _args_split_aux(out, fname):
@@ -375,18 +378,12 @@ def _grads_for(
     return shaped
 
 
-def _nested(originals):
-    from .tape.tensor import Tensor
-
-    return any(isinstance(v, Tensor) and v.requires_grad for v in originals.values())
-
-
 def tape_value_and_grad(f, ba, wrt, fname, has_aux=False):
     """``(value, [gradient per wrt])`` of a scalar function run on the tape
     (``((value, aux), grads)`` with ``has_aux``)."""
-    out, originals, leaves, aux = _call(f, ba, wrt, has_aux)
-    if _nested(originals):
-        # grad of grad on the tape: the gradient must itself be differentiable
+    out, originals, leaves, aux, nested = _call(f, ba, wrt, has_aux)
+    if nested:
+        # inside another tape transformation: the gradient must itself be differentiable
         grads = _grads_for(out, leaves, originals, wrt, create_graph=True)
         return ((out, aux) if has_aux else out), grads
     value = _unwrap(out)
@@ -408,14 +405,24 @@ def tape_value_and_grad(f, ba, wrt, fname, has_aux=False):
 def tape_vjp(f, ba, wrt, fname="f"):
     """``(value, pullback)`` on the tape; the graph is kept so the pullback can repeat.
     The pullback gives a list (one gradient per wrt)."""
-    from .tape.tensor import wrap
+    from .tape.tensor import Tensor, wrap
 
-    out, originals, leaves, _ = _call(f, ba, wrt)
-    value = _unwrap(out)
+    out, originals, leaves, _, nested = _call(f, ba, wrt)
+    value = out if nested else _unwrap(out)
 
     def pullback(cotangent):
-        ct = wrap(cotangent if hasattr(cotangent, "shape") else np.asarray(cotangent))
-        return _grads_for(out, leaves, originals, wrt, grad_outputs=ct, retain_graph=True)
+        ct = cotangent if isinstance(cotangent, Tensor) else None
+        if ct is None:
+            ct = wrap(cotangent if hasattr(cotangent, "shape") else np.asarray(cotangent))
+        return _grads_for(
+            out,
+            leaves,
+            originals,
+            wrt,
+            grad_outputs=ct,
+            retain_graph=True,
+            create_graph=nested,
+        )
 
     return value, pullback
 
@@ -425,8 +432,8 @@ def tape_jvp(f, ba, wrt, tangents):
     from . import autograd
     from .tape.tensor import Tensor, wrap
 
-    out, originals, leaves, _ = _call(f, ba, wrt)
-    value = _unwrap(out)
+    out, originals, leaves, _, nested = _call(f, ba, wrt)
+    value = out if nested else _unwrap(out)
     if not isinstance(out, Tensor) or not out.requires_grad:
         return value, _rt.zeros_like(value)
     u = wrap(np.zeros_like(out.detach()._data), rg=True)
@@ -439,7 +446,9 @@ def tape_jvp(f, ba, wrt, tangents):
         total = term if total is None else total + term
     if total is None or not total.requires_grad:
         return value, _rt.zeros_like(value)
-    (jv,) = autograd.grad(total, [u], allow_unused=True)
+    (jv,) = autograd.grad(total, [u], allow_unused=True, create_graph=nested)
+    if nested:
+        return value, jv if jv is not None else out * 0
     return value, _rt.finalize(_raw(jv) if jv is not None else 0.0, value)
 
 
@@ -448,7 +457,7 @@ def tape_hvp(f, ba, wrt, as_tuple, v):
     from . import autograd
     from .tape.tensor import Tensor, wrap
 
-    out, originals, leaves, _ = _call(f, ba, wrt)
+    out, originals, leaves, _, nested = _call(f, ba, wrt)
     gs = _grads_for(out, leaves, originals, wrt, create_graph=True)
     vs = v if as_tuple else (v,)
     total = None
@@ -460,7 +469,11 @@ def tape_hvp(f, ba, wrt, as_tuple, v):
     if total is None or not total.requires_grad:
         hv = [None] * len(inputs)
     else:
-        hv = autograd.grad(total, inputs, allow_unused=True)
+        hv = autograd.grad(total, inputs, allow_unused=True, create_graph=nested)
+    if nested:  # inside another tape transformation: keep the outer graph
+        it = iter(hv)
+        res = [_rebuild(leaves[w], it) for w in wrt]
+        return tuple(res) if as_tuple else res[0]
     it = iter([_raw(h) if h is not None else None for h in hv])
     res = [_args.finalize(_rebuild(leaves[w], it), originals[w], "f") for w in wrt]
     return tuple(res) if as_tuple else res[0]

@@ -14,8 +14,8 @@ import numpy as np
 from ..rules import registry
 from .grad_mode import STATE
 from .names import name_for
-from .node import info, node_class
-from .tensor import Tensor, record, wrap
+from .node import info, multi_node_class, node_class
+from .tensor import Tensor, make_node, record, wrap
 
 __all__ = ["apply_prim", "array_function", "array_ufunc"]
 
@@ -66,30 +66,32 @@ def apply_prim(prim, args, kwargs, name=None):
     impl = getattr(prim, "impl", prim)
     out = impl(*unwrap(args), **unwrap(kwargs))
     if isinstance(out, (tuple, list)):
+        out = (
+            type(out)(_unshare(o, args, kwargs, prim) for o in out)
+            if not hasattr(out, "_fields")
+            else type(out)(*[_unshare(o, args, kwargs, prim) for o in out])
+        )
+    else:
+        out = _unshare(out, args, kwargs, prim)
+    if isinstance(out, (tuple, list)):
         if (
-            any(_is_array(o) for o in out)
+            any(_is_array(o) or isinstance(o, np.generic) for o in out)
             and STATE.enabled
             and (_any_requires(args) or _any_requires(kwargs))
         ):
-            # the tape records one output per node; dropping the gradient of a
-            # multi-output primitive silently would be worse than refusing it
-            what = getattr(prim, "__name__", repr(prim))
-            raise RuntimeError(
-                f"{what} returns several arrays, which the tape cannot record on tensors "
-                "that require grad; use srcad.grad(f, mode='source') for this function"
-            )
-        items = [_wrap_out(o) for o in out]
+            return _record_multi(prim, args, kwargs, out, name)
+        items = [_mark_view(_wrap_out(o), prim) for o in out]
         return type(out)(*items) if hasattr(out, "_fields") else type(out)(items)
     if isinstance(out, np.generic):
         out = np.asarray(out)
     elif not _is_array(out):
         return out
     if not (STATE.enabled and (_any_requires(args) or _any_requires(kwargs))):
-        return wrap(out)
+        return _mark_view(wrap(out), prim)
     rule = registry.lookup(prim)
     if rule is None or rule.adjoint is None:
         if rule is not None and rule.nondiff:
-            return wrap(out)
+            return _mark_view(wrap(out), prim)
         pname = getattr(prim, "__name__", repr(prim))
         raise RuntimeError(
             f"srcad has no derivative rule for {pname}, so the tape cannot record it on a "
@@ -98,12 +100,155 @@ def apply_prim(prim, args, kwargs, name=None):
         )
     inf = info(prim)
     bound = inf.bind(args, kwargs)
-    return record(inf, bound, out, node_class(name or name_for(prim, bound)))
+    t = record(inf, bound, out, node_class(name or name_for(prim, bound)))
+    return _mark_view(t, prim)
+
+
+def _record_multi(prim, args, kwargs, out, name):
+    """Record a primitive with several array results as one node with an output each
+    (its rule reads the tuple of their adjoints)."""
+    what = getattr(prim, "__name__", repr(prim))
+    if not all(_is_array(o) or isinstance(o, np.generic) for o in out):
+        raise RuntimeError(
+            f"{what} returns several values, not all arrays, which the tape cannot record "
+            "on tensors that require grad; use srcad.grad(f, mode='source') for this function"
+        )
+    rule = registry.lookup(prim)
+    if rule is not None and rule.adjoint is None and rule.nondiff:
+        items = [_mark_view(_wrap_out(o), prim) for o in out]
+        return type(out)(*items) if hasattr(out, "_fields") else type(out)(items)
+    if rule is None or rule.adjoint is None:
+        raise RuntimeError(
+            f"srcad has no derivative rule for {what}, so the tape cannot record it on a "
+            f"tensor that requires grad. Register one with @srcad.adjoint({what}), or call "
+            "it on .detach()ed tensors."
+        )
+    arrays = [np.asarray(o) for o in out]
+    saved = tuple(arrays) if type(out) is not list else list(arrays)
+    inf = info(prim)
+    bound = inf.bind(args, kwargs)
+    vc = [0]
+    node = make_node(inf, bound, saved, multi_node_class(name or name_for(prim, bound)), None, vc)
+    node._nout = len(arrays)
+    items = []
+    for k, a in enumerate(arrays):
+        t = wrap(a, True, node, k)
+        t._vc = vc
+        items.append(_mark_view(t, prim))
+    return type(out)(*items) if hasattr(out, "_fields") else type(out)(items)
 
 
 def array_function(func, args, kwargs):
     """``Tensor.__array_function__``: a NumPy function called with tensors."""
+    view = _VIEWS.get(func)
+    if view is not None and args and isinstance(args[0], Tensor):
+        out = view(*args, **kwargs)
+        if out is not NotImplemented:
+            return out
     return apply_prim(func, args, kwargs)
+
+
+# -- NumPy functions that return views -------------------------------------------------
+# np.reshape(t, s) shares t's memory, as t.reshape(s) does: it must be a tape view of
+# t, so that a write into it reaches t's graph.  The common ones are tape views; any
+# other result that shares a tensor's memory becomes a read-only copy (below).
+
+
+def _reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    shape = newshape if shape is None else shape
+    if order != "C" or copy or shape is None:
+        return NotImplemented
+    return a.reshape(shape)
+
+
+def _ravel(a, order="C"):
+    return a.reshape(-1) if order == "C" else NotImplemented
+
+
+def _transpose(a, axes=None):
+    return a.permute(tuple(range(a.ndim))[::-1] if axes is None else tuple(axes))
+
+
+def _swapaxes(a, axis1, axis2):
+    axes = list(range(a.ndim))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return a.permute(tuple(axes))
+
+
+def _expand_dims(a, axis):
+    if not isinstance(axis, int):
+        return NotImplemented
+    return a.unsqueeze(axis)
+
+
+def _squeeze(a, axis=None):
+    if axis is None:
+        return a.reshape(tuple(n for n in a.shape if n != 1))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    nd = a.ndim
+    axes = {x % nd if nd else x for x in axes}
+    for x in axes:
+        if a.shape[x] != 1:
+            return NotImplemented  # NumPy's own error
+    return a.reshape(tuple(n for i, n in enumerate(a.shape) if i not in axes))
+
+
+_VIEWS = {
+    np.reshape: _reshape,
+    np.ravel: _ravel,
+    np.transpose: _transpose,
+    np.swapaxes: _swapaxes,
+    np.expand_dims: _expand_dims,
+    np.squeeze: _squeeze,
+}
+
+
+def _root(a):
+    while isinstance(a, np.ndarray) and a.base is not None:
+        a = a.base
+    return a
+
+
+def _tensor_roots(a, out):
+    if isinstance(a, Tensor):
+        d = a._data
+        if isinstance(d, np.ndarray):
+            out.add(id(_root(d)))
+    elif type(a) in (list, tuple):
+        for v in a:
+            _tensor_roots(v, out)
+    elif type(a) is dict:
+        for v in a.values():
+            _tensor_roots(v, out)
+    return out
+
+
+def _unshare(out, args, kwargs, prim):
+    """A result sharing a tensor argument's memory (a view NumPy made, such as a piece
+    of ``np.split`` or ``np.flip(t)``) as a read-only copy: the tape does not know the
+    view, so a write into it could not reach the tensor's graph; refusing the write
+    beats a wrong gradient."""
+    if not isinstance(out, np.ndarray):
+        return out
+    roots = _tensor_roots(args, _tensor_roots(kwargs, set()))
+    if id(_root(out)) not in roots:
+        return out
+    out = out.copy()
+    out.flags.writeable = False
+    return out
+
+
+VIEW_WRITE = (
+    "srcad: the result of np.{} shares memory with a tensor (a NumPy view), which the "
+    "tape does not track; writing into it is not supported. Write into a copy "
+    "(np.{}(...).copy()) instead."
+)
+
+
+def _mark_view(t, prim):
+    if isinstance(t, Tensor) and isinstance(t._data, np.ndarray) and not t._data.flags.writeable:
+        t.__dict__["_npview"] = getattr(prim, "__name__", "function")
+    return t
 
 
 _REDUCE = {

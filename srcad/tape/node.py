@@ -208,6 +208,10 @@ class OpNode(Node):
         g = grads[0]
         if g is None:
             return [None] * len(self._next)
+        return self._run(g, create)
+
+    def _run(self, g, create):
+        """The rule's backward on adjoint ``g`` of the result."""
         info = self._info
         an = self._an
         args = self._args
@@ -301,11 +305,47 @@ def _value_create(a, read):
     return a
 
 
+class MultiOpNode(OpNode):
+    """A primitive call with several array results (``np.split``, ``eigh``, ``slogdet``):
+    output ``k`` is the node's output ``k``; the rule's template reads ``d[result]`` as
+    the tuple of the outputs' adjoints, with the symbolic zero for those that got none."""
+
+    __slots__ = ("_nout",)
+
+    def apply(self, grads, create):
+        if all(g is None for g in grads):
+            return [None] * len(self._next)
+        from ..runtime.core import ZERO  # noqa: PLC0415
+
+        return self._run(tuple(ZERO if g is None else g for g in grads), create)
+
+
+def multi_node_class(name):
+    """The MultiOpNode subclass called ``name``, created once."""
+    key = ("multi", name)
+    cls = _CLASSES.get(key)
+    if cls is None:
+        attrs = {"__slots__": ()}
+        label = _LABELS.get(name)
+        if label:
+            attrs["_label"] = label
+        cls = _CLASSES[key] = type(name, (MultiOpNode,), attrs)
+        cls.__module__ = "srcad.tape.graph"
+    return cls
+
+
 def _result_tensor(node):
     """The node's saved output as a tensor whose grad_fn is the node (as PyTorch unpacks it)."""
     from .tensor import wrap  # noqa: PLC0415
 
     data, vc = node._res
+    if type(data) in (tuple, list):
+        outs = []
+        for k, d in enumerate(data):
+            t = wrap(d, True, node, k)
+            t._vc = vc
+            outs.append(t)
+        return type(data)(outs)
     t = wrap(data, True, node)
     t._vc = vc
     return t

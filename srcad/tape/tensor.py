@@ -13,6 +13,7 @@ import weakref
 import numpy as np
 
 from ..rules import tape_ops as T
+from . import cow as _cow
 from . import dtypes as _dt
 from . import hooks as _hooks
 from . import node as _node_module
@@ -146,6 +147,34 @@ def edge(t):
 _NONE_EDGE = (None, 0)
 
 
+def _plain(a):
+    return isinstance(a, np.ndarray)
+
+
+def _protect(args, read):
+    """``args`` with every plain NumPy array the backward reads replaced by a copy.
+
+    A tensor has a version counter that catches a later in-place change; a plain array
+    has none, and the program may still change it (``t -= ...``, ``a[i] = ...``, or
+    through another view of its memory), so the value the backward needs is copied at
+    save time.  Nothing is copied when no plain array is saved (the PyTorch path).
+    """
+    for i in read:
+        a = args[i]
+        if _plain(a) or (type(a) in (list, tuple) and any(_plain(v) for v in a)):
+            break
+    else:
+        return args
+    args = list(args)
+    for i in read:
+        a = args[i]
+        if _plain(a):
+            args[i] = a.copy()
+        elif type(a) in (list, tuple):
+            args[i] = type(a)(v.copy() if _plain(v) else v for v in a)
+    return tuple(args)
+
+
 def make_node(inf, args, out, cls, eparams=None, out_vc=None, first_edge=None):
     """A node for ``inf.prim(*args) -> out`` (``args`` in template-parameter order;
     missing trailing parameters take the template's defaults)."""
@@ -188,6 +217,7 @@ def make_node(inf, args, out, cls, eparams=None, out_vc=None, first_edge=None):
     node._seq = next(_SEQ)
     node._hk = None
     an = inf.analysis(needs)
+    args = _protect(args, an.read)
     vers = []
     for i in an.read:
         a = args[i]
@@ -198,6 +228,9 @@ def make_node(inf, args, out, cls, eparams=None, out_vc=None, first_edge=None):
     if an.res:
         node._res = (out, out_vc)
         vers.append((-1, out_vc[0]))
+    reg = _cow.registry()
+    if reg is not None:
+        _cow.register(reg, node, args, an.read, out if an.res else None)
     node._info = inf
     node._args = args
     node._needs = needs
@@ -238,6 +271,7 @@ def _finish_node(node, inf, args, needs, an, edges, emap, out):
     """Fill a node and wrap its output (the shared tail of the fast recorders)."""
     vc = [0]
     vers = []
+    args = _protect(args, an.read)
     for i in an.read:
         a = args[i]
         if isinstance(a, Tensor):
@@ -255,6 +289,9 @@ def _finish_node(node, inf, args, needs, an, edges, emap, out):
     node._freed = False
     node._vers = vers
     node._next = edges
+    reg = _cow.registry()
+    if reg is not None:
+        _cow.register(reg, node, args, an.read, out if an.res else None)
     t = wrap(out, True, node)
     t._vc = vc
     return t
@@ -417,7 +454,13 @@ def _cast_for_inplace(new, dtype, operands=()):
 
 def _write(t, new):
     data = t._data
+    _cow.before_write(data)
     if not writeable(data):
+        view_of = getattr(t, "_npview", None) or getattr(t._base, "_npview", None)
+        if view_of is not None:
+            from .interop import VIEW_WRITE  # noqa: PLC0415
+
+            raise RuntimeError(VIEW_WRITE.format(view_of, view_of))
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers "
             "to a single memory location. Please clone() the tensor before performing the "
@@ -462,6 +505,7 @@ def inplace(t, prim, rest, name, eparams=None, compute=None):
         t._vc[0] += 1
         return t
     inf = info(prim)
+    rest = _cow.snapshot_operands(t, rest)
     needs0 = t._rg
     args_needs = (needs0,) + tuple(requires(a) for a in rest)
     an = inf.analysis(tuple(n and i in inf.wset for i, n in enumerate(args_needs)))
@@ -598,6 +642,7 @@ def setitem(t, index, value):
         v = raw(value)
         if hasattr(v, "dtype") and _dt.category(v.dtype) > _dt.category(data.dtype):
             _cast_for_inplace(v, data.dtype)
+        _cow.before_write(data)
         data[index] = v
         t._vc[0] += 1
         return
@@ -949,7 +994,7 @@ class Tensor:
 
     def __array__(self, dtype=None, copy=None):
         if self._rg:
-            raise RuntimeError(E12)
+            raise RuntimeError(_cow.refusal("a plain NumPy array") or E12)
         d = self._data
         if is_cupy(d):
             raise TypeError(
@@ -961,8 +1006,10 @@ class Tensor:
         return d.copy() if copy else d
 
     def _scalar(self, kind):
-        if self._rg:
-            raise RuntimeError(E12)
+        if self._rg and not (kind is int and _cow.registry() is not None):
+            # int() of a value being differentiated is piecewise constant (a zero
+            # derivative), so a NumPy program may take it; float() would lose one
+            raise RuntimeError(_cow.refusal(f"a Python {kind.__name__}") or E12)
         d = self._data
         if d.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")

@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from .. import cow as _cow
 from .. import dtypes as _dt
 from ..grad_mode import STATE
 from ..tensor import (
@@ -96,6 +97,7 @@ def _into(out, res, name, operands=(), exact=False):
             )
         out._data = new.copy()
     else:
+        _cow.before_write(out._data)
         out._data[...] = new
     out._vc[0] += 1
     return out

@@ -1,0 +1,431 @@
+"""NumPy semantics for NumPy-written programs run on the tape.
+
+``srcad.grad(f, mode="tape")`` (and the automatic fallback) run ``f`` on tensors.  A
+NumPy program creates arrays and writes into them (``h = np.zeros((n, 3));
+h[i] = x[i]``), builds arrays from values (``np.array([a, b])``), calls ``math.exp``,
+and updates arrays in place after using them.  The user's code stays as it is: srcad
+owns the function object, so it runs a copy of it (same code, defaults and closure)
+whose globals see proxies instead of the ``numpy`` and ``math`` modules:
+
+* array creation (``zeros``, ``ones``, ``empty``, ``full``, ``eye``, ``identity``,
+  ``arange``, ``linspace``, the ``*_like`` family, ``array``, ``asarray``, ``copy``,
+  ``concatenate``/``stack`` of plain arrays...) of floating dtype gives a tensor
+  that does not require grad, so a later write of a tensor into it is recorded;
+  integer and boolean arrays stay NumPy arrays (indices, masks);
+* ``np.array``/``np.asarray`` of tensors, or of lists holding tensors, stack them on
+  the tape; ``np.asarray(t)`` of a tensor is ``t`` (as for an array);
+* ``math.exp(t)`` and the other elementwise ``math`` functions of a tensor are the
+  NumPy ufuncs, recorded; ``float(t)`` of a value being differentiated is the value
+  as a 0-d tensor (the identity, as the source compiler has it), ``int(t)`` a number;
+* in-place updates follow NumPy's meaning: copy on write (:mod:`.cow`).
+
+Helper functions the program calls are run the same way when they are plain Python
+functions of a module that uses ``numpy`` or ``math`` (not NumPy, SciPy or srcad
+themselves): the patched globals hold patched copies of them, made per call, and so
+are helpers held in closure cells.  A function that assigns module globals
+(``global n; n += 1``) is run as it is, since its writes must reach the real module.
+Code written for PyTorch (``import srcad as torch``) is unaffected: its ``torch``
+name is not replaced, and outside these runs the tape keeps PyTorch's rules.
+"""
+
+import builtins
+import contextlib
+import dis
+import functools
+import math
+import sys
+import types
+
+import numpy as np
+
+from . import cow
+from .tensor import Tensor, wrap
+
+__all__ = ["numpy_program", "running"]
+
+
+# --------------------------------------------------------------------------------------
+# Arrays that can hold tensors
+
+
+def _holder(a):
+    """A floating NumPy array made inside the program, as a tensor that can hold tensors."""
+    if type(a) is np.ndarray and a.dtype.kind in "fc":
+        return wrap(a)
+    return a
+
+
+def _has_tensor(obj):
+    if isinstance(obj, Tensor):
+        return True
+    if type(obj) in (list, tuple):
+        return any(_has_tensor(v) for v in obj)
+    return False
+
+
+def _as_tensor(obj, dtype):
+    """Nested lists of tensors, numbers and arrays stacked into one tensor."""
+    if isinstance(obj, Tensor):
+        return obj if dtype is None else obj.astype(dtype)
+    if type(obj) in (list, tuple) and _has_tensor(obj):
+        parts = [_as_tensor(v, dtype) for v in obj]
+        return np.stack(parts)
+    a = np.asarray(obj, dtype=dtype)
+    if a.dtype.kind not in "fc":
+        a = a.astype(np.float64)
+    return wrap(a)
+
+
+def array(obj, dtype=None, *, copy=True, **kwargs):
+    if _has_tensor(obj):
+        t = _as_tensor(obj, dtype)
+        return t.clone() if copy and t is obj else t
+    return _holder(np.array(obj, dtype=dtype, copy=copy, **kwargs))
+
+
+def asarray(obj, dtype=None, **kwargs):
+    if isinstance(obj, Tensor) and dtype is None:
+        return obj
+    if _has_tensor(obj):
+        return _as_tensor(obj, dtype)
+    if isinstance(obj, np.ndarray):  # no copy: the program's own array, unchanged
+        return np.asarray(obj, dtype=dtype, **kwargs)
+    return _holder(np.asarray(obj, dtype=dtype, **kwargs))
+
+
+def _creator(fn):
+    def create(*args, **kwargs):
+        return _holder(fn(*args, **kwargs))
+
+    create.__name__ = fn.__name__
+    create.__doc__ = fn.__doc__
+    return create
+
+
+def _like(fn):
+    def create(a, *args, **kwargs):
+        out = fn(a, *args, **kwargs)  # a tensor argument dispatches to the tape
+        return out if isinstance(out, Tensor) else _holder(out)
+
+    create.__name__ = fn.__name__
+    return create
+
+
+class vectorize:  # noqa: N801  (NumPy's name)
+    """``np.vectorize``: on tensors, ``pyfunc`` runs element by element on the tape and
+    the results are stacked (NumPy's own class on anything else)."""
+
+    def __init__(self, pyfunc=None, *args, **kwargs):
+        self._np = np.vectorize(pyfunc, *args, **kwargs)
+        self._plain = not args and set(kwargs) <= {"otypes", "doc", "cache"}
+        self.pyfunc = pyfunc
+
+    def __call__(self, *args, **kwargs):
+        if not (self._plain and not kwargs and _has_tensor(list(args))):
+            return self._np(*args, **kwargs)
+        shape = np.broadcast_shapes(*[np.shape(a) for a in args])
+        flat = [_flat_broadcast(a, shape) for a in args]
+        n = int(np.prod(shape, dtype=np.int64))
+        outs = [_as_tensor(self.pyfunc(*[f[k] for f in flat]), None) for k in range(n)]
+        if not outs:
+            return wrap(np.zeros(shape))
+        return np.stack(outs).reshape(shape)
+
+
+def _flat_broadcast(a, shape):
+    if isinstance(a, Tensor):
+        if tuple(a.shape) != tuple(shape):
+            a = a.expand(*shape) if shape else a
+        return a.reshape(-1)
+    return np.broadcast_to(np.asarray(a), shape).reshape(-1)
+
+
+class _FloatType(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, builtins.float)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, builtins.float)
+
+
+class float_(builtins.float, metaclass=_FloatType):  # noqa: N801
+    """``float`` as a NumPy program run on the tape sees it: ``float(t)`` of a value
+    being differentiated is that value as a 0-d tensor (the identity, recorded, as the
+    source compiler treats it); anything else, and ``isinstance(v, float)``, as usual."""
+
+    def __new__(cls, x=0.0):
+        if isinstance(x, Tensor) and x.requires_grad:
+            if x._data.size != 1:
+                raise TypeError("only length-1 arrays can be converted to Python scalars")
+            return x.reshape(())
+        return builtins.float(x)
+
+
+_BUILTINS = {"float": float_}
+
+_OVERRIDES = {
+    "vectorize": vectorize,
+    "array": array,
+    "asarray": asarray,
+    "asanyarray": asarray,
+    "ascontiguousarray": asarray,
+}
+for _name in ("zeros", "ones", "empty", "full", "eye", "identity"):
+    _OVERRIDES[_name] = _creator(getattr(np, _name))
+for _name in ("arange", "linspace"):
+    _OVERRIDES[_name] = _creator(getattr(np, _name))
+# results that are new arrays (a tensor argument dispatches to the tape as before)
+for _name in (
+    "zeros_like",
+    "ones_like",
+    "empty_like",
+    "full_like",
+    "copy",
+    "concatenate",
+    "stack",
+    "hstack",
+    "vstack",
+    "tile",
+    "diag",
+):
+    _OVERRIDES[_name] = _like(getattr(np, _name))
+
+
+class _NumpyProxy(types.ModuleType):
+    """``numpy`` as a NumPy program run on the tape sees it."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    def __dir__(self):
+        return dir(np)
+
+
+NUMPY = _NumpyProxy("numpy")
+NUMPY.__dict__.update(_OVERRIDES)
+_OVERRIDDEN = {id(getattr(np, k)): v for k, v in _OVERRIDES.items() if hasattr(np, k)}
+
+
+# --------------------------------------------------------------------------------------
+# math on tensors
+
+_MATH_UNARY = {
+    "exp": np.exp,
+    "expm1": np.expm1,
+    "log": np.log,
+    "log1p": np.log1p,
+    "log2": np.log2,
+    "log10": np.log10,
+    "sqrt": np.sqrt,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "asin": np.arcsin,
+    "acos": np.arccos,
+    "atan": np.arctan,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "tanh": np.tanh,
+    "asinh": np.arcsinh,
+    "acosh": np.arccosh,
+    "atanh": np.arctanh,
+    "fabs": np.abs,
+    "cbrt": np.cbrt,
+}
+_MATH_BINARY = {"atan2": np.arctan2, "pow": np.power, "hypot": np.hypot}
+
+
+def _math_fn(name, ufunc):
+    plain = getattr(math, name)
+
+    def fn(*args):
+        if any(isinstance(a, Tensor) for a in args):
+            if len(args) == 2 and name == "log":  # math.log(x, base)
+                return np.log(args[0]) / np.log(args[1])
+            return ufunc(*args)
+        return plain(*args)
+
+    fn.__name__ = name
+    fn.__doc__ = plain.__doc__
+    return fn
+
+
+class _MathProxy(types.ModuleType):
+    """``math`` as a NumPy program run on the tape sees it."""
+
+    def __getattr__(self, name):
+        return getattr(math, name)
+
+
+MATH = _MathProxy("math")
+for _name, _uf in {**_MATH_UNARY, **_MATH_BINARY}.items():
+    if hasattr(math, _name):
+        setattr(MATH, _name, _math_fn(_name, _uf))
+
+
+# --------------------------------------------------------------------------------------
+# Running a function with the proxies
+
+_SKIP_MODULES = ("numpy", "scipy", "srcad", "torch", "jax", "autograd")
+
+
+@functools.lru_cache(maxsize=4096)
+def _writes_globals(code):
+    for ins in dis.get_instructions(code):
+        if ins.opname in ("STORE_GLOBAL", "DELETE_GLOBAL"):
+            return True
+    return any(_writes_globals(c) for c in code.co_consts if isinstance(c, types.CodeType))
+
+
+@functools.lru_cache(maxsize=4096)
+def _global_names(code):
+    names = set(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            names |= _global_names(c)
+    return frozenset(names)
+
+
+def _uses_numpy(g):
+    return any(v is np or v is math for v in g.values())
+
+
+def _user_function(fn):
+    if type(fn) is not types.FunctionType:
+        return False
+    mod = (fn.__module__ or "").split(".")[0]
+    return not (mod in _SKIP_MODULES or mod in sys.stdlib_module_names)
+
+
+class _Patcher:
+    """Patched copies of functions and their module globals, made for one call."""
+
+    def __init__(self):
+        self.globals = {}  # id(original globals) -> patched globals
+        self.uses = {}  # id(original globals) -> whether the module uses numpy or math
+        self.funcs = {}  # id(original function) -> patched function
+
+    def patchable(self, fn):
+        if not _user_function(fn):
+            return False
+        g = fn.__globals__
+        uses = self.uses.get(id(g))
+        if uses is None:
+            uses = self.uses[id(g)] = _uses_numpy(g)
+        return uses and not _writes_globals(fn.__code__)
+
+    def function(self, fn):
+        done = self.funcs.get(id(fn))
+        if done is not None:
+            return done
+        if not self.patchable(fn):
+            return fn
+        self.funcs[id(fn)] = fn  # while its closure is patched (a self-reference stays)
+        closure = self._closure(fn.__closure__)
+        g = self._globals_for(fn.__globals__)
+        new = types.FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, closure)
+        new.__kwdefaults__ = fn.__kwdefaults__
+        new.__qualname__ = fn.__qualname__
+        new.__dict__.update(fn.__dict__)
+        self.funcs[id(fn)] = new
+        self._fill(g, fn.__globals__, fn.__code__)
+        return new
+
+    def _closure(self, cells):
+        if not cells:
+            return cells
+        out = []
+        for c in cells:
+            try:
+                v = c.cell_contents
+            except ValueError:  # an empty cell (a name bound later)
+                out.append(c)
+                continue
+            out.append(types.CellType(self.function(v)) if self.patchable(v) else c)
+        return tuple(out)
+
+    def _globals_for(self, g):
+        p = self.globals.get(id(g))
+        if p is not None:
+            return p
+        p = self.globals[id(g)] = dict(g)
+        for k, v in _BUILTINS.items():
+            p.setdefault(k, v)  # a module's own name of that spelling wins
+        for k, v in g.items():
+            if v is np:
+                p[k] = NUMPY
+            elif v is math:
+                p[k] = MATH
+            elif callable(v) and id(v) in _OVERRIDDEN:
+                p[k] = _OVERRIDDEN[id(v)]
+            elif isinstance(v, types.ModuleType) and self._user_module(v):
+                p[k] = _ModuleView(v, self)
+        return p
+
+    def _user_module(self, m):
+        name = (getattr(m, "__name__", "") or "").split(".")[0]
+        if name in _SKIP_MODULES or name in sys.stdlib_module_names:
+            return False
+        g = getattr(m, "__dict__", None)
+        return isinstance(g, dict) and "__file__" in g
+
+    def _fill(self, p, g, code):
+        """Patch the module functions ``code`` can reach by name (helpers it calls)."""
+        for k in _global_names(code):
+            v = g.get(k)
+            if type(v) is types.FunctionType and p.get(k) is v and self.patchable(v):
+                p[k] = self.function(v)
+
+
+class _ModuleView:
+    """A user module as the patched program sees it: its functions are read patched;
+    attribute writes reach the module itself."""
+
+    __slots__ = ("_mod", "_patcher")
+
+    def __init__(self, mod, patcher):
+        object.__setattr__(self, "_mod", mod)
+        object.__setattr__(self, "_patcher", patcher)
+
+    def __getattr__(self, name):
+        v = getattr(self._mod, name)
+        if type(v) is types.FunctionType:
+            return self._patcher.function(v)
+        if isinstance(v, types.ModuleType) and self._patcher._user_module(v):
+            return _ModuleView(v, self._patcher)
+        return v
+
+    def __setattr__(self, name, value):
+        setattr(self._mod, name, value)
+
+    def __delattr__(self, name):
+        delattr(self._mod, name)
+
+    def __repr__(self):
+        return repr(self._mod)
+
+
+def numpy_program(f):
+    """``f`` to run as a NumPy program on the tape (``f`` itself when nothing to patch)."""
+    if isinstance(f, types.MethodType):
+        g = numpy_program(f.__func__)
+        return f if g is f.__func__ else types.MethodType(g, f.__self__)
+    if not _user_function(f):
+        return f
+    return _Patcher().function(f)
+
+
+def hold_arguments(arguments, wrt):
+    """The floating NumPy arrays among the arguments not differentiated, as tensors
+    sharing their memory: the program may write tensors into them (``Z = M.copy();
+    Z[:, 0] = u``), and its plain writes still reach the caller's array, as in NumPy."""
+    for name, v in arguments.items():
+        if name not in wrt:
+            arguments[name] = _holder(v)
+
+
+@contextlib.contextmanager
+def running():
+    """NumPy's in-place semantics (copy on write) while a NumPy program runs."""
+    with cow.active():
+        yield
