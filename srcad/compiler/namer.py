@@ -4,6 +4,7 @@ Adjoint of ``x`` is ``dx``; temporaries are named after what they hold
 (``x_matmul_w``); every name avoids the ones the user's function already uses.
 """
 
+import builtins
 import re
 
 import gast
@@ -20,6 +21,11 @@ class Namer:
         names = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
         return cls(names)
 
+    @staticmethod
+    def _shadows_builtin(name):
+        # a generated `min = ...` would break the `min(len(X), len(Y))` srcad writes
+        return hasattr(builtins, name)
+
     def fresh(self, base):
         base = re.sub(r"\W+", "_", base).rstrip("_") or "t"
         if base[0].isdigit():
@@ -28,7 +34,7 @@ class Namer:
             base = base[:32].rstrip("_")
         name = base
         k = 1
-        while name in self.taken:
+        while name in self.taken or self._shadows_builtin(name):
             k += 1
             name = f"{base}{k}"
         self.taken.add(name)

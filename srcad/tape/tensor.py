@@ -1068,8 +1068,14 @@ class Tensor:
         d = self._data
         if d.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
+        from . import cow  # noqa: PLC0415
+
+        scalars = d.ndim == 1 and cow.registry() is not None
         for i in range(d.shape[0]):
-            yield _index_step(self, (i, Ellipsis), "UnbindBackward0")
+            item = _index_step(self, (i, Ellipsis), "UnbindBackward0")
+            # a NumPy program iterating a 1-D array gets scalars, which are copies
+            # (`for r in x: r += 1` does not change x), not views
+            yield item.clone() if scalars else item
 
     def __contains__(self, element):
         return bool((self._data == raw(element)).any())

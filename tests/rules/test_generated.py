@@ -31,6 +31,8 @@ import linecache
 import os
 import warnings
 
+import re
+
 import numpy as np
 import pytest
 import rules_eval as RE
@@ -464,8 +466,15 @@ def check_engines(prim, case, rng):
         elif prim in (max, min) and "tie" in case.label:
             pass  # the tape runs Python's max on tensors: a tie goes to the one returned
         elif _multi(y) or tape == "refused":
-            with pytest.raises(RuntimeError, match=r"several arrays|numpy\(\)"):
-                srcad.grad(f, wrt=tuple(wrt), mode="tape")(*full)
+            # the tape records these when the program runs in NumPy mode; where it
+            # cannot, it refuses with PyTorch's error: never a wrong number
+            try:
+                got = srcad.grad(f, wrt=tuple(wrt), mode="tape")(*full)
+            except RuntimeError as exc:
+                assert re.search(r"several arrays|numpy\(\)|no derivative rule", str(exc))
+            else:
+                for g, w, i in zip(got, wants, wrt):
+                    close(g, w, rtol, f"tape gradient of argument {names[i]}", loose)
         else:
             got = srcad.grad(f, wrt=tuple(wrt), mode="tape")(*full)
             for g, w, i in zip(got, wants, wrt):

@@ -378,12 +378,33 @@ _DUNDERS = {
     "__lt__": lt,
     "__ge__": ge,
     "__le__": le,
-    "__iadd__": add_,
-    "__isub__": sub_,
-    "__imul__": mul_,
-    "__itruediv__": div_,
-    "__ipow__": pow_,
 }
+
+
+def _augmented(inplace, plain):
+    """``t += u``: in place, as in PyTorch; but in a NumPy program a 0-d result of
+    arithmetic is a NumPy scalar, which is immutable, so there it rebinds."""
+
+    def op(self, other):
+        from .. import cow  # noqa: PLC0415
+
+        if self._data.ndim == 0 and cow.registry() is not None:
+            return plain(self, other)
+        return inplace(self, other)
+
+    op.__name__ = inplace.__name__
+    return op
+
+
+_DUNDERS.update(
+    {
+        "__iadd__": _augmented(add_, operator.add),
+        "__isub__": _augmented(sub_, operator.sub),
+        "__imul__": _augmented(mul_, operator.mul),
+        "__itruediv__": _augmented(div_, operator.truediv),
+        "__ipow__": _augmented(pow_, operator.pow),
+    }
+)
 
 
 def install(cls):
