@@ -29,9 +29,8 @@ every primitive in well under a minute of CPU).  For a thorough run::
 
 import linecache
 import os
-import warnings
-
 import re
+import warnings
 
 import numpy as np
 import pytest

@@ -11,10 +11,11 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
 
 import srcad
 from srcad.testing import check_grads, numerical_grad
+
+torch = pytest.importorskip("torch", reason="the test oracle, torch 2.13, is not installed")
 
 RNG = np.random.default_rng(11)
 X = RNG.normal(size=8)
