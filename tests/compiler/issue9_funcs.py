@@ -12,7 +12,7 @@ def logistic_zip(w, X, Y):
 
 
 def made_in_loop_then_written(m, v):
-    for i in range(2):
+    for _i in range(2):
         y = np.array(m)
         y[:, 3] = v[:3]
         v = np.cos(y.T @ v[-3:])
