@@ -55,3 +55,31 @@ def deep_recursion(x):
 
 def vector_map(x):
     return np.sin(x) * x[0]
+
+
+def view_read_after_write(x, w):
+    v = x[1:3]
+    x[1] = w
+    return np.sum(v)
+
+
+def view_read_before_write(x, w):
+    y = np.array(x)
+    v = y[1:3]
+    s = np.sum(v * v)
+    y[1] = w
+    return s + np.sum(y)
+
+
+def alias_then_augmented(x, w):
+    y = x
+    y += w
+    return np.sum(x)
+
+
+def rows_written_in_a_loop(w, X):
+    h = np.zeros((3, 2))
+    h[0] = w
+    for t in range(2):
+        h[t + 1] = np.tanh(h[t] * X[t])
+    return np.sum(h)

@@ -69,3 +69,23 @@ def test_a_very_long_expression_is_a_located_refusal(tmp_path):
         assert exc.filename == path and exc.lineno == 1
     else:
         assert g == pytest.approx(sum(range(250)))
+
+
+@pytest.mark.parametrize("f", [F.view_read_after_write, F.alias_then_augmented])
+def test_reads_of_memory_written_unseen_are_refused_with_the_line(f):
+    with pytest.raises(srcad.UnsupportedError, match="may share memory") as info:
+        srcad.grad(f, wrt=1, mode="source")(np.arange(4.0), np.ones(4))
+    assert info.value.lineno is not None
+
+
+@pytest.mark.parametrize(
+    "f, args, wrt",
+    [
+        (F.view_read_before_write, (np.arange(4.0), 2.0), 1),
+        (F.view_read_before_write, (np.arange(4.0), 2.0), 0),
+        (F.rows_written_in_a_loop, (np.array([0.3, -0.2]), RNG.normal(size=(3, 2))), 0),
+    ],
+)
+def test_writes_that_nothing_reads_stale_are_differentiated(f, args, wrt):
+    got = srcad.grad(f, wrt=wrt, mode="source")(*args)
+    np.testing.assert_allclose(got, numerical_grad(f, args, wrt), rtol=1e-5, atol=1e-7)
