@@ -332,17 +332,16 @@ def _bypass_trampolines(entry, funcs):
     """A recursive call went through the entry's trampoline (the function did not
     exist yet); now that it does, call it directly: one frame per level of
     recursion, as in the user's own code."""
-    direct = {id(entry.call_fwd): entry.fwd, id(entry.call_bwd): entry.bwd}
+    direct = ((entry.call_fwd, entry.fwd), (entry.call_bwd, entry.bwd))
     for f in funcs:
         for cell in f.__closure__ or ():
             try:
-                target = direct.get(id(cell.cell_contents))
+                value = cell.cell_contents
             except ValueError:  # an empty cell
                 continue
-            if target is not None and cell.cell_contents == getattr(
-                entry, "call_fwd" if target is entry.fwd else "call_bwd"
-            ):
-                cell.cell_contents = target
+            for trampoline, target in direct:
+                if value is trampoline:
+                    cell.cell_contents = target
 
 
 def _boundary_grad(tr, w):

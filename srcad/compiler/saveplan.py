@@ -391,9 +391,7 @@ def _setitem_bases(fdef):
 
 
 def _loaded_outside(fdef, st):
-    """Names loaded anywhere in the function except in ``st`` itself... and in the
-    loop body that holds it (computed by the caller's structure): conservatively,
-    every load except those inside ``st``'s own enclosing innermost loop."""
+    """Names loaded anywhere in the function outside the innermost loop holding ``st``."""
     loop = _innermost_loop(fdef, st)
     inside = {id(n) for n in walk(loop)} if loop is not None else set()
     return {
