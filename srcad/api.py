@@ -312,6 +312,14 @@ class _Transformation:
             stacklevel=stacklevel,
         )
 
+    def _late_fallback(self, exc):
+        """Whether a refusal the generated code raised while running (a check that
+        only the values can decide) sends this call to the tape (mode='auto')."""
+        if self._mode == "source" or not getattr(exc, "at_run_time", False):
+            return False
+        self._fallback(exc, stacklevel=4)
+        return True
+
     def _source_call(self, ba):
         """``(product, call)`` where ``call(fn)`` runs a generated function on ``ba``."""
         product, _ = self._get(ba)
@@ -350,9 +358,14 @@ class _Transformation:
                 raise
             self._fallback(exc)
             return self._call_tape(ba)
-        if self.has_aux:
-            return self._finish_aux(product, call, ba)
-        out = call(product)
+        try:
+            if self.has_aux:
+                return self._finish_aux(product, call, ba)
+            out = call(product)
+        except UnsupportedError as exc:
+            if not self._late_fallback(exc):
+                raise
+            return self._call_tape(ba)
         if self.kind == "value_and_grad":
             value, grads = out
         else:
@@ -480,7 +493,12 @@ class _Vjp(_Transformation):
             self._fallback(exc)
             return self._tape_vjp(ba)
         fwd, bwd = product
-        value, saved = call(fwd)
+        try:
+            value, saved = call(fwd)
+        except UnsupportedError as exc:
+            if not self._late_fallback(exc):
+                raise
+            return self._tape_vjp(ba)
         state = {"saved": saved, "used": False}
         lock = threading.Lock()
 
@@ -558,7 +576,12 @@ class _Jvp(_Transformation):
                 raise
             self._fallback(exc)
             return self._tape_jvp(ba, tangents)
-        value, tout = call(product, **{product.__srcad_tangent_param__: tangents})
+        try:
+            value, tout = call(product, **{product.__srcad_tangent_param__: tangents})
+        except UnsupportedError as exc:
+            if not self._late_fallback(exc):
+                raise
+            return self._tape_jvp(ba, tangents)
         return value, _rt.finalize(tout, value)
 
     def _tape_jvp(self, ba, tangents):

@@ -17,6 +17,13 @@ writes its tokens and makes every *other* name holding one of them *stale* until
 it is bound again; reading a stale name is refused.  Writing into a list
 (``lst[0] = a``, ``lst.append(a)``) writes only the list's own token, not the
 memory of what it holds.
+
+``y -= v`` is the exception: it writes into memory only if ``y`` is an array at run
+time; for a number (``Y[i]`` of a 1-D ``Y``, ``np.dot`` of two vectors) it rebinds
+``y``, and only the values can tell which.  A read of what it would make stale
+marks the statement instead, and the generated code checks before it
+(``_rt.check_element``): a number goes on, an array is refused there with the
+line (``mode="auto"`` then runs that call on the tape).
 """
 
 import gast
@@ -112,22 +119,33 @@ CONTAINER_METHODS = frozenset(
 
 class _State:
     """``env``: name -> tokens of the memory it may share; ``stale``: names a write
-    changed behind their back."""
+    changed behind their back; ``maybe``: (name, statement) pairs: the name is stale
+    only if the augmented assignment ``statement`` wrote into an array."""
 
-    __slots__ = ("env", "stale")
+    __slots__ = ("env", "stale", "maybe")
 
-    def __init__(self, env, stale=frozenset()):
+    def __init__(self, env, stale=frozenset(), maybe=frozenset()):
         self.env = env
         self.stale = stale
+        self.maybe = maybe
 
     def merge(self, other):
         env = dict(self.env)
         for k, v in other.env.items():
             env[k] = env.get(k, frozenset()) | v
-        return _State(env, self.stale | other.stale)
+        return _State(
+            env,
+            self.stale | other.stale,
+            self.maybe | other.maybe,
+        )
+
+    def but(self, **kw):
+        vals = {k: getattr(self, k) for k in self.__slots__}
+        vals.update(kw)
+        return _State(**vals)
 
     def __eq__(self, other):
-        return self.env == other.env and self.stale == other.stale
+        return all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
 
     __hash__ = None
 
@@ -139,6 +157,7 @@ class SharedMemoryCheck:
         self.scalars = set(scalars)
         self.sequences = set(sequences)
         self.writes = {}  # name -> the statement whose write made it stale
+        self.guards = {}  # id -> augmented assignment checked at run time
 
     def run(self, fdef):
         self.sequences |= _surely_containers(fdef)
@@ -147,6 +166,8 @@ class SharedMemoryCheck:
         params += [a.id for a in args.kwonlyargs]
         env = {p: frozenset({("param", p)}) for p in params}
         self._block(fdef.body, _State(env))
+        for s in self.guards.values():
+            s.srcad_alias_guard = self.parsed.line_of(s)[0]
 
     # -- what memory a value may share ------------------------------------------------
 
@@ -240,10 +261,12 @@ class SharedMemoryCheck:
         return self._effects(s, st)
 
     def _check(self, node, st):
-        if not st.stale or node is None:
+        if node is None or not (st.stale or st.maybe):
             return
         for n in walk(node):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in st.stale:
+            if not (isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)):
+                continue
+            if n.id in st.stale:
                 w = self.writes.get(n.id)
                 line = self.parsed.line_of(w)[0] if w is not None else None
                 at = f" (line {line})" if line else ""
@@ -254,17 +277,21 @@ class SharedMemoryCheck:
                     f"make an independent copy ({n.id} = ....copy()) or read the "
                     "written array again after the write",
                 )
+            for m, s in st.maybe:
+                if m == n.id:
+                    self.guards[id(s)] = s
 
     def _bind(self, st, target, toks):
         names = {m.id for m in walk(target) if isinstance(m, gast.Name)}
         env = dict(st.env)
         for n in names:
             env[n] = toks
-        return _State(env, st.stale - names)
+        maybe = frozenset(p for p in st.maybe if p[0] not in names)
+        return st.but(env=env, stale=st.stale - names, maybe=maybe)
 
     def _effects(self, s, st):
         # writes first (`x[i] = v` and `x = x + y` from `x += y` read the old x)
-        for root, whole in self._written(s):
+        for root, whole, aug in self._written(s):
             toks = st.env.get(root, frozenset({("free", root)}))
             if whole:  # the memory of the value and of everything it holds
                 toks = frozenset(_unwrap(t) for t in toks)
@@ -274,9 +301,15 @@ class SharedMemoryCheck:
             else:  # only the list or dict object itself
                 toks = frozenset(t for t in toks if t[0] != "in")
                 hit = {n for n, v in st.env.items() if n != root and v & toks}
+            if aug:
+                # `y -= v` writes into memory only when `y` is an array, and `y`
+                # may be a number (`Y[i]` of a 1-D `Y`, `np.dot` of vectors): a
+                # read of what it would change gets a check at run time instead
+                st = st.but(maybe=st.maybe | {(n, s) for n in hit})
+                continue
             for n in hit:
                 self.writes[n] = s
-            st = _State(st.env, st.stale | hit)
+            st = st.but(stale=st.stale | hit)
         if isinstance(s, gast.Assign):
             t = s.targets[0]
             if isinstance(t, gast.Subscript):
@@ -286,7 +319,7 @@ class SharedMemoryCheck:
                     env = dict(st.env)
                     held = {_wrap(t) for t in self._tokens(s.value, s, st)}
                     env[root] = env.get(root, frozenset()) | held
-                    st = _State(env, st.stale)
+                    st = st.but(env=env)
             else:
                 st = self._bind(st, t, self._tokens(s.value, s, st))
         for n in walk(s):
@@ -301,7 +334,7 @@ class SharedMemoryCheck:
                     for a in n.args:
                         held = {_wrap(t) for t in self._tokens(a, s, st)}
                         env[root] = env.get(root, frozenset()) | held
-                    st = _State(env, st.stale)
+                    st = st.but(env=env)
         return st
 
     def _written(self, s):
@@ -314,10 +347,10 @@ class SharedMemoryCheck:
                 root = _root(t)
                 if root is not None:
                     nested = isinstance(t.value, (gast.Subscript, gast.Attribute))
-                    out.append((root, nested or root not in self.sequences))
+                    out.append((root, nested or root not in self.sequences, False))
             aug = getattr(s, "srcad_augassign", None)
             if aug is not None and aug not in self.scalars:
-                out.append((aug, aug not in self.sequences))
+                out.append((aug, aug not in self.sequences, True))
         for n in walk(s):
             if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute):
                 if n.func.attr in INPLACE_METHODS:
@@ -329,11 +362,11 @@ class SharedMemoryCheck:
                         whole = n.func.attr not in CONTAINER_METHODS and (
                             root not in self.sequences
                         )
-                        out.append((root, nested or whole))
+                        out.append((root, nested or whole, False))
             if isinstance(n, gast.Call):
                 for k in n.keywords:
                     if k.arg == "out":
-                        out += [(r, True) for r in self.sources(k.value)]
+                        out += [(r, True, False) for r in self.sources(k.value)]
         return out
 
 

@@ -14,7 +14,7 @@ from ..rules import registry
 from ..rules.registry import d_target
 from .astutil import clone, walk
 from .normalize import assign, attr, call, const, index_expr, name, store
-from .reverse import _BINOPS, _UNOPS, Comment, _src, _tables
+from .reverse import _BINOPS, _UNOPS, Comment, _src, _tables, element_check
 from .templates import bind_or_refuse, inline
 
 
@@ -51,7 +51,7 @@ class Forward:
             if getattr(s, "srcad_kind", "") == "setitem":
                 return self.setitem(s)
             if isinstance(s.targets[0], gast.Name):
-                return self.assign(s)
+                return element_check(s, self.rt, self.parsed.filename) + self.assign(s)
             return [s]
         if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "append":
             lst = s.value.func.value

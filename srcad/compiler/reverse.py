@@ -180,6 +180,7 @@ class Reverse:
             t = s.targets[0]
             pre = []
             if isinstance(t, gast.Name):
+                pre += element_check(s, self.rt, self.parsed.filename)
                 if self.pushes(t.id, s) and getattr(s, "srcad_book", False) is not True:
                     pre.append(self.push(name(t.id)))
                 if id(s) in self.user_call_info:
@@ -868,3 +869,13 @@ def _runtime():
 
 
 __all__ = ["Reverse", "Comment", "STACK", "loaded_names"]
+
+
+def element_check(s, rt, filename):
+    """``_rt.check_element(y, ...)`` before a ``y -= v`` that alias.py let through
+    on condition that ``y`` is a number at run time (``rt`` builds the call)."""
+    line = getattr(s, "srcad_alias_guard", None)
+    if line is None:
+        return []
+    y = s.srcad_augassign
+    return [gast.Expr(rt("check_element", name(y), const(y), const(filename), const(line)))]

@@ -7,6 +7,7 @@ from .core import (  # noqa: F401
     add_at_inplace,
     adjoint_like,
     broadcast_like,
+    check_element,
     check_scalar,
     concat_adj,
     finalize,

@@ -362,6 +362,28 @@ def check_scalar(value, fname):
     )
 
 
+def check_element(value, label, filename, lineno):
+    """Before ``y -= v`` where ``y`` may be an element ``Y[i]`` of an array that the
+    function reads again: fine when ``y`` is a number (the statement rebinds it);
+    an UnsupportedError when it is an array (the statement writes into memory that
+    another name shares, a change the compiler does not follow)."""
+    if isinstance(value, (numbers.Number, np.generic)) or value is ZERO:
+        return
+    from ..errors import UnsupportedError
+
+    exc = UnsupportedError(
+        f"`{label}` is an array here, not a number, so this augmented assignment "
+        "writes into it, and an array the function reads later may share memory "
+        "with it; srcad cannot follow that change",
+        filename,
+        lineno,
+        f"write a plain assignment (`{label} = {label} - v` makes a new array), or "
+        f"copy first (`{label} = ....copy()`)",
+    )
+    exc.at_run_time = True
+    raise exc
+
+
 def seed(value, fname):
     """The cotangent ``1`` for a scalar output; a ValueError pointing to vjp otherwise."""
     check_scalar(value, fname)

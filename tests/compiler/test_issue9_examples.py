@@ -73,7 +73,7 @@ def test_a_very_long_expression_is_a_located_refusal(tmp_path):
 
 @pytest.mark.parametrize("f", [F.view_read_after_write, F.alias_then_augmented])
 def test_reads_of_memory_written_unseen_are_refused_with_the_line(f):
-    with pytest.raises(srcad.UnsupportedError, match="may share memory") as info:
+    with pytest.raises(srcad.UnsupportedError, match="share memory") as info:
         srcad.grad(f, wrt=1, mode="source")(np.arange(4.0), np.ones(4))
     assert info.value.lineno is not None
 
