@@ -81,6 +81,9 @@ def _pick_wrt(wrt, argnums):
     return argnums
 
 
+_MAX_SHAPE_SIGNATURES = 8  # then a generic version (shapes.py)
+
+
 class _Transformation:
     """A transformed function: call it like the original; ``.source`` shows the code."""
 
@@ -183,7 +186,9 @@ class _Transformation:
         if ba is None:
             return frozenset()
         kinds = []
-        for n, v in self._full(ba).items():
+        full = self._full(ba)
+        kinds += self._shape_signature(full)
+        for n, v in full.items():
             t = type(v)
             if t is np.ndarray:
                 continue
@@ -205,6 +210,27 @@ class _Transformation:
                     "differentiates namedtuples and dataclasses",
                 )
         return frozenset(kinds)
+
+    def _shape_signature(self, full):
+        """``(name, ("shape", shape))`` for the arrays and numbers among the arguments:
+        the compiler specializes the gradient to them (shapes.py).  After
+        ``_MAX_SHAPE_SIGNATURES`` different signatures, a generic version only."""
+        if self.kind not in ("grad", "value_and_grad") or self.has_aux:
+            return []
+        from .compiler.shapes import shape_key
+
+        sig = []
+        for n, v in full.items():
+            sk = shape_key(v)
+            if sk is not None:
+                sig.append((n, ("shape", sk)))
+        seen = self.__dict__.setdefault("_shape_signatures", set())
+        key = frozenset(sig)
+        if key not in seen:
+            if len(seen) >= _MAX_SHAPE_SIGNATURES:
+                return []
+            seen.add(key)
+        return sig
 
     def _target(self, key):
         """The function to transform: the user's, or, for ``grad(grad(f))``, the code

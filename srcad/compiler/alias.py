@@ -231,6 +231,13 @@ class SharedMemoryCheck:
             toks.add(("mem", id(s)))  # may be new memory (a call, arithmetic)
         return frozenset(toks)
 
+    def _held(self, e, st):
+        """Every token (unwrapped) of the names the value of ``e`` may share."""
+        out = set()
+        for n in self.sources(e):
+            out |= {_unwrap(t) for t in st.env.get(n, ())}
+        return out
+
     # -- program order ------------------------------------------------------------------
 
     def _block(self, stmts, st):
@@ -248,7 +255,8 @@ class SharedMemoryCheck:
             while True:
                 inner = entry
                 if isinstance(s, gast.For):
-                    inner = self._bind(inner, s.target, frozenset({("mem", id(s))}))
+                    toks = frozenset({("mem", id(s))})
+                    inner = self._bind(_age(inner, s, toks, ()), s.target, toks)
                 else:
                     self._check(s.test, inner)
                 new = entry.merge(self._block(s.body, inner))
@@ -321,7 +329,8 @@ class SharedMemoryCheck:
                     env[root] = env.get(root, frozenset()) | held
                     st = st.but(env=env)
             else:
-                st = self._bind(st, t, self._tokens(s.value, s, st))
+                toks = self._tokens(s.value, s, st)
+                st = self._bind(_age(st, s, toks, self._held(s.value, st)), t, toks)
         for n in walk(s):
             if (
                 isinstance(n, gast.Call)
@@ -387,6 +396,31 @@ def _surely_containers(fdef):
                 if isinstance(m, gast.Name):
                     values.setdefault(m.id, []).append(None)
     return {k for k, vs in values.items() if all(isinstance(v, _DISPLAYS) for v in vs)}
+
+
+def _age(st, s, toks, inherited):
+    """Before statement ``s`` binds new memory: what its earlier runs made (in a loop)
+    is no longer the newest object of ``s``, so a later write into the new object
+    does not touch it.  Tokens ``("mem"|"obj", site)`` stand for the newest object
+    made at a site and ``("old", token)`` for all the earlier ones together (the
+    recency abstraction).  When the new value may be the old memory itself (a view
+    of it), nothing is renamed."""
+    fresh = {t for t in toks if t[0] in ("mem", "obj") and t[1] == id(s)}
+    if not fresh or fresh & set(inherited):
+        return st
+    held = set().union(*st.env.values()) if st.env else set()
+    if not any(t in held or ("in", t) in held for t in fresh):
+        return st
+    env = {n: frozenset(_older(t, fresh) for t in v) for n, v in st.env.items()}
+    return st.but(env=env)
+
+
+def _older(t, fresh):
+    if t in fresh:
+        return ("old", t)
+    if t[0] == "in" and t[1] in fresh:
+        return ("in", ("old", t[1]))
+    return t
 
 
 def _wrap(t):

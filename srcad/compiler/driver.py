@@ -39,7 +39,8 @@ class Compiler:
 
     # -- shared pipeline -------------------------------------------------------------
 
-    def transform(self, fn, wrt, containers=(), callee=False):
+    def transform(self, fn, wrt, containers=(), callee=False, specialize=False):
+        shapes, containers = _split_shapes(containers)
         kinds = {n: k for n, k in containers if k != "float"}
         floats = {n for n, k in containers if k == "float"}
         parsed, fdef, namer, resolver, active, ret_name = self._front(
@@ -57,6 +58,8 @@ class Compiler:
         )
         rev.sequences = _sequence_names(fdef, kinds)
         rev.scalars = _scalar_names(fdef, floats, resolver)
+        if specialize:
+            rev.shapes = shapes
         body = fdef.body[:-1]  # without the final return
         dret = adj(ret_name)
         z0 = frozenset(adj(n) for n in active | set(params) | {ret_name}) - {dret}
@@ -81,7 +84,7 @@ class Compiler:
         return hit
 
     def _grad_function(self, fn, wrt, with_value, containers):
-        tr = self.transform(fn, wrt, containers)
+        tr = self.transform(fn, wrt, containers, specialize=True)
         fdef = tr.fdef
         adj = tr.rev.adj
         dret = adj(tr.ret_name)
@@ -127,7 +130,7 @@ class Compiler:
         return entry
 
     def split_functions(self, fn, wrt, callee=True, containers=()):
-        tr = self.transform(fn, list(wrt), containers, callee=callee)
+        tr = self.transform(fn, list(wrt), _split_shapes(containers)[1], callee=callee)
         fdef = tr.fdef
         adj = tr.rev.adj
         dret = adj(tr.ret_name)
@@ -184,6 +187,7 @@ class Compiler:
         """Generated ``f_jvp(*args, _tangents=(dx, ...)) -> (value, tangent_out)``."""
         from .forward import Forward
 
+        containers = _split_shapes(containers)[1]
         kinds = {n: k for n, k in containers if k != "float"}
         floats = {n for n, k in containers if k == "float"}
         parsed, fdef, namer, resolver, active, ret_name = self._front(
@@ -498,3 +502,15 @@ def _runtime():
     from .. import runtime
 
     return runtime
+
+
+def _split_shapes(containers):
+    """``(shapes, kinds)``: the api's key holds ``(name, ("shape", shape))`` entries
+    beside the container kinds ``(name, kind)``."""
+    shapes, kinds = {}, []
+    for n, k in containers:
+        if isinstance(k, tuple) and k and k[0] == "shape":
+            shapes[n] = k[1]
+        else:
+            kinds.append((n, k))
+    return shapes, kinds

@@ -22,6 +22,7 @@ from .analyze import loaded_names, method_table
 from .astutil import clone, walk
 from .normalize import assign, attr, call, const, index_expr, name, store
 from .saveplan import SavePlan, prune_restores
+from .shapes import resolver_for, specialize
 from .templates import bind_or_refuse, inline
 
 STACK = "_stack"
@@ -118,6 +119,7 @@ class Reverse:
         self.stack = namer.fresh(STACK)
         self.sequences = set()  # names that surely hold lists or tuples
         self.scalars = set()  # names that surely hold Python numbers
+        self.shapes = {}  # parameter -> shape, when the code is specialized to shapes
         self.rt_name = ns.ref(_runtime(), "_rt")
         self.plan = SavePlan(parsed, fdef, active, namer, resolver)
         self.user_call_info = self.plan.user_call_info
@@ -141,6 +143,10 @@ class Reverse:
     def sweep(self, body, Z):
         """The backward sweep of ``body`` (generated once) and the save plan it fixes."""
         code, Z = self.reverse(body, Z)
+        if self.shapes:
+            seed = (self.adj(self.ret_name), self.ret_name)
+            resolve = resolver_for(self.parsed, self.ns)
+            specialize(self.shapes, body, code, resolve, self.rt_name, seed, self.stack)
         self.plan.finalize(loaded_names(code))
         return prune_restores(code, self.plan.P), Z
 
@@ -661,7 +667,9 @@ class Reverse:
                         None,
                     )
                 )
-                maybe = Z.is_maybe(db)  # the part is ZERO only when the whole is
+                # the part is ZERO when the whole is, or when it is a list or dict
+                # adjoint whose entry nothing reached
+                maybe = Z.is_maybe(db) or base in self.containers or base in self.sequences
                 if part == dv:
                     Z = Z.may_be_zero({dv}) if maybe else Z - {dv}
                 else:

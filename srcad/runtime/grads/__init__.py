@@ -937,10 +937,25 @@ def tensordot_adjoint(g, a, b, axes=2, wrt=0):
 
 def dot_adjoint(g, a, b, wrt=0):
     """Adjoint of ``np.dot`` (scalars, vectors, matrices and N-d arrays)."""
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
+    nda, ndb = np.ndim(a), np.ndim(b)
+    if nda == 0 or ndb == 0:
         return unbroadcast(g * b, a) if wrt == 0 else unbroadcast(g * a, b)
-    axes = ([np.ndim(a) - 1], [0 if np.ndim(b) == 1 else np.ndim(b) - 2])
+    if nda <= 2 and ndb <= 2:
+        return _dot_adjoint_2d(g, a, b, nda, ndb, wrt)
+    axes = ([nda - 1], [0 if ndb == 1 else ndb - 2])
     return tensordot_adjoint(g, a, b, axes, wrt)
+
+
+def _dot_adjoint_2d(g, a, b, nda, ndb, wrt):
+    """Vectors and matrices: one BLAS call (``g @ b.T``, ``a.T @ g``) or an outer
+    product, instead of the general tensordot path."""
+    if nda == 1 and ndb == 1:  # a scalar
+        return g * b if wrt == 0 else g * a
+    if nda == 2 and ndb == 2:
+        return np.matmul(g, b.T) if wrt == 0 else np.matmul(a.T, g)
+    if nda == 1:  # v @ M: g has M's columns
+        return np.matmul(b, g) if wrt == 0 else np.multiply.outer(a, g)
+    return np.multiply.outer(g, b) if wrt == 0 else np.matmul(a.T, g)  # M @ v
 
 
 def inner_adjoint(g, a, b, wrt=0):

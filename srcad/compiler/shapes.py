@@ -1,0 +1,489 @@
+"""Shapes known at transform time: the backward sweep specialized to its arguments.
+
+``srcad.grad`` builds one transformation per signature of argument shapes (the api
+puts the shapes of NumPy arrays and Python numbers in the cache key, for the first
+few signatures a transformation sees; after that it builds one generic version).
+With the parameters' shapes known, this pass infers the shape of every name of the
+generated code and removes the broadcasting bookkeeping that cannot change a value:
+``_rt.unbroadcast(g, x)`` where ``g`` and ``x`` surely have the same shape is ``g``.
+Then nothing reads the values that were kept only for their shape, and the save
+plan (which runs after this pass) neither pushes nor restores them.
+
+The inference is flow-insensitive and conservative.  Every name gets the join of
+the shapes of all its assignments in the function (the primal body and the
+backward sweep together), iterated to a fixpoint: a shape when all of them agree,
+*unknown* otherwise or when any of them is something this pass does not model
+(a call it does not know, a list, a value popped from the stack in an unusual
+way).  Two values carry no shape of their own and are left out of a join: the
+symbolic zero ``_rt.ZERO`` (``unbroadcast`` of it is itself whatever the shapes)
+and a restore ``x = _stack.pop()`` (it gives back a value ``x`` had before, whose
+shape is already in the join).  The ``None`` placeholders of the prologue are
+never read as values, so they are left out too.
+
+A rewrite needs both shapes known and equal, so an unknown shape only costs speed.
+"""
+
+import builtins
+
+import gast
+import numpy as np
+
+from .astutil import walk
+
+_BOTTOM = "bottom"  # not known yet (a restore, a placeholder: left out of joins)
+_ZERO = "zero"  # the symbolic zero: any shape (broadcasting leaves the others')
+_RANGE = "range"  # a range object: iterating it gives Python ints
+
+_REDUCTIONS = frozenset(
+    {"sum", "mean", "prod", "max", "min", "amax", "amin", "std", "var", "nansum", "nanmean"}
+)
+_LIKE = frozenset({"zeros_like", "ones_like", "empty_like", "full_like"})
+_MAKERS = frozenset({"zeros", "ones", "empty", "full"})
+_RT_LIKE_SECOND = frozenset({"unbroadcast", "instantiate", "expand_reduced"})
+
+
+def join(a, b):
+    if a == _BOTTOM or a == _ZERO:
+        return b if b != _BOTTOM else a
+    if b == _BOTTOM or b == _ZERO:
+        return a
+    return a if a == b else None
+
+
+def broadcast(*shapes):
+    if _BOTTOM in shapes:
+        return _BOTTOM
+    shapes = [s for s in shapes if s != _ZERO]
+    if not shapes:
+        return _ZERO
+    if any(not isinstance(s, tuple) for s in shapes):
+        return None
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        return None
+
+
+class ShapeInference:
+    """Shapes of the names of one generated function (see the module docstring)."""
+
+    def __init__(self, params, stmts, resolve, rt_name, stack=None):
+        self.resolve = resolve  # a free name of the generated code -> (found, object)
+        self.rt = rt_name
+        self.stack = stack
+        self.assigns = []  # the Assign and For nodes, in any order
+        self.ints = set()  # names that only ever hold Python ints (range loop targets)
+        self.env = dict(params)
+        self.local = set(params)
+        self.other = set(params)  # names bound by something other than a range loop
+        values = set(params)  # names bound to something other than a restore
+        for s in stmts:
+            for n in walk(s):
+                if isinstance(n, gast.Assign):
+                    placeholder = isinstance(n.value, gast.Constant) and n.value.value is None
+                    for t in n.targets:
+                        for m in _names(t):
+                            self.local.add(m.id)
+                            if not placeholder:
+                                self.other.add(m.id)
+                    self.assigns.append(n)
+                    if not placeholder and not self._is_pop(n.value):
+                        values.update(m.id for t in n.targets for m in _names(t))
+                elif isinstance(n, gast.For):
+                    for m in _names(n.target):
+                        self.local.add(m.id)
+                        values.add(m.id)
+                        if m is not n.target:
+                            self.other.add(m.id)
+                    self.assigns.append(n)
+                elif isinstance(n, (gast.AugAssign, gast.AnnAssign, gast.Delete)):
+                    for m in _names(getattr(n, "target", None) or n.targets):
+                        self.local.add(m.id)
+                        self.other.add(m.id)
+                        self.env[m.id] = None  # not modelled: unknown
+                elif isinstance(n, (gast.With, gast.NamedExpr, gast.comprehension)):
+                    for m in _names(n):
+                        if isinstance(m.ctx, gast.Store):
+                            self.local.add(m.id)
+                            self.other.add(m.id)
+                            self.env[m.id] = None
+        for n in self.local - values:
+            # bound by restores only (a value pushed under another name): unknown
+            self.env[n] = None
+
+    def run(self):
+        for _ in range(50):
+            changed = False
+            for s in self.assigns:
+                for n, shape in self._bindings(s):
+                    new = join(self.env.get(n, _BOTTOM), shape)
+                    if new != self.env.get(n, _BOTTOM):
+                        self.env[n] = new
+                        changed = True
+            if not changed:
+                return self
+        self.env = {n: None for n in self.local}  # no fixpoint: know nothing
+        return self
+
+    def _bindings(self, s):
+        if isinstance(s, gast.For):
+            it = self.shape(s.iter)
+            if it == _RANGE and isinstance(s.target, gast.Name):
+                if s.target.id not in self.other:
+                    self.ints.add(s.target.id)
+                return [(s.target.id, ())]
+            elt = it[1:] if isinstance(it, tuple) and len(it) >= 1 else None
+            return [(m.id, elt if m is s.target else None) for m in _names(s.target)]
+        t = s.targets[0] if len(s.targets) == 1 else None
+        if isinstance(t, gast.Name):
+            if self._is_pop(s.value):
+                return [(t.id, _BOTTOM)]  # a value the name had before
+            return [(t.id, self.shape(s.value))]
+        return [(m.id, None) for t in s.targets for m in _names(t)]
+
+    def _is_pop(self, e):
+        return (
+            isinstance(e, gast.Call)
+            and isinstance(e.func, gast.Attribute)
+            and e.func.attr == "pop"
+            and isinstance(e.func.value, gast.Name)
+            and e.func.value.id == self.stack
+            and not e.args
+            and not e.keywords
+        )
+
+    # -- expressions ----------------------------------------------------------------
+
+    def shape(self, e):
+        if isinstance(e, gast.Constant):
+            v = e.value
+            if v is None:
+                return _BOTTOM
+            if isinstance(v, (bool, int, float, complex)):
+                return ()
+            return None
+        if isinstance(e, gast.Name):
+            if e.id in self.local:
+                return self.env.get(e.id, _BOTTOM)
+            return None
+        if isinstance(e, gast.Attribute):
+            return self._attribute(e)
+        if isinstance(e, gast.BinOp):
+            a, b = self.shape(e.left), self.shape(e.right)
+            if isinstance(e.op, gast.MatMult):
+                return _matmul(a, b)
+            return broadcast(a, b)
+        if isinstance(e, gast.UnaryOp):
+            return _unknown(None) if isinstance(e.op, gast.Not) else self.shape(e.operand)
+        if isinstance(e, gast.Compare):
+            return broadcast(self.shape(e.left), *(self.shape(c) for c in e.comparators))
+        if isinstance(e, gast.IfExp):
+            return join(self.shape(e.body), self.shape(e.orelse))
+        if isinstance(e, gast.Subscript):
+            return self._subscript(e)
+        if isinstance(e, gast.Call):
+            return self._call(e)
+        return None
+
+    def _attribute(self, e):
+        if isinstance(e.value, gast.Name) and e.value.id == self.rt and e.attr == "ZERO":
+            return _ZERO
+        if e.attr == "T":
+            s = self.shape(e.value)
+            return tuple(reversed(s)) if isinstance(s, tuple) else _unknown(s)
+        return None
+
+    def _subscript(self, e):
+        base = self.shape(e.value)
+        if not isinstance(base, tuple):
+            return _unknown(base)
+        idx = e.slice.elts if isinstance(e.slice, gast.Tuple) else [e.slice]
+        if len(idx) > len(base):
+            return None
+        out = []
+        for i, n in zip(idx, base):
+            if isinstance(i, gast.Slice):
+                length = _slice_length(i, n)
+                if length is None:
+                    return None
+                out.append(length)
+            elif not self._is_int(i):
+                return None
+        return tuple(out) + base[len(idx) :]
+
+    def _is_int(self, e):
+        if isinstance(e, gast.Constant):
+            return type(e.value) is int
+        if isinstance(e, gast.Name):
+            return e.id in self.ints
+        if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Add, gast.Sub, gast.Mult)):
+            return self._is_int(e.left) and self._is_int(e.right)
+        if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
+            return self._is_int(e.operand)
+        return False
+
+    def _call(self, e):
+        f = e.func
+        if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name):
+            if f.value.id == self.rt:
+                return self._runtime(f.attr, e)
+            if f.value.id in self.local:
+                return None  # a method: not modelled
+        found, obj = self._object(f)
+        if not found:
+            return None
+        if obj is range:
+            return _RANGE
+        if obj is reversed:
+            return _RANGE if e.args and self.shape(e.args[0]) == _RANGE else None
+        if obj in (float, len, int):
+            return ()
+        if isinstance(obj, np.ufunc):
+            if e.keywords or len(e.args) != obj.nin:
+                return None
+            return broadcast(*(self.shape(a) for a in e.args))
+        if getattr(obj, "__module__", None) is None or not _is_numpy(obj):
+            return None
+        return self._numpy(obj.__name__, e)
+
+    def _numpy(self, fname, e):
+        args = [self.shape(a) for a in e.args]
+        if _BOTTOM in args:
+            return _BOTTOM
+        kw = {k.arg: k.value for k in e.keywords}
+        if fname in _REDUCTIONS and len(args) == 1 and set(kw) <= {"axis", "keepdims"}:
+            return _reduce(args[0], kw.get("axis"), kw.get("keepdims"))
+        if fname in ("dot", "matmul") and len(args) == 2 and not kw:
+            return _dot(*args) if fname == "dot" else _matmul(*args)
+        if fname == "where" and len(args) == 3 and not kw:
+            return broadcast(*args)
+        if fname in _LIKE and len(e.args) >= 1 and set(kw) <= {"dtype"}:
+            return args[0]
+        if fname in _MAKERS and len(e.args) >= 1:
+            return self._const_shape(e.args[0])
+        return None
+
+    def _const_shape(self, e):
+        """The shape a ``shape`` argument (``3``, ``(2, n)``, ``x.shape[0]``) gives."""
+        if isinstance(e, gast.Tuple):
+            dims = [self._dim(x) for x in e.elts]
+            return None if None in dims else tuple(dims)
+        if isinstance(e, gast.Attribute) and e.attr == "shape":
+            base = self.shape(e.value)
+            return base if isinstance(base, tuple) else None
+        d = self._dim(e)
+        return None if d is None else (d,)
+
+    def _dim(self, e):
+        if isinstance(e, gast.Constant) and type(e.value) is int:
+            return e.value
+        if (
+            isinstance(e, gast.Subscript)
+            and isinstance(e.value, gast.Attribute)
+            and e.value.attr == "shape"
+            and isinstance(e.slice, gast.Constant)
+            and type(e.slice.value) is int
+        ):
+            base = self.shape(e.value.value)
+            if isinstance(base, tuple) and -len(base) <= e.slice.value < len(base):
+                return base[e.slice.value]
+        return None
+
+    def _runtime(self, fname, e):
+        args = [self.shape(a) for a in e.args]
+        if fname in _RT_LIKE_SECOND and len(args) >= 2:
+            return args[1]
+        if fname == "seed" and args:
+            return args[0]
+        if fname == "masked" and args:
+            where = e.args[1] if len(e.args) > 1 else None
+            if where is None or (isinstance(where, gast.Constant) and where.value is True):
+                return args[0]
+            return broadcast(args[0], args[1])
+        if fname == "dot_adjoint" and len(args) >= 3:
+            wrt = (
+                e.args[3]
+                if len(e.args) > 3
+                else next((k.value for k in e.keywords if k.arg == "wrt"), gast.Constant(0, None))
+            )
+            if isinstance(wrt, gast.Constant) and wrt.value in (0, 1):
+                return args[1 + wrt.value]
+        return None
+
+    def _object(self, f):
+        if isinstance(f, gast.Name):
+            return (False, None) if f.id in self.local else self.resolve(f.id)
+        if isinstance(f, gast.Attribute):
+            found, base = self._object(f.value)
+            if found and hasattr(base, f.attr):
+                return True, getattr(base, f.attr)
+        return False, None
+
+
+def _unknown(s):
+    """The shape of a value computed from one of shape ``s`` by a rule that needs it."""
+    return _BOTTOM if s == _BOTTOM else None
+
+
+def _is_numpy(obj):
+    mod = getattr(obj, "__module__", "") or ""
+    return mod == "numpy" or mod.startswith("numpy.")
+
+
+def _names(t):
+    return [m for m in walk(t) if isinstance(m, gast.Name)]
+
+
+def _slice_length(sl, n):
+    parts = []
+    for p in (sl.lower, sl.upper, sl.step):
+        if p is None:
+            parts.append(None)
+        elif isinstance(p, gast.Constant) and type(p.value) is int:
+            parts.append(p.value)
+        elif (
+            isinstance(p, gast.UnaryOp)
+            and isinstance(p.op, gast.USub)
+            and isinstance(p.operand, gast.Constant)
+            and type(p.operand.value) is int
+        ):
+            parts.append(-p.operand.value)
+        else:
+            return None
+    if parts[2] == 0:
+        return None
+    return len(range(n)[slice(*parts)])
+
+
+def _reduce(s, axis, keepdims):
+    if not isinstance(s, tuple):
+        return _unknown(s)
+    keep = False
+    if keepdims is not None:
+        if not (isinstance(keepdims, gast.Constant) and isinstance(keepdims.value, bool)):
+            return None
+        keep = keepdims.value
+    if axis is None or (isinstance(axis, gast.Constant) and axis.value is None):
+        axes = set(range(len(s)))
+    elif isinstance(axis, gast.Constant) and type(axis.value) is int:
+        axes = {axis.value}
+    elif isinstance(axis, gast.Tuple) and all(
+        isinstance(x, gast.Constant) and type(x.value) is int for x in axis.elts
+    ):
+        axes = {x.value for x in axis.elts}
+    else:
+        return None
+    if any(not -len(s) <= a < len(s) for a in axes):
+        return None
+    axes = {a % len(s) for a in axes} if s else set()
+    if keep:
+        return tuple(1 if i in axes else n for i, n in enumerate(s))
+    return tuple(n for i, n in enumerate(s) if i not in axes)
+
+
+def _dot(a, b):
+    if not (isinstance(a, tuple) and isinstance(b, tuple)):
+        return _BOTTOM if _BOTTOM in (a, b) else None
+    if a == () or b == ():
+        return broadcast(a, b)
+    if a[-1] != (b[0] if len(b) == 1 else b[-2]):
+        return None
+    return a[:-1] + (b[:-2] + b[-1:] if len(b) >= 2 else ())
+
+
+def _matmul(a, b):
+    if not (isinstance(a, tuple) and isinstance(b, tuple)):
+        return _BOTTOM if _BOTTOM in (a, b) else None
+    if a == () or b == ():
+        return None
+    if len(a) <= 2 and len(b) <= 2:
+        return _dot(a, b)
+    return None
+
+
+# -- the rewrite --------------------------------------------------------------------
+
+
+def drop_unbroadcasts(stmts, inference):
+    """Replace ``_rt.unbroadcast(g, x)`` by ``g`` where the shapes surely agree."""
+    rt = inference.rt
+    count = 0
+    for node in [n for s in stmts for n in walk(s)]:
+        for field, value in gast.iter_fields(node):
+            if isinstance(value, list):
+                for k, v in enumerate(value):
+                    new = _simplified(v, inference, rt)
+                    if new is not None:
+                        value[k] = new
+                        count += 1
+            else:
+                new = _simplified(value, inference, rt)
+                if new is not None:
+                    setattr(node, field, new)
+                    count += 1
+    return count
+
+
+def _simplified(e, inference, rt):
+    if not (
+        isinstance(e, gast.Call)
+        and isinstance(e.func, gast.Attribute)
+        and isinstance(e.func.value, gast.Name)
+        and e.func.value.id == rt
+        and e.func.attr == "unbroadcast"
+        and len(e.args) == 2
+        and not e.keywords
+    ):
+        return None
+    g, x = (inference.shape(a) for a in e.args)
+    if isinstance(g, tuple) and isinstance(x, tuple) and g == x:
+        return e.args[0]
+    return None
+
+
+def specialize(params, primal, code, resolve, rt_name, seed=None, stack=None):
+    """Rewrite the backward sweep ``code`` in place for parameters of known shapes
+    (``params``: name -> shape tuple); ``primal`` is the body it belongs to, and
+    ``seed`` the ``(adjoint, value)`` names of the output (the adjoint has the shape
+    of the value)."""
+    stmts = list(primal) + list(code)
+    if seed is not None:
+        stmts.append(
+            gast.Assign(
+                [gast.Name(seed[0], gast.Store(), None, None)],
+                gast.Name(seed[1], gast.Load(), None, None),
+                None,
+            )
+        )
+    inference = ShapeInference(params, stmts, resolve, rt_name, stack).run()
+    return drop_unbroadcasts(code, inference)
+
+
+def resolver_for(parsed, ns):
+    """``resolve(name) -> (found, object)`` for the free names of generated code."""
+
+    def resolve(n):
+        if n in ns.injected:
+            return True, ns.injected[n]
+        if n in parsed.closure:
+            return True, parsed.closure[n]
+        if n in parsed.globals:
+            return True, parsed.globals[n]
+        if hasattr(builtins, n):
+            return True, getattr(builtins, n)
+        return False, None
+
+    return resolve
+
+
+def shape_key(value):
+    """The shape (a tuple) srcad specializes on for an argument value, else None."""
+    t = type(value)
+    if t is np.ndarray:
+        return tuple(value.shape)
+    if t is float or t is int or isinstance(value, np.generic):
+        return ()
+    return None
+
+
+__all__ = ["ShapeInference", "specialize", "resolver_for", "shape_key", "join", "broadcast"]
