@@ -91,12 +91,12 @@ def recomputation(on):
         saveplan.SavePlan._can_recompute = keep
 
 
-def build(f, on):
+def build(f, on, args):
     srcad.clear_cache()
     with recomputation(on):
         g = srcad.grad(f, wrt=0, mode="source")
-        src = g.source  # transforms now, under the setting
-        return g, src.count("_stack.append(")
+        g(*args)  # transforms now (specialized to the shapes), under the setting
+        return g, g.source.count("_stack.append(")
 
 
 def peak_bytes(fn):
@@ -108,26 +108,26 @@ def peak_bytes(fn):
     return peak
 
 
+def row(label, f, args):
+    g_on, pushes_on = build(f, True, args)
+    g_off, pushes_off = build(f, False, args)
+    np.testing.assert_allclose(g_on(*args), g_off(*args), rtol=1e-10, atol=1e-12)
+    times = measure_many({"on": lambda: g_on(*args), "off": lambda: g_off(*args)})
+    mem_on, mem_off = peak_bytes(lambda: g_on(*args)), peak_bytes(lambda: g_off(*args))
+    return [
+        label,
+        f"{pushes_off} → {pushes_on}",
+        f"{times['off'] * 1e3:.2f} → {times['on'] * 1e3:.2f}",
+        f"{mem_off / 2**20:.2f} → {mem_on / 2**20:.2f}",
+        f"{mem_on / mem_off:.2f}",
+    ]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     opts = ap.parse_args()
-    rows = []
-    for label, (f, args) in workloads(opts.quick).items():
-        g_on, pushes_on = build(f, True)
-        g_off, pushes_off = build(f, False)
-        np.testing.assert_allclose(g_on(*args), g_off(*args), rtol=1e-10, atol=1e-12)
-        times = measure_many({"on": lambda: g_on(*args), "off": lambda: g_off(*args)})
-        mem_on, mem_off = peak_bytes(lambda: g_on(*args)), peak_bytes(lambda: g_off(*args))
-        rows.append(
-            [
-                label,
-                f"{pushes_off} → {pushes_on}",
-                f"{times['off'] * 1e3:.2f} → {times['on'] * 1e3:.2f}",
-                f"{mem_off / 2**20:.2f} → {mem_on / 2**20:.2f}",
-                f"{mem_on / mem_off:.2f}",
-            ]
-        )
+    rows = [row(label, f, args) for label, (f, args) in workloads(opts.quick).items()]
     print(
         markdown_table(
             [
