@@ -91,17 +91,22 @@ class Compiler:
         body = _prologue(tr)
         body += tr.primal
         seed = tr.ns.ref(_runtime(), "_rt")
-        body.append(
-            assign(
-                dret,
-                gast.Call(
-                    gast.Attribute(name(seed), "seed", gast.Load()),
-                    [name(tr.ret_name), const(fdef.name)],
-                    [],
-                ),
-                None,
+        if tr.rev.ret_shape == () and not with_value:
+            # a scalar for sure (shapes.py): the seed is 1, and what only computes
+            # the value is dead code for the optimizer
+            body.append(assign(dret, const(1.0), None))
+        else:
+            body.append(
+                assign(
+                    dret,
+                    gast.Call(
+                        gast.Attribute(name(seed), "seed", gast.Load()),
+                        [name(tr.ret_name), const(fdef.name)],
+                        [],
+                    ),
+                    None,
+                )
             )
-        )
         body += tr.reverse_code
         grads = [_boundary_grad(tr, w) for w in wrt]
         gval = grads[0] if len(grads) == 1 else gast.Tuple(grads, gast.Load())

@@ -23,6 +23,26 @@ from .astutil import walk
 # given constant: (helper name, argument index, constant).
 _IDENTITY_HELPERS = {("masked", 1, True), ("masked", 1, None)}
 _PURE_CALLS = {"np", "_rt", "math"}
+# calls under those names that change something: never dropped
+_EFFECTS = frozenset(
+    {
+        "pop",
+        "append",
+        "seed",
+        "copyto",
+        "put",
+        "place",
+        "putmask",
+        "fill_diagonal",
+        "add_at_inplace",
+        "restore_item",
+        "check_element",
+        "save",
+        "savez",
+        "savetxt",
+        "seterr",
+    }
+)
 
 
 def _fold_power_deriv(node):
@@ -211,45 +231,129 @@ class _Rename(gast.NodeTransformer):
 
 
 def eliminate_dead_code(stmts, live_out=()):
-    """Drop pure assignments whose targets nobody reads (to a fixpoint)."""
-    while True:
-        reads = set(live_out)
+    """Drop pure assignments whose values nothing reads later (liveness).
+
+    A backward liveness analysis over the structured code (loops to a fixpoint,
+    ``break``/``continue`` taken as reaching the loop head, which is a superset of
+    what is live after the loop): a pure assignment none of whose names is live
+    after it is dropped, and so is a ``for`` loop over a ``range`` left with nothing
+    to do.  So a forward loop whose values the backward sweep recomputes, or a
+    running sum that only fed the value, goes away.  A branch stays even when empty:
+    its test may raise (the truth value of an array).
+    """
+    live = _Liveness(stmts)
+    live.before(stmts, frozenset(live_out), None)
+    return _drop_dead(stmts, live.dead)
+
+
+class _Liveness:
+    def __init__(self, stmts):
+        self.dead = {}  # id(statement) -> whether it can go
+        bound = {}
         for s in stmts:
             for n in walk(s):
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                    reads.add(n.id)
-        changed = False
-        new = []
-        for s in stmts:
-            if _dead(s, reads):
-                changed = True
-                continue
-            new.append(_prune_blocks(s, reads))
-        stmts = new
-        if not changed:
-            return stmts
+                if isinstance(n, gast.Assign):
+                    for t in n.targets:
+                        for m in _names_in(t):
+                            bound.setdefault(m, []).append(n.value)
+                elif isinstance(n, (gast.For, gast.AugAssign, gast.With, gast.NamedExpr)):
+                    for m in _stores(n):
+                        bound.setdefault(m, []).append(None)
+        self.ranges = {n for n, vs in bound.items() if all(_is_range(v) for v in vs)}
+
+    def before(self, stmts, live, head):
+        """Names live before ``stmts`` given ``live`` after them; ``head``: what is
+        live at the head of the innermost enclosing loop (``break``, ``continue``)."""
+        for s in reversed(stmts):
+            live = self.stmt(s, live, head)
+        return live
+
+    def stmt(self, s, live, head):
+        names = _pure_targets(s)
+        if names is not None:
+            self.dead[id(s)] = not any(n in live for n in names)
+            if self.dead[id(s)]:
+                return live
+            return (live - set(names)) | _loads(s.value)
+        if isinstance(s, gast.If):
+            body = self.before(s.body, live, head)
+            orelse = self.before(s.orelse, live, head)
+            return body | orelse | _loads(s.test)
+        if isinstance(s, (gast.For, gast.While)):
+            return self.loop(s, live, head)
+        if isinstance(s, (gast.Break, gast.Continue)):
+            return head if head is not None else live
+        if isinstance(s, gast.Return):
+            return _loads(s)
+        return (live - _stores(s)) | _loads(s)
+
+    def loop(self, s, live, head):
+        targets = _stores(s.target) if isinstance(s, gast.For) else set()
+        at_head = live
+        while True:
+            inner = self.before(s.body, at_head, at_head)
+            new = at_head | (inner - targets)
+            if isinstance(s, gast.While):
+                new |= _loads(s.test)
+            if new == at_head:
+                break
+            at_head = new
+        after_else = self.before(s.orelse, live, head)
+        idle = all(self.dead.get(id(b)) or isinstance(b, gast.Pass) for b in s.body)
+        iterates_range = isinstance(s, gast.For) and (
+            _is_range(s.iter) or (isinstance(s.iter, gast.Name) and s.iter.id in self.ranges)
+        )
+        self.dead[id(s)] = bool(iterates_range and idle and not s.orelse and not (targets & live))
+        if self.dead[id(s)]:
+            return live  # a loop over a range left with nothing to do
+        return at_head | after_else | _loads(s.iter if isinstance(s, gast.For) else s.test)
 
 
-def _prune_blocks(s, reads):
-    if isinstance(s, (gast.For, gast.While, gast.If)):
-        s.body = [b for b in s.body if not _dead(b, reads)] or [gast.Pass()]
-        s.orelse = [b for b in s.orelse if not _dead(b, reads)]
-        for b in s.body + s.orelse:
-            _prune_blocks(b, reads)
-    return s
-
-
-def _dead(s, reads):
-    if not isinstance(s, gast.Assign) or len(s.targets) != 1:
+def _is_range(e):
+    """``range(...)`` or ``reversed(range(...))`` of plain names and numbers."""
+    if not isinstance(e, gast.Call) or not isinstance(e.func, gast.Name):
         return False
+    if e.func.id == "reversed" and len(e.args) == 1:
+        return _is_range(e.args[0])
+    return e.func.id == "range" and not e.keywords and all(_pure(a) for a in e.args)
+
+
+def _names_in(t):
+    return [m.id for m in walk(t) if isinstance(m, gast.Name)]
+
+
+def _drop_dead(stmts, dead):
+    out = []
+    for s in stmts:
+        if dead.get(id(s)):
+            continue
+        if isinstance(s, (gast.For, gast.While, gast.If)):
+            s.body = _drop_dead(s.body, dead) or [gast.Pass()]
+            s.orelse = _drop_dead(s.orelse, dead)
+        out.append(s)
+    return out
+
+
+def _stores(node):
+    return {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def _pure_targets(s):
+    """The names a pure assignment binds (``None`` for any other statement)."""
+    if not isinstance(s, gast.Assign) or len(s.targets) != 1:
+        return None
     t = s.targets[0]
     if isinstance(t, gast.Name):
         names = [t.id]
     elif isinstance(t, gast.Tuple) and all(isinstance(e, gast.Name) for e in t.elts):
         names = [e.id for e in t.elts]
     else:
-        return False
-    return not any(n in reads for n in names) and _pure(s.value)
+        return None
+    return names if _pure(s.value) else None
+
+
+def _loads(node):
+    return {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
 def _pure(e):
@@ -261,8 +365,15 @@ def _pure(e):
                 root = root.value
             if not (isinstance(root, gast.Name) and root.id in _PURE_CALLS):
                 return False
-            if isinstance(f, gast.Attribute) and f.attr in ("pop", "append", "seed"):
+            if isinstance(f, gast.Attribute) and f.attr in _EFFECTS:
                 return False
+            if any(k.arg == "out" for k in n.keywords):
+                return False
+            chain = f
+            while isinstance(chain, gast.Attribute):
+                if chain.attr == "random":  # a draw advances the generator
+                    return False
+                chain = chain.value
     return True
 
 

@@ -120,6 +120,7 @@ class Reverse:
         self.sequences = set()  # names that surely hold lists or tuples
         self.scalars = set()  # names that surely hold Python numbers
         self.shapes = {}  # parameter -> shape, when the code is specialized to shapes
+        self.ret_shape = None  # the output's shape, when specialization found it
         self.rt_name = ns.ref(_runtime(), "_rt")
         self.plan = SavePlan(parsed, fdef, active, namer, resolver)
         self.user_call_info = self.plan.user_call_info
@@ -146,7 +147,10 @@ class Reverse:
         if self.shapes:
             seed = (self.adj(self.ret_name), self.ret_name)
             resolve = resolver_for(self.parsed, self.ns)
-            specialize(self.shapes, body, code, resolve, self.rt_name, seed, self.stack)
+            inference = specialize(
+                self.shapes, body, code, resolve, self.rt_name, seed, self.stack
+            )
+            self.ret_shape = inference.env.get(self.ret_name)
         self.plan.finalize(loaded_names(code))
         return prune_restores(code, self.plan.P), Z
 

@@ -211,6 +211,13 @@ class ShapeInference:
                 return None
         return tuple(out) + base[len(idx) :]
 
+    def _tuple_shape(self, e):
+        if isinstance(e, gast.Tuple) and all(
+            isinstance(x, gast.Constant) and type(x.value) is int for x in e.elts
+        ):
+            return tuple(x.value for x in e.elts)
+        return None
+
     def _is_int(self, e):
         if isinstance(e, gast.Constant):
             return type(e.value) is int
@@ -238,8 +245,11 @@ class ShapeInference:
             return _RANGE if e.args and self.shape(e.args[0]) == _RANGE else None
         if obj in (float, len, int):
             return ()
+        if obj is np.matmul:
+            return self._numpy("matmul", e)
         if isinstance(obj, np.ufunc):
-            if e.keywords or len(e.args) != obj.nin:
+            if obj.signature is not None or e.keywords or len(e.args) != obj.nin:
+                # (a generalized ufunc such as matmul or vecdot: no elementwise rule)
                 return None
             return broadcast(*(self.shape(a) for a in e.args))
         if getattr(obj, "__module__", None) is None or not _is_numpy(obj):
@@ -293,8 +303,18 @@ class ShapeInference:
         args = [self.shape(a) for a in e.args]
         if fname in _RT_LIKE_SECOND and len(args) >= 2:
             return args[1]
+        if fname == "expand_to" and len(e.args) >= 2:
+            return self._tuple_shape(e.args[1])
         if fname == "seed" and args:
             return args[0]
+        if fname == "power_deriv" and len(args) == 2 and not e.keywords:
+            return broadcast(*args)  # c * x ** (c - 1), elementwise
+        if fname == "mean_adjoint" and 2 <= len(args) <= 5:
+            where = e.args[4] if len(e.args) == 5 else gast.Constant(True, None)
+            if isinstance(where, gast.Constant) and where.value is True:
+                return args[1]  # (a mask may broadcast it)
+        if fname in ("matmul_adjoint_a", "matmul_adjoint_b") and len(args) == 3:
+            return args[1] if fname.endswith("a") else args[2]
         if fname == "masked" and args:
             where = e.args[1] if len(e.args) > 1 else None
             if where is None or (isinstance(where, gast.Constant) and where.value is True):
@@ -430,14 +450,21 @@ def _simplified(e, inference, rt):
         and isinstance(e.func, gast.Attribute)
         and isinstance(e.func.value, gast.Name)
         and e.func.value.id == rt
-        and e.func.attr == "unbroadcast"
-        and len(e.args) == 2
         and not e.keywords
     ):
         return None
-    g, x = (inference.shape(a) for a in e.args)
-    if isinstance(g, tuple) and isinstance(x, tuple) and g == x:
-        return e.args[0]
+    if e.func.attr == "unbroadcast" and len(e.args) == 2:
+        g, x = (inference.shape(a) for a in e.args)
+        if isinstance(g, tuple) and isinstance(x, tuple) and g == x:
+            return e.args[0]
+    if e.func.attr == "expand_reduced" and 2 <= len(e.args) <= 4:
+        x = inference.shape(e.args[1])
+        if isinstance(x, tuple):
+            # the reduced array is read only for its shape
+            shape = gast.Tuple([gast.Constant(n, None) for n in x], gast.Load())
+            e.func.attr = "expand_to"
+            e.args[1] = shape
+            return e
     return None
 
 
@@ -456,7 +483,8 @@ def specialize(params, primal, code, resolve, rt_name, seed=None, stack=None):
             )
         )
     inference = ShapeInference(params, stmts, resolve, rt_name, stack).run()
-    return drop_unbroadcasts(code, inference)
+    drop_unbroadcasts(code, inference)
+    return inference
 
 
 def resolver_for(parsed, ns):

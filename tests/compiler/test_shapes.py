@@ -111,6 +111,8 @@ PROGRAMS = [
     "c = np.maximum(a, b)\nd = np.sum(c, axis=0)\ne = np.mean(c, axis=-1, keepdims=True)\n",
     "c = -a\nd = np.where(a > b, a, b)\ne = c.T\n",
     "c = a + 1.0\nfor i in range(2):\n    c = c * b\nd = np.zeros_like(c)\n",
+    "c = np.matmul(a, b)\nd = a @ b\ne = np.vecdot(a, b)\n",
+    "c = np.dot(a, b) * 2.0\nd = np.sum(c * c, axis=(0,))\n",
 ]
 
 

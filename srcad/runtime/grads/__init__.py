@@ -67,6 +67,7 @@ __all__ = [
     "hypot_jvp",
     # reductions
     "expand_reduced",
+    "expand_to",
     "sum_to_like",
     "masked",
     "reduced_count",
@@ -472,6 +473,14 @@ def expand_reduced(g, x, axis=None, keepdims=False):
     if getattr(g, "shape", None) is None and _float_dtype(x) == getattr(x, "dtype", None):
         # a Python number: make the array where x lives (its device and dtype)
         return np.full_like(x, g)
+    return expand_to(g, shape, axis, keepdims)
+
+
+def expand_to(g, shape, axis=None, keepdims=False):
+    """``expand_reduced`` for a shape known when the code was generated (the reduced
+    array itself is not needed; a Python-number ``g`` gives a float64 array)."""
+    if shape == ():
+        return g
     if axis is None and getattr(g, "ndim", 0) == 0:
         return np.broadcast_to(g, shape)  # the common full reduction: no reshape needed
     if not keepdims:

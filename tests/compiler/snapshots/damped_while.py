@@ -1,23 +1,18 @@
 def ddamped_while_dx(x, n):
     cond = None
     _stack = []
-    s = 0.0
     i = 0
     n_iter = 0
     while i < n:
         _stack.append(cond)
         cond = x > 1.0
         if cond:
-            x_times_x = x * x
-            s = s + x_times_x
-        else:
-            s = s - x
+            pass
         _stack.append(x)
         x = x * 0.9
         i = i + 1
         n_iter = n_iter + 1
-    damped_while = s
-    ddamped_while = _rt.seed(damped_while, 'damped_while')
+    ddamped_while = 1.0
     # Grad of: return s
     dx = _rt.ZERO
     # Grad of: while i < n:

@@ -3,13 +3,11 @@ def dloss_dw(w, x, y):
     p = np.tanh(x_matmul_w)
     p_minus_y = p - y
     p_minus_y_pow_2 = p_minus_y ** 2
-    loss = np.mean(p_minus_y_pow_2)
-    dloss = _rt.seed(loss, 'loss')
+    dloss = 1.0
     # Grad of: return np.mean((p - y) ** 2)
     dp_minus_y_pow_2 = _rt.mean_adjoint(dloss, p_minus_y_pow_2)
     dp_minus_y = dp_minus_y_pow_2 * (2 * p_minus_y)
-    dp = _rt.unbroadcast(dp_minus_y, p)
     # Grad of: p = np.tanh(x @ w)
-    dx_matmul_w = dp * (1.0 - p * p)
+    dx_matmul_w = dp_minus_y * (1.0 - p * p)
     dw = _rt.matmul_adjoint_b(dx_matmul_w, x, w)
     return dw
