@@ -24,58 +24,7 @@ from .analyze import NONDIFF_OPS, is_insert_grad_with, is_no_grad_with
 from .astutil import clone, walk
 from .desugar import hoist_named_exprs
 from .refusals import check_function
-
-_OPNAMES = {
-    gast.Add: "plus",
-    gast.Sub: "minus",
-    gast.Mult: "times",
-    gast.Div: "over",
-    gast.Pow: "pow",
-    gast.MatMult: "matmul",
-    gast.Mod: "mod",
-    gast.FloorDiv: "floordiv",
-    gast.USub: "neg",
-    gast.UAdd: "pos",
-}
-
-
-def name(id_, ctx=None):
-    return gast.Name(id_, ctx or gast.Load(), None, None)
-
-
-def store(id_):
-    return gast.Name(id_, gast.Store(), None, None)
-
-
-def const(v):
-    return gast.Constant(v, None)
-
-
-def assign(target, value, line):
-    node = gast.Assign([store(target) if isinstance(target, str) else target], value, None)
-    node.srcad_line = line
-    return node
-
-
-def call(func, args, keywords=()):
-    return gast.Call(func, list(args), list(keywords))
-
-
-def attr(value, a):
-    return gast.Attribute(value, a, gast.Load())
-
-
-def index_expr(node):
-    """A subscript's index as an expression (``1:3`` -> ``slice(1, 3, None)``)."""
-
-    if isinstance(node, gast.Slice):
-        parts = [
-            clone(p) if p is not None else const(None) for p in (node.lower, node.upper, node.step)
-        ]
-        return call(name("slice"), parts)
-    if isinstance(node, gast.Tuple):
-        return gast.Tuple([index_expr(e) for e in node.elts], gast.Load())
-    return clone(node)
+from .vocab import OPNAMES, OPVERBS, OPWORDS, assign, attr, call, const, index_expr, name, store
 
 
 class Normalizer:
@@ -917,15 +866,6 @@ def _describe(node):
     return _describe_raw(node).lstrip("_") or "t"
 
 
-_OPWORDS = {
-    gast.Add: "total",
-    gast.Sub: "difference",
-    gast.Mult: "product",
-    gast.Div: "ratio",
-    gast.Pow: "power",
-    gast.MatMult: "matprod",
-    gast.Mod: "rem",
-}
 _LONG = 14  # an operand name longer than this is not repeated in the new name
 
 
@@ -933,27 +873,21 @@ def _describe_raw(node):
     if isinstance(node, gast.BinOp) and (
         len(_short(node.left)) > _LONG or len(_short(node.right)) > _LONG
     ):
-        return _OPWORDS.get(type(node.op), "t")
+        return OPWORDS.get(type(node.op), "t")
     if isinstance(node, gast.Call) and node.args and len(_short(node.args[0])) > _LONG:
         f = node.func
         return f.attr if isinstance(f, gast.Attribute) else getattr(f, "id", "call")
     if isinstance(node, gast.BinOp) and not isinstance(node.op, gast.Pow):
-        # a constant operand reads better as a verb: 0.5 * t -> scaled_t
         left_c, right_c = (isinstance(x, gast.Constant) for x in (node.left, node.right))
         if left_c != right_c:
             other = node.right if left_c else node.left
-            verb = {
-                gast.Mult: "scaled",
-                gast.Div: "scaled",
-                gast.Add: "shifted",
-                gast.Sub: "shifted",
-            }.get(type(node.op))
+            verb = OPVERBS.get(type(node.op))
             if verb:
                 return f"{verb}_{_short(other)}"
     if isinstance(node, gast.BinOp):
-        return f"{_short(node.left)}_{_OPNAMES.get(type(node.op), 'op')}_{_short(node.right)}"
+        return f"{_short(node.left)}_{OPNAMES.get(type(node.op), 'op')}_{_short(node.right)}"
     if isinstance(node, gast.UnaryOp):
-        return f"{_OPNAMES.get(type(node.op), 'op')}_{_short(node.operand)}"
+        return f"{OPNAMES.get(type(node.op), 'op')}_{_short(node.operand)}"
     if isinstance(node, gast.Call):
         f = node.func
         fname = f.attr if isinstance(f, gast.Attribute) else getattr(f, "id", "call")
@@ -982,4 +916,15 @@ def _short(node):
     return "t"
 
 
-__all__ = ["Normalizer", "NONDIFF_OPS"]
+# (the AST builders are re-exported: code outside the compiler imported them from here)
+__all__ = [
+    "Normalizer",
+    "NONDIFF_OPS",
+    "assign",
+    "attr",
+    "call",
+    "const",
+    "index_expr",
+    "name",
+    "store",
+]

@@ -13,32 +13,17 @@ adjoints have no contribution yet.  A first contribution is a plain assignment
 whose result adjoint is still zero produces no code at all.
 """
 
-import inspect
-
 import gast
 
 from ..rules import registry
-from .analyze import loaded_names, method_table
+from .analyze import loaded_names
 from .astutil import clone, walk
-from .normalize import assign, attr, call, const, index_expr, name, store
 from .saveplan import SavePlan, prune_restores
-from .templates import bind_or_refuse, inline
+from .templates import inline
+from .transform import Transform, callee_name
+from .vocab import Comment, assign, attr, call, const, index_expr, name, store
 
 STACK = "_stack"
-
-
-def _src(parsed, lineno):
-    k = lineno - 1
-    if 0 <= k < len(parsed.source_lines):
-        return parsed.source_lines[k].strip()
-    return None
-
-
-def Comment(text):  # noqa: N802 - reads like the node it makes
-    """A ``# Grad of: ...`` line: a marker statement that emit.py prints as a comment."""
-    node = gast.Expr(gast.Constant(text, None))
-    node.srcad_comment = text
-    return node
 
 
 class Zeros:
@@ -88,7 +73,12 @@ class Zeros:
     __hash__ = None
 
 
-class Reverse:
+class Reverse(Transform):
+    """Reverse mode on a normalized function: ``primal`` writes the primal sweep,
+    ``sweep`` the backward sweep (see the module note)."""
+
+    comment_label = "Grad of"
+
     def __init__(
         self,
         parsed,
@@ -102,26 +92,22 @@ class Reverse:
         container_names,
         ret_name,
     ):
-        self.parsed = parsed
-        self.fdef = fdef
-        self.namer = namer
-        self.resolver = resolver
-        self.active = active
-        self.ns = ns
+        # the stack's name: `_stack`, unless the code is itself generated code with one
+        # (chosen before the runtime's name, as it always was)
+        self.stack = namer.fresh(STACK)
+        super().__init__(parsed, fdef, namer, resolver, active, ns)
         self.adj = adjoint_names
         self.user_calls = (
             user_calls  # callback(fn, active_positions) -> (fwd_name, bwd_name, params)
         )
         self.containers = container_names
         self.ret_name = ret_name
-        # the stack's name: `_stack`, unless the code is itself generated code with one
-        self.stack = namer.fresh(STACK)
         self.sequences = set()  # names that surely hold lists or tuples
         self.scalars = set()  # names that surely hold Python numbers
-        self.rt_name = ns.ref(_runtime(), "_rt")
         self.plan = SavePlan(parsed, fdef, active, namer, resolver)
         self.user_call_info = self.plan.user_call_info
         self.nograd = self.plan.nograd
+        self._ucache = {}  # id(statement) -> what user_call_target found
 
     def pushes(self, n, s):
         return self.plan.pushes(n, s)
@@ -146,26 +132,14 @@ class Reverse:
 
     # -- helpers -------------------------------------------------------------
 
-    def is_active(self, node):
-        return isinstance(node, gast.Name) and node.id in self.active
-
     def d(self, n):
         return self.adj(n)
-
-    def _call_kind(self, s):
-        v = s.value
-        if isinstance(v, gast.Call):
-            return self.resolver.call_kind(v)
-        return None
 
     def push(self, value):
         return gast.Expr(call(attr(name(self.stack), "append"), [value]))
 
     def pop(self):
         return call(attr(name(self.stack), "pop"), [])
-
-    def rt(self, fn, *args):
-        return call(attr(name(self.rt_name), fn), list(args))
 
     # -- the primal sweep ----------------------------------------------------------
 
@@ -217,45 +191,23 @@ class Reverse:
         pre = []
         if self.pushes(saved, s):
             pre.append(self.push(name(saved)))
+        selfarg = self.self_arg(self.resolver.call_kind(v)[1])
         new = gast.Assign(
             [gast.Tuple([store(s.targets[0].id), store(saved)], gast.Store())],
-            gast.Call(name(fwd), self.bound_args(s) + list(v.args), v.keywords),
+            gast.Call(name(fwd), selfarg + list(v.args), v.keywords),
             None,
         )
         return pre + [new]
 
-    def bound_args(self, s):
-        """``[self]`` when the called function is a method of an object, else ``[]``."""
-        _, fn = self.resolver.call_kind(s.value)
-        obj = getattr(fn, "__self__", None) if inspect.ismethod(fn) else None
-        if obj is None:
-            return []
-        return [name(self.ns.ref(obj, type(obj).__name__.lower() or "obj"))]
-
     def user_call_target(self, s):
-        key = ("ucall", id(s))
-        cached = getattr(self, "_ucache", {}).get(key)
+        """``(fwd, bwd, arg_names, maybe_zero)`` for the call of a user function in ``s``."""
+        cached = self._ucache.get(id(s))
         if cached:
             return cached
         _, fn = self.resolver.call_kind(s.value)
-        import inspect
-
-        sig = inspect.signature(fn)
-        try:
-            ba = sig.bind(*s.value.args, **{k.arg: k.value for k in s.value.keywords})
-        except TypeError as exc:
-            raise self.parsed.error(
-                s,
-                f"call of {fn.__name__} does not match its signature: {exc}",
-                "fix the call's arguments",
-            ) from None
-        active_params = []
-        arg_nodes = []
-        for pname, v in ba.arguments.items():
-            if self.is_active(v):
-                active_params.append(pname)
-                arg_nodes.append(v.id)
-        entry = self.user_calls(fn, tuple(active_params), s)
+        arguments, active_params = self.bind_user_call(s, fn)
+        arg_nodes = [arguments[p].id for p in active_params]
+        entry = self.user_calls(fn, active_params, s)
         base = callee_name(fn)
         fwd = self.ns.ref(entry.fwd or entry.call_fwd, base + "_fwd")
         bwd = self.ns.ref(entry.bwd or entry.call_bwd, base + "_bwd")
@@ -264,8 +216,7 @@ class Reverse:
         flags = getattr(entry.bwd, "__srcad_maybe_zero__", None)
         maybe = [True] * len(arg_nodes) if flags is None else list(flags)
         res = (fwd, bwd, arg_nodes, maybe)
-        self._ucache = getattr(self, "_ucache", {})
-        self._ucache[key] = res
+        self._ucache[id(s)] = res
         return res
 
     # -- the backward sweep --------------------------------------------------------
@@ -307,11 +258,6 @@ class Reverse:
             if kind == "insert_grad":
                 return self.rev_insert_grad(s, Z)
         return [], Z
-
-    def _grad_of(self, s):
-        line = getattr(s, "srcad_line", None)
-        text = _src(self.parsed, line) if line else None
-        return Comment(f"Grad of: {text}") if text else None
 
     def accumulate(self, n, expr, Z, out, maybe=False):
         """``d[n] += expr`` (a plain assignment for the first contribution).
@@ -401,7 +347,7 @@ class Reverse:
             body += body2
         else:
             body = _drop_identity_copy(body, dt, dres)
-        comment = self._grad_of(s)
+        comment = self.comment(s)
         code = ([comment] if comment and contrib else []) + body + restore
         return code, Z
 
@@ -466,14 +412,13 @@ class Reverse:
                     Z = self.accumulate(e.id, name(p), Z, out, maybe=True)
             return out, Z
         if isinstance(v, gast.BinOp):
-            prim = _BINOPS.get(type(v.op))
+            prim = self.operator_prim(v.op)
             return self.apply_rule(s, prim, [v.left, v.right], [], result_expr, dres, Z)
         if isinstance(v, gast.UnaryOp):
-            prim = _UNOPS.get(type(v.op))
+            prim = self.operator_prim(v.op)
             return self.apply_rule(s, prim, [v.operand], [], result_expr, dres, Z)
         if isinstance(v, gast.Attribute):
-            _, attrs = _tables()
-            prim = attrs.get(v.attr)
+            prim = self.attr_prim(v.attr)
             if prim is None and self.parsed.generated:
                 return out, Z  # an attribute of saved state (self.w) in generated code
             if prim is None:
@@ -530,8 +475,7 @@ class Reverse:
         if kind == "prim":
             return self.apply_rule(s, obj, v.args, v.keywords, result_expr, dres, Z)
         if kind == "method":
-            methods, _ = _tables()
-            prim = methods.get(v.func.attr)
+            prim = self.method_prim(v.func.attr)
             if prim is None:
                 raise self.parsed.error(
                     s,
@@ -598,7 +542,7 @@ class Reverse:
                 f"register one with @srcad.adjoint({what}), or use mode='tape'",
             )
         tpl = rule.adjoint
-        bound = bind_or_refuse(self.parsed, s, tpl, rule, args, keywords, self.ns)
+        bound = self.bind(s, tpl, rule, args, keywords)
         wanted = set()
         for p, node in bound.items():
             if p == tpl.vararg:
@@ -647,7 +591,7 @@ class Reverse:
         v = s.value
         out = []
         if base in self.active and db not in Z and id(s) not in self.nograd:
-            comment = self._grad_of(s)
+            comment = self.comment(s)
             if comment:
                 out.append(comment)
             if self.is_active(v):
@@ -769,7 +713,7 @@ class Reverse:
         if not body:
             return restore, Z2
         loop = gast.For(store(s.target.id), call(name("reversed"), [rng]), body, [], None)
-        comment = self._grad_of(s)
+        comment = self.comment(s)
         return before + ([comment] if comment else []) + [loop] + restore, Z2
 
     def rev_while(self, s, Z):
@@ -777,15 +721,8 @@ class Reverse:
         if not body:
             return [], Z2
         loop = gast.For(store("_"), call(name("range"), [name(s.srcad_counter)]), body, [], None)
-        comment = self._grad_of(s)
+        comment = self.comment(s)
         return before + ([comment] if comment else []) + [loop], Z2
-
-
-def callee_name(fn):
-    """A readable base name for a called function (``Lin.__call__`` -> ``Lin_call``)."""
-    qual = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "helper")
-    parts = [p.strip("_") for p in qual.replace("<locals>", "").split(".") if p.strip("_")]
-    return "_".join(parts[-2:]) if len(parts) > 1 else (parts[0] if parts else "helper")
 
 
 def _is_list_pop(v):
@@ -839,32 +776,8 @@ class _RenameName(gast.NodeTransformer):
 
     def visit_Name(self, node):
         if node.id == self.old:
-            return gast.Name(self.new, node.ctx, None, None)
+            return name(self.new, node.ctx)
         return node
 
 
-import operator as _op  # noqa: E402
-
-_BINOPS = {
-    gast.Add: _op.add,
-    gast.Sub: _op.sub,
-    gast.Mult: _op.mul,
-    gast.Div: _op.truediv,
-    gast.Pow: _op.pow,
-    gast.MatMult: _op.matmul,
-    gast.Mod: _op.mod,
-}
-_UNOPS = {gast.USub: _op.neg, gast.UAdd: _op.pos}
-
-
-def _tables():
-    return method_table()
-
-
-def _runtime():
-    from .. import runtime
-
-    return runtime
-
-
-__all__ = ["Reverse", "Comment", "STACK", "loaded_names"]
+__all__ = ["Reverse", "Comment", "STACK", "callee_name", "loaded_names"]
