@@ -107,6 +107,8 @@ class Forward(Transform):
         )
         if self.nograd or nondiff or not _mentions(v, self.active):
             return [s, assign(dt, self.rt("zeros_like", name(t)), None)]
+        if isinstance(v, gast.IfExp):
+            return self.conditional(s, t, dt)
         if isinstance(v, gast.Call):
             kind, fn = self.resolver.call_kind(v)
             if kind == "user":
@@ -127,6 +129,37 @@ class Forward(Transform):
         code.append(assign(dtmp, expr if expr is not None else self.rt("zeros_like", res), None))
         if t in operands:
             code += [assign(t, name(tmp), None), assign(dt, name(dtmp), None)]
+        c = self.comment(s)
+        return ([c] if c else []) + code
+
+    def conditional(self, s, t, dt):
+        """``t = a if c else b`` -> ``dt = da if c else db``, the test evaluated once.
+
+        Normalization lowers a conditional expression with active branches into an
+        ``if`` statement; one left whole has inactive branches (an active value may
+        still decide between them: ``y = 1.0 if x > 0 else 2.0``), and its tangent is
+        zero.  A branch that is an active name contributes its tangent.
+        """
+        v = s.value
+        branches = (v.body, v.orelse)
+        if not any(self.carries_gradient(b) for b in branches):
+            return [s, assign(dt, self.rt("zeros_like", name(t)), None)]
+        for b in branches:
+            if self.carries_gradient(b) and not self.is_active(b):
+                raise self.parsed.error(
+                    s,
+                    "a conditional expression whose branch is an active expression",
+                    "compute each branch in an assignment of its own, or use an if statement",
+                )
+        line = getattr(s, "srcad_line", None)
+        cond = self.namer.fresh("cond")
+        primal = assign(t, gast.IfExp(name(cond), v.body, v.orelse), line)
+        tangents = [
+            self.tangent_of(b) if self.is_active(b) else self.rt("zeros_like", name(t))
+            for b in branches
+        ]
+        tangent = gast.IfExp(name(cond), tangents[0], tangents[1])
+        code = [assign(cond, v.test, line), primal, assign(dt, tangent, None)]
         c = self.comment(s)
         return ([c] if c else []) + code
 

@@ -360,7 +360,7 @@ class Reverse(Transform):
     def contributions(self, s, v, result_expr, dres, Z):
         """Adjoint statements of ``t = v``; ``dres`` is the incoming adjoint."""
         out = []
-        if not self._mentions_active(v):
+        if not self.carries_gradient(v):
             return out, Z
         if isinstance(v, gast.Name):
             if v.id in self.active:
@@ -446,27 +446,6 @@ class Reverse(Transform):
             f"{type(v).__name__} expressions on active values",
             "split the expression into simple assignments",
         )
-
-    def _mentions_active(self, v):
-        """Can a gradient flow from ``v`` to an active name?  Indices, comparisons,
-        boolean logic and the test of a conditional expression carry none."""
-        stack = [v]
-        while stack:
-            n = stack.pop()
-            if isinstance(n, gast.Name):
-                if n.id in self.active:
-                    return True
-            elif isinstance(n, gast.Subscript):
-                stack.append(n.value)
-            elif isinstance(n, gast.IfExp):
-                stack += [n.body, n.orelse]
-            elif isinstance(n, (gast.Compare, gast.BoolOp)):
-                continue
-            elif isinstance(n, gast.UnaryOp) and isinstance(n.op, (gast.Not, gast.Invert)):
-                continue
-            else:
-                stack.extend(gast.iter_child_nodes(n))
-        return False
 
     def rev_call(self, s, v, result_expr, dres, Z):
         kind, obj = self.resolver.call_kind(v)

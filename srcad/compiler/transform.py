@@ -8,7 +8,8 @@ that stays in their own modules; what they *look up* is the same, and lives here
 * the function being transformed and its context (``parsed``, ``namer``,
   ``resolver``, the ``active`` names, the ``Namespace`` of injected objects) and
   the name under which generated code reaches srcad's runtime helpers (``_rt``);
-* which operands are active (``is_active``);
+* which operands are active (``is_active``) and whether a gradient can flow
+  from an expression at all (``carries_gradient``);
 * the rule behind an operator, a method or an attribute (``operator_prim``,
   ``method_prim``, ``attr_prim``) and the binding of a rule template's
   parameters to a call's arguments (``bind``);
@@ -46,6 +47,27 @@ class Transform:
 
     def is_active(self, node):
         return isinstance(node, gast.Name) and node.id in self.active
+
+    def carries_gradient(self, v):
+        """Can a gradient flow from ``v`` to an active name?  Indices, comparisons,
+        boolean logic and the test of a conditional expression carry none."""
+        stack = [v]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, gast.Name):
+                if n.id in self.active:
+                    return True
+            elif isinstance(n, gast.Subscript):
+                stack.append(n.value)
+            elif isinstance(n, gast.IfExp):
+                stack += [n.body, n.orelse]
+            elif isinstance(n, (gast.Compare, gast.BoolOp)):
+                continue
+            elif isinstance(n, gast.UnaryOp) and isinstance(n.op, (gast.Not, gast.Invert)):
+                continue
+            else:
+                stack.extend(gast.iter_child_nodes(n))
+        return False
 
     def rt(self, fn, *args):
         """``_rt.fn(*args)``: a call of one of srcad's runtime helpers."""
