@@ -43,26 +43,23 @@ class Forward(Transform):
         return name(self.tan(node.id)) if self.is_active(node) else const(0.0)
 
     def block(self, stmts):
-        out = []
-        for s in stmts:
-            out += self.stmt(s)
-        return out
+        return self.each(stmts, self.stmt)
 
     def stmt(self, s):
         if isinstance(s, gast.Assign):
-            if getattr(s, "srcad_kind", "") == "setitem":
+            if self.kind(s) == "setitem":
                 return self.setitem(s)
             if isinstance(s.targets[0], gast.Name):
                 return self.assign(s)
             return [s]
-        if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "append":
+        if isinstance(s, gast.Expr) and self.kind(s) == "append":
             lst = s.value.func.value
             item = s.value.args[0]
             if not self.is_active(lst):
                 return [s]
             dv = self.tangent_of(item) if self.is_active(item) else self.rt("zeros_like", item)
             return [s, gast.Expr(call(attr(name(self.tan(lst.id)), "append"), [dv]))]
-        if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "restore":
+        if isinstance(s, gast.Expr) and self.kind(s) == "restore":
             x, idx, old = s.value.args
             if not self.is_active(x):
                 return [s]
@@ -76,7 +73,7 @@ class Forward(Transform):
                     None,
                 ),
             ]
-        if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "pop":
+        if isinstance(s, gast.Expr) and self.kind(s) == "pop":
             lst = s.value.func.value
             return [s, gast.Expr(call(attr(name(self.tan(lst.id)), "pop"), []))]
         if isinstance(s, gast.If):
@@ -86,7 +83,7 @@ class Forward(Transform):
         if isinstance(s, gast.While):
             return [gast.While(s.test, self.block(s.body), [])]
         if isinstance(s, gast.With):
-            kind = getattr(s, "srcad_kind", "")
+            kind = self.kind(s)
             if kind == "insert_grad":
                 return []
             if kind == "no_grad":

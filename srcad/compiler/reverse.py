@@ -144,10 +144,7 @@ class Reverse(Transform):
     # -- the primal sweep ----------------------------------------------------------
 
     def primal(self, stmts):
-        out = []
-        for s in stmts:
-            out += self.primal_stmt(s)
-        return out
+        return self.each(stmts, self.primal_stmt)
 
     def primal_stmt(self, s):
         if isinstance(s, gast.Assign):
@@ -159,7 +156,7 @@ class Reverse(Transform):
                 if id(s) in self.user_call_info:
                     return pre + self.primal_user_call(s)
                 return pre + [s]
-            if getattr(s, "srcad_kind", "") == "setitem":
+            if self.kind(s) == "setitem":
                 base = t.value
                 value = call(attr(name(self.rt_name), "index_value"), [base, index_expr(t.slice)])
                 return [self.push(value), s]
@@ -177,7 +174,7 @@ class Reverse(Transform):
                 return [s]
             return [gast.If(s.test, self.primal(s.body), self.primal(s.orelse))]
         if isinstance(s, gast.With):
-            kind = getattr(s, "srcad_kind", "")
+            kind = self.kind(s)
             if kind == "insert_grad":
                 return []
             if kind == "no_grad":
@@ -230,14 +227,14 @@ class Reverse(Transform):
 
     def rev_stmt(self, s, Z):
         if isinstance(s, gast.Assign):
-            if getattr(s, "srcad_kind", "") == "setitem":
+            if self.kind(s) == "setitem":
                 return self.rev_setitem(s, Z)
             if getattr(s, "srcad_book", False) is True:
                 return [], Z
             return self.rev_assign(s, Z)
-        if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "append":
+        if isinstance(s, gast.Expr) and self.kind(s) == "append":
             return self.rev_append(s, Z)
-        if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "pop":
+        if isinstance(s, gast.Expr) and self.kind(s) == "pop":
             raise self.parsed.error(
                 s,
                 "in-place method `pop` on an active list",
@@ -252,7 +249,7 @@ class Reverse(Transform):
         if isinstance(s, gast.While):
             return self.rev_while(s, Z)
         if isinstance(s, gast.With):
-            kind = getattr(s, "srcad_kind", "")
+            kind = self.kind(s)
             if kind == "no_grad":
                 return self.reverse(s.body, Z)
             if kind == "insert_grad":

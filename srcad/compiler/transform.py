@@ -8,6 +8,7 @@ that stays in their own modules; what they *look up* is the same, and lives here
 * the function being transformed and its context (``parsed``, ``namer``,
   ``resolver``, the ``active`` names, the ``Namespace`` of injected objects) and
   the name under which generated code reaches srcad's runtime helpers (``_rt``);
+* what normalization marked a statement as (``kind``);
 * which operands are active (``is_active``) and whether a gradient can flow
   from an expression at all (``carries_gradient``);
 * the rule behind an operator, a method or an attribute (``operator_prim``,
@@ -42,6 +43,22 @@ class Transform:
         self.active = active
         self.ns = ns
         self.rt_name = ns.ref(runtime(), "_rt")
+
+    # -- statements ------------------------------------------------------------------
+
+    @staticmethod
+    def kind(s):
+        """What normalization marked ``s`` as: ``setitem``, ``append``, ``pop``,
+        ``restore``, ``no_grad``, ``insert_grad``, or ``""`` for a plain statement."""
+        return getattr(s, "srcad_kind", "")
+
+    @staticmethod
+    def each(stmts, visit):
+        """The statements ``visit`` writes for each of ``stmts``, in order."""
+        out = []
+        for s in stmts:
+            out += visit(s)
+        return out
 
     # -- names and operands ------------------------------------------------------
 
