@@ -12,6 +12,7 @@
 import gast
 
 from .astutil import walk
+from .vocab import name, store
 
 
 def header_fields(s):
@@ -52,7 +53,7 @@ def hoist_named_exprs(s, parsed):
             setattr(s, f, hoister.visit(v))
     pre = []
     for target, value, node in hoister.found:
-        a = gast.Assign([gast.Name(target, gast.Store(), None, None)], value, None)
+        a = gast.Assign([store(target)], value, None)
         a.lineno = getattr(node, "lineno", getattr(s, "lineno", None))
         pre.append(a)
     return pre, s
@@ -99,7 +100,7 @@ class _Hoist(gast.NodeTransformer):
     def visit_NamedExpr(self, node):
         self.generic_visit(node)  # inner ones run first
         self.found.append((node.target.id, node.value, node))
-        return gast.Name(node.target.id, gast.Load(), None, None)
+        return name(node.target.id)
 
     def visit_BoolOp(self, node):
         node.values[0] = self.visit(node.values[0])

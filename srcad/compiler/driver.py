@@ -7,11 +7,12 @@ from .analyze import Activity, Resolver, assigned_names, loaded_names, param_nam
 from .astutil import clone, walk
 from .emit import compile_functions, to_source
 from .namer import AdjointNames, Namer
-from .normalize import Normalizer, assign, const, name, store
+from .normalize import Normalizer
 from .optimize import optimize_function
 from .parse import parse_function
 from .reverse import Reverse, Zeros
 from .templates import Namespace
+from .vocab import assign, call, const, name, param, store
 
 
 class Transformed:
@@ -90,23 +91,12 @@ class Compiler:
         dret = adj(tr.ret_name)
         body = _prologue(tr)
         body += tr.primal
-        seed = tr.ns.ref(_runtime(), "_rt")
         if tr.rev.ret_shape == () and not with_value:
             # a scalar for sure (shapes.py): the seed is 1, and what only computes
             # the value is dead code for the optimizer
             body.append(assign(dret, const(1.0), None))
         else:
-            body.append(
-                assign(
-                    dret,
-                    gast.Call(
-                        gast.Attribute(name(seed), "seed", gast.Load()),
-                        [name(tr.ret_name), const(fdef.name)],
-                        [],
-                    ),
-                    None,
-                )
-            )
+            body.append(assign(dret, tr.rev.rt("seed", name(tr.ret_name), const(fdef.name)), None))
         body += tr.reverse_code
         grads = [_boundary_grad(tr, w) for w in wrt]
         gval = grads[0] if len(grads) == 1 else gast.Tuple(grads, gast.Load())
@@ -157,7 +147,7 @@ class Compiler:
                 name(saved_param),
                 None,
             ),
-            assign(stack, gast.Call(name("list"), [name(stack)], []), None),
+            assign(stack, call(name("list"), [name(stack)]), None),
         ]
         bwd_body += tr.reverse_code
         grads = [name(adj(w)) if adj(w) not in tr.Z else tr.rev.zero() for w in wrt]
@@ -166,8 +156,8 @@ class Compiler:
         )
         args = gast.arguments(
             [
-                gast.Name(saved_param, gast.Param(), None, None),
-                gast.Name(dret, gast.Param(), None, None),
+                param(saved_param),
+                param(dret),
             ],
             [],
             None,
@@ -206,25 +196,9 @@ class Compiler:
         unpack = gast.Assign(
             [gast.Tuple([store(tan(w)) for w in wrt], gast.Store())], name(tparam), None
         )
-        dret = (
-            name(tan(ret_name))
-            if ret_name in active
-            else gast.Call(
-                gast.Attribute(name(ns.ref(_runtime(), "_rt")), "zeros_like", gast.Load()),
-                [name(ret_name)],
-                [],
-            )
-        )
+        dret = name(tan(ret_name)) if ret_name in active else fwd.rt("zeros_like", name(ret_name))
         zeros = [
-            assign(
-                tan(p),
-                gast.Call(
-                    gast.Attribute(name(ns.ref(_runtime(), "_rt")), "zeros_like", gast.Load()),
-                    [name(p)],
-                    [],
-                ),
-                None,
-            )
+            assign(tan(p), fwd.rt("zeros_like", name(p)), None)
             for p in param_names(fdef)
             if p in active and p not in wrt
         ]
@@ -235,7 +209,7 @@ class Compiler:
             + [gast.Return(gast.Tuple([name(ret_name), dret], gast.Load()))]
         )
         args = clone(fdef.args)
-        args.kwonlyargs = list(args.kwonlyargs) + [gast.Name(tparam, gast.Param(), None, None)]
+        args.kwonlyargs = list(args.kwonlyargs) + [param(tparam)]
         args.kw_defaults = list(args.kw_defaults) + [None]
         jname = namer.fresh(f"{fdef.name}_jvp")
         new = gast.FunctionDef(jname, args, body, [], None, None)
@@ -501,12 +475,6 @@ def _container_names(fdef, resolver):
                 out.add(t)
                 changed = True
     return out
-
-
-def _runtime():
-    from .. import runtime
-
-    return runtime
 
 
 def _split_shapes(containers):

@@ -17,6 +17,7 @@ import astor
 import gast
 
 from .astutil import walk
+from .vocab import call, const, name
 
 _COMMENT = "__srcad_comment__"
 _COMMENT_RE = re.compile(r"^(\s*)" + _COMMENT + r"\((['\"])(.*)\2\)\s*$")
@@ -65,9 +66,7 @@ def _mark_comments(tree):
     for node in walk(tree):
         text = getattr(node, "srcad_comment", None)
         if text is not None and not getattr(node, "_marked", False):
-            node.value = gast.Call(
-                gast.Name(_COMMENT, gast.Load(), None, None), [gast.Constant(text, None)], []
-            )
+            node.value = call(name(_COMMENT), [const(text)])
             node._marked = True
 
 

@@ -13,54 +13,53 @@ import gast
 from ..rules import registry
 from ..rules.registry import d_target
 from .astutil import clone, walk
-from .normalize import assign, attr, call, const, index_expr, name, store
-from .reverse import _BINOPS, _UNOPS, Comment, _src, _tables, element_check
-from .templates import bind_or_refuse, inline
+from .templates import inline
+from .transform import Transform, callee_name, runtime
+from .vocab import (
+    OP_NODES,
+    assign,
+    attr,
+    call,
+    const,
+    index_expr,
+    name,
+    store,
+)
 
 
-class Forward:
+class Forward(Transform):
+    """Forward mode on a normalized function: ``block`` writes the primal statements
+    with their tangents (see the module note)."""
+
+    comment_label = "Tangent of"
+
     def __init__(self, parsed, fdef, namer, resolver, active, ns, tan, jvp_hook):
-        self.parsed = parsed
-        self.fdef = fdef
-        self.namer = namer
-        self.resolver = resolver
-        self.active = active
-        self.ns = ns
+        super().__init__(parsed, fdef, namer, resolver, active, ns)
         self.tan = tan  # name -> tangent name
         self.jvp_hook = jvp_hook  # (fn, active_params) -> deferred with .jvp
-        self.rt_name = ns.ref(_runtime(), "_rt")
         self.nograd = False
-
-    def rt(self, fn, *args):
-        return call(attr(name(self.rt_name), fn), list(args))
-
-    def is_active(self, node):
-        return isinstance(node, gast.Name) and node.id in self.active
 
     def tangent_of(self, node):
         return name(self.tan(node.id)) if self.is_active(node) else const(0.0)
 
     def block(self, stmts):
-        out = []
-        for s in stmts:
-            out += self.stmt(s)
-        return out
+        return self.each(stmts, self.stmt)
 
     def stmt(self, s):
         if isinstance(s, gast.Assign):
-            if getattr(s, "srcad_kind", "") == "setitem":
+            if self.kind(s) == "setitem":
                 return self.setitem(s)
             if isinstance(s.targets[0], gast.Name):
-                return element_check(s, self.rt, self.parsed.filename) + self.assign(s)
+                return self.element_check(s) + self.assign(s)
             return [s]
-        if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "append":
+        if isinstance(s, gast.Expr) and self.kind(s) == "append":
             lst = s.value.func.value
             item = s.value.args[0]
             if not self.is_active(lst):
                 return [s]
             dv = self.tangent_of(item) if self.is_active(item) else self.rt("zeros_like", item)
             return [s, gast.Expr(call(attr(name(self.tan(lst.id)), "append"), [dv]))]
-        if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "restore":
+        if isinstance(s, gast.Expr) and self.kind(s) == "restore":
             x, idx, old = s.value.args
             if not self.is_active(x):
                 return [s]
@@ -74,7 +73,7 @@ class Forward:
                     None,
                 ),
             ]
-        if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "pop":
+        if isinstance(s, gast.Expr) and self.kind(s) == "pop":
             lst = s.value.func.value
             return [s, gast.Expr(call(attr(name(self.tan(lst.id)), "pop"), []))]
         if isinstance(s, gast.If):
@@ -84,7 +83,7 @@ class Forward:
         if isinstance(s, gast.While):
             return [gast.While(s.test, self.block(s.body), [])]
         if isinstance(s, gast.With):
-            kind = getattr(s, "srcad_kind", "")
+            kind = self.kind(s)
             if kind == "insert_grad":
                 return []
             if kind == "no_grad":
@@ -93,11 +92,6 @@ class Forward:
                 self.nograd = prev
                 return out
         return [s]
-
-    def _comment(self, s):
-        line = getattr(s, "srcad_line", None)
-        text = _src(self.parsed, line) if line else None
-        return Comment(f"Tangent of: {text}") if text else None
 
     def assign(self, s):
         t = s.targets[0].id
@@ -110,6 +104,8 @@ class Forward:
         )
         if self.nograd or nondiff or not _mentions(v, self.active):
             return [s, assign(dt, self.rt("zeros_like", name(t)), None)]
+        if isinstance(v, gast.IfExp):
+            return self.conditional(s, t, dt)
         if isinstance(v, gast.Call):
             kind, fn = self.resolver.call_kind(v)
             if kind == "user":
@@ -130,22 +126,49 @@ class Forward:
         code.append(assign(dtmp, expr if expr is not None else self.rt("zeros_like", res), None))
         if t in operands:
             code += [assign(t, name(tmp), None), assign(dt, name(dtmp), None)]
-        c = self._comment(s)
+        c = self.comment(s)
+        return ([c] if c else []) + code
+
+    def conditional(self, s, t, dt):
+        """``t = a if c else b`` -> ``dt = da if c else db``, the test evaluated once.
+
+        Normalization lowers a conditional expression with active branches into an
+        ``if`` statement; one left whole has inactive branches (an active value may
+        still decide between them: ``y = 1.0 if x > 0 else 2.0``), and its tangent is
+        zero.  A branch that is an active name contributes its tangent.
+        """
+        v = s.value
+        branches = (v.body, v.orelse)
+        if not any(self.carries_gradient(b) for b in branches):
+            return [s, assign(dt, self.rt("zeros_like", name(t)), None)]
+        for b in branches:
+            if self.carries_gradient(b) and not self.is_active(b):
+                raise self.parsed.error(
+                    s,
+                    "a conditional expression whose branch is an active expression",
+                    "compute each branch in an assignment of its own, or use an if statement",
+                )
+        line = getattr(s, "srcad_line", None)
+        cond = self.namer.fresh("cond")
+        primal = assign(t, gast.IfExp(name(cond), v.body, v.orelse), line)
+        tangents = [
+            self.tangent_of(b) if self.is_active(b) else self.rt("zeros_like", name(t))
+            for b in branches
+        ]
+        tangent = gast.IfExp(name(cond), tangents[0], tangents[1])
+        code = [assign(cond, v.test, line), primal, assign(dt, tangent, None)]
+        c = self.comment(s)
         return ([c] if c else []) + code
 
     def user_call(self, s, t, dt, fn):
-        import inspect
-
         v = s.value
-        ba = inspect.signature(fn).bind(*v.args, **{k.arg: k.value for k in v.keywords})
-        active_params = tuple(p for p, a in ba.arguments.items() if self.is_active(a))
+        arguments, active_params = self.bind_user_call(s, fn)
         entry = self.jvp_hook(fn, active_params)
-        jname = self.ns.ref(entry.jvp or entry.call_jvp, _callee_name(fn) + "_jvp")
-        tangents = [name(self.tan(ba.arguments[p].id)) for p in active_params]
+        jname = self.ns.ref(entry.jvp or entry.call_jvp, callee_name(fn) + "_jvp")
+        tangents = [name(self.tan(arguments[p].id)) for p in active_params]
         tparam = getattr(entry.jvp, "__srcad_tangent_param__", "tangents")
         kws = list(v.keywords) + [gast.keyword(tparam, gast.Tuple(tangents, gast.Load()))]
-        obj = getattr(fn, "__self__", None) if inspect.ismethod(fn) else None
-        selfarg = [name(self.ns.ref(obj, type(obj).__name__.lower() or "obj"))] if obj else []
+        selfarg = self.self_arg(fn)
         new = gast.Assign(
             [gast.Tuple([store(t), store(dt)], gast.Store())],
             gast.Call(name(jname), selfarg + list(v.args), kws),
@@ -172,14 +195,14 @@ class Forward:
             ]
             return gast.Dict(clone(v.keys), vals), []
         if isinstance(v, gast.BinOp):
-            return self.rule(s, _BINOPS.get(type(v.op)), [v.left, v.right], [], res)
+            return self.rule(s, self.operator_prim(v.op), [v.left, v.right], [], res)
         if isinstance(v, gast.UnaryOp):
-            return self.rule(s, _UNOPS.get(type(v.op)), [v.operand], [], res)
+            return self.rule(s, self.operator_prim(v.op), [v.operand], [], res)
         if isinstance(v, gast.Attribute):
-            _, attrs = _tables()
-            if attrs.get(v.attr) is None and self.parsed.generated:
+            prim = self.attr_prim(v.attr)
+            if prim is None and self.parsed.generated:
                 return None, []  # an attribute of saved state (self.w) in generated code
-            return self.rule(s, attrs.get(v.attr), [v.value], [], res)
+            return self.rule(s, prim, [v.value], [], res)
         if isinstance(v, gast.Call):
             kind, obj = self.resolver.call_kind(v)
             if kind == "prim":
@@ -187,10 +210,8 @@ class Forward:
             if kind == "method":
                 if v.func.attr == "pop" and self.is_active(v.func.value):
                     return call(attr(name(self.tan(v.func.value.id)), "pop"), list(v.args)), []
-                methods, _ = _tables()
-                return self.rule(
-                    s, methods.get(v.func.attr), [v.func.value] + list(v.args), v.keywords, res
-                )
+                prim = self.method_prim(v.func.attr)
+                return self.rule(s, prim, [v.func.value] + list(v.args), v.keywords, res)
             what = getattr(obj, "__name__", None) or getattr(v.func, "attr", "call")
             raise self.parsed.error(
                 s,
@@ -220,20 +241,20 @@ class Forward:
 
     def from_template(self, s, rule, args, keywords, res):
         tpl = rule.tangent
-        bound = bind_or_refuse(self.parsed, s, tpl, rule, args, keywords, self.ns)
+        bound = self.bind(s, tpl, rule, args, keywords)
         # d[x] reads become the tangents; terms of inactive tangents are dropped.
         tree = clone(tpl.tree)
         tangents = {}
         for p, node in bound.items():
             if self.is_active(node):
-                t = gast.Name(self.tan(node.id), gast.Load(), None, None)
+                t = name(self.tan(node.id))
                 t.srcad_keep = t.srcad_tangent = True
                 tangents[p] = t
             elif p == tpl.vararg and any(self.is_active(e) for e in node.elts):
                 elts = []
                 for e in node.elts:
                     if self.is_active(e):
-                        t = gast.Name(self.tan(e.id), gast.Load(), None, None)
+                        t = name(self.tan(e.id))
                         t.srcad_keep = True
                     else:
                         t = self.rt("zeros_like", clone(e))
@@ -300,31 +321,19 @@ class Forward:
             if isinstance(other, gast.Constant):
                 return expr, []
             return self.rt("broadcast_like", expr, name(s.targets[0].id)), []
-        binops = {op.mul: gast.Mult, op.matmul: gast.MatMult, op.truediv: gast.Div}
-        if prim in binops and len(new_args) == 2:
-            return gast.BinOp(new_args[0], binops[prim](), new_args[1]), []
+        if prim in (op.mul, op.matmul, op.truediv) and len(new_args) == 2:
+            return gast.BinOp(new_args[0], OP_NODES[prim](), new_args[1]), []
         if prim in (op.neg, op.pos):
-            return gast.UnaryOp(gast.USub() if prim is op.neg else gast.UAdd(), new_args[0]), []
+            return gast.UnaryOp(OP_NODES[prim](), new_args[0]), []
         fref = self._prim_ref(s, prim)
         return gast.Call(fref, new_args, new_kw), []
 
     def _prim_ref(self, s, prim):
-        import operator as op
-
-        ops = {
-            op.add: gast.Add,
-            op.sub: gast.Sub,
-            op.mul: gast.Mult,
-            op.matmul: gast.MatMult,
-            op.truediv: gast.Div,
-        }
-        if prim in ops:
-            return name(self.ns.ref(prim, getattr(prim, "__name__", "op")))
-        if prim in (op.neg, op.pos):
+        if prim in OP_NODES:
             return name(self.ns.ref(prim, prim.__name__))
         mod = getattr(prim, "__module__", None) or ""
         base = getattr(prim, "__name__", "prim")
-        rt = _runtime()
+        rt = runtime()
         if getattr(rt, base, None) is prim:
             return attr(name(self.rt_name), base)
         if mod.startswith("numpy") or type(prim).__name__ == "ufunc":
@@ -364,8 +373,8 @@ class _Shadow:
             if isinstance(stmt, gast.Assign) and d_target(stmt.targets[0]) == tpl.result:
                 stmt.targets = [
                     gast.Subscript(
-                        gast.Name("d", gast.Load(), None, None),
-                        gast.Name("__result__", gast.Load(), None, None),
+                        name("d"),
+                        name("__result__"),
                         gast.Store(),
                     )
                 ]
@@ -384,7 +393,7 @@ class _DRead(gast.NodeTransformer):
         if p is not None and isinstance(node.ctx, gast.Load):
             if p in self.names:
                 return _copy_marked(self.names[p])
-            zero = gast.Constant(0.0, None)
+            zero = const(0.0)
             zero.srcad_zero = True
             return zero
         self.generic_visit(node)
@@ -446,12 +455,6 @@ def _simplify(node):
     return node, "tangent" if "tangent" in kinds else "const"
 
 
-def _callee_name(fn):
-    from .reverse import callee_name
-
-    return callee_name(fn)
-
-
 def _copy_marked(node):
     out = clone(node)
     for a, b in zip(walk(node), walk(out)):
@@ -462,7 +465,7 @@ def _copy_marked(node):
 
 
 def _zero():
-    z = gast.Constant(0.0, None)
+    z = const(0.0)
     z.srcad_zero = True
     return z
 
@@ -487,9 +490,3 @@ def _mentions(v, active):
         if isinstance(n, gast.Name) and n.id in active:
             return True
     return False
-
-
-def _runtime():
-    from .. import runtime
-
-    return runtime

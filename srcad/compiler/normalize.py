@@ -16,81 +16,36 @@ After this stage the body holds only:
 ``break``, ``continue`` and early ``return`` become flags and guarded blocks, so
 the reverse pass only sees structured control flow.  Each statement keeps the
 user's line number (``srcad_line``) for ``# Grad of:`` comments and errors.
+
+Design note: the stage is split along Tangent's seams, one module a job.
+
+* refusals.py: every construct is known or refused, before anything else runs;
+* desugar.py: sugar rewritten in plain statements (assignment expressions);
+* anf.py: expressions into one operation per statement (``ANF``, mixed in here);
+* namer.py: the names of the temporaries;
+* this module: statements and control flow (exits, loops, unpacking, ``with``).
 """
 
 import gast
 
 from .analyze import NONDIFF_OPS, is_insert_grad_with, is_no_grad_with
-from .astutil import clone, walk
+from .anf import ANF
+from .astutil import walk
 from .desugar import hoist_named_exprs
-from .refusals import check_function
-
-_OPNAMES = {
-    gast.Add: "plus",
-    gast.Sub: "minus",
-    gast.Mult: "times",
-    gast.Div: "over",
-    gast.Pow: "pow",
-    gast.MatMult: "matmul",
-    gast.Mod: "mod",
-    gast.FloorDiv: "floordiv",
-    gast.USub: "neg",
-    gast.UAdd: "pos",
-}
+from .refusals import REFUSED_INPLACE_METHODS, check_function
+from .vocab import assign, attr, call, const, index_expr, name, store
 
 
-def name(id_, ctx=None):
-    return gast.Name(id_, ctx or gast.Load(), None, None)
+class Normalizer(ANF):
+    """A function into the small language of the module note: statements here,
+    expressions in one-operation form by ``ANF`` (anf.py)."""
 
-
-def store(id_):
-    return gast.Name(id_, gast.Store(), None, None)
-
-
-def const(v):
-    return gast.Constant(v, None)
-
-
-def assign(target, value, line):
-    node = gast.Assign([store(target) if isinstance(target, str) else target], value, None)
-    node.srcad_line = line
-    return node
-
-
-def call(func, args, keywords=()):
-    return gast.Call(func, list(args), list(keywords))
-
-
-def attr(value, a):
-    return gast.Attribute(value, a, gast.Load())
-
-
-def index_expr(node):
-    """A subscript's index as an expression (``1:3`` -> ``slice(1, 3, None)``)."""
-
-    if isinstance(node, gast.Slice):
-        parts = [
-            clone(p) if p is not None else const(None) for p in (node.lower, node.upper, node.step)
-        ]
-        return call(name("slice"), parts)
-    if isinstance(node, gast.Tuple):
-        return gast.Tuple([index_expr(e) for e in node.elts], gast.Load())
-    return clone(node)
-
-
-class Normalizer:
     def __init__(self, parsed, namer, resolver, activity, kinds=None, callee=False):
+        super().__init__(parsed, namer, resolver, activity, kinds)
         self.callee = callee  # transforming a function called by another one
-        self.kinds = dict(kinds or {})  # name -> 'dict' | 'list' | 'tuple' when known
-        self.parsed = parsed
-        self.namer = namer
-        self.resolver = resolver
-        self.act = activity
-        self.line = None
         self.loop_flags = []  # per enclosing loop: {'brk': name|None, 'cont': name|None}
         self.ret_flag = None
         self.ret_name = None
-        self._same_stmt = {}  # subscript expression -> temporary, within one statement
 
     # -- entry -------------------------------------------------------------
 
@@ -248,22 +203,7 @@ class Normalizer:
                 or any(self.act.expr(a) for a in v.args)
                 or any(self.act.expr(k.value) for k in v.keywords)
             )
-            and v.func.attr
-            in (
-                "extend",
-                "insert",
-                "pop",
-                "remove",
-                "sort",
-                "reverse",
-                "clear",
-                "update",
-                "fill",
-                "resize",
-                "itemset",
-                "setdefault",
-                "__setitem__",
-            )
+            and v.func.attr in REFUSED_INPLACE_METHODS
         ):
             raise self.parsed.error(
                 s,
@@ -423,17 +363,6 @@ class Normalizer:
                 "index with a tuple (x[i, j] = v) or assign the inner value to a name first",
             )
         return [], base
-
-    def assign_to(self, target, value):
-        """``target = value`` with ``value`` broken into one operation per statement."""
-        if isinstance(value, gast.Dict):
-            self.kinds[target] = "dict"
-        if isinstance(value, gast.Lambda):
-            return self.define_lambda(target, value)
-        if not self.act.expr(value):
-            return [assign(target, value, self.line)]
-        pre, op = self.op(value, hint=target)
-        return pre + [assign(target, op, self.line)]
 
     # -- control flow --------------------------------------------------------
 
@@ -659,222 +588,6 @@ class Normalizer:
             it = call(name("list"), [it])
         return [it], [(target, ("seq", 0))]
 
-    # -- expressions ---------------------------------------------------------
-
-    def atom(self, node, hoist_inactive=False, force_name=False, hint=None):
-        """Statements and an atom with the value of ``node``."""
-        if isinstance(node, gast.Name):
-            return [], node
-        # x[i] * x[i]: one temporary for a subscript repeated within a statement
-        key = _subscript_key(node) if isinstance(node, gast.Subscript) else None
-        if key is not None and key in self._same_stmt:
-            return [], name(self._same_stmt[key])
-        pre, out = self._atom(node, hoist_inactive, force_name, hint)
-        if key is not None and isinstance(out, gast.Name):
-            self._same_stmt[key] = out.id
-        return pre, out
-
-    def _atom(self, node, hoist_inactive, force_name, hint):
-        if isinstance(node, gast.Constant):
-            if force_name:
-                t = self.namer.fresh(hint or "value")
-                return [assign(t, node, self.line)], name(t)
-            return [], node
-        if not self.act.expr(node):
-            if hoist_inactive or force_name or isinstance(node, gast.Call):
-                t = self.namer.fresh(hint or _describe(node))
-                return [assign(t, node, self.line)], name(t)
-            return [], node
-        pre, op = self.op(node, hint=hint)
-        t = self.namer.fresh(hint or _describe(op))
-        return pre + [assign(t, op, self.line)], name(t)
-
-    def op(self, node, hint=None):
-        """Statements and a single operation on atoms computing ``node`` (active)."""
-        if isinstance(node, gast.BinOp):
-            pre1, a = self.atom(node.left)
-            pre2, b = self.atom(node.right)
-            return pre1 + pre2, gast.BinOp(a, node.op, b)
-        if isinstance(node, gast.UnaryOp):
-            pre, a = self.atom(node.operand)
-            return pre, gast.UnaryOp(node.op, a)
-        if isinstance(node, gast.Call):
-            return self.op_call(node)
-        if isinstance(node, gast.Attribute):
-            pre, a = self.atom(node.value)
-            return pre, gast.Attribute(a, node.attr, gast.Load())
-        if isinstance(node, gast.Subscript):
-            pre, a = self.atom(node.value)
-            # (generated code pops integer indices from its stack, which the
-            # flow-insensitive analysis sees as active: indices are never differentiated)
-            if self.act.expr(node.slice) and not self.parsed.generated:
-                raise self.parsed.error(
-                    node,
-                    "an index computed from an active value",
-                    "wrap the index in srcad.stop_gradient() or int()",
-                )
-            return pre, gast.Subscript(a, node.slice, gast.Load())
-        if isinstance(node, (gast.Tuple, gast.List)):
-            pre, elts = [], []
-            for e in node.elts:
-                if isinstance(e, gast.Starred):
-                    raise self.parsed.error(
-                        node, "starred elements in a display", "list the elements explicitly"
-                    )
-                p, a = self.atom(e)
-                pre += p
-                elts.append(a)
-            cls = gast.Tuple if isinstance(node, gast.Tuple) else gast.List
-            return pre, cls(elts, gast.Load())
-        if isinstance(node, gast.Dict):
-            pre, vals = [], []
-            for k, v in zip(node.keys, node.values):
-                if k is None:
-                    raise self.parsed.error(
-                        node, "** in a dict display", "list the keys explicitly"
-                    )
-                p, a = self.atom(v)
-                pre += p
-                vals.append(a)
-            return pre, gast.Dict(list(node.keys), vals)
-        if isinstance(node, gast.IfExp):
-            t = self.namer.fresh(hint + "_branch" if hint else "branch")
-            stmts = self.stmt_If(
-                gast.If(
-                    node.test,
-                    [gast.Assign([store(t)], node.body, None)],
-                    [gast.Assign([store(t)], node.orelse, None)],
-                )
-            )
-            return stmts, name(t)
-        if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
-            # a generator expression is consumed at once by its caller (sum(v * v for v
-            # in x)): the list of its values gives the same result
-            return self.op_listcomp(node, hint)
-        if isinstance(node, gast.Name):
-            return [], node
-        raise self.parsed.error(
-            node,
-            f"{type(node).__name__} expressions on active values",
-            "split the expression into simple assignments",
-        )
-
-    def define_lambda(self, target, lam):
-        """``f = lambda t: t * x``: remembered, and inlined where ``f`` is called."""
-        a = lam.args
-        if a.vararg or a.kwarg or a.kwonlyargs or a.defaults or self._assign_count(target) != 1:
-            raise self.parsed.error(
-                lam,
-                "this lambda (defaults, *args, or a name assigned more than once)",
-                "define the function with def at module level and call it by name",
-            )
-        self.lambdas[target] = lam
-        node = assign(target, lam, self.line)
-        node.srcad_book = True  # the function value itself carries no gradient
-        return [node]
-
-    def inline_lambda(self, node):
-        lam = self.lambdas[node.func.id]
-        params = [p.id for p in lam.args.args]
-        if len(node.args) != len(params) or node.keywords:
-            raise self.parsed.error(
-                node,
-                "a call of a lambda with other arguments than its parameters",
-                "pass the arguments by position",
-            )
-        pre, subst = [], {}
-        for p, arg in zip(params, node.args):
-            more, a = self.atom(arg)
-            pre += more
-            subst[p] = a
-        body = _SubstNames(subst).visit(clone(lam.body))
-        more, op = self.op(body)
-        return pre + more, op
-
-    def _assign_count(self, target):
-        return sum(
-            1
-            for n in walk(self._fdef)
-            if (isinstance(n, gast.Name) and n.id == target and isinstance(n.ctx, gast.Store))
-            or (isinstance(n, gast.FunctionDef) and n.name == target and n is not self._fdef)
-        )
-
-    def op_call(self, node):
-        kind, obj = self.resolver.call_kind(node)
-        if kind == "local" and isinstance(node.func, gast.Name) and node.func.id in self.lambdas:
-            return self.inline_lambda(node)
-        if kind == "local":
-            raise self.parsed.error(
-                node,
-                "calling a function held in a local variable (a lambda, or a function "
-                "passed as an argument) on active values",
-                "define the function with def at module level and call it by name",
-            )
-        if any(isinstance(a, gast.Starred) for a in node.args) or any(
-            k.arg is None for k in node.keywords
-        ):
-            raise self.parsed.error(
-                node,
-                "*args or **kwargs in a call on active values",
-                "pass the arguments one by one",
-            )
-        pre, args, kws = [], [], []
-        if kind == "method":
-            p, recv = self.atom(node.func.value)
-            pre += p
-            func = gast.Attribute(recv, node.func.attr, gast.Load())
-        else:
-            func = node.func
-        for a in node.args:
-            p, x = self.atom(a)
-            pre += p
-            args.append(x)
-        for k in node.keywords:
-            p, x = self.atom(k.value)
-            pre += p
-            kws.append(gast.keyword(k.arg, x))
-        return pre, gast.Call(func, args, kws)
-
-    def op_listcomp(self, node, hint):
-        if any(g.is_async for g in node.generators):
-            raise self.parsed.error(node, "async comprehensions", "use a plain for loop")
-        res = self.namer.fresh(hint + "_items" if hint else "items")
-        out = [assign(res, gast.List([], gast.Load()), self.line)]
-        body = [gast.Expr(call(attr(name(res), "append"), [node.elt]))]
-        for gen in reversed(node.generators):
-            for cond in reversed(gen.ifs):
-                body = [gast.If(cond, body, [])]
-            body = [gast.For(gen.target, gen.iter, body, [], None)]
-        body[0].lineno = getattr(node, "lineno", None)
-        self.act.active.add(res)
-        out += self.stmt_For(body[0])
-        return out, name(res)
-
-
-class _SubstNames(gast.NodeTransformer):
-    def __init__(self, subst):
-        self.subst = subst
-
-    def visit_Name(self, node):
-        if isinstance(node.ctx, gast.Load) and node.id in self.subst:
-            return clone(self.subst[node.id])
-        return node
-
-    def visit_Lambda(self, node):
-        return node  # a nested lambda has its own parameters
-
-
-def _subscript_key(node):
-    """A key for ``name[index]`` whose index only reads names and constants."""
-    import astor as _astor
-
-    if not isinstance(node.value, gast.Name):
-        return None
-    for n in walk(node.slice):
-        if isinstance(n, gast.Call):
-            return None
-    return _astor.to_source(gast.gast_to_ast(gast.Expression(node))).strip()
-
 
 def _restore_item():
     from ..runtime.core import restore_item
@@ -913,73 +626,15 @@ def _walk_same_loop(s, top=False):
         stack.extend(gast.iter_child_nodes(n))
 
 
-def _describe(node):
-    return _describe_raw(node).lstrip("_") or "t"
-
-
-_OPWORDS = {
-    gast.Add: "total",
-    gast.Sub: "difference",
-    gast.Mult: "product",
-    gast.Div: "ratio",
-    gast.Pow: "power",
-    gast.MatMult: "matprod",
-    gast.Mod: "rem",
-}
-_LONG = 14  # an operand name longer than this is not repeated in the new name
-
-
-def _describe_raw(node):
-    if isinstance(node, gast.BinOp) and (
-        len(_short(node.left)) > _LONG or len(_short(node.right)) > _LONG
-    ):
-        return _OPWORDS.get(type(node.op), "t")
-    if isinstance(node, gast.Call) and node.args and len(_short(node.args[0])) > _LONG:
-        f = node.func
-        return f.attr if isinstance(f, gast.Attribute) else getattr(f, "id", "call")
-    if isinstance(node, gast.BinOp) and not isinstance(node.op, gast.Pow):
-        # a constant operand reads better as a verb: 0.5 * t -> scaled_t
-        left_c, right_c = (isinstance(x, gast.Constant) for x in (node.left, node.right))
-        if left_c != right_c:
-            other = node.right if left_c else node.left
-            verb = {
-                gast.Mult: "scaled",
-                gast.Div: "scaled",
-                gast.Add: "shifted",
-                gast.Sub: "shifted",
-            }.get(type(node.op))
-            if verb:
-                return f"{verb}_{_short(other)}"
-    if isinstance(node, gast.BinOp):
-        return f"{_short(node.left)}_{_OPNAMES.get(type(node.op), 'op')}_{_short(node.right)}"
-    if isinstance(node, gast.UnaryOp):
-        return f"{_OPNAMES.get(type(node.op), 'op')}_{_short(node.operand)}"
-    if isinstance(node, gast.Call):
-        f = node.func
-        fname = f.attr if isinstance(f, gast.Attribute) else getattr(f, "id", "call")
-        return f"{fname}_{_short(node.args[0])}" if node.args else fname
-    if isinstance(node, gast.Subscript):
-        return f"{_short(node.value)}_item"
-    if isinstance(node, gast.Attribute):
-        return f"{_short(node.value)}_{node.attr}"
-    if isinstance(node, gast.Tuple):
-        return "tup"
-    if isinstance(node, gast.List):
-        return "lst"
-    if isinstance(node, gast.Dict):
-        return "dct"
-    return "t"
-
-
-def _short(node):
-    if isinstance(node, gast.Name):
-        return node.id
-    if isinstance(node, gast.Constant):
-        return str(node.value).replace(".", "_").replace("-", "m")
-    if isinstance(node, gast.Call):
-        f = node.func
-        return f.attr if isinstance(f, gast.Attribute) else getattr(f, "id", "call")
-    return "t"
-
-
-__all__ = ["Normalizer", "NONDIFF_OPS"]
+# (the AST builders are re-exported: code outside the compiler imported them from here)
+__all__ = [
+    "Normalizer",
+    "NONDIFF_OPS",
+    "assign",
+    "attr",
+    "call",
+    "const",
+    "index_expr",
+    "name",
+    "store",
+]

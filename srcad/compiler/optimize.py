@@ -18,6 +18,7 @@ two are decided while the code is generated (reverse.py), not here.
 import gast
 
 from .astutil import walk
+from .vocab import FOLDABLE, const, name
 
 # Runtime helpers that return their first argument when another argument is a
 # given constant: (helper name, argument index, constant).
@@ -59,8 +60,8 @@ def _fold_power_deriv(node):
     ):
         c = node.args[1].value
         x = node.args[0]
-        power = gast.BinOp(x, gast.Pow(), gast.Constant(c - 1, None))
-        return gast.BinOp(gast.Constant(c, None), gast.Mult(), power)
+        power = gast.BinOp(x, gast.Pow(), const(c - 1))
+        return gast.BinOp(const(c), gast.Mult(), power)
     return None
 
 
@@ -78,7 +79,7 @@ class _Fold(gast.NodeTransformer):
             except Exception:  # noqa: BLE001 - leave anything odd (1/0) as written
                 return node
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return gast.Constant(value, None)
+                return const(value)
         if isinstance(node.op, gast.Pow) and _is(right, 1):
             return left
         if isinstance(node.op, gast.Mult):
@@ -168,18 +169,7 @@ def _is(n, v):
 
 
 def _apply(op, a, b):
-    import operator
-
-    table = {
-        gast.Add: operator.add,
-        gast.Sub: operator.sub,
-        gast.Mult: operator.mul,
-        gast.Div: operator.truediv,
-        gast.Pow: operator.pow,
-        gast.FloorDiv: operator.floordiv,
-        gast.Mod: operator.mod,
-    }
-    return table[type(op)](a, b)
+    return FOLDABLE[type(op)](a, b)
 
 
 def _assign_counts(stmts):
@@ -226,7 +216,7 @@ class _Rename(gast.NodeTransformer):
 
     def visit_Name(self, node):
         if isinstance(node.ctx, gast.Load) and node.id in self.subst:
-            return gast.Name(self.subst[node.id], node.ctx, None, None)
+            return name(self.subst[node.id], node.ctx)
         return node
 
 

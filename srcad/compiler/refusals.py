@@ -42,6 +42,24 @@ _UNSUPPORTED = {
     gast.ImportFrom: ("import statements inside the function", "import at module level"),
 }
 
+# In-place methods refused on an active value (``append`` and ``pop`` of a list are
+# followed instead; saveplan.INPLACE_METHODS lists every method that writes its receiver).
+REFUSED_INPLACE_METHODS = (
+    "extend",
+    "insert",
+    "pop",
+    "remove",
+    "sort",
+    "reverse",
+    "clear",
+    "update",
+    "fill",
+    "resize",
+    "itemset",
+    "setdefault",
+    "__setitem__",
+)
+
 
 _STATEMENTS = (
     gast.FunctionDef,  # only one-line nested defs, inlined like lambdas

@@ -13,33 +13,18 @@ adjoints have no contribution yet.  A first contribution is a plain assignment
 whose result adjoint is still zero produces no code at all.
 """
 
-import inspect
-
 import gast
 
 from ..rules import registry
-from .analyze import loaded_names, method_table
+from .analyze import loaded_names
 from .astutil import clone, walk
-from .normalize import assign, attr, call, const, index_expr, name, store
 from .saveplan import SavePlan, prune_restores
 from .shapes import resolver_for, specialize
-from .templates import bind_or_refuse, inline
+from .templates import inline
+from .transform import Transform, callee_name
+from .vocab import Comment, assign, attr, call, const, index_expr, name, store
 
 STACK = "_stack"
-
-
-def _src(parsed, lineno):
-    k = lineno - 1
-    if 0 <= k < len(parsed.source_lines):
-        return parsed.source_lines[k].strip()
-    return None
-
-
-def Comment(text):  # noqa: N802 - reads like the node it makes
-    """A ``# Grad of: ...`` line: a marker statement that emit.py prints as a comment."""
-    node = gast.Expr(gast.Constant(text, None))
-    node.srcad_comment = text
-    return node
 
 
 class Zeros:
@@ -89,7 +74,12 @@ class Zeros:
     __hash__ = None
 
 
-class Reverse:
+class Reverse(Transform):
+    """Reverse mode on a normalized function: ``primal`` writes the primal sweep,
+    ``sweep`` the backward sweep (see the module note)."""
+
+    comment_label = "Grad of"
+
     def __init__(
         self,
         parsed,
@@ -103,28 +93,24 @@ class Reverse:
         container_names,
         ret_name,
     ):
-        self.parsed = parsed
-        self.fdef = fdef
-        self.namer = namer
-        self.resolver = resolver
-        self.active = active
-        self.ns = ns
+        # the stack's name: `_stack`, unless the code is itself generated code with one
+        # (chosen before the runtime's name, as it always was)
+        self.stack = namer.fresh(STACK)
+        super().__init__(parsed, fdef, namer, resolver, active, ns)
         self.adj = adjoint_names
         self.user_calls = (
             user_calls  # callback(fn, active_positions) -> (fwd_name, bwd_name, params)
         )
         self.containers = container_names
         self.ret_name = ret_name
-        # the stack's name: `_stack`, unless the code is itself generated code with one
-        self.stack = namer.fresh(STACK)
         self.sequences = set()  # names that surely hold lists or tuples
         self.scalars = set()  # names that surely hold Python numbers
         self.shapes = {}  # parameter -> shape, when the code is specialized to shapes
         self.ret_shape = None  # the output's shape, when specialization found it
-        self.rt_name = ns.ref(_runtime(), "_rt")
         self.plan = SavePlan(parsed, fdef, active, namer, resolver)
         self.user_call_info = self.plan.user_call_info
         self.nograd = self.plan.nograd
+        self._ucache = {}  # id(statement) -> what user_call_target found
 
     def pushes(self, n, s):
         return self.plan.pushes(n, s)
@@ -156,17 +142,8 @@ class Reverse:
 
     # -- helpers -------------------------------------------------------------
 
-    def is_active(self, node):
-        return isinstance(node, gast.Name) and node.id in self.active
-
     def d(self, n):
         return self.adj(n)
-
-    def _call_kind(self, s):
-        v = s.value
-        if isinstance(v, gast.Call):
-            return self.resolver.call_kind(v)
-        return None
 
     def push(self, value):
         return gast.Expr(call(attr(name(self.stack), "append"), [value]))
@@ -174,29 +151,23 @@ class Reverse:
     def pop(self):
         return call(attr(name(self.stack), "pop"), [])
 
-    def rt(self, fn, *args):
-        return call(attr(name(self.rt_name), fn), list(args))
-
     # -- the primal sweep ----------------------------------------------------------
 
     def primal(self, stmts):
-        out = []
-        for s in stmts:
-            out += self.primal_stmt(s)
-        return out
+        return self.each(stmts, self.primal_stmt)
 
     def primal_stmt(self, s):
         if isinstance(s, gast.Assign):
             t = s.targets[0]
             pre = []
             if isinstance(t, gast.Name):
-                pre += element_check(s, self.rt, self.parsed.filename)
+                pre += self.element_check(s)
                 if self.pushes(t.id, s) and getattr(s, "srcad_book", False) is not True:
                     pre.append(self.push(name(t.id)))
                 if id(s) in self.user_call_info:
                     return pre + self.primal_user_call(s)
                 return pre + [s]
-            if getattr(s, "srcad_kind", "") == "setitem":
+            if self.kind(s) == "setitem":
                 base = t.value
                 value = call(attr(name(self.rt_name), "index_value"), [base, index_expr(t.slice)])
                 return [self.push(value), s]
@@ -214,7 +185,7 @@ class Reverse:
                 return [s]
             return [gast.If(s.test, self.primal(s.body), self.primal(s.orelse))]
         if isinstance(s, gast.With):
-            kind = getattr(s, "srcad_kind", "")
+            kind = self.kind(s)
             if kind == "insert_grad":
                 return []
             if kind == "no_grad":
@@ -228,45 +199,23 @@ class Reverse:
         pre = []
         if self.pushes(saved, s):
             pre.append(self.push(name(saved)))
+        selfarg = self.self_arg(self.resolver.call_kind(v)[1])
         new = gast.Assign(
             [gast.Tuple([store(s.targets[0].id), store(saved)], gast.Store())],
-            gast.Call(name(fwd), self.bound_args(s) + list(v.args), v.keywords),
+            gast.Call(name(fwd), selfarg + list(v.args), v.keywords),
             None,
         )
         return pre + [new]
 
-    def bound_args(self, s):
-        """``[self]`` when the called function is a method of an object, else ``[]``."""
-        _, fn = self.resolver.call_kind(s.value)
-        obj = getattr(fn, "__self__", None) if inspect.ismethod(fn) else None
-        if obj is None:
-            return []
-        return [name(self.ns.ref(obj, type(obj).__name__.lower() or "obj"))]
-
     def user_call_target(self, s):
-        key = ("ucall", id(s))
-        cached = getattr(self, "_ucache", {}).get(key)
+        """``(fwd, bwd, arg_names, maybe_zero)`` for the call of a user function in ``s``."""
+        cached = self._ucache.get(id(s))
         if cached:
             return cached
         _, fn = self.resolver.call_kind(s.value)
-        import inspect
-
-        sig = inspect.signature(fn)
-        try:
-            ba = sig.bind(*s.value.args, **{k.arg: k.value for k in s.value.keywords})
-        except TypeError as exc:
-            raise self.parsed.error(
-                s,
-                f"call of {fn.__name__} does not match its signature: {exc}",
-                "fix the call's arguments",
-            ) from None
-        active_params = []
-        arg_nodes = []
-        for pname, v in ba.arguments.items():
-            if self.is_active(v):
-                active_params.append(pname)
-                arg_nodes.append(v.id)
-        entry = self.user_calls(fn, tuple(active_params), s)
+        arguments, active_params = self.bind_user_call(s, fn)
+        arg_nodes = [arguments[p].id for p in active_params]
+        entry = self.user_calls(fn, active_params, s)
         base = callee_name(fn)
         fwd = self.ns.ref(entry.fwd or entry.call_fwd, base + "_fwd")
         bwd = self.ns.ref(entry.bwd or entry.call_bwd, base + "_bwd")
@@ -275,8 +224,7 @@ class Reverse:
         flags = getattr(entry.bwd, "__srcad_maybe_zero__", None)
         maybe = [True] * len(arg_nodes) if flags is None else list(flags)
         res = (fwd, bwd, arg_nodes, maybe)
-        self._ucache = getattr(self, "_ucache", {})
-        self._ucache[key] = res
+        self._ucache[id(s)] = res
         return res
 
     # -- the backward sweep --------------------------------------------------------
@@ -290,14 +238,14 @@ class Reverse:
 
     def rev_stmt(self, s, Z):
         if isinstance(s, gast.Assign):
-            if getattr(s, "srcad_kind", "") == "setitem":
+            if self.kind(s) == "setitem":
                 return self.rev_setitem(s, Z)
             if getattr(s, "srcad_book", False) is True:
                 return [], Z
             return self.rev_assign(s, Z)
-        if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "append":
+        if isinstance(s, gast.Expr) and self.kind(s) == "append":
             return self.rev_append(s, Z)
-        if isinstance(s, gast.Expr) and getattr(s, "srcad_kind", "") == "pop":
+        if isinstance(s, gast.Expr) and self.kind(s) == "pop":
             raise self.parsed.error(
                 s,
                 "in-place method `pop` on an active list",
@@ -312,17 +260,12 @@ class Reverse:
         if isinstance(s, gast.While):
             return self.rev_while(s, Z)
         if isinstance(s, gast.With):
-            kind = getattr(s, "srcad_kind", "")
+            kind = self.kind(s)
             if kind == "no_grad":
                 return self.reverse(s.body, Z)
             if kind == "insert_grad":
                 return self.rev_insert_grad(s, Z)
         return [], Z
-
-    def _grad_of(self, s):
-        line = getattr(s, "srcad_line", None)
-        text = _src(self.parsed, line) if line else None
-        return Comment(f"Grad of: {text}") if text else None
 
     def accumulate(self, n, expr, Z, out, maybe=False):
         """``d[n] += expr`` (a plain assignment for the first contribution).
@@ -412,7 +355,7 @@ class Reverse:
             body += body2
         else:
             body = _drop_identity_copy(body, dt, dres)
-        comment = self._grad_of(s)
+        comment = self.comment(s)
         code = ([comment] if comment and contrib else []) + body + restore
         return code, Z
 
@@ -425,7 +368,7 @@ class Reverse:
     def contributions(self, s, v, result_expr, dres, Z):
         """Adjoint statements of ``t = v``; ``dres`` is the incoming adjoint."""
         out = []
-        if not self._mentions_active(v):
+        if not self.carries_gradient(v):
             return out, Z
         if isinstance(v, gast.Name):
             if v.id in self.active:
@@ -477,14 +420,13 @@ class Reverse:
                     Z = self.accumulate(e.id, name(p), Z, out, maybe=True)
             return out, Z
         if isinstance(v, gast.BinOp):
-            prim = _BINOPS.get(type(v.op))
+            prim = self.operator_prim(v.op)
             return self.apply_rule(s, prim, [v.left, v.right], [], result_expr, dres, Z)
         if isinstance(v, gast.UnaryOp):
-            prim = _UNOPS.get(type(v.op))
+            prim = self.operator_prim(v.op)
             return self.apply_rule(s, prim, [v.operand], [], result_expr, dres, Z)
         if isinstance(v, gast.Attribute):
-            _, attrs = _tables()
-            prim = attrs.get(v.attr)
+            prim = self.attr_prim(v.attr)
             if prim is None and self.parsed.generated:
                 return out, Z  # an attribute of saved state (self.w) in generated code
             if prim is None:
@@ -513,27 +455,6 @@ class Reverse:
             "split the expression into simple assignments",
         )
 
-    def _mentions_active(self, v):
-        """Can a gradient flow from ``v`` to an active name?  Indices, comparisons,
-        boolean logic and the test of a conditional expression carry none."""
-        stack = [v]
-        while stack:
-            n = stack.pop()
-            if isinstance(n, gast.Name):
-                if n.id in self.active:
-                    return True
-            elif isinstance(n, gast.Subscript):
-                stack.append(n.value)
-            elif isinstance(n, gast.IfExp):
-                stack += [n.body, n.orelse]
-            elif isinstance(n, (gast.Compare, gast.BoolOp)):
-                continue
-            elif isinstance(n, gast.UnaryOp) and isinstance(n.op, (gast.Not, gast.Invert)):
-                continue
-            else:
-                stack.extend(gast.iter_child_nodes(n))
-        return False
-
     def rev_call(self, s, v, result_expr, dres, Z):
         kind, obj = self.resolver.call_kind(v)
         if kind in ("nondiff", "stop"):
@@ -541,8 +462,7 @@ class Reverse:
         if kind == "prim":
             return self.apply_rule(s, obj, v.args, v.keywords, result_expr, dres, Z)
         if kind == "method":
-            methods, _ = _tables()
-            prim = methods.get(v.func.attr)
+            prim = self.method_prim(v.func.attr)
             if prim is None:
                 raise self.parsed.error(
                     s,
@@ -609,7 +529,7 @@ class Reverse:
                 f"register one with @srcad.adjoint({what}), or use mode='tape'",
             )
         tpl = rule.adjoint
-        bound = bind_or_refuse(self.parsed, s, tpl, rule, args, keywords, self.ns)
+        bound = self.bind(s, tpl, rule, args, keywords)
         wanted = set()
         for p, node in bound.items():
             if p == tpl.vararg:
@@ -658,7 +578,7 @@ class Reverse:
         v = s.value
         out = []
         if base in self.active and db not in Z and id(s) not in self.nograd:
-            comment = self._grad_of(s)
+            comment = self.comment(s)
             if comment:
                 out.append(comment)
             if self.is_active(v):
@@ -782,7 +702,7 @@ class Reverse:
         if not body:
             return restore, Z2
         loop = gast.For(store(s.target.id), call(name("reversed"), [rng]), body, [], None)
-        comment = self._grad_of(s)
+        comment = self.comment(s)
         return before + ([comment] if comment else []) + [loop] + restore, Z2
 
     def rev_while(self, s, Z):
@@ -790,15 +710,8 @@ class Reverse:
         if not body:
             return [], Z2
         loop = gast.For(store("_"), call(name("range"), [name(s.srcad_counter)]), body, [], None)
-        comment = self._grad_of(s)
+        comment = self.comment(s)
         return before + ([comment] if comment else []) + [loop], Z2
-
-
-def callee_name(fn):
-    """A readable base name for a called function (``Lin.__call__`` -> ``Lin_call``)."""
-    qual = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "helper")
-    parts = [p.strip("_") for p in qual.replace("<locals>", "").split(".") if p.strip("_")]
-    return "_".join(parts[-2:]) if len(parts) > 1 else (parts[0] if parts else "helper")
 
 
 def _is_list_pop(v):
@@ -852,42 +765,8 @@ class _RenameName(gast.NodeTransformer):
 
     def visit_Name(self, node):
         if node.id == self.old:
-            return gast.Name(self.new, node.ctx, None, None)
+            return name(self.new, node.ctx)
         return node
 
 
-import operator as _op  # noqa: E402
-
-_BINOPS = {
-    gast.Add: _op.add,
-    gast.Sub: _op.sub,
-    gast.Mult: _op.mul,
-    gast.Div: _op.truediv,
-    gast.Pow: _op.pow,
-    gast.MatMult: _op.matmul,
-    gast.Mod: _op.mod,
-}
-_UNOPS = {gast.USub: _op.neg, gast.UAdd: _op.pos}
-
-
-def _tables():
-    return method_table()
-
-
-def _runtime():
-    from .. import runtime
-
-    return runtime
-
-
-__all__ = ["Reverse", "Comment", "STACK", "loaded_names"]
-
-
-def element_check(s, rt, filename):
-    """``_rt.check_element(y, ...)`` before a ``y -= v`` that alias.py let through
-    on condition that ``y`` is a number at run time (``rt`` builds the call)."""
-    line = getattr(s, "srcad_alias_guard", None)
-    if line is None:
-        return []
-    y = s.srcad_augassign
-    return [gast.Expr(rt("check_element", name(y), const(y), const(filename), const(line)))]
+__all__ = ["Reverse", "Comment", "STACK", "callee_name", "loaded_names"]

@@ -7,6 +7,7 @@ import gast
 
 from ..rules.registry import d_target
 from .astutil import clone, walk
+from .vocab import const, name, store
 
 
 class Namespace:
@@ -31,29 +32,29 @@ class Namespace:
             return self._by_id[key]
         ok, cur = self.parsed.lookup(preferred)
         if ok and cur is obj and preferred not in self.namer.taken - {preferred}:
-            name = preferred
+            chosen = preferred
         elif preferred in self.injected and self.injected[preferred] is obj:
-            name = preferred
+            chosen = preferred
         else:
-            name = (
+            chosen = (
                 preferred
                 if (preferred not in self.namer.taken and not ok)
                 else (self.namer.fresh(preferred))
             )
-            self.namer.reserve(name)
-            self.injected[name] = obj
-        self._by_id[key] = name
-        return name
+            self.namer.reserve(chosen)
+            self.injected[chosen] = obj
+        self._by_id[key] = chosen
+        return chosen
 
     def const(self, value):
         """An AST node for a default value (a literal, or an injected name)."""
         if value is None or isinstance(value, (bool, int, float, str)):
-            return gast.Constant(value, None)
+            return const(value)
         if isinstance(value, tuple) and all(
             v is None or isinstance(v, (bool, int, float, str)) for v in value
         ):
-            return gast.Tuple([gast.Constant(v, None) for v in value], gast.Load())
-        return gast.Name(self.ref(value, "default"), gast.Load(), None, None)
+            return gast.Tuple([const(v) for v in value], gast.Load())
+        return name(self.ref(value, "default"))
 
 
 class Inlined:
@@ -92,11 +93,7 @@ def inline(tpl, bound, result_expr, dres_expr, ns, namer, wanted):
             t = stmt.targets[0]
             if isinstance(t, gast.Name) and t.id not in params:
                 new = temps.setdefault(t.id, namer.fresh(t.id))
-                prelude.append(
-                    gast.Assign(
-                        [gast.Name(new, gast.Store(), None, None)], subst(stmt.value), None
-                    )
-                )
+                prelude.append(gast.Assign([store(new)], subst(stmt.value), None))
                 continue
         raise TypeError(
             f"rule template {tpl.fn.__name__}: unsupported statement {type(stmt).__name__}"
@@ -137,9 +134,9 @@ class _Subst(gast.NodeTransformer):
         if i in self.bound:
             return clone(self.bound[i])
         if i in self.temps:
-            return gast.Name(self.temps[i], node.ctx, None, None)
+            return name(self.temps[i], node.ctx)
         if i in self.glob:
-            return gast.Name(self.ns.ref(self.glob[i], i), node.ctx, None, None)
+            return name(self.ns.ref(self.glob[i], i), node.ctx)
         if hasattr(builtins, i):
             return node
         raise TypeError(f"rule template {self.tpl.fn.__name__} uses unknown name {i!r}")

@@ -1,0 +1,264 @@
+"""One operation per statement (A-normal form) for the expressions of active code.
+
+Design note.  The reverse and forward passes differentiate a statement
+``t = op(a, b)`` whose operands are *atoms* (names, constants, or inactive
+expressions kept whole).  This stage breaks a nested active expression into such
+statements, each result in a temporary named after what it holds (namer.py's
+``describe``)::
+
+    y = np.tanh(x @ w) * 2.0     ->    x_matmul_w = x @ w
+                                       tanh_x_matmul_w = np.tanh(x_matmul_w)
+                                       y = tanh_x_matmul_w * 2.0
+
+``ANF`` is the expression half of ``Normalizer`` (normalize.py), which mixes it
+in and adds the statement half (control flow, exits, loops).  Two expressions
+need statements to lower: a conditional expression becomes an ``if`` and a
+comprehension a ``for`` loop, through the ``stmt_If`` / ``stmt_For`` of the
+subclass.  Lambdas (and one-line nested ``def``s) are remembered and inlined at
+each call, so no function value ever carries a gradient.
+"""
+
+import gast
+
+from .astutil import clone, walk
+from .namer import describe
+from .vocab import assign, attr, call, name, store
+
+
+class ANF:
+    """Expressions into one operation per statement (see the module note)."""
+
+    def __init__(self, parsed, namer, resolver, activity, kinds=None):
+        self.kinds = dict(kinds or {})  # name -> 'dict' | 'list' | 'tuple' when known
+        self.parsed = parsed
+        self.namer = namer
+        self.resolver = resolver
+        self.act = activity
+        self.line = None
+        self._same_stmt = {}  # subscript expression -> temporary, within one statement
+        self.lambdas = {}  # name -> the lambda bound to it, inlined where it is called
+
+    def assign_to(self, target, value):
+        """``target = value`` with ``value`` broken into one operation per statement."""
+        if isinstance(value, gast.Dict):
+            self.kinds[target] = "dict"
+        if isinstance(value, gast.Lambda):
+            return self.define_lambda(target, value)
+        if not self.act.expr(value):
+            return [assign(target, value, self.line)]
+        pre, op = self.op(value, hint=target)
+        return pre + [assign(target, op, self.line)]
+
+    def atom(self, node, hoist_inactive=False, force_name=False, hint=None):
+        """Statements and an atom with the value of ``node``."""
+        if isinstance(node, gast.Name):
+            return [], node
+        # x[i] * x[i]: one temporary for a subscript repeated within a statement
+        key = _subscript_key(node) if isinstance(node, gast.Subscript) else None
+        if key is not None and key in self._same_stmt:
+            return [], name(self._same_stmt[key])
+        pre, out = self._atom(node, hoist_inactive, force_name, hint)
+        if key is not None and isinstance(out, gast.Name):
+            self._same_stmt[key] = out.id
+        return pre, out
+
+    def _atom(self, node, hoist_inactive, force_name, hint):
+        if isinstance(node, gast.Constant):
+            if force_name:
+                t = self.namer.fresh(hint or "value")
+                return [assign(t, node, self.line)], name(t)
+            return [], node
+        if not self.act.expr(node):
+            if hoist_inactive or force_name or isinstance(node, gast.Call):
+                t = self.namer.fresh(hint or describe(node))
+                return [assign(t, node, self.line)], name(t)
+            return [], node
+        pre, op = self.op(node, hint=hint)
+        t = self.namer.fresh(hint or describe(op))
+        return pre + [assign(t, op, self.line)], name(t)
+
+    def op(self, node, hint=None):
+        """Statements and a single operation on atoms computing ``node`` (active)."""
+        if isinstance(node, gast.BinOp):
+            pre1, a = self.atom(node.left)
+            pre2, b = self.atom(node.right)
+            return pre1 + pre2, gast.BinOp(a, node.op, b)
+        if isinstance(node, gast.UnaryOp):
+            pre, a = self.atom(node.operand)
+            return pre, gast.UnaryOp(node.op, a)
+        if isinstance(node, gast.Call):
+            return self.op_call(node)
+        if isinstance(node, gast.Attribute):
+            pre, a = self.atom(node.value)
+            return pre, gast.Attribute(a, node.attr, gast.Load())
+        if isinstance(node, gast.Subscript):
+            pre, a = self.atom(node.value)
+            # (generated code pops integer indices from its stack, which the
+            # flow-insensitive analysis sees as active: indices are never differentiated)
+            if self.act.expr(node.slice) and not self.parsed.generated:
+                raise self.parsed.error(
+                    node,
+                    "an index computed from an active value",
+                    "wrap the index in srcad.stop_gradient() or int()",
+                )
+            return pre, gast.Subscript(a, node.slice, gast.Load())
+        if isinstance(node, (gast.Tuple, gast.List)):
+            pre, elts = [], []
+            for e in node.elts:
+                if isinstance(e, gast.Starred):
+                    raise self.parsed.error(
+                        node, "starred elements in a display", "list the elements explicitly"
+                    )
+                p, a = self.atom(e)
+                pre += p
+                elts.append(a)
+            cls = gast.Tuple if isinstance(node, gast.Tuple) else gast.List
+            return pre, cls(elts, gast.Load())
+        if isinstance(node, gast.Dict):
+            pre, vals = [], []
+            for k, v in zip(node.keys, node.values):
+                if k is None:
+                    raise self.parsed.error(
+                        node, "** in a dict display", "list the keys explicitly"
+                    )
+                p, a = self.atom(v)
+                pre += p
+                vals.append(a)
+            return pre, gast.Dict(list(node.keys), vals)
+        if isinstance(node, gast.IfExp):
+            t = self.namer.fresh(hint + "_branch" if hint else "branch")
+            stmts = self.stmt_If(
+                gast.If(
+                    node.test,
+                    [gast.Assign([store(t)], node.body, None)],
+                    [gast.Assign([store(t)], node.orelse, None)],
+                )
+            )
+            return stmts, name(t)
+        if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
+            # a generator expression is consumed at once by its caller (sum(v * v for v
+            # in x)): the list of its values gives the same result
+            return self.op_listcomp(node, hint)
+        if isinstance(node, gast.Name):
+            return [], node
+        raise self.parsed.error(
+            node,
+            f"{type(node).__name__} expressions on active values",
+            "split the expression into simple assignments",
+        )
+
+    def define_lambda(self, target, lam):
+        """``f = lambda t: t * x``: remembered, and inlined where ``f`` is called."""
+        a = lam.args
+        if a.vararg or a.kwarg or a.kwonlyargs or a.defaults or self._assign_count(target) != 1:
+            raise self.parsed.error(
+                lam,
+                "this lambda (defaults, *args, or a name assigned more than once)",
+                "define the function with def at module level and call it by name",
+            )
+        self.lambdas[target] = lam
+        node = assign(target, lam, self.line)
+        node.srcad_book = True  # the function value itself carries no gradient
+        return [node]
+
+    def inline_lambda(self, node):
+        lam = self.lambdas[node.func.id]
+        params = [p.id for p in lam.args.args]
+        if len(node.args) != len(params) or node.keywords:
+            raise self.parsed.error(
+                node,
+                "a call of a lambda with other arguments than its parameters",
+                "pass the arguments by position",
+            )
+        pre, subst = [], {}
+        for p, arg in zip(params, node.args):
+            more, a = self.atom(arg)
+            pre += more
+            subst[p] = a
+        body = _SubstNames(subst).visit(clone(lam.body))
+        more, op = self.op(body)
+        return pre + more, op
+
+    def _assign_count(self, target):
+        return sum(
+            1
+            for n in walk(self._fdef)
+            if (isinstance(n, gast.Name) and n.id == target and isinstance(n.ctx, gast.Store))
+            or (isinstance(n, gast.FunctionDef) and n.name == target and n is not self._fdef)
+        )
+
+    def op_call(self, node):
+        kind, obj = self.resolver.call_kind(node)
+        if kind == "local" and isinstance(node.func, gast.Name) and node.func.id in self.lambdas:
+            return self.inline_lambda(node)
+        if kind == "local":
+            raise self.parsed.error(
+                node,
+                "calling a function held in a local variable (a lambda, or a function "
+                "passed as an argument) on active values",
+                "define the function with def at module level and call it by name",
+            )
+        if any(isinstance(a, gast.Starred) for a in node.args) or any(
+            k.arg is None for k in node.keywords
+        ):
+            raise self.parsed.error(
+                node,
+                "*args or **kwargs in a call on active values",
+                "pass the arguments one by one",
+            )
+        pre, args, kws = [], [], []
+        if kind == "method":
+            p, recv = self.atom(node.func.value)
+            pre += p
+            func = gast.Attribute(recv, node.func.attr, gast.Load())
+        else:
+            func = node.func
+        for a in node.args:
+            p, x = self.atom(a)
+            pre += p
+            args.append(x)
+        for k in node.keywords:
+            p, x = self.atom(k.value)
+            pre += p
+            kws.append(gast.keyword(k.arg, x))
+        return pre, gast.Call(func, args, kws)
+
+    def op_listcomp(self, node, hint):
+        if any(g.is_async for g in node.generators):
+            raise self.parsed.error(node, "async comprehensions", "use a plain for loop")
+        res = self.namer.fresh(hint + "_items" if hint else "items")
+        out = [assign(res, gast.List([], gast.Load()), self.line)]
+        body = [gast.Expr(call(attr(name(res), "append"), [node.elt]))]
+        for gen in reversed(node.generators):
+            for cond in reversed(gen.ifs):
+                body = [gast.If(cond, body, [])]
+            body = [gast.For(gen.target, gen.iter, body, [], None)]
+        body[0].lineno = getattr(node, "lineno", None)
+        self.act.active.add(res)
+        out += self.stmt_For(body[0])
+        return out, name(res)
+
+
+class _SubstNames(gast.NodeTransformer):
+    def __init__(self, subst):
+        self.subst = subst
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load) and node.id in self.subst:
+            return clone(self.subst[node.id])
+        return node
+
+    def visit_Lambda(self, node):
+        return node  # a nested lambda has its own parameters
+
+
+def _subscript_key(node):
+    """A key for ``name[index]`` whose index only reads names and constants."""
+    import astor as _astor
+
+    if not isinstance(node.value, gast.Name):
+        return None
+    for n in walk(node.slice):
+        if isinstance(n, gast.Call):
+            return None
+    return _astor.to_source(gast.gast_to_ast(gast.Expression(node))).strip()

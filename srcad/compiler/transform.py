@@ -1,0 +1,177 @@
+"""What forward and reverse mode share: the base class of both transformations.
+
+Design note.  ``Forward`` (forward.py) and ``Reverse`` (reverse.py) are siblings:
+each walks the normalized function (normalize.py) statement by statement and
+writes new statements around the user's.  They differ in what they write, and
+that stays in their own modules; what they *look up* is the same, and lives here:
+
+* the function being transformed and its context (``parsed``, ``namer``,
+  ``resolver``, the ``active`` names, the ``Namespace`` of injected objects) and
+  the name under which generated code reaches srcad's runtime helpers (``_rt``);
+* what normalization marked a statement as (``kind``);
+* which operands are active (``is_active``) and whether a gradient can flow
+  from an expression at all (``carries_gradient``);
+* the rule behind an operator, a method or an attribute (``operator_prim``,
+  ``method_prim``, ``attr_prim``) and the binding of a rule template's
+  parameters to a call's arguments (``bind``);
+* a call of the user's own function: its arguments bound to its parameters, the
+  active ones among them, and the object a bound method is called on;
+* the comment line (``# Grad of:`` / ``# Tangent of:``) that heads each block.
+
+Nothing here knows about adjoints or tangents.
+"""
+
+import inspect
+
+import gast
+
+from .analyze import method_table
+from .templates import bind_or_refuse
+from .vocab import BINOPS, UNOPS, Comment, attr, call, const, name
+
+
+class Transform:
+    """The shared state and look-ups of a transformation (see the module note)."""
+
+    comment_label = None  # "Grad of" (reverse) or "Tangent of" (forward)
+
+    def __init__(self, parsed, fdef, namer, resolver, active, ns):
+        self.parsed = parsed
+        self.fdef = fdef
+        self.namer = namer
+        self.resolver = resolver
+        self.active = active
+        self.ns = ns
+        self.rt_name = ns.ref(runtime(), "_rt")
+
+    # -- statements ------------------------------------------------------------------
+
+    @staticmethod
+    def kind(s):
+        """What normalization marked ``s`` as: ``setitem``, ``append``, ``pop``,
+        ``restore``, ``no_grad``, ``insert_grad``, or ``""`` for a plain statement."""
+        return getattr(s, "srcad_kind", "")
+
+    @staticmethod
+    def each(stmts, visit):
+        """The statements ``visit`` writes for each of ``stmts``, in order."""
+        out = []
+        for s in stmts:
+            out += visit(s)
+        return out
+
+    # -- names and operands ------------------------------------------------------
+
+    def is_active(self, node):
+        return isinstance(node, gast.Name) and node.id in self.active
+
+    def carries_gradient(self, v):
+        """Can a gradient flow from ``v`` to an active name?  Indices, comparisons,
+        boolean logic and the test of a conditional expression carry none."""
+        stack = [v]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, gast.Name):
+                if n.id in self.active:
+                    return True
+            elif isinstance(n, gast.Subscript):
+                stack.append(n.value)
+            elif isinstance(n, gast.IfExp):
+                stack += [n.body, n.orelse]
+            elif isinstance(n, (gast.Compare, gast.BoolOp)):
+                continue
+            elif isinstance(n, gast.UnaryOp) and isinstance(n.op, (gast.Not, gast.Invert)):
+                continue
+            else:
+                stack.extend(gast.iter_child_nodes(n))
+        return False
+
+    def element_check(self, s):
+        """``_rt.check_element(y, ...)`` before a ``y -= v`` that alias.py let through
+        on condition that ``y`` is a number at run time (``[]`` for any other
+        statement)."""
+        line = getattr(s, "srcad_alias_guard", None)
+        if line is None:
+            return []
+        y = s.srcad_augassign
+        args = (name(y), const(y), const(self.parsed.filename), const(line))
+        return [gast.Expr(self.rt("check_element", *args))]
+
+    def rt(self, fn, *args):
+        """``_rt.fn(*args)``: a call of one of srcad's runtime helpers."""
+        return call(attr(name(self.rt_name), fn), list(args))
+
+    # -- rules -------------------------------------------------------------------------
+
+    @staticmethod
+    def operator_prim(op):
+        """The primitive behind ``a <op> b`` or ``<op> a`` (``gast.Mult()`` -> ``mul``)."""
+        return BINOPS.get(type(op)) or UNOPS.get(type(op))
+
+    @staticmethod
+    def method_prim(method):
+        """The primitive behind ``x.method(...)`` (``sum`` -> ``np.sum``), or None."""
+        methods, _ = method_table()
+        return methods.get(method)
+
+    @staticmethod
+    def attr_prim(attribute):
+        """The primitive behind ``x.attribute`` (``T`` -> ``np.transpose``), or None."""
+        _, attrs = method_table()
+        return attrs.get(attribute)
+
+    def bind(self, s, tpl, rule, args, keywords):
+        """A rule template's parameters bound to the call's arguments (or a refusal)."""
+        return bind_or_refuse(self.parsed, s, tpl, rule, args, keywords, self.ns)
+
+    # -- calls of the user's own functions ---------------------------------------------
+
+    def bind_user_call(self, s, fn):
+        """``(arguments, active_params)`` of the call ``s.value`` of the function ``fn``:
+        each parameter's argument node, and the parameters given active names."""
+        v = s.value
+        try:
+            ba = inspect.signature(fn).bind(*v.args, **{k.arg: k.value for k in v.keywords})
+        except TypeError as exc:
+            raise self.parsed.error(
+                s,
+                f"call of {fn.__name__} does not match its signature: {exc}",
+                "fix the call's arguments",
+            ) from None
+        active_params = tuple(p for p, a in ba.arguments.items() if self.is_active(a))
+        return ba.arguments, active_params
+
+    def self_arg(self, fn):
+        """``[obj]`` when ``fn`` is a method bound to ``obj`` (passed first), else ``[]``."""
+        obj = getattr(fn, "__self__", None) if inspect.ismethod(fn) else None
+        if obj is None:
+            return []
+        return [name(self.ns.ref(obj, type(obj).__name__.lower() or "obj"))]
+
+    # -- comments ------------------------------------------------------------------------
+
+    def comment(self, s):
+        """``# <label>: <the user's line>`` for statement ``s``, or None."""
+        line = getattr(s, "srcad_line", None)
+        text = self.source_line(line) if line else None
+        return Comment(f"{self.comment_label}: {text}") if text else None
+
+    def source_line(self, lineno):
+        k = lineno - 1
+        if 0 <= k < len(self.parsed.source_lines):
+            return self.parsed.source_lines[k].strip()
+        return None
+
+
+def callee_name(fn):
+    """A readable base name for a called function (``Lin.__call__`` -> ``Lin_call``)."""
+    qual = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "helper")
+    parts = [p.strip("_") for p in qual.replace("<locals>", "").split(".") if p.strip("_")]
+    return "_".join(parts[-2:]) if len(parts) > 1 else (parts[0] if parts else "helper")
+
+
+def runtime():
+    """srcad's runtime helpers module (imported late: it imports the rules)."""
+    from .. import runtime as rt
+
+    return rt
