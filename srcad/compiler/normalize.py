@@ -20,6 +20,7 @@ user's line number (``srcad_line``) for ``# Grad of:`` comments and errors.
 
 import gast
 
+from . import lower_numpy
 from .analyze import NONDIFF_OPS, is_insert_grad_with, is_no_grad_with
 from .astutil import clone, walk
 from .desugar import hoist_named_exprs
@@ -97,6 +98,7 @@ class Normalizer:
     def run(self, fdef):
         self._fdef = fdef
         self.lambdas = {}
+        lower_numpy.lower(fdef, self.parsed, self.resolver, self.namer)  # np.r_[...], dict(...)
         check_function(self.parsed, self.resolver, fdef)
         self.params = {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
         body = list(fdef.body)
