@@ -87,7 +87,8 @@ def describe(f):
     from .rules import registry
 
     rule = registry.lookup(f)
-    if rule is not None and (rule.adjoint is not None or rule.nondiff):
+    # (a ufunc with a zero derivative, np.sign, np.floor: differentiated to zero)
+    if rule is not None and (rule.adjoint is not None or (rule.nondiff and _is_ufunc(f))):
         if _prim_params(f) is None or _takes_keywords(f):
             sig = _signature_followed(f)
             return Target(None, (), {}, sig, f, name, f, per_call=True)
@@ -135,6 +136,10 @@ def _prim_wrapper(prim, name):
     if key is not None:
         _PRIM_WRAPPERS[key] = fn
     return fn
+
+
+def _is_ufunc(f):
+    return isinstance(f, np.ufunc)
 
 
 def _signature_followed(f):

@@ -222,7 +222,8 @@ def add_at(dx, x, i, g):
 def _real_into(out, g):
     """A complex cotangent landing in a real array: its real part (a real value's
     cotangent is ``Re(g)``, see :func:`real_cotangent`), without NumPy's warning."""
-    if getattr(out, "dtype", None) is not None and out.dtype.kind != "c":
+    kind = getattr(getattr(out, "dtype", None), "kind", None)  # (tape dtypes have none)
+    if kind is not None and kind != "c":
         return real_cotangent(g)
     return g
 

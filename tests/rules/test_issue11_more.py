@@ -494,3 +494,50 @@ def test_tensor_rmod_matches_torch_values():
     mine = 2.5 % srcad.tensor(data, requires_grad=True)
     ref = 2.5 % torch.tensor(data, requires_grad=True)
     np.testing.assert_allclose(mine.detach().numpy(), ref.detach().numpy())
+
+
+# -- the tape: np.diff of a length-1 axis, a tuple of sequences as an index ---------------
+
+
+@pytest.mark.parametrize("mode", ENGINES)
+def test_diff_along_a_length_one_axis(mode):
+    x = np.array([[0.5, -1.0, 2.0]])
+    value, pullback = _quiet(srcad.vjp(np.diff, mode=mode), x, axis=0)
+    assert np.shape(value) == (0, 3)
+    _close(pullback(np.zeros((0, 3))), np.zeros((1, 3)))
+
+
+def tuple_of_sequences_index(x):
+    return np.sum(x[(0, 1, 0), (2, 2, 1)] ** 2)
+
+
+@pytest.mark.parametrize("mode", ENGINES)
+def test_tuple_of_sequences_as_an_index(mode):
+    x = np.random.RandomState(2).randn(3, 4)
+    got = _quiet(srcad.grad(tuple_of_sequences_index, mode=mode), x)
+    _close(got, numerical_grad(tuple_of_sequences_index, (x,)))
+
+
+def test_tuple_of_sequences_index_matches_torch():
+    torch = pytest.importorskip("torch", reason="the test oracle, torch 2.13, is not installed")
+    mine = srcad.arange(12.0).reshape(3, 4)[(0, 1), (3, 2)]
+    ref = torch.arange(12.0).reshape(3, 4)[(0, 1), (3, 2)]
+    np.testing.assert_array_equal(mine.numpy(), ref.numpy())
+
+
+def complex_inside_indexed(a):
+    b = a + 1.0j
+    c = b[0] + 1.5
+    d = a + b
+    return np.sum(np.sin(np.real(d + c)))
+
+
+@pytest.mark.parametrize("mode", ENGINES)
+def test_complex_values_inside_a_real_function_with_indexing(mode):
+    a = np.random.RandomState(9).randn(5)
+    try:
+        got = _quiet(srcad.grad(complex_inside_indexed, mode=mode), a)
+    except TypeError as exc:  # the tape may refuse complex values inside: never a number
+        assert mode != "source" and "complex" in str(exc)
+        return
+    _close(got, numerical_grad(complex_inside_indexed, (a,)))

@@ -830,7 +830,9 @@ def diff_jvp(da, dprepend, dappend, a, n=1, axis=-1, prepend=None, append=None):
 
 def _diff_transpose(g, axis):
     """Adjoint of one first difference along ``axis``: ``d_i = g_{i-1} - g_i``."""
-    z = np.zeros_like(_slice(g, axis, 0, 1))
+    shape = list(np.shape(g))
+    shape[axis] = 1  # (also when g is empty: the diff of a length-1 axis)
+    z = np.zeros_like(g, shape=tuple(shape))
     return -np.diff(np.concatenate([z, g, z], axis=axis), axis=axis)
 
 
