@@ -494,12 +494,7 @@ def _jvp_leaf(out, value, leaves, originals, wrt, tangents, nested):
         return _rt.zeros_like(value)
     u = wrap(np.zeros_like(out.detach()._data), rg=True)
     gs = _grads_for(out, leaves, originals, wrt, grad_outputs=u, create_graph=True)
-    total = None
-    for g, t in zip(gs, tangents):
-        if not isinstance(g, Tensor):
-            continue
-        term = (g * wrap(np.asarray(t) if not hasattr(t, "shape") else t)).sum()
-        total = term if total is None else total + term
+    total = _dot_tree(gs, tangents)
     if total is None or not total.requires_grad:
         return _rt.zeros_like(value)
     (jv,) = autograd.grad(total, [u], allow_unused=True, create_graph=nested)
@@ -508,19 +503,38 @@ def _jvp_leaf(out, value, leaves, originals, wrt, tangents, nested):
     return _rt.finalize(_raw(jv) if jv is not None else 0.0, value)
 
 
+def _dot_tree(gs, ts):
+    """``sum <g, t>`` over gradients ``gs`` and tangents ``ts`` of the same structure
+    (a tuple/list/dict argument's gradient pairs with its tangent leaf by leaf)."""
+    from .tape.tensor import Tensor, wrap
+
+    total = None
+
+    def walk(g, t):
+        nonlocal total
+        if isinstance(g, dict):
+            for k in g:
+                walk(g[k], t[k] if isinstance(t, dict) else None)
+        elif isinstance(g, (tuple, list)):
+            for i, gi in enumerate(g):
+                walk(gi, t[i] if isinstance(t, (tuple, list)) and i < len(t) else None)
+        elif isinstance(g, Tensor) and t is not None:
+            term = (g * wrap(np.asarray(t) if not hasattr(t, "shape") else t)).sum()
+            total = term if total is None else total + term
+
+    for g, t in zip(gs, ts):
+        walk(g, t)
+    return total
+
+
 def tape_hvp(f, ba, wrt, as_tuple, v):
     """Hessian-vector product on the tape (reverse over reverse with create_graph)."""
     from . import autograd
-    from .tape.tensor import Tensor, wrap
 
     out, originals, leaves, _, nested = _call(f, ba, wrt)
     gs = _grads_for(out, leaves, originals, wrt, create_graph=True)
     vs = v if as_tuple else (v,)
-    total = None
-    for g, t in zip(gs, vs):
-        if isinstance(g, Tensor):
-            term = (g * wrap(np.asarray(t) if not hasattr(t, "shape") else t)).sum()
-            total = term if total is None else total + term
+    total = _dot_tree(gs, vs)
     inputs = [t for w in wrt for t in _flat_leaves(leaves[w], [])]
     if total is None or not total.requires_grad:
         hv = [None] * len(inputs)

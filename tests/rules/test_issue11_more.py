@@ -541,3 +541,38 @@ def test_complex_values_inside_a_real_function_with_indexing(mode):
         assert mode != "source" and "complex" in str(exc)
         return
     _close(got, numerical_grad(complex_inside_indexed, (a,)))
+
+
+# -- forward mode: a broadcast modulo, the tape's tangents of container arguments ----------
+
+
+def test_forward_mode_of_a_broadcast_modulo():
+    x = np.array([[1.3, 2.2, 3.7, 1.1]])
+    y = np.random.RandomState(1).rand(3, 4) + 0.5
+    t = np.random.RandomState(2).randn(1, 4)
+    eps = 1e-6
+    want = (np.mod(x + eps * t, y) - np.mod(x - eps * t, y)) / (2 * eps)
+    _, tout = srcad.jvp(np.mod, wrt=0, mode="source")(x, y, t)
+    _close(tout, want)
+
+
+def tuple_saxpy(abc):
+    a, b, c = abc
+    return a * b + c
+
+
+def dict_saxpy(val):
+    return val["a"] * val["b"] + val["c"] * np.sum(val["v"])
+
+
+@pytest.mark.parametrize("mode", ENGINES)
+def test_jvp_with_a_container_argument(mode):
+    _, tout = _quiet(srcad.jvp(tuple_saxpy, mode=mode), (0.5, -1.5, 2.0), (1.0, 2.0, 3.0))
+    _close(tout, -1.5 * 1.0 + 0.5 * 2.0 + 3.0)
+    val = {"a": 0.5, "b": -1.5, "c": 2.0, "v": np.array([1.0, 2.0])}
+    tan = {"a": 1.0, "b": 2.0, "c": 3.0, "v": np.array([0.5, -1.0])}
+    _, tout = _quiet(srcad.jvp(dict_saxpy, mode=mode), val, tan)
+    _close(tout, -1.5 * 1.0 + 0.5 * 2.0 + 3.0 * 3.0 + 2.0 * (0.5 - 1.0))
+    v = (0.3, 0.7, -0.2)
+    got = _quiet(srcad.hvp(tuple_saxpy, mode=mode), (0.5, -1.5, 2.0), v)
+    _close(got, (0.7, 0.3, 0.0))  # the Hessian of ab + c times v
