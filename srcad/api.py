@@ -121,8 +121,14 @@ class _Transformation:
 
     # -- public attributes -----------------------------------------------------------
 
+    def _last_sub(self):
+        subs = self.__dict__.get("_subs") or {}
+        return next(reversed(subs.values()), None)
+
     @property
     def mode(self):
+        if self._t.per_call and self._last_sub() is not None:
+            return self._last_sub().mode
         if self._mode == "tape" or self._fell_back:
             return "tape"
         if self._mode == "auto" and self._last is None:
@@ -134,6 +140,9 @@ class _Transformation:
 
     @property
     def source(self):
+        if self._t.per_call:
+            sub = self._last_sub()
+            return sub.source if sub is not None else ""
         if self._mode == "tape":
             return ""
         if self._fell_back:
@@ -373,7 +382,32 @@ class _Transformation:
             prefix = (self._t.fn.__self__,) + prefix
         return prefix, self._t.keywords
 
+    def _per_call(self, args, kwargs):
+        """A NumPy function passed directly (``srcad.grad(np.sum)(x, axis=0)``): the same
+        transformation of a wrapper made for this call's arguments, or None."""
+        if not self._t.per_call:
+            return None
+        shape = (len(args), tuple(sorted(kwargs)))
+        subs = self.__dict__.setdefault("_subs", {})
+        sub = subs.get(shape)
+        if sub is None:
+            fn = _args.call_wrapper(self._t.wrapped_prim, self._t.name, *shape)
+            sub = type(self)(fn, self._wrt_spec, self._mode, self.optimize, self.verbose)
+            sub.has_aux = self.has_aux
+            subs[shape] = sub
+        return sub
+
+    def _through(self, sub, args, kwargs):
+        try:
+            return sub(*args, **kwargs)
+        finally:
+            self._fell_back = sub._fell_back
+            self.fallback_reason = sub.fallback_reason
+
     def __call__(self, *args, **kwargs):
+        sub = self._per_call(args, kwargs)
+        if sub is not None:
+            return self._through(sub, args, kwargs)
         ba = self._bind(args, kwargs)
         if self._mode == "tape" or self._fell_back:
             return self._call_tape(ba)
@@ -416,9 +450,18 @@ class _Transformation:
         )
         return out if self._tuple else out[0]
 
+    def _refuse_complex_on_tape(self, ba):
+        """The tape has PyTorch's real-only rules: a complex wrt argument that source mode
+        accepted (mode='auto' falling back) is the TypeError tape mode gives."""
+        if self._mode != "tape":
+            for w in self._wrt:
+                label = repr(w) if not w.startswith("*") else f"#{w[1:]}"
+                _args.convert_wrt(_args.arg_get(ba, w), self.__name__, label)
+
     def _call_tape(self, ba):
         from .tape_bridge import tape_value_and_grad
 
+        self._refuse_complex_on_tape(ba)
         value, grads = tape_value_and_grad(
             self._t.tape_fn, ba, self._wrt, self.__name__, has_aux=self.has_aux
         )
@@ -508,6 +551,9 @@ class _Vjp(_Transformation):
         return (fwd, bwd), src
 
     def __call__(self, *args, **kwargs):
+        sub = self._per_call(args, kwargs)
+        if sub is not None:
+            return self._through(sub, args, kwargs)
         ba = self._bind(args, kwargs)
         if self._mode == "tape" or self._fell_back:
             return self._tape_vjp(ba)
@@ -547,6 +593,7 @@ class _Vjp(_Transformation):
     def _tape_vjp(self, ba):
         from .tape_bridge import tape_vjp
 
+        self._refuse_complex_on_tape(ba)
         value, pullback = tape_vjp(self._t.tape_fn, ba, self._wrt, self.__name__)
 
         def shaped(cotangent):
@@ -589,9 +636,13 @@ class _Jvp(_Transformation):
             raise ValueError(
                 f"expected {len(self._wrt)} tangents (one per wrt), got {len(tangents)}"
             )
-        return ba, tuple(_float_tangent(t) for t in tangents)
+        complex_ok = self._mode != "tape"  # source mode follows JAX's convention for complex
+        return ba, tuple(_float_tangent(t, complex_ok) for t in tangents)
 
     def __call__(self, *args, **kwargs):
+        sub = self._per_call(args[:-1], kwargs)
+        if sub is not None:
+            return self._through(sub, args, kwargs)
         ba, tangents = self._split_tangent(args, kwargs)
         if self._mode == "tape" or self._fell_back:
             return self._tape_jvp(ba, tangents)
@@ -613,11 +664,14 @@ class _Jvp(_Transformation):
     def _tape_jvp(self, ba, tangents):
         from .tape_bridge import tape_jvp
 
+        self._refuse_complex_on_tape(ba)
         return tape_jvp(self._t.tape_fn, ba, self._wrt, tangents)
 
 
-def _float_tangent(t):
-    return _args.convert_wrt(t, "jvp", "tangent") if not isinstance(t, float) else t
+def _float_tangent(t, complex_ok=False):
+    if isinstance(t, float):
+        return t
+    return _args.convert_wrt(t, "jvp", "tangent", complex_ok=complex_ok)
 
 
 def vjp(f=None, wrt=None, *, argnums=None, mode="auto", optimize=True, verbose=0):

@@ -32,9 +32,11 @@ from . import runtime as _rt
 class Target:
     """A callable seen as: the function to transform and what is bound in front."""
 
-    __slots__ = ("fn", "prefix", "keywords", "sig", "tape_fn", "name", "wrapped_prim")
+    __slots__ = ("fn", "prefix", "keywords", "sig", "tape_fn", "name", "wrapped_prim", "per_call")
 
-    def __init__(self, fn, prefix, keywords, sig, tape_fn, name, wrapped_prim=None):
+    def __init__(
+        self, fn, prefix, keywords, sig, tape_fn, name, wrapped_prim=None, per_call=False
+    ):
         self.fn = fn  # a Python function or a bound method (self bound)
         self.prefix = prefix  # positional arguments bound in front (partial)
         self.keywords = keywords
@@ -42,6 +44,10 @@ class Target:
         self.tape_fn = tape_fn  # what the tape calls with the caller's arguments
         self.name = name
         self.wrapped_prim = wrapped_prim
+        # per_call: a NumPy function whose arguments vary from call to call (``np.sum``
+        # with ``axis=``, ``np.einsum``'s operands): the function to transform is made
+        # for each call's shape by :func:`call_wrapper`; ``fn`` is None.
+        self.per_call = per_call
 
 
 def _signature(f):
@@ -81,7 +87,11 @@ def describe(f):
     from .rules import registry
 
     rule = registry.lookup(f)
-    if rule is not None and rule.adjoint is not None:
+    # (a ufunc with a zero derivative, np.sign, np.floor: differentiated to zero)
+    if rule is not None and (rule.adjoint is not None or (rule.nondiff and _is_ufunc(f))):
+        if _prim_params(f) is None or _takes_keywords(f):
+            sig = _signature_followed(f)
+            return Target(None, (), {}, sig, f, name, f, per_call=True)
         wrapper = _prim_wrapper(f, name)
         return Target(wrapper, (), {}, _signature(wrapper), wrapper, name, f)
     call = getattr(type(f), "__call__", None)  # noqa: B004 - the class's own __call__
@@ -126,6 +136,82 @@ def _prim_wrapper(prim, name):
     if key is not None:
         _PRIM_WRAPPERS[key] = fn
     return fn
+
+
+def _is_ufunc(f):
+    return isinstance(f, np.ufunc)
+
+
+def _signature_followed(f):
+    """The signature NumPy documents for ``f`` (its dispatchers hide it behind
+    ``__wrapped__``); None when there is none."""
+    try:
+        return inspect.signature(f)
+    except (TypeError, ValueError):
+        return None
+
+
+def _takes_keywords(prim):
+    """A NumPy function (not a ufunc) whose parameters beyond the required ones
+    (``axis``, ``keepdims``, ...) a caller may pass."""
+    if isinstance(prim, np.ufunc) or not getattr(prim, "__module__", "").startswith("numpy"):
+        return False
+    sig = _signature_followed(prim)
+    return sig is not None and any(p.default is not p.empty for p in sig.parameters.values())
+
+
+_CALL_WRAPPERS = {}
+
+
+def call_wrapper(prim, name, nargs, kwnames):
+    """``def sum(a, axis): return __srcad_prim__(a, axis=axis)``: a NumPy function passed
+    directly, as a function of exactly the arguments one call passes (``nargs``
+    positional, then the keywords ``kwnames``), which the compiler reads like user code.
+
+    Positional parameters keep NumPy's names where it has them (so ``wrt="a"``
+    works), otherwise ``x1, x2, ...``.
+    """
+    key = (_key_of(prim), nargs, tuple(kwnames))
+    hit = _CALL_WRAPPERS.get(key)
+    if hit is not None:
+        return hit
+    sig = _signature_followed(prim)
+    named = [
+        p.name
+        for p in (sig.parameters.values() if sig is not None else ())
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    kwnames = [k for k in kwnames if k.isidentifier()]
+    pos = []
+    for i in range(nargs):
+        n = named[i] if i < len(named) and named[i].isidentifier() else f"x{i + 1}"
+        while n in pos or n in kwnames or n == "__srcad_prim__":
+            n = f"{n}_"
+        pos.append(n)
+    fname = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "prim"
+    if not (fname[0].isalpha() or fname[0] == "_"):
+        fname = "f_" + fname
+    params = ", ".join(pos + list(kwnames))
+    passed = ", ".join(pos + [f"{k}={k}" for k in kwnames])
+    src = f"def {fname}({params}):\n    return __srcad_prim__({passed})\n"
+    filename = f"<srcad-wrapper-{next(_PRIM_COUNT)} {name}>"
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    namespace = {"__srcad_prim__": prim, "__name__": "srcad.wrappers"}
+    exec(compile(src, filename, "exec"), namespace)
+    fn = namespace[fname]
+    fn.__srcad_text__ = src
+    if len(_CALL_WRAPPERS) > 512:
+        _CALL_WRAPPERS.clear()
+    _CALL_WRAPPERS[key] = fn
+    return fn
+
+
+def _key_of(prim):
+    try:
+        hash(prim)
+        return prim
+    except TypeError:
+        return ("id", id(prim))
 
 
 def _prim_params(prim):
@@ -406,6 +492,8 @@ def finalize(g, x, fname, complex_ok=False):
         g = np.real(g)
     if _rt.is_zero(g):  # the symbolic zero (or a placeholder): a real zero like x
         g = _rt.zeros_like(x) if isinstance(x, (np.ndarray, np.generic, float, int)) else 0.0
+    if complex_ok and _is_complex_value(x) and not _is_tensor(g):
+        return _complex_like(g, x)  # a complex argument's gradient is complex, like it
     if type(x) is np.ndarray and type(g) is np.ndarray:
         if g.dtype.kind == "c" and x.dtype.kind != "c":
             raise _complex_out(fname)
@@ -437,6 +525,20 @@ def finalize(g, x, fname, complex_ok=False):
     if np.iscomplexobj(g) and not np.iscomplexobj(x):
         raise _complex_out(fname)
     return _rt.finalize(g, x)
+
+
+def _is_complex_value(x):
+    return isinstance(x, complex) or (
+        isinstance(x, (np.ndarray, np.generic)) and np.iscomplexobj(x)
+    )
+
+
+def _complex_like(g, x):
+    if isinstance(x, complex):
+        return complex(g)
+    if isinstance(x, np.generic):
+        return x.dtype.type(g)
+    return _rt.finalize(np.asarray(g).astype(np.result_type(g, x.dtype)), x)
 
 
 def _complex_out(fname):

@@ -411,6 +411,12 @@ def tape_vjp(f, ba, wrt, fname="f"):
     value = out if nested else _unwrap(out)
 
     def pullback(cotangent):
+        if isinstance(out, (tuple, list, dict)):
+            # several outputs: the vjp is the gradient of sum_i <ct_i, out_i>
+            total = _paired_total(out, cotangent, fname)
+            return _grads_for(
+                total, leaves, originals, wrt, retain_graph=True, create_graph=nested
+            )
         ct = cotangent if isinstance(cotangent, Tensor) else None
         if ct is None:
             ct = wrap(cotangent if hasattr(cotangent, "shape") else np.asarray(cotangent))
@@ -427,44 +433,108 @@ def tape_vjp(f, ba, wrt, fname="f"):
     return value, pullback
 
 
+def _paired_total(out, cotangent, fname):
+    """``sum_i <ct_i, out_i>`` over the leaves of a tuple/list/dict output (None when no
+    output leaf carries a gradient); the cotangent must have the output's structure."""
+    from .tape.tensor import Tensor, wrap
+
+    pairs = []
+
+    def walk(o, c, where):
+        if isinstance(o, dict):
+            if not isinstance(c, dict) or set(c) != set(o):
+                raise ValueError(
+                    f"{fname}: the cotangent{where} must be a dict with keys {list(o)}"
+                )
+            for k in o:
+                walk(o[k], c[k], f"{where}[{k!r}]")
+        elif isinstance(o, (tuple, list)):
+            if not isinstance(c, (tuple, list)) or len(c) != len(o):
+                raise ValueError(
+                    f"{fname}: the cotangent{where} must be a sequence of {len(o)} items"
+                )
+            for i, (oi, ci) in enumerate(zip(o, c)):
+                walk(oi, ci, f"{where}[{i}]")
+        elif isinstance(o, Tensor) and o.requires_grad and c is not None:
+            ct = c if isinstance(c, Tensor) else wrap(np.asarray(c, dtype=o.detach()._data.dtype))
+            pairs.append((o, ct))
+
+    walk(out, cotangent, "")
+    total = None
+    for o, ct in pairs:
+        term = (o * ct).sum()
+        total = term if total is None else total + term
+    return total
+
+
 def tape_jvp(f, ba, wrt, tangents):
     """Forward mode on the tape by the double-vjp trick (``create_graph``)."""
-    from . import autograd
-    from .tape.tensor import Tensor, wrap
 
     out, originals, leaves, _, nested = _call(f, ba, wrt)
     value = out if nested else _unwrap(out)
+    if isinstance(out, (tuple, list, dict)):
+        # several outputs: each leaf's tangent on its own (the same double-vjp trick)
+        def each(o):
+            if isinstance(o, (tuple, list)):
+                return type(o)(each(e) for e in o)
+            if isinstance(o, dict):
+                return {k: each(e) for k, e in o.items()}
+            value_o = o if nested else _unwrap(o)
+            return _jvp_leaf(o, value_o, leaves, originals, wrt, tangents, nested)
+
+        return value, each(out)
+    return value, _jvp_leaf(out, value, leaves, originals, wrt, tangents, nested)
+
+
+def _jvp_leaf(out, value, leaves, originals, wrt, tangents, nested):
+    from . import autograd
+    from .tape.tensor import Tensor, wrap
+
     if not isinstance(out, Tensor) or not out.requires_grad:
-        return value, _rt.zeros_like(value)
+        return _rt.zeros_like(value)
     u = wrap(np.zeros_like(out.detach()._data), rg=True)
     gs = _grads_for(out, leaves, originals, wrt, grad_outputs=u, create_graph=True)
-    total = None
-    for g, t in zip(gs, tangents):
-        if not isinstance(g, Tensor):
-            continue
-        term = (g * wrap(np.asarray(t) if not hasattr(t, "shape") else t)).sum()
-        total = term if total is None else total + term
+    total = _dot_tree(gs, tangents)
     if total is None or not total.requires_grad:
-        return value, _rt.zeros_like(value)
+        return _rt.zeros_like(value)
     (jv,) = autograd.grad(total, [u], allow_unused=True, create_graph=nested)
     if nested:
-        return value, jv if jv is not None else out * 0
-    return value, _rt.finalize(_raw(jv) if jv is not None else 0.0, value)
+        return jv if jv is not None else out * 0
+    return _rt.finalize(_raw(jv) if jv is not None else 0.0, value)
+
+
+def _dot_tree(gs, ts):
+    """``sum <g, t>`` over gradients ``gs`` and tangents ``ts`` of the same structure
+    (a tuple/list/dict argument's gradient pairs with its tangent leaf by leaf)."""
+    from .tape.tensor import Tensor, wrap
+
+    total = None
+
+    def walk(g, t):
+        nonlocal total
+        if isinstance(g, dict):
+            for k in g:
+                walk(g[k], t[k] if isinstance(t, dict) else None)
+        elif isinstance(g, (tuple, list)):
+            for i, gi in enumerate(g):
+                walk(gi, t[i] if isinstance(t, (tuple, list)) and i < len(t) else None)
+        elif isinstance(g, Tensor) and t is not None:
+            term = (g * wrap(np.asarray(t) if not hasattr(t, "shape") else t)).sum()
+            total = term if total is None else total + term
+
+    for g, t in zip(gs, ts):
+        walk(g, t)
+    return total
 
 
 def tape_hvp(f, ba, wrt, as_tuple, v):
     """Hessian-vector product on the tape (reverse over reverse with create_graph)."""
     from . import autograd
-    from .tape.tensor import Tensor, wrap
 
     out, originals, leaves, _, nested = _call(f, ba, wrt)
     gs = _grads_for(out, leaves, originals, wrt, create_graph=True)
     vs = v if as_tuple else (v,)
-    total = None
-    for g, t in zip(gs, vs):
-        if isinstance(g, Tensor):
-            term = (g * wrap(np.asarray(t) if not hasattr(t, "shape") else t)).sum()
-            total = term if total is None else total + term
+    total = _dot_tree(gs, vs)
     inputs = [t for w in wrt for t in _flat_leaves(leaves[w], [])]
     if total is None or not total.requires_grad:
         hv = [None] * len(inputs)

@@ -782,6 +782,7 @@ HELPER_ROWS = [
     Row(rt.eigh_adjoint, (N(3), N(3, 3)), K(3, 3), (eig_w, N(3, 3))),
     Row(rt.eigvalsh_adjoint, N(3), SYM(3, 3), sym=1),
     Row(rt.pinv_adjoint, N(3, 4), N(4, 3), N(3, 4)),
+    Row(rt.real_cotangent, N(3, 4)),
 ]
 for _r in HELPER_ROWS:
     _r.vjp = False

@@ -247,6 +247,13 @@ class Activity:
         """``for i, x in enumerate(xs)``: only ``x`` may be active; ``zip`` pairs each
         target with its own iterable."""
         pair = isinstance(target, (gast.Tuple, gast.List))
+        if self._yields_keys(it):
+            return  # the keys of a dict are never active
+        items_of = self._items_receiver(it)
+        if items_of is not None and pair and len(target.elts) == 2:
+            if self.expr(items_of):  # (key, value) pairs: only the value
+                self._mark_loop_target(target.elts[1], items_of)
+            return
         if isinstance(it, gast.Call) and pair and not it.keywords:
             ok, obj = self.resolver.value(it.func)
             if ok and obj is enumerate and len(target.elts) == 2 and it.args:
@@ -258,6 +265,40 @@ class Activity:
                 return
         if self.expr(it):
             self._mark(target)
+
+    def _unwrap_order(self, it):
+        """``sorted(e)``, ``list(e)``, ``reversed(e)``, ``tuple(e)``, ``iter(e)`` -> ``e``:
+        the same elements, in another order or container."""
+        while isinstance(it, gast.Call) and len(it.args) == 1:
+            ok, obj = self.resolver.value(it.func)
+            if not (ok and obj in (sorted, list, reversed, tuple, iter)):
+                break
+            it = it.args[0]
+        return it
+
+    def _yields_keys(self, it):
+        """Iterating over ``it`` gives the keys of a dict (``d``, ``d.keys()``, sorted)."""
+        it = self._unwrap_order(it)
+        if isinstance(it, gast.Name):
+            return self.kinds.get(it.id) == "dict"
+        return (
+            isinstance(it, gast.Call)
+            and not it.args
+            and isinstance(it.func, gast.Attribute)
+            and it.func.attr == "keys"
+        )
+
+    def _items_receiver(self, it):
+        """``d`` when iterating over ``it`` gives ``d``'s (key, value) pairs."""
+        it = self._unwrap_order(it)
+        if (
+            isinstance(it, gast.Call)
+            and not it.args
+            and isinstance(it.func, gast.Attribute)
+            and it.func.attr == "items"
+        ):
+            return it.func.value
+        return None
 
     def _block(self, stmts, nograd):
         for s in stmts:

@@ -587,7 +587,7 @@ class Reverse(Transform):
                 out.append(
                     gast.Assign(
                         [gast.Tuple([store(db), store(part)], gast.Store())],
-                        self.rt("setitem_adj", name(db), name(base), index_expr(t.slice)),
+                        self.rt("setitem_adj", name(db), name(base), index_expr(t.slice), v),
                         None,
                     )
                 )

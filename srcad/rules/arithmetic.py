@@ -88,7 +88,8 @@ def _(result, x, y):
 
 @tangent(operator.mod, np.mod, np.remainder)
 def _(result, x, y):
-    d[result] = d[x] - d[y] * np.floor_divide(x, y)
+    # (broadcast to the result: with y's tangent zero, x's alone may be smaller)
+    d[result] = _rt.broadcast_like(d[x] - d[y] * np.floor_divide(x, y), result)
 
 
 nondifferentiable(

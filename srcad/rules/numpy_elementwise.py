@@ -388,7 +388,7 @@ def _(result, x):
 
 @adjoint(np.absolute, np.fabs, abs, *_math("fabs"))
 def _(result, x, out=None):
-    d[x] = d[result] * _rt.abs_deriv(x)
+    d[x] = _rt.real_cotangent(d[result]) * _rt.abs_deriv(x)
 
 
 @tangent(np.absolute, np.fabs, abs, *_math("fabs"))

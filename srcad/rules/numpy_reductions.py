@@ -75,7 +75,7 @@ def _(
     correction=None,
 ):
     w = _rt.var_weights(a, axis, ddof, where, correction)
-    d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * w
+    d[a] = _rt.expand_reduced(_rt.real_cotangent(d[result]), a, axis, keepdims) * np.conj(w)
 
 
 @tangent(np.var)
@@ -92,7 +92,7 @@ def _(
     correction=None,
 ):
     w = _rt.var_weights(a, axis, ddof, where, correction)
-    d[result] = np.sum(w * d[a], axis=axis, keepdims=keepdims)
+    d[result] = np.real(np.sum(np.conj(w) * d[a], axis=axis, keepdims=keepdims))
 
 
 @adjoint(np.std)
@@ -109,7 +109,7 @@ def _(
     correction=None,
 ):
     w = _rt.std_weights(a, result, axis, keepdims, ddof, where, correction)
-    d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * w
+    d[a] = _rt.expand_reduced(_rt.real_cotangent(d[result]), a, axis, keepdims) * np.conj(w)
 
 
 @tangent(np.std)
@@ -126,7 +126,7 @@ def _(
     correction=None,
 ):
     w = _rt.std_weights(a, result, axis, keepdims, ddof, where, correction)
-    d[result] = np.sum(w * d[a], axis=axis, keepdims=keepdims)
+    d[result] = np.real(np.sum(np.conj(w) * d[a], axis=axis, keepdims=keepdims))
 
 
 @adjoint(np.median)
@@ -189,13 +189,13 @@ def _(result, a, axis=None, weights=None, returned=False, keepdims=False):
 @adjoint(np.linalg.norm)
 def _(result, x, ord=None, axis=None, keepdims=False):
     w = _rt.norm_weights(x, result, ord, axis, keepdims)
-    d[x] = _rt.expand_reduced(d[result], x, axis, keepdims) * w
+    d[x] = _rt.expand_reduced(_rt.real_cotangent(d[result]), x, axis, keepdims) * np.conj(w)
 
 
 @tangent(np.linalg.norm)
 def _(result, x, ord=None, axis=None, keepdims=False):
     w = _rt.norm_weights(x, result, ord, axis, keepdims)
-    d[result] = np.sum(w * d[x], axis=axis, keepdims=keepdims)
+    d[result] = np.real(np.sum(np.conj(w) * d[x], axis=axis, keepdims=keepdims))
 
 
 @adjoint(np.linalg.vector_norm)

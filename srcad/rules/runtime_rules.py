@@ -23,7 +23,9 @@ linear(_rt.restore_tangent, params=("dx", "dold"))
 linear(_rt.broadcast_like, params=("dx",))
 linear(_rt.adjoint_like, params=("g",))
 linear(_rt.instantiate, params=("dx",))
+linear(_rt.real_cotangent, params=("g",))
 nondifferentiable(_rt.seed, _rt.zeros_like, _rt.ones_like, _rt.check_scalar, _rt.is_zero)
+nondifferentiable(_rt.sorted_item_keys)  # the loop order of sorted(d.items())
 
 
 @tangent(_rt.matmul_adjoint_a)

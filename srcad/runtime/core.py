@@ -211,11 +211,21 @@ def add_at(dx, x, i, g):
         out = np.zeros_like(x)
     else:
         out = dx.copy()
+    g = _real_into(out, g)
     if _is_basic_index(i):
         out[i] += g
     else:
         np.add.at(out, i, g)
     return out
+
+
+def _real_into(out, g):
+    """A complex cotangent landing in a real array: its real part (a real value's
+    cotangent is ``Re(g)``, see :func:`real_cotangent`), without NumPy's warning."""
+    kind = getattr(getattr(out, "dtype", None), "kind", None)  # (tape dtypes have none)
+    if kind is not None and kind != "c":
+        return real_cotangent(g)
+    return g
 
 
 def add_at_inplace(dx, x, i, g):
@@ -226,6 +236,7 @@ def add_at_inplace(dx, x, i, g):
     if isinstance(dx, (list, dict)):
         dx[i] = add(dx[i], g) if (not isinstance(dx, dict) or i in dx) else g
         return dx
+    g = _real_into(dx, g)
     if _is_basic_index(i):
         dx[i] += g
     else:
@@ -239,8 +250,20 @@ def _is_basic_index(i):
     return isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis
 
 
-def setitem_adj(dx, x, i):
-    """Adjoint of ``x[i] = v`` in the backward sweep: returns ``(dx with dx[i] = 0, dv)``."""
+def setitem_adj(dx, x, i, v=None):
+    """Adjoint of ``x[i] = v`` in the backward sweep: returns ``(dx with dx[i] = 0, dv)``.
+
+    ``dv`` has ``v``'s shape: a value broadcast into the slot (``h[t] = x[t]`` with a
+    row ``h[t]``) gets the slot's adjoint summed back.
+    """
+    dx, dv = _setitem_adj(dx, x, i)
+    if v is not None and not is_zero(dv) and not isinstance(v, (tuple, list, dict)):
+        if getattr(dv, "shape", None) is not None and np.shape(v) != dv.shape:
+            dv = unbroadcast(dv, v)
+    return dx, dv
+
+
+def _setitem_adj(dx, x, i):
     if is_zero(dx):
         return dx, ZERO
     if isinstance(dx, (tuple, list, dict)):
@@ -395,7 +418,12 @@ def adjoint_like(g, x):
     (``np.sum([a, b])``): one entry per element, each shaped like its element."""
     if is_zero(g) or not isinstance(x, (list, tuple)) or isinstance(g, (list, tuple)):
         return g
-    return type(x)(adjoint_like(unbroadcast(g[k], x[k]), x[k]) for k in range(len(x)))
+    return type(x)(_entry_adjoint(g[k], x[k]) for k in range(len(x)))
+
+
+def _entry_adjoint(g, x):
+    # a nested list ([[a, b], [c, d]]) is an array too: its rows are not Python scalars
+    return adjoint_like(g, x) if isinstance(x, (list, tuple)) else unbroadcast(g, x)
 
 
 def stack_like(h, g):
@@ -453,3 +481,24 @@ def namespace_of(*values):
 
             return cupy
     return np
+
+
+def sorted_item_keys(d, key=None, reverse=False):
+    """The keys of ``d`` in the order ``sorted(d.items(), key=key, reverse=reverse)``
+    visits them: the compiler loops over these and reads ``d[k]`` (the order itself
+    carries no gradient)."""
+    return [kv[0] for kv in sorted(d.items(), key=key, reverse=reverse)]
+
+
+def real_cotangent(g):
+    """The cotangent of a real-valued result, made real.
+
+    A real value ``y`` pairs with its cotangent as ``Re(g dy) = Re(g) dy`` (JAX's
+    convention), so only ``Re(g)`` is its cotangent; a rule that multiplies it by a
+    complex factor (``abs``, ``angle``, ``var`` of complex input) must drop the
+    imaginary part a complex consumer of ``y`` sent back first.  Tape tensors (real
+    only) and real arrays pass through.
+    """
+    if isinstance(g, complex) or (isinstance(g, (np.ndarray, np.generic)) and g.dtype.kind == "c"):
+        return np.real(g)
+    return g

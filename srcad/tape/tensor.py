@@ -548,7 +548,8 @@ def inplace(t, prim, rest, name, eparams=None, compute=None):
 def norm_index(index):
     """An index with tensors and lists turned into arrays (PyTorch's indexing rules)."""
     if type(index) is tuple:
-        return tuple(_norm_component(i) for i in index)
+        # a sequence inside the tuple (x[(0, 1), (3, 2)]) is an index array, as a list is
+        return tuple(_norm_component(list(i) if type(i) is tuple else i) for i in index)
     return _norm_component(index)
 
 

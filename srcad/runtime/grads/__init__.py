@@ -37,7 +37,7 @@ from collections import Counter
 
 import numpy as np
 
-from ..core import add, getitem_adj, is_zero, namespace_of, unbroadcast, zeros_like
+from ..core import add, getitem_adj, is_zero, namespace_of, real_cotangent, unbroadcast, zeros_like
 
 __all__ = [
     "mean_adjoint",
@@ -437,7 +437,7 @@ def clip_above(a, lo, hi):
 def imag_adjoint(g, x):
     """Adjoint of ``np.imag``: ``-1j * g`` for complex ``x`` (JAX's convention), else 0."""
     if np.iscomplexobj(x):
-        return -1j * g
+        return -1j * real_cotangent(g)  # the imaginary part is real: only Re(g) counts
     return zeros_like(x)
 
 
@@ -839,7 +839,9 @@ def diff_jvp(da, dprepend, dappend, a, n=1, axis=-1, prepend=None, append=None):
 
 def _diff_transpose(g, axis):
     """Adjoint of one first difference along ``axis``: ``d_i = g_{i-1} - g_i``."""
-    z = np.zeros_like(_slice(g, axis, 0, 1))
+    shape = list(np.shape(g))
+    shape[axis] = 1  # (also when g is empty: the diff of a length-1 axis)
+    z = np.zeros_like(g, shape=tuple(shape))
     return -np.diff(np.concatenate([z, g, z], axis=axis), axis=axis)
 
 
@@ -1265,7 +1267,12 @@ def _upper(uplo):
 
 
 def mirror_triangle(x, uplo="L"):
-    """The symmetric matrix that ``eigh``/``cholesky`` read from one triangle of ``x``."""
+    """The symmetric (Hermitian, for complex ``x``) matrix that ``eigh``/``cholesky``
+    read from one triangle of ``x``; LAPACK ignores the imaginary part of the diagonal."""
+    if np.iscomplexobj(x):
+        n = np.shape(x)[-1]
+        tri = np.triu(x, 1) if _upper(uplo) else np.tril(x, -1)
+        return tri + np.conj(mT(tri)) + np.real(x) * _eye(n, n, 0, x)
     if _upper(uplo):
         return np.triu(x) + mT(np.triu(x, 1))
     return np.tril(x) + mT(np.tril(x, -1))
@@ -1273,8 +1280,17 @@ def mirror_triangle(x, uplo="L"):
 
 def fold_triangle(g, uplo="L"):
     """Transpose of :func:`mirror_triangle`: the adjoint of a symmetric input, moved
-    onto the triangle that was read (the other triangle gets zero)."""
+    onto the triangle that was read (the other triangle gets zero).
+
+    Complex ``g`` (JAX's convention): the strict triangle gets ``g + g^H`` and the
+    diagonal the real part of ``g``'s (its imaginary part is never read).
+    """
     n = np.shape(g)[-1]
+    if np.iscomplexobj(g):
+        diag = np.real(g) * _eye(n, n, 0, g)
+        both = g + np.conj(mT(g))
+        tri = np.triu(both, 1) if _upper(uplo) else np.tril(both, -1)
+        return tri + diag
     diag = g * _eye(n, n, 0, g)
     both = g + mT(g)
     return (np.triu(both) if _upper(uplo) else np.tril(both)) - diag
@@ -1310,8 +1326,15 @@ def _eig_gaps(w):
 
 
 def eigh_adjoint(g, a, result):
-    """Symmetric adjoint of ``eigh``: ``V (diag(gw) + F o (V^T gV)) V^T``."""
+    """Symmetric adjoint of ``eigh``: ``V (diag(gw) + F o (V^T gV)) V^T``.
+
+    Complex (Hermitian) input, JAX's convention: ``conj(V) (diag(gw) + F o (V^T gV))
+    V^T``, the conjugate of the usual ``V (...) V^H`` form (for phase-free losses of
+    the eigenvectors); :func:`fold_triangle` then makes it Hermitian.
+    """
     w, V = result[0], result[1]
+    if np.iscomplexobj(V):
+        return _eigh_adjoint_complex(g, a, w, V)
     gw, gV = getitem_adj(g, 0), getitem_adj(g, 1)
     mid = 0.0
     if not is_zero(gw):
@@ -1324,19 +1347,39 @@ def eigh_adjoint(g, a, result):
     return _sym(V @ mid @ mT(V))
 
 
+def _eigh_adjoint_complex(g, a, w, V):
+    gw, gV = real_cotangent(getitem_adj(g, 0)), getitem_adj(g, 1)  # w is real
+    n = np.shape(w)[-1]
+    mid = np.zeros(np.shape(V), dtype=V.dtype)
+    if not is_zero(gw):
+        mid = mid + np.expand_dims(gw, -2) * _eye(n, n, 0, w)
+    if not is_zero(gV):
+        mid = mid + _eig_gaps(w) * (mT(V) @ gV)
+    return np.conj(V) @ mid @ mT(V)
+
+
 def eigh_jvp(da, result):
     w, V = result[0], result[1]
+    if np.iscomplexobj(V) or np.iscomplexobj(da):
+        # da is already Hermitian (mirror_triangle); dV in LAPACK's gauge is not
+        # needed by phase-free losses, the real diagonal is dropped as for svd
+        M = np.conj(mT(V)) @ da @ V
+        return np.real(np.diagonal(M, axis1=-2, axis2=-1)), V @ (_eig_gaps(w) * M)
     M = mT(V) @ _sym(da) @ V
     return np.diagonal(M, axis1=-2, axis2=-1), V @ (_eig_gaps(w) * M)
 
 
 def eigvalsh_adjoint(g, a, UPLO="L"):
     _, V = np.linalg.eigh(a, UPLO)
+    if np.iscomplexobj(V):
+        return (np.conj(V) * np.expand_dims(real_cotangent(g), -2)) @ mT(V)
     return (V * np.expand_dims(g, -2)) @ mT(V)
 
 
 def eigvalsh_jvp(da, a, UPLO="L"):
     _, V = np.linalg.eigh(a, UPLO)
+    if np.iscomplexobj(V) or np.iscomplexobj(da):
+        return np.real(np.sum(np.conj(V) * (da @ V), axis=-2))
     return np.sum(V * (_sym(da) @ V), axis=-2)
 
 

@@ -23,7 +23,7 @@ import numbers
 
 import numpy as np
 
-from ..core import is_zero, unbroadcast, zeros_like
+from ..core import is_zero, real_cotangent, unbroadcast, zeros_like
 
 __all__ = [
     "linspace_adjoint",
@@ -339,6 +339,7 @@ def angle_adjoint(g, z, deg=False):
         return zeros_like(z)
     scale = 180.0 / np.pi if deg else 1.0
     zero = z == 0
+    g = real_cotangent(g)  # the angle is real: only Re(g) is its cotangent
     return np.where(zero, 0, -1j * scale * g / np.where(zero, 1, z))
 
 
@@ -428,6 +429,8 @@ def svd_adjoint(g, a, result, full_matrices=True, compute_uv=True, hermitian=Fal
 
 
 def _svd_adjoint(g, a, result, full_matrices, compute_uv):
+    if np.iscomplexobj(a):
+        return _svd_adjoint_complex(g, a, result, full_matrices, compute_uv)
     if not compute_uv:
         u, _, vh = np.linalg.svd(a, full_matrices=False)
         return (u * np.expand_dims(g, -2)) @ vh
@@ -464,6 +467,60 @@ def _svd_adjoint(g, a, result, full_matrices, compute_uv):
     return zeros_like(a) if is_zero(out) else out
 
 
+def _mH(x):
+    return np.conj(_mT(x))
+
+
+def _svd_adjoint_complex(g, a, result, full_matrices, compute_uv):
+    """Complex input.  Worked in the Hermitian pairing (PyTorch's form, cotangents
+    conjugated on the way in) and conjugated on the way out (JAX's convention).
+
+    ``Gu = conj(gU)``, ``Gv = gVh^T``; ``X = U^H Gu``, ``Y = V^H Gv``::
+
+        Abar = U [diag(gs) + (F o (X - X^H)) S + S (F o (Y - Y^H))
+                  + I o (X - X^H) / (2 S)] V^H
+               + (Gu - U X) S^-1 V^H + U S^-1 (Gv - V Y)^H
+
+    The ``I o`` term follows the phase U's columns carry; losses that do not
+    depend on that phase (|U|, s, U S V^H) get their gradient.
+    """
+    if not compute_uv:
+        u, _, vh = np.linalg.svd(a, full_matrices=False)
+        return np.conj((u * np.expand_dims(real_cotangent(g), -2)) @ vh)
+    gu, gs, gvh = _parts(g, 3)
+    gs = real_cotangent(gs)  # the singular values are real
+    u, s, vh = result[0], result[1], result[2]
+    m, n = np.shape(a)[-2], np.shape(a)[-1]
+    k = min(m, n)
+    if full_matrices and m != n and not (is_zero(gu) and is_zero(gvh)):
+        raise NotImplementedError(
+            "srcad: the gradient of svd(full_matrices=True) through U or Vh of a non-square "
+            "matrix is not defined (the extra singular vectors are not unique); "
+            "pass full_matrices=False"
+        )
+    u, vh = u[..., :, :k], vh[..., :k, :]
+    v = _mH(vh)
+    srow, scol = np.expand_dims(s, -2), np.expand_dims(s, -1)
+    eye = _eye_like(k, s)
+    F = _gap_matrix(s, True)
+    mid = np.zeros(np.shape(u)[:-2] + (k, k), dtype=np.result_type(a, 1j))
+    out = 0.0
+    if not is_zero(gs):
+        mid = mid + np.expand_dims(gs, -2) * eye
+    if not is_zero(gu):
+        Gu = np.conj(gu[..., :, :k])
+        X = _mH(u) @ Gu
+        skew = X - _mH(X)
+        mid = mid + (F * skew) * srow + eye * skew / (2.0 * scol)
+        out = out + (Gu - u @ X) / srow @ vh
+    if not is_zero(gvh):
+        Gv = _mT(gvh[..., :k, :])
+        Y = _mH(v) @ Gv
+        mid = mid + scol * (F * (Y - _mH(Y)))
+        out = out + u @ _mH((Gv - v @ Y) / srow)
+    return np.conj(out + u @ mid @ vh)
+
+
 def svd_jvp(da, a, result, full_matrices=True, compute_uv=True, hermitian=False):
     """Tangent of ``np.linalg.svd`` for the factors NumPy returned (thin, or square)."""
     m, n = np.shape(a)[-2], np.shape(a)[-1]
@@ -481,6 +538,8 @@ def svd_jvp(da, a, result, full_matrices=True, compute_uv=True, hermitian=False)
         u, s, vh = result[0][..., :, :k], result[1], result[2][..., :k, :]
     else:
         u, s, vh = np.linalg.svd(a, full_matrices=False)
+    if np.iscomplexobj(a) or np.iscomplexobj(da):
+        return _svd_jvp_complex(da, u, s, vh, compute_uv)
     v = _mT(vh)
     P = _mT(u) @ da @ v
     ds = np.diagonal(P, axis1=-2, axis2=-1)
@@ -491,6 +550,24 @@ def svd_jvp(da, a, result, full_matrices=True, compute_uv=True, hermitian=False)
     du = u @ (F * (P * srow + scol * _mT(P))) + (da @ v - u @ P) / srow
     dv = v @ (F * (scol * P + _mT(P) * srow)) + (_mT(da) @ u - v @ _mT(P)) / srow
     return du, ds, _mT(dv)
+
+
+def _svd_jvp_complex(da, u, s, vh, compute_uv):
+    """Complex tangent (the transpose of :func:`_svd_adjoint_complex`): with
+    ``P = U^H dA V``, ``ds = Re diag(P)`` and U's columns carrying the phase term."""
+    v = _mH(vh)
+    P = _mH(u) @ da @ v
+    ds = np.real(np.diagonal(P, axis1=-2, axis2=-1))
+    if not compute_uv:
+        return ds
+    k = np.shape(s)[-1]
+    F = _gap_matrix(s, True)
+    srow, scol = np.expand_dims(s, -2), np.expand_dims(s, -1)
+    PH = _mH(P)
+    inner = F * (P * srow + scol * PH) + _eye_like(k, s) * (P - PH) / (2.0 * scol)
+    du = u @ inner + (da @ v - u @ P) / srow
+    dv = v @ (F * (scol * P + PH * srow)) + (_mH(da) @ u - v @ PH) / srow
+    return du, ds, _mH(dv)
 
 
 def _phase_rows(V):

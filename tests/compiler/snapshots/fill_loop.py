@@ -15,8 +15,9 @@ def dfill_loop_dx(x):
     # Grad of: for i in range(x.shape[0]):
     for i in reversed(range_i):
         x_item = x[i]
+        x_item_times_x_item = x_item * x_item
         # Grad of: y[i] = x[i] * x[i]
-        dy, dx_item_times_x_item = _rt.setitem_adj(dy, y, i)
+        dy, dx_item_times_x_item = _rt.setitem_adj(dy, y, i, x_item_times_x_item)
         _rt.restore_item(y, i, _stack.pop())
         dx_item = _rt.unbroadcast(dx_item_times_x_item * x_item, x_item)
         dx_item = dx_item + _rt.unbroadcast(dx_item_times_x_item * x_item, x_item)
