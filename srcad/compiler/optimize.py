@@ -239,6 +239,7 @@ def eliminate_dead_code(stmts, live_out=()):
 class _Liveness:
     def __init__(self, stmts):
         self.dead = {}  # id(statement) -> whether it can go
+        self._facts = {}
         bound = {}
         for s in stmts:
             for n in walk(s):
@@ -258,24 +259,42 @@ class _Liveness:
             live = self.stmt(s, live, head)
         return live
 
+    def facts(self, s):
+        """``(pure targets or None, names it binds, names it reads)`` of a simple
+        statement, computed once (loops run the analysis many times)."""
+        got = self._facts.get(id(s))
+        if got is None:
+            names = _pure_targets(s)
+            if names is not None:
+                got = (names, set(names), _loads(s.value))
+            else:
+                got = (None, _stores(s), _loads(s))
+            self._facts[id(s)] = got
+        return got
+
     def stmt(self, s, live, head):
-        names = _pure_targets(s)
-        if names is not None:
-            self.dead[id(s)] = not any(n in live for n in names)
-            if self.dead[id(s)]:
-                return live
-            return (live - set(names)) | _loads(s.value)
         if isinstance(s, gast.If):
             body = self.before(s.body, live, head)
             orelse = self.before(s.orelse, live, head)
-            return body | orelse | _loads(s.test)
+            return body | orelse | self.header_loads(s.test)
         if isinstance(s, (gast.For, gast.While)):
             return self.loop(s, live, head)
         if isinstance(s, (gast.Break, gast.Continue)):
             return head if head is not None else live
+        names, stores, loads = self.facts(s)
         if isinstance(s, gast.Return):
-            return _loads(s)
-        return (live - _stores(s)) | _loads(s)
+            return loads
+        if names is not None:
+            self.dead[id(s)] = not any(n in live for n in names)
+            if self.dead[id(s)]:
+                return live
+        return (live - stores) | loads
+
+    def header_loads(self, e):
+        got = self._facts.get(id(e))
+        if got is None:
+            got = self._facts[id(e)] = _loads(e)
+        return got
 
     def loop(self, s, live, head):
         targets = _stores(s.target) if isinstance(s, gast.For) else set()
@@ -284,7 +303,7 @@ class _Liveness:
             inner = self.before(s.body, at_head, at_head)
             new = at_head | (inner - targets)
             if isinstance(s, gast.While):
-                new |= _loads(s.test)
+                new |= self.header_loads(s.test)
             if new == at_head:
                 break
             at_head = new
@@ -296,7 +315,9 @@ class _Liveness:
         self.dead[id(s)] = bool(iterates_range and idle and not s.orelse and not (targets & live))
         if self.dead[id(s)]:
             return live  # a loop over a range left with nothing to do
-        return at_head | after_else | _loads(s.iter if isinstance(s, gast.For) else s.test)
+        return (
+            at_head | after_else | self.header_loads(s.iter if isinstance(s, gast.For) else s.test)
+        )
 
 
 def _is_range(e):
