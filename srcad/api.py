@@ -56,10 +56,18 @@ def insert_grad_of(x):
         with srcad.insert_grad_of(h) as dh:
             dh = np.clip(dh, -1.0, 1.0)     # clip the gradient flowing into h
 
-    The block does not run in the forward pass.  Executed as plain Python (or on
-    the tape, which has no adjoint statements to insert it into) the block runs
-    once, on a zero, and changes nothing: the gradient is the plain one.
+    The block does not run in the forward pass.  Executed as plain Python the
+    block runs once, on a zero, and changes nothing.  On the tape (``mode="tape"``,
+    or the fallback) it is refused: the tape has no backward statements to insert
+    it into, and the plain gradient would not be the one the function asks for.
     """
+    if type(x).__module__.startswith("srcad.tape"):
+        raise UnsupportedError(
+            "srcad.insert_grad_of runs only in source mode: the tape has no backward "
+            "statements to insert the block into",
+            hint="transform the function with mode='source', or register a hook on the "
+            "tensor (x.register_hook(fn)) for code that runs on the tape",
+        )
     yield 0.0
 
 
