@@ -252,6 +252,10 @@ class ShapeInference:
                 # (a generalized ufunc such as matmul or vecdot: no elementwise rule)
                 return None
             return broadcast(*(self.shape(a) for a in e.args))
+        if getattr(obj, "__module__", None) == "math" and not e.keywords:
+            # math's functions take and give Python numbers
+            args = [self.shape(a) for a in e.args]
+            return _BOTTOM if _BOTTOM in args else () if all(a == () for a in args) else None
         if getattr(obj, "__module__", None) is None or not _is_numpy(obj):
             return None
         return self._numpy(obj.__name__, e)
@@ -457,6 +461,8 @@ def _simplified(e, inference, rt):
         g, x = (inference.shape(a) for a in e.args)
         if isinstance(g, tuple) and isinstance(x, tuple) and g == x:
             return e.args[0]
+    if e.func.attr == "mean_adjoint" and 2 <= len(e.args) <= 5:
+        return _mean_to_expand(e, inference)
     if e.func.attr == "expand_reduced" and 2 <= len(e.args) <= 4:
         x = inference.shape(e.args[1])
         if isinstance(x, tuple):
@@ -466,6 +472,34 @@ def _simplified(e, inference, rt):
             e.args[1] = shape
             return e
     return None
+
+
+def _mean_to_expand(e, inference):
+    """``_rt.mean_adjoint(g, x, axis, keepdims)`` of a known shape: ``g / count``
+    spread with ``_rt.expand_to``, without reading ``x``."""
+    x = inference.shape(e.args[1])
+    axis = e.args[2] if len(e.args) > 2 else gast.Constant(None, None)
+    keep = e.args[3] if len(e.args) > 3 else gast.Constant(False, None)
+    where = e.args[4] if len(e.args) > 4 else gast.Constant(True, None)
+    if not (isinstance(where, gast.Constant) and where.value is True):
+        return None
+    if not isinstance(x, tuple) or _reduce(x, axis, keep) is None:
+        return None
+    if isinstance(axis, gast.Constant) and axis.value is None:
+        axes = range(len(x))
+    elif isinstance(axis, gast.Constant):
+        axes = [axis.value]
+    else:
+        axes = [a.value for a in axis.elts]
+    count = 1
+    for a in axes:
+        count *= x[a]
+    if count == 0:
+        return None
+    shape = gast.Tuple([gast.Constant(n, None) for n in x], gast.Load())
+    g = gast.BinOp(e.args[0], gast.Div(), gast.Constant(float(count), None))
+    rt = e.func.value
+    return gast.Call(gast.Attribute(rt, "expand_to", gast.Load()), [g, shape, axis, keep], [])
 
 
 def specialize(params, primal, code, resolve, rt_name, seed=None, stack=None):

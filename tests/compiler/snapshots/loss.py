@@ -2,10 +2,9 @@ def dloss_dw(w, x, y):
     x_matmul_w = x @ w
     p = np.tanh(x_matmul_w)
     p_minus_y = p - y
-    p_minus_y_pow_2 = p_minus_y ** 2
     dloss = 1.0
     # Grad of: return np.mean((p - y) ** 2)
-    dp_minus_y_pow_2 = _rt.mean_adjoint(dloss, p_minus_y_pow_2)
+    dp_minus_y_pow_2 = _rt.expand_to(dloss / 5.0, (5,))
     dp_minus_y = dp_minus_y_pow_2 * (2 * p_minus_y)
     # Grad of: p = np.tanh(x @ w)
     dx_matmul_w = dp_minus_y * (1.0 - p * p)
