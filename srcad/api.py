@@ -181,7 +181,10 @@ class _Transformation:
         return self._mode == "tape" or self._fell_back
 
     def _bind(self, args, kwargs):
-        ba = _args.bind(self._sig, args, kwargs, self.__name__)
+        simple = self.__dict__.get("_simple")
+        if simple is None:
+            simple = self._simple = _args.plain_positional(self._sig)
+        ba = _args.bind(self._sig, args, kwargs, self.__name__, simple)
         return _args.prepare(ba, self._wrt, self.__name__, complex_ok=self._mode != "tape")
 
     def _full(self, ba):

@@ -310,8 +310,20 @@ def arg_set(ba, w, value):
         ba.arguments[w] = value
 
 
-def bind(sig, args, kwargs, fname):
-    """Bind the caller's arguments (defaults applied); a misuse is a TypeError."""
+def plain_positional(sig):
+    """The parameter names when every parameter is a plain positional one, else ()."""
+    if sig is None:
+        return ()
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    params = list(sig.parameters.values())
+    if all(p.kind in kinds for p in params):
+        return tuple(p.name for p in params)
+    return ()
+
+
+def bind(sig, args, kwargs, fname, simple=None):
+    """Bind the caller's arguments (defaults applied); a misuse is a TypeError.
+    ``simple``: ``plain_positional(sig)``, when the caller keeps it."""
     if sig is None:
         ba = inspect.Signature([inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL)]).bind(
             *args
@@ -319,6 +331,11 @@ def bind(sig, args, kwargs, fname):
         if kwargs:
             raise TypeError(f"{fname} takes no keyword arguments")
         return ba
+    if simple is None:
+        simple = plain_positional(sig)
+    if simple and not kwargs and len(args) == len(simple):
+        # the common call: every parameter given by position, none of them special
+        return inspect.BoundArguments(sig, dict(zip(simple, args)))
     try:
         ba = sig.bind(*args, **kwargs)
     except TypeError as exc:
@@ -482,6 +499,15 @@ def finalize(g, x, fname, complex_ok=False):
     """
     if x is None:
         return None
+    if (
+        type(x) is np.ndarray
+        and type(g) is np.ndarray
+        and g.dtype == x.dtype
+        and g.shape == x.shape
+    ):
+        return g  # the common case: already an array like x (its real or complex kind)
+    if type(x) is float and type(g) is float:
+        return g
     if (
         complex_ok
         and isinstance(g, (np.ndarray, np.generic, complex))
