@@ -191,11 +191,99 @@ for _name in (
     _OVERRIDES[_name] = _like(getattr(np, _name))
 
 
+# --------------------------------------------------------------------------------------
+# Lists of tensors given to NumPy functions
+#
+# ``np.sum([a, b])`` converts its list with ``np.asarray`` before any dispatch, since
+# NumPy looks for ``__array_function__``/``__array_ufunc__`` only on the arguments
+# themselves; a tensor being differentiated inside the list then refuses to become a
+# plain array.  For NumPy the list *is* that array, so the call is retried with every
+# list (or tuple) argument that holds tensors stacked on the tape first.  Only after the
+# refusal: a function that takes its sequence element by element (``np.concatenate``,
+# ``np.stack``) dispatches on the tensors inside and never refuses.
+
+_DISPATCHER = type(np.sum)
+
+
+def _holds_tensor_rg(obj):
+    if isinstance(obj, Tensor):
+        return obj.requires_grad
+    if type(obj) in (list, tuple):
+        return any(_holds_tensor_rg(v) for v in obj)
+    return False
+
+
+def _lift(v):
+    return _as_tensor(v, None) if type(v) in (list, tuple) and _has_tensor(v) else v
+
+
+def _retry_lifted(fn, args, kwargs, exc):
+    """``fn`` called again with its lists of tensors stacked, or ``exc`` raised."""
+    if not str(exc).startswith("Can't call numpy() on Tensor that requires grad"):
+        raise exc
+    values = list(args) + list(kwargs.values())
+    if not any(type(v) in (list, tuple) and _holds_tensor_rg(v) for v in values):
+        raise exc
+    return fn(*[_lift(a) for a in args], **{k: _lift(v) for k, v in kwargs.items()})
+
+
+def _lifting(fn):
+    """NumPy function ``fn`` that takes lists of tensors as the arrays they stand for."""
+
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except RuntimeError as exc:
+            return _retry_lifted(fn, args, kwargs, exc)
+
+    call.__name__ = getattr(fn, "__name__", "function")
+    call.__qualname__ = getattr(fn, "__qualname__", call.__name__)
+    call.__doc__ = getattr(fn, "__doc__", None)
+    call.__wrapped__ = fn
+    return call
+
+
+class _Ufunc:
+    """A NumPy ufunc that takes lists of tensors as arrays (its methods too)."""
+
+    __slots__ = ("_uf",)
+
+    def __init__(self, uf):
+        self._uf = uf
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return self._uf(*args, **kwargs)
+        except RuntimeError as exc:
+            return _retry_lifted(self._uf, args, kwargs, exc)
+
+    def __getattr__(self, name):
+        v = getattr(self._uf, name)
+        if name in ("reduce", "accumulate", "outer", "reduceat", "at"):
+            return _lifting(v)
+        return v
+
+    def __repr__(self):
+        return repr(self._uf)
+
+
+def _numpy_callable(v):
+    """``v`` (a NumPy function or ufunc) as a NumPy program on the tape calls it."""
+    if isinstance(v, np.ufunc):
+        return _Ufunc(v)
+    if type(v) is _DISPATCHER:
+        return _lifting(v)
+    return v
+
+
 class _NumpyProxy(types.ModuleType):
     """``numpy`` as a NumPy program run on the tape sees it."""
 
     def __getattr__(self, name):
-        return getattr(np, name)
+        v = _numpy_callable(getattr(np, name))
+        if v is not getattr(np, name):
+            self.__dict__[name] = v  # made once
+        return v
 
     def __dir__(self):
         return dir(np)
@@ -286,8 +374,15 @@ def _global_names(code):
     return frozenset(names)
 
 
+def _numpy_name(v):
+    if v is np or v is math or isinstance(v, np.ufunc) or type(v) is _DISPATCHER:
+        return True
+    return callable(v) and id(v) in _OVERRIDDEN and v is getattr(np, v.__name__, None)
+
+
 def _uses_numpy(g):
-    return any(v is np or v is math for v in g.values())
+    """Whether a module's globals name ``numpy``, ``math`` or NumPy functions."""
+    return any(_numpy_name(v) for v in g.values())
 
 
 def _user_function(fn):
@@ -358,6 +453,8 @@ class _Patcher:
                 p[k] = MATH
             elif callable(v) and id(v) in _OVERRIDDEN:
                 p[k] = _OVERRIDDEN[id(v)]
+            elif isinstance(v, np.ufunc) or type(v) is _DISPATCHER:  # from numpy import sum
+                p[k] = _numpy_callable(v)
             elif isinstance(v, types.ModuleType) and self._user_module(v):
                 p[k] = _ModuleView(v, self)
         return p

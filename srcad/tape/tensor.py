@@ -77,13 +77,14 @@ class Size(tuple):
 class _Extra:
     """Rarely used per-tensor state, allocated on first use."""
 
-    __slots__ = ("hooks", "pahooks", "steps", "vver")
+    __slots__ = ("hooks", "pahooks", "steps", "vver", "views")
 
     def __init__(self):
         self.hooks = None
         self.pahooks = None
         self.steps = None
         self.vver = 0
+        self.views = None  # a base that does not require grad: weak refs to its views
 
 
 def wrap(data, rg=False, fn=None, nr=0):
@@ -350,7 +351,38 @@ def make_view(src, out_tensor, step):
     x = out_tensor._x = _Extra()
     x.steps = steps
     x.vver = src._vc[0]
+    if not base._rg:
+        _note_view(base, out_tensor)
     return out_tensor
+
+
+def _note_view(base, view):
+    """Remember ``view`` of ``base``, which does not require grad yet: if an in-place
+    update makes the base require grad, its views do too (PyTorch: a view requires grad
+    when its base does), even those made before the update."""
+    x = base._x
+    if x is None:
+        x = base._x = _Extra()
+    views = x.views
+    if views is None:
+        views = x.views = []
+    elif len(views) >= 64 and (len(views) & (len(views) - 1)) == 0:
+        views[:] = [r for r in views if r() is not None]  # drop the dead now and then
+    views.append(weakref.ref(view))
+
+
+def _views_now_require(base):
+    """``base`` has just come to require grad by an in-place update: every live view
+    made before gets its grad_fn from the base (an ``AsStridedBackward0``)."""
+    x = base._x
+    views = x.views if x is not None else None
+    if not views:
+        return
+    x.views = None
+    for r in views:
+        v = r()
+        if v is not None and not v._rg and v._base is base:
+            _refresh_view(v)
 
 
 def view_op(src, prim, args, out, name, step):
@@ -523,15 +555,20 @@ def inplace(t, prim, rest, name, eparams=None, compute=None):
         _saved_before_write(t._fn, args, t._vc)
         t._nr = 0
         t._rg = True
+        if not needs0:
+            _views_now_require(t)
         return t
     # an in-place update of a view: the base's grad_fn becomes CopySlices
     steps = t._x.steps
     inner = make_node(inf, args, old, cls, eparams, t._vc, first_edge=_NONE_EDGE)
     _saved_before_write(inner, args, t._vc)
     base_edge = edge(base) if base._rg else _NONE_EDGE
+    base_was = base._rg
     base._fn = CopySlices(base_edge, inner, steps)
     base._nr = 0
     base._rg = True
+    if not base_was:
+        _views_now_require(base)
     t._fn = make_node(
         info(T.as_view), (base, steps), old, node_class("AsStridedBackward0"), None, t._vc
     )
