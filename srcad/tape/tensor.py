@@ -536,6 +536,7 @@ def inplace(t, prim, rest, name, eparams=None, compute=None):
         _write(t, new)
         t._vc[0] += 1
         return t
+    _cow.before_recorded_write(t._data)
     inf = info(prim)
     rest = _cow.snapshot_operands(t, rest)
     needs0 = t._rg
@@ -1040,7 +1041,7 @@ class Tensor:
             )
         if dtype is not None and d.dtype != dtype:
             return d.astype(dtype)
-        return d.copy() if copy else d
+        return d.copy() if copy else _cow.plain_alias(d)
 
     def _scalar(self, kind):
         if self._rg and not (kind is int and _cow.registry() is not None):
