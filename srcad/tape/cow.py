@@ -227,3 +227,15 @@ def refusal(what):
         "arrays): its derivative would be lost. Create the arrays you write into inside "
         "the function (np.zeros, np.empty, ...) or pass them as arguments."
     )
+
+
+def as_numbers(t, listed=False):
+    """``t`` (a tensor being differentiated) as the Python numbers NumPy would give for
+    ``item()`` (a 0-d tensor) or ``tolist()`` (nested lists of them): a private copy,
+    recorded on the tape, that no later write into ``t`` reaches."""
+    c = t.clone()
+    return _listed(c) if listed else c.reshape(())
+
+
+def _listed(c):
+    return c if c.ndim == 0 else [_listed(c[i]) for i in range(c.shape[0])]

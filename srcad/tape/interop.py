@@ -65,6 +65,10 @@ def apply_prim(prim, args, kwargs, name=None):
 
         y = apply_prim(my_conv_prim, (x, w), {"stride": 1}, name="ConvolutionBackward0")
     """
+    if any(type(a) in _SEQS or type(a) is dict for a in (*args, *kwargs.values())):
+        args = tuple(_lift_nested(a) for a in args)
+        kwargs = {k: _lift_nested(v) for k, v in kwargs.items()}
+        _refuse_buried(prim, args, kwargs)
     impl = getattr(prim, "impl", prim)
     out = impl(*unwrap(args), **unwrap(kwargs))
     if isinstance(out, (tuple, list)):
@@ -104,6 +108,52 @@ def apply_prim(prim, args, kwargs, name=None):
     bound = inf.bind(args, kwargs)
     t = record(inf, bound, out, node_class(name or name_for(prim, bound)))
     return _mark_view(t, prim)
+
+
+_SEQS = (list, tuple)
+
+
+def _holds_tensor(a):
+    if isinstance(a, Tensor):
+        return True
+    return type(a) in _SEQS and any(_holds_tensor(v) for v in a)
+
+
+def _stacked(seq):
+    """A nested list of tensors and numbers as one tensor (NumPy's ``asarray``), stacked
+    on the tape."""
+    parts = [_stacked(v) if type(v) in _SEQS else v for v in seq]
+    parts = [p if isinstance(p, Tensor) else wrap(np.asarray(p)) for p in parts]
+    return np.stack(parts)
+
+
+def _lift_nested(a):
+    """A sequence argument (``np.hstack([x, [x[0], 1.0]])``) with its elements that are
+    themselves lists holding tensors stacked: the recorded node sees one level only."""
+    if type(a) not in _SEQS or not any(type(v) in _SEQS and _holds_tensor(v) for v in a):
+        return a
+    return type(a)(_stacked(v) if type(v) in _SEQS and _holds_tensor(v) else v for v in a)
+
+
+def _refuse_buried(prim, args, kwargs):
+    """A tensor that requires grad deeper than the node can see (in a dict, or below a
+    list's elements) would lose its gradient: refuse."""
+
+    def buried(a, depth):
+        if isinstance(a, Tensor):
+            return depth > 1 and a._rg
+        if type(a) in _SEQS:
+            return any(buried(v, depth + 1) for v in a)
+        if type(a) is dict:
+            return any(buried(v, depth + 2) for v in a.values())
+        return False
+
+    if any(buried(a, 0) for a in (*args, *kwargs.values())):
+        what = getattr(prim, "__name__", repr(prim))
+        raise RuntimeError(
+            f"srcad: {what} got a tensor that requires grad inside a nested container, "
+            "which the tape cannot record; pass it as an array (np.asarray(...)) instead."
+        )
 
 
 def _record_multi(prim, args, kwargs, out, name):

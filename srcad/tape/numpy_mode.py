@@ -142,29 +142,52 @@ def _flat_broadcast(a, shape):
 
 class _FloatType(type):
     def __instancecheck__(cls, obj):
-        return isinstance(obj, builtins.float)
+        return isinstance(obj, cls._stands_for)
 
     def __subclasscheck__(cls, sub):
-        return issubclass(sub, builtins.float)
+        return issubclass(sub, cls._stands_for)
 
 
-class float_(builtins.float, metaclass=_FloatType):  # noqa: N801
+# Both classes derive from ``np.float64`` so that, used as a dtype (``np.zeros(3,
+# dtype=float)``, ``x.astype(float)``), NumPy reads them as float64: a subclass of
+# Python's ``float`` would be an *object* dtype.
+
+
+class float_(np.float64, metaclass=_FloatType):  # noqa: N801
     """``float`` as a NumPy program run on the tape sees it: ``float(t)`` of a value
-    being differentiated is that value as a 0-d tensor (the identity, recorded, as the
-    source compiler treats it); anything else, and ``isinstance(v, float)``, as usual."""
+    being differentiated is that value as a 0-d tensor (a copy, recorded: the source
+    compiler treats it as the identity); anything else, ``isinstance(v, float)`` and
+    ``dtype=float``, as usual."""
+
+    _stands_for = builtins.float
 
     def __new__(cls, x=0.0):
         if isinstance(x, Tensor) and x.requires_grad:
             if x._data.size != 1:
                 raise TypeError("only length-1 arrays can be converted to Python scalars")
-            return x.reshape(())
+            return cow.as_numbers(x)
         return builtins.float(x)
+
+
+class float64(np.float64, metaclass=_FloatType):  # noqa: N801
+    """``np.float64`` as a NumPy program run on the tape sees it: of a value being
+    differentiated, that value as a 0-d tensor (as ``float``); a dtype as usual."""
+
+    _stands_for = np.float64
+
+    def __new__(cls, x=0.0):
+        if isinstance(x, Tensor) and x.requires_grad:
+            if x._data.size != 1:
+                raise TypeError("only length-1 arrays can be converted to Python scalars")
+            return cow.as_numbers(x)
+        return np.float64(x)
 
 
 _BUILTINS = {"float": float_}
 
 _OVERRIDES = {
     "vectorize": vectorize,
+    "float64": float64,
     "array": array,
     "asarray": asarray,
     "asanyarray": asarray,
@@ -345,10 +368,44 @@ class _MathProxy(types.ModuleType):
         return getattr(math, name)
 
 
+def _value(a):
+    """A tensor's number (for functions of piecewise-constant or boolean result)."""
+    if isinstance(a, Tensor):
+        if a._data.size != 1:
+            raise TypeError("only length-1 arrays can be converted to Python scalars")
+        return a._data.reshape(()).item()
+    return a
+
+
+def _math_const(name):
+    """``math.floor`` and the like: their result does not change with a small change
+    of the argument (derivative zero), so a tensor is read as its number."""
+    plain = getattr(math, name)
+
+    def fn(*args, **kwargs):
+        return plain(*[_value(a) for a in args], **{k: _value(v) for k, v in kwargs.items()})
+
+    fn.__name__ = name
+    fn.__doc__ = plain.__doc__
+    return fn
+
+
+def _fsum(seq):
+    items = list(seq)
+    if any(isinstance(v, Tensor) for v in items):
+        return builtins.sum(items, 0.0)  # recorded; fsum's extra precision is not kept
+    return math.fsum(items)
+
+
 MATH = _MathProxy("math")
 for _name, _uf in {**_MATH_UNARY, **_MATH_BINARY}.items():
     if hasattr(math, _name):
         setattr(MATH, _name, _math_fn(_name, _uf))
+for _name in ("floor", "ceil", "trunc", "isclose", "isnan", "isinf", "isfinite"):
+    setattr(MATH, _name, _math_const(_name))
+MATH.fsum = _fsum
+MATH.degrees = _math_fn("degrees", lambda a: a * (180.0 / math.pi))
+MATH.radians = _math_fn("radians", lambda a: a * (math.pi / 180.0))
 
 
 # --------------------------------------------------------------------------------------

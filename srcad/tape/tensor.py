@@ -8,6 +8,7 @@ base's data and version counter) and in-place updates (version counter, leaf che
 ``srcad.rules`` (backward).
 """
 
+import sys
 import weakref
 
 import numpy as np
@@ -702,6 +703,17 @@ def setitem(t, index, value):
     inplace(t, T.index_put, (index, value), "IndexPutBackward0", eparams=(0, 2))
 
 
+def _numpy_program_caller():
+    """Whether the caller of the calling method is a NumPy program srcad runs on the tape
+    (not srcad itself): ``x[0].item()`` and ``x.tolist()`` of a value being
+    differentiated then keep its derivative, as ``float(x[0])`` does and as the source
+    compiler has them (NumPy's numbers, where PyTorch's ``item()`` detaches)."""
+    if _cow.registry() is None:
+        return False
+    caller = sys._getframe(2).f_globals.get("__name__") or ""
+    return not (caller == "srcad" or caller.startswith("srcad."))
+
+
 # --------------------------------------------------------------------------------------
 # The class
 
@@ -1010,10 +1022,14 @@ class Tensor:
         d = self._data
         if d.size != 1:
             raise RuntimeError(f"a Tensor with {d.size} elements cannot be converted to Scalar")
+        if self._rg and _numpy_program_caller():
+            return _cow.as_numbers(self)
         return d.item() if not is_cupy(d) else d.get().item()
 
     def tolist(self):
         d = self._data
+        if self._rg and _numpy_program_caller():
+            return _cow.as_numbers(self, listed=True)
         return (d.get() if is_cupy(d) else d).tolist()
 
     def numpy(self, force=False):
@@ -1039,6 +1055,8 @@ class Tensor:
                 "Implicit conversion to a NumPy array is not allowed for a cuda tensor. "
                 "Use .cpu() (or .numpy() on a CPU tensor) to copy it to the host explicitly."
             )
+        if not isinstance(d, np.ndarray):  # a NumPy scalar left by an op: NumPy wants arrays
+            d = np.asarray(d)
         if dtype is not None and d.dtype != dtype:
             return d.astype(dtype)
         return d.copy() if copy else _cow.plain_alias(d)
