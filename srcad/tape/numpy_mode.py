@@ -571,8 +571,9 @@ def numpy_program(f):
 
 def hold_arguments(arguments, wrt):
     """The floating NumPy arrays among the arguments not differentiated, as tensors
-    sharing their memory: the program may write tensors into them (``Z = M.copy();
-    Z[:, 0] = u``), and its plain writes still reach the caller's array, as in NumPy."""
+    sharing their memory: the program may write tensors into them (``M[:, 0] = u``).
+    These arrays are srcad's private copies (``arguments.prepare`` copies every array
+    argument), so no write, plain or recorded, reaches the caller's array."""
     for name, v in arguments.items():
         if name not in wrt:
             arguments[name] = _holder(v)

@@ -121,3 +121,27 @@ def test_einsum_and_concatenate_of_lists_still_right():
         return np.sum(np.einsum("i,i->", x, x)) + np.sum(np.concatenate([x, [x[0]]]))
 
     np.testing.assert_allclose(srcad.grad(f, mode="tape")(X), fd_grad(f, X), rtol=1e-7)
+
+
+def dtype_branches(x):
+    # NumPy: every test below is true for a float64 array
+    s = np.sum(x * x)
+    if x.dtype == np.float64 and x.dtype == float and x.dtype == "float64":
+        s = s + np.sum(np.sin(x))
+    if x.dtype.kind == "f" and np.issubdtype(x.dtype, np.floating) and x.dtype != np.int64:
+        s = s * 2.0
+    return s
+
+
+def test_dtype_comparisons_as_in_numpy():
+    np.testing.assert_allclose(
+        srcad.grad(dtype_branches, mode="tape")(X), fd_grad(dtype_branches, X), rtol=1e-7
+    )
+
+
+def test_pytorch_style_dtype_comparisons_unchanged():
+    import srcad as torch
+
+    # torch 2.13: a torch dtype is not equal to NumPy's types or names
+    assert not (torch.float64 == np.float64) and torch.float64 != "float64"
+    assert torch.float64 == torch.double and {torch.float64: 1}[torch.double] == 1

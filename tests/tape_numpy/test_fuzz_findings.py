@@ -147,3 +147,19 @@ def test_pytorch_style_version_error_kept():
     y.add_(1.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+def test_writes_into_argument_arrays_never_reach_the_caller():
+    def f(x, M):
+        M[0] = x * 2.0  # recorded: M now holds values being differentiated
+        M[1] += 1.0  # plain
+        return np.sum(M * x) + np.sum(M[0] ** 2)
+
+    def f_copy(x, M):
+        return f(x, M.copy())
+
+    M = np.array([[5.0, 6.0, 7.0], [1.0, 2.0, 3.0]])
+    before = M.copy()
+    got = srcad.grad(f, mode="tape")(X, M)
+    np.testing.assert_array_equal(M, before)
+    np.testing.assert_allclose(got, fd_grad(lambda v: f_copy(v, M), X), rtol=1e-7)
