@@ -183,11 +183,61 @@ class float64(np.float64, metaclass=_FloatType):  # noqa: N801
         return np.float64(x)
 
 
+def _int_type(np_type):
+    """``np.int64`` and the like: of a tensor, its values as integers (an index array;
+    piecewise constant, so no derivative to keep); a dtype as usual."""
+
+    class integer(np_type, metaclass=_FloatType):  # noqa: N801
+        _stands_for = np_type
+
+        def __new__(cls, x=0):
+            if isinstance(x, Tensor):
+                return np_type(x.detach()._data)
+            return np_type(x)
+
+    integer.__name__ = integer.__qualname__ = np_type.__name__
+    return integer
+
+
+class _Concatenator:
+    """``np.r_`` / ``np.c_`` with tensors among the items: the same concatenation,
+    recorded (NumPy's own object for anything else, and for string directives)."""
+
+    def __init__(self, plain, columns):
+        self._plain = plain
+        self._columns = columns
+
+    def __getitem__(self, key):
+        items = key if type(key) is tuple else (key,)
+        if not any(isinstance(v, Tensor) for v in items) or any(isinstance(v, str) for v in items):
+            return self._plain[key]
+        parts = []
+        for v in items:
+            if isinstance(v, slice):
+                v = self._plain[v]  # a range, as NumPy makes it
+            if not isinstance(v, Tensor):
+                v = np.asarray(v)
+            if v.ndim == 0:
+                v = v.reshape((1, 1) if self._columns else (1,))
+            elif self._columns and v.ndim == 1:
+                v = v.reshape((-1, 1))
+            parts.append(v)
+        return np.concatenate(parts, axis=-1 if self._columns else 0)
+
+    def __len__(self):
+        return 0
+
+
 _BUILTINS = {"float": float_}
 
 _OVERRIDES = {
     "vectorize": vectorize,
     "float64": float64,
+    "int64": _int_type(np.int64),
+    "int32": _int_type(np.int32),
+    "intp": _int_type(np.intp),
+    "r_": _Concatenator(np.r_, columns=False),
+    "c_": _Concatenator(np.c_, columns=True),
     "array": array,
     "asarray": asarray,
     "asanyarray": asarray,

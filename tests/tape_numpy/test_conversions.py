@@ -145,3 +145,40 @@ def test_pytorch_style_dtype_comparisons_unchanged():
     # torch 2.13: a torch dtype is not equal to NumPy's types or names
     assert not (torch.float64 == np.float64) and torch.float64 != "float64"
     assert torch.float64 == torch.double and {torch.float64: 1}[torch.double] == 1
+
+
+C = np.array([[0.2, -1.0], [0.5, 0.3], [1.1, 0.0]])
+X2 = np.array([[0.3, -0.6], [0.9, 0.2], [-0.4, 1.3]])
+
+
+def r_and_c(x):
+    b = np.r_[x[:, 0], C[:, 1], 1:4, 2.5]
+    M = np.c_[x[:, 0], C[:, 1], x[:, 1] ** 2]
+    return np.sum(np.r_[x, C, x] ** 2) + np.sum(b * np.arange(b.size)) + np.sum(M**3)
+
+
+def int_index_from_values(x):
+    # the peer suite's test_cast_to_int: np.int64 of a differentiated value is an index
+    glued = np.concatenate((x, np.ones(3)[:, None]), axis=1)
+    idx = np.int64(glued[:, -1])
+    assert idx.dtype == np.int64
+    return np.sum(x[idx] ** 2) + np.sum(glued**2)
+
+
+def reflected_mod(x):
+    return np.sum(1.7 % x[:, 1] * x[:, 0]) + 2.5 % x[0, 0]
+
+
+@pytest.mark.parametrize("fn", [r_and_c, int_index_from_values, reflected_mod])
+def test_index_tricks_casts_and_reflected_mod(fn):
+    np.testing.assert_allclose(
+        srcad.grad(fn, mode="tape")(X2), fd_grad(fn, X2), rtol=1e-7, atol=1e-9
+    )
+
+
+def test_pytorch_style_reflected_mod():
+    import srcad as torch
+
+    # torch 2.13: 3.0 % tensor([0.5, 2.0]) == tensor([0., 1.]); 3 % tensor([2, 5]) == [1, 3]
+    assert (3.0 % torch.tensor([0.5, 2.0])).tolist() == [0.0, 1.0]
+    assert (3 % torch.tensor([2, 5])).tolist() == [1, 3]

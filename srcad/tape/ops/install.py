@@ -361,6 +361,7 @@ _DUNDERS = {
     "__matmul__": matmul,
     "__rmatmul__": lambda a, b: matmul(_as_tensor(b), a),
     "__mod__": remainder,
+    "__rmod__": lambda a, b: remainder(_as_tensor(b, a), a),
     "__floordiv__": floor_divide,
     "__rfloordiv__": lambda a, b: floor_divide(_as_tensor(b, a), a),
     "__neg__": neg,
