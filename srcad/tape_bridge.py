@@ -346,9 +346,9 @@ def _grads_for(
 
     flat = [_flat_leaves(leaves[w], []) for w in wrt]
     inputs = [t for group in flat for t in group]
-    from .tape.tensor import Tensor
 
-    if not isinstance(out, Tensor) or not out.requires_grad or not inputs:
+    outs, gos = _paired_outputs(out, grad_outputs)
+    if not outs or not inputs:
         grads = [None] * len(inputs)
     else:
         with warnings.catch_warnings():
@@ -357,9 +357,9 @@ def _grads_for(
             warnings.simplefilter("error", np.exceptions.ComplexWarning)
             try:
                 grads = autograd.grad(
-                    out,
+                    outs,
                     inputs,
-                    grad_outputs=grad_outputs,
+                    grad_outputs=gos,
                     allow_unused=True,
                     create_graph=create_graph,
                     retain_graph=retain_graph,
@@ -376,6 +376,71 @@ def _grads_for(
         g = _rebuild(leaves[w], it)
         shaped.append(g if create_graph else _args.finalize(g, originals[w], "f"))
     return shaped
+
+
+# -- outputs that are containers --------------------------------------------------------
+#
+# ``vjp``/``jvp``/``jacobian`` of a function returning a tuple, list or dict of values:
+# every tensor of the output that requires grad is an output of the backward pass, with
+# the cotangent at the same place in the cotangent's structure (or, for a cotangent given
+# as one array over a tuple or list of values, its slice along the first axis).
+
+
+def _ct_leaves(template, ct):
+    """The cotangent of each tensor of ``template`` (``_flat_leaves`` order)."""
+    from .tape.tensor import Tensor
+
+    if isinstance(template, Tensor):
+        return [ct]
+    if isinstance(template, (tuple, list)):
+        if isinstance(ct, dict) or ct is None:
+            raise TypeError("the cotangent must have the structure of the function's output")
+        return [c for t, e in zip(template, ct) for c in _ct_leaves(t, e)]
+    if isinstance(template, dict):
+        if not isinstance(ct, dict):
+            raise TypeError("the cotangent of a dict output must be a dict with its keys")
+        return [c for k, t in template.items() for c in _ct_leaves(t, ct[k])]
+    if _args._is_dataclass_obj(template):
+        return [
+            c
+            for f in _args.dataclasses.fields(template)
+            for c in _ct_leaves(getattr(template, f.name), getattr(ct, f.name))
+        ]
+    return []
+
+
+def _paired_outputs(out, grad_outputs):
+    """``(outputs, their cotangents)``: the tensors of ``out`` that require grad."""
+    from .tape.tensor import Tensor, wrap
+
+    if isinstance(out, Tensor):
+        return ([out], [grad_outputs]) if out.requires_grad else ([], [])
+    outs = _flat_leaves(out, [])
+    cts = [None] * len(outs) if grad_outputs is None else _ct_leaves(out, grad_outputs)
+    pairs = []
+    for o, c in zip(outs, cts):
+        if not o.requires_grad:
+            continue
+        if c is not None and not isinstance(c, Tensor):
+            c = wrap(np.broadcast_to(np.asarray(c, dtype=o._data.dtype), o._data.shape).copy())
+        pairs.append((o, c))
+    return [o for o, _ in pairs], [c for _, c in pairs]
+
+
+def _rebuild_like(template, leaves_iter, fill):
+    """``template``'s structure with its tensors replaced from ``leaves_iter`` and its
+    other leaves by ``fill(leaf)``."""
+    from .tape.tensor import Tensor
+
+    if isinstance(template, Tensor):
+        return next(leaves_iter)
+    if _args._is_namedtuple(template):
+        return type(template)(*[_rebuild_like(e, leaves_iter, fill) for e in template])
+    if isinstance(template, (tuple, list)):
+        return type(template)(_rebuild_like(e, leaves_iter, fill) for e in template)
+    if isinstance(template, dict):
+        return {k: _rebuild_like(e, leaves_iter, fill) for k, e in template.items()}
+    return fill(template)
 
 
 def tape_value_and_grad(f, ba, wrt, fname, has_aux=False):
@@ -411,13 +476,7 @@ def tape_vjp(f, ba, wrt, fname="f"):
     value = out if nested else _unwrap(out)
 
     def pullback(cotangent):
-        if isinstance(out, (tuple, list, dict)):
-            # several outputs: the vjp is the gradient of sum_i <ct_i, out_i>
-            total = _paired_total(out, cotangent, fname)
-            return _grads_for(
-                total, leaves, originals, wrt, retain_graph=True, create_graph=nested
-            )
-        ct = cotangent if isinstance(cotangent, Tensor) else None
+        ct = cotangent if isinstance(cotangent, Tensor) or not isinstance(out, Tensor) else None
         if ct is None:
             ct = wrap(cotangent if hasattr(cotangent, "shape") else np.asarray(cotangent))
         return _grads_for(
@@ -433,74 +492,54 @@ def tape_vjp(f, ba, wrt, fname="f"):
     return value, pullback
 
 
-def _paired_total(out, cotangent, fname):
-    """``sum_i <ct_i, out_i>`` over the leaves of a tuple/list/dict output (None when no
-    output leaf carries a gradient); the cotangent must have the output's structure."""
-    from .tape.tensor import Tensor, wrap
-
-    pairs = []
-
-    def walk(o, c, where):
-        if isinstance(o, dict):
-            if not isinstance(c, dict) or set(c) != set(o):
-                raise ValueError(
-                    f"{fname}: the cotangent{where} must be a dict with keys {list(o)}"
-                )
-            for k in o:
-                walk(o[k], c[k], f"{where}[{k!r}]")
-        elif isinstance(o, (tuple, list)):
-            if not isinstance(c, (tuple, list)) or len(c) != len(o):
-                raise ValueError(
-                    f"{fname}: the cotangent{where} must be a sequence of {len(o)} items"
-                )
-            for i, (oi, ci) in enumerate(zip(o, c)):
-                walk(oi, ci, f"{where}[{i}]")
-        elif isinstance(o, Tensor) and o.requires_grad and c is not None:
-            ct = c if isinstance(c, Tensor) else wrap(np.asarray(c, dtype=o.detach()._data.dtype))
-            pairs.append((o, ct))
-
-    walk(out, cotangent, "")
-    total = None
-    for o, ct in pairs:
-        term = (o * ct).sum()
-        total = term if total is None else total + term
-    return total
-
-
 def tape_jvp(f, ba, wrt, tangents):
     """Forward mode on the tape by the double-vjp trick (``create_graph``)."""
-
-    out, originals, leaves, _, nested = _call(f, ba, wrt)
-    value = out if nested else _unwrap(out)
-    if isinstance(out, (tuple, list, dict)):
-        # several outputs: each leaf's tangent on its own (the same double-vjp trick)
-        def each(o):
-            if isinstance(o, (tuple, list)):
-                return type(o)(each(e) for e in o)
-            if isinstance(o, dict):
-                return {k: each(e) for k, e in o.items()}
-            value_o = o if nested else _unwrap(o)
-            return _jvp_leaf(o, value_o, leaves, originals, wrt, tangents, nested)
-
-        return value, each(out)
-    return value, _jvp_leaf(out, value, leaves, originals, wrt, tangents, nested)
-
-
-def _jvp_leaf(out, value, leaves, originals, wrt, tangents, nested):
     from . import autograd
     from .tape.tensor import Tensor, wrap
 
-    if not isinstance(out, Tensor) or not out.requires_grad:
-        return _rt.zeros_like(value)
+    out, originals, leaves, _, nested = _call(f, ba, wrt)
+    value = out if nested else _unwrap(out)
+    if not isinstance(out, Tensor):
+        return _container_jvp(out, value, leaves, originals, wrt, tangents, nested)
+    if not out.requires_grad:
+        return value, _rt.zeros_like(value)
     u = wrap(np.zeros_like(out.detach()._data), rg=True)
     gs = _grads_for(out, leaves, originals, wrt, grad_outputs=u, create_graph=True)
     total = _dot_tree(gs, tangents)
     if total is None or not total.requires_grad:
-        return _rt.zeros_like(value)
+        return value, _rt.zeros_like(value)
     (jv,) = autograd.grad(total, [u], allow_unused=True, create_graph=nested)
     if nested:
-        return jv if jv is not None else out * 0
-    return _rt.finalize(_raw(jv) if jv is not None else 0.0, value)
+        return value, jv if jv is not None else out * 0
+    return value, _rt.finalize(_raw(jv) if jv is not None else 0.0, value)
+
+
+def _container_jvp(out, value, leaves, originals, wrt, tangents, nested):
+    """``tape_jvp`` of a function whose output is a container of values."""
+    from . import autograd
+    from .tape.tensor import wrap
+
+    outs = _flat_leaves(out, [])
+    us = [wrap(np.zeros_like(o.detach()._data), rg=True) for o in outs]
+    it = iter(us)
+    ct = _rebuild_like(out, it, lambda leaf: None)
+    gs = _grads_for(out, leaves, originals, wrt, grad_outputs=ct, create_graph=True)
+    total = _dot_tree(gs, tangents)
+    live = [k for k, o in enumerate(outs) if o.requires_grad]
+    jvs = [None] * len(outs)
+    if total is not None and total.requires_grad and live:
+        got = autograd.grad(total, [us[k] for k in live], allow_unused=True, create_graph=nested)
+        for k, jv in zip(live, got):
+            jvs[k] = jv
+    if nested:
+        tangent_out = [jv if jv is not None else o * 0 for jv, o in zip(jvs, outs)]
+        return value, _rebuild_like(out, iter(tangent_out), lambda leaf: 0.0)
+    flat_values = _flat_leaves(out, [])
+    tangent_out = [
+        _rt.finalize(_raw(jv) if jv is not None else 0.0, _unwrap(o))
+        for jv, o in zip(jvs, flat_values)
+    ]
+    return value, _rebuild_like(out, iter(tangent_out), lambda leaf: _rt.zeros_like(leaf))
 
 
 def _dot_tree(gs, ts):

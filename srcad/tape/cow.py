@@ -100,8 +100,96 @@ def _detach_saved(node, i, j):
     node._args = tuple(args)
 
 
+# --------------------------------------------------------------------------------------
+# Copies standing for NumPy views
+#
+# A NumPy function the tape does not know as a view (``np.diagonal(t)``, a piece of
+# ``np.split(t)``) returns memory shared with a tensor; the tape gives a read-only copy
+# instead (interop._unshare).  NumPy's view would follow later writes into the tensor;
+# the copy cannot, so such a write is refused while the copy is alive (never a stale
+# value or a lost gradient).
+
+_STALE = {}  # id(root array) -> (weakref to the root, [(weakref to a copy, function name)])
+# The same for plain arrays sharing a tensor's memory (``np.asarray`` of a tensor that
+# does not require grad, inside a NumPy program): they follow plain writes, as NumPy's
+# views do, but not a recorded one, whose derivative they would silently lack.
+_ALIASES = {}
+
+
+def _note(table, root, arr, what):
+    try:
+        rref = weakref.ref(root)
+    except TypeError:
+        return
+    if len(table) > 256:  # forget the arrays that are gone
+        for k in [k for k, e in table.items() if e[0]() is None]:
+            del table[k]
+    entry = table.get(id(root))
+    if entry is None or entry[0]() is not root:
+        entry = table[id(root)] = (rref, [])
+    entry[1][:] = [c for c in entry[1] if c[0]() is not None]
+    entry[1].append((weakref.ref(arr), what))
+
+
+def note_stale_copy(root, copy, what):
+    """``copy`` stands for a NumPy view (made by ``what``) of the memory of ``root``."""
+    _note(_STALE, root, copy, what)
+
+
+def plain_alias(data):
+    """``data`` (a tensor's array) as a plain array for NumPy: shared memory, and noted
+    while a NumPy program runs, so that a recorded write into it is refused."""
+    if registry() is None or not isinstance(data, np.ndarray):
+        return data
+    alias = data.view()
+    _note(_ALIASES, _root_array(data), alias, "asarray")
+    return alias
+
+
+def _root_array(a):
+    while isinstance(a, np.ndarray) and a.base is not None:
+        a = a.base
+    return a
+
+
+def _live(table, data):
+    root = _root_array(data)
+    entry = table.get(id(root))
+    if entry is None:
+        return None
+    live = [c for c in entry[1] if c[0]() is not None] if entry[0]() is root else []
+    if not live:
+        del table[id(root)]
+        return None
+    return live[0][1]
+
+
+def _refuse_stale(data):
+    what = _live(_STALE, data)
+    if what is not None:
+        raise RuntimeError(
+            f"srcad: np.{what}(...) returned a view of this array's memory earlier, which the "
+            "tape does not track (it holds a copy); writing into the array now would leave "
+            f"that copy stale. Take a copy (np.{what}(...).copy()) and use it, or write into "
+            "a copy of the array."
+        )
+
+
+def before_recorded_write(data):
+    """Called before a write that is recorded (its value requires grad) into ``data``."""
+    if _ALIASES and _live(_ALIASES, data) is not None:
+        raise RuntimeError(
+            "srcad: a plain NumPy array shares this array's memory (np.asarray or a library "
+            "call turned it into one earlier); writing a value being differentiated into "
+            "it now would give that plain array the new values without their derivative. "
+            "Take a copy (np.array(...)) before the write, or write into a copy."
+        )
+
+
 def before_write(data):
     """Called before ``data`` (a tensor's array) is written in place."""
+    if _STALE:
+        _refuse_stale(data)
     reg = registry()
     if not reg:
         return
@@ -139,3 +227,15 @@ def refusal(what):
         "arrays): its derivative would be lost. Create the arrays you write into inside "
         "the function (np.zeros, np.empty, ...) or pass them as arguments."
     )
+
+
+def as_numbers(t, listed=False):
+    """``t`` (a tensor being differentiated) as the Python numbers NumPy would give for
+    ``item()`` (a 0-d tensor) or ``tolist()`` (nested lists of them): a private copy,
+    recorded on the tape, that no later write into ``t`` reaches."""
+    c = t.clone()
+    return _listed(c) if listed else c.reshape(())
+
+
+def _listed(c):
+    return c if c.ndim == 0 else [_listed(c[i]) for i in range(c.shape[0])]

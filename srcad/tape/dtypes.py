@@ -66,6 +66,32 @@ class dtype:  # noqa: N801 - PyTorch's spelling
     def __repr__(self):
         return f"torch.{self.name}"
 
+    def __eq__(self, other):
+        """PyTorch's identity; inside a NumPy program run on the tape also NumPy's
+        equality with what names a dtype (``x.dtype == np.float64``, ``== float``,
+        ``== "float64"``), so the program takes the branch it takes on arrays."""
+        if isinstance(other, dtype):
+            return self is other
+        from .cow import registry  # noqa: PLC0415
+
+        if registry() is None:
+            return NotImplemented
+        try:
+            return self.np == np.dtype(other)
+        except TypeError:
+            return NotImplemented
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = object.__hash__
+
+    @property
+    def kind(self):
+        """NumPy's kind character (``"f"``, ``"i"``, ...), for NumPy programs."""
+        return self.np.kind
+
     @property
     def dtype(self):
         """The NumPy dtype (so NumPy accepts a srcad dtype wherever it takes one)."""

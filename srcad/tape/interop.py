@@ -10,8 +10,10 @@ NumPy semantics (dtypes included) apply to these calls.
 """
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_tuple
 
 from ..rules import registry
+from . import cow as _cow
 from .grad_mode import STATE
 from .names import name_for
 from .node import info, multi_node_class, node_class
@@ -63,6 +65,10 @@ def apply_prim(prim, args, kwargs, name=None):
 
         y = apply_prim(my_conv_prim, (x, w), {"stride": 1}, name="ConvolutionBackward0")
     """
+    if any(type(a) in _SEQS or type(a) is dict for a in (*args, *kwargs.values())):
+        args = tuple(_lift_nested(a) for a in args)
+        kwargs = {k: _lift_nested(v) for k, v in kwargs.items()}
+        _refuse_buried(prim, args, kwargs)
     impl = getattr(prim, "impl", prim)
     out = impl(*unwrap(args), **unwrap(kwargs))
     if isinstance(out, (tuple, list)):
@@ -102,6 +108,52 @@ def apply_prim(prim, args, kwargs, name=None):
     bound = inf.bind(args, kwargs)
     t = record(inf, bound, out, node_class(name or name_for(prim, bound)))
     return _mark_view(t, prim)
+
+
+_SEQS = (list, tuple)
+
+
+def _holds_tensor(a):
+    if isinstance(a, Tensor):
+        return True
+    return type(a) in _SEQS and any(_holds_tensor(v) for v in a)
+
+
+def _stacked(seq):
+    """A nested list of tensors and numbers as one tensor (NumPy's ``asarray``), stacked
+    on the tape."""
+    parts = [_stacked(v) if type(v) in _SEQS else v for v in seq]
+    parts = [p if isinstance(p, Tensor) else wrap(np.asarray(p)) for p in parts]
+    return np.stack(parts)
+
+
+def _lift_nested(a):
+    """A sequence argument (``np.hstack([x, [x[0], 1.0]])``) with its elements that are
+    themselves lists holding tensors stacked: the recorded node sees one level only."""
+    if type(a) not in _SEQS or not any(type(v) in _SEQS and _holds_tensor(v) for v in a):
+        return a
+    return type(a)(_stacked(v) if type(v) in _SEQS and _holds_tensor(v) else v for v in a)
+
+
+def _refuse_buried(prim, args, kwargs):
+    """A tensor that requires grad deeper than the node can see (in a dict, or below a
+    list's elements) would lose its gradient: refuse."""
+
+    def buried(a, depth):
+        if isinstance(a, Tensor):
+            return depth > 1 and a._rg
+        if type(a) in _SEQS:
+            return any(buried(v, depth + 1) for v in a)
+        if type(a) is dict:
+            return any(buried(v, depth + 2) for v in a.values())
+        return False
+
+    if any(buried(a, 0) for a in (*args, *kwargs.values())):
+        what = getattr(prim, "__name__", repr(prim))
+        raise RuntimeError(
+            f"srcad: {what} got a tensor that requires grad inside a nested container, "
+            "which the tape cannot record; pass it as an array (np.asarray(...)) instead."
+        )
 
 
 def _record_multi(prim, args, kwargs, out, name):
@@ -193,6 +245,89 @@ def _squeeze(a, axis=None):
     return a.reshape(tuple(n for i, n in enumerate(a.shape) if i not in axes))
 
 
+def _axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    return tuple(int(a) % ndim for a in axes)
+
+
+def _flip(m, axis=None):
+    if m.ndim == 0:
+        return NotImplemented
+    axes = _axes(axis, m.ndim)
+    rev = slice(None, None, -1)
+    return m[tuple(rev if k in axes else slice(None) for k in range(m.ndim))]
+
+
+def _fliplr(m):
+    return _flip(m, 1) if m.ndim >= 2 else NotImplemented
+
+
+def _flipud(m):
+    return _flip(m, 0) if m.ndim >= 1 else NotImplemented
+
+
+def _moveaxis(a, source, destination):
+    try:
+        src = normalize_axis_tuple(source, a.ndim, "source")
+        dst = normalize_axis_tuple(destination, a.ndim, "destination")
+    except (ValueError, TypeError):
+        return NotImplemented  # NumPy's own error
+    if len(src) != len(dst):
+        return NotImplemented
+    perm = [n for n in range(a.ndim) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        perm.insert(d, s)
+    return a.permute(tuple(perm))
+
+
+def _rot90(m, k=1, axes=(0, 1)):
+    if m.ndim < 2 or len(axes) != 2:
+        return NotImplemented
+    a0, a1 = _axes(axes, m.ndim)
+    if a0 == a1:
+        return NotImplemented
+    k %= 4
+    if k == 0:
+        return m[...]
+    if k == 2:
+        return _flip(_flip(m, a0), a1)
+    perm = list(range(m.ndim))
+    perm[a0], perm[a1] = perm[a1], perm[a0]
+    if k == 1:
+        return _flip(m, a1).permute(tuple(perm))
+    return _flip(m.permute(tuple(perm)), a1)
+
+
+def _broadcast_to(array, shape, subok=False):
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if len(shape) < array.ndim:
+        return NotImplemented
+    return array.expand(*shape)
+
+
+def _real(val):
+    return val[...] if val._data.dtype.kind != "c" else NotImplemented
+
+
+def _atleast(n):
+    def view(*arys):
+        if len(arys) != 1:
+            return NotImplemented
+        a = arys[0]
+        shape = tuple(a.shape)
+        if len(shape) >= n:
+            return a
+        if n == 1:
+            return a.reshape((1,))
+        if n == 2:
+            return a.reshape((1,) + shape if shape else (1, 1))
+        return a.reshape({0: (1, 1, 1), 1: (1,) + shape + (1,), 2: shape + (1,)}[len(shape)])
+
+    return view
+
+
 _VIEWS = {
     np.reshape: _reshape,
     np.ravel: _ravel,
@@ -200,6 +335,16 @@ _VIEWS = {
     np.swapaxes: _swapaxes,
     np.expand_dims: _expand_dims,
     np.squeeze: _squeeze,
+    np.flip: _flip,
+    np.fliplr: _fliplr,
+    np.flipud: _flipud,
+    np.moveaxis: _moveaxis,
+    np.rot90: _rot90,
+    np.broadcast_to: _broadcast_to,
+    np.real: _real,
+    np.atleast_1d: _atleast(1),
+    np.atleast_2d: _atleast(2),
+    np.atleast_3d: _atleast(3),
 }
 
 
@@ -231,10 +376,12 @@ def _unshare(out, args, kwargs, prim):
     if not isinstance(out, np.ndarray):
         return out
     roots = _tensor_roots(args, _tensor_roots(kwargs, set()))
-    if id(_root(out)) not in roots:
+    root = _root(out)
+    if id(root) not in roots:
         return out
     out = out.copy()
     out.flags.writeable = False
+    _cow.note_stale_copy(root, out, getattr(prim, "__name__", "function"))
     return out
 
 

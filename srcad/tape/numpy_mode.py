@@ -142,29 +142,102 @@ def _flat_broadcast(a, shape):
 
 class _FloatType(type):
     def __instancecheck__(cls, obj):
-        return isinstance(obj, builtins.float)
+        return isinstance(obj, cls._stands_for)
 
     def __subclasscheck__(cls, sub):
-        return issubclass(sub, builtins.float)
+        return issubclass(sub, cls._stands_for)
 
 
-class float_(builtins.float, metaclass=_FloatType):  # noqa: N801
+# Both classes derive from ``np.float64`` so that, used as a dtype (``np.zeros(3,
+# dtype=float)``, ``x.astype(float)``), NumPy reads them as float64: a subclass of
+# Python's ``float`` would be an *object* dtype.
+
+
+class float_(np.float64, metaclass=_FloatType):  # noqa: N801
     """``float`` as a NumPy program run on the tape sees it: ``float(t)`` of a value
-    being differentiated is that value as a 0-d tensor (the identity, recorded, as the
-    source compiler treats it); anything else, and ``isinstance(v, float)``, as usual."""
+    being differentiated is that value as a 0-d tensor (a copy, recorded: the source
+    compiler treats it as the identity); anything else, ``isinstance(v, float)`` and
+    ``dtype=float``, as usual."""
+
+    _stands_for = builtins.float
 
     def __new__(cls, x=0.0):
         if isinstance(x, Tensor) and x.requires_grad:
             if x._data.size != 1:
                 raise TypeError("only length-1 arrays can be converted to Python scalars")
-            return x.reshape(())
+            return cow.as_numbers(x)
         return builtins.float(x)
+
+
+class float64(np.float64, metaclass=_FloatType):  # noqa: N801
+    """``np.float64`` as a NumPy program run on the tape sees it: of a value being
+    differentiated, that value as a 0-d tensor (as ``float``); a dtype as usual."""
+
+    _stands_for = np.float64
+
+    def __new__(cls, x=0.0):
+        if isinstance(x, Tensor) and x.requires_grad:
+            if x._data.size != 1:
+                raise TypeError("only length-1 arrays can be converted to Python scalars")
+            return cow.as_numbers(x)
+        return np.float64(x)
+
+
+def _int_type(np_type):
+    """``np.int64`` and the like: of a tensor, its values as integers (an index array;
+    piecewise constant, so no derivative to keep); a dtype as usual."""
+
+    class integer(np_type, metaclass=_FloatType):  # noqa: N801
+        _stands_for = np_type
+
+        def __new__(cls, x=0):
+            if isinstance(x, Tensor):
+                return np_type(x.detach()._data)
+            return np_type(x)
+
+    integer.__name__ = integer.__qualname__ = np_type.__name__
+    return integer
+
+
+class _Concatenator:
+    """``np.r_`` / ``np.c_`` with tensors among the items: the same concatenation,
+    recorded (NumPy's own object for anything else, and for string directives)."""
+
+    def __init__(self, plain, columns):
+        self._plain = plain
+        self._columns = columns
+
+    def __getitem__(self, key):
+        items = key if type(key) is tuple else (key,)
+        if not any(isinstance(v, Tensor) for v in items) or any(isinstance(v, str) for v in items):
+            return self._plain[key]
+        parts = []
+        for v in items:
+            if isinstance(v, slice):
+                v = self._plain[v]  # a range, as NumPy makes it
+            if not isinstance(v, Tensor):
+                v = np.asarray(v)
+            if v.ndim == 0:
+                v = v.reshape((1, 1) if self._columns else (1,))
+            elif self._columns and v.ndim == 1:
+                v = v.reshape((-1, 1))
+            parts.append(v)
+        return np.concatenate(parts, axis=-1 if self._columns else 0)
+
+    def __len__(self):
+        return 0
 
 
 _BUILTINS = {"float": float_}
 
 _OVERRIDES = {
     "vectorize": vectorize,
+    "float64": float64,
+    "int64": _int_type(np.int64),
+    "int32": _int_type(np.int32),
+    "intp": _int_type(np.intp),
+    "r_": _Concatenator(np.r_, columns=False),
+    "c_": _Concatenator(np.c_, columns=True),
     "array": array,
     "asarray": asarray,
     "asanyarray": asarray,
@@ -191,11 +264,99 @@ for _name in (
     _OVERRIDES[_name] = _like(getattr(np, _name))
 
 
+# --------------------------------------------------------------------------------------
+# Lists of tensors given to NumPy functions
+#
+# ``np.sum([a, b])`` converts its list with ``np.asarray`` before any dispatch, since
+# NumPy looks for ``__array_function__``/``__array_ufunc__`` only on the arguments
+# themselves; a tensor being differentiated inside the list then refuses to become a
+# plain array.  For NumPy the list *is* that array, so the call is retried with every
+# list (or tuple) argument that holds tensors stacked on the tape first.  Only after the
+# refusal: a function that takes its sequence element by element (``np.concatenate``,
+# ``np.stack``) dispatches on the tensors inside and never refuses.
+
+_DISPATCHER = type(np.sum)
+
+
+def _holds_tensor_rg(obj):
+    if isinstance(obj, Tensor):
+        return obj.requires_grad
+    if type(obj) in (list, tuple):
+        return any(_holds_tensor_rg(v) for v in obj)
+    return False
+
+
+def _lift(v):
+    return _as_tensor(v, None) if type(v) in (list, tuple) and _has_tensor(v) else v
+
+
+def _retry_lifted(fn, args, kwargs, exc):
+    """``fn`` called again with its lists of tensors stacked, or ``exc`` raised."""
+    if not str(exc).startswith("Can't call numpy() on Tensor that requires grad"):
+        raise exc
+    values = list(args) + list(kwargs.values())
+    if not any(type(v) in (list, tuple) and _holds_tensor_rg(v) for v in values):
+        raise exc
+    return fn(*[_lift(a) for a in args], **{k: _lift(v) for k, v in kwargs.items()})
+
+
+def _lifting(fn):
+    """NumPy function ``fn`` that takes lists of tensors as the arrays they stand for."""
+
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except RuntimeError as exc:
+            return _retry_lifted(fn, args, kwargs, exc)
+
+    call.__name__ = getattr(fn, "__name__", "function")
+    call.__qualname__ = getattr(fn, "__qualname__", call.__name__)
+    call.__doc__ = getattr(fn, "__doc__", None)
+    call.__wrapped__ = fn
+    return call
+
+
+class _Ufunc:
+    """A NumPy ufunc that takes lists of tensors as arrays (its methods too)."""
+
+    __slots__ = ("_uf",)
+
+    def __init__(self, uf):
+        self._uf = uf
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return self._uf(*args, **kwargs)
+        except RuntimeError as exc:
+            return _retry_lifted(self._uf, args, kwargs, exc)
+
+    def __getattr__(self, name):
+        v = getattr(self._uf, name)
+        if name in ("reduce", "accumulate", "outer", "reduceat", "at"):
+            return _lifting(v)
+        return v
+
+    def __repr__(self):
+        return repr(self._uf)
+
+
+def _numpy_callable(v):
+    """``v`` (a NumPy function or ufunc) as a NumPy program on the tape calls it."""
+    if isinstance(v, np.ufunc):
+        return _Ufunc(v)
+    if type(v) is _DISPATCHER:
+        return _lifting(v)
+    return v
+
+
 class _NumpyProxy(types.ModuleType):
     """``numpy`` as a NumPy program run on the tape sees it."""
 
     def __getattr__(self, name):
-        return getattr(np, name)
+        v = _numpy_callable(getattr(np, name))
+        if v is not getattr(np, name):
+            self.__dict__[name] = v  # made once
+        return v
 
     def __dir__(self):
         return dir(np)
@@ -257,10 +418,44 @@ class _MathProxy(types.ModuleType):
         return getattr(math, name)
 
 
+def _value(a):
+    """A tensor's number (for functions of piecewise-constant or boolean result)."""
+    if isinstance(a, Tensor):
+        if a._data.size != 1:
+            raise TypeError("only length-1 arrays can be converted to Python scalars")
+        return a._data.reshape(()).item()
+    return a
+
+
+def _math_const(name):
+    """``math.floor`` and the like: their result does not change with a small change
+    of the argument (derivative zero), so a tensor is read as its number."""
+    plain = getattr(math, name)
+
+    def fn(*args, **kwargs):
+        return plain(*[_value(a) for a in args], **{k: _value(v) for k, v in kwargs.items()})
+
+    fn.__name__ = name
+    fn.__doc__ = plain.__doc__
+    return fn
+
+
+def _fsum(seq):
+    items = list(seq)
+    if any(isinstance(v, Tensor) for v in items):
+        return builtins.sum(items, 0.0)  # recorded; fsum's extra precision is not kept
+    return math.fsum(items)
+
+
 MATH = _MathProxy("math")
 for _name, _uf in {**_MATH_UNARY, **_MATH_BINARY}.items():
     if hasattr(math, _name):
         setattr(MATH, _name, _math_fn(_name, _uf))
+for _name in ("floor", "ceil", "trunc", "isclose", "isnan", "isinf", "isfinite"):
+    setattr(MATH, _name, _math_const(_name))
+MATH.fsum = _fsum
+MATH.degrees = _math_fn("degrees", lambda a: a * (180.0 / math.pi))
+MATH.radians = _math_fn("radians", lambda a: a * (math.pi / 180.0))
 
 
 # --------------------------------------------------------------------------------------
@@ -286,8 +481,15 @@ def _global_names(code):
     return frozenset(names)
 
 
+def _numpy_name(v):
+    if v is np or v is math or isinstance(v, np.ufunc) or type(v) is _DISPATCHER:
+        return True
+    return callable(v) and id(v) in _OVERRIDDEN and v is getattr(np, v.__name__, None)
+
+
 def _uses_numpy(g):
-    return any(v is np or v is math for v in g.values())
+    """Whether a module's globals name ``numpy``, ``math`` or NumPy functions."""
+    return any(_numpy_name(v) for v in g.values())
 
 
 def _user_function(fn):
@@ -358,6 +560,8 @@ class _Patcher:
                 p[k] = MATH
             elif callable(v) and id(v) in _OVERRIDDEN:
                 p[k] = _OVERRIDDEN[id(v)]
+            elif isinstance(v, np.ufunc) or type(v) is _DISPATCHER:  # from numpy import sum
+                p[k] = _numpy_callable(v)
             elif isinstance(v, types.ModuleType) and self._user_module(v):
                 p[k] = _ModuleView(v, self)
         return p
@@ -417,8 +621,9 @@ def numpy_program(f):
 
 def hold_arguments(arguments, wrt):
     """The floating NumPy arrays among the arguments not differentiated, as tensors
-    sharing their memory: the program may write tensors into them (``Z = M.copy();
-    Z[:, 0] = u``), and its plain writes still reach the caller's array, as in NumPy."""
+    sharing their memory: the program may write tensors into them (``M[:, 0] = u``).
+    These arrays are srcad's private copies (``arguments.prepare`` copies every array
+    argument), so no write, plain or recorded, reaches the caller's array."""
     for name, v in arguments.items():
         if name not in wrt:
             arguments[name] = _holder(v)

@@ -8,6 +8,7 @@ base's data and version counter) and in-place updates (version counter, leaf che
 ``srcad.rules`` (backward).
 """
 
+import sys
 import weakref
 
 import numpy as np
@@ -77,13 +78,14 @@ class Size(tuple):
 class _Extra:
     """Rarely used per-tensor state, allocated on first use."""
 
-    __slots__ = ("hooks", "pahooks", "steps", "vver")
+    __slots__ = ("hooks", "pahooks", "steps", "vver", "views")
 
     def __init__(self):
         self.hooks = None
         self.pahooks = None
         self.steps = None
         self.vver = 0
+        self.views = None  # a base that does not require grad: weak refs to its views
 
 
 def wrap(data, rg=False, fn=None, nr=0):
@@ -350,7 +352,38 @@ def make_view(src, out_tensor, step):
     x = out_tensor._x = _Extra()
     x.steps = steps
     x.vver = src._vc[0]
+    if not base._rg:
+        _note_view(base, out_tensor)
     return out_tensor
+
+
+def _note_view(base, view):
+    """Remember ``view`` of ``base``, which does not require grad yet: if an in-place
+    update makes the base require grad, its views do too (PyTorch: a view requires grad
+    when its base does), even those made before the update."""
+    x = base._x
+    if x is None:
+        x = base._x = _Extra()
+    views = x.views
+    if views is None:
+        views = x.views = []
+    elif len(views) >= 64 and (len(views) & (len(views) - 1)) == 0:
+        views[:] = [r for r in views if r() is not None]  # drop the dead now and then
+    views.append(weakref.ref(view))
+
+
+def _views_now_require(base):
+    """``base`` has just come to require grad by an in-place update: every live view
+    made before gets its grad_fn from the base (an ``AsStridedBackward0``)."""
+    x = base._x
+    views = x.views if x is not None else None
+    if not views:
+        return
+    x.views = None
+    for r in views:
+        v = r()
+        if v is not None and not v._rg and v._base is base:
+            _refresh_view(v)
 
 
 def view_op(src, prim, args, out, name, step):
@@ -504,6 +537,7 @@ def inplace(t, prim, rest, name, eparams=None, compute=None):
         _write(t, new)
         t._vc[0] += 1
         return t
+    _cow.before_recorded_write(t._data)
     inf = info(prim)
     rest = _cow.snapshot_operands(t, rest)
     needs0 = t._rg
@@ -523,15 +557,20 @@ def inplace(t, prim, rest, name, eparams=None, compute=None):
         _saved_before_write(t._fn, args, t._vc)
         t._nr = 0
         t._rg = True
+        if not needs0:
+            _views_now_require(t)
         return t
     # an in-place update of a view: the base's grad_fn becomes CopySlices
     steps = t._x.steps
     inner = make_node(inf, args, old, cls, eparams, t._vc, first_edge=_NONE_EDGE)
     _saved_before_write(inner, args, t._vc)
     base_edge = edge(base) if base._rg else _NONE_EDGE
+    base_was = base._rg
     base._fn = CopySlices(base_edge, inner, steps)
     base._nr = 0
     base._rg = True
+    if not base_was:
+        _views_now_require(base)
     t._fn = make_node(
         info(T.as_view), (base, steps), old, node_class("AsStridedBackward0"), None, t._vc
     )
@@ -663,6 +702,17 @@ def setitem(t, index, value):
             _refresh_view(t)
         return
     inplace(t, T.index_put, (index, value), "IndexPutBackward0", eparams=(0, 2))
+
+
+def _numpy_program_caller():
+    """Whether the caller of the calling method is a NumPy program srcad runs on the tape
+    (not srcad itself): ``x[0].item()`` and ``x.tolist()`` of a value being
+    differentiated then keep its derivative, as ``float(x[0])`` does and as the source
+    compiler has them (NumPy's numbers, where PyTorch's ``item()`` detaches)."""
+    if _cow.registry() is None:
+        return False
+    caller = sys._getframe(2).f_globals.get("__name__") or ""
+    return not (caller == "srcad" or caller.startswith("srcad."))
 
 
 # --------------------------------------------------------------------------------------
@@ -973,10 +1023,14 @@ class Tensor:
         d = self._data
         if d.size != 1:
             raise RuntimeError(f"a Tensor with {d.size} elements cannot be converted to Scalar")
+        if self._rg and _numpy_program_caller():
+            return _cow.as_numbers(self)
         return d.item() if not is_cupy(d) else d.get().item()
 
     def tolist(self):
         d = self._data
+        if self._rg and _numpy_program_caller():
+            return _cow.as_numbers(self, listed=True)
         return (d.get() if is_cupy(d) else d).tolist()
 
     def numpy(self, force=False):
@@ -1002,9 +1056,11 @@ class Tensor:
                 "Implicit conversion to a NumPy array is not allowed for a cuda tensor. "
                 "Use .cpu() (or .numpy() on a CPU tensor) to copy it to the host explicitly."
             )
+        if not isinstance(d, np.ndarray):  # a NumPy scalar left by an op: NumPy wants arrays
+            d = np.asarray(d)
         if dtype is not None and d.dtype != dtype:
             return d.astype(dtype)
-        return d.copy() if copy else d
+        return d.copy() if copy else _cow.plain_alias(d)
 
     def _scalar(self, kind):
         if self._rg and not (kind is int and _cow.registry() is not None):
