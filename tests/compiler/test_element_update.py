@@ -11,6 +11,8 @@ import pytest
 
 import srcad
 
+from .fdcheck import fd
+
 
 def by_index(w, Y):
     s = 0.0
@@ -36,18 +38,6 @@ def by_pair(w, X, Y):
         y += x * w[0]
         s = s + y * np.sum(X) + np.sum(Y) * w[1]
     return s
-
-
-def fd(f, args, k, eps=1e-6):
-    x = np.asarray(args[k], dtype=float)
-    g = np.zeros_like(x)
-    for j in np.ndindex(x.shape):
-        up = [np.array(a, copy=True) for a in args]
-        dn = [np.array(a, copy=True) for a in args]
-        up[k][j] += eps
-        dn[k][j] -= eps
-        g[j] = (f(*up) - f(*dn)) / (2 * eps)
-    return g
 
 
 RNG = np.random.default_rng(0)

@@ -15,17 +15,7 @@ from hypothesis import strategies as st
 import srcad
 from srcad.compiler.shapes import ShapeInference
 
-
-def fd(f, args, k, eps=1e-6):
-    x = np.asarray(args[k], dtype=float)
-    g = np.zeros_like(x)
-    for j in np.ndindex(x.shape):
-        up = [np.array(a, dtype=float) for a in args]
-        dn = [np.array(a, dtype=float) for a in args]
-        up[k][j] += eps
-        dn[k][j] -= eps
-        g[j] = (f(*up) - f(*dn)) / (2 * eps)
-    return g
+from .fdcheck import fd
 
 
 def per_sample(w, X, Y):
