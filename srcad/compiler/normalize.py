@@ -129,6 +129,16 @@ class Normalizer(ANF):
         return flags
 
     def stmt(self, s):
+        # a statement made while lowering an expression (the `if` of a conditional
+        # expression, the loop of a comprehension) binds its temporaries only inside
+        # itself: the enclosing statement's subscript temporaries are restored after
+        outer = self._same_stmt
+        try:
+            return self._stmt(s)
+        finally:
+            self._same_stmt = outer
+
+    def _stmt(self, s):
         self.line = getattr(s, "lineno", self.line)
         self._same_stmt = {}
         method = getattr(self, "stmt_" + type(s).__name__, None)
