@@ -188,8 +188,10 @@ def add_at(dx, x, i, g):
     tuples, lists and dicts get a new container.  ``dx`` is never modified in
     place, because another adjoint may share it.
     """
-    if is_zero(g):
+    if g is ZERO or (is_zero(g) and not is_zero(dx)):
         return dx
+    # (a computed 0.0 added to nothing yet gives a real zero below, never ZERO: the
+    # compiler counts on a value here)
     if isinstance(x, tuple):
         base = [ZERO] * len(x) if is_zero(dx) else list(dx)
         base[i] = add(base[i], g)
