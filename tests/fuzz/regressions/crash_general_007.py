@@ -7,7 +7,10 @@ import numpy as np
 
 def f(x0, x1, k0, D1):
     v5 = D1[2:4]
-    u6, u7 = np.where((np.sum(v5) * np.ones((4, 4))) > 0.0, (np.sum(v5) * np.ones((4, 4))), x1[1]), D1
-    t9 = (1.5 + u6[min(k0, 1), 0])
+    u6, u7 = (
+        np.where((np.sum(v5) * np.ones((4, 4))) > 0.0, (np.sum(v5) * np.ones((4, 4))), x1[1]),
+        D1,
+    )
+    t9 = 1.5 + u6[min(k0, 1), 0]
     t9 -= t9
     return t9
