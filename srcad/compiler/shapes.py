@@ -29,6 +29,7 @@ import gast
 import numpy as np
 
 from .astutil import walk
+from .vocab import assign, const, name
 
 _BOTTOM = "bottom"  # not known yet (a restore, a placeholder: left out of joins)
 _ZERO = "zero"  # the symbolic zero: any shape (broadcasting leaves the others')
@@ -467,11 +468,16 @@ def _simplified(e, inference, rt):
         x = inference.shape(e.args[1])
         if isinstance(x, tuple):
             # the reduced array is read only for its shape
-            shape = gast.Tuple([gast.Constant(n, None) for n in x], gast.Load())
+            shape = _shape_node(x)
             e.func.attr = "expand_to"
             e.args[1] = shape
             return e
     return None
+
+
+def _shape_node(shape):
+    """``(n, m, ...)`` as a tuple display of constants."""
+    return gast.Tuple([const(n) for n in shape], gast.Load())
 
 
 def _mean_to_expand(e, inference):
@@ -496,7 +502,7 @@ def _mean_to_expand(e, inference):
         count *= x[a]
     if count == 0:
         return None
-    shape = gast.Tuple([gast.Constant(n, None) for n in x], gast.Load())
+    shape = _shape_node(x)
     g = gast.BinOp(e.args[0], gast.Div(), gast.Constant(float(count), None))
     rt = e.func.value
     return gast.Call(gast.Attribute(rt, "expand_to", gast.Load()), [g, shape, axis, keep], [])
@@ -509,13 +515,7 @@ def specialize(params, primal, code, resolve, rt_name, seed=None, stack=None):
     of the value)."""
     stmts = list(primal) + list(code)
     if seed is not None:
-        stmts.append(
-            gast.Assign(
-                [gast.Name(seed[0], gast.Store(), None, None)],
-                gast.Name(seed[1], gast.Load(), None, None),
-                None,
-            )
-        )
+        stmts.append(assign(seed[0], name(seed[1]), None))
     inference = ShapeInference(params, stmts, resolve, rt_name, stack).run()
     drop_unbroadcasts(code, inference)
     return inference
