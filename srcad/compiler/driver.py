@@ -3,6 +3,7 @@
 import gast
 
 from .alias import SharedMemoryCheck
+from . import lower_numpy
 from .analyze import Activity, Resolver, assigned_names, loaded_names, param_names
 from .astutil import clone, walk
 from .emit import compile_functions, to_source
@@ -248,6 +249,10 @@ class Compiler:
                     fdef, f"{w!r} is not a parameter of {fdef.name}", f"choose wrt among {params}"
                 )
         namer = Namer.for_function(fdef)
+        resolver = Resolver(parsed, assigned_names(fdef))
+        # np.r_[...], dict(...), out=, Tangent's stack: before activity analysis, which
+        # must see the writes that out= makes
+        lower_numpy.lower(fdef, parsed, resolver, namer)
         resolver = Resolver(parsed, assigned_names(fdef))
         act = Activity(resolver, wrt, kinds)
         act.run(fdef.body)

@@ -23,14 +23,37 @@ the function's tree, before the body is put in one-operation form:
   differentiates like any other display.  Other forms (``dict(zip(...))``) are
   left alone (and refused on active values, with the reason).
 
-Only names that resolve to NumPy's ``r_``/``c_`` objects and the builtin ``dict``
-(under any name) are touched; a local variable that shadows them is left alone.
+* NumPy's output arguments.  A positional one (``np.sin(x, y)``, ``np.add(a, b,
+  c)``, ``np.cumsum(a, 0, None, c)``) becomes ``out=``; then a statement
+  ``F(..., out=o)`` becomes ``o[...] = F(...)`` and ``t = F(..., out=o)`` becomes
+  ``o[...] = F(...)`` then ``t = o``: the write into ``o`` is an assignment into
+  an array, which the compiler differentiates (a call with ``out=`` read as a
+  plain call gave wrong gradients: ``o`` kept its old dependence).  ``o`` must be
+  a name; ``out=`` inside a larger expression, with ``where=``, or with several
+  outputs is refused.  Only NumPy callables and methods of values are touched.
+* Tangent's stack primitives, as Tangent's own corpus and generated code use them:
+  ``tangent.Stack()`` becomes ``[]``, ``tangent.push(stack, x, op_id)`` becomes
+  ``stack.append(_srcad_rt.stack_copy(x))`` (Tangent's push stores a copy of an
+  array or list) and ``tangent.pop(stack, op_id)`` becomes ``stack.pop()``: the
+  compiler differentiates list appends and pops, so a value that goes through
+  the stack keeps its gradient.  Tangent's check that a pop's ``op_id`` matches
+  its push is dropped; the ``op_id`` must be a name or a constant (nothing whose
+  evaluation could matter).  Recognized by where the objects come from: a module
+  named ``tangent`` (or under it) and the names ``Stack``/``push``/``pop``.
+
+Only names that resolve to NumPy's ``r_``/``c_`` objects, the builtin ``dict``
+(under any name) and Tangent's stack are touched; a local variable that shadows
+them is left alone.
 """
+
+import inspect
 
 import gast
 import numpy as np
 
 from .astutil import walk
+from .vocab import const as _const
+from .vocab import name as _name
 
 RT_NAME = "_srcad_rt"
 
@@ -41,7 +64,12 @@ def lower(fdef, parsed, resolver, namer=None):
     if not _worth_it(fdef):
         return fdef
     lw = _Lower(parsed, resolver)
-    fdef.body = [lw.visit(s) for s in fdef.body]
+    body = []
+    for s in fdef.body:
+        new = lw.visit(s)
+        lw.refuse_pending_out(s)
+        body += new if isinstance(new, list) else [new]
+    fdef.body = body
     if lw.used_rt:
         from .. import runtime
 
@@ -83,19 +111,11 @@ def _worth_it(fdef):
         if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Attribute):
             if n.value.attr in ("r_", "c_"):
                 return True
-        if isinstance(n, gast.Call) and isinstance(n.func, gast.Name):
-            return True  # dict(...) under any name
+        if isinstance(n, gast.Call):
+            return True  # dict(...), a positional out, Tangent's stack
         if isinstance(n, gast.For):
             return True
     return False
-
-
-def _name(id_):
-    return gast.Name(id_, gast.Load(), None, None)
-
-
-def _const(v):
-    return gast.Constant(v, None)
 
 
 def _item(node):
@@ -111,6 +131,60 @@ class _Lower(gast.NodeTransformer):
         self.parsed = parsed
         self.resolver = resolver
         self.used_rt = False
+        self.outs = []  # calls with out= not yet rewritten by their statement
+
+    # -- out= ---------------------------------------------------------------------------
+
+    def visit_Expr(self, node):
+        self.generic_visit(node)
+        target = self._take_out(node.value)
+        if target is None:
+            return node
+        write = _write_into(target, node.value, node)
+        return write
+
+    def visit_Assign(self, node):
+        self.generic_visit(node)
+        target = self._take_out(node.value)
+        if target is None:
+            return node
+        write = _write_into(target, node.value, node)
+        node.value = _name(target.id)
+        return [write, node]
+
+    def _take_out(self, value):
+        """The ``out=`` name of a call that a statement holds directly (the keyword is
+        removed from the call), or None."""
+        if not any(c is value for c in self.outs):
+            return None
+        self.outs = [c for c in self.outs if c is not value]
+        kw = [k for k in value.keywords if k.arg == "out"]
+        target = kw[0].value
+        if isinstance(target, gast.Tuple) and len(target.elts) == 1:
+            target = target.elts[0]
+        if not isinstance(target, gast.Name) or any(k.arg == "where" for k in value.keywords):
+            self.outs.append(value)  # refused below
+            return None
+        value.keywords = [k for k in value.keywords if k.arg != "out"]
+        return target
+
+    def refuse_pending_out(self, stmt):
+        if self.outs:
+            call = self.outs[0]
+            raise self.parsed.error(
+                call if getattr(call, "lineno", None) is not None else stmt,
+                "a NumPy call with out= that srcad does not rewrite (inside a larger "
+                "expression, with where=, several outputs, or an output that is not a name)",
+                "assign the result instead (y = np.sin(x), or o[...] = np.sin(x) to write "
+                "into an existing array o)",
+            )
+
+    def _note_out(self, call, obj):
+        kw = [k for k in call.keywords if k.arg == "out"]
+        if not kw or (isinstance(kw[0].value, gast.Constant) and kw[0].value.value is None):
+            call.keywords = [k for k in call.keywords if k.arg != "out"]  # out=None
+            return
+        self.outs.append(call)
 
     # nested functions and lambdas keep their own scopes: leave them as written
     def visit_FunctionDef(self, node):
@@ -182,13 +256,108 @@ class _Lower(gast.NodeTransformer):
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        if not isinstance(node.func, gast.Name):
+        if not isinstance(node.func, (gast.Name, gast.Attribute)):
             return node
         ok, obj = self.resolver.value(node.func)
-        if not ok or obj is not dict:
+        if not ok:
+            if isinstance(node.func, gast.Attribute):
+                self._note_out(node, None)  # a method of a value: x.clip(0, 1, out=y)
+            return node
+        if _positional_out(node, obj) or _is_numpy(obj):
+            self._note_out(node, obj)
+            return node
+        kind = _tangent_stack_kind(obj)
+        if kind is not None:
+            new = self._tangent_stack(kind, node)
+            return gast.copy_location(new, node) if new is not None else node
+        if obj is not dict or not isinstance(node.func, gast.Name):
             return node
         display = _dict_display(node)
         return gast.copy_location(display, node) if display is not None else node
+
+    def _tangent_stack(self, kind, call):
+        """``Stack()`` -> ``[]``; ``push(s, x, id)`` -> ``s.append(stack_copy(x))``;
+        ``pop(s, id)`` -> ``s.pop()``; None for any other form (left as written)."""
+        args = call.args
+        if call.keywords or any(isinstance(a, gast.Starred) for a in args):
+            return None
+        if kind == "Stack":
+            return gast.List([], gast.Load()) if not args else None
+        want = 3 if kind == "push" else 2
+        if len(args) != want or not isinstance(args[-1], (gast.Name, gast.Constant)):
+            return None
+        stack = args[0]
+        if kind == "pop":
+            return gast.Call(gast.Attribute(stack, "pop", gast.Load()), [], [])
+        self.used_rt = True
+        value = gast.Call(gast.Attribute(_name(RT_NAME), "stack_copy", gast.Load()), [args[1]], [])
+        return gast.Call(gast.Attribute(stack, "append", gast.Load()), [value], [])
+
+
+def _is_numpy(obj):
+    module = getattr(obj, "__module__", None) or ""
+    return isinstance(obj, np.ufunc) or module.split(".", 1)[0] == "numpy"
+
+
+def _write_into(target, value, stmt):
+    """``target[...] = value``, at ``stmt``'s line."""
+    index = gast.Subscript(_name(target.id), _const(Ellipsis), gast.Store())
+    return gast.copy_location(gast.Assign([index], value, None), stmt)
+
+
+def _positional_out(call, obj):
+    """Move a NumPy output argument given by position (``np.sin(x, y)``,
+    ``np.add(a, b, c)``, ``np.cumsum(a, 0, None, c)``) to ``out=``, in place on
+    ``call``, so that the compiler sees the write (a positional ``out`` read as an
+    input gave wrong gradients).  True when the call was rewritten."""
+    if call.keywords and any(k.arg is None for k in call.keywords):
+        return False
+    if any(isinstance(a, gast.Starred) for a in call.args):
+        return False
+    if isinstance(obj, np.ufunc):
+        if len(call.args) <= obj.nin:
+            return False
+        outs = call.args[obj.nin :]
+        value = outs[0] if len(outs) == 1 else gast.Tuple(outs, gast.Load())
+        call.args = call.args[: obj.nin]
+        call.keywords = list(call.keywords) + [gast.keyword("out", value)]
+        return True
+    pos = _out_position(obj)
+    if pos is None or len(call.args) <= pos:
+        return False
+    value = call.args[pos]
+    call.args = call.args[:pos] + call.args[pos + 1 :]
+    call.keywords = list(call.keywords) + [gast.keyword("out", value)]
+    return True
+
+
+def _out_position(obj):
+    """The index of a NumPy callable's positional ``out`` parameter, or None."""
+    module = getattr(obj, "__module__", None) or ""
+    if module.split(".", 1)[0] != "numpy" or isinstance(obj, type):
+        return None
+    try:
+        params = list(inspect.signature(obj).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    for i, p in enumerate(params):
+        if p.name == "out" and p.kind is p.POSITIONAL_OR_KEYWORD:
+            return i
+    return None
+
+
+_TANGENT_STACK = ("Stack", "push", "pop")
+
+
+def _tangent_stack_kind(obj):
+    """``"Stack"``, ``"push"`` or ``"pop"`` for Tangent's stack primitives, else None."""
+    name = getattr(obj, "__name__", None)
+    if name not in _TANGENT_STACK or not callable(obj):
+        return None
+    module = getattr(obj, "__module__", None) or ""
+    if module.split(".", 1)[0] != "tangent":
+        return None
+    return name
 
 
 def _pair(node):

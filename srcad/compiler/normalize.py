@@ -28,7 +28,6 @@ Design note: the stage is split along Tangent's seams, one module a job.
 
 import gast
 
-from . import lower_numpy
 from .analyze import NONDIFF_OPS, is_insert_grad_with, is_no_grad_with
 from .anf import ANF
 from .astutil import walk
@@ -53,7 +52,6 @@ class Normalizer(ANF):
     def run(self, fdef):
         self._fdef = fdef
         self.lambdas = {}
-        lower_numpy.lower(fdef, self.parsed, self.resolver, self.namer)  # np.r_[...], dict(...)
         check_function(self.parsed, self.resolver, fdef)
         self.params = {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
         body = list(fdef.body)

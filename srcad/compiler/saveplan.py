@@ -158,33 +158,39 @@ class SavePlan:
     # -- writes that no pop undoes -----------------------------------------------------
 
     def _find_unrestored(self, fdef):
-        for n in walk(fdef):
-            if not isinstance(n, gast.Call):
-                continue
+        for n, stmt in _calls_with_statement(fdef):
             if getattr(n, "srcad_inplace_ok", False) or _is_list_pop_call(n, self.fdef):
                 continue  # an append/pop the reverse sweep undoes
-            f = n.func
-            for k in n.keywords:
-                if k.arg == "out":
-                    for m in walk(k.value):
-                        if isinstance(m, gast.Name):
-                            self.unrestored.setdefault(m.id, n)
-            if isinstance(f, gast.Attribute) and f.attr in INPLACE_METHODS:
-                recv = _root_name(f.value)
-                if recv is not None and not self.resolver.is_dotted_global(f.value):
-                    self.unrestored.setdefault(recv, n)
-                continue
-            if isinstance(f, gast.Attribute) and f.attr == "at" and n.args:
-                target = _root_name(n.args[0])  # np.add.at(a, i, v)
-                if target is not None:
-                    self.unrestored.setdefault(target, n)
-                continue
-            ok, obj = self.resolver.value(f)
-            fname = getattr(obj, "__name__", "") if ok else ""
-            if ok and fname in _INPLACE_FUNCS and n.args:
-                target = _root_name(n.args[0])
-                if target is not None:
-                    self.unrestored.setdefault(target, n)
+            # the site named in a refusal: the call, or its statement when the call was
+            # made by the normalizer (it has no line of its own)
+            site = n if getattr(n, "lineno", None) is not None else stmt
+            for target in self._written_by(n):
+                self.unrestored.setdefault(target, site)
+
+    def _written_by(self, n):
+        """Names that the call ``n`` changes in place in a way no pop undoes."""
+        f = n.func
+        for k in n.keywords:
+            if k.arg == "out":
+                for m in walk(k.value):
+                    if isinstance(m, gast.Name):
+                        yield m.id
+        if isinstance(f, gast.Attribute) and f.attr in INPLACE_METHODS:
+            recv = _root_name(f.value)
+            if recv is not None and not self.resolver.is_dotted_global(f.value):
+                yield recv
+            return
+        if isinstance(f, gast.Attribute) and f.attr == "at" and n.args:
+            target = _root_name(n.args[0])  # np.add.at(a, i, v)
+            if target is not None:
+                yield target
+            return
+        ok, obj = self.resolver.value(f)
+        fname = getattr(obj, "__name__", "") if ok else ""
+        if ok and fname in _INPLACE_FUNCS and n.args:
+            target = _root_name(n.args[0])
+            if target is not None:
+                yield target
 
     def check_reads(self, reads):
         """Refuse when the backward sweep reads a value that an undoable write changes."""
@@ -352,6 +358,20 @@ def _simple_target(st):
 
 def _loaded(node):
     return {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def _calls_with_statement(fdef):
+    """``(call, statement)`` for every call in ``fdef``, with the innermost statement
+    that holds it."""
+    stack = [(fdef, None)]
+    while stack:
+        node, stmt = stack.pop()
+        if isinstance(node, gast.stmt):
+            stmt = node
+        elif isinstance(node, gast.Call):
+            yield node, stmt
+        for child in gast.iter_child_nodes(node):
+            stack.append((child, stmt))
 
 
 def _root_name(node):

@@ -43,6 +43,16 @@ def _(result, x):
     d[result] = d[x] / x
 
 
+@adjoint(_rt.stack_copy)
+def _(result, x):
+    d[x] = d[result]
+
+
+@tangent(_rt.stack_copy)
+def _(result, x):
+    d[result] = d[x]
+
+
 @adjoint(list, tuple, linear=("iterable",))
 def _(result, iterable=()):
     d[iterable] = _rt.like_sequence(d[result], iterable)

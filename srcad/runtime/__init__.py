@@ -28,6 +28,7 @@ from .core import (  # noqa: F401
     setitem_adj,
     shape_of,
     sorted_item_keys,
+    stack_copy,
     stack_like,
     unbroadcast,
     zeros_like,

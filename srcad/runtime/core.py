@@ -485,6 +485,17 @@ def namespace_of(*values):
     return np
 
 
+def stack_copy(x):
+    """What Tangent's ``push`` stores: a copy of an array or a list, else ``x`` itself
+    (the compiler lowers ``tangent.push(stack, x, op_id)`` to
+    ``stack.append(_rt.stack_copy(x))``)."""
+    if type(x) is list:
+        return x[:]
+    if isinstance(x, np.ndarray) or namespace_of(x) is not np:
+        return x.copy()  # NumPy or CuPy
+    return x
+
+
 def sorted_item_keys(d, key=None, reverse=False):
     """The keys of ``d`` in the order ``sorted(d.items(), key=key, reverse=reverse)``
     visits them: the compiler loops over these and reads ``d[k]`` (the order itself

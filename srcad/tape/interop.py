@@ -197,7 +197,61 @@ def array_function(func, args, kwargs):
         out = view(*args, **kwargs)
         if out is not NotImplemented:
             return out
-    return apply_prim(func, args, kwargs)
+    args, kwargs, out = _split_out(func, args, kwargs)
+    result = apply_prim(func, args, kwargs)
+    return result if out is None else _write_out(out, result)
+
+
+def _split_out(func, args, kwargs):
+    """``(args, kwargs, out)`` with the ``out`` argument (by keyword or by position:
+    ``np.cumsum(a, 0, None, out)``) taken out; ``out`` is None when none was given.
+    The function then runs without it and the result is written into ``out`` as a
+    recorded copy (NumPy writing into a tensor's array would bypass the tape)."""
+    out = kwargs.get("out")
+    if out is not None:
+        kwargs = {k: v for k, v in kwargs.items() if k != "out"}
+        return args, kwargs, out
+    pos = _out_position(func)
+    if pos is not None and len(args) > pos and args[pos] is not None:
+        return args[:pos] + args[pos + 1 :], kwargs, args[pos]
+    return args, kwargs, None
+
+
+_OUT_POSITION = {}
+
+
+def _out_position(func):
+    """The index of ``func``'s positional ``out`` parameter, or None."""
+    try:
+        return _OUT_POSITION[func]
+    except (KeyError, TypeError):
+        pass
+    import inspect
+
+    pos = None
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    for i, p in enumerate(params):
+        if p.name == "out" and p.kind is p.POSITIONAL_OR_KEYWORD:
+            pos = i
+    try:
+        _OUT_POSITION[func] = pos
+    except TypeError:
+        pass
+    return pos
+
+
+def _write_out(out, result):
+    """NumPy's ``out=``: ``result`` written into ``out`` (returned), on the tape."""
+    target = out[0] if isinstance(out, tuple) and len(out) == 1 else out
+    if isinstance(target, Tensor):
+        return target.copy_(result)
+    if isinstance(result, Tensor) and result.requires_grad:
+        raise RuntimeError(_E12)  # writing into a NumPy array would drop the gradient
+    target[...] = unwrap(result)
+    return target
 
 
 # -- NumPy functions that return views -------------------------------------------------

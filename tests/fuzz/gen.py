@@ -16,7 +16,9 @@ are only applied to bounded or positive arguments (``np.exp(np.tanh(e))``,
 
 Arrays are only written in place when the program made them (``np.zeros``,
 ``np.array``, ``.copy()``...) or through a view of such an array, never a
-parameter, so any change of the caller's arrays is srcad's doing.
+parameter, so any change of the caller's arrays is srcad's doing.  A write of a
+whole vector is sometimes a NumPy output argument (``np.sin(e, out=z)``,
+``np.tanh(e, z)``, ``np.multiply(e, 0.5, z)``).
 
 ``Program`` carries the source, the name of the function, the parameter list
 (kind and shape) and the seed of the argument values; ``make_args`` builds the
@@ -482,7 +484,20 @@ class Gen:
         e, act = self.expr(tshape, 1)
         if aug == "*=":
             e = f"np.tanh({e})"
-        self.emit(f"{target} {aug} {e}")
+        if aug == "=" and target == f"{v.text}[:]" and v.name == v.text and self.chance(40):
+            # NumPy's output argument, by keyword or by position: a write into v
+            self.emit(
+                self.pick(
+                    [
+                        f"np.sin({e}, out={v.name})",
+                        f"np.tanh({e}, {v.name})",
+                        f"np.multiply({e}, 0.5, {v.name})",
+                        f"np.add({e}, 1.0, out={v.name})",
+                    ]
+                )
+            )
+        else:
+            self.emit(f"{target} {aug} {e}")
         if act and v.name:
             self.bind(v.name, v.shape, True, owned=v.owned)
             # a view of this array or this array behind a view: both now active
