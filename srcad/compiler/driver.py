@@ -2,8 +2,8 @@
 
 import gast
 
-from .alias import SharedMemoryCheck
 from . import lower_numpy
+from .alias import SharedMemoryCheck
 from .analyze import Activity, Resolver, assigned_names, loaded_names, param_names
 from .astutil import clone, walk
 from .emit import compile_functions, to_source
