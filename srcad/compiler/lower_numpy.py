@@ -302,7 +302,8 @@ def _is_numpy(obj):
 def _write_into(target, value, stmt):
     """``target[...] = value``, at ``stmt``'s line."""
     index = gast.Subscript(_name(target.id), _const(Ellipsis), gast.Store())
-    return gast.copy_location(gast.Assign([index], value, None), stmt)
+    write = gast.copy_location(gast.Assign([index], value, None), stmt)
+    return gast.fix_missing_locations(write)  # a refusal of the write names this line
 
 
 def _positional_out(call, obj):
