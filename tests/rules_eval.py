@@ -8,10 +8,11 @@ primitive to the tangents.  Finite differences give the reference for both.
 
 import ast
 import inspect
-import textwrap
 
+import gast
 import numpy as np
 
+from srcad.compiler.astutil import clone
 from srcad.rules import registry
 from srcad.runtime import zeros_like
 
@@ -239,7 +240,9 @@ def compile_tangent(tpl, active):
     fn = _JVP_CACHE.get(key)
     if fn is not None:
         return fn
-    fdef = ast.parse(textwrap.dedent(inspect.getsource(tpl.fn))).body[0]
+    # the template as every consumer reads it: parsed once (a derived tangent has no
+    # source of its own)
+    fdef = gast.gast_to_ast(clone(tpl.tree))
     body = []
     for stmt in fdef.body:
         is_out = _d_name(stmt.targets[0]) == tpl.result

@@ -642,6 +642,8 @@ HELPER_ROWS = [
     Row(rt.pick_adjoint, N(3, 4), K(3, 4), K(4), K(3, 4)),
     Row(rt.imag_adjoint, N(3), K(3)),
     Row(rt.masked, N(3, 4), mask34),
+    Row(rt.stack_copy, N(3, 4)),
+    Row(rt.stack_copy, N(), id="stack_copy-0d"),
     Row(rt.mean_adjoint, N(3), K(3, 4), 1),
     Row(rt.mean_adjoint, N(3, 1), K(3, 4), 1, True),
     Row(rt.cumsum_adjoint, N(3, 4), K(3, 4), 1),

@@ -26,13 +26,13 @@ def _(result, x, y):
     d[y] = -d[result]
 
 
-@adjoint(operator.mul, np.multiply, broadcast=True)
+@adjoint(operator.mul, np.multiply, broadcast=True, elementwise=True)
 def _(result, x, y):
     d[x] = d[result] * y
     d[y] = d[result] * x
 
 
-@adjoint(operator.truediv, np.divide, np.true_divide, broadcast=True)
+@adjoint(operator.truediv, np.divide, np.true_divide, broadcast=True, elementwise=True)
 def _(result, x, y):
     d[x] = d[result] / y
     d[y] = -d[result] * result / y
@@ -48,7 +48,7 @@ def _(result, x):
     d[x] = d[result]
 
 
-@adjoint(operator.pow, np.power, broadcast=True)
+@adjoint(operator.pow, np.power, broadcast=True, elementwise=True)
 def _(result, x, y):
     d[x] = d[result] * _rt.power_deriv(x, y)
     d[y] = d[result] * result * _rt.log_or_zero(x)
@@ -60,36 +60,15 @@ def _(result, x, y):
     d[y] = _rt.matmul_adjoint_b(d[result], x, y)
 
 
-@adjoint(operator.mod, np.mod, np.remainder, broadcast=True)
+@adjoint(operator.mod, np.mod, np.remainder, broadcast=True, elementwise=True)
 def _(result, x, y):
     d[x] = d[result]
     d[y] = -d[result] * np.floor_divide(x, y)
 
 
-@tangent(operator.mul, np.multiply)
-def _(result, x, y):
-    d[result] = d[x] * y + x * d[y]
-
-
-@tangent(operator.truediv, np.divide, np.true_divide)
-def _(result, x, y):
-    d[result] = (d[x] - result * d[y]) / y
-
-
-@tangent(operator.pow, np.power)
-def _(result, x, y):
-    d[result] = d[x] * _rt.power_deriv(x, y) + d[y] * result * _rt.log_or_zero(x)
-
-
 @tangent(operator.matmul, np.matmul)
 def _(result, x, y):
     d[result] = d[x] @ y + x @ d[y]
-
-
-@tangent(operator.mod, np.mod, np.remainder)
-def _(result, x, y):
-    # (broadcast to the result: with y's tangent zero, x's alone may be smaller)
-    d[result] = _rt.broadcast_like(d[x] - d[y] * np.floor_divide(x, y), result)
 
 
 nondifferentiable(
@@ -165,39 +144,20 @@ nondifferentiable(
 # -- rules of the power helper (grad of grad and hvp differentiate adjoint code) --
 
 
-@adjoint(_rt.power_deriv, broadcast=True)
+@adjoint(_rt.power_deriv, broadcast=True, elementwise=True)
 def _(result, x, y):
     d[x] = d[result] * _rt.power_deriv2(x, y)
     d[y] = d[result] * _rt.power_deriv_y(x, y)
 
 
-@tangent(_rt.power_deriv)
-def _(result, x, y):
-    d[result] = d[x] * _rt.power_deriv2(x, y) + d[y] * _rt.power_deriv_y(x, y)
-
-
 # third order through x ** y in x: the same helper one exponent down
-@adjoint(_rt.power_deriv2, broadcast=True)
+@adjoint(_rt.power_deriv2, broadcast=True, elementwise=True)
 def _(result, x, y):
     d[x] = d[result] * y * _rt.power_deriv2(x, y - 1)
     d[y] = d[result] * x ** (y - 2) * (2 * y - 1 + y * (y - 1) * _rt.log_or_zero(x))
 
 
-@tangent(_rt.power_deriv2)
-def _(result, x, y):
-    d[result] = d[x] * y * _rt.power_deriv2(x, y - 1) + d[y] * x ** (y - 2) * (
-        2 * y - 1 + y * (y - 1) * _rt.log_or_zero(x)
-    )
-
-
-@adjoint(_rt.power_deriv_y, broadcast=True)
+@adjoint(_rt.power_deriv_y, broadcast=True, elementwise=True)
 def _(result, x, y):
     d[x] = d[result] * x ** (y - 2) * ((y - 1) * (1 + y * _rt.log_or_zero(x)) + y)
     d[y] = d[result] * x ** (y - 1) * _rt.log_or_zero(x) * (2 + y * _rt.log_or_zero(x))
-
-
-@tangent(_rt.power_deriv_y)
-def _(result, x, y):
-    d[result] = d[x] * x ** (y - 2) * ((y - 1) * (1 + y * _rt.log_or_zero(x)) + y) + d[y] * x ** (
-        y - 1
-    ) * _rt.log_or_zero(x) * (2 + y * _rt.log_or_zero(x))

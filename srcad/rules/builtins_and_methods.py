@@ -90,20 +90,11 @@ def _(result, a, dtype, order="K", casting="unsafe", subok=True, copy=True):
     d[a] = _rt.cast_like(d[result], a)
 
 
-@adjoint(method_clip, broadcast=True)
+@adjoint(method_clip, broadcast=True, elementwise=True)
 def _(result, a, min=None, max=None, out=None):
     d[a] = d[result] * _rt.clip_inside(a, min, max)
     d[min] = d[result] * _rt.clip_below(a, min, max)
     d[max] = d[result] * _rt.clip_above(a, min, max)
-
-
-@tangent(method_clip)
-def _(result, a, min=None, max=None, out=None):
-    d[result] = (
-        d[a] * _rt.clip_inside(a, min, max)
-        + d[min] * _rt.clip_below(a, min, max)
-        + d[max] * _rt.clip_above(a, min, max)
-    )
 
 
 @adjoint(method_item, linear=("a",))
@@ -200,8 +191,7 @@ def _(result, x=0.0):
 
 
 # pow(x, y) and math.pow(x, y) are x ** y: operator.pow's templates, registered again.
-adjoint(pow, math.pow, broadcast=True)(lookup(operator.pow).adjoint.fn)
-tangent(pow, math.pow)(lookup(operator.pow).tangent.fn)
+adjoint(pow, math.pow, broadcast=True, elementwise=True)(lookup(operator.pow).adjoint.fn)
 
 
 # -- forward rules of the helpers the adjoints above call ---------------------

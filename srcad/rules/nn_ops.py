@@ -72,18 +72,8 @@ def _expand_reduction(g, like, reduction, count=None):
 # Activations
 
 
-# relu and sigmoid are the tape's primitives (srcad.rules.tape_ops): one rule each.
-# Their forward-mode rules live here.
-
-
-@tangent(relu)
-def _(result, x):
-    d[result] = d[x] * (result > 0)
-
-
-@tangent(sigmoid)
-def _(result, x):
-    d[result] = d[x] * result * (1 - result)
+# relu and sigmoid are the tape's primitives (srcad.rules.tape_ops): one rule each,
+# their forward-mode rules derived there (elementwise=True).
 
 
 @primitive
@@ -388,14 +378,9 @@ def dropout(x, mask):
     return x * mask
 
 
-@adjoint(dropout)
+@adjoint(dropout, elementwise=True)
 def _(result, x, mask):
     d[x] = d[result] * mask
-
-
-@tangent(dropout)
-def _(result, x, mask):
-    d[result] = d[x] * mask
 
 
 # ---------------------------------------------------------------------------

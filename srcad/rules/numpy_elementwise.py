@@ -28,44 +28,24 @@ def _math(*names):
 # -- exponentials and logarithms ---------------------------------------------
 
 
-@adjoint(np.exp, *_math("exp"))
+@adjoint(np.exp, *_math("exp"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] * result
 
 
-@tangent(np.exp, *_math("exp"))
-def _(result, x, out=None):
-    d[result] = d[x] * result
-
-
-@adjoint(np.exp2, *_math("exp2"))
+@adjoint(np.exp2, *_math("exp2"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] * result * _rt.LN2
 
 
-@tangent(np.exp2, *_math("exp2"))
-def _(result, x, out=None):
-    d[result] = d[x] * result * _rt.LN2
-
-
-@adjoint(np.expm1, *_math("expm1"))
+@adjoint(np.expm1, *_math("expm1"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] * (result + 1.0)
 
 
-@tangent(np.expm1, *_math("expm1"))
-def _(result, x, out=None):
-    d[result] = d[x] * (result + 1.0)
-
-
-@adjoint(np.log)
+@adjoint(np.log, elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] / x
-
-
-@tangent(np.log)
-def _(result, x, out=None):
-    d[result] = d[x] / x
 
 
 @adjoint(math.log)
@@ -81,121 +61,66 @@ def _(result, x, base=None):
     )
 
 
-@adjoint(np.log2, *_math("log2"))
+@adjoint(np.log2, *_math("log2"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] / (x * _rt.LN2)
 
 
-@tangent(np.log2, *_math("log2"))
-def _(result, x, out=None):
-    d[result] = d[x] / (x * _rt.LN2)
-
-
-@adjoint(np.log10, *_math("log10"))
+@adjoint(np.log10, *_math("log10"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] / (x * _rt.LN10)
 
 
-@tangent(np.log10, *_math("log10"))
-def _(result, x, out=None):
-    d[result] = d[x] / (x * _rt.LN10)
-
-
-@adjoint(np.log1p, *_math("log1p"))
+@adjoint(np.log1p, *_math("log1p"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] / (x + 1.0)
 
 
-@tangent(np.log1p, *_math("log1p"))
-def _(result, x, out=None):
-    d[result] = d[x] / (x + 1.0)
-
-
-@adjoint(np.logaddexp, broadcast=True)
+@adjoint(np.logaddexp, broadcast=True, elementwise=True)
 def _(result, x, y, out=None):
     d[x] = d[result] * np.exp(x - result)
     d[y] = d[result] * np.exp(y - result)
 
 
-@tangent(np.logaddexp)
-def _(result, x, y, out=None):
-    d[result] = d[x] * np.exp(x - result) + d[y] * np.exp(y - result)
-
-
-@adjoint(np.logaddexp2, broadcast=True)
+@adjoint(np.logaddexp2, broadcast=True, elementwise=True)
 def _(result, x, y, out=None):
     d[x] = d[result] * np.exp2(x - result)
     d[y] = d[result] * np.exp2(y - result)
 
 
-@tangent(np.logaddexp2)
-def _(result, x, y, out=None):
-    d[result] = d[x] * np.exp2(x - result) + d[y] * np.exp2(y - result)
-
-
 # -- powers and roots ---------------------------------------------------------
 
 
-@adjoint(np.sqrt, *_math("sqrt"))
+@adjoint(np.sqrt, *_math("sqrt"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] / (2.0 * result)
 
 
-@tangent(np.sqrt, *_math("sqrt"))
-def _(result, x, out=None):
-    d[result] = d[x] / (2.0 * result)
-
-
-@adjoint(np.cbrt, *_math("cbrt"))
+@adjoint(np.cbrt, *_math("cbrt"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] / (3.0 * result * result)
 
 
-@tangent(np.cbrt, *_math("cbrt"))
-def _(result, x, out=None):
-    d[result] = d[x] / (3.0 * result * result)
-
-
-@adjoint(np.square)
+@adjoint(np.square, elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] * 2.0 * x
 
 
-@tangent(np.square)
-def _(result, x, out=None):
-    d[result] = d[x] * 2.0 * x
-
-
-@adjoint(np.reciprocal)
+@adjoint(np.reciprocal, elementwise=True)
 def _(result, x, out=None):
     d[x] = -d[result] * result * result
 
 
-@tangent(np.reciprocal)
-def _(result, x, out=None):
-    d[result] = -d[x] * result * result
-
-
-@adjoint(np.float_power, broadcast=True)
+@adjoint(np.float_power, broadcast=True, elementwise=True)
 def _(result, x, y, out=None):
     d[x] = d[result] * _rt.float_power_deriv(x, y)
     d[y] = d[result] * result * _rt.log_or_zero(x)
 
 
-@tangent(np.float_power)
-def _(result, x, y, out=None):
-    d[result] = d[x] * _rt.float_power_deriv(x, y) + d[y] * result * _rt.log_or_zero(x)
-
-
-@adjoint(np.hypot, *_math("hypot"), broadcast=True)
+@adjoint(np.hypot, *_math("hypot"), broadcast=True, elementwise=True)
 def _(result, x, y, out=None):
     d[x] = d[result] * x / result
     d[y] = d[result] * y / result
-
-
-@tangent(np.hypot)
-def _(result, x, y, out=None):
-    d[result] = d[x] * x / result + d[y] * y / result
 
 
 # math.hypot takes any number of coordinates: its own template.
@@ -212,145 +137,75 @@ def _(result, *coordinates):
 # -- trigonometric and hyperbolic ---------------------------------------------
 
 
-@adjoint(np.sin, *_math("sin"))
+@adjoint(np.sin, *_math("sin"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] * np.cos(x)
 
 
-@tangent(np.sin, *_math("sin"))
-def _(result, x, out=None):
-    d[result] = d[x] * np.cos(x)
-
-
-@adjoint(np.cos, *_math("cos"))
+@adjoint(np.cos, *_math("cos"), elementwise=True)
 def _(result, x, out=None):
     d[x] = -d[result] * np.sin(x)
 
 
-@tangent(np.cos, *_math("cos"))
-def _(result, x, out=None):
-    d[result] = -d[x] * np.sin(x)
-
-
-@adjoint(np.tan, *_math("tan"))
+@adjoint(np.tan, *_math("tan"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] * (1.0 + result * result)
 
 
-@tangent(np.tan, *_math("tan"))
-def _(result, x, out=None):
-    d[result] = d[x] * (1.0 + result * result)
-
-
-@adjoint(np.arcsin, *_math("asin"))
+@adjoint(np.arcsin, *_math("asin"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] / np.sqrt(1.0 - x * x)
 
 
-@tangent(np.arcsin, *_math("asin"))
-def _(result, x, out=None):
-    d[result] = d[x] / np.sqrt(1.0 - x * x)
-
-
-@adjoint(np.arccos, *_math("acos"))
+@adjoint(np.arccos, *_math("acos"), elementwise=True)
 def _(result, x, out=None):
     d[x] = -d[result] / np.sqrt(1.0 - x * x)
 
 
-@tangent(np.arccos, *_math("acos"))
-def _(result, x, out=None):
-    d[result] = -d[x] / np.sqrt(1.0 - x * x)
-
-
-@adjoint(np.arctan, *_math("atan"))
+@adjoint(np.arctan, *_math("atan"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] / (1.0 + x * x)
 
 
-@tangent(np.arctan, *_math("atan"))
-def _(result, x, out=None):
-    d[result] = d[x] / (1.0 + x * x)
-
-
-@adjoint(np.arctan2, *_math("atan2"), broadcast=True)
+@adjoint(np.arctan2, *_math("atan2"), broadcast=True, elementwise=True)
 def _(result, x1, x2, out=None):
     d[x1] = d[result] * x2 / (x1 * x1 + x2 * x2)
     d[x2] = -d[result] * x1 / (x1 * x1 + x2 * x2)
 
 
-@tangent(np.arctan2, *_math("atan2"))
-def _(result, x1, x2, out=None):
-    d[result] = d[x1] * x2 / (x1 * x1 + x2 * x2) - d[x2] * x1 / (x1 * x1 + x2 * x2)
-
-
-@adjoint(np.sinh, *_math("sinh"))
+@adjoint(np.sinh, *_math("sinh"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] * np.cosh(x)
 
 
-@tangent(np.sinh, *_math("sinh"))
-def _(result, x, out=None):
-    d[result] = d[x] * np.cosh(x)
-
-
-@adjoint(np.cosh, *_math("cosh"))
+@adjoint(np.cosh, *_math("cosh"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] * np.sinh(x)
 
 
-@tangent(np.cosh, *_math("cosh"))
-def _(result, x, out=None):
-    d[result] = d[x] * np.sinh(x)
-
-
-@adjoint(np.tanh, *_math("tanh"))
+@adjoint(np.tanh, *_math("tanh"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] * (1.0 - result * result)
 
 
-@tangent(np.tanh, *_math("tanh"))
-def _(result, x, out=None):
-    d[result] = d[x] * (1.0 - result * result)
-
-
-@adjoint(np.arcsinh, *_math("asinh"))
+@adjoint(np.arcsinh, *_math("asinh"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] / np.sqrt(x * x + 1.0)
 
 
-@tangent(np.arcsinh, *_math("asinh"))
-def _(result, x, out=None):
-    d[result] = d[x] / np.sqrt(x * x + 1.0)
-
-
-@adjoint(np.arccosh, *_math("acosh"))
+@adjoint(np.arccosh, *_math("acosh"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] / np.sqrt(x * x - 1.0)
 
 
-@tangent(np.arccosh, *_math("acosh"))
-def _(result, x, out=None):
-    d[result] = d[x] / np.sqrt(x * x - 1.0)
-
-
-@adjoint(np.arctanh, *_math("atanh"))
+@adjoint(np.arctanh, *_math("atanh"), elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] / (1.0 - x * x)
 
 
-@tangent(np.arctanh, *_math("atanh"))
-def _(result, x, out=None):
-    d[result] = d[x] / (1.0 - x * x)
-
-
-@adjoint(np.sinc)
+@adjoint(np.sinc, elementwise=True)
 def _(result, x, out=None):
     d[x] = d[result] * _rt.sinc_deriv(x)
-
-
-@tangent(np.sinc)
-def _(result, x, out=None):
-    d[result] = d[x] * _rt.sinc_deriv(x)
 
 
 @adjoint(np.deg2rad, np.radians, *_math("radians"), linear=("x",))
@@ -363,24 +218,14 @@ def _(result, x, out=None):
     d[x] = d[result] * (180.0 / np.pi)
 
 
-@adjoint(math.erf)
+@adjoint(math.erf, elementwise=True)
 def _(result, x):
     d[x] = d[result] * 1.1283791670955126 * np.exp(-x * x)
 
 
-@tangent(math.erf)
-def _(result, x):
-    d[result] = d[x] * 1.1283791670955126 * np.exp(-x * x)
-
-
-@adjoint(math.erfc)
+@adjoint(math.erfc, elementwise=True)
 def _(result, x):
     d[x] = -d[result] * 1.1283791670955126 * np.exp(-x * x)
-
-
-@tangent(math.erfc)
-def _(result, x):
-    d[result] = -d[x] * 1.1283791670955126 * np.exp(-x * x)
 
 
 # -- absolute value, sign games, selections -----------------------------------
@@ -396,25 +241,15 @@ def _(result, x, out=None):
     d[result] = _rt.abs_jvp(d[x], x)
 
 
-@adjoint(np.copysign, *_math("copysign"), broadcast=True)
+@adjoint(np.copysign, *_math("copysign"), broadcast=True, elementwise=True)
 def _(result, x1, x2, out=None):
     d[x1] = d[result] * np.sign(x1) * np.sign(result)
 
 
-@tangent(np.copysign, *_math("copysign"))
-def _(result, x1, x2, out=None):
-    d[result] = d[x1] * np.sign(x1) * np.sign(result)
-
-
-@adjoint(np.fmod, *_math("fmod"), broadcast=True)
+@adjoint(np.fmod, *_math("fmod"), broadcast=True, elementwise=True)
 def _(result, x1, x2, out=None):
     d[x1] = d[result]
     d[x2] = -d[result] * np.trunc(x1 / x2)
-
-
-@tangent(np.fmod, *_math("fmod"))
-def _(result, x1, x2, out=None):
-    d[result] = d[x1] - d[x2] * np.trunc(x1 / x2)
 
 
 @adjoint(np.maximum, np.minimum, np.fmax, np.fmin, broadcast=True)
@@ -458,14 +293,9 @@ def _(result, condition, x=None, y=None):
     d[y] = np.where(condition, 0.0, d[result])
 
 
-@adjoint(np.nan_to_num)
+@adjoint(np.nan_to_num, elementwise=True)
 def _(result, x, copy=True, nan=0.0, posinf=None, neginf=None):
     d[x] = d[result] * np.isfinite(x)
-
-
-@tangent(np.nan_to_num)
-def _(result, x, copy=True, nan=0.0, posinf=None, neginf=None):
-    d[result] = d[x] * np.isfinite(x)
 
 
 # -- complex parts (JAX's convention for complex arguments) -------------------
@@ -549,17 +379,10 @@ def _(out, g, result, coordinates):
     d[out] = t
 
 
-@adjoint(_rt.float_power_deriv, broadcast=True)
+@adjoint(_rt.float_power_deriv, broadcast=True, elementwise=True)
 def _(out, x, y):
     d[x] = d[out] * _rt.float_power_deriv2(x, y)
     d[y] = d[out] * np.float_power(x, y - 1.0) * (1.0 + y * _rt.log_or_zero(x))
-
-
-@tangent(_rt.float_power_deriv)
-def _(out, x, y):
-    d[out] = d[x] * _rt.float_power_deriv2(x, y) + d[y] * np.float_power(x, y - 1.0) * (
-        1.0 + y * _rt.log_or_zero(x)
-    )
 
 
 @adjoint(_rt.abs_deriv)

@@ -41,6 +41,15 @@ class Template:
         )
         self._prim_sig = self.signature.replace(parameters=params[1:])
         self._tree = None
+        self.derived_from = None  # the adjoint a derived tangent was made from
+
+    @classmethod
+    def derived(cls, adjoint_tpl, tree):
+        """A tangent template made from ``adjoint_tpl`` (same signature), with ``tree``."""
+        tpl = cls(adjoint_tpl.fn, "tangent")
+        tpl._tree = tree
+        tpl.derived_from = adjoint_tpl
+        return tpl
 
     @property
     def tree(self):
@@ -126,7 +135,7 @@ def lookup(prim):
         return None
 
 
-def adjoint(*prims, broadcast=False, linear=None):
+def adjoint(*prims, broadcast=False, linear=None, elementwise=False):
     """Register a reverse-mode rule for one or more primitives.
 
     Example::
@@ -139,12 +148,17 @@ def adjoint(*prims, broadcast=False, linear=None):
     ``broadcast=True`` says the primitive broadcasts its arguments; adjoints are
     then reduced to each argument's shape automatically.  ``linear`` names the
     parameters in which the primitive is linear (its tangent rule is derived).
+    ``elementwise=True`` says the primitive acts element by element and every
+    adjoint is ``d[result]`` times (or divided by) a local derivative: the tangent
+    rule is then derived, ``d[result] = d[x] * (...) + d[y] * (...)``
+    (PyTorch's ``auto_element_wise``); an explicit ``@tangent`` still wins.
     """
     if not prims:
         raise TypeError("adjoint() needs the primitive it differentiates")
 
     def register(fn):
         tpl = Template(fn, "adjoint")
+        derived = elementwise_tangent(tpl, broadcast) if elementwise else None
         for prim in prims:
             rule = _entry(prim)
             rule.adjoint = tpl
@@ -152,10 +166,104 @@ def adjoint(*prims, broadcast=False, linear=None):
             rule.nondiff = False
             if linear is not None:
                 rule.linear = tuple(linear)
+            if derived is not None and (rule.tangent is None or rule.tangent.derived_from):
+                rule.tangent = derived
             _BACKWARD_CACHE.pop(_key(prim), None)
         return fn
 
     return register
+
+
+def elementwise_tangent(tpl, broadcast=False):
+    """The tangent template of an elementwise adjoint template ``tpl``.
+
+    Each statement of ``tpl`` must be ``d[p] = E_p`` with ``E_p`` linear in
+    ``d[result]`` through products, quotients (as numerator) and signs only, and
+    no other ``d[...]`` read; the tangent is ``d[result] = sum_p E_p[d[result] :=
+    d[p]]``.  For an elementwise map the Jacobian is diagonal, so its transpose
+    (the adjoint) and itself (the tangent) multiply by the same factor.  With
+    ``broadcast``, a term that is ``d[p]`` alone (no factor to broadcast it) is
+    broadcast to the result's shape (``_rt.broadcast_like``).
+    """
+    from ..compiler.astutil import clone  # noqa: PLC0415
+
+    fdef = clone(tpl.tree)
+    terms = []
+    for stmt in fdef.body:
+        if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
+            continue  # a docstring
+        p = d_target(stmt.targets[0]) if isinstance(stmt, gast.Assign) else None
+        if p is None or len(stmt.targets) != 1 or p not in tpl.params:
+            raise TypeError(
+                f"elementwise adjoint {tpl.fn.__qualname__}: only d[param] = ... lines"
+            )
+        if not _linear_in_seed(stmt.value, tpl.result):
+            raise TypeError(
+                f"elementwise adjoint {tpl.fn.__qualname__}: d[{p}] is not d[{tpl.result}] "
+                "times or divided by a factor"
+            )
+        term = _SwapSeed(tpl.result, p).visit(stmt.value)
+        if broadcast and _bare_seed(term):
+            if "_rt" not in tpl.fn.__globals__:
+                raise TypeError(f"elementwise adjoint {tpl.fn.__qualname__}: its module needs _rt")
+            term = _rt_call(
+                "broadcast_like", [term, gast.Name(tpl.result, gast.Load(), None, None)]
+            )
+        terms.append(term)
+    value = terms[0]
+    for t in terms[1:]:
+        value = gast.BinOp(value, gast.Add(), t)
+    target = gast.Subscript(
+        gast.Name("d", gast.Load(), None, None),
+        gast.Name(tpl.result, gast.Load(), None, None),
+        gast.Store(),
+    )
+    fdef.body = [gast.Assign([target], value, None)]
+    return Template.derived(tpl, fdef)
+
+
+def _bare_seed(expr):
+    while isinstance(expr, gast.UnaryOp):
+        expr = expr.operand
+    return d_target(expr) is not None
+
+
+def _rt_call(helper, args):
+    rt = gast.Attribute(gast.Name("_rt", gast.Load(), None, None), helper, gast.Load())
+    return gast.Call(rt, args, [])
+
+
+def _linear_in_seed(expr, result):
+    """``expr`` reads ``d[result]`` once, through ``*``, ``/`` (numerator) and signs."""
+    reads = [n for n in gast.walk(expr) if d_target(n) is not None]
+    if len(reads) != 1 or d_target(reads[0]) != result:
+        return False
+    node = expr
+    while node is not reads[0]:
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+            node = node.operand
+        elif isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
+            node = node.left if any(n is reads[0] for n in gast.walk(node.left)) else node.right
+        elif isinstance(node, gast.BinOp) and isinstance(node.op, gast.Div):
+            if not any(n is reads[0] for n in gast.walk(node.left)):
+                return False
+            node = node.left
+        else:
+            return False
+    return True
+
+
+class _SwapSeed(gast.NodeTransformer):
+    """``d[result]`` -> ``d[p]``."""
+
+    def __init__(self, result, p):
+        self.result, self.p = result, p
+
+    def visit_Subscript(self, node):
+        if d_target(node) == self.result:
+            node.slice = gast.Name(self.p, gast.Load(), None, None)
+            return node
+        return self.generic_visit(node)
 
 
 def tangent(*prims):
@@ -260,11 +368,10 @@ def backward_fn(prim):
     tpl = rule.adjoint
     import astor  # noqa: PLC0415  (kept local: only the tape needs it here)
 
+    from ..compiler.astutil import clone  # noqa: PLC0415
     from ..runtime.core import unbroadcast
 
-    tree = _ToBackward(tpl, rule.broadcast).visit(
-        gast.parse(textwrap.dedent(inspect.getsource(tpl.fn))).body[0]
-    )
+    tree = _ToBackward(tpl, rule.broadcast).visit(clone(tpl.tree))
     body = tree.body
     fargs = ["_g", tpl.result] + [p for p in tpl.params] + ["_needs"]
     head = f"def _backward({', '.join(fargs)}):\n    _grads = [None] * {len(tpl.params)}\n"

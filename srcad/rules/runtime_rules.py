@@ -43,14 +43,9 @@ def _(result, x):
     d[result] = d[x] / x
 
 
-@adjoint(_rt.stack_copy)
+@adjoint(_rt.stack_copy, elementwise=True)
 def _(result, x):
     d[x] = d[result]
-
-
-@tangent(_rt.stack_copy)
-def _(result, x):
-    d[result] = d[x]
 
 
 @adjoint(list, tuple, linear=("iterable",))

@@ -88,7 +88,7 @@ def relu(x):
     return np.maximum(x, 0)
 
 
-@adjoint(relu)
+@adjoint(relu, elementwise=True)
 def _(result, x):
     d[x] = d[result] * (result > 0)
 
@@ -99,7 +99,7 @@ def sigmoid(x):
     return 0.5 * np.tanh(0.5 * x) + 0.5
 
 
-@adjoint(sigmoid)
+@adjoint(sigmoid, elementwise=True)
 def _(result, x):
     d[x] = d[result] * result * (1 - result)
 
