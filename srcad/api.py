@@ -126,6 +126,9 @@ class _Transformation:
         self._wrt, self._tuple = _args.resolve_wrt(self._sig, wrt, self.__name__)
         self._last = None
         self._recent = {}  # argument kinds -> (target, cache entry) last used
+        # argument types and shapes -> kinds (_containers), for plain functions
+        plain = self._inner is None and not tgt.prefix and not tgt.keywords
+        self._kinds_memo = {} if plain else None
 
     # -- public attributes -----------------------------------------------------------
 
@@ -205,6 +208,21 @@ class _Transformation:
     def _containers(self, ba):
         if ba is None:
             return frozenset()
+        # the common call, arrays and numbers only: the key is a function of their
+        # types and shapes, remembered per signature (the walk below costs more than
+        # the rest of a small call)
+        memo = self.__dict__.get("_kinds_memo")
+        fast = _atoms_key(ba.arguments) if memo is not None else None
+        if fast is not None:
+            hit = memo.get(fast)
+            if hit is not None:
+                return hit
+        kinds = self._containers_walk(ba)
+        if fast is not None and len(memo) < 64:
+            memo[fast] = kinds
+        return kinds
+
+    def _containers_walk(self, ba):
         kinds = []
         full = self._full(ba)
         kinds += self._shape_signature(full)
@@ -481,6 +499,21 @@ class _Transformation:
             value, aux = value
             return ((value, aux), grads) if self.kind == "value_and_grad" else (grads, aux)
         return (value, grads) if self.kind == "value_and_grad" else grads
+
+
+def _atoms_key(arguments):
+    """``(type, shape)`` of each argument when all are NumPy arrays or Python numbers,
+    else None (the key under which ``_containers`` remembers its answer)."""
+    key = []
+    for v in arguments.values():
+        t = type(v)
+        if t is np.ndarray:
+            key.append(v.shape)
+        elif t is float or t is int:
+            key.append(t)
+        else:
+            return None
+    return tuple(key)
 
 
 def _split_aux(out, fname):

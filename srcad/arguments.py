@@ -468,11 +468,21 @@ def prepare(ba, wrt, fname, complex_ok=False):
 
     ``complex_ok``: source mode, whose rules follow JAX's convention for complex
     arguments; the tape (PyTorch semantics here) refuses them."""
+    arguments = ba.arguments
     for w in wrt:
+        if not w.startswith("*"):
+            v = arguments[w]
+            t = type(v)
+            if t is float or (t is np.ndarray and v.dtype.kind == "f"):
+                continue  # already what the engines take (the common case)
         label = repr(w) if not w.startswith("*") else f"#{w[1:]}"
         arg_set(ba, w, convert_wrt(arg_get(ba, w), fname, label, complex_ok=complex_ok))
-    for k, v in list(ba.arguments.items()):
-        ba.arguments[k] = private_copy(v)
+    for k, v in arguments.items():  # (values replaced, keys unchanged)
+        t = type(v)
+        if t is np.ndarray:
+            arguments[k] = v.copy()
+        elif t not in _ATOMS:
+            arguments[k] = private_copy(v)
     return ba
 
 
