@@ -117,7 +117,9 @@ class SavePlan:
                     self._site(saved, s, in_loop, top)
                     self.user_call_info[id(s)] = saved
             elif isinstance(s, gast.For):
-                self._site(s.target.id, s, in_loop, top)
+                # not a certain first binding even at top level: a loop that runs zero
+                # times binds nothing (a later push of the name needs it set on entry)
+                self._site(s.target.id, s, in_loop, False)
                 self._collect(s.body, True, nograd)
             elif isinstance(s, gast.While):
                 self._collect(s.body, True, nograd)

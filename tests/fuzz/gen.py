@@ -103,6 +103,7 @@ class Gen:
         self.indent = 1
         self.env = []
         self.ints = []
+        self.loop_names = []  # names of the for-range loops made so far
         self.helpers = []  # (name, param shapes, return shapes tuple, tuple_return)
         self.in_loop = 0
         self.allow_helpers = True
@@ -661,9 +662,14 @@ class Gen:
         self.in_loop -= 1
 
     def st_for_range(self, depth):
-        i = self.fresh("i")
+        # a name of a loop already closed is sometimes used again, and a loop
+        # sometimes runs zero times (its name is then unbound after it)
+        done = [n for n in self.loop_names if all(iv.text != n for iv in self.ints)]
+        i = done[-1] if done and self.chance(25) else self.fresh("i")
+        self.loop_names.append(i)
         bound = self.n(2, 3)
-        self.emit(f"for {i} in {self.pick([f'range({bound})', f'range(1, {bound})'])}:")
+        ranges = [f"range({bound})", f"range(1, {bound})", f"range({bound}, {bound})"]
+        self.emit(f"for {i} in {self.pick(ranges)}:")
         self.ints.append(IntVar(i, bound))
         self.accumulate_then(depth)
         self.ints.pop()
