@@ -160,6 +160,12 @@ _HELPERS = {
     "ones_like": (1,),
     "real_cotangent": (1,),
     "abs_deriv": (1,),
+    "log_base": (1,),
+    "log_or_zero": (1,),
+    "power_deriv": (2,),
+    "builtin_extremum_adjoint": (3,),
+    "hypot_adjoint": (3,),
+    "first_given": (2,),
 }
 
 
@@ -289,6 +295,11 @@ class _Rewriter(ast.NodeTransformer):
         if _is_rt(node):
             if node.attr == "ZERO":
                 raise _Refuse("the symbolic zero used inside an expression")
+            from . import runtime
+
+            value = getattr(runtime, node.attr, None)
+            if type(value) is float:  # a constant such as _rt.LN10
+                return ast.Constant(value)
             raise _Refuse(f"_rt.{node.attr} has no compiled version")
         self.generic_visit(node)
         return node
@@ -589,6 +600,93 @@ def _make_helpers():  # noqa: C901 - one small overload per helper
         if isinstance(x, types.Array) and isinstance(x.dtype, types.Float):
             return lambda x: np.sign(x)
         return None
+
+    @overload(stub("log_base"))
+    def _log_base(base):
+        if isinstance(base, (types.NoneType, types.Omitted)):
+            return lambda base: 1.0
+        if isinstance(base, number):
+            return lambda base: np.log(base)
+        return None
+
+    @overload(stub("log_or_zero"))
+    def _log_or_zero(x):
+        if isinstance(x, (types.Float, types.Integer)):
+
+            def log_or_zero(x):
+                if x > 0:
+                    return math.log(x)
+                return 0.0 if x == 0 else np.nan
+
+            return log_or_zero
+        return None
+
+    @overload(stub("power_deriv"))
+    def _power_deriv(x, y):
+        if isinstance(x, (types.Float, types.Integer)) and isinstance(
+            y, (types.Float, types.Integer)
+        ):
+
+            def power_deriv(x, y):
+                if y == 0:
+                    return 0.0
+                return y * x ** (y - 1)
+
+            return power_deriv
+        return None
+
+    def _numbers(t, counts):
+        return (
+            isinstance(t, types.UniTuple)
+            and isinstance(t.dtype, (types.Float, types.Integer))
+            and t.count in counts
+        )
+
+    @overload(stub("builtin_extremum_adjoint"))
+    def _extremum_adjoint(g, result, args):
+        # ties share the adjoint; a loser gets zeros_like(v) (0.0 * v for a float)
+        if not (isinstance(g, types.Float) and _numbers(args, (2, 3))):
+            return None
+        if args.count == 2:
+
+            def two(g, result, args):
+                h0, h1 = args[0] == result, args[1] == result
+                n = max(int(h0) + int(h1), 1)
+                return (g / n if h0 else 0.0 * args[0], g / n if h1 else 0.0 * args[1])
+
+            return two
+
+        def three(g, result, args):
+            h0, h1, h2 = args[0] == result, args[1] == result, args[2] == result
+            n = max(int(h0) + int(h1) + int(h2), 1)
+            return (
+                g / n if h0 else 0.0 * args[0],
+                g / n if h1 else 0.0 * args[1],
+                g / n if h2 else 0.0 * args[2],
+            )
+
+        return three
+
+    @overload(stub("hypot_adjoint"))
+    def _hypot_adjoint(g, result, coordinates):
+        if not (isinstance(g, types.Float) and _numbers(coordinates, (2, 3))):
+            return None
+        if coordinates.count == 2:
+            return lambda g, result, coordinates: (
+                g * coordinates[0] / result,
+                g * coordinates[1] / result,
+            )
+        return lambda g, result, coordinates: (
+            g * coordinates[0] / result,
+            g * coordinates[1] / result,
+            g * coordinates[2] / result,
+        )
+
+    @overload(stub("first_given"))
+    def _first_given(a, b):
+        if isinstance(a, (types.NoneType, types.Omitted)):
+            return lambda a, b: b
+        return lambda a, b: a
 
     @overload(stub("finite"))
     def _finite(x):
