@@ -166,6 +166,9 @@ _HELPERS = {
     "builtin_extremum_adjoint": (3,),
     "hypot_adjoint": (3,),
     "first_given": (2,),
+    "expand_reduced": (2,),
+    "matmul_adjoint_a": (3,),
+    "matmul_adjoint_b": (3,),
 }
 
 
@@ -687,6 +690,44 @@ def _make_helpers():  # noqa: C901 - one small overload per helper
         if isinstance(a, (types.NoneType, types.Omitted)):
             return lambda a, b: b
         return lambda a, b: a
+
+    @overload(stub("expand_reduced"))
+    def _expand_reduced(g, x):
+        if isinstance(g, number) and isinstance(x, types.Array):
+            return lambda g, x: np.full(x.shape, g, x.dtype)
+        if isinstance(g, number) and isinstance(x, number):
+            return lambda g, x: g
+        return None
+
+    def _float_arrays(*ts):
+        return all(
+            isinstance(t, types.Array) and isinstance(t.dtype, types.Float) and 1 <= t.ndim <= 2
+            for t in ts
+        )
+
+    @overload(stub("matmul_adjoint_a"))
+    def _matmul_adjoint_a(g, a, b):
+        if not _float_arrays(a, b):
+            return None
+        if a.ndim == 2 and b.ndim == 2:
+            return lambda g, a, b: g @ np.ascontiguousarray(b.T)
+        if a.ndim == 1 and b.ndim == 2:
+            return lambda g, a, b: b @ g
+        if a.ndim == 2 and b.ndim == 1:
+            return lambda g, a, b: np.outer(g, b)
+        return lambda g, a, b: g * b
+
+    @overload(stub("matmul_adjoint_b"))
+    def _matmul_adjoint_b(g, a, b):
+        if not _float_arrays(a, b):
+            return None
+        if a.ndim == 2 and b.ndim == 2:
+            return lambda g, a, b: np.ascontiguousarray(a.T) @ g
+        if a.ndim == 1 and b.ndim == 2:
+            return lambda g, a, b: np.outer(a, g)
+        if a.ndim == 2 and b.ndim == 1:
+            return lambda g, a, b: g @ a
+        return lambda g, a, b: g * a
 
     @overload(stub("finite"))
     def _finite(x):

@@ -292,3 +292,30 @@ def test_generated_scalar_programs(prog, a, b, n):
     if all(abs(a - k) > 1e-3 for k in kinks):
         np.testing.assert_allclose(got[0], fd(f, (a, b, n), 0), rtol=1e-6, atol=1e-7)
         np.testing.assert_allclose(got[1], fd(f, (a, b, n), 1), rtol=1e-6, atol=1e-7)
+
+
+def layer(x, W, V):
+    h = np.tanh(x @ W)
+    return np.sum((h @ V) ** 2)
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_matmul_adjoints(batch):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, 4) if batch else 4)
+    W, V = rng.standard_normal((4, 5)) / 2, rng.standard_normal(5) / 2
+    g = srcad.grad(layer, wrt=(0, 1, 2), jit=True)
+    plain = srcad.grad(layer, wrt=(0, 1, 2))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        g(x, W, V)
+        got = g(x, W, V)
+    try:
+        import scipy  # noqa: F401  (Numba's linear algebra needs it)
+
+        assert compiled(g) and not caught
+    except ImportError:  # the plain path, after one warning that says why
+        assert [str(w.message) for w in caught if "scipy" in str(w.message)]
+    same(got, plain(x, W, V))
+    for k in range(3):
+        np.testing.assert_allclose(got[k], fd(layer, (x, W, V), k), rtol=1e-6, atol=1e-8)
