@@ -20,9 +20,10 @@ What the generated code needs from Python is made static first:
   infinity or a NaN (``0 * inf``).  So the compiled function reports whether
   its results are all finite, and a call with a non-finite result is run again
   on the plain path, whose answer it returns;
-- variables declared ``None`` (to be pushed before their first value) get a
-  zero of their type; the one mixed-type stack ``_stack`` becomes one list per
-  variable (each push of ``v`` is popped back into ``v``, last in first out);
+- variables declared ``None`` stay ``None`` (Numba's optional types: using one
+  raises TypeError, as in Python); the one mixed-type stack ``_stack`` becomes
+  one list per variable (each push of ``v`` is popped back into ``v``, last in
+  first out);
 - ``reversed(range)`` becomes a counting-down loop; ``_rt`` helpers become the
   compiled equivalents below (``add_at``/``add_at_inplace`` always copy, so a
   zero array that two names share is never written through one of them; a
@@ -114,9 +115,11 @@ def trace_kinds(code, run):
             kinds.setdefault(k, set()).add(_kind(v))
 
     def local(frame, event, arg):
-        if event == "line" and budget[0] > 0:
+        if event == "line":
             budget[0] -= 1
             record(frame)
+            if budget[0] <= 0:
+                frame.f_trace_lines = False  # (the return is still recorded)
         elif event == "return":
             record(frame)
         return local
@@ -148,7 +151,6 @@ def _is_rt(node, attr=None):
 # _rt helper -> (name in the compiled namespace, numbers of positional arguments taken)
 _HELPERS = {
     "instantiate": (2,),
-    "is_zero": (1,),
     "expand_to": (2,),
     "unbroadcast": (2,),
     "sum_to_like": (2,),
@@ -219,7 +221,7 @@ class _Rewriter(ast.NodeTransformer):
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             name = node.targets[0].id
             v = node.value
-            if _is_rt(v, "ZERO") or (isinstance(v, ast.Constant) and v.value is None):
+            if _is_rt(v, "ZERO"):
                 node.value = self._expr(_zero_expr(name, self.kinds))
                 return node
             if name in self.stacks:  # `_stack = []`: one list per pushed variable
@@ -510,12 +512,6 @@ def _make_helpers():  # noqa: C901 - one small overload per helper
         if isinstance(x, number) and isinstance(dx, number):
             return lambda dx, x: float(dx)
         return None
-
-    @overload(stub("is_zero"))
-    def _is_zero(x):
-        if isinstance(x, types.Float):
-            return lambda x: x == 0.0
-        return lambda x: False
 
     @overload(stub("expand_to"))
     def _expand_to(g, shape):

@@ -319,3 +319,24 @@ def test_matmul_adjoints(batch):
     same(got, plain(x, W, V))
     for k in range(3):
         np.testing.assert_allclose(got[k], fd(layer, (x, W, V), k), rtol=1e-6, atol=1e-8)
+
+
+def running_best(a, n):
+    best = None
+    for i in range(n):
+        v = math.sin(a * i + 0.5)
+        if best is None or v > best:
+            best = v
+    return best * a
+
+
+def test_none_keeps_its_meaning():
+    g = srcad.grad(running_best, jit=True)
+    plain = srcad.grad(running_best)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", JitFallbackWarning)
+        g(0.9, 6)
+        for a, n in [(0.9, 6), (2.3, 9), (-1.7, 4)]:
+            got = g(a, n)
+            same(got, plain(a, n))
+            np.testing.assert_allclose(got, fd(running_best, (a, n), 0), rtol=1e-6)
