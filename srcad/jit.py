@@ -430,8 +430,9 @@ def rewrite(source, kinds):
         if isinstance(n, (ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.GeneratorExp)):
             raise _Refuse("a container or comprehension in the generated code")
     a = fdef.args
-    if a.vararg or a.kwarg or a.kwonlyargs or a.defaults or a.posonlyargs:
+    if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs:
         raise _Refuse("a signature other than plain positional parameters")
+    a.defaults = []  # (every argument is passed: the binding applied the defaults)
     stacks = _stacks(fdef)
     zeros = _zero_names(fdef)
     new = _Rewriter(kinds, stacks, zeros).visit(tree)

@@ -340,3 +340,30 @@ def test_none_keeps_its_meaning():
             got = g(a, n)
             same(got, plain(a, n))
             np.testing.assert_allclose(got, fd(running_best, (a, n), 0), rtol=1e-6)
+
+
+def with_default(a, b=0.5, n=4):
+    s = 0.0
+    for i in range(n):
+        s = s + math.cos(a * b + i)
+    return s
+
+
+def test_defaults_and_keywords():
+    g = srcad.grad(with_default, jit=True)
+    plain = srcad.grad(with_default)
+    calls = [  # (args, kwargs, the b and n they mean)
+        ((0.3,), {}, 0.5, 4),
+        ((0.3, 0.9), {}, 0.9, 4),
+        ((0.3,), {"n": 6}, 0.5, 6),
+        ((0.7, 0.2, 3), {}, 0.2, 3),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g(0.3)
+        for args, kw, b, n in calls:
+            got = g(*args, **kw)
+            same(got, plain(*args, **kw))
+            want = -sum(b * math.sin(args[0] * b + i) for i in range(n))
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert compiled(g)
