@@ -367,3 +367,16 @@ def test_defaults_and_keywords():
             want = -sum(b * math.sin(args[0] * b + i) for i in range(n))
             np.testing.assert_allclose(got, want, rtol=1e-12)
     assert compiled(g)
+
+
+def test_decorator_forms_and_nesting():
+    @srcad.grad(wrt=1, jit=True)
+    def f(a, b):
+        return a * math.exp(b)
+
+    assert f(2.0, 0.5) == f(2.0, 0.5) == 2.0 * math.exp(0.5)
+    assert compiled(f)
+    # grad of a jit grad: the outer one differentiates the inner's generated code
+    d2 = srcad.grad(srcad.grad(scalar_loop, wrt=1, jit=True), wrt=1)
+    want = -sum(1.3 * i * i * math.sin(0.7 * i) for i in range(100))
+    np.testing.assert_allclose(d2(1.3, 0.7), want, rtol=1e-10)
