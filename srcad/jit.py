@@ -938,7 +938,13 @@ class Dispatcher:
         if not ok:
             raise _Refuse("the compiled code gave a non-finite number on the first call")
         post = _post(reference)
-        got = out if post is None else post(out)
+        tr = self._tr
+        if tr._tuple and len(tr._wrt) == 1:  # wrt=(0,): the one gradient in a 1-tuple
+            post = _one_tuple(post, tr.kind == "value_and_grad")
+        try:
+            got = out if post is None else post(out)
+        except ValueError:
+            raise _Refuse("the compiled result has another shape or dtype") from None
         diff = _difference(got, reference)
         if diff is not None:
             raise _Refuse(f"the compiled result differs from the plain one ({diff})")
@@ -984,6 +990,14 @@ def _post(ref):
 
 def _same(x):
     return x
+
+
+def _one_tuple(post, with_value):
+    """``post`` after wrapping the one gradient of ``wrt=(k,)`` in a 1-tuple."""
+    post = post or _same
+    if with_value:
+        return lambda out: post((out[0], (out[1],)))
+    return lambda out: post((out,))
 
 
 def _difference(got, ref):

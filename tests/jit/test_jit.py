@@ -380,3 +380,16 @@ def test_decorator_forms_and_nesting():
     d2 = srcad.grad(srcad.grad(scalar_loop, wrt=1, jit=True), wrt=1)
     want = -sum(1.3 * i * i * math.sin(0.7 * i) for i in range(100))
     np.testing.assert_allclose(d2(1.3, 0.7), want, rtol=1e-10)
+
+
+@pytest.mark.parametrize("vg", [srcad.grad, srcad.value_and_grad])
+def test_one_element_wrt_tuple(vg):
+    x = np.linspace(0.1, 0.9, 3)
+    g = vg(smallarr, wrt=(0,), jit=True)
+    plain = vg(smallarr, wrt=(0,))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g(x, x)
+        got = g(x, x)
+    assert compiled(g)
+    same(got, plain(x, x))
