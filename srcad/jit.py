@@ -201,7 +201,9 @@ def _show(ks):
 class _Rewriter(ast.NodeTransformer):
     """Generated adjoint source -> source Numba compiles (see the module note)."""
 
-    def __init__(self, kinds, stacks, zero_names):
+    def __init__(self, kinds, stacks, zero_names, wrt=None, with_value=False):
+        self.wrt = wrt  # the differentiated parameters, in the order of the gradients
+        self.with_value = with_value
         self.kinds = kinds
         self.stacks = stacks  # list variables used as push/pop stacks
         self.zero_names = zero_names  # variables that are _rt.ZERO somewhere
@@ -292,6 +294,11 @@ class _Rewriter(ast.NodeTransformer):
                 raise _Refuse(f"the runtime helper _rt.{f.attr} has no compiled version")
             if node.keywords or len(node.args) not in arity:
                 raise _Refuse(f"_rt.{f.attr} called with arguments the compiled version lacks")
+            if f.attr in ("add_at", "add_at_inplace") and _is_rt(node.args[0], "ZERO"):
+                # nothing reached the adjoint yet: start from zeros like the indexed value
+                node.args[0] = ast.Call(
+                    ast.Name("_jit_zeros_like", ast.Load()), [node.args[1]], []
+                )
             node.func = ast.Name(f"_jit_{f.attr}", ast.Load())
         self.generic_visit(node)
         return node
@@ -331,6 +338,7 @@ class _Rewriter(ast.NodeTransformer):
         # return (results, whether every number in them is finite)
         if node.value is None:
             raise _Refuse("a bare return")
+        self._zero_gradients(node)
         leaves, temps = [], []
         value = self._flatten(node.value, leaves, temps)
         ok = " and ".join(f"_jit_finite({t})" for t in temps) or "True"
@@ -340,6 +348,31 @@ class _Rewriter(ast.NodeTransformer):
         ]
         stmts.append(ast.Return(ast.Tuple([value, self._expr(ok)], ast.Load())))
         return stmts
+
+    def _zero_gradients(self, node):
+        """A gradient returned as ``_rt.ZERO`` becomes ``zeros_like(parameter)``."""
+        if not self.wrt:
+            return
+        holder, key = node, "value"
+        if self.with_value:
+            if not (isinstance(node.value, ast.Tuple) and len(node.value.elts) == 2):
+                return
+            holder, key = node.value.elts, 1
+        part = holder[key] if isinstance(holder, list) else getattr(holder, key)
+        if len(self.wrt) == 1:
+            slots = [(holder, key, self.wrt[0])]
+        elif isinstance(part, ast.Tuple) and len(part.elts) == len(self.wrt):
+            slots = [(part.elts, k, w) for k, w in enumerate(self.wrt)]
+        else:
+            return
+        for h, k, w in slots:
+            leaf = h[k] if isinstance(h, list) else getattr(h, k)
+            if _is_rt(leaf, "ZERO"):
+                new = self._expr(f"_jit_zeros_like({w})")
+                if isinstance(h, list):
+                    h[k] = new
+                else:
+                    setattr(h, k, new)
 
     def _flatten(self, e, leaves, temps):
         if isinstance(e, ast.Tuple):
@@ -415,7 +448,7 @@ def _zero_names(fdef):
     }
 
 
-def rewrite(source, kinds):
+def rewrite(source, kinds, wrt=None, with_value=False):
     """The generated ``source`` (one function) made ready for Numba: ``(name, text)``."""
     tree = ast.parse(source)
     fdefs = [s for s in tree.body if isinstance(s, ast.FunctionDef)]
@@ -435,7 +468,7 @@ def rewrite(source, kinds):
     a.defaults = []  # (every argument is passed: the binding applied the defaults)
     stacks = _stacks(fdef)
     zeros = _zero_names(fdef)
-    new = _Rewriter(kinds, stacks, zeros).visit(tree)
+    new = _Rewriter(kinds, stacks, zeros, wrt, with_value).visit(tree)
     ast.fix_missing_locations(new)
     return fdef.name, ast.unparse(new), _free_names(new.body[0])
 
@@ -511,7 +544,8 @@ def _make_helpers():  # noqa: C901 - one small overload per helper
             if isinstance(dx, number):
                 return lambda dx, x: np.zeros_like(x) + dx
         if isinstance(x, number) and isinstance(dx, number):
-            return lambda dx, x: float(dx)
+            # (+ 0.0 * x: a NaN for an infinite x, as zeros_like(x) gives the plain path)
+            return lambda dx, x: float(dx) + 0.0 * x
         return None
 
     @overload(stub("expand_to"))
@@ -573,6 +607,8 @@ def _make_helpers():  # noqa: C901 - one small overload per helper
     def _zeros_like(x):
         if isinstance(x, types.Array):
             return lambda x: np.zeros_like(x)
+        if isinstance(x, types.Float):
+            return lambda x: 0.0 * x  # (as _rt.zeros_like: NaN for an infinite float)
         if isinstance(x, number):
             return lambda x: 0.0
         return None
@@ -913,7 +949,10 @@ class Dispatcher:
 
     def _compile(self, product, source, kinds, vals, reference):
         numba = require_numba()
-        name, text, free = rewrite(source, kinds)
+        tr = self._tr
+        wrt = [w for w in tr._wrt if w.isidentifier()]
+        wrt = wrt if len(wrt) == len(tr._wrt) else None
+        name, text, free = rewrite(source, kinds, wrt, tr.kind == "value_and_grad")
         ns = dict(product.__globals__)
         code = product.__code__
         for var, cell in zip(code.co_freevars, product.__closure__ or ()):
@@ -938,7 +977,6 @@ class Dispatcher:
         if not ok:
             raise _Refuse("the compiled code gave a non-finite number on the first call")
         post = _post(reference)
-        tr = self._tr
         if tr._tuple and len(tr._wrt) == 1:  # wrt=(0,): the one gradient in a 1-tuple
             post = _one_tuple(post, tr.kind == "value_and_grad")
         try:

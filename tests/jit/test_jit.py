@@ -393,3 +393,32 @@ def test_one_element_wrt_tuple(vg):
         got = g(x, x)
     assert compiled(g)
     same(got, plain(x, x))
+
+
+def ignores_b(a, b):
+    return a * a
+
+
+def picks(x, i):
+    return x[i] * x[i + 1]
+
+
+def test_zero_gradients_and_infinite_arguments():
+    g = srcad.value_and_grad(ignores_b, wrt=(0, 1), jit=True)
+    plain = srcad.value_and_grad(ignores_b, wrt=(0, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g(1.0, 2.0)
+        for a, b in [(3.0, 2.0), (3.0, math.inf), (math.inf, 1.0)]:
+            np.testing.assert_equal(g(a, b), plain(a, b))
+    assert g(3.0, 2.0) == (9.0, (6.0, 0.0))
+    assert compiled(g)
+    x = np.array([0.5, -2.0, 3.0, 1.5])
+    gp = srcad.grad(picks, jit=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gp(x, 1)
+        got = gp(x, 1)
+    assert compiled(gp)
+    np.testing.assert_array_equal(got, [0.0, 3.0, -2.0, 0.0])
+    same(got, srcad.grad(picks)(x, 1))
