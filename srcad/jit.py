@@ -2,7 +2,8 @@
 
 Design note.  The compiler already makes one gradient function per kind of
 arguments (shapes.py specializes on shapes).  For arguments Numba can take
-(Python floats, ints and bools, NumPy arrays of float64, int64 or bool), this
+(Python floats, ints and bools, NumPy float64 scalars, NumPy arrays of
+float64, int64 or bool), this
 module takes that generated source and compiles a copy of it with
 ``numba.njit``; the copy is cached per argument signature (types, and dtypes
 and shapes of arrays), and a call whose signature was compiled costs a dict
@@ -799,7 +800,7 @@ class _Entry:
 
 def _arg_ok(v):
     t = type(v)
-    if t is float or t is int or t is bool:
+    if t is float or t is int or t is bool or t is np.float64:
         return True
     return t is np.ndarray and v.dtype.name in _ARRAY_DTYPES and v.ndim > 0
 

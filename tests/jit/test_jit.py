@@ -422,3 +422,15 @@ def test_zero_gradients_and_infinite_arguments():
     assert compiled(gp)
     np.testing.assert_array_equal(got, [0.0, 3.0, -2.0, 0.0])
     same(got, srcad.grad(picks)(x, 1))
+
+
+def test_numpy_scalar_arguments():
+    g = srcad.value_and_grad(scalar_loop, wrt=(0, 1), jit=True)
+    plain = srcad.value_and_grad(scalar_loop, wrt=(0, 1))
+    a, b = np.float64(1.3), np.float64(0.7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g(a, b)
+        got = g(a, b)
+    assert compiled(g)
+    same(got, plain(a, b))  # (types included)
