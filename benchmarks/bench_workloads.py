@@ -6,6 +6,8 @@ random directions).  The same gradient is then computed, side by side in this on
 process, by
 
 - srcad, source mode: ``srcad.grad(f, wrt, mode="source")`` (generated adjoint code);
+- srcad, source mode compiled with Numba: ``srcad.grad(f, wrt, mode="source", jit=True)``
+  (the ``srcad[jit]`` extra; a workload it cannot compile reads ``n/a (reason)``);
 - srcad, tape mode: ``srcad.grad(f, wrt, mode="tape")`` (f runs on srcad's tape);
 - HIPS autograd: ``autograd.grad`` on the same function, ``np`` rebound to
   ``autograd.numpy``;
@@ -59,6 +61,13 @@ try:
     import autograd.numpy as anp
 except ImportError as exc:  # pragma: no cover
     autograd, AUTOGRAD_MISSING = None, f"n/a ({short_error(exc, 40)})"
+
+try:
+    import numba  # noqa: F401  (srcad.grad(..., jit=True))
+
+    NUMBA_MISSING = None
+except ImportError as exc:  # pragma: no cover
+    NUMBA_MISSING = f"n/a ({short_error(exc, 40)})"
 
 try:
     import jax
@@ -308,6 +317,23 @@ def prep_srcad(mode):
     return prep
 
 
+def prep_srcad_jit(wl):
+    if NUMBA_MISSING:
+        raise Unavailable(NUMBA_MISSING)
+    from srcad.jit import JitFallbackWarning
+
+    g = srcad.grad(wl.f, wrt=wl.wrt, mode="source", jit=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", JitFallbackWarning)
+        g(*wl.args)  # the plain call, traced, then compiled
+        g(*wl.args)
+    for w in caught:
+        if issubclass(w.category, JitFallbackWarning):
+            reason = str(w.message).split("Reason: ", 1)[-1]
+            raise Unavailable(f"n/a ({short_error(Exception(reason), 60).split(': ', 1)[1]})")
+    return lambda: g(*wl.args)
+
+
 def prep_autograd(wl):
     if autograd is None:
         raise Unavailable(AUTOGRAD_MISSING)
@@ -356,6 +382,7 @@ class Unavailable(Exception):
 LIBRARIES = [
     ("NumPy by hand", prep_hand),
     ("srcad source", prep_srcad("source")),
+    ("srcad source jit", prep_srcad_jit),
     ("srcad tape", prep_srcad("tape")),
     ("HIPS autograd", prep_autograd),
     ("PyTorch eager", prep_torch),
@@ -440,6 +467,8 @@ def main():
         import importlib.metadata as md
 
         extra.append(f"HIPS autograd {md.version('autograd')}")
+    if NUMBA_MISSING is None:
+        extra.append(f"Numba {numba.__version__} (srcad source jit)")
     if jax is not None:
         extra.append(f"JAX {jax.__version__} on {jax.default_backend()}, x64 enabled")
     extra.append(

@@ -96,6 +96,7 @@ class _Transformation:
     """A transformed function: call it like the original; ``.source`` shows the code."""
 
     kind = "grad"
+    _jit = None  # jit=True: a srcad.jit.Dispatcher, which calls _call when it cannot help
 
     def __init__(self, f, wrt, mode, optimize, verbose, has_aux=False):
         if mode not in _MODES:
@@ -434,6 +435,11 @@ class _Transformation:
             self.fallback_reason = sub.fallback_reason
 
     def __call__(self, *args, **kwargs):
+        if self._jit is not None:  # srcad.grad(f, jit=True): compiled code (srcad/jit.py)
+            return self._jit(args, kwargs)
+        return self._call(args, kwargs)
+
+    def _call(self, args, kwargs):
         sub = self._per_call(args, kwargs)
         if sub is not None:
             return self._through(sub, args, kwargs)
@@ -529,7 +535,17 @@ class _ValueAndGrad(_Transformation):
     kind = "value_and_grad"
 
 
-def _decorator(cls, f, wrt, mode, optimize, verbose, argnums=None, has_aux=False):
+def _with_jit(tr, jit):
+    if jit:
+        if tr._mode == "tape":
+            raise ValueError("jit=True compiles the generated code; it cannot go with mode='tape'")
+        from .jit import Dispatcher
+
+        tr._jit = Dispatcher(tr)
+    return tr
+
+
+def _decorator(cls, f, wrt, mode, optimize, verbose, argnums=None, has_aux=False, jit=False):
     factory = f is None or (
         isinstance(f, (int, str, tuple, list))
         and not isinstance(f, bool)
@@ -542,20 +558,35 @@ def _decorator(cls, f, wrt, mode, optimize, verbose, argnums=None, has_aux=False
             wrt = f
 
         def deco(g):
-            return cls(g, wrt, mode, optimize, verbose, has_aux)
+            return _with_jit(cls(g, wrt, mode, optimize, verbose, has_aux), jit)
 
+        if jit:
+            from .jit import require_numba
+
+            require_numba()
         return deco
-    return cls(f, wrt, mode, optimize, verbose, has_aux)
+    return _with_jit(cls(f, wrt, mode, optimize, verbose, has_aux), jit)
 
 
-def grad(f=None, wrt=None, *, argnums=None, has_aux=False, mode="auto", optimize=True, verbose=0):
+def grad(
+    f=None,
+    wrt=None,
+    *,
+    argnums=None,
+    has_aux=False,
+    mode="auto",
+    optimize=True,
+    verbose=0,
+    jit=False,
+):
     """Reverse-mode gradient of a scalar function, by source transformation.
 
     ``wrt`` (or ``argnums``, JAX's name) is a parameter index, a name, or a tuple of
     them (a tuple gives a tuple of gradients).  Works as ``@srcad.grad``,
     ``@srcad.grad(wrt=1)`` or ``srcad.grad(f)``.  ``.source`` is the generated Python
     code.  With ``has_aux=True`` ``f`` returns ``(scalar, aux)`` and the result is
-    ``(gradient, aux)``.
+    ``(gradient, aux)``.  ``jit=True`` (the ``srcad[jit]`` extra) compiles the
+    generated code with Numba for arguments it can take (see ``srcad/jit.py``).
 
     Example::
 
@@ -567,15 +598,23 @@ def grad(f=None, wrt=None, *, argnums=None, has_aux=False, mode="auto", optimize
         dw = loss(w, x, y)
         print(loss.source)
     """
-    return _decorator(_Transformation, f, wrt, mode, optimize, verbose, argnums, has_aux)
+    return _decorator(_Transformation, f, wrt, mode, optimize, verbose, argnums, has_aux, jit)
 
 
 def value_and_grad(
-    f=None, wrt=None, *, argnums=None, has_aux=False, mode="auto", optimize=True, verbose=0
+    f=None,
+    wrt=None,
+    *,
+    argnums=None,
+    has_aux=False,
+    mode="auto",
+    optimize=True,
+    verbose=0,
+    jit=False,
 ):
     """Like :func:`grad`, returning ``(value, gradient)`` (``((value, aux), gradient)``
     with ``has_aux=True``)."""
-    return _decorator(_ValueAndGrad, f, wrt, mode, optimize, verbose, argnums, has_aux)
+    return _decorator(_ValueAndGrad, f, wrt, mode, optimize, verbose, argnums, has_aux, jit)
 
 
 # -- vjp, jvp, hvp, jacobian, hessian ------------------------------------------------------
