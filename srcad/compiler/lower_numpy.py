@@ -135,15 +135,12 @@ class _Lower(gast.NodeTransformer):
 
     # -- out= ---------------------------------------------------------------------------
 
-    def visit_Expr(self, node):
+    def visit_Expr(self, node):  # F(x, out=o)  ->  o[...] = F(x)
         self.generic_visit(node)
         target = self._take_out(node.value)
-        if target is None:
-            return node
-        write = _write_into(target, node.value, node)
-        return write
+        return node if target is None else _write_into(target, node.value, node)
 
-    def visit_Assign(self, node):
+    def visit_Assign(self, node):  # t = F(x, out=o)  ->  o[...] = F(x); t = o
         self.generic_visit(node)
         target = self._take_out(node.value)
         if target is None:
@@ -179,7 +176,7 @@ class _Lower(gast.NodeTransformer):
                 "into an existing array o)",
             )
 
-    def _note_out(self, call, obj):
+    def _note_out(self, call):
         kw = [k for k in call.keywords if k.arg == "out"]
         if not kw or (isinstance(kw[0].value, gast.Constant) and kw[0].value.value is None):
             call.keywords = [k for k in call.keywords if k.arg != "out"]  # out=None
@@ -261,10 +258,10 @@ class _Lower(gast.NodeTransformer):
         ok, obj = self.resolver.value(node.func)
         if not ok:
             if isinstance(node.func, gast.Attribute):
-                self._note_out(node, None)  # a method of a value: x.clip(0, 1, out=y)
+                self._note_out(node)  # a method of a value: x.clip(0, 1, out=y)
             return node
         if _positional_out(node, obj) or _is_numpy(obj):
-            self._note_out(node, obj)
+            self._note_out(node)
             return node
         kind = _tangent_stack_kind(obj)
         if kind is not None:
