@@ -4,7 +4,8 @@ Linear reductions (``sum``, ``mean``, ``trace``, ``cumsum``, ``diff``) declare
 ``linear=`` and their tangent is the reduction of the tangent.  The others share
 one pattern: a ``_rt.*_weights`` helper gives d result / d input as an array shaped
 like the input, the adjoint is ``expand_reduced(g) * weights`` and the tangent
-``np.sum(weights * dx, axis, keepdims=keepdims)``.
+``np.sum(weights * dx, axis, keepdims=keepdims)``, derived from the adjoint
+(``reduction=True``, see ``registry.reduction_tangent``): written once.
 
 Ties in ``max``/``min``/``ptp``/``norm(ord=inf)`` share the gradient evenly
 (PyTorch's and JAX's convention); ``prod`` and ``cumprod`` are exact when the
@@ -27,41 +28,24 @@ def _(result, a, axis=None, dtype=None, out=None, keepdims=False, where=True):
     d[a] = _rt.mean_adjoint(d[result], a, axis, keepdims, where)
 
 
-@adjoint(np.prod)
+@adjoint(np.prod, reduction=True)
 def _(result, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
     w = _rt.prod_weights(a, axis, where, initial)
     d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * w
 
 
-@tangent(np.prod)
-def _(result, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
-    w = _rt.prod_weights(a, axis, where, initial)
-    d[result] = np.sum(w * d[a], axis=axis, keepdims=keepdims)
-
-
-@adjoint(np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin)
+@adjoint(np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin, reduction=True)
 def _(result, a, axis=None, out=None, keepdims=False, initial=None, where=True):
     w = _rt.extremum_weights(a, result, axis, keepdims, where)
     d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * w
 
 
-@tangent(np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin)
-def _(result, a, axis=None, out=None, keepdims=False, initial=None, where=True):
-    w = _rt.extremum_weights(a, result, axis, keepdims, where)
-    d[result] = np.sum(w * d[a], axis=axis, keepdims=keepdims)
-
-
-@adjoint(np.ptp)
+@adjoint(np.ptp, reduction=True)
 def _(result, a, axis=None, out=None, keepdims=False):
     d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * _rt.ptp_weights(a, axis)
 
 
-@tangent(np.ptp)
-def _(result, a, axis=None, out=None, keepdims=False):
-    d[result] = np.sum(_rt.ptp_weights(a, axis) * d[a], axis=axis, keepdims=keepdims)
-
-
-@adjoint(np.var)
+@adjoint(np.var, reduction=True)
 def _(
     result,
     a,
@@ -78,24 +62,7 @@ def _(
     d[a] = _rt.expand_reduced(_rt.real_cotangent(d[result]), a, axis, keepdims) * np.conj(w)
 
 
-@tangent(np.var)
-def _(
-    result,
-    a,
-    axis=None,
-    dtype=None,
-    out=None,
-    ddof=0,
-    keepdims=False,
-    where=True,
-    mean=None,
-    correction=None,
-):
-    w = _rt.var_weights(a, axis, ddof, where, correction)
-    d[result] = np.real(np.sum(np.conj(w) * d[a], axis=axis, keepdims=keepdims))
-
-
-@adjoint(np.std)
+@adjoint(np.std, reduction=True)
 def _(
     result,
     a,
@@ -112,63 +79,25 @@ def _(
     d[a] = _rt.expand_reduced(_rt.real_cotangent(d[result]), a, axis, keepdims) * np.conj(w)
 
 
-@tangent(np.std)
-def _(
-    result,
-    a,
-    axis=None,
-    dtype=None,
-    out=None,
-    ddof=0,
-    keepdims=False,
-    where=True,
-    mean=None,
-    correction=None,
-):
-    w = _rt.std_weights(a, result, axis, keepdims, ddof, where, correction)
-    d[result] = np.real(np.sum(np.conj(w) * d[a], axis=axis, keepdims=keepdims))
-
-
-@adjoint(np.median)
+@adjoint(np.median, reduction=True)
 def _(result, a, axis=None, out=None, overwrite_input=False, keepdims=False):
     d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * _rt.median_weights(a, axis)
 
 
-@tangent(np.median)
-def _(result, a, axis=None, out=None, overwrite_input=False, keepdims=False):
-    d[result] = np.sum(_rt.median_weights(a, axis) * d[a], axis=axis, keepdims=keepdims)
-
-
-@adjoint(np.nansum)
+@adjoint(np.nansum, reduction=True)
 def _(result, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
     w = _rt.masked(_rt.nan_weights(a), where)
     d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * w
 
 
-@tangent(np.nansum)
-def _(result, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
-    w = _rt.masked(_rt.nan_weights(a), where)
-    d[result] = np.sum(w * d[a], axis=axis, keepdims=keepdims)
-
-
-@adjoint(np.nanmean)
+@adjoint(np.nanmean, reduction=True)
 def _(result, a, axis=None, dtype=None, out=None, keepdims=False, where=True):
     d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * _rt.nanmean_weights(a, axis)
 
 
-@tangent(np.nanmean)
-def _(result, a, axis=None, dtype=None, out=None, keepdims=False, where=True):
-    d[result] = np.sum(_rt.nanmean_weights(a, axis) * d[a], axis=axis, keepdims=keepdims)
-
-
-@adjoint(np.nanprod)
+@adjoint(np.nanprod, reduction=True)
 def _(result, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
     d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * _rt.nanprod_weights(a, axis)
-
-
-@tangent(np.nanprod)
-def _(result, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
-    d[result] = np.sum(_rt.nanprod_weights(a, axis) * d[a], axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.average)
@@ -186,40 +115,22 @@ def _(result, a, axis=None, weights=None, returned=False, keepdims=False):
 # -- norms --------------------------------------------------------------------
 
 
-@adjoint(np.linalg.norm)
+@adjoint(np.linalg.norm, reduction=True)
 def _(result, x, ord=None, axis=None, keepdims=False):
     w = _rt.norm_weights(x, result, ord, axis, keepdims)
     d[x] = _rt.expand_reduced(_rt.real_cotangent(d[result]), x, axis, keepdims) * np.conj(w)
 
 
-@tangent(np.linalg.norm)
-def _(result, x, ord=None, axis=None, keepdims=False):
-    w = _rt.norm_weights(x, result, ord, axis, keepdims)
-    d[result] = np.real(np.sum(np.conj(w) * d[x], axis=axis, keepdims=keepdims))
-
-
-@adjoint(np.linalg.vector_norm)
+@adjoint(np.linalg.vector_norm, reduction=True)
 def _(result, x, axis=None, keepdims=False, ord=2):
     w = _rt.norm_weights(x, result, ord, axis, keepdims, "vector")
     d[x] = _rt.expand_reduced(d[result], x, axis, keepdims) * w
 
 
-@tangent(np.linalg.vector_norm)
-def _(result, x, axis=None, keepdims=False, ord=2):
-    w = _rt.norm_weights(x, result, ord, axis, keepdims, "vector")
-    d[result] = np.sum(w * d[x], axis=axis, keepdims=keepdims)
-
-
-@adjoint(np.linalg.matrix_norm)
+@adjoint(np.linalg.matrix_norm, reduction=True)
 def _(result, x, keepdims=False, ord="fro"):
     w = _rt.norm_weights(x, result, ord, (-2, -1), keepdims, "matrix")
     d[x] = _rt.expand_reduced(d[result], x, (-2, -1), keepdims) * w
-
-
-@tangent(np.linalg.matrix_norm)
-def _(result, x, keepdims=False, ord="fro"):
-    w = _rt.norm_weights(x, result, ord, (-2, -1), keepdims, "matrix")
-    d[result] = np.sum(w * d[x], axis=(-2, -1), keepdims=keepdims)
 
 
 # -- scans and differences ----------------------------------------------------

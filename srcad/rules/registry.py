@@ -135,7 +135,7 @@ def lookup(prim):
         return None
 
 
-def adjoint(*prims, broadcast=False, linear=None, elementwise=False):
+def adjoint(*prims, broadcast=False, linear=None, elementwise=False, reduction=False):
     """Register a reverse-mode rule for one or more primitives.
 
     Example::
@@ -152,13 +152,20 @@ def adjoint(*prims, broadcast=False, linear=None, elementwise=False):
     adjoint is ``d[result]`` times (or divided by) a local derivative: the tangent
     rule is then derived, ``d[result] = d[x] * (...) + d[y] * (...)``
     (PyTorch's ``auto_element_wise``); an explicit ``@tangent`` still wins.
+    ``reduction=True`` says the adjoint is the reduction-weights pattern,
+    ``d[a] = _rt.expand_reduced(d[result], a, axis, keepdims) * w``: the tangent is
+    derived as ``np.sum(w * d[a], axis=axis, keepdims=keepdims)``.
     """
     if not prims:
         raise TypeError("adjoint() needs the primitive it differentiates")
 
     def register(fn):
         tpl = Template(fn, "adjoint")
-        derived = elementwise_tangent(tpl, broadcast) if elementwise else None
+        derived = None
+        if elementwise:
+            derived = elementwise_tangent(tpl, broadcast)
+        elif reduction:
+            derived = reduction_tangent(tpl)
         for prim in prims:
             rule = _entry(prim)
             rule.adjoint = tpl
@@ -220,6 +227,74 @@ def elementwise_tangent(tpl, broadcast=False):
     )
     fdef.body = [gast.Assign([target], value, None)]
     return Template.derived(tpl, fdef)
+
+
+def reduction_tangent(tpl):
+    """The tangent template of a reduction-weights adjoint template ``tpl``.
+
+    ``tpl`` holds temporaries and one ``d[a] = _rt.expand_reduced(G, a, axis,
+    keepdims) * W`` with ``G`` = ``d[result]`` (or ``_rt.real_cotangent(d[result])``,
+    for a real result of complex input); the tangent keeps the temporaries and is
+    ``d[result] = np.sum(W * d[a], axis=axis, keepdims=keepdims)`` (under
+    ``np.real`` in the second case): d result = sum over the reduced axes of
+    (d result / d a) * d a, with ``W`` = d result / d a shaped like ``a``.
+    """
+    from ..compiler.astutil import clone  # noqa: PLC0415
+
+    who = f"reduction adjoint {tpl.fn.__qualname__}"
+    if "np" not in tpl.fn.__globals__:
+        raise TypeError(f"{who}: its module needs np")
+    fdef = clone(tpl.tree)
+    body, seed = [], None
+    for stmt in fdef.body:
+        if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
+            continue
+        if not isinstance(stmt, gast.Assign) or len(stmt.targets) != 1:
+            raise TypeError(f"{who}: only assignments")
+        p = d_target(stmt.targets[0])
+        if p is None and isinstance(stmt.targets[0], gast.Name):
+            body.append(stmt)  # a temporary (the weights)
+        elif p in tpl.params and seed is None:
+            seed = (p, stmt.value)
+        else:
+            raise TypeError(f"{who}: one d[param] = ... line and temporaries")
+    if seed is None:
+        raise TypeError(f"{who}: no d[param] = ... line")
+    p, v = seed
+    ok = isinstance(v, gast.BinOp) and isinstance(v.op, gast.Mult)
+    expand = v.left if ok else None
+    if not (_is_rt_call(expand, "expand_reduced") and len(expand.args) == 4):
+        raise TypeError(f"{who}: d[{p}] is not _rt.expand_reduced(...) * weights")
+    g, a, axis, keepdims = expand.args
+    real = _is_rt_call(g, "real_cotangent") and len(g.args) == 1
+    g = g.args[0] if real else g
+    if d_target(g) != tpl.result or not (isinstance(a, gast.Name) and a.id == p):
+        raise TypeError(f"{who}: the expanded cotangent must be d[{tpl.result}], over {p}")
+    dp = gast.Subscript(_load("d"), _load(p), gast.Load())
+    total = gast.Call(
+        gast.Attribute(_load("np"), "sum", gast.Load()),
+        [gast.BinOp(v.right, gast.Mult(), dp)],
+        [gast.keyword("axis", axis), gast.keyword("keepdims", keepdims)],
+    )
+    if real:
+        total = gast.Call(gast.Attribute(_load("np"), "real", gast.Load()), [total], [])
+    target = gast.Subscript(_load("d"), _load(tpl.result), gast.Store())
+    fdef.body = body + [gast.Assign([target], total, None)]
+    return Template.derived(tpl, fdef)
+
+
+def _load(id_):
+    return gast.Name(id_, gast.Load(), None, None)
+
+
+def _is_rt_call(node, helper):
+    return (
+        isinstance(node, gast.Call)
+        and isinstance(node.func, gast.Attribute)
+        and node.func.attr == helper
+        and isinstance(node.func.value, gast.Name)
+        and node.func.value.id == "_rt"
+    )
 
 
 def _bare_seed(expr):
