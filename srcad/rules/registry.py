@@ -189,12 +189,15 @@ def elementwise_tangent(tpl, broadcast=False):
     no other ``d[...]`` read; the tangent is ``d[result] = sum_p E_p[d[result] :=
     d[p]]``.  For an elementwise map the Jacobian is diagonal, so its transpose
     (the adjoint) and itself (the tangent) multiply by the same factor.  With
-    ``broadcast``, a term that is ``d[p]`` alone (no factor to broadcast it) is
-    broadcast to the result's shape (``_rt.broadcast_like``).
+    ``broadcast``, a term whose factor reads neither ``result`` nor every other
+    argument the rule uses (``d[x]`` alone, ``2.0 * d[x]``) may be smaller than the
+    result when the other tangents are zero: it is broadcast to the result's shape
+    (``_rt.broadcast_like``).
     """
     from ..compiler.astutil import clone  # noqa: PLC0415
 
     fdef = clone(tpl.tree)
+    used = _names_read(fdef) & set(tpl.params)
     terms = []
     for stmt in fdef.body:
         if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
@@ -210,7 +213,7 @@ def elementwise_tangent(tpl, broadcast=False):
                 "times or divided by a factor"
             )
         term = _SwapSeed(tpl.result, p).visit(stmt.value)
-        if broadcast and _bare_seed(term):
+        if broadcast and not _full_shaped(term, p, tpl, used):
             if "_rt" not in tpl.fn.__globals__:
                 raise TypeError(f"elementwise adjoint {tpl.fn.__qualname__}: its module needs _rt")
             term = _rt_call(
@@ -297,10 +300,21 @@ def _is_rt_call(node, helper):
     )
 
 
-def _bare_seed(expr):
-    while isinstance(expr, gast.UnaryOp):
-        expr = expr.operand
-    return d_target(expr) is not None
+def _names_read(node):
+    return {
+        n.id
+        for n in gast.walk(node)
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id != "d"
+    }
+
+
+def _full_shaped(term, p, tpl, used):
+    """Does the tangent term of ``p`` have the broadcast result's shape by itself?"""
+    read = _names_read(term) - {p}
+    for n in gast.walk(term):
+        if d_target(n) is not None:
+            read.discard(d_target(n))
+    return tpl.result in read or (used - {p}) <= read
 
 
 def _rt_call(helper, args):
