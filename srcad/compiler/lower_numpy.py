@@ -329,19 +329,28 @@ def _positional_out(call, obj):
     return True
 
 
+_OUT_POSITIONS = {}  # id(NumPy callable) -> (callable, index or None)
+
+
 def _out_position(obj):
     """The index of a NumPy callable's positional ``out`` parameter, or None."""
     module = getattr(obj, "__module__", None) or ""
     if module.split(".", 1)[0] != "numpy" or isinstance(obj, type):
         return None
+    hit = _OUT_POSITIONS.get(id(obj))
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    pos = None
     try:
         params = list(inspect.signature(obj).parameters.values())
     except (TypeError, ValueError):
-        return None
+        params = []
     for i, p in enumerate(params):
         if p.name == "out" and p.kind is p.POSITIONAL_OR_KEYWORD:
-            return i
-    return None
+            pos = i
+            break
+    _OUT_POSITIONS[id(obj)] = (obj, pos)  # (the object kept alive: its id stays its own)
+    return pos
 
 
 _TANGENT_STACK = ("Stack", "push", "pop")
