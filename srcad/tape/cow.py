@@ -17,12 +17,17 @@ import weakref
 
 import numpy as np
 
-_STATE = threading.local()
+
+class _State(threading.local):
+    reg = None  # the running NumPy program's registry (a class default: no lookup miss)
+
+
+_STATE = _State()
 
 
 def registry():
     """The registry of the NumPy program running in this thread, or None."""
-    return getattr(_STATE, "reg", None)
+    return _STATE.reg
 
 
 @contextlib.contextmanager
@@ -48,15 +53,19 @@ def register(reg, node, args, read, res):
     """Note which saved values of ``node`` live in which memory block."""
     from .tensor import Tensor  # noqa: PLC0415
 
-    ref = weakref.ref(node)
+    ref = None
     for i in read:
         a = args[i]
         if isinstance(a, Tensor):
+            ref = ref or weakref.ref(node)
             reg.setdefault(_root(a._data), []).append((ref, i, -1))
         elif type(a) in (list, tuple):
             for j, v in enumerate(a):
                 if isinstance(v, Tensor):
+                    ref = ref or weakref.ref(node)
                     reg.setdefault(_root(v._data), []).append((ref, i, j))
+    if res is not None:
+        ref = ref or weakref.ref(node)
     if type(res) in (tuple, list):
         for r in res:
             reg.setdefault(_root(r), []).append((ref, -1, -1))

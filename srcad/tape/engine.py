@@ -7,7 +7,6 @@ are tensors and the rules run with grad mode on, so the backward pass is recorde
 can itself be differentiated.
 """
 
-import heapq
 import warnings
 
 import numpy as np
@@ -211,7 +210,7 @@ def _targets(inputs):
 
 
 class _GraphTask:
-    """One backward pass: dependency counts, input buffers and the ready queue."""
+    """One backward pass: the nodes to run, in order, and their input buffers."""
 
     def __init__(self, retain_graph, create_graph, accumulate, targets):
         self.retain = retain_graph
@@ -219,31 +218,35 @@ class _GraphTask:
         self.accumulate = accumulate
         self.targets = targets
         self.captured = {} if targets is not None else None
-        self.deps = {}
         self.buffers = {}
+        self.order = ()
         self.needed = self.run = None
 
-    # -- stage 1: dependencies --------------------------------------------------------
+    # -- stage 1: the nodes to run, in order ------------------------------------------
 
     def compute_dependencies(self, root_edges):
-        """How many edges lead into each reachable node (pruned to ``inputs`` if given)."""
-        deps = {n: 0 for n, _ in root_edges}
-        stack = list(deps)
+        """Every node reachable from the roots, latest-created first (only those that
+        lead to ``inputs`` when given).
+
+        A node is always created after the nodes its edges lead to (an op's inputs
+        exist before it runs), so creation order is a topological order: run
+        latest-created first, a node has received every gradient it will get by its
+        turn.  This is the order of PyTorch's ready queue (the latest-created ready
+        node runs first), found without counting dependencies.
+        """
+        seen = {n for n, _ in root_edges}
+        stack = list(seen)
+        pop, push, add = stack.pop, stack.append, seen.add
         while stack:
-            n = stack.pop()
-            for m, _ in n._next:
-                if m is None:
-                    continue
-                c = deps.get(m)
-                if c is None:
-                    deps[m] = 1
-                    stack.append(m)
-                else:
-                    deps[m] = c + 1
+            for m, _ in pop()._next:
+                if m is not None and m not in seen:
+                    add(m)
+                    push(m)
+        order = sorted(seen, key=_seq_of, reverse=True)
         if self.targets is not None:
-            self.needed, self.run = _needed(deps, {n for n, _ in self.targets})
-            deps = _count_within(self.needed, root_edges)
-        self.deps = deps
+            self.needed, self.run = _needed(order, {n for n, _ in self.targets})
+            order = [n for n in order if n in self.needed]
+        self.order = order
 
     # -- stage 2: seeding -------------------------------------------------------------
 
@@ -271,30 +274,66 @@ class _GraphTask:
 
     # -- stage 3: running nodes in order ----------------------------------------------
 
-    def execute(self, root_edges):
-        """Run nodes as they become ready, latest-created first."""
-        needed, deps = self.needed, self.deps
-        heap = [
-            (-n._seq, n)
-            for n in {n for n, _ in root_edges}
-            if deps.get(n, 0) == 0 and (needed is None or n in needed)
-        ]
-        heapq.heapify(heap)
+    def execute(self, root_edges=None):
+        """Run the nodes latest-created first.
+
+        The common node (a recorded op with no hooks, one output that received a
+        gradient, no profiler, no ``inputs``-capture) takes the inlined path below;
+        every other goes through :meth:`run_node`, which handles hooks, leaves,
+        captures and profiling.  Both do the same: call the node, free its saved
+        values unless ``retain_graph``, add each result into its successor's buffer.
+        """
+        buffers, needed = self.buffers, self.needed
+        create, retain = self.create, self.retain
+        targets = self.targets
+        pop, get = buffers.pop, buffers.get
+        profiling = _profiling.ACTIVE
         prev = STATE.enabled
-        STATE.enabled = self.create
+        STATE.enabled = create
         try:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                while heap:
-                    _, n = heapq.heappop(heap)
-                    for m in self.run_node(n):
-                        heapq.heappush(heap, (-m._seq, m))
+                for n in self.order:
+                    grads = pop(n, None)
+                    if (
+                        grads is None
+                        or not n._fast
+                        or n._hk is not None
+                        or profiling[0] is not None
+                        or (targets is not None and (n not in self.run or n in self._tnodes))
+                    ):
+                        self.run_node(n, grads)
+                        continue
+                    g = grads[0]
+                    if g is None:
+                        self.run_node(n, grads)
+                        continue
+                    outs = n._run(g, create)
+                    if not retain:
+                        n.release()
+                    for (m, nr), gm in zip(n._next, outs):
+                        if gm is None or m is None or (needed is not None and m not in needed):
+                            continue
+                        buf = get(m)
+                        if buf is None:
+                            if m._nout == 1:
+                                buffers[m] = [gm]
+                                continue
+                            buf = buffers[m] = [None] * m._nout
+                        old = buf[nr]
+                        buf[nr] = gm if old is None else old + gm
         finally:
             STATE.enabled = prev
 
-    def run_node(self, n):
-        """Call ``n`` on its buffered gradients; return the successors it made ready."""
+    @property
+    def _tnodes(self):
+        t = self.__dict__.get("_tn")
+        if t is None:
+            t = self._tn = {n for n, _ in self.targets}
+        return t
+
+    def run_node(self, n, grads):
+        """Call ``n`` on its buffered gradients with hooks, captures and profiling."""
         create = self.create
-        grads = self.buffers.pop(n, None)
         if grads is None:
             grads = [None] * n._nout
         hk = n._hk
@@ -305,11 +344,11 @@ class _GraphTask:
                 grads = _node_prehooks(hk.pre, grads, create)
         if type(n) is AccumulateGrad:
             _leaf(n, grads[0], create, self.accumulate, self.targets, self.captured)
-            return ()
+            return
         if self.targets is not None:
             self.capture(n, grads)
             if n not in self.run:
-                return ()
+                return
         if _profiling.ACTIVE[0] is None:
             outs = self.call(n, grads)
         else:
@@ -319,7 +358,7 @@ class _GraphTask:
             n.release()
         if hk is not None and hk.post:
             _node_posthooks(hk.post, outs, grads, create)
-        return self.pass_on(n, outs)
+        self.pass_on(n, outs)
 
     def capture(self, n, grads):
         """Keep the gradients flowing into an ``inputs`` edge of a non-leaf node."""
@@ -339,19 +378,13 @@ class _GraphTask:
     # -- stage 4: accumulating into successors ----------------------------------------
 
     def pass_on(self, n, outs):
-        """Buffer each output gradient for its successor; return those now ready."""
-        needed, deps = self.needed, self.deps
-        ready = []
+        """Add each output gradient into its successor's buffer."""
+        needed = self.needed
         for (m, nr), g in zip(n._next, outs):
             if m is None or (needed is not None and m not in needed):
                 continue
             if g is not None:
                 self.add_to_buffer(m, nr, g)
-            c = deps[m] - 1
-            deps[m] = c
-            if c == 0:
-                ready.append(m)
-        return ready
 
     def results(self, inputs):
         """The captured gradients, one per entry of ``inputs`` (``autograd.grad``)."""
@@ -365,40 +398,27 @@ class _GraphTask:
         return out
 
 
-def _needed(nodes, target_nodes):
-    """Nodes from which a target is reachable, and those among them that must run."""
+def _seq_of(n):
+    return n._seq
+
+
+def _needed(order, target_nodes):
+    """Nodes from which a target is reachable, and those among them that must run.
+
+    ``order`` is latest-created first, so every node's successors come after it:
+    walked backwards, a node is settled once its successors are.
+    """
     needed, run = set(), set()
-    done = set()
-    for start in nodes:
-        if start in done:
-            continue
-        stack = [(start, False)]
-        while stack:
-            n, expanded = stack.pop()
-            if n in done:
-                continue
-            if not expanded:
-                stack.append((n, True))
-                for m, _ in n._next:
-                    if m is not None and m not in done:
-                        stack.append((m, False))
-                continue
-            done.add(n)
-            if any(m in needed for m, _ in n._next if m is not None):
+    for n in reversed(order):
+        for m, _ in n._next:
+            if m is not None and m in needed:
                 needed.add(n)
                 run.add(n)
-            elif n in target_nodes:
+                break
+        else:
+            if n in target_nodes:
                 needed.add(n)
     return needed, run
-
-
-def _count_within(needed, root_edges):
-    deps = {n: 0 for n in needed}
-    for n in needed:
-        for m, _ in n._next:
-            if m is not None and m in deps:
-                deps[m] += 1
-    return deps
 
 
 def _as_result(g, t, create):

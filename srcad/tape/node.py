@@ -108,6 +108,7 @@ class Node:
     __slots__ = ("_next", "_seq", "_hk", "__weakref__")
     _label = None
     _nout = 1
+    _fast = False  # the engine may call ``_run`` directly (a plain recorded op)
 
     def name(self):
         return self._label or type(self).__name__
@@ -203,6 +204,7 @@ class OpNode(Node):
     """One primitive call; backward runs the primitive's registry rule."""
 
     __slots__ = ("_info", "_args", "_needs", "_res", "_vers", "_emap", "_an", "_freed")
+    _fast = True
 
     def apply(self, grads, create):
         g = grads[0]
@@ -212,31 +214,38 @@ class OpNode(Node):
 
     def _run(self, g, create):
         """The rule's backward on adjoint ``g`` of the result."""
-        info = self._info
-        an = self._an
         args = self._args
         if self._freed:
-            for i in an.read:
-                if args[i] is FREED:
-                    raise RuntimeError(E2)
-            if an.res and self._res is FREED:
-                raise RuntimeError(E2)
+            self._check_freed()
         if self._vers:
             self._check_versions()
         if create:
+            an = self._an
             vals = [_value_create(a, i in an.read) for i, a in enumerate(args)]
             res = _result_tensor(self) if an.res else None
+            grads_by_param = self._info.bwd(g, res, *vals, self._needs)
         else:
+            res = self._res[0] if self._an.res else None
             tensor = _TENSOR[0]
-            vals = [
-                a._data if isinstance(a, tensor) else (_value(a) if type(a) is list else a)
-                for a in args
-            ]
-            res = self._res[0] if an.res else None
-        grads_by_param = info.bwd(g, res, *vals, self._needs)
+            if len(args) == 2:  # most primitives: spelled out, no list built
+                a, b = args
+                grads_by_param = self._info.bwd(
+                    g,
+                    res,
+                    a._data if isinstance(a, tensor) else (_value(a) if type(a) is list else a),
+                    b._data if isinstance(b, tensor) else (_value(b) if type(b) is list else b),
+                    self._needs,
+                )
+            else:
+                vals = [
+                    a._data if isinstance(a, tensor) else (_value(a) if type(a) is list else a)
+                    for a in args
+                ]
+                grads_by_param = self._info.bwd(g, res, *vals, self._needs)
         emap = self._emap
-        if len(emap) == 1 and emap[0][1] < 0:
-            return [grads_by_param[emap[0][0]]]
+        if type(emap) is PrefixEmap:  # edges are the first parameters, in order
+            k = len(emap)
+            return grads_by_param if len(grads_by_param) == k else grads_by_param[:k]
         out = []
         for pi, ei in emap:
             r = grads_by_param[pi]
@@ -244,6 +253,15 @@ class OpNode(Node):
                 r = r[ei]
             out.append(r)
         return out
+
+    def _check_freed(self):
+        """E2 when a value the backward reads was freed by an earlier backward."""
+        args = self._args
+        for i in self._an.read:
+            if args[i] is FREED:
+                raise RuntimeError(E2)
+        if self._an.res and self._res is FREED:
+            raise RuntimeError(E2)
 
     def _check_versions(self):
         args = self._args
@@ -311,6 +329,7 @@ class MultiOpNode(OpNode):
     the tuple of the outputs' adjoints, with the symbolic zero for those that got none."""
 
     __slots__ = ("_nout",)
+    _fast = False
 
     def apply(self, grads, create):
         if all(g is None for g in grads):
@@ -366,6 +385,29 @@ class Analysis:
         self.res = res
 
 
+class PrefixEmap(tuple):
+    """An edge map ``((0, -1), (1, -1), ..., (k-1, -1))``: the node's edges are the
+    rule's first ``k`` parameters in order, so its gradients are the rule's first ``k``
+    results as they are (the common case, recognized by type, not by comparing)."""
+
+    __slots__ = ()
+
+
+class Plan:
+    """How to record one primitive for one pattern of inputs that need a gradient: the
+    ``needs`` flags, the save analysis, the edge map, the parameters read by value in
+    order (``read``) and whether the result is read (``res``)."""
+
+    __slots__ = ("needs", "an", "emap", "read", "res")
+
+    def __init__(self, needs, an, emap):
+        self.needs = needs
+        self.an = an
+        self.emap = emap
+        self.read = tuple(sorted(an.read))
+        self.res = an.res
+
+
 class OpInfo:
     """What the tape needs to know about one primitive's rule."""
 
@@ -384,6 +426,8 @@ class OpInfo:
         "_emaps",
         "pindex",
         "needs_first",
+        "_plans",
+        "binary",
     )
 
     def __init__(self, prim):
@@ -406,15 +450,27 @@ class OpInfo:
         self.pindex = {p: i for i, p in enumerate(self.params)}
         self.needs_first = (True,) + (False,) * (self.nparams - 1)
         self._emaps = {}
+        self._plans = {}
+        # two parameters, both differentiable: the operators' fast path
+        self.binary = self.nparams == 2 and self.written == (0, 1)
 
     def emap_for(self, eparams):
         """``((param index, -1), ...)`` for the edge parameters (cached)."""
         em = self._emaps.get(eparams)
         if em is None:
-            em = self._emaps[eparams] = tuple(
-                (i, -1) for i in (self.written if eparams is None else eparams)
-            )
+            em = tuple((i, -1) for i in (self.written if eparams is None else eparams))
+            if all(i == k for k, (i, _) in enumerate(em)):
+                em = PrefixEmap(em)
+            self._emaps[eparams] = em
         return em
+
+    def plan(self, needs, eparams=None):
+        """The cached :class:`Plan` for ``needs`` (a tuple of bools) and ``eparams``."""
+        key = (needs, eparams)
+        p = self._plans.get(key)
+        if p is None:
+            p = self._plans[key] = Plan(needs, self.analysis(needs), self.emap_for(eparams))
+        return p
 
     def analysis(self, needs):
         an = self._an.get(needs)

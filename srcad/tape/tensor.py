@@ -269,33 +269,53 @@ def _edge_of(a):
     return edge(a)
 
 
-def _finish_node(node, inf, args, needs, an, edges, emap, out):
-    """Fill a node and wrap its output (the shared tail of the fast recorders)."""
+def _finish_node(node, inf, plan, args, edges, out):
+    """Fill ``node`` (recorded by ``plan``) and return its output tensor: the shared
+    tail of the fast recorders, with :func:`wrap` spelled out."""
     vc = [0]
-    vers = []
-    args = _protect(args, an.read)
-    for i in an.read:
-        a = args[i]
-        if isinstance(a, Tensor):
-            vers.append((i, a._vc[0]))
-    if an.res:
+    read = plan.read
+    if read:
+        vers = []
+        plain = False
+        for i in read:
+            a = args[i]
+            if isinstance(a, Tensor):
+                vers.append((i, a._vc[0]))
+            elif not plain and (_plain(a) or type(a) in (list, tuple)):
+                plain = True
+        if plain:
+            args = _protect(args, read)
+        if plan.res:
+            node._res = (out, vc)
+            vers.append((-1, 0))
+    elif plan.res:
         node._res = (out, vc)
-        vers.append((-1, 0))
+        vers = [(-1, 0)]
+    else:
+        vers = ()
     node._seq = next(_SEQ)
     node._hk = None
     node._info = inf
     node._args = args
-    node._needs = needs
-    node._emap = emap
-    node._an = an
+    node._needs = plan.needs
+    node._emap = plan.emap
+    node._an = plan.an
     node._freed = False
     node._vers = vers
     node._next = edges
-    reg = _cow.registry()
-    if reg is not None:
-        _cow.register(reg, node, args, an.read, out if an.res else None)
-    t = wrap(out, True, node)
+    reg = _cow._STATE.reg
+    if reg is not None and (read or plan.res):
+        _cow.register(reg, node, args, read, out if plan.res else None)
+    t = _new(Tensor)
+    t._data = out
+    t._rg = True
+    t._fn = node
+    t._nr = 0
     t._vc = vc
+    t._grad = None
+    t._base = None
+    t._acc = None
+    t._x = None
     return t
 
 
@@ -309,10 +329,10 @@ def record_unary(inf, x, out, cls):
         t = wrap(out, True, make_node(inf, (x,), out, cls, None, vc))
         t._vc = vc
         return t
-    needs = inf.needs_first
-    args = (x,) + inf.defaults[1:]
+    fn = x._fn
+    e = (fn, x._nr) if fn is not None and x._base is None else edge(x)
     return _finish_node(
-        _new(cls), inf, args, needs, inf.analysis(needs), (_edge_of(x),), inf.emap_for(None), out
+        _new(cls), inf, inf.plan(inf.needs_first), (x,) + inf.defaults[1:], (e,), out
     )
 
 
@@ -322,18 +342,25 @@ def record_binary(inf, a, b, out, cls, eparams=None):
     rb = b._rg if isinstance(b, Tensor) else False
     if not ((ra or rb) and STATE.enabled):
         return wrap(out)
-    if inf.nparams != 2 or inf.written != (0, 1):
+    if not inf.binary:
         return record(inf, (a, b), out, cls, eparams)
-    needs = (ra, rb)
-    if eparams is None:
-        edges = (_edge_of(a) if ra else _NONE_EDGE, _edge_of(b) if rb else _NONE_EDGE)
-    elif eparams == (0,):
-        edges = (_edge_of(a) if ra else _NONE_EDGE,)
+    if ra:
+        fn = a._fn
+        ea = (fn, a._nr) if fn is not None and a._base is None else edge(a)
     else:
-        edges = (_edge_of(b) if rb else _NONE_EDGE,)
-    return _finish_node(
-        _new(cls), inf, (a, b), needs, inf.analysis(needs), edges, inf.emap_for(eparams), out
-    )
+        ea = _NONE_EDGE
+    if rb:
+        fn = b._fn
+        eb = (fn, b._nr) if fn is not None and b._base is None else edge(b)
+    else:
+        eb = _NONE_EDGE
+    if eparams is None:
+        edges = (ea, eb)
+    elif eparams == (0,):
+        edges = (ea,)
+    else:
+        edges = (eb,)
+    return _finish_node(_new(cls), inf, inf.plan((ra, rb), eparams), (a, b), edges, out)
 
 
 # --------------------------------------------------------------------------------------
