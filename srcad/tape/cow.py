@@ -49,10 +49,12 @@ def _root(a):
     return id(a)
 
 
+_TENSOR = [None]  # the Tensor class, set by tensor.py (which imports this module)
+
+
 def register(reg, node, args, read, res):
     """Note which saved values of ``node`` live in which memory block."""
-    from .tensor import Tensor  # noqa: PLC0415
-
+    Tensor = _TENSOR[0]  # noqa: N806
     ref = None
     for i in read:
         a = args[i]
@@ -214,10 +216,9 @@ def before_write(data):
 def snapshot_operands(t, rest):
     """``rest`` with operands that alias ``t`` (``s *= s``) replaced by copies, taken
     before ``t`` is overwritten (only while a NumPy program runs)."""
-    from .tensor import Tensor  # noqa: PLC0415
-
     if registry() is None:
         return rest
+    Tensor = _TENSOR[0]  # noqa: N806
     root = _root(t._data)
     return tuple(
         _snapshot(a, None) if isinstance(a, Tensor) and _root(a._data) == root else a for a in rest

@@ -13,6 +13,7 @@ the template reads by value is saved; one it only asks the shape or dtype of (th
 Naming (``MulBackward0``) is the tape's business and lives in ``names.py``.
 """
 
+import inspect
 import itertools
 import re
 import weakref
@@ -24,6 +25,7 @@ from ..rules import registry
 from . import hooks as _hooks
 
 _SEQ = itertools.count()
+_EMPTY = inspect.Parameter.empty
 
 
 class _Freed:
@@ -428,6 +430,8 @@ class OpInfo:
         "needs_first",
         "_plans",
         "binary",
+        "npos",
+        "required",
     )
 
     def __init__(self, prim):
@@ -449,6 +453,15 @@ class OpInfo:
         self.nparams = len(self.params)
         self.pindex = {p: i for i, p in enumerate(self.params)}
         self.needs_first = (True,) + (False,) * (self.nparams - 1)
+        # the leading ordinary parameters (all of them ordinary or keyword-only: else
+        # 0, and every call binds through inspect)
+        kinds = [sig[p].kind for p in self.params]
+        ordinary = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        if all(k in (ordinary, inspect.Parameter.KEYWORD_ONLY) for k in kinds):
+            self.npos = next((i for i, k in enumerate(kinds) if k is not ordinary), len(kinds))
+        else:
+            self.npos = -1
+        self.required = tuple(i for i, d in enumerate(self.defaults) if d is _EMPTY)
         self._emaps = {}
         self._plans = {}
         # two parameters, both differentiable: the operators' fast path
@@ -479,7 +492,33 @@ class OpInfo:
         return an
 
     def bind(self, args, kwargs):
-        """The call's arguments as a tuple in template-parameter order."""
+        """The call's arguments as a tuple in template-parameter order.
+
+        A call that plainly fits (no more positional values than leading ordinary
+        parameters, keywords naming later parameters, every parameter given or
+        defaulted) is bound here; anything else goes through ``inspect``, which binds
+        it the same way or raises its TypeError.
+        """
+        n = len(args)
+        if n <= self.npos:
+            out = list(args)
+            out += self.defaults[n:]
+            ok = True
+            if kwargs:
+                where = self.pindex
+                for k, v in kwargs.items():
+                    i = where.get(k)
+                    if i is None or i < n:
+                        ok = False
+                        break
+                    out[i] = v
+            if ok:
+                for i in self.required:
+                    if out[i] is _EMPTY:
+                        ok = False
+                        break
+                if ok:
+                    return tuple(out)
         bound = self.tpl.bind(args, kwargs)
         return tuple(bound[p] for p in self.params)
 

@@ -147,6 +147,7 @@ def edge(t):
 
 
 _NONE_EDGE = (None, 0)
+_ndarray = np.ndarray
 
 
 def _plain(a):
@@ -274,14 +275,14 @@ def _finish_node(node, inf, plan, args, edges, out):
     tail of the fast recorders, with :func:`wrap` spelled out."""
     vc = [0]
     read = plan.read
+    plain = False  # a plain array (or a sequence) is saved
     if read:
         vers = []
-        plain = False
         for i in read:
             a = args[i]
             if isinstance(a, Tensor):
                 vers.append((i, a._vc[0]))
-            elif not plain and (_plain(a) or type(a) in (list, tuple)):
+            elif not plain and (isinstance(a, _ndarray) or type(a) in (list, tuple)):
                 plain = True
         if plain:
             args = _protect(args, read)
@@ -304,7 +305,7 @@ def _finish_node(node, inf, plan, args, edges, out):
     node._vers = vers
     node._next = edges
     reg = _cow._STATE.reg
-    if reg is not None and (read or plan.res):
+    if reg is not None and (vers or plain):
         _cow.register(reg, node, args, read, out if plan.res else None)
     t = _new(Tensor)
     t._data = out
@@ -1204,21 +1205,18 @@ class Tensor:
 
     # -- NumPy protocols: NumPy calls on tensors are recorded ----------------------------
 
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from .interop import array_ufunc  # noqa: PLC0415
+    # (``_interop`` is bound at the end of this module: a function-level import would
+    # cost a microsecond on every NumPy call)
 
-        return array_ufunc(ufunc, method, inputs, kwargs)
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _interop.array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        from .interop import array_function  # noqa: PLC0415
-
-        return array_function(func, args, kwargs)
+        return _interop.array_function(func, args, kwargs)
 
     @classmethod
     def __srcad_function__(cls, prim, args, kwargs):
-        from .interop import apply_prim  # noqa: PLC0415
-
-        return apply_prim(prim, args, kwargs)
+        return _interop.apply_prim(prim, args, kwargs)
 
 
 def _rebuild(data, rg, cuda):
@@ -1239,7 +1237,10 @@ def _wrap_dim(dim, ndim):
 
 
 _node_module._TENSOR[0] = Tensor
+_cow._TENSOR[0] = Tensor
 
 from . import ops as _ops  # noqa: E402  (ops installs the math methods on Tensor)
 
 _ops.install(Tensor)
+
+from . import interop as _interop  # noqa: E402  (it imports this module)
