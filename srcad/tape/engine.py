@@ -265,10 +265,18 @@ class _GraphTask:
             self.add_to_buffer(n, nr, s)
 
     def add_to_buffer(self, n, nr, g):
-        """Accumulate ``g`` into input ``nr`` of node ``n``."""
-        buf = self.buffers.get(n)
+        """Accumulate ``g`` into input ``nr`` of node ``n``.
+
+        The buffer of a node with one input is the gradient itself; of a node with
+        several (``n._nout``), a list with one entry per input."""
+        buffers = self.buffers
+        if n._nout == 1:
+            old = buffers.get(n)
+            buffers[n] = g if old is None else old + g
+            return
+        buf = buffers.get(n)
         if buf is None:
-            buf = self.buffers[n] = [None] * n._nout
+            buf = buffers[n] = [None] * n._nout
         old = buf[nr]
         buf[nr] = g if old is None else old + g
 
@@ -277,65 +285,65 @@ class _GraphTask:
     def execute(self, root_edges=None):
         """Run the nodes latest-created first.
 
-        The common node (a recorded op with no hooks, one output that received a
-        gradient, no profiler, no ``inputs``-capture) takes the inlined path below;
+        The common node (a recorded op with no hooks and one input, which received a
+        gradient; no profiler; no ``inputs`` capture) takes the inlined path below;
         every other goes through :meth:`run_node`, which handles hooks, leaves,
         captures and profiling.  Both do the same: call the node, free its saved
         values unless ``retain_graph``, add each result into its successor's buffer.
         """
         buffers, needed = self.buffers, self.needed
         create, retain = self.create, self.retain
-        targets = self.targets
         pop, get = buffers.pop, buffers.get
+        special = None
+        if self.targets is not None:  # captured or not run: the general path
+            special = (self.needed - self.run) | {n for n, _ in self.targets}
         profiling = _profiling.ACTIVE
         prev = STATE.enabled
         STATE.enabled = create
         try:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 for n in self.order:
-                    grads = pop(n, None)
+                    g = pop(n, None)
                     if (
-                        grads is None
+                        g is None
                         or not n._fast
+                        or n._nout != 1
                         or n._hk is not None
                         or profiling[0] is not None
-                        or (targets is not None and (n not in self.run or n in self._tnodes))
+                        or (special is not None and n in special)
                     ):
-                        self.run_node(n, grads)
-                        continue
-                    g = grads[0]
-                    if g is None:
-                        self.run_node(n, grads)
+                        self.run_node(n, g)
                         continue
                     outs = n._run(g, create)
                     if not retain:
-                        n.release()
+                        an = n._an
+                        if an.read or an.res:
+                            n.release()
+                        else:  # nothing saved to free
+                            n._freed = True
                     for (m, nr), gm in zip(n._next, outs):
                         if gm is None or m is None or (needed is not None and m not in needed):
                             continue
+                        if m._nout == 1:
+                            old = get(m)
+                            buffers[m] = gm if old is None else old + gm
+                            continue
                         buf = get(m)
                         if buf is None:
-                            if m._nout == 1:
-                                buffers[m] = [gm]
-                                continue
                             buf = buffers[m] = [None] * m._nout
                         old = buf[nr]
                         buf[nr] = gm if old is None else old + gm
         finally:
             STATE.enabled = prev
 
-    @property
-    def _tnodes(self):
-        t = self.__dict__.get("_tn")
-        if t is None:
-            t = self._tn = {n for n, _ in self.targets}
-        return t
-
-    def run_node(self, n, grads):
-        """Call ``n`` on its buffered gradients with hooks, captures and profiling."""
+    def run_node(self, n, buf):
+        """Call ``n`` on its buffered gradients (``buf``, see :meth:`add_to_buffer`)
+        with hooks, captures and profiling."""
         create = self.create
-        if grads is None:
-            grads = [None] * n._nout
+        if n._nout == 1:
+            grads = [buf]
+        else:
+            grads = buf if buf is not None else [None] * n._nout
         hk = n._hk
         if hk is not None:
             if hk.thooks or hk.retain:

@@ -219,8 +219,14 @@ class OpNode(Node):
         args = self._args
         if self._freed:
             self._check_freed()
-        if self._vers:
-            self._check_versions()
+        vers = self._vers
+        if vers:
+            if len(vers) == 1 and vers[0][0] >= 0:  # one saved tensor, the common case
+                i, ver = vers[0]
+                if type(ver) is not int or args[i]._vc[0] != ver:
+                    self._check_versions()
+            else:
+                self._check_versions()
         if create:
             an = self._an
             vals = [_value_create(a, i in an.read) for i, a in enumerate(args)]
@@ -432,6 +438,8 @@ class OpInfo:
         "binary",
         "npos",
         "required",
+        "plan1",
+        "plans2",
     )
 
     def __init__(self, prim):
@@ -464,6 +472,8 @@ class OpInfo:
         self.required = tuple(i for i, d in enumerate(self.defaults) if d is _EMPTY)
         self._emaps = {}
         self._plans = {}
+        self.plan1 = None  # plan((True, False, ...)), the unary fast path's
+        self.plans2 = [[None, None], [None, None]]  # [ra][rb]: plan((ra, rb)), operators'
         # two parameters, both differentiable: the operators' fast path
         self.binary = self.nparams == 2 and self.written == (0, 1)
 

@@ -330,11 +330,59 @@ def record_unary(inf, x, out, cls):
         t = wrap(out, True, make_node(inf, (x,), out, cls, None, vc))
         t._vc = vc
         return t
+    return record_op1(inf, cls, x, out)
+
+
+def record_op1(inf, cls, x, out):
+    """The node of ``inf.prim(x)`` for a tensor ``x`` that requires grad (grad mode on,
+    ``inf.written == (0,)``, the other parameters at their defaults), and its output:
+    :func:`record_unary` after its checks, with :func:`_finish_node` spelled out (the
+    hot path of elementwise functions)."""
     fn = x._fn
     e = (fn, x._nr) if fn is not None and x._base is None else edge(x)
-    return _finish_node(
-        _new(cls), inf, inf.plan(inf.needs_first), (x,) + inf.defaults[1:], (e,), out
-    )
+    plan = inf.plan1
+    if plan is None:
+        plan = inf.plan1 = inf.plan(inf.needs_first)
+    args = (x,) + inf.defaults[1:]
+    node = _new(cls)
+    vc = [0]
+    read = plan.read
+    if read:
+        if read != (0,):
+            return _finish_node(node, inf, plan, args, (e,), out)
+        vers = [(0, x._vc[0])]
+        if plan.res:
+            node._res = (out, vc)
+            vers.append((-1, 0))
+    elif plan.res:
+        node._res = (out, vc)
+        vers = [(-1, 0)]
+    else:
+        vers = ()
+    node._seq = next(_SEQ)
+    node._hk = None
+    node._info = inf
+    node._args = args
+    node._needs = plan.needs
+    node._emap = plan.emap
+    node._an = plan.an
+    node._freed = False
+    node._vers = vers
+    node._next = (e,)
+    reg = _cow._STATE.reg
+    if reg is not None and vers:
+        _cow.register(reg, node, args, read, out if plan.res else None)
+    t = _new(Tensor)
+    t._data = out
+    t._rg = True
+    t._fn = node
+    t._nr = 0
+    t._vc = vc
+    t._grad = None
+    t._base = None
+    t._acc = None
+    t._x = None
+    return t
 
 
 def record_binary(inf, a, b, out, cls, eparams=None):
@@ -345,6 +393,8 @@ def record_binary(inf, a, b, out, cls, eparams=None):
         return wrap(out)
     if not inf.binary:
         return record(inf, (a, b), out, cls, eparams)
+    if eparams is None:
+        return record_op2(inf, cls, a, b, ra, rb, out)
     if ra:
         fn = a._fn
         ea = (fn, a._nr) if fn is not None and a._base is None else edge(a)
@@ -355,13 +405,78 @@ def record_binary(inf, a, b, out, cls, eparams=None):
         eb = (fn, b._nr) if fn is not None and b._base is None else edge(b)
     else:
         eb = _NONE_EDGE
-    if eparams is None:
-        edges = (ea, eb)
-    elif eparams == (0,):
-        edges = (ea,)
-    else:
-        edges = (eb,)
+    edges = (ea,) if eparams == (0,) else (eb,)
     return _finish_node(_new(cls), inf, inf.plan((ra, rb), eparams), (a, b), edges, out)
+
+
+def record_op2(inf, cls, a, b, ra, rb, out):
+    """The node of ``inf.prim(a, b)`` (``inf.binary``; ``ra``/``rb``: whether ``a``/``b``
+    are tensors that require grad, one of them at least, grad mode on) and its output:
+    :func:`record_binary` after its checks, with :func:`_finish_node` spelled out for
+    tensors and numbers (the hot path of operators)."""
+    if ra:
+        fn = a._fn
+        ea = (fn, a._nr) if fn is not None and a._base is None else edge(a)
+    else:
+        ea = _NONE_EDGE
+    if rb:
+        fn = b._fn
+        eb = (fn, b._nr) if fn is not None and b._base is None else edge(b)
+    else:
+        eb = _NONE_EDGE
+    row = inf.plans2[ra]
+    plan = row[rb]
+    if plan is None:
+        plan = row[rb] = inf.plan((bool(ra), bool(rb)))
+    node = _new(cls)
+    args = (a, b)
+    vc = [0]
+    read = plan.read
+    saved = False  # a tensor's value is saved (for the NumPy program's copy on write)
+    if read:
+        vers = []
+        for i in read:
+            v = args[i]
+            if isinstance(v, Tensor):
+                vers.append((i, v._vc[0]))
+                saved = True
+            elif type(v) is not float and type(v) is not int:
+                return _finish_node(node, inf, plan, args, (ea, eb), out)
+        if plan.res:
+            node._res = (out, vc)
+            vers.append((-1, 0))
+            saved = True
+    elif plan.res:
+        node._res = (out, vc)
+        vers = [(-1, 0)]
+        saved = True
+    else:
+        vers = ()
+    node._seq = next(_SEQ)
+    node._hk = None
+    node._info = inf
+    node._args = args
+    node._needs = plan.needs
+    node._emap = plan.emap
+    node._an = plan.an
+    node._freed = False
+    node._vers = vers
+    node._next = (ea, eb)
+    if saved:
+        reg = _cow._STATE.reg
+        if reg is not None:
+            _cow.register(reg, node, args, read, out if plan.res else None)
+    t = _new(Tensor)
+    t._data = out
+    t._rg = True
+    t._fn = node
+    t._nr = 0
+    t._vc = vc
+    t._grad = None
+    t._base = None
+    t._acc = None
+    t._x = None
+    return t
 
 
 # --------------------------------------------------------------------------------------

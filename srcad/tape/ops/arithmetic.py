@@ -12,6 +12,7 @@ from ..tensor import (
     Tensor,
     raw,
     record_binary,
+    record_op2,
     record_unary,
     wrap,
 )
@@ -106,8 +107,12 @@ def operator_op(prim, true_div=False):
             not hasattr(out, "shape") or isinstance(out, np.generic)
         ):
             out = np.asarray(out)
-        if (a._rg or rb) and STATE.enabled:
-            return record_binary(_INFO.get(prim) or info(prim), a, b, out, cls)
+        ra = a._rg
+        if (ra or rb) and STATE.enabled:
+            inf = _INFO.get(prim) or info(prim)
+            if inf.binary:
+                return record_op2(inf, cls, a, b, ra, rb, out)
+            return record_binary(inf, a, b, out, cls)
         return wrap(out)
 
     op.__name__ = op.__qualname__ = f"{getattr(prim, '__name__', 'op')}_operator"

@@ -14,6 +14,7 @@ from ..tensor import (
     Tensor,
     raw,
     record,
+    record_op1,
     record_unary,
     requires,
     wrap,
@@ -89,7 +90,10 @@ def _unary(prim, float_only=True, rule_prim=None, public=None):
             d = d.astype(_default_float())
         out = prim(d)
         if input._rg and STATE.enabled:
-            return record_unary(infos.get(rule) or info(rule), input, out, cls)
+            inf = infos.get(rule) or info(rule)
+            if inf.written == (0,):
+                return record_op1(inf, cls, input, out)
+            return record_unary(inf, input, out, cls)
         return wrap(out)
 
     op.__name__ = public or cls_name.replace("Backward0", "").lower()
