@@ -33,6 +33,7 @@ import contextlib
 import dis
 import functools
 import math
+import operator
 import sys
 import types
 
@@ -400,10 +401,11 @@ def _math_fn(name, ufunc):
     plain = getattr(math, name)
 
     def fn(*args):
-        if any(isinstance(a, Tensor) for a in args):
-            if len(args) == 2 and name == "log":  # math.log(x, base)
-                return np.log(args[0]) / np.log(args[1])
-            return ufunc(*args)
+        for a in args:
+            if isinstance(a, Tensor):
+                if len(args) == 2 and name == "log":  # math.log(x, base)
+                    return np.log(args[0]) / np.log(args[1])
+                return ufunc(*args)
         return plain(*args)
 
     fn.__name__ = name
@@ -489,7 +491,48 @@ def _numpy_name(v):
 
 def _uses_numpy(g):
     """Whether a module's globals name ``numpy``, ``math`` or NumPy functions."""
-    return any(_numpy_name(v) for v in g.values())
+    return _scan(g)[0]
+
+
+# What a module's globals hold for the patcher: whether they name numpy or math, and the
+# names to replace (with their kind).  Read once per module while its globals stay the
+# same objects under the same names (checked by identity at each call: cheap, and a
+# rebinding anywhere scans again).
+_SCANS = {}  # id(globals) -> (names, values, uses, [(name, kind)])
+_NP, _MATH, _OVER, _CALLABLE, _MODULE = range(5)
+
+
+def _scan(g):
+    names, values = list(g), list(g.values())
+    hit = _SCANS.get(id(g))
+    if hit is not None and hit[0] == names and all(map(operator.is_, hit[1], values)):
+        return hit[2], hit[3]
+    uses = False
+    todo = []
+    for k, v in zip(names, values):
+        uses = uses or _numpy_name(v)
+        if v is np:
+            todo.append((k, _NP))
+        elif v is math:
+            todo.append((k, _MATH))
+        elif callable(v) and id(v) in _OVERRIDDEN:
+            todo.append((k, _OVER))
+        elif isinstance(v, np.ufunc) or type(v) is _DISPATCHER:  # from numpy import sum
+            todo.append((k, _CALLABLE))
+        elif isinstance(v, types.ModuleType) and _user_module(v):
+            todo.append((k, _MODULE))
+    if len(_SCANS) >= 256:
+        _SCANS.clear()
+    _SCANS[id(g)] = (names, values, uses, todo)
+    return uses, todo
+
+
+def _user_module(m):
+    name = (getattr(m, "__name__", "") or "").split(".")[0]
+    if name in _SKIP_MODULES or name in sys.stdlib_module_names:
+        return False
+    g = getattr(m, "__dict__", None)
+    return isinstance(g, dict) and "__file__" in g
 
 
 def _user_function(fn):
@@ -550,28 +593,26 @@ class _Patcher:
         p = self.globals.get(id(g))
         if p is not None:
             return p
+        _, todo = _scan(g)
         p = self.globals[id(g)] = dict(g)
         for k, v in _BUILTINS.items():
             p.setdefault(k, v)  # a module's own name of that spelling wins
-        for k, v in g.items():
-            if v is np:
+        for k, kind in todo:
+            v = g[k]
+            if kind == _NP:
                 p[k] = NUMPY
-            elif v is math:
+            elif kind == _MATH:
                 p[k] = MATH
-            elif callable(v) and id(v) in _OVERRIDDEN:
+            elif kind == _OVER:
                 p[k] = _OVERRIDDEN[id(v)]
-            elif isinstance(v, np.ufunc) or type(v) is _DISPATCHER:  # from numpy import sum
+            elif kind == _CALLABLE:
                 p[k] = _numpy_callable(v)
-            elif isinstance(v, types.ModuleType) and self._user_module(v):
+            else:
                 p[k] = _ModuleView(v, self)
         return p
 
     def _user_module(self, m):
-        name = (getattr(m, "__name__", "") or "").split(".")[0]
-        if name in _SKIP_MODULES or name in sys.stdlib_module_names:
-            return False
-        g = getattr(m, "__dict__", None)
-        return isinstance(g, dict) and "__file__" in g
+        return _user_module(m)
 
     def _fill(self, p, g, code):
         """Patch the module functions ``code`` can reach by name (helpers it calls)."""
