@@ -11,7 +11,6 @@ snapshot tensor at the saved version), then lets the write happen.  Nothing is c
 unless something saved is overwritten, and nothing changes outside NumPy programs.
 """
 
-import contextlib
 import threading
 import weakref
 
@@ -30,17 +29,23 @@ def registry():
     return _STATE.reg
 
 
-@contextlib.contextmanager
-def active():
-    """Copy-on-write semantics for in-place updates while the block runs (reentrant)."""
-    outer = registry()
-    if outer is None:
-        _STATE.reg = {}
-    try:
-        yield
-    finally:
-        if outer is None:
+class active:  # noqa: N801 - used as a function: ``with cow.active():``
+    """Copy-on-write semantics for in-place updates while the block runs (reentrant).
+
+    A class rather than a generator context manager: it is entered on every call of a
+    tape transformation, where contextlib's machinery is a measurable cost."""
+
+    __slots__ = ("outer",)
+
+    def __enter__(self):
+        self.outer = _STATE.reg
+        if self.outer is None:
+            _STATE.reg = {}
+
+    def __exit__(self, *exc):
+        if self.outer is None:
             _STATE.reg = None
+        return False
 
 
 def _root(a):

@@ -7,6 +7,7 @@ are tensors and the rules run with grad mode on, so the backward pass is recorde
 can itself be differentiated.
 """
 
+import operator
 import warnings
 
 import numpy as np
@@ -236,16 +237,30 @@ class _GraphTask:
         """
         seen = {n for n, _ in root_edges}
         stack = list(seen)
+        sinks = []  # reached nodes with no successor
         pop, push, add = stack.pop, stack.append, seen.add
         while stack:
-            for m, _ in pop()._next:
-                if m is not None and m not in seen:
-                    add(m)
-                    push(m)
-        order = sorted(seen, key=_seq_of, reverse=True)
+            n = pop()
+            dead = True
+            for m, _ in n._next:
+                if m is not None:
+                    dead = False
+                    if m not in seen:
+                        add(m)
+                        push(m)
+            if dead:
+                sinks.append(n)
+        order = sorted(seen, key=_SEQ_KEY, reverse=True)
         if self.targets is not None:
-            self.needed, self.run = _needed(order, {n for n, _ in self.targets})
-            order = [n for n in order if n in self.needed]
+            tnodes = {n for n, _ in self.targets}
+            if all(n in tnodes for n in sinks):
+                # every path ends at a target: every node leads to one, and every
+                # node with a successor runs (the common autograd.grad of leaves)
+                self.needed = seen
+                self.run = seen.difference(sinks)
+            else:
+                self.needed, self.run = _needed(order, tnodes)
+                order = [n for n in order if n in self.needed]
         self.order = order
 
     # -- stage 2: seeding -------------------------------------------------------------
@@ -406,8 +421,7 @@ class _GraphTask:
         return out
 
 
-def _seq_of(n):
-    return n._seq
+_SEQ_KEY = operator.attrgetter("_seq")
 
 
 def _needed(order, target_nodes):

@@ -22,6 +22,7 @@ import gast
 import numpy as np
 
 from ..rules import registry
+from ..runtime.core import ZERO
 from . import hooks as _hooks
 
 _SEQ = itertools.count()
@@ -176,9 +177,8 @@ class Node:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     def __call__(self, *grads):
-        from .tensor import Tensor, wrap  # noqa: PLC0415
-
-        raw = [g._data if isinstance(g, Tensor) else g for g in grads]
+        tensor, wrap = _TENSOR[0], _WRAP[0]
+        raw = [g._data if isinstance(g, tensor) else g for g in grads]
         out = self.apply(raw, False)
         return tuple(None if g is None else wrap(g) for g in out)
 
@@ -309,8 +309,9 @@ def _holds_array(a):
     return hasattr(a, "shape") and hasattr(a, "dtype")
 
 
-# the Tensor class, set by tensor.py (node.py is imported before it exists)
+# the Tensor class and wrap(), set by tensor.py (node.py is imported before they exist)
 _TENSOR = [type(None)]
+_WRAP = [None]
 
 
 def _value(a):
@@ -342,8 +343,6 @@ class MultiOpNode(OpNode):
     def apply(self, grads, create):
         if all(g is None for g in grads):
             return [None] * len(self._next)
-        from ..runtime.core import ZERO  # noqa: PLC0415
-
         return self._run(tuple(ZERO if g is None else g for g in grads), create)
 
 
@@ -363,8 +362,7 @@ def multi_node_class(name):
 
 def _result_tensor(node):
     """The node's saved output as a tensor whose grad_fn is the node (as PyTorch unpacks it)."""
-    from .tensor import wrap  # noqa: PLC0415
-
+    wrap = _WRAP[0]
     data, vc = node._res
     if type(data) in (tuple, list):
         outs = []

@@ -29,7 +29,6 @@ name is not replaced, and outside these runs the tape keeps PyTorch's rules.
 """
 
 import builtins
-import contextlib
 import dis
 import functools
 import math
@@ -670,8 +669,7 @@ def hold_arguments(arguments, wrt):
             arguments[name] = _holder(v)
 
 
-@contextlib.contextmanager
 def running():
-    """NumPy's in-place semantics (copy on write) while a NumPy program runs."""
-    with cow.active():
-        yield
+    """NumPy's in-place semantics (copy on write) while a NumPy program runs (a context
+    manager)."""
+    return cow.active()

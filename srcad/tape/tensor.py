@@ -1071,9 +1071,7 @@ class Tensor:
 
         ``gradient`` is required unless the tensor has one element.
         """
-        from .engine import backward  # noqa: PLC0415
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # -- metadata ----------------------------------------------------------------------
 
@@ -1084,9 +1082,7 @@ class Tensor:
     @property
     def size(self):
         """``x.size()`` / ``x.size(dim)`` as in PyTorch; also a number (NumPy's ``x.size``)."""
-        from .numpy_compat import _SizeMethod  # noqa: PLC0415
-
-        return _SizeMethod(self)
+        return _numpy_compat._SizeMethod(self)
 
     def size_of(self, dim=None):
         if dim is None:
@@ -1320,8 +1316,8 @@ class Tensor:
 
     # -- NumPy protocols: NumPy calls on tensors are recorded ----------------------------
 
-    # (``_interop`` is bound at the end of this module: a function-level import would
-    # cost a microsecond on every NumPy call)
+    # (``_interop``, like ``_engine``, is bound at the end of this module: a
+    # function-level import would cost a microsecond or two on every call)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         return _interop.array_ufunc(ufunc, method, inputs, kwargs)
@@ -1352,10 +1348,13 @@ def _wrap_dim(dim, ndim):
 
 
 _node_module._TENSOR[0] = Tensor
+_node_module._WRAP[0] = wrap
 _cow._TENSOR[0] = Tensor
 
 from . import ops as _ops  # noqa: E402  (ops installs the math methods on Tensor)
 
 _ops.install(Tensor)
 
-from . import interop as _interop  # noqa: E402  (it imports this module)
+from . import engine as _engine  # noqa: E402  (these import this module)
+from . import interop as _interop  # noqa: E402
+from . import numpy_compat as _numpy_compat  # noqa: E402
