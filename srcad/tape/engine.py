@@ -321,8 +321,7 @@ class _GraphTask:
                     g = pop(n, None)
                     if (
                         g is None
-                        or not n._fast
-                        or n._nout != 1
+                        or not n._fast  # (a _fast node has one input: ``_nout`` is 1)
                         or n._hk is not None
                         or profiling[0] is not None
                         or (special is not None and n in special)
