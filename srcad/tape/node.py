@@ -220,13 +220,13 @@ class OpNode(Node):
         if self._freed:
             self._check_freed()
         vers = self._vers
-        if vers:
-            if len(vers) == 1 and vers[0][0] >= 0:  # one saved tensor, the common case
-                i, ver = vers[0]
-                if type(ver) is not int or args[i]._vc[0] != ver:
+        if vers:  # saved tensors unchanged since (else _check_versions raises E6)
+            for i, ver in vers:
+                if type(ver) is not int or (
+                    self._res[1][0] != ver if i < 0 else args[i]._vc[0] != ver
+                ):
                     self._check_versions()
-            else:
-                self._check_versions()
+                    break
         if create:
             an = self._an
             vals = [_value_create(a, i in an.read) for i, a in enumerate(args)]

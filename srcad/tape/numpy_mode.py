@@ -39,6 +39,7 @@ import types
 import numpy as np
 
 from . import cow
+from . import interop as _interop
 from .tensor import Tensor, wrap
 
 __all__ = ["numpy_program", "running"]
@@ -325,6 +326,15 @@ class _Ufunc:
         self._uf = uf
 
     def __call__(self, *args, **kwargs):
+        if not kwargs:
+            for a in args:
+                if isinstance(a, Tensor):
+                    # what NumPy's dispatch would reach (Tensor.__array_ufunc__), called
+                    # directly when it is the common call (None: go the long way)
+                    out = _interop._ufunc_call(self._uf, args)
+                    if out is not None:
+                        return out
+                    break
         try:
             return self._uf(*args, **kwargs)
         except RuntimeError as exc:
