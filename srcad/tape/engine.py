@@ -15,7 +15,7 @@ import numpy as np
 from . import profiling as _profiling
 from .device import owned_copy, writeable
 from .grad_mode import STATE
-from .node import _SEQ, AccumulateGrad, Node
+from .node import _SEQ, AccumulateGrad, Node, PrefixEmap, _value
 from .tensor import Tensor, edge, wrap
 
 __all__ = ["backward", "grad"]
@@ -313,6 +313,7 @@ class _GraphTask:
         if self.targets is not None:  # captured or not run: the general path
             special = (self.needed - self.run) | {n for n, _ in self.targets}
         profiling = _profiling.ACTIVE
+        tensor = Tensor
         prev = STATE.enabled
         STATE.enabled = create
         try:
@@ -328,9 +329,34 @@ class _GraphTask:
                     ):
                         self.run_node(n, g)
                         continue
-                    outs = n._run(g, create)
+                    an = n._an
+                    args = n._args
+                    if create or n._freed or len(args) != 2:
+                        outs = n._run(g, create)
+                    else:  # OpNode._run spelled out for a two-parameter rule
+                        vers = n._vers
+                        if vers:
+                            for i, ver in vers:
+                                if type(ver) is not int or (
+                                    n._res[1][0] != ver if i < 0 else args[i]._vc[0] != ver
+                                ):
+                                    n._check_versions()  # raises E6
+                                    break
+                        a, b = args
+                        a = (
+                            a._data
+                            if isinstance(a, tensor)
+                            else (a if type(a) is not list else _value(a))
+                        )
+                        b = (
+                            b._data
+                            if isinstance(b, tensor)
+                            else (b if type(b) is not list else _value(b))
+                        )
+                        outs = n._info.bwd(g, n._res[0] if an.res else None, a, b, n._needs)
+                        if type(n._emap) is not PrefixEmap:  # (else zip below takes the first)
+                            outs = n._by_edge(outs)
                     if not retain:
-                        an = n._an
                         if an.read or an.res:
                             n.release()
                         else:  # nothing saved to free

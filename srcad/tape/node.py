@@ -254,8 +254,12 @@ class OpNode(Node):
         if type(emap) is PrefixEmap:  # edges are the first parameters, in order
             k = len(emap)
             return grads_by_param if len(grads_by_param) == k else grads_by_param[:k]
+        return self._by_edge(grads_by_param)
+
+    def _by_edge(self, grads_by_param):
+        """The rule's gradients (one per template parameter) as one per edge."""
         out = []
-        for pi, ei in emap:
+        for pi, ei in self._emap:
             r = grads_by_param[pi]
             if ei >= 0 and r is not None:
                 r = r[ei]
