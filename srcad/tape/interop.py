@@ -423,6 +423,7 @@ _E12 = "Can't call numpy() on Tensor that requires grad. Use tensor.detach().num
 _NDARRAY = np.ndarray
 _OPERAND_TYPES = (float, int, bool, _NDARRAY)
 _UFUNC_PLANS = {}  # ufunc -> (OpInfo, node class or None when the name varies) or False
+_TENSOR_UFUNC = Tensor.__array_ufunc__
 
 
 def _ufunc_plan(ufunc):
@@ -452,7 +453,9 @@ def _ufunc_call(ufunc, inputs):
     for a in inputs:
         if isinstance(a, Tensor):
             d = a._data
-            if type(d) is not _NDARRAY:
+            if type(d) is not _NDARRAY or (
+                type(a) is not Tensor and type(a).__array_ufunc__ is not _TENSOR_UFUNC
+            ):  # CuPy data, or a subclass with its own NumPy protocol: the long way
                 return None
             raw.append(d)
             rg = rg or a._rg

@@ -199,3 +199,20 @@ def test_numpy_ufunc_on_integer_tensor_keeps_numpy_dtype():
     t = srcad.tensor([1, 2, 3])
     assert np.sin(t).dtype == srcad.float64  # NumPy's rule (PyTorch's sin gives float32)
     np.testing.assert_allclose(np.sin(t).numpy(), np.sin([1, 2, 3]))
+
+
+def test_ufunc_fast_path_leaves_a_subclass_protocol_to_numpy():
+    from srcad.tape import numpy_mode
+    from srcad.tape.tensor import Tensor
+
+    class Mine(Tensor):
+        __slots__ = ()
+
+        def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+            return ("mine", ufunc.__name__)
+
+    t = Mine._make_subclass(Mine, srcad.tensor([1.0, 2.0]))
+    assert np.sin(t) == ("mine", "sin")
+    # the NumPy program's ufunc (np.sin inside srcad.grad(mode="tape")) dispatches alike
+    assert numpy_mode.NUMPY.sin(t) == ("mine", "sin")
+    assert numpy_mode.NUMPY.add(srcad.tensor([1.0]), t) == ("mine", "add")
