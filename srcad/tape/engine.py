@@ -221,7 +221,7 @@ class _GraphTask:
         self.captured = {} if targets is not None else None
         self.buffers = {}
         self.order = ()
-        self.needed = self.run = None
+        self.needed = self.run = self.special = None
 
     # -- stage 1: the nodes to run, in order ------------------------------------------
 
@@ -253,14 +253,16 @@ class _GraphTask:
         order = sorted(seen, key=_SEQ_KEY, reverse=True)
         if self.targets is not None:
             tnodes = {n for n, _ in self.targets}
-            if all(n in tnodes for n in sinks):
+            if tnodes.issuperset(sinks):
                 # every path ends at a target: every node leads to one, and every
                 # node with a successor runs (the common autograd.grad of leaves)
                 self.needed = seen
                 self.run = seen.difference(sinks)
+                self.special = tnodes
             else:
                 self.needed, self.run = _needed(order, tnodes)
                 order = [n for n in order if n in self.needed]
+                self.special = (self.needed - self.run) | tnodes
         self.order = order
 
     # -- stage 2: seeding -------------------------------------------------------------
@@ -309,9 +311,7 @@ class _GraphTask:
         buffers, needed = self.buffers, self.needed
         create, retain = self.create, self.retain
         pop, get = buffers.pop, buffers.get
-        special = None
-        if self.targets is not None:  # captured or not run: the general path
-            special = (self.needed - self.run) | {n for n, _ in self.targets}
+        special = self.special  # captured or not run: the general path (None: none)
         profiling = _profiling.ACTIVE
         tensor = Tensor
         prev = STATE.enabled

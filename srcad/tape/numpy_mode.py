@@ -408,8 +408,18 @@ _MATH_BINARY = {"atan2": np.arctan2, "pow": np.power, "hypot": np.hypot}
 
 def _math_fn(name, ufunc):
     plain = getattr(math, name)
+    direct = isinstance(ufunc, np.ufunc)
 
     def fn(*args):
+        if len(args) == 1:  # the common call, spelled out
+            x = args[0]
+            if not isinstance(x, Tensor):
+                return plain(x)
+            if direct:  # the tape's ufunc path, without NumPy's dispatch round trip
+                out = _interop._ufunc_call(ufunc, args)
+                if out is not None:
+                    return out
+            return ufunc(x)
         for a in args:
             if isinstance(a, Tensor):
                 if len(args) == 2 and name == "log":  # math.log(x, base)
@@ -556,17 +566,17 @@ class _Patcher:
 
     def __init__(self):
         self.globals = {}  # id(original globals) -> patched globals
-        self.uses = {}  # id(original globals) -> whether the module uses numpy or math
+        self.uses = {}  # id(original globals) -> its _scan: (uses numpy or math, names)
         self.funcs = {}  # id(original function) -> patched function
 
     def patchable(self, fn):
         if not _user_function(fn):
             return False
         g = fn.__globals__
-        uses = self.uses.get(id(g))
-        if uses is None:
-            uses = self.uses[id(g)] = _uses_numpy(g)
-        return uses and not _writes_globals(fn.__code__)
+        scan = self.uses.get(id(g))
+        if scan is None:
+            scan = self.uses[id(g)] = _scan(g)
+        return scan[0] and not _writes_globals(fn.__code__)
 
     def function(self, fn):
         done = self.funcs.get(id(fn))
@@ -602,7 +612,8 @@ class _Patcher:
         p = self.globals.get(id(g))
         if p is not None:
             return p
-        _, todo = _scan(g)
+        scan = self.uses.get(id(g))
+        _, todo = scan if scan is not None else _scan(g)
         p = self.globals[id(g)] = dict(g)
         for k, v in _BUILTINS.items():
             p.setdefault(k, v)  # a module's own name of that spelling wins
