@@ -13,10 +13,24 @@ A second srcad row calls ``np.sin``/``np.tanh`` on srcad tensors (what a NumPy f
 run with ``srcad.grad(f, mode="tape")`` does).  Plain NumPy (no AD) is the floor.
 Not a test.
 
+``--stages`` times the stages apart, in CPU time of this process (steadier than wall
+time on a shared machine), srcad and PyTorch interleaved: recording the forward pass,
+running the backward pass (graphs built first, then run), and the scalar loop of
+``bench_workloads.py`` workload 1 (PyTorch-style on 0-d tensors, and through
+``srcad.grad(f, mode="tape")``).  ``--profile`` prints a cProfile of srcad's
+forward+backward (the functions that take the time, per call).
+
     python benchmarks/bench_tape_overhead.py [--ops 1000] [--quick] [--threads N]
+    python benchmarks/bench_tape_overhead.py --stages [--profile]
 """
 
 import argparse
+import cProfile
+import gc
+import math
+import pstats
+import statistics
+import time
 
 import numpy as np
 from _util import environment, fmt_us, markdown_table, measure_many, pin_threads, timing_settings
@@ -113,13 +127,97 @@ def numpy_floor(n):
     return lambda: chain(x, c, n, np.sin, np.tanh)
 
 
+# -- --stages: where the time goes --------------------------------------------------
+
+
+def scalar_loop(a, b):
+    """``bench_workloads.py`` workload 1 (200 ops: a mul and an add per iteration)."""
+    s = 0.0
+    for i in range(100):
+        s = s + a * math.sin(b * i)
+    return s
+
+
+def stage_fns(lib, n, k):
+    """``{stage: (fn, ops per call)}`` for one PyTorch-like library."""
+    x = lib.tensor([0.1, 0.2, 0.3], dtype=lib.float64, requires_grad=True)
+    c = lib.tensor([0.9, 1.1, 0.7], dtype=lib.float64)
+    a = lib.tensor(1.3, dtype=lib.float64, requires_grad=True)
+    built = []
+
+    def record():
+        built[:] = [chain(x, c, n, lib.sin, lib.tanh).sum() for _ in range(k)]
+
+    def backward():  # runs the graphs record() built (timed apart from building them)
+        for y in built:
+            y.backward()
+        x.grad = None
+
+    def loop():
+        scalar_loop(a, 0.7).backward()
+        a.grad = None
+
+    return {"record": (record, k * n), "backward": (backward, k * n), "loop": (loop, 200)}
+
+
+def stages(n, repeat, profile):
+    k = 5
+    libs = {"srcad": stage_fns(srcad, n, k)}
+    g = srcad.grad(scalar_loop, wrt=0, mode="tape")
+    libs["srcad"]["loop, srcad.grad(mode='tape')"] = (lambda: g(1.3, 0.7), 200)
+    if torch is not None:
+        torch.set_num_threads(1)
+        libs["PyTorch"] = stage_fns(torch, n, k)
+    times = {(lib, st): [] for lib, fns in libs.items() for st in fns}
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            for lib, fns in libs.items():
+                for st, (fn, ops) in fns.items():
+                    if st == "backward":
+                        fns["record"][0]()
+                    t0 = time.process_time()
+                    fn()
+                    times[lib, st].append((time.process_time() - t0) / ops)
+    finally:
+        gc.enable()
+    print(f"## Where the tape's time goes: CPU µs per op (median of {repeat}), chain of {n}\n")
+    rows = []
+    for st in libs["srcad"]:
+        mine = statistics.median(times["srcad", st])
+        theirs = statistics.median(times["PyTorch", st]) if ("PyTorch", st) in times else None
+        if theirs is None and st.startswith("loop,"):
+            theirs = statistics.median(times["PyTorch", "loop"]) if "PyTorch" in libs else None
+        rows.append(
+            [
+                st,
+                fmt_us(mine),
+                "n/a" if theirs is None else fmt_us(theirs),
+                "" if theirs is None else f"{mine / theirs:.2f}",
+            ]
+        )
+    print(markdown_table(["stage", "srcad", "PyTorch", "srcad / PyTorch"], rows))
+    if profile:
+        fb = tape_engine(srcad, n)[1]
+        fb()
+        prof = cProfile.Profile()
+        prof.runcall(lambda: [fb() for _ in range(5)])
+        print(f"\ncProfile of 5 srcad forward+backward runs ({5 * n} ops):\n")
+        pstats.Stats(prof).sort_stats("tottime").print_stats(15)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ops", type=int, default=1000, help="length of the chain")
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats")
     parser.add_argument("--threads", type=int, help="pin BLAS and PyTorch threads")
+    parser.add_argument("--stages", action="store_true", help="per-stage CPU times")
+    parser.add_argument("--profile", action="store_true", help="with --stages: cProfile")
     opts = parser.parse_args()
     pin_threads(opts.threads)
+    if opts.stages:
+        stages(opts.ops, 5 if opts.quick else 21, opts.profile)
+        return
     settings = timing_settings(opts.quick)
     n = opts.ops
 

@@ -14,12 +14,16 @@ import warnings
 import numpy as np
 
 from . import arguments as _args
+from . import autograd
 from . import runtime as _rt
+from .rules import registry
 from .tape import levels as _levels
+from .tape import numpy_mode
+from .tape.interop import apply_prim
+from .tape.tensor import Tensor, wrap
 
 
 def _leaf(v):
-    from .tape.tensor import Tensor, wrap
 
     if _args._is_namedtuple(v):
         return type(v)(*[_leaf(e) for e in v])
@@ -47,7 +51,6 @@ def _leaf(v):
 
 
 def _number_tensor_class():
-    from .tape.tensor import Tensor
 
     class NumberTensor(Tensor):
         """A tape tensor standing for a Python float argument: augmented assignment
@@ -79,7 +82,6 @@ class _LazyClass:
 
 
 def _working_copy(v):
-    from .tape.tensor import Tensor
 
     if isinstance(v, Tensor):
         c = v.clone()
@@ -106,7 +108,6 @@ def __getattr__(name):  # module attribute: the class is made on first use
 
 
 def _flat_leaves(t, out):
-    from .tape.tensor import Tensor
 
     if isinstance(t, Tensor):
         out.append(t)
@@ -123,7 +124,6 @@ def _flat_leaves(t, out):
 
 
 def _rebuild(template, grads_iter):
-    from .tape.tensor import Tensor
 
     if isinstance(template, Tensor):
         g = next(grads_iter)
@@ -140,7 +140,6 @@ def _rebuild(template, grads_iter):
 
 
 def _unwrap(v):
-    from .tape.tensor import Tensor
 
     if isinstance(v, Tensor):
         data = v.detach()._data
@@ -153,7 +152,6 @@ def _unwrap(v):
 
 
 def _raw(g):
-    from .tape.tensor import Tensor
 
     return g.detach()._data if isinstance(g, Tensor) else g
 
@@ -171,7 +169,6 @@ _SKIP_MODULES = ("srcad", "numpy", "cupy", "builtins", "math")
 
 
 def _ruled_functions():
-    from .rules import registry
 
     if _RULED["version"] != registry.VERSION[0]:
         _RULED["fns"] = {
@@ -202,8 +199,6 @@ def _stores_globals(code):
 
 
 def _rule_wrapper(prim):
-    from .tape.interop import apply_prim
-    from .tape.tensor import Tensor
 
     def holds_tensor(v):
         if isinstance(v, (list, tuple)):
@@ -318,7 +313,6 @@ def _call(f, ba, wrt, has_aux=False):
         # the function gets a copy that is not a leaf, so it may assign into it
         # (x[0] = ...) as NumPy code does; gradients flow back to the leaf
         _args.arg_set(ba, w, _working_copy(leaves[w]))
-    from .tape import numpy_mode
 
     numpy_mode.hold_arguments(ba.arguments, wrt)
     with _levels.level() as nested, numpy_mode.running():
@@ -342,7 +336,6 @@ def _args_split_aux(out, fname):
 def _grads_for(
     out, leaves, originals, wrt, grad_outputs=None, create_graph=False, retain_graph=None
 ):
-    from . import autograd
 
     flat = [_flat_leaves(leaves[w], []) for w in wrt]
     inputs = [t for group in flat for t in group]
@@ -388,7 +381,6 @@ def _grads_for(
 
 def _ct_leaves(template, ct):
     """The cotangent of each tensor of ``template`` (``_flat_leaves`` order)."""
-    from .tape.tensor import Tensor
 
     if isinstance(template, Tensor):
         return [ct]
@@ -411,7 +403,6 @@ def _ct_leaves(template, ct):
 
 def _paired_outputs(out, grad_outputs):
     """``(outputs, their cotangents)``: the tensors of ``out`` that require grad."""
-    from .tape.tensor import Tensor, wrap
 
     if isinstance(out, Tensor):
         return ([out], [grad_outputs]) if out.requires_grad else ([], [])
@@ -430,7 +421,6 @@ def _paired_outputs(out, grad_outputs):
 def _rebuild_like(template, leaves_iter, fill):
     """``template``'s structure with its tensors replaced from ``leaves_iter`` and its
     other leaves by ``fill(leaf)``."""
-    from .tape.tensor import Tensor
 
     if isinstance(template, Tensor):
         return next(leaves_iter)
@@ -458,7 +448,6 @@ def tape_value_and_grad(f, ba, wrt, fname, has_aux=False):
             "(see docs/boundary.md)"
         )
     _rt.check_scalar(value if not isinstance(value, (int, float)) else float(value), fname)
-    from .tape.tensor import Tensor
 
     seed = None
     if isinstance(out, Tensor) and out.ndim:
@@ -470,7 +459,6 @@ def tape_value_and_grad(f, ba, wrt, fname, has_aux=False):
 def tape_vjp(f, ba, wrt, fname="f"):
     """``(value, pullback)`` on the tape; the graph is kept so the pullback can repeat.
     The pullback gives a list (one gradient per wrt)."""
-    from .tape.tensor import Tensor, wrap
 
     out, originals, leaves, _, nested = _call(f, ba, wrt)
     value = out if nested else _unwrap(out)
@@ -494,8 +482,6 @@ def tape_vjp(f, ba, wrt, fname="f"):
 
 def tape_jvp(f, ba, wrt, tangents):
     """Forward mode on the tape by the double-vjp trick (``create_graph``)."""
-    from . import autograd
-    from .tape.tensor import Tensor, wrap
 
     out, originals, leaves, _, nested = _call(f, ba, wrt)
     value = out if nested else _unwrap(out)
@@ -516,8 +502,6 @@ def tape_jvp(f, ba, wrt, tangents):
 
 def _container_jvp(out, value, leaves, originals, wrt, tangents, nested):
     """``tape_jvp`` of a function whose output is a container of values."""
-    from . import autograd
-    from .tape.tensor import wrap
 
     outs = _flat_leaves(out, [])
     us = [wrap(np.zeros_like(o.detach()._data), rg=True) for o in outs]
@@ -545,7 +529,6 @@ def _container_jvp(out, value, leaves, originals, wrt, tangents, nested):
 def _dot_tree(gs, ts):
     """``sum <g, t>`` over gradients ``gs`` and tangents ``ts`` of the same structure
     (a tuple/list/dict argument's gradient pairs with its tangent leaf by leaf)."""
-    from .tape.tensor import Tensor, wrap
 
     total = None
 
@@ -568,7 +551,6 @@ def _dot_tree(gs, ts):
 
 def tape_hvp(f, ba, wrt, as_tuple, v):
     """Hessian-vector product on the tape (reverse over reverse with create_graph)."""
-    from . import autograd
 
     out, originals, leaves, _, nested = _call(f, ba, wrt)
     gs = _grads_for(out, leaves, originals, wrt, create_graph=True)

@@ -11,31 +11,41 @@ snapshot tensor at the saved version), then lets the write happen.  Nothing is c
 unless something saved is overwritten, and nothing changes outside NumPy programs.
 """
 
-import contextlib
 import threading
 import weakref
 
 import numpy as np
 
-_STATE = threading.local()
+
+class _State(threading.local):
+    reg = None  # the running NumPy program's registry (a class default: no lookup miss)
+
+
+_STATE = _State()
 
 
 def registry():
     """The registry of the NumPy program running in this thread, or None."""
-    return getattr(_STATE, "reg", None)
+    return _STATE.reg
 
 
-@contextlib.contextmanager
-def active():
-    """Copy-on-write semantics for in-place updates while the block runs (reentrant)."""
-    outer = registry()
-    if outer is None:
-        _STATE.reg = {}
-    try:
-        yield
-    finally:
-        if outer is None:
+class active:  # noqa: N801 - used as a function: ``with cow.active():``
+    """Copy-on-write semantics for in-place updates while the block runs (reentrant).
+
+    A class rather than a generator context manager: it is entered on every call of a
+    tape transformation, where contextlib's machinery is a measurable cost."""
+
+    __slots__ = ("outer",)
+
+    def __enter__(self):
+        self.outer = _STATE.reg
+        if self.outer is None:
+            _STATE.reg = {}
+
+    def __exit__(self, *exc):
+        if self.outer is None:
             _STATE.reg = None
+        return False
 
 
 def _root(a):
@@ -44,19 +54,25 @@ def _root(a):
     return id(a)
 
 
+_TENSOR = [None]  # the Tensor class, set by tensor.py (which imports this module)
+
+
 def register(reg, node, args, read, res):
     """Note which saved values of ``node`` live in which memory block."""
-    from .tensor import Tensor  # noqa: PLC0415
-
-    ref = weakref.ref(node)
+    Tensor = _TENSOR[0]  # noqa: N806
+    ref = None
     for i in read:
         a = args[i]
         if isinstance(a, Tensor):
+            ref = ref or weakref.ref(node)
             reg.setdefault(_root(a._data), []).append((ref, i, -1))
         elif type(a) in (list, tuple):
             for j, v in enumerate(a):
                 if isinstance(v, Tensor):
+                    ref = ref or weakref.ref(node)
                     reg.setdefault(_root(v._data), []).append((ref, i, j))
+    if res is not None:
+        ref = ref or weakref.ref(node)
     if type(res) in (tuple, list):
         for r in res:
             reg.setdefault(_root(r), []).append((ref, -1, -1))
@@ -205,10 +221,9 @@ def before_write(data):
 def snapshot_operands(t, rest):
     """``rest`` with operands that alias ``t`` (``s *= s``) replaced by copies, taken
     before ``t`` is overwritten (only while a NumPy program runs)."""
-    from .tensor import Tensor  # noqa: PLC0415
-
     if registry() is None:
         return rest
+    Tensor = _TENSOR[0]  # noqa: N806
     root = _root(t._data)
     return tuple(
         _snapshot(a, None) if isinstance(a, Tensor) and _root(a._data) == root else a for a in rest

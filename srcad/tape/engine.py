@@ -7,7 +7,7 @@ are tensors and the rules run with grad mode on, so the backward pass is recorde
 can itself be differentiated.
 """
 
-import heapq
+import operator
 import warnings
 
 import numpy as np
@@ -15,7 +15,7 @@ import numpy as np
 from . import profiling as _profiling
 from .device import owned_copy, writeable
 from .grad_mode import STATE
-from .node import _SEQ, AccumulateGrad, Node
+from .node import _SEQ, AccumulateGrad, Node, PrefixEmap, _value
 from .tensor import Tensor, edge, wrap
 
 __all__ = ["backward", "grad"]
@@ -211,7 +211,7 @@ def _targets(inputs):
 
 
 class _GraphTask:
-    """One backward pass: dependency counts, input buffers and the ready queue."""
+    """One backward pass: the nodes to run, in order, and their input buffers."""
 
     def __init__(self, retain_graph, create_graph, accumulate, targets):
         self.retain = retain_graph
@@ -219,31 +219,51 @@ class _GraphTask:
         self.accumulate = accumulate
         self.targets = targets
         self.captured = {} if targets is not None else None
-        self.deps = {}
         self.buffers = {}
-        self.needed = self.run = None
+        self.order = ()
+        self.needed = self.run = self.special = None
 
-    # -- stage 1: dependencies --------------------------------------------------------
+    # -- stage 1: the nodes to run, in order ------------------------------------------
 
     def compute_dependencies(self, root_edges):
-        """How many edges lead into each reachable node (pruned to ``inputs`` if given)."""
-        deps = {n: 0 for n, _ in root_edges}
-        stack = list(deps)
+        """Every node reachable from the roots, latest-created first (only those that
+        lead to ``inputs`` when given).
+
+        A node is always created after the nodes its edges lead to (an op's inputs
+        exist before it runs), so creation order is a topological order: run
+        latest-created first, a node has received every gradient it will get by its
+        turn.  This is the order of PyTorch's ready queue (the latest-created ready
+        node runs first), found without counting dependencies.
+        """
+        seen = {n for n, _ in root_edges}
+        stack = list(seen)
+        sinks = []  # reached nodes with no successor
+        pop, push, add = stack.pop, stack.append, seen.add
         while stack:
-            n = stack.pop()
+            n = pop()
+            dead = True
             for m, _ in n._next:
-                if m is None:
-                    continue
-                c = deps.get(m)
-                if c is None:
-                    deps[m] = 1
-                    stack.append(m)
-                else:
-                    deps[m] = c + 1
+                if m is not None:
+                    dead = False
+                    if m not in seen:
+                        add(m)
+                        push(m)
+            if dead:
+                sinks.append(n)
+        order = sorted(seen, key=_SEQ_KEY, reverse=True)
         if self.targets is not None:
-            self.needed, self.run = _needed(deps, {n for n, _ in self.targets})
-            deps = _count_within(self.needed, root_edges)
-        self.deps = deps
+            tnodes = {n for n, _ in self.targets}
+            if tnodes.issuperset(sinks):
+                # every path ends at a target: every node leads to one, and every
+                # node with a successor runs (the common autograd.grad of leaves)
+                self.needed = seen
+                self.run = seen.difference(sinks)
+                self.special = tnodes
+            else:
+                self.needed, self.run = _needed(order, tnodes)
+                order = [n for n in order if n in self.needed]
+                self.special = (self.needed - self.run) | tnodes
+        self.order = order
 
     # -- stage 2: seeding -------------------------------------------------------------
 
@@ -262,41 +282,108 @@ class _GraphTask:
             self.add_to_buffer(n, nr, s)
 
     def add_to_buffer(self, n, nr, g):
-        """Accumulate ``g`` into input ``nr`` of node ``n``."""
-        buf = self.buffers.get(n)
+        """Accumulate ``g`` into input ``nr`` of node ``n``.
+
+        The buffer of a node with one input is the gradient itself; of a node with
+        several (``n._nout``), a list with one entry per input."""
+        buffers = self.buffers
+        if n._nout == 1:
+            old = buffers.get(n)
+            buffers[n] = g if old is None else old + g
+            return
+        buf = buffers.get(n)
         if buf is None:
-            buf = self.buffers[n] = [None] * n._nout
+            buf = buffers[n] = [None] * n._nout
         old = buf[nr]
         buf[nr] = g if old is None else old + g
 
     # -- stage 3: running nodes in order ----------------------------------------------
 
-    def execute(self, root_edges):
-        """Run nodes as they become ready, latest-created first."""
-        needed, deps = self.needed, self.deps
-        heap = [
-            (-n._seq, n)
-            for n in {n for n, _ in root_edges}
-            if deps.get(n, 0) == 0 and (needed is None or n in needed)
-        ]
-        heapq.heapify(heap)
+    def execute(self, root_edges=None):
+        """Run the nodes latest-created first.
+
+        The common node (a recorded op with no hooks and one input, which received a
+        gradient; no profiler; no ``inputs`` capture) takes the inlined path below;
+        every other goes through :meth:`run_node`, which handles hooks, leaves,
+        captures and profiling.  Both do the same: call the node, free its saved
+        values unless ``retain_graph``, add each result into its successor's buffer.
+        """
+        buffers, needed = self.buffers, self.needed
+        create, retain = self.create, self.retain
+        pop, get = buffers.pop, buffers.get
+        special = self.special  # captured or not run: the general path (None: none)
+        profiling = _profiling.ACTIVE
+        tensor = Tensor
         prev = STATE.enabled
-        STATE.enabled = self.create
+        STATE.enabled = create
         try:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                while heap:
-                    _, n = heapq.heappop(heap)
-                    for m in self.run_node(n):
-                        heapq.heappush(heap, (-m._seq, m))
+                for n in self.order:
+                    g = pop(n, None)
+                    if (
+                        g is None
+                        or not n._fast  # (a _fast node has one input: ``_nout`` is 1)
+                        or n._hk is not None
+                        or profiling[0] is not None
+                        or (special is not None and n in special)
+                    ):
+                        self.run_node(n, g)
+                        continue
+                    an = n._an
+                    args = n._args
+                    if create or n._freed or len(args) != 2:
+                        outs = n._run(g, create)
+                    else:  # OpNode._run spelled out for a two-parameter rule
+                        vers = n._vers
+                        if vers:
+                            for i, ver in vers:
+                                if type(ver) is not int or (
+                                    n._res[1][0] != ver if i < 0 else args[i]._vc[0] != ver
+                                ):
+                                    n._check_versions()  # raises E6
+                                    break
+                        a, b = args
+                        a = (
+                            a._data
+                            if isinstance(a, tensor)
+                            else (a if type(a) is not list else _value(a))
+                        )
+                        b = (
+                            b._data
+                            if isinstance(b, tensor)
+                            else (b if type(b) is not list else _value(b))
+                        )
+                        outs = n._info.bwd(g, n._res[0] if an.res else None, a, b, n._needs)
+                        if type(n._emap) is not PrefixEmap:  # (else zip below takes the first)
+                            outs = n._by_edge(outs)
+                    if not retain:
+                        if an.read or an.res:
+                            n.release()
+                        else:  # nothing saved to free
+                            n._freed = True
+                    for (m, nr), gm in zip(n._next, outs):
+                        if gm is None or m is None or (needed is not None and m not in needed):
+                            continue
+                        if m._nout == 1:
+                            old = get(m)
+                            buffers[m] = gm if old is None else old + gm
+                            continue
+                        buf = get(m)
+                        if buf is None:
+                            buf = buffers[m] = [None] * m._nout
+                        old = buf[nr]
+                        buf[nr] = gm if old is None else old + gm
         finally:
             STATE.enabled = prev
 
-    def run_node(self, n):
-        """Call ``n`` on its buffered gradients; return the successors it made ready."""
+    def run_node(self, n, buf):
+        """Call ``n`` on its buffered gradients (``buf``, see :meth:`add_to_buffer`)
+        with hooks, captures and profiling."""
         create = self.create
-        grads = self.buffers.pop(n, None)
-        if grads is None:
-            grads = [None] * n._nout
+        if n._nout == 1:
+            grads = [buf]
+        else:
+            grads = buf if buf is not None else [None] * n._nout
         hk = n._hk
         if hk is not None:
             if hk.thooks or hk.retain:
@@ -305,11 +392,11 @@ class _GraphTask:
                 grads = _node_prehooks(hk.pre, grads, create)
         if type(n) is AccumulateGrad:
             _leaf(n, grads[0], create, self.accumulate, self.targets, self.captured)
-            return ()
+            return
         if self.targets is not None:
             self.capture(n, grads)
             if n not in self.run:
-                return ()
+                return
         if _profiling.ACTIVE[0] is None:
             outs = self.call(n, grads)
         else:
@@ -319,7 +406,7 @@ class _GraphTask:
             n.release()
         if hk is not None and hk.post:
             _node_posthooks(hk.post, outs, grads, create)
-        return self.pass_on(n, outs)
+        self.pass_on(n, outs)
 
     def capture(self, n, grads):
         """Keep the gradients flowing into an ``inputs`` edge of a non-leaf node."""
@@ -339,19 +426,13 @@ class _GraphTask:
     # -- stage 4: accumulating into successors ----------------------------------------
 
     def pass_on(self, n, outs):
-        """Buffer each output gradient for its successor; return those now ready."""
-        needed, deps = self.needed, self.deps
-        ready = []
+        """Add each output gradient into its successor's buffer."""
+        needed = self.needed
         for (m, nr), g in zip(n._next, outs):
             if m is None or (needed is not None and m not in needed):
                 continue
             if g is not None:
                 self.add_to_buffer(m, nr, g)
-            c = deps[m] - 1
-            deps[m] = c
-            if c == 0:
-                ready.append(m)
-        return ready
 
     def results(self, inputs):
         """The captured gradients, one per entry of ``inputs`` (``autograd.grad``)."""
@@ -365,40 +446,26 @@ class _GraphTask:
         return out
 
 
-def _needed(nodes, target_nodes):
-    """Nodes from which a target is reachable, and those among them that must run."""
+_SEQ_KEY = operator.attrgetter("_seq")
+
+
+def _needed(order, target_nodes):
+    """Nodes from which a target is reachable, and those among them that must run.
+
+    ``order`` is latest-created first, so every node's successors come after it:
+    walked backwards, a node is settled once its successors are.
+    """
     needed, run = set(), set()
-    done = set()
-    for start in nodes:
-        if start in done:
-            continue
-        stack = [(start, False)]
-        while stack:
-            n, expanded = stack.pop()
-            if n in done:
-                continue
-            if not expanded:
-                stack.append((n, True))
-                for m, _ in n._next:
-                    if m is not None and m not in done:
-                        stack.append((m, False))
-                continue
-            done.add(n)
-            if any(m in needed for m, _ in n._next if m is not None):
+    for n in reversed(order):
+        for m, _ in n._next:
+            if m is not None and m in needed:
                 needed.add(n)
                 run.add(n)
-            elif n in target_nodes:
+                break
+        else:
+            if n in target_nodes:
                 needed.add(n)
     return needed, run
-
-
-def _count_within(needed, root_edges):
-    deps = {n: 0 for n in needed}
-    for n in needed:
-        for m, _ in n._next:
-            if m is not None and m in deps:
-                deps[m] += 1
-    return deps
 
 
 def _as_result(g, t, create):

@@ -77,8 +77,13 @@ def _unwrap_nested(data):
     return data
 
 
-def _infer(data):
-    """NumPy array for Python data with PyTorch's dtype inference."""
+def _infer(data, exact=False):
+    """NumPy array for Python data with PyTorch's dtype inference.
+
+    ``exact``: a dtype was asked for, so Python floats (and complex numbers) keep their
+    full precision here and are rounded once, to that dtype, by the caller (PyTorch's
+    ``tensor([0.1], dtype=float64)`` holds the double 0.1, not a float32 rounding of it).
+    """
     if isinstance(data, (list, tuple)):
         data = _unwrap_nested(data)
         try:
@@ -87,6 +92,8 @@ def _infer(data):
             raise _ragged_error(data) from None
         if arr.dtype == object:
             raise TypeError(f"Could not infer dtype of {type(data[0]).__name__}")
+        if exact:
+            return arr
         if arr.size == 0 and arr.dtype.kind == "f":
             return arr.astype(_dt.get_default_dtype().np)
         return _python_dtype(arr, data)
@@ -95,8 +102,10 @@ def _infer(data):
     if isinstance(data, builtins.int):
         return np.asarray(data, dtype=np.int64)
     if isinstance(data, builtins.float):
-        return np.asarray(data, dtype=_dt.get_default_dtype().np)
+        return np.asarray(data, dtype=np.float64 if exact else _dt.get_default_dtype().np)
     if isinstance(data, complex):
+        if exact:
+            return np.asarray(data, dtype=np.complex128)
         return np.asarray(data, dtype=_dt.get_default_dtype().to_complex().np)
     if isinstance(data, np.generic):
         return np.asarray(data)
@@ -155,7 +164,7 @@ def _from_data(data, dtype=None, device=None, copy=True):
     elif is_cupy(data):
         arr = data
     else:
-        arr = _infer(data)
+        arr = _infer(data, exact=dtype is not None)
     if dtype is not None:
         arr = arr.astype(_dt.to_dtype(dtype).np, copy=False)
     if copy:

@@ -15,9 +15,9 @@ from numpy.lib.array_utils import normalize_axis_tuple
 from ..rules import registry
 from . import cow as _cow
 from .grad_mode import STATE
-from .names import name_for
+from .names import NAMES, name_for
 from .node import info, multi_node_class, node_class
-from .tensor import Tensor, make_node, record, wrap
+from .tensor import Tensor, make_node, record, record_binary, record_unary, wrap
 
 __all__ = ["apply_prim", "array_function", "array_ufunc"]
 
@@ -466,8 +466,80 @@ _ACCUMULATE = {np.add: np.cumsum, np.multiply: np.cumprod}
 _E12 = "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
 
 
+# -- the common ufunc call, spelled out -------------------------------------------------
+#
+# ``np.sin(t)``, ``np.multiply(t, 2.0)``: a ufunc called with tensors, numbers or arrays
+# and no keywords.  :func:`apply_prim` would find the same: a ufunc never returns memory
+# of its inputs (no view to mark or copy), its operands are not nested, and its rule's
+# parameters take the inputs in order.  Only ufuncs with a rule whose template binds
+# those inputs plainly take this path; every other call goes through apply_prim.
+
+_NDARRAY = np.ndarray
+_OPERAND_TYPES = (float, int, bool, _NDARRAY)
+_UFUNC_PLANS = {}  # ufunc -> (OpInfo, node class or None when the name varies) or False
+_TENSOR_UFUNC = Tensor.__array_ufunc__
+
+
+def _ufunc_plan(ufunc):
+    if ufunc.nout != 1:
+        return False
+    try:
+        inf = info(ufunc)
+    except (LookupError, TypeError):
+        return False
+    if inf.npos < ufunc.nin or any(i >= ufunc.nin for i in inf.required):
+        return False
+    try:
+        fixed = isinstance(NAMES.get(ufunc, ""), str)
+    except TypeError:
+        return False
+    return inf, (node_class(name_for(ufunc, ())) if fixed else None)
+
+
+def _ufunc_call(ufunc, inputs):
+    """``ufunc(*inputs)`` recorded, or None when the call is not the common one."""
+    plan = _UFUNC_PLANS.get(ufunc)
+    if plan is None:
+        plan = _UFUNC_PLANS[ufunc] = _ufunc_plan(ufunc)
+    if plan is False or len(inputs) != ufunc.nin:
+        return None
+    raw, rg = [], False
+    for a in inputs:
+        if isinstance(a, Tensor):
+            d = a._data
+            if type(d) is not _NDARRAY or (
+                type(a) is not Tensor and type(a).__array_ufunc__ is not _TENSOR_UFUNC
+            ):  # CuPy data, or a subclass with its own NumPy protocol: the long way
+                return None
+            raw.append(d)
+            rg = rg or a._rg
+        elif type(a) in _OPERAND_TYPES or isinstance(a, np.generic):
+            raw.append(a)
+        else:
+            return None
+    out = ufunc(*raw)
+    if type(out) is not _NDARRAY:
+        if not isinstance(out, np.generic):
+            return None
+        out = np.asarray(out)
+    if not (rg and STATE.enabled):
+        return wrap(out)
+    inf, cls = plan
+    if cls is None:
+        cls = node_class(name_for(ufunc, inf.bind(inputs, {})))
+    if len(inputs) == 1:
+        return record_unary(inf, inputs[0], out, cls)
+    if len(inputs) == 2:
+        return record_binary(inf, inputs[0], inputs[1], out, cls)
+    return record(inf, inf.bind(inputs, {}), out, cls)
+
+
 def array_ufunc(ufunc, method, inputs, kwargs):
     """``Tensor.__array_ufunc__``: a NumPy ufunc (or one of its methods) on tensors."""
+    if method == "__call__" and not kwargs:
+        result = _ufunc_call(ufunc, inputs)
+        if result is not None:
+            return result
     out = kwargs.pop("out", None)
     if method == "__call__":
         result = apply_prim(ufunc, inputs, kwargs)

@@ -17,26 +17,37 @@ arguments, the gradient of a container gradient, ``jacobian(jacobian(f))``) is
 The level stack is per thread.  ``depth()`` is 0 outside every tape transformation.
 """
 
-import contextlib
 import threading
 
-_STATE = threading.local()
+
+class _State(threading.local):
+    depth = 0  # a class default: no failed lookup in a thread that never ran one
+
+
+_STATE = _State()
 
 
 def depth():
     """How many tape transformations are running their function in this thread."""
-    return getattr(_STATE, "depth", 0)
+    return _STATE.depth
 
 
-@contextlib.contextmanager
-def level():
-    """Run a transformation's function at the next level; yields whether it is nested."""
-    d = depth()
-    _STATE.depth = d + 1
-    try:
-        yield d > 0
-    finally:
-        _STATE.depth = d
+class level:  # noqa: N801 - used as a function: ``with levels.level() as nested:``
+    """Run a transformation's function at the next level; gives whether it is nested.
+
+    (A class rather than a generator context manager: entered on every call of a tape
+    transformation.)"""
+
+    __slots__ = ("d",)
+
+    def __enter__(self):
+        d = self.d = _STATE.depth
+        _STATE.depth = d + 1
+        return d > 0
+
+    def __exit__(self, *exc):
+        _STATE.depth = self.d
+        return False
 
 
 def own_variable(t):

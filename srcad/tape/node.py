@@ -13,6 +13,7 @@ the template reads by value is saved; one it only asks the shape or dtype of (th
 Naming (``MulBackward0``) is the tape's business and lives in ``names.py``.
 """
 
+import inspect
 import itertools
 import re
 import weakref
@@ -21,9 +22,11 @@ import gast
 import numpy as np
 
 from ..rules import registry
+from ..runtime.core import ZERO
 from . import hooks as _hooks
 
 _SEQ = itertools.count()
+_EMPTY = inspect.Parameter.empty
 
 
 class _Freed:
@@ -108,6 +111,7 @@ class Node:
     __slots__ = ("_next", "_seq", "_hk", "__weakref__")
     _label = None
     _nout = 1
+    _fast = False  # the engine may call ``_run`` directly (a plain recorded op)
 
     def name(self):
         return self._label or type(self).__name__
@@ -173,9 +177,8 @@ class Node:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     def __call__(self, *grads):
-        from .tensor import Tensor, wrap  # noqa: PLC0415
-
-        raw = [g._data if isinstance(g, Tensor) else g for g in grads]
+        tensor, wrap = _TENSOR[0], _WRAP[0]
+        raw = [g._data if isinstance(g, tensor) else g for g in grads]
         out = self.apply(raw, False)
         return tuple(None if g is None else wrap(g) for g in out)
 
@@ -203,6 +206,7 @@ class OpNode(Node):
     """One primitive call; backward runs the primitive's registry rule."""
 
     __slots__ = ("_info", "_args", "_needs", "_res", "_vers", "_emap", "_an", "_freed")
+    _fast = True
 
     def apply(self, grads, create):
         g = grads[0]
@@ -212,38 +216,64 @@ class OpNode(Node):
 
     def _run(self, g, create):
         """The rule's backward on adjoint ``g`` of the result."""
-        info = self._info
-        an = self._an
         args = self._args
         if self._freed:
-            for i in an.read:
-                if args[i] is FREED:
-                    raise RuntimeError(E2)
-            if an.res and self._res is FREED:
-                raise RuntimeError(E2)
-        if self._vers:
-            self._check_versions()
+            self._check_freed()
+        vers = self._vers
+        if vers:  # saved tensors unchanged since (else _check_versions raises E6)
+            for i, ver in vers:
+                if type(ver) is not int or (
+                    self._res[1][0] != ver if i < 0 else args[i]._vc[0] != ver
+                ):
+                    self._check_versions()
+                    break
         if create:
+            an = self._an
             vals = [_value_create(a, i in an.read) for i, a in enumerate(args)]
             res = _result_tensor(self) if an.res else None
+            grads_by_param = self._info.bwd(g, res, *vals, self._needs)
         else:
+            res = self._res[0] if self._an.res else None
             tensor = _TENSOR[0]
-            vals = [
-                a._data if isinstance(a, tensor) else (_value(a) if type(a) is list else a)
-                for a in args
-            ]
-            res = self._res[0] if an.res else None
-        grads_by_param = info.bwd(g, res, *vals, self._needs)
+            if len(args) == 2:  # most primitives: spelled out, no list built
+                a, b = args
+                grads_by_param = self._info.bwd(
+                    g,
+                    res,
+                    a._data if isinstance(a, tensor) else (_value(a) if type(a) is list else a),
+                    b._data if isinstance(b, tensor) else (_value(b) if type(b) is list else b),
+                    self._needs,
+                )
+            else:
+                vals = [
+                    a._data if isinstance(a, tensor) else (_value(a) if type(a) is list else a)
+                    for a in args
+                ]
+                grads_by_param = self._info.bwd(g, res, *vals, self._needs)
         emap = self._emap
-        if len(emap) == 1 and emap[0][1] < 0:
-            return [grads_by_param[emap[0][0]]]
+        if type(emap) is PrefixEmap:  # edges are the first parameters, in order
+            k = len(emap)
+            return grads_by_param if len(grads_by_param) == k else grads_by_param[:k]
+        return self._by_edge(grads_by_param)
+
+    def _by_edge(self, grads_by_param):
+        """The rule's gradients (one per template parameter) as one per edge."""
         out = []
-        for pi, ei in emap:
+        for pi, ei in self._emap:
             r = grads_by_param[pi]
             if ei >= 0 and r is not None:
                 r = r[ei]
             out.append(r)
         return out
+
+    def _check_freed(self):
+        """E2 when a value the backward reads was freed by an earlier backward."""
+        args = self._args
+        for i in self._an.read:
+            if args[i] is FREED:
+                raise RuntimeError(E2)
+        if self._an.res and self._res is FREED:
+            raise RuntimeError(E2)
 
     def _check_versions(self):
         args = self._args
@@ -283,8 +313,9 @@ def _holds_array(a):
     return hasattr(a, "shape") and hasattr(a, "dtype")
 
 
-# the Tensor class, set by tensor.py (node.py is imported before it exists)
+# the Tensor class and wrap(), set by tensor.py (node.py is imported before they exist)
 _TENSOR = [type(None)]
+_WRAP = [None]
 
 
 def _value(a):
@@ -311,12 +342,11 @@ class MultiOpNode(OpNode):
     the tuple of the outputs' adjoints, with the symbolic zero for those that got none."""
 
     __slots__ = ("_nout",)
+    _fast = False
 
     def apply(self, grads, create):
         if all(g is None for g in grads):
             return [None] * len(self._next)
-        from ..runtime.core import ZERO  # noqa: PLC0415
-
         return self._run(tuple(ZERO if g is None else g for g in grads), create)
 
 
@@ -336,8 +366,7 @@ def multi_node_class(name):
 
 def _result_tensor(node):
     """The node's saved output as a tensor whose grad_fn is the node (as PyTorch unpacks it)."""
-    from .tensor import wrap  # noqa: PLC0415
-
+    wrap = _WRAP[0]
     data, vc = node._res
     if type(data) in (tuple, list):
         outs = []
@@ -366,6 +395,29 @@ class Analysis:
         self.res = res
 
 
+class PrefixEmap(tuple):
+    """An edge map ``((0, -1), (1, -1), ..., (k-1, -1))``: the node's edges are the
+    rule's first ``k`` parameters in order, so its gradients are the rule's first ``k``
+    results as they are (the common case, recognized by type, not by comparing)."""
+
+    __slots__ = ()
+
+
+class Plan:
+    """How to record one primitive for one pattern of inputs that need a gradient: the
+    ``needs`` flags, the save analysis, the edge map, the parameters read by value in
+    order (``read``) and whether the result is read (``res``)."""
+
+    __slots__ = ("needs", "an", "emap", "read", "res")
+
+    def __init__(self, needs, an, emap):
+        self.needs = needs
+        self.an = an
+        self.emap = emap
+        self.read = tuple(sorted(an.read))
+        self.res = an.res
+
+
 class OpInfo:
     """What the tape needs to know about one primitive's rule."""
 
@@ -384,6 +436,12 @@ class OpInfo:
         "_emaps",
         "pindex",
         "needs_first",
+        "_plans",
+        "binary",
+        "npos",
+        "required",
+        "plan1",
+        "plans2",
     )
 
     def __init__(self, prim):
@@ -405,16 +463,39 @@ class OpInfo:
         self.nparams = len(self.params)
         self.pindex = {p: i for i, p in enumerate(self.params)}
         self.needs_first = (True,) + (False,) * (self.nparams - 1)
+        # the leading ordinary parameters (all of them ordinary or keyword-only: else
+        # 0, and every call binds through inspect)
+        kinds = [sig[p].kind for p in self.params]
+        ordinary = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        if all(k in (ordinary, inspect.Parameter.KEYWORD_ONLY) for k in kinds):
+            self.npos = next((i for i, k in enumerate(kinds) if k is not ordinary), len(kinds))
+        else:
+            self.npos = -1
+        self.required = tuple(i for i, d in enumerate(self.defaults) if d is _EMPTY)
         self._emaps = {}
+        self._plans = {}
+        self.plan1 = None  # plan((True, False, ...)), the unary fast path's
+        self.plans2 = [[None, None], [None, None]]  # [ra][rb]: plan((ra, rb)), operators'
+        # two parameters, both differentiable: the operators' fast path
+        self.binary = self.nparams == 2 and self.written == (0, 1)
 
     def emap_for(self, eparams):
         """``((param index, -1), ...)`` for the edge parameters (cached)."""
         em = self._emaps.get(eparams)
         if em is None:
-            em = self._emaps[eparams] = tuple(
-                (i, -1) for i in (self.written if eparams is None else eparams)
-            )
+            em = tuple((i, -1) for i in (self.written if eparams is None else eparams))
+            if all(i == k for k, (i, _) in enumerate(em)):
+                em = PrefixEmap(em)
+            self._emaps[eparams] = em
         return em
+
+    def plan(self, needs, eparams=None):
+        """The cached :class:`Plan` for ``needs`` (a tuple of bools) and ``eparams``."""
+        key = (needs, eparams)
+        p = self._plans.get(key)
+        if p is None:
+            p = self._plans[key] = Plan(needs, self.analysis(needs), self.emap_for(eparams))
+        return p
 
     def analysis(self, needs):
         an = self._an.get(needs)
@@ -423,7 +504,33 @@ class OpInfo:
         return an
 
     def bind(self, args, kwargs):
-        """The call's arguments as a tuple in template-parameter order."""
+        """The call's arguments as a tuple in template-parameter order.
+
+        A call that plainly fits (no more positional values than leading ordinary
+        parameters, keywords naming later parameters, every parameter given or
+        defaulted) is bound here; anything else goes through ``inspect``, which binds
+        it the same way or raises its TypeError.
+        """
+        n = len(args)
+        if n <= self.npos:
+            out = list(args)
+            out += self.defaults[n:]
+            ok = True
+            if kwargs:
+                where = self.pindex
+                for k, v in kwargs.items():
+                    i = where.get(k)
+                    if i is None or i < n:
+                        ok = False
+                        break
+                    out[i] = v
+            if ok:
+                for i in self.required:
+                    if out[i] is _EMPTY:
+                        ok = False
+                        break
+                if ok:
+                    return tuple(out)
         bound = self.tpl.bind(args, kwargs)
         return tuple(bound[p] for p in self.params)
 

@@ -29,16 +29,17 @@ name is not replaced, and outside these runs the tape keeps PyTorch's rules.
 """
 
 import builtins
-import contextlib
 import dis
 import functools
 import math
+import operator
 import sys
 import types
 
 import numpy as np
 
 from . import cow
+from . import interop as _interop
 from .tensor import Tensor, wrap
 
 __all__ = ["numpy_program", "running"]
@@ -325,6 +326,15 @@ class _Ufunc:
         self._uf = uf
 
     def __call__(self, *args, **kwargs):
+        if not kwargs:
+            for a in args:
+                if isinstance(a, Tensor):
+                    # what NumPy's dispatch would reach (Tensor.__array_ufunc__), called
+                    # directly when it is the common call (None: go the long way)
+                    out = _interop._ufunc_call(self._uf, args)
+                    if out is not None:
+                        return out
+                    break
         try:
             return self._uf(*args, **kwargs)
         except RuntimeError as exc:
@@ -398,12 +408,23 @@ _MATH_BINARY = {"atan2": np.arctan2, "pow": np.power, "hypot": np.hypot}
 
 def _math_fn(name, ufunc):
     plain = getattr(math, name)
+    direct = isinstance(ufunc, np.ufunc)
 
     def fn(*args):
-        if any(isinstance(a, Tensor) for a in args):
-            if len(args) == 2 and name == "log":  # math.log(x, base)
-                return np.log(args[0]) / np.log(args[1])
-            return ufunc(*args)
+        if len(args) == 1:  # the common call, spelled out
+            x = args[0]
+            if not isinstance(x, Tensor):
+                return plain(x)
+            if direct:  # the tape's ufunc path, without NumPy's dispatch round trip
+                out = _interop._ufunc_call(ufunc, args)
+                if out is not None:
+                    return out
+            return ufunc(x)
+        for a in args:
+            if isinstance(a, Tensor):
+                if len(args) == 2 and name == "log":  # math.log(x, base)
+                    return np.log(args[0]) / np.log(args[1])
+                return ufunc(*args)
         return plain(*args)
 
     fn.__name__ = name
@@ -489,7 +510,48 @@ def _numpy_name(v):
 
 def _uses_numpy(g):
     """Whether a module's globals name ``numpy``, ``math`` or NumPy functions."""
-    return any(_numpy_name(v) for v in g.values())
+    return _scan(g)[0]
+
+
+# What a module's globals hold for the patcher: whether they name numpy or math, and the
+# names to replace (with their kind).  Read once per module while its globals stay the
+# same objects under the same names (checked by identity at each call: cheap, and a
+# rebinding anywhere scans again).
+_SCANS = {}  # id(globals) -> (names, values, uses, [(name, kind)])
+_NP, _MATH, _OVER, _CALLABLE, _MODULE = range(5)
+
+
+def _scan(g):
+    names, values = list(g), list(g.values())
+    hit = _SCANS.get(id(g))
+    if hit is not None and hit[0] == names and all(map(operator.is_, hit[1], values)):
+        return hit[2], hit[3]
+    uses = False
+    todo = []
+    for k, v in zip(names, values):
+        uses = uses or _numpy_name(v)
+        if v is np:
+            todo.append((k, _NP))
+        elif v is math:
+            todo.append((k, _MATH))
+        elif callable(v) and id(v) in _OVERRIDDEN:
+            todo.append((k, _OVER))
+        elif isinstance(v, np.ufunc) or type(v) is _DISPATCHER:  # from numpy import sum
+            todo.append((k, _CALLABLE))
+        elif isinstance(v, types.ModuleType) and _user_module(v):
+            todo.append((k, _MODULE))
+    if len(_SCANS) >= 256:
+        _SCANS.clear()
+    _SCANS[id(g)] = (names, values, uses, todo)
+    return uses, todo
+
+
+def _user_module(m):
+    name = (getattr(m, "__name__", "") or "").split(".")[0]
+    if name in _SKIP_MODULES or name in sys.stdlib_module_names:
+        return False
+    g = getattr(m, "__dict__", None)
+    return isinstance(g, dict) and "__file__" in g
 
 
 def _user_function(fn):
@@ -504,17 +566,17 @@ class _Patcher:
 
     def __init__(self):
         self.globals = {}  # id(original globals) -> patched globals
-        self.uses = {}  # id(original globals) -> whether the module uses numpy or math
+        self.uses = {}  # id(original globals) -> its _scan: (uses numpy or math, names)
         self.funcs = {}  # id(original function) -> patched function
 
     def patchable(self, fn):
         if not _user_function(fn):
             return False
         g = fn.__globals__
-        uses = self.uses.get(id(g))
-        if uses is None:
-            uses = self.uses[id(g)] = _uses_numpy(g)
-        return uses and not _writes_globals(fn.__code__)
+        scan = self.uses.get(id(g))
+        if scan is None:
+            scan = self.uses[id(g)] = _scan(g)
+        return scan[0] and not _writes_globals(fn.__code__)
 
     def function(self, fn):
         done = self.funcs.get(id(fn))
@@ -550,28 +612,27 @@ class _Patcher:
         p = self.globals.get(id(g))
         if p is not None:
             return p
+        scan = self.uses.get(id(g))
+        _, todo = scan if scan is not None else _scan(g)
         p = self.globals[id(g)] = dict(g)
         for k, v in _BUILTINS.items():
             p.setdefault(k, v)  # a module's own name of that spelling wins
-        for k, v in g.items():
-            if v is np:
+        for k, kind in todo:
+            v = g[k]
+            if kind == _NP:
                 p[k] = NUMPY
-            elif v is math:
+            elif kind == _MATH:
                 p[k] = MATH
-            elif callable(v) and id(v) in _OVERRIDDEN:
+            elif kind == _OVER:
                 p[k] = _OVERRIDDEN[id(v)]
-            elif isinstance(v, np.ufunc) or type(v) is _DISPATCHER:  # from numpy import sum
+            elif kind == _CALLABLE:
                 p[k] = _numpy_callable(v)
-            elif isinstance(v, types.ModuleType) and self._user_module(v):
+            else:
                 p[k] = _ModuleView(v, self)
         return p
 
     def _user_module(self, m):
-        name = (getattr(m, "__name__", "") or "").split(".")[0]
-        if name in _SKIP_MODULES or name in sys.stdlib_module_names:
-            return False
-        g = getattr(m, "__dict__", None)
-        return isinstance(g, dict) and "__file__" in g
+        return _user_module(m)
 
     def _fill(self, p, g, code):
         """Patch the module functions ``code`` can reach by name (helpers it calls)."""
@@ -629,8 +690,7 @@ def hold_arguments(arguments, wrt):
             arguments[name] = _holder(v)
 
 
-@contextlib.contextmanager
 def running():
-    """NumPy's in-place semantics (copy on write) while a NumPy program runs."""
-    with cow.active():
-        yield
+    """NumPy's in-place semantics (copy on write) while a NumPy program runs (a context
+    manager)."""
+    return cow.active()

@@ -147,6 +147,7 @@ def edge(t):
 
 
 _NONE_EDGE = (None, 0)
+_ndarray = np.ndarray
 
 
 def _plain(a):
@@ -269,33 +270,53 @@ def _edge_of(a):
     return edge(a)
 
 
-def _finish_node(node, inf, args, needs, an, edges, emap, out):
-    """Fill a node and wrap its output (the shared tail of the fast recorders)."""
+def _finish_node(node, inf, plan, args, edges, out):
+    """Fill ``node`` (recorded by ``plan``) and return its output tensor: the shared
+    tail of the fast recorders, with :func:`wrap` spelled out."""
     vc = [0]
-    vers = []
-    args = _protect(args, an.read)
-    for i in an.read:
-        a = args[i]
-        if isinstance(a, Tensor):
-            vers.append((i, a._vc[0]))
-    if an.res:
+    read = plan.read
+    plain = False  # a plain array (or a sequence) is saved
+    if read:
+        vers = []
+        for i in read:
+            a = args[i]
+            if isinstance(a, Tensor):
+                vers.append((i, a._vc[0]))
+            elif not plain and (isinstance(a, _ndarray) or type(a) in (list, tuple)):
+                plain = True
+        if plain:
+            args = _protect(args, read)
+        if plan.res:
+            node._res = (out, vc)
+            vers.append((-1, 0))
+    elif plan.res:
         node._res = (out, vc)
-        vers.append((-1, 0))
+        vers = [(-1, 0)]
+    else:
+        vers = ()
     node._seq = next(_SEQ)
     node._hk = None
     node._info = inf
     node._args = args
-    node._needs = needs
-    node._emap = emap
-    node._an = an
+    node._needs = plan.needs
+    node._emap = plan.emap
+    node._an = plan.an
     node._freed = False
     node._vers = vers
     node._next = edges
-    reg = _cow.registry()
-    if reg is not None:
-        _cow.register(reg, node, args, an.read, out if an.res else None)
-    t = wrap(out, True, node)
+    reg = _cow._STATE.reg
+    if reg is not None and (vers or plain):
+        _cow.register(reg, node, args, read, out if plan.res else None)
+    t = _new(Tensor)
+    t._data = out
+    t._rg = True
+    t._fn = node
+    t._nr = 0
     t._vc = vc
+    t._grad = None
+    t._base = None
+    t._acc = None
+    t._x = None
     return t
 
 
@@ -309,11 +330,59 @@ def record_unary(inf, x, out, cls):
         t = wrap(out, True, make_node(inf, (x,), out, cls, None, vc))
         t._vc = vc
         return t
-    needs = inf.needs_first
+    return record_op1(inf, cls, x, out)
+
+
+def record_op1(inf, cls, x, out):
+    """The node of ``inf.prim(x)`` for a tensor ``x`` that requires grad (grad mode on,
+    ``inf.written == (0,)``, the other parameters at their defaults), and its output:
+    :func:`record_unary` after its checks, with :func:`_finish_node` spelled out (the
+    hot path of elementwise functions)."""
+    fn = x._fn
+    e = (fn, x._nr) if fn is not None and x._base is None else edge(x)
+    plan = inf.plan1
+    if plan is None:
+        plan = inf.plan1 = inf.plan(inf.needs_first)
     args = (x,) + inf.defaults[1:]
-    return _finish_node(
-        _new(cls), inf, args, needs, inf.analysis(needs), (_edge_of(x),), inf.emap_for(None), out
-    )
+    node = _new(cls)
+    vc = [0]
+    read = plan.read
+    if read:
+        if read != (0,):
+            return _finish_node(node, inf, plan, args, (e,), out)
+        vers = [(0, x._vc[0])]
+        if plan.res:
+            node._res = (out, vc)
+            vers.append((-1, 0))
+    elif plan.res:
+        node._res = (out, vc)
+        vers = [(-1, 0)]
+    else:
+        vers = ()
+    node._seq = next(_SEQ)
+    node._hk = None
+    node._info = inf
+    node._args = args
+    node._needs = plan.needs
+    node._emap = plan.emap
+    node._an = plan.an
+    node._freed = False
+    node._vers = vers
+    node._next = (e,)
+    reg = _cow._STATE.reg
+    if reg is not None and vers:
+        _cow.register(reg, node, args, read, out if plan.res else None)
+    t = _new(Tensor)
+    t._data = out
+    t._rg = True
+    t._fn = node
+    t._nr = 0
+    t._vc = vc
+    t._grad = None
+    t._base = None
+    t._acc = None
+    t._x = None
+    return t
 
 
 def record_binary(inf, a, b, out, cls, eparams=None):
@@ -322,18 +391,92 @@ def record_binary(inf, a, b, out, cls, eparams=None):
     rb = b._rg if isinstance(b, Tensor) else False
     if not ((ra or rb) and STATE.enabled):
         return wrap(out)
-    if inf.nparams != 2 or inf.written != (0, 1):
+    if not inf.binary:
         return record(inf, (a, b), out, cls, eparams)
-    needs = (ra, rb)
     if eparams is None:
-        edges = (_edge_of(a) if ra else _NONE_EDGE, _edge_of(b) if rb else _NONE_EDGE)
-    elif eparams == (0,):
-        edges = (_edge_of(a) if ra else _NONE_EDGE,)
+        return record_op2(inf, cls, a, b, ra, rb, out)
+    if ra:
+        fn = a._fn
+        ea = (fn, a._nr) if fn is not None and a._base is None else edge(a)
     else:
-        edges = (_edge_of(b) if rb else _NONE_EDGE,)
-    return _finish_node(
-        _new(cls), inf, (a, b), needs, inf.analysis(needs), edges, inf.emap_for(eparams), out
-    )
+        ea = _NONE_EDGE
+    if rb:
+        fn = b._fn
+        eb = (fn, b._nr) if fn is not None and b._base is None else edge(b)
+    else:
+        eb = _NONE_EDGE
+    edges = (ea,) if eparams == (0,) else (eb,)
+    return _finish_node(_new(cls), inf, inf.plan((ra, rb), eparams), (a, b), edges, out)
+
+
+def record_op2(inf, cls, a, b, ra, rb, out):
+    """The node of ``inf.prim(a, b)`` (``inf.binary``; ``ra``/``rb``: whether ``a``/``b``
+    are tensors that require grad, one of them at least, grad mode on) and its output:
+    :func:`record_binary` after its checks, with :func:`_finish_node` spelled out for
+    tensors and numbers (the hot path of operators)."""
+    if ra:
+        fn = a._fn
+        ea = (fn, a._nr) if fn is not None and a._base is None else edge(a)
+    else:
+        ea = _NONE_EDGE
+    if rb:
+        fn = b._fn
+        eb = (fn, b._nr) if fn is not None and b._base is None else edge(b)
+    else:
+        eb = _NONE_EDGE
+    row = inf.plans2[ra]
+    plan = row[rb]
+    if plan is None:
+        plan = row[rb] = inf.plan((bool(ra), bool(rb)))
+    node = _new(cls)
+    args = (a, b)
+    vc = [0]
+    read = plan.read
+    saved = False  # a tensor's value is saved (for the NumPy program's copy on write)
+    if read:
+        vers = []
+        for i in read:
+            v = args[i]
+            if isinstance(v, Tensor):
+                vers.append((i, v._vc[0]))
+                saved = True
+            elif type(v) is not float and type(v) is not int:
+                return _finish_node(node, inf, plan, args, (ea, eb), out)
+        if plan.res:
+            node._res = (out, vc)
+            vers.append((-1, 0))
+            saved = True
+    elif plan.res:
+        node._res = (out, vc)
+        vers = [(-1, 0)]
+        saved = True
+    else:
+        vers = ()
+    node._seq = next(_SEQ)
+    node._hk = None
+    node._info = inf
+    node._args = args
+    node._needs = plan.needs
+    node._emap = plan.emap
+    node._an = plan.an
+    node._freed = False
+    node._vers = vers
+    node._next = (ea, eb)
+    if saved:
+        reg = _cow._STATE.reg
+        if reg is not None:
+            _cow.register(reg, node, args, read, out if plan.res else None)
+    t = _new(Tensor)
+    t._data = out
+    t._rg = True
+    t._fn = node
+    t._nr = 0
+    t._vc = vc
+    t._grad = None
+    t._base = None
+    t._acc = None
+    t._x = None
+    return t
 
 
 # --------------------------------------------------------------------------------------
@@ -928,9 +1071,7 @@ class Tensor:
 
         ``gradient`` is required unless the tensor has one element.
         """
-        from .engine import backward  # noqa: PLC0415
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # -- metadata ----------------------------------------------------------------------
 
@@ -941,9 +1082,7 @@ class Tensor:
     @property
     def size(self):
         """``x.size()`` / ``x.size(dim)`` as in PyTorch; also a number (NumPy's ``x.size``)."""
-        from .numpy_compat import _SizeMethod  # noqa: PLC0415
-
-        return _SizeMethod(self)
+        return _numpy_compat._SizeMethod(self)
 
     def size_of(self, dim=None):
         if dim is None:
@@ -1177,21 +1316,18 @@ class Tensor:
 
     # -- NumPy protocols: NumPy calls on tensors are recorded ----------------------------
 
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from .interop import array_ufunc  # noqa: PLC0415
+    # (``_interop``, like ``_engine``, is bound at the end of this module: a
+    # function-level import would cost a microsecond or two on every call)
 
-        return array_ufunc(ufunc, method, inputs, kwargs)
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _interop.array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        from .interop import array_function  # noqa: PLC0415
-
-        return array_function(func, args, kwargs)
+        return _interop.array_function(func, args, kwargs)
 
     @classmethod
     def __srcad_function__(cls, prim, args, kwargs):
-        from .interop import apply_prim  # noqa: PLC0415
-
-        return apply_prim(prim, args, kwargs)
+        return _interop.apply_prim(prim, args, kwargs)
 
 
 def _rebuild(data, rg, cuda):
@@ -1212,7 +1348,13 @@ def _wrap_dim(dim, ndim):
 
 
 _node_module._TENSOR[0] = Tensor
+_node_module._WRAP[0] = wrap
+_cow._TENSOR[0] = Tensor
 
 from . import ops as _ops  # noqa: E402  (ops installs the math methods on Tensor)
 
 _ops.install(Tensor)
+
+from . import engine as _engine  # noqa: E402  (these import this module)
+from . import interop as _interop  # noqa: E402
+from . import numpy_compat as _numpy_compat  # noqa: E402

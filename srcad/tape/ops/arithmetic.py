@@ -4,12 +4,15 @@ import operator
 
 import numpy as np
 
+from .. import node as _node_module
+from ..grad_mode import STATE
 from ..names import grad_fn_name
 from ..node import info, node_class
 from ..tensor import (
     Tensor,
     raw,
     record_binary,
+    record_op2,
     record_unary,
     wrap,
 )
@@ -67,6 +70,53 @@ def _operand(b):
     if isinstance(b, (list, tuple)):
         return NotImplemented
     return NotImplemented
+
+
+_ndarray = np.ndarray
+_INFO = _node_module._INFO
+
+
+def operator_op(prim, true_div=False):
+    """``a <op> b`` for tensor ``a`` (``Tensor.__add__`` and kin): :func:`arith` with its
+    common case spelled out.
+
+    That case is ``b`` a tensor of ``a``'s dtype, or a Python float with ``a`` a float
+    tensor: NumPy's result dtype is then PyTorch's, so nothing is promoted or checked
+    again.  Everything else (other dtypes, ints, arrays, a broadcast error) goes to
+    :func:`arith`, which gives the same result the long way.
+    """
+    cls = node_class(grad_fn_name(prim))
+
+    def op(a, b):
+        ad = a._data
+        if isinstance(b, Tensor):
+            bd = b._data
+            if bd.dtype != ad.dtype or (true_div and ad.dtype.kind in "biu"):
+                return arith(prim, a, b, true_div=true_div)
+            rb = b._rg
+        elif type(b) is float and ad.dtype.kind in "fc":
+            bd = b
+            rb = False
+        else:
+            return arith(prim, a, b, true_div=true_div)
+        try:
+            out = prim(ad, bd)
+        except ValueError:
+            return arith(prim, a, b, true_div=true_div)  # raises PyTorch's message
+        if type(out) is not _ndarray and (
+            not hasattr(out, "shape") or isinstance(out, np.generic)
+        ):
+            out = np.asarray(out)
+        ra = a._rg
+        if (ra or rb) and STATE.enabled:
+            inf = _INFO.get(prim) or info(prim)
+            if inf.binary:
+                return record_op2(inf, cls, a, b, ra, rb, out)
+            return record_binary(inf, a, b, out, cls)
+        return wrap(out)
+
+    op.__name__ = op.__qualname__ = f"{getattr(prim, '__name__', 'op')}_operator"
+    return op
 
 
 def arith(prim, a, b, name=None, swap=False, eparams=None, true_div=False):
@@ -130,16 +180,14 @@ def div(input, other, *, rounding_mode=None):  # noqa: A002
     return arith(operator.truediv, input, other, true_div=True)
 
 
-def _radd(a, b):
-    return arith(operator.add, a, b)
+_radd = operator_op(operator.add)
 
 
 def _rsub(a, b):
     return arith(operator.sub, a, b, grad_fn_name("rsub"), swap=True, eparams=(1,))
 
 
-def _rmul(a, b):
-    return arith(operator.mul, a, b)
+_rmul = operator_op(operator.mul)
 
 
 def _rtruediv(a, b):

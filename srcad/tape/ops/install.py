@@ -19,7 +19,6 @@ from .arithmetic import (
     _rtruediv,
     add,
     allclose,
-    arith,
     bitwise_and,
     bitwise_not,
     bitwise_or,
@@ -42,6 +41,7 @@ from .arithmetic import (
     mul,
     ne,
     neg,
+    operator_op,
     pow,
     remainder,
     sub,
@@ -348,13 +348,13 @@ _METHODS.update(
 )
 
 _DUNDERS = {
-    "__add__": lambda a, b: arith(operator.add, a, b),
+    "__add__": operator_op(operator.add),
     "__radd__": _radd,
-    "__sub__": lambda a, b: arith(operator.sub, a, b),
+    "__sub__": operator_op(operator.sub),
     "__rsub__": _rsub,
-    "__mul__": lambda a, b: arith(operator.mul, a, b),
+    "__mul__": operator_op(operator.mul),
     "__rmul__": _rmul,
-    "__truediv__": lambda a, b: arith(operator.truediv, a, b, true_div=True),
+    "__truediv__": operator_op(operator.truediv, true_div=True),
     "__rtruediv__": _rtruediv,
     "__pow__": pow,
     "__rpow__": _rpow,

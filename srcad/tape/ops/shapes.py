@@ -14,6 +14,7 @@ from ..tensor import (
     getitem,
     raw,
     record,
+    record_op1,
     requires,
     view_op,
     wrap,
@@ -356,7 +357,10 @@ def clone(input, *, memory_format=None):  # noqa: A002
     out = np.copy(d, order=order)
     if input._rg and STATE.enabled:
         inf = info(np.copy)
-        return record(inf, inf.build((input,)), out, node_class(grad_fn_name(np.copy)))
+        cls = node_class(grad_fn_name(np.copy))
+        if inf.written == (0,):  # the other parameters at their defaults: the fast path
+            return record_op1(inf, cls, input, out)
+        return record(inf, inf.build((input,)), out, cls)
     return wrap(out)
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from ...rules import tape_ops as T
 from .. import dtypes as _dt
+from .. import node as _node_module
 from ..grad_mode import STATE
 from ..names import grad_fn_name
 from ..node import info, node_class
@@ -13,6 +14,7 @@ from ..tensor import (
     Tensor,
     raw,
     record,
+    record_op1,
     record_unary,
     requires,
     wrap,
@@ -65,20 +67,37 @@ __all__ = [
 ]
 
 
-def _unary(prim, float_only=True, rule_prim=None):
+def _unary(prim, float_only=True, rule_prim=None, public=None):
+    """The tape op ``prim(input)`` recorded with the rule of ``rule_prim`` (or ``prim``).
+
+    ``public`` is the name of the ``srcad.<name>`` function it serves as, which refuses a
+    non-tensor ``input`` with PyTorch's TypeError (``api._tensor_first`` asks for that
+    variant through ``__srcad_public__`` instead of wrapping the op in a second call).
+    """
     rule = rule_prim or prim
     cls_name = grad_fn_name(rule)
+    cls = node_class(cls_name)
+    infos = _node_module._INFO
 
     def op(input):  # noqa: A002
+        if public is not None and not isinstance(input, Tensor):
+            raise TypeError(
+                f"{public}(): argument 'input' (position 1) must be Tensor, not "
+                f"{type(input).__name__}"
+            )
         d = input._data
         if float_only and d.dtype.kind in "biu":
             d = d.astype(_default_float())
         out = prim(d)
         if input._rg and STATE.enabled:
-            return record_unary(info(rule), input, out, node_class(cls_name))
+            inf = infos.get(rule) or info(rule)
+            if inf.written == (0,):
+                return record_op1(inf, cls, input, out)
+            return record_unary(inf, input, out, cls)
         return wrap(out)
 
-    op.__name__ = cls_name.replace("Backward0", "").lower()
+    op.__name__ = public or cls_name.replace("Backward0", "").lower()
+    op.__srcad_public__ = lambda name: _unary(prim, float_only, rule_prim, name)
     return op
 
 
