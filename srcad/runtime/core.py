@@ -290,7 +290,12 @@ def broadcast_like(dx, result):
 
 
 def set_tangent(dx, x, i, dv):
-    """Tangent of ``x[i] = v``: a copy of ``dx`` with ``dv`` at ``i``."""
+    """Tangent of ``x[i] = v``: a copy of ``dx`` with ``dv`` at ``i``.
+
+    ``x`` already holds ``v``.  A zero ``dv`` (an inactive value written in) goes into
+    a list or dict tangent as a real zero shaped like ``v``: a later read of that
+    entry feeds NumPy functions (``np.sum``, ``.mean(axis=0)``) that take no
+    placeholder."""
     out = (
         zeros_like(x)
         if is_zero(dx)
@@ -298,6 +303,8 @@ def set_tangent(dx, x, i, dv):
             list(dx) if isinstance(dx, list) else (dict(dx) if isinstance(dx, dict) else dx.copy())
         )
     )
+    if is_zero(dv):
+        dv = zeros_like(x[i]) if isinstance(x, (list, dict)) else 0.0
     out[i] = dv
     return out
 
