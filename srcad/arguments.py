@@ -470,13 +470,10 @@ def prepare(ba, wrt, fname, complex_ok=False):
     arguments; the tape (PyTorch semantics here) refuses them."""
     arguments = ba.arguments
     for w in wrt:
-        if not w.startswith("*"):
-            v = arguments[w]
-            t = type(v)
-            if t is float or (t is np.ndarray and v.dtype.kind == "f"):
-                continue  # already what the engines take (the common case)
-        label = repr(w) if not w.startswith("*") else f"#{w[1:]}"
-        arg_set(ba, w, convert_wrt(arg_get(ba, w), fname, label, complex_ok=complex_ok))
+        if w.startswith("*"):
+            arg_set(ba, w, convert_wrt(arg_get(ba, w), fname, f"#{w[1:]}", complex_ok=complex_ok))
+        else:
+            arguments[w] = convert_wrt(arguments[w], fname, repr(w), complex_ok=complex_ok)
     for k, v in arguments.items():  # (values replaced, keys unchanged)
         t = type(v)
         if t is np.ndarray:

@@ -46,11 +46,10 @@ Only names that resolve to NumPy's ``r_``/``c_`` objects, the builtin ``dict``
 them is left alone.
 """
 
-import inspect
-
 import gast
 import numpy as np
 
+from ..runtime.core import numpy_out_position
 from .astutil import walk
 from .vocab import const as _const
 from .vocab import name as _name
@@ -176,6 +175,17 @@ class _Lower(gast.NodeTransformer):
                 "into an existing array o)",
             )
 
+    def _refuse_unpacked(self, call, obj):
+        """``np.multiply(*pair, c)``: whether an output argument hides in the unpacked
+        arguments cannot be known before the call runs."""
+        if isinstance(obj, np.ufunc) or numpy_out_position(obj) is not None:
+            raise self.parsed.error(
+                call,
+                f"*args or **kwargs in a call of `{getattr(obj, '__name__', 'a NumPy function')}`,"
+                " which takes an output argument (srcad cannot tell whether one is passed)",
+                "pass the arguments one by one",
+            )
+
     def _note_out(self, call):
         kw = [k for k in call.keywords if k.arg == "out"]
         if not kw or (isinstance(kw[0].value, gast.Constant) and kw[0].value.value is None):
@@ -260,7 +270,11 @@ class _Lower(gast.NodeTransformer):
             if isinstance(node.func, gast.Attribute):
                 self._note_out(node)  # a method of a value: x.clip(0, 1, out=y)
             return node
-        if _positional_out(node, obj) or _is_numpy(obj):
+        if _is_numpy(obj):
+            if _unpacked(node):
+                self._refuse_unpacked(node, obj)
+                return node
+            _positional_out(node, obj)  # np.sin(x, y) -> np.sin(x, out=y)
             self._note_out(node)
             return node
         kind = _tangent_stack_kind(obj)
@@ -303,54 +317,32 @@ def _write_into(target, value, stmt):
     return gast.fix_missing_locations(write)  # a refusal of the write names this line
 
 
+def _unpacked(call):
+    return any(isinstance(a, gast.Starred) for a in call.args) or any(
+        k.arg is None for k in call.keywords
+    )
+
+
 def _positional_out(call, obj):
     """Move a NumPy output argument given by position (``np.sin(x, y)``,
     ``np.add(a, b, c)``, ``np.cumsum(a, 0, None, c)``) to ``out=``, in place on
     ``call``, so that the compiler sees the write (a positional ``out`` read as an
-    input gave wrong gradients).  True when the call was rewritten."""
-    if call.keywords and any(k.arg is None for k in call.keywords):
-        return False
-    if any(isinstance(a, gast.Starred) for a in call.args):
-        return False
+    input gave wrong gradients)."""
     if isinstance(obj, np.ufunc):
         if len(call.args) <= obj.nin:
-            return False
+            return
         outs = call.args[obj.nin :]
         value = outs[0] if len(outs) == 1 else gast.Tuple(outs, gast.Load())
         call.args = call.args[: obj.nin]
         call.keywords = list(call.keywords) + [gast.keyword("out", value)]
-        return True
-    pos = _out_position(obj)
+        return
+    pos = numpy_out_position(obj)
     if pos is None or len(call.args) <= pos:
-        return False
+        return
     value = call.args[pos]
     call.args = call.args[:pos] + call.args[pos + 1 :]
     call.keywords = list(call.keywords) + [gast.keyword("out", value)]
-    return True
-
-
-_OUT_POSITIONS = {}  # id(NumPy callable) -> (callable, index or None)
-
-
-def _out_position(obj):
-    """The index of a NumPy callable's positional ``out`` parameter, or None."""
-    module = getattr(obj, "__module__", None) or ""
-    if module.split(".", 1)[0] != "numpy" or isinstance(obj, type):
-        return None
-    hit = _OUT_POSITIONS.get(id(obj))
-    if hit is not None and hit[0] is obj:
-        return hit[1]
-    pos = None
-    try:
-        params = list(inspect.signature(obj).parameters.values())
-    except (TypeError, ValueError):
-        params = []
-    for i, p in enumerate(params):
-        if p.name == "out" and p.kind is p.POSITIONAL_OR_KEYWORD:
-            pos = i
-            break
-    _OUT_POSITIONS[id(obj)] = (obj, pos)  # (the object kept alive: its id stays its own)
-    return pos
+    return
 
 
 _TANGENT_STACK = ("Stack", "push", "pop")

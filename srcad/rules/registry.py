@@ -13,10 +13,14 @@ the same template once into a backward function (:func:`backward_fn`).  Nothing
 here imports NumPy: the maths lives in the rule families beside this module.
 """
 
+import functools
 import inspect
 import textwrap
 
 import gast
+
+from ..compiler import vocab as _v
+from ..compiler.astutil import clone
 
 # prim -> Rule.  Keys are the primitive objects themselves (np.sin, operator.add,
 # np.ndarray.sum, ...); unhashable primitives are keyed by id().
@@ -194,8 +198,6 @@ def elementwise_tangent(tpl, broadcast=False):
     result when the other tangents are zero: it is broadcast to the result's shape
     (``_rt.broadcast_like``).
     """
-    from ..compiler.astutil import clone  # noqa: PLC0415
-
     fdef = clone(tpl.tree)
     used = _names_read(fdef) & set(tpl.params)
     terms = []
@@ -216,19 +218,10 @@ def elementwise_tangent(tpl, broadcast=False):
         if broadcast and not _full_shaped(term, p, tpl, used):
             if "_rt" not in tpl.fn.__globals__:
                 raise TypeError(f"elementwise adjoint {tpl.fn.__qualname__}: its module needs _rt")
-            term = _rt_call(
-                "broadcast_like", [term, gast.Name(tpl.result, gast.Load(), None, None)]
-            )
+            term = _rt_call("broadcast_like", [term, _v.name(tpl.result)])
         terms.append(term)
-    value = terms[0]
-    for t in terms[1:]:
-        value = gast.BinOp(value, gast.Add(), t)
-    target = gast.Subscript(
-        gast.Name("d", gast.Load(), None, None),
-        gast.Name(tpl.result, gast.Load(), None, None),
-        gast.Store(),
-    )
-    fdef.body = [gast.Assign([target], value, None)]
+    value = functools.reduce(lambda a, b: gast.BinOp(a, gast.Add(), b), terms)
+    fdef.body = [_d_assign(tpl.result, value)]
     return Template.derived(tpl, fdef)
 
 
@@ -242,8 +235,6 @@ def reduction_tangent(tpl):
     ``np.real`` in the second case): d result = sum over the reduced axes of
     (d result / d a) * d a, with ``W`` = d result / d a shaped like ``a``.
     """
-    from ..compiler.astutil import clone  # noqa: PLC0415
-
     who = f"reduction adjoint {tpl.fn.__qualname__}"
     if "np" not in tpl.fn.__globals__:
         raise TypeError(f"{who}: its module needs np")
@@ -273,21 +264,22 @@ def reduction_tangent(tpl):
     g = g.args[0] if real else g
     if d_target(g) != tpl.result or not (isinstance(a, gast.Name) and a.id == p):
         raise TypeError(f"{who}: the expanded cotangent must be d[{tpl.result}], over {p}")
-    dp = gast.Subscript(_load("d"), _load(p), gast.Load())
-    total = gast.Call(
-        gast.Attribute(_load("np"), "sum", gast.Load()),
+    dp = gast.Subscript(_v.name("d"), _v.name(p), gast.Load())
+    total = _v.call(
+        _v.attr(_v.name("np"), "sum"),
         [gast.BinOp(v.right, gast.Mult(), dp)],
         [gast.keyword("axis", axis), gast.keyword("keepdims", keepdims)],
     )
     if real:
-        total = gast.Call(gast.Attribute(_load("np"), "real", gast.Load()), [total], [])
-    target = gast.Subscript(_load("d"), _load(tpl.result), gast.Store())
-    fdef.body = body + [gast.Assign([target], total, None)]
+        total = _v.call(_v.attr(_v.name("np"), "real"), [total])
+    fdef.body = body + [_d_assign(tpl.result, total)]
     return Template.derived(tpl, fdef)
 
 
-def _load(id_):
-    return gast.Name(id_, gast.Load(), None, None)
+def _d_assign(result, value):
+    """``d[result] = value``."""
+    target = gast.Subscript(_v.name("d"), _v.name(result), gast.Store())
+    return gast.Assign([target], value, None)
 
 
 def _is_rt_call(node, helper):
@@ -318,8 +310,7 @@ def _full_shaped(term, p, tpl, used):
 
 
 def _rt_call(helper, args):
-    rt = gast.Attribute(gast.Name("_rt", gast.Load(), None, None), helper, gast.Load())
-    return gast.Call(rt, args, [])
+    return _v.call(_v.attr(_v.name("_rt"), helper), args)
 
 
 def _linear_in_seed(expr, result):
@@ -350,7 +341,7 @@ class _SwapSeed(gast.NodeTransformer):
 
     def visit_Subscript(self, node):
         if d_target(node) == self.result:
-            node.slice = gast.Name(self.p, gast.Load(), None, None)
+            node.slice = _v.name(self.p)
             return node
         return self.generic_visit(node)
 
@@ -457,7 +448,6 @@ def backward_fn(prim):
     tpl = rule.adjoint
     import astor  # noqa: PLC0415  (kept local: only the tape needs it here)
 
-    from ..compiler.astutil import clone  # noqa: PLC0415
     from ..runtime.core import unbroadcast
 
     tree = _ToBackward(tpl, rule.broadcast).visit(clone(tpl.tree))

@@ -17,6 +17,7 @@ from .core import (  # noqa: F401
     is_zero,
     like_sequence,
     namespace_of,
+    numpy_out_position,
     ones_like,
     pop_adj,
     push_adj,

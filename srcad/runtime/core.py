@@ -492,6 +492,33 @@ def namespace_of(*values):
     return np
 
 
+_OUT_POSITIONS = {}  # id(NumPy callable) -> (callable, index or None)
+
+
+def numpy_out_position(fn):
+    """The index of a NumPy callable's positional ``out`` parameter, or None
+    (``np.cumsum(a, 0, None, out)``: 3).  Ufuncs take their outputs after their
+    ``nin`` inputs instead; the compiler's lowering and the tape both read this."""
+    module = getattr(fn, "__module__", None) or ""
+    if module.split(".", 1)[0] != "numpy" or isinstance(fn, type):
+        return None
+    hit = _OUT_POSITIONS.get(id(fn))
+    if hit is not None and hit[0] is fn:
+        return hit[1]
+    import inspect  # noqa: PLC0415  (only on a first sight of the callable)
+
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    pos = next(
+        (i for i, p in enumerate(params) if p.name == "out" and p.kind is p.POSITIONAL_OR_KEYWORD),
+        None,
+    )
+    _OUT_POSITIONS[id(fn)] = (fn, pos)  # the callable kept alive: its id stays its own
+    return pos
+
+
 def stack_copy(x):
     """What Tangent's ``push`` stores: a copy of an array or a list, else ``x`` itself
     (the compiler lowers ``tangent.push(stack, x, op_id)`` to

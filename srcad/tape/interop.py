@@ -13,6 +13,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from ..rules import registry
+from ..runtime.core import numpy_out_position
 from . import cow as _cow
 from .grad_mode import STATE
 from .names import NAMES, name_for
@@ -211,36 +212,10 @@ def _split_out(func, args, kwargs):
     if out is not None:
         kwargs = {k: v for k, v in kwargs.items() if k != "out"}
         return args, kwargs, out
-    pos = _out_position(func)
+    pos = numpy_out_position(func)
     if pos is not None and len(args) > pos and args[pos] is not None:
         return args[:pos] + args[pos + 1 :], kwargs, args[pos]
     return args, kwargs, None
-
-
-_OUT_POSITION = {}
-
-
-def _out_position(func):
-    """The index of ``func``'s positional ``out`` parameter, or None."""
-    try:
-        return _OUT_POSITION[func]
-    except (KeyError, TypeError):
-        pass
-    import inspect
-
-    pos = None
-    try:
-        params = list(inspect.signature(func).parameters.values())
-    except (TypeError, ValueError):
-        params = []
-    for i, p in enumerate(params):
-        if p.name == "out" and p.kind is p.POSITIONAL_OR_KEYWORD:
-            pos = i
-    try:
-        _OUT_POSITION[func] = pos
-    except TypeError:
-        pass
-    return pos
 
 
 def _write_out(out, result):

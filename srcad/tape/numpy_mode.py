@@ -154,6 +154,16 @@ class _FloatType(type):
 # Python's ``float`` would be an *object* dtype.
 
 
+def _float_new(cls, x=0.0):
+    """``float(x)``/``np.float64(x)`` in a NumPy program on the tape: of a value being
+    differentiated, that value as a 0-d tensor; anything else as the type it stands for."""
+    if isinstance(x, Tensor) and x.requires_grad:
+        if x._data.size != 1:
+            raise TypeError("only length-1 arrays can be converted to Python scalars")
+        return cow.as_numbers(x)
+    return cls._stands_for(x)
+
+
 class float_(np.float64, metaclass=_FloatType):  # noqa: N801
     """``float`` as a NumPy program run on the tape sees it: ``float(t)`` of a value
     being differentiated is that value as a 0-d tensor (a copy, recorded: the source
@@ -161,13 +171,7 @@ class float_(np.float64, metaclass=_FloatType):  # noqa: N801
     ``dtype=float``, as usual."""
 
     _stands_for = builtins.float
-
-    def __new__(cls, x=0.0):
-        if isinstance(x, Tensor) and x.requires_grad:
-            if x._data.size != 1:
-                raise TypeError("only length-1 arrays can be converted to Python scalars")
-            return cow.as_numbers(x)
-        return builtins.float(x)
+    __new__ = _float_new
 
 
 class float64(np.float64, metaclass=_FloatType):  # noqa: N801
@@ -175,13 +179,7 @@ class float64(np.float64, metaclass=_FloatType):  # noqa: N801
     differentiated, that value as a 0-d tensor (as ``float``); a dtype as usual."""
 
     _stands_for = np.float64
-
-    def __new__(cls, x=0.0):
-        if isinstance(x, Tensor) and x.requires_grad:
-            if x._data.size != 1:
-                raise TypeError("only length-1 arrays can be converted to Python scalars")
-            return cow.as_numbers(x)
-        return np.float64(x)
+    __new__ = _float_new
 
 
 def _int_type(np_type):

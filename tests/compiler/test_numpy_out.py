@@ -92,7 +92,15 @@ def in_loop(a, b):
     return s
 
 
+def unpacked_out(a, b):
+    c = np.zeros(2)
+    pair = (a, b)
+    np.multiply(*pair, c)  # the output hides among the unpacked arguments' neighbours
+    return np.sum(c * a)
+
+
 FUNCS = [
+    unpacked_out,
     ufunc_positional,
     ufunc_keyword_only_result,
     binary_positional,
@@ -170,6 +178,14 @@ def test_source_mode_takes_the_common_forms(f):
 def nested_out(a, b):
     c = np.zeros(2)
     return np.sum(np.sin(a, out=c) * b)
+
+
+def test_unpacked_arguments_of_a_function_with_an_output_are_refused():
+    """Read as a plain call, np.multiply(*pair, c) gave a wrong gradient in source
+    mode; whether an output is passed cannot be known before it runs."""
+    with pytest.raises(srcad.UnsupportedError, match="output argument") as info:
+        srcad.grad(unpacked_out, mode="source")(A.copy(), B)
+    assert "np.multiply(*pair, c)" in str(info.value)
 
 
 def test_out_inside_an_expression_is_refused_at_its_line():
