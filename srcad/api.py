@@ -130,6 +130,8 @@ class _Transformation:
         # argument types and shapes -> kinds (_containers), for plain functions
         plain = self._inner is None and not tgt.prefix and not tgt.keywords
         self._kinds_memo = {} if plain else None
+        # argument types, shapes and dtypes -> what the cheap call needs (_fast_call)
+        self._fast = {} if plain and not tgt.per_call else None
 
     # -- public attributes -----------------------------------------------------------
 
@@ -316,7 +318,7 @@ class _Transformation:
         return product, source
 
     def _get(self, ba):
-        key = self._containers(ba)
+        key = self._last_key = self._containers(ba)
         self._last = self._product(key)
         return self._last
 
@@ -440,6 +442,15 @@ class _Transformation:
         return self._call(args, kwargs)
 
     def _call(self, args, kwargs):
+        fast = self._fast
+        key = None
+        if fast is not None and not kwargs and not self.has_aux:
+            key = _fast_key(args)
+            rec = fast.get(key) if key is not None else None
+            if rec is not None:
+                out = self._fast_call(rec, args)
+                if out is not _MISS:
+                    return out
         sub = self._per_call(args, kwargs)
         if sub is not None:
             return self._through(sub, args, kwargs)
@@ -466,6 +477,97 @@ class _Transformation:
         else:
             value, grads = None, out
         grads = self._shape(grads, ba)
+        if key is not None and self._fast is not None:
+            self._remember_fast(key, args, product)
+        return (value, grads) if self.kind == "value_and_grad" else grads
+
+    # -- the cheap call ----------------------------------------------------------------
+    # A plain function called again with arrays and numbers of the same types, shapes
+    # and dtypes: no binding, no argument walk, and no private copies when the
+    # generated code is argument-pure (compiler/purity.py) -- it gets read-only views
+    # instead, so that a wrong purity verdict is NumPy's "read-only" error, after
+    # which the call is redone the careful way (and the cheap call is switched off).
+
+    def _remember_fast(self, key, args, product):
+        simple = self.__dict__.get("_simple")
+        if (
+            not simple
+            or len(args) != len(simple)
+            or self._mode == "tape"
+            or self._fell_back
+            or not getattr(product, "__srcad_pure__", False)
+            or len(self._fast) >= 16
+        ):
+            return
+        wrt_pos = tuple(simple.index(w) for w in self._wrt if w in simple)
+        if len(wrt_pos) != len(self._wrt):
+            return
+        for i in wrt_pos:  # the wrt arguments need no conversion (arguments.convert_wrt)
+            v = args[i]
+            if not (type(v) is float or (type(v) is np.ndarray and v.dtype.kind == "f")):
+                return
+        arrays = tuple(i for i, v in enumerate(args) if type(v) is np.ndarray)
+        prefix, _ = self._bound_in_front()
+        self._fast[key] = (self.__dict__["_last_key"], wrt_pos, arrays, prefix)
+
+    def _fast_call(self, rec, args):
+        from .compiler import cache
+
+        ckey, wrt_pos, arrays, prefix = rec
+        last = self._recent.get(ckey)
+        target = self._t.fn
+        if self._fell_back or self._mode == "tape" or last is None or last[0] is not target:
+            return _MISS
+        product = cache.fresh(last[1], target)
+        if product is None or not getattr(product, "__srcad_pure__", False):
+            return _MISS
+        call_args = list(args)
+        for i in arrays:
+            v = args[i].view()
+            v.flags.writeable = False
+            call_args[i] = v
+        try:
+            out = product(*prefix, *call_args)
+        except UnsupportedError:
+            return _MISS  # the careful call decides (a late fallback to the tape)
+        except ValueError as exc:
+            if "read-only" in str(exc):  # purity.py was wrong: copies from now on
+                self._fast = None
+                return _MISS
+            from .compiler.emit import note_generated
+
+            note_generated(exc)
+            raise
+        except Exception as exc:
+            from .compiler.emit import note_generated
+
+            note_generated(exc)
+            raise
+        self._last = (product, last[1].source)
+        if self.kind == "value_and_grad":
+            value, grads = out
+            if type(value) is np.ndarray and not value.flags.writeable:
+                value = value.copy()
+        else:
+            grads = out
+        several = self._tuple and len(self._wrt) > 1
+        gs = grads if several else (grads,)
+        res = []
+        for g, i in zip(gs, wrt_pos):
+            x = args[i]
+            if (
+                type(g) is np.ndarray
+                and type(x) is np.ndarray
+                and g.dtype == x.dtype
+                and g.shape == x.shape
+            ):
+                pass
+            elif not (type(g) is float and type(x) is float):
+                g = _args.finalize(g, x, self.__name__, True)
+            if type(g) is np.ndarray and not g.flags.writeable:
+                g = g.copy()  # never a view of the caller's array, nor a read-only one
+            res.append(g)
+        grads = tuple(res) if self._tuple else res[0]
         return (value, grads) if self.kind == "value_and_grad" else grads
 
     def _finish_aux(self, product, call, ba):
@@ -505,6 +607,24 @@ class _Transformation:
             value, aux = value
             return ((value, aux), grads) if self.kind == "value_and_grad" else (grads, aux)
         return (value, grads) if self.kind == "value_and_grad" else grads
+
+
+_MISS = object()
+
+
+def _fast_key(args):
+    """``(shape, dtype)`` of each array and the type of each number among ``args``,
+    or None when there is anything else (the key of the cheap call)."""
+    key = []
+    for v in args:
+        t = type(v)
+        if t is np.ndarray:
+            key.append((v.shape, v.dtype))
+        elif t is float or t is int:
+            key.append(t)
+        else:
+            return None
+    return tuple(key)
 
 
 def _atoms_key(arguments):

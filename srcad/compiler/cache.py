@@ -74,10 +74,13 @@ def fresh(entry, target):
     of a transformation calling the same function again), else None."""
     if entry is None or entry.version != _registry_version():
         return None
-    fn = _plain(target)
-    if not entry.valid(fn, target.__self__ if inspect.ismethod(target) else None):
+    if type(target) is types.MethodType:
+        fn, bound_self = target.__func__, target.__self__
+    else:
+        fn, bound_self = target, None
+    if not entry.valid(fn, bound_self):
         return None
-    return entry.bind(fn)
+    return entry.bind(fn) if entry.rebind else entry.product
 
 
 # -- what a name resolved to --------------------------------------------------------------
@@ -170,10 +173,13 @@ def _check_for(value):
     return _Same(value)
 
 
+_BUILTINS = builtins.__dict__
+
+
 def _read_global(fn_globals, name):
     v = fn_globals.get(name, _MISSING)
     if v is _MISSING:
-        v = getattr(builtins, name, _MISSING)
+        v = _BUILTINS.get(name, _MISSING)
     return v
 
 

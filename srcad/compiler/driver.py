@@ -11,6 +11,7 @@ from .namer import AdjointNames, Namer
 from .normalize import Normalizer
 from .optimize import optimize_function
 from .parse import parse_function
+from .purity import argument_pure
 from .reverse import Reverse, Zeros
 from .templates import Namespace
 from .vocab import assign, call, const, name, param, store
@@ -275,8 +276,10 @@ class Compiler:
                 optimize_function(f, protected=param_names(f))
         src = to_source(fdefs)
         funcs, filename = compile_functions(src, names, tr.ns.injected, tr.parsed.globals, label)
+        pure = argument_pure(fdefs, tr.ns.injected, tr.parsed.globals)
         for f in funcs:
             f.__srcad_source__ = src
+            f.__srcad_pure__ = pure  # writes into no argument (purity.py)
         return funcs, src
 
 

@@ -1,0 +1,209 @@
+"""Can generated code write into its array arguments?  (So the caller's arrays need
+no private copy per call.)
+
+Design note.  ``srcad.grad`` must never change a caller's array, and the generated
+code runs the user's own statements: ``x[0] = 1.0``, ``np.copyto(x, y)``,
+``x.sort()``.  The safe default is a private copy of every array argument per call,
+which costs more than the gradient itself for a small function of a large array
+(the copy of a 1000x20 array is a third of a logistic regression's gradient).
+
+So each generated gradient carries a flag, computed here once when it is built: it
+is *argument-pure* when nothing in it can write into an array it did not create.
+The analysis is an allowlist, conservative by construction; a function is pure only
+if every one of these holds:
+
+* no store or delete through a subscript or an attribute (``x[i] = v``,
+  ``x.shape = s``), no augmented assignment (``x += 1`` writes in place), no nested
+  ``def``/``lambda``/``class``, no ``global``/``nonlocal``;
+* no call with ``out=`` or ``**kwargs``, nor a positional output of a NumPy function;
+* every call is to something known not to write into its arguments: a function or
+  ufunc of ``numpy`` (or ``math``/``cmath``) reached through modules only, minus the
+  ones that write (``copyto``, ``put``, ``fill_diagonal``, ``shuffle``,
+  ``as_strided``, ...); a runtime helper of ``_rt`` minus the ones that write; a
+  builtin on a short list (``range``, ``len``, ``float``, ...); or a method, on a
+  value the function holds, from a short list of methods that write into no array
+  (``sum``, ``reshape``, ``append`` on the sweep's list, ...).  Calls to anything
+  else (a user's helper, a generated fwd/bwd pair, an unknown module) make the
+  function impure.
+
+Names resolve as the generated code will see them: its own locals first, then the
+injected objects (``_rt``, generated helpers), then the user's globals and builtins.
+The transformation cache re-checks every global the compiler resolved on each call,
+so what a name meant here is what it means when the code runs.
+
+The API still passes pure code read-only views of the arrays, not the arrays: if
+this analysis were ever wrong, NumPy raises on the write ("assignment destination
+is read-only") and the call is redone on private copies (api.py), so a mistake here
+costs time, never a changed array.
+"""
+
+import builtins
+import cmath
+import math
+import types
+
+import gast
+import numpy as np
+
+# Builtins that write into no array argument.
+_SAFE_BUILTINS = frozenset(
+    {
+        "range", "reversed", "len", "float", "int", "abs", "min", "max", "sum", "zip",
+        "enumerate", "isinstance", "tuple", "list", "dict", "bool", "complex", "round",
+        "pow", "divmod", "any", "all", "sorted", "slice", "type", "str", "repr", "print",
+        "set", "frozenset", "hash", "id", "callable",
+    }
+)  # fmt: skip
+
+# Methods (on a value the code holds) that write into no array.  ``append``/``pop``
+# write into lists: the sweep's own stack, or a list the function built.
+_SAFE_METHODS = frozenset(
+    {
+        "sum", "mean", "prod", "max", "min", "std", "var", "any", "all", "argmax",
+        "argmin", "cumsum", "cumprod", "reshape", "transpose", "swapaxes", "squeeze",
+        "ravel", "flatten", "copy", "astype", "dot", "item", "tolist", "conj",
+        "conjugate", "round", "trace", "diagonal", "take", "repeat", "nonzero", "clip",
+        "append", "pop", "get", "keys", "values", "items", "index", "count", "argsort",
+        "ptp", "compress", "searchsorted", "__getitem__", "__len__", "is_integer",
+    }
+)  # fmt: skip
+
+# NumPy names that write into an argument (whatever module they are reached through).
+_WRITERS = frozenset(
+    {
+        "copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis", "shuffle",
+        "as_strided", "at", "fill", "sort", "partition", "resize", "itemset", "setfield",
+        "setflags", "byteswap", "sliding_window_view", "ndarray", "frombuffer", "nditer",
+    }
+)  # fmt: skip
+
+# Runtime helpers that write into one of their arguments (runtime/core.py).
+_RT_WRITERS = frozenset({"add_at_inplace", "restore_item", "restore_tangent"})
+
+_PURE_MODULES = ("numpy", "math", "cmath")
+
+
+def argument_pure(fdefs, injected, user_globals):
+    """Whether none of the generated functions ``fdefs`` can write into an array it
+    did not create (see the module note).  ``injected``: the names the generated
+    code is compiled with (``_rt``, generated helpers); ``user_globals``: the user
+    function's globals."""
+    try:
+        return all(_pure_function(f, injected, user_globals) for f in fdefs)
+    except Exception:  # an unexpected shape of code: not proven pure
+        return False
+
+
+def _pure_function(fdef, injected, user_globals):
+    local = _local_names(fdef)
+    for node in gast.walk(fdef):
+        if node is not fdef and isinstance(
+            node,
+            (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef, gast.Global,
+             gast.Nonlocal, gast.AugAssign),
+        ):  # fmt: skip
+            return False
+        if isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(
+            node.ctx, (gast.Store, gast.Del)
+        ):
+            return False
+        if isinstance(node, gast.Call) and not _pure_call(node, local, injected, user_globals):
+            return False
+    return True
+
+
+def _local_names(fdef):
+    out = set()
+    args = fdef.args
+    for a in list(args.posonlyargs or []) + list(args.args) + list(args.kwonlyargs):
+        out.add(a.id)
+    for a in (args.vararg, args.kwarg):
+        if a is not None:
+            out.add(a.id)
+    for node in gast.walk(fdef):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
+            out.add(node.id)
+    return out
+
+
+_MISSING = object()
+_COMMENT = "__srcad_comment__"
+
+
+def _resolve(name, local, injected, user_globals):
+    """What ``name`` holds when the code runs, or _MISSING for a local or unknown."""
+    if name in local:
+        return _MISSING
+    if name in injected:
+        return injected[name]
+    if name in user_globals:
+        return user_globals[name]
+    return getattr(builtins, name, _MISSING)
+
+
+def _pure_call(node, local, injected, user_globals):
+    if any(k.arg is None or k.arg == "out" for k in node.keywords):
+        return False
+    func = node.func
+    if isinstance(func, gast.Name):
+        if func.id == _COMMENT:
+            return True  # a ``# Grad of:`` line (emit.py prints it as a comment)
+        obj = _resolve(func.id, local, injected, user_globals)
+        if obj is _MISSING:
+            return False  # a local or closure value called: unknown
+        if obj is getattr(builtins, func.id, None) and func.id in _SAFE_BUILTINS:
+            return True
+        return _pure_module_callable(obj, func.id, node)
+    if not isinstance(func, gast.Attribute):
+        return False
+    if func.attr in _WRITERS:
+        return False
+    chain, root = [], func
+    while isinstance(root, gast.Attribute):
+        chain.append(root.attr)
+        root = root.value
+    chain.reverse()
+    if isinstance(root, gast.Name):
+        obj = _resolve(root.id, local, injected, user_globals)
+        if obj is not _MISSING and isinstance(obj, types.ModuleType):
+            return _pure_module_chain(obj, chain, node)
+    # a method of a value the code holds (a local, an argument, an expression)
+    return len(chain) >= 1 and chain[-1] in _SAFE_METHODS
+
+
+def _pure_module_chain(module, chain, node):
+    if module.__name__ == "srcad.runtime":
+        return len(chain) == 1 and chain[0] not in _RT_WRITERS and hasattr(module, chain[0])
+    obj = module
+    for i, a in enumerate(chain):
+        if a in _WRITERS:
+            return False
+        if i < len(chain) - 1:
+            obj = getattr(obj, a, _MISSING)
+            if not isinstance(obj, types.ModuleType):
+                return False  # through a class or an object: not proven
+    obj = getattr(obj, chain[-1], _MISSING)
+    return _pure_module_callable(obj, chain[-1], node)
+
+
+def _pure_module_callable(obj, attr, node):
+    """A function, ufunc or scalar type of NumPy/math/cmath that writes into nothing."""
+    if obj is _MISSING or attr in _WRITERS:
+        return False
+    if obj in (math.__dict__.get(attr), cmath.__dict__.get(attr)) and callable(obj):
+        return True
+    mod = getattr(obj, "__module__", None) or ""
+    if isinstance(obj, np.ufunc):
+        return len(node.args) <= obj.nin  # no positional output
+    if isinstance(obj, type):
+        return issubclass(obj, np.generic)  # np.float64(x), not np.ndarray(...)
+    if not isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)) and not (
+        callable(obj) and mod.startswith("numpy")
+    ):
+        return False
+    if mod.split(".")[0] not in _PURE_MODULES:
+        return False
+    from ..runtime import numpy_out_position
+
+    pos = numpy_out_position(obj)
+    return pos is None or len(node.args) <= pos
