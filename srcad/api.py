@@ -507,18 +507,18 @@ class _Transformation:
             if not (type(v) is float or (type(v) is np.ndarray and v.dtype.kind == "f")):
                 return
         arrays = tuple(i for i, v in enumerate(args) if type(v) is np.ndarray)
+        from .compiler.cache import fresh
+
         prefix, _ = self._bound_in_front()
-        self._fast[key] = (self.__dict__["_last_key"], wrt_pos, arrays, prefix)
+        self._fast[key] = (self.__dict__["_last_key"], wrt_pos, arrays, prefix, fresh)
 
     def _fast_call(self, rec, args):
-        from .compiler import cache
-
-        ckey, wrt_pos, arrays, prefix = rec
+        ckey, wrt_pos, arrays, prefix, fresh = rec
         last = self._recent.get(ckey)
         target = self._t.fn
         if self._fell_back or self._mode == "tape" or last is None or last[0] is not target:
             return _MISS
-        product = cache.fresh(last[1], target)
+        product = fresh(last[1], target)
         if product is None or not getattr(product, "__srcad_pure__", False):
             return _MISS
         call_args = list(args)

@@ -223,7 +223,12 @@ class _Bindings:
             return False
         g = getattr(fn, "__globals__", {})
         for name, chk in self.globals:
-            if not chk.ok(_read_global(g, name)):
+            v = g.get(name, _MISSING)
+            if v is _MISSING:
+                v = _BUILTINS.get(name, _MISSING)
+            if type(chk) is _Same and chk.ref() is v:
+                continue  # (the common answer, without a call)
+            if not chk.ok(v):
                 return False
         for i, chk in self.cells:
             if not chk.ok(_read_cell(fn, i)):
@@ -237,6 +242,8 @@ class _Bindings:
                 v = bound_self
             for a in attrs:
                 v = getattr(v, a, _MISSING)
+            if chk.ref() is v:
+                continue
             if not chk.ok(v):
                 return False
         return True

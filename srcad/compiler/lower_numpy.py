@@ -31,6 +31,10 @@ the function's tree, before the body is put in one-operation form:
   plain call gave wrong gradients: ``o`` kept its old dependence).  ``o`` must be
   a name; ``out=`` inside a larger expression, with ``where=``, or with several
   outputs is refused.  Only NumPy callables and methods of values are touched.
+* ``np.copyto(dst, src)`` becomes ``dst[...] = src`` (``dst`` a name, no other
+  argument): run as a plain call, the write carried no gradient.  NumPy's other
+  writing functions (``np.put``, ``np.add.at``, ...) are refused on active values
+  by the normalizer.
 * Tangent's stack primitives, as Tangent's own corpus and generated code use them:
   ``tangent.Stack()`` becomes ``[]``, ``tangent.push(stack, x, op_id)`` becomes
   ``stack.append(_srcad_rt.stack_copy(x))`` (Tangent's push stores a copy of an
@@ -136,6 +140,9 @@ class _Lower(gast.NodeTransformer):
 
     def visit_Expr(self, node):  # F(x, out=o)  ->  o[...] = F(x)
         self.generic_visit(node)
+        copy = self._copyto(node)
+        if copy is not None:
+            return copy
         target = self._take_out(node.value)
         return node if target is None else _write_into(target, node.value, node)
 
@@ -147,6 +154,24 @@ class _Lower(gast.NodeTransformer):
         write = _write_into(target, node.value, node)
         node.value = _name(target.id)
         return [write, node]
+
+    def _copyto(self, node):
+        """``np.copyto(dst, src)`` (a name, no ``casting=``/``where=``) -> ``dst[...] = src``:
+        a write the compiler differentiates.  Other forms are refused on active values
+        by the normalizer, with NumPy's other writing functions."""
+        call = node.value
+        if not (
+            isinstance(call, gast.Call)
+            and len(call.args) == 2
+            and not call.keywords
+            and isinstance(call.args[0], gast.Name)
+            and not any(isinstance(a, gast.Starred) for a in call.args)
+        ):
+            return None
+        ok, obj = self.resolver.value(call.func)
+        if not ok or obj is not np.copyto:
+            return None
+        return _write_into(call.args[0], call.args[1], node)
 
     def _take_out(self, value):
         """The ``out=`` name of a call that a statement holds directly (the keyword is

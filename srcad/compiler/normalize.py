@@ -27,12 +27,13 @@ Design note: the stage is split along Tangent's seams, one module a job.
 """
 
 import gast
+import numpy as np
 
 from .analyze import NONDIFF_OPS, is_insert_grad_with, is_no_grad_with
 from .anf import ANF
 from .astutil import walk
 from .desugar import hoist_named_exprs
-from .refusals import REFUSED_INPLACE_METHODS, check_function
+from .refusals import NUMPY_WRITERS, REFUSED_INPLACE_METHODS, check_function
 from .vocab import assign, attr, call, const, index_expr, name, store
 
 
@@ -171,10 +172,38 @@ class Normalizer(ANF):
         lam.lineno = getattr(s, "lineno", None)
         return self.define_lambda(s.name, lam)
 
+    def _refuse_numpy_writer(self, v, s):
+        """``np.put(x, i, v)``, ``np.add.at(x, i, v)``...: a NumPy function that writes
+        into an argument carries no gradient through the write; refused when any
+        argument is active (``np.copyto`` was lowered to an assignment already)."""
+        f = v.func
+        label = None
+        if isinstance(f, gast.Attribute) and f.attr == "at":
+            ok, obj = self.resolver.value(f.value)
+            if ok and isinstance(obj, np.ufunc):
+                label = f"np.{obj.__name__}.at"
+        else:
+            ok, obj = self.resolver.value(f)
+            if ok and getattr(obj, "__name__", None) in NUMPY_WRITERS:
+                module = getattr(obj, "__module__", None) or ""
+                if module.split(".", 1)[0] == "numpy" or isinstance(obj, np.ufunc):
+                    label = f"np.{obj.__name__}"
+        if label is None:
+            return
+        if any(self.act.expr(a) for a in list(v.args) + [k.value for k in v.keywords]):
+            raise self.parsed.error(
+                s,
+                f"`{label}` writes into its argument in place, and srcad cannot "
+                "differentiate that write",
+                "build a new value instead (y = x.copy(); y[index] = value, or np.where)",
+            )
+
     def stmt_Expr(self, s):
         v = s.value
         if isinstance(v, gast.Constant):
             return []
+        if isinstance(v, gast.Call):
+            self._refuse_numpy_writer(v, s)
         if (
             isinstance(v, gast.Call)
             and isinstance(v.func, gast.Attribute)

@@ -58,7 +58,23 @@ REFUSED_INPLACE_METHODS = (
     "itemset",
     "setdefault",
     "__setitem__",
+    "put",
+    "partition",
+    "setfield",
+    "byteswap",
+    "shuffle",
+    "popitem",
+    "__delitem__",
+    "__iadd__",
+    "__isub__",
+    "__imul__",
+    "__itruediv__",
 )
+
+# NumPy functions that write into an argument: refused when an argument is active
+# (the write would carry no gradient).  ``np.copyto(dst, src)`` is lowered to
+# ``dst[...] = src`` first (lower_numpy.py); ``ufunc.at`` is refused the same way.
+NUMPY_WRITERS = ("copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis", "shuffle")
 
 
 _STATEMENTS = (

@@ -22,6 +22,8 @@ Nothing here knows about adjoints or tangents.
 """
 
 import inspect
+import keyword
+import re
 
 import gast
 
@@ -166,8 +168,12 @@ class Transform:
 def callee_name(fn):
     """A readable base name for a called function (``Lin.__call__`` -> ``Lin_call``)."""
     qual = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "helper")
-    parts = [p.strip("_") for p in qual.replace("<locals>", "").split(".") if p.strip("_")]
-    return "_".join(parts[-2:]) if len(parts) > 1 else (parts[0] if parts else "helper")
+    qual = qual.replace("<locals>", "").replace("<lambda>", "lambda_fn")
+    parts = [re.sub(r"\W", "", p).strip("_") for p in qual.split(".")]
+    parts = [p for p in parts if p]
+    base = "_".join(parts[-2:]) if len(parts) > 1 else (parts[0] if parts else "helper")
+    # a generated name must be an identifier (a global lambda's name is "<lambda>")
+    return base if base.isidentifier() and not keyword.iskeyword(base) else f"fn_{base}"
 
 
 def runtime():

@@ -78,8 +78,15 @@ def _(result, x, out=None):
 
 @adjoint(np.logaddexp, broadcast=True, elementwise=True)
 def _(result, x, y, out=None):
-    d[x] = d[result] * np.exp(x - result)
-    d[y] = d[result] * np.exp(y - result)
+    # exp(x - result) is the logistic function of x - y: computed without ``result``,
+    # so a gradient that does not need the value skips the logaddexp itself
+    d[x] = d[result] * _rt.logistic(x - y)
+    d[y] = d[result] * _rt.logistic(y - x)
+
+
+@adjoint(_rt.logistic, elementwise=True)
+def _(result, t):
+    d[t] = d[result] * result * _rt.logistic(-t)  # s(t) s(-t): no cancellation in 1 - s
 
 
 @adjoint(np.logaddexp2, broadcast=True, elementwise=True)

@@ -198,9 +198,35 @@ def array_function(func, args, kwargs):
         out = view(*args, **kwargs)
         if out is not NotImplemented:
             return out
+    if func in _WRITERS:
+        return _WRITERS[func](func, *args, **kwargs)
     args, kwargs, out = _split_out(func, args, kwargs)
     result = apply_prim(func, args, kwargs)
     return result if out is None else _write_out(out, result)
+
+
+# -- NumPy functions that write into an argument ------------------------------------
+# Run as written they would change a tensor's array behind the tape (a wrong gradient):
+# np.copyto is a recorded copy, the others are refused with what to write instead.
+
+
+def _copyto(func, dst, src, casting="same_kind", where=True):
+    if where is not True:
+        src = np.where(where, src, dst)
+    _write_out(dst, src)
+
+
+def _refused_writer(func, *args, **kwargs):
+    name = getattr(func, "__name__", "this function")
+    raise TypeError(
+        f"np.{name}() writes into its argument in place, which srcad's tape cannot record "
+        "for a tensor; build a new tensor instead (y = x.clone(); y[index] = value)"
+    )
+
+
+_WRITERS = {np.copyto: _copyto}
+for _f in (np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis):
+    _WRITERS[_f] = _refused_writer
 
 
 def _split_out(func, args, kwargs):

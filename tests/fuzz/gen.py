@@ -18,7 +18,8 @@ Arrays are only written in place when the program made them (``np.zeros``,
 ``np.array``, ``.copy()``...) or through a view of such an array, never a
 parameter, so any change of the caller's arrays is srcad's doing.  A write of a
 whole vector is sometimes a NumPy output argument (``np.sin(e, out=z)``,
-``np.tanh(e, z)``, ``np.multiply(e, 0.5, z)``).
+``np.tanh(e, z)``, ``np.multiply(e, 0.5, z)``) or ``np.copyto(z, e)`` (with
+``where=`` too).
 
 ``Program`` carries the source, the name of the function, the parameter list
 (kind and shape) and the seed of the argument values; ``make_args`` builds the
@@ -494,6 +495,10 @@ class Gen:
                         f"np.tanh({e}, {v.name})",
                         f"np.multiply({e}, 0.5, {v.name})",
                         f"np.add({e}, 1.0, out={v.name})",
+                        # NumPy's writing functions: copyto is differentiated, the
+                        # where= form refused on active values
+                        f"np.copyto({v.name}, {e})",
+                        f"np.copyto({v.name}, {e}, where={v.name} > 0.0)",
                     ]
                 )
             )

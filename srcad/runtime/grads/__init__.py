@@ -46,6 +46,7 @@ __all__ = [
     "LN10",
     # elementwise
     "log_or_zero",
+    "logistic",
     "power_deriv",
     "power_deriv_y",
     "power_deriv2",
@@ -288,6 +289,16 @@ def materialize(dx, x):
 
 # ---------------------------------------------------------------------------
 # Elementwise
+
+
+def logistic(t):
+    """``1 / (1 + exp(-t))``, accurate in relative terms for every ``t`` and without
+    overflow: ``exp`` only ever sees ``-|t|``.  (``exp(t - logaddexp(0, t))`` is the
+    same number but needs the ``logaddexp``, which a gradient need not compute.)"""
+    e = np.exp(-np.abs(t))
+    r = 1.0 / (1.0 + e)
+    s = np.where(t >= 0, r, e * r)
+    return s[()] if type(s) is np.ndarray and s.ndim == 0 else s
 
 
 def log_or_zero(x):

@@ -1,0 +1,182 @@
+"""The cheap call (api.py ``_fast_call``): a transformation called again with arrays
+and numbers of the same types, shapes and dtypes skips binding, the argument walk
+and, when the generated code is argument-pure (compiler/purity.py), the private
+copies of the arrays.  It must give what the careful call gives and never change a
+caller's array, also when the purity verdict is wrong (read-only views catch the
+write).  References: finite differences and hand-derived formulas.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import srcad
+from srcad.compiler import driver
+from tests.fuzz import check as fuzz_check
+from tests.fuzz import gen as fuzz_gen
+
+
+def fd_grad(f, args, i, eps=1e-6):
+    x = np.asarray(args[i], dtype=np.float64)
+    g = np.zeros_like(x)
+    for k in range(x.size):
+        e = np.zeros_like(x)
+        e.flat[k] = eps
+        plus = list(args)
+        minus = list(args)
+        plus[i] = x + e if x.ndim else float(x + e)
+        minus[i] = x - e if x.ndim else float(x - e)
+        g.flat[k] = (f(*plus) - f(*minus)) / (2 * eps)
+    return g if x.ndim else float(g)
+
+
+def pure(x, w):
+    return np.sum(np.tanh(x @ w) ** 2)
+
+
+def writes_argument(x, w):
+    x[0] = 2.0 * x[1]  # the caller's array must not change
+    return np.sum(np.tanh(x @ w) ** 2)
+
+
+def scalar_loop(a, b):
+    s = 0.0
+    for i in range(20):
+        s = s + a * np.sin(b * i)
+    return s
+
+
+def _product(g):
+    return g._last[0]
+
+
+def test_purity_verdicts():
+    x, w = np.ones((3, 2)), np.full(2, 0.3)
+    for f, want in ((pure, True), (writes_argument, False)):
+        g = srcad.grad(f, wrt=1, mode="source")
+        g(x.copy(), w)
+        assert _product(g).__srcad_pure__ is want, f.__name__
+
+
+@pytest.mark.parametrize("f", [pure, writes_argument])
+def test_repeated_calls_agree_with_finite_differences(f):
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((3, 2)), rng.standard_normal(2)
+    keep_x, keep_w = x.copy(), w.copy()
+    g = srcad.grad(f, wrt=(0, 1), mode="source")
+    want = [fd_grad(f, (x.copy(), w.copy()), i) for i in (0, 1)]
+    for _ in range(3):
+        got = g(x, w)
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+            assert a.flags.writeable and not np.shares_memory(a, x) and not np.shares_memory(a, w)
+        np.testing.assert_array_equal(x, keep_x)
+        np.testing.assert_array_equal(w, keep_w)
+
+
+def test_cheap_path_is_taken_for_pure_code():
+    g = srcad.grad(pure, wrt=1, mode="source")
+    x, w = np.ones((3, 2)), np.full(2, 0.3)
+    g(x, w)
+    assert g._fast, "the first call records the cheap path"
+    g2 = srcad.grad(writes_argument, wrt=1, mode="source")
+    g2(x.copy(), w)
+    assert not g2._fast, "code that writes into an argument keeps its private copies"
+
+
+def test_a_wrong_purity_verdict_costs_a_redo_not_an_array(monkeypatch):
+    """Pretend the analysis says 'pure' for code that writes into its argument: the
+    read-only view turns the write into NumPy's error, and the call is redone on
+    private copies (the gradient right, the caller's array unchanged)."""
+    monkeypatch.setattr(driver, "argument_pure", lambda *a: True)
+    srcad.clear_cache()
+    try:
+        rng = np.random.default_rng(4)
+        x, w = rng.standard_normal((3, 2)), rng.standard_normal(2)
+        keep = x.copy()
+        g = srcad.grad(writes_argument, wrt=1, mode="source")
+        want = fd_grad(writes_argument, (x.copy(), w.copy()), 1)
+        for _ in range(3):
+            np.testing.assert_allclose(g(x, w), want, rtol=1e-5, atol=1e-7)
+            np.testing.assert_array_equal(x, keep)
+        assert g._fast is None  # switched off after the read-only error
+    finally:
+        srcad.clear_cache()
+
+
+def test_new_shapes_and_dtypes_after_a_cheap_call():
+    g = srcad.grad(pure, wrt=1, mode="source")
+    rng = np.random.default_rng(5)
+    for shape in [(3, 2), (3, 2), (5, 2), (3, 2), (1, 2)]:
+        x, w = rng.standard_normal(shape), rng.standard_normal(2)
+        np.testing.assert_allclose(g(x, w), fd_grad(pure, (x, w), 1), rtol=1e-5, atol=1e-7)
+    x32, w32 = x.astype(np.float32), w.astype(np.float32)
+    got = g(x32, w32)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, fd_grad(pure, (x, w), 1), rtol=1e-3, atol=1e-4)
+    # an integer array for the wrt argument is converted (not taken by the cheap path)
+    got = g(x, np.array([1, 2]))
+    np.testing.assert_allclose(got, fd_grad(pure, (x, np.array([1.0, 2.0])), 1), rtol=1e-5)
+
+
+def test_python_floats():
+    g = srcad.grad(scalar_loop, wrt=(0, 1), mode="source")
+    for a, b in [(1.3, 0.7), (1.3, 0.7), (-0.4, 2.0)]:
+        got = g(a, b)
+        # d/da = sum sin(b i), d/db = sum a i cos(b i)
+        want_a = sum(np.sin(b * i) for i in range(20))
+        want_b = sum(a * i * np.cos(b * i) for i in range(20))
+        assert type(got[0]) is float and type(got[1]) is float
+        np.testing.assert_allclose(got, (want_a, want_b), rtol=1e-12)
+
+
+HELPER_SCALE = 2.0
+
+
+def helper(v):
+    return HELPER_SCALE * v
+
+
+def uses_helper(x):
+    return np.sum(helper(x) ** 2)
+
+
+def test_a_rebound_global_is_seen_by_the_cheap_path(monkeypatch):
+    g = srcad.grad(uses_helper, mode="source")
+    x = np.array([1.0, -2.0])
+    np.testing.assert_allclose(g(x), 8.0 * x)
+    np.testing.assert_allclose(g(x), 8.0 * x)
+    monkeypatch.setitem(globals(), "helper", lambda v: 3.0 * v)
+    np.testing.assert_allclose(g(x), 18.0 * x)
+    monkeypatch.setitem(globals(), "HELPER_SCALE", 0.5)  # data: read when the code runs
+    np.testing.assert_allclose(g(x), 18.0 * x)
+
+
+def test_value_is_never_the_callers_array():
+    x = np.array(2.0)
+    value, grad = srcad.value_and_grad(lambda v: v, mode="source")(x)
+    value2, _ = srcad.value_and_grad(lambda v: v, mode="source")(x)
+    for v in (value, value2):
+        assert not (isinstance(v, np.ndarray) and np.shares_memory(v, x))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(fuzz_gen.programs("all"))
+def test_generated_programs_twice(prog):
+    """Programs from the fuzzer's generator, each gradient taken twice on the same
+    arrays: the second (cheap) call gives exactly what the first gave, and neither
+    changes the caller's arrays.  (The fuzzer itself checks both calls against
+    finite differences: tests/fuzz/check.py.)"""
+    f = fuzz_check.load(prog.source, prog.name)
+    args = fuzz_gen.make_args(prog)
+    pristine = fuzz_check._copy(args)
+    g = srcad.grad(f, wrt=tuple(prog.wrt), mode="source")
+    try:
+        with np.errstate(all="ignore"):
+            first = g(*args)
+            second = g(*args)
+    except srcad.UnsupportedError:
+        return
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert fuzz_check._same_inputs(args, pristine)
