@@ -78,7 +78,10 @@ _WRITERS = frozenset(
 )  # fmt: skip
 
 # Runtime helpers that write into one of their arguments (runtime/core.py).
-_RT_WRITERS = frozenset({"add_at_inplace", "restore_item", "restore_tangent"})
+# (``add_at_inplace`` writes into an adjoint that no other name holds, never into an
+# argument: optimize.accumulate_in_place proves that before it emits one; were it
+# wrong, the read-only views would catch it.)
+_RT_WRITERS = frozenset({"restore_item", "restore_tangent"})
 
 _PURE_MODULES = ("numpy", "math", "cmath")
 

@@ -112,6 +112,7 @@ def cvalue(rng, shape, domain="real"):
 
 UNARY = {
     np.exp: "real",
+    rt.logistic: "real",
     np.exp2: "real",
     np.expm1: "real",
     np.log: "pos",
