@@ -272,8 +272,9 @@ class Compiler:
 
     def _emit(self, fdefs, tr, names, label):
         if self.optimize:
+            math_names = _math_names(tr)
             for f in fdefs:
-                optimize_function(f, protected=param_names(f))
+                optimize_function(f, protected=param_names(f), is_math=math_names.__contains__)
         src = to_source(fdefs)
         funcs, filename = compile_functions(src, names, tr.ns.injected, tr.parsed.globals, label)
         pure = argument_pure(fdefs, tr.ns.injected, tr.parsed.globals)
@@ -281,6 +282,18 @@ class Compiler:
             f.__srcad_source__ = src
             f.__srcad_pure__ = pure  # writes into no argument (purity.py)
         return funcs, src
+
+
+def _math_names(tr):
+    """The global names under which the generated code reaches the ``math`` module
+    (resolved the way the code will resolve them; the cache re-checks globals)."""
+    import math
+
+    return {
+        k
+        for k, v in list(tr.parsed.globals.items()) + list(tr.ns.injected.items())
+        if v is math and k not in tr.ns.injected or tr.ns.injected.get(k) is math
+    }
 
 
 class _Shim:

@@ -31,8 +31,9 @@ the function's tree, before the body is put in one-operation form:
   plain call gave wrong gradients: ``o`` kept its old dependence).  ``o`` must be
   a name; ``out=`` inside a larger expression, with ``where=``, or with several
   outputs is refused.  Only NumPy callables and methods of values are touched.
-* ``np.copyto(dst, src)`` becomes ``dst[...] = src`` (``dst`` a name, no other
-  argument): run as a plain call, the write carried no gradient.  NumPy's other
+* ``np.copyto(dst, src)`` becomes ``dst[...] = src`` and ``np.copyto(dst, src,
+  where=m)`` becomes ``dst[...] = np.where(m, src, dst)`` (``dst`` a name, no
+  ``casting=``): run as a plain call, the write carried no gradient.  NumPy's other
   writing functions (``np.put``, ``np.add.at``, ...) are refused on active values
   by the normalizer.
 * Tangent's stack primitives, as Tangent's own corpus and generated code use them:
@@ -59,6 +60,7 @@ from .vocab import const as _const
 from .vocab import name as _name
 
 RT_NAME = "_srcad_rt"
+NP_NAME = "_srcad_np"  # NumPy itself, for what a lowering writes with it (np.where)
 
 
 def lower(fdef, parsed, resolver, namer=None):
@@ -73,6 +75,10 @@ def lower(fdef, parsed, resolver, namer=None):
         lw.refuse_pending_out(s)
         body += new if isinstance(new, list) else [new]
     fdef.body = body
+    if lw.used_np:
+        parsed.closure.setdefault(NP_NAME, np)
+        if namer is not None:
+            namer.reserve(NP_NAME)
     if lw.used_rt:
         from .. import runtime
 
@@ -134,6 +140,7 @@ class _Lower(gast.NodeTransformer):
         self.parsed = parsed
         self.resolver = resolver
         self.used_rt = False
+        self.used_np = False
         self.outs = []  # calls with out= not yet rewritten by their statement
 
     # -- out= ---------------------------------------------------------------------------
@@ -163,7 +170,7 @@ class _Lower(gast.NodeTransformer):
         if not (
             isinstance(call, gast.Call)
             and len(call.args) == 2
-            and not call.keywords
+            and all(k.arg == "where" for k in call.keywords)
             and isinstance(call.args[0], gast.Name)
             and not any(isinstance(a, gast.Starred) for a in call.args)
         ):
@@ -171,7 +178,12 @@ class _Lower(gast.NodeTransformer):
         ok, obj = self.resolver.value(call.func)
         if not ok or obj is not np.copyto:
             return None
-        return _write_into(call.args[0], call.args[1], node)
+        dst, src = call.args
+        if call.keywords:  # where=m: dst[...] = np.where(m, src, dst)
+            self.used_np = True
+            where = gast.Attribute(_name(NP_NAME), "where", gast.Load())
+            src = gast.Call(where, [call.keywords[0].value, src, _name(dst.id)], [])
+        return _write_into(dst, src, node)
 
     def _take_out(self, value):
         """The ``out=`` name of a call that a statement holds directly (the keyword is

@@ -484,8 +484,207 @@ def drop_repeated_comments(stmts):
     return out
 
 
-def optimize_function(fdef, protected=()):
-    """Run every pass over a generated function body (the return stays live)."""
+# -- the seed's unit factor on Python floats ---------------------------------------------
+# ``dret = 1.0`` seeds a scalar gradient, so the first factor of many adjoints is
+# ``1.0 * w``.  On a Python float ``w`` that product is ``w`` itself (same type, same
+# value, and a float is immutable: nothing can alias it); on anything else (an int, an
+# int array, an array another name may write into) it is not, so only Python floats,
+# proved so, lose it.
+
+# math functions that return a Python float (or raise)
+_MATH_FLOAT = frozenset(
+    {
+        "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
+        "asinh", "acosh", "atanh", "exp", "expm1", "exp2", "log", "log1p", "log2", "log10",
+        "sqrt", "cbrt", "pow", "hypot", "fabs", "erf", "erfc", "gamma", "lgamma",
+        "degrees", "radians", "copysign", "fmod", "ldexp",
+    }
+)  # fmt: skip
+
+
+def propagate_constants(fdef, protected=()):
+    """Reads of a name assigned exactly once, to a number, that come after the
+    assignment in its block (or in blocks nested after it) read the number."""
+    counts = _assign_counts([fdef])
+    for n in walk(fdef):
+        if isinstance(n, (gast.For, gast.AugAssign)):
+            for m in walk(n.target):
+                if isinstance(m, gast.Name):
+                    counts[m.id] = counts.get(m.id, 0) + 2  # (never a constant)
+    once = {k for k, c in counts.items() if c == 1 and k not in protected}
+    _constants_in_block(fdef.body, {}, once)
+    return fdef
+
+
+def _constants_in_block(stmts, known, once):
+    known = dict(known)
+    for s in stmts:
+        if known:
+            _substitute(s, known)
+        for field in ("body", "orelse"):
+            block = getattr(s, field, None)
+            if isinstance(block, list) and not isinstance(s, gast.FunctionDef):
+                _constants_in_block(block, known, once)
+        if (
+            isinstance(s, gast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name)
+            and s.targets[0].id in once
+            and _num(s.value)
+        ):
+            known[s.targets[0].id] = s.value.value
+
+
+def _substitute(stmt, known):
+    """Number constants for the reads of ``known`` names in ``stmt``'s own
+    expressions (not in its nested blocks: those are visited with their own view)."""
+    parts = []
+    for field, value in gast.iter_fields(stmt):
+        if field in ("body", "orelse"):
+            continue
+        parts += value if isinstance(value, list) else [value]
+    _replace_in(stmt, known, skip=("body", "orelse"))
+    for part in parts:
+        if isinstance(part, gast.AST):
+            for n in walk(part):
+                _replace_in(n, known)
+
+
+def _replace_in(n, known, skip=()):
+    for field, value in gast.iter_fields(n):
+        if field in skip:
+            continue
+        if isinstance(value, gast.Name) and _reads_known(value, known):
+            setattr(n, field, const(known[value.id]))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                if isinstance(v, gast.Name) and _reads_known(v, known):
+                    value[i] = const(known[v.id])
+
+
+def _reads_known(n, known):
+    return isinstance(n.ctx, gast.Load) and n.id in known
+
+
+def fold_unit_factors(fdef, is_math=lambda name: False):
+    """``1.0 * w`` -> ``w`` where ``w`` is a Python float for sure (see above).
+    ``is_math(name)``: whether a global name is the ``math`` module."""
+    floats, ints = _scalar_names(fdef, is_math)
+    for n in walk(fdef):
+        for field, value in gast.iter_fields(n):
+            if isinstance(value, gast.BinOp):
+                setattr(n, field, _drop_unit(value, floats, ints, is_math))
+            elif isinstance(value, list):
+                for i, v in enumerate(value):
+                    if isinstance(v, gast.BinOp):
+                        value[i] = _drop_unit(v, floats, ints, is_math)
+    return fdef
+
+
+def _drop_unit(node, floats, ints, is_math):
+    if not isinstance(node.op, gast.Mult):
+        return node
+    for unit, other in ((node.left, node.right), (node.right, node.left)):
+        if (
+            isinstance(unit, gast.Constant)
+            and type(unit.value) is float
+            and unit.value == 1.0
+            and _scalar_kind(other, floats, ints, is_math) == "float"
+        ):
+            return other
+    return node
+
+
+def _scalar_names(fdef, is_math):
+    """``(floats, ints)``: names that only ever hold a Python float (an int)."""
+    values = {}  # name -> the expressions assigned to it (None: something else)
+    for n in walk(fdef):
+        one = isinstance(n, gast.Assign) and len(n.targets) == 1
+        if one and isinstance(n.targets[0], gast.Name):
+            values.setdefault(n.targets[0].id, []).append(n.value)
+        elif isinstance(n, gast.For) and isinstance(n.target, gast.Name):
+            values.setdefault(n.target.id, []).append(("for", n.iter))
+        else:
+            targets = n.targets if isinstance(n, gast.Assign) else []
+            if isinstance(n, (gast.AugAssign, gast.AnnAssign, gast.For)):
+                targets = [n.target]
+            for t in targets:
+                for m in walk(t):
+                    if isinstance(m, gast.Name):
+                        values.setdefault(m.id, []).append(None)
+    for a in fdef.args.args + fdef.args.posonlyargs + fdef.args.kwonlyargs:
+        values.setdefault(a.id, []).append(None)  # (a parameter: anything)
+    floats, ints = set(), set()
+    changed = True
+    while changed:  # grows monotonically: a name joins once all its values qualify
+        changed = False
+        for k, vs in values.items():
+            if k in floats or k in ints or any(v is None for v in vs):
+                continue
+            kinds = {_value_kind(v, floats, ints, is_math, values) for v in vs}
+            if kinds == {"float"}:
+                floats.add(k)
+                changed = True
+            elif kinds == {"int"}:
+                ints.add(k)
+                changed = True
+    return floats, ints
+
+
+def _value_kind(v, floats, ints, is_math, values):
+    if isinstance(v, tuple):  # ("for", iter): range(...) or reversed(range(...))
+        it = v[1]
+        if _is_builtin_call(it, "reversed") and len(it.args) == 1:
+            it = it.args[0]
+        if isinstance(it, gast.Name):  # range_i = range(n) ... for i in range_i:
+            assigned = values.get(it.id) or [None]
+            it = assigned[0] if len(assigned) == 1 else None
+        if isinstance(it, gast.AST) and _is_builtin_call(it, "range"):
+            return "int"
+        return None
+    return _scalar_kind(v, floats, ints, is_math)
+
+
+def _is_builtin_call(n, fname):
+    return isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == fname
+
+
+def _scalar_kind(e, floats, ints, is_math):
+    """ "float" / "int" when ``e`` is a Python float / int for sure, else None."""
+    if isinstance(e, gast.Constant):
+        t = type(e.value)
+        return "float" if t is float else ("int" if t is int else None)
+    if isinstance(e, gast.Name):
+        return "float" if e.id in floats else ("int" if e.id in ints else None)
+    if isinstance(e, gast.UnaryOp) and isinstance(e.op, (gast.USub, gast.UAdd)):
+        return _scalar_kind(e.operand, floats, ints, is_math)
+    if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Add, gast.Sub, gast.Mult, gast.Div)):
+        a = _scalar_kind(e.left, floats, ints, is_math)
+        b = _scalar_kind(e.right, floats, ints, is_math)
+        if a is None or b is None:
+            return None
+        if isinstance(e.op, gast.Div) or "float" in (a, b):
+            return "float"
+        return "int"
+    if (
+        isinstance(e, gast.Call)
+        and isinstance(e.func, gast.Attribute)
+        and isinstance(e.func.value, gast.Name)
+        and e.func.attr in _MATH_FLOAT
+        and is_math(e.func.value.id)
+        and not e.keywords
+    ):
+        return "float"
+    return None
+
+
+def optimize_function(fdef, protected=(), is_math=None):
+    """Run every pass over a generated function body (the return stays live).
+    ``is_math(name)``: whether a global name is the ``math`` module (the unit-factor
+    pass needs to know; without it, that pass is skipped)."""
+    if is_math is not None:
+        propagate_constants(fdef, protected)
+        fold_unit_factors(fdef, is_math)
     body = fold_constants(fdef.body)
     body = propagate_copies(body, protected)
     body = eliminate_dead_code(body)

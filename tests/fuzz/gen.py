@@ -495,8 +495,7 @@ class Gen:
                         f"np.tanh({e}, {v.name})",
                         f"np.multiply({e}, 0.5, {v.name})",
                         f"np.add({e}, 1.0, out={v.name})",
-                        # NumPy's writing functions: copyto is differentiated, the
-                        # where= form refused on active values
+                        # NumPy's writing function copyto, plain and with where=
                         f"np.copyto({v.name}, {e})",
                         f"np.copyto({v.name}, {e}, where={v.name} > 0.0)",
                     ]

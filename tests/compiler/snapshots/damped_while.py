@@ -12,7 +12,6 @@ def ddamped_while_dx(x, n):
         x = x * 0.9
         i = i + 1
         n_iter = n_iter + 1
-    ddamped_while = 1.0
     # Grad of: return s
     dx = _rt.ZERO
     # Grad of: while i < n:
@@ -26,11 +25,10 @@ def ddamped_while_dx(x, n):
             dx = _rt.ZERO
         if cond:
             # Grad of: s = s + x * x
-            dx_times_x = ddamped_while
-            dx = dx + dx_times_x * x
-            dx = dx + dx_times_x * x
+            dx = dx + 1.0 * x
+            dx = dx + 1.0 * x
         else:
             # Grad of: s = s - x
-            dx = dx - ddamped_while
+            dx = dx - 1.0
         cond = _stack.pop()
     return dx

@@ -6,9 +6,8 @@ def dpower_loop_da(a, b):
         c_times_a = c * a
         _stack.append(c)
         c = c_times_a + b
-    dpower_loop = 1.0
     # Grad of: return c
-    dc = dpower_loop
+    dc = 1.0
     da = _rt.ZERO
     # Grad of: for _ in range(3):
     for _ in reversed(range2):
