@@ -256,7 +256,7 @@ class _Transformation:
         """``(name, ("shape", shape))`` for the arrays and numbers among the arguments:
         the compiler specializes the gradient to them (shapes.py).  After
         ``_MAX_SHAPE_SIGNATURES`` different signatures, a generic version only."""
-        if self.kind not in ("grad", "value_and_grad") or self.has_aux:
+        if self.kind not in ("grad", "value_and_grad", "vjp") or self.has_aux:
             return []
         from .compiler.shapes import shape_key
 
@@ -524,7 +524,7 @@ class _Transformation:
         call_args = list(args)
         for i in arrays:
             v = args[i].view()
-            v.flags.writeable = False
+            v.setflags(write=False)
             call_args[i] = v
         try:
             out = product(*prefix, *call_args)
@@ -776,8 +776,18 @@ class _Vjp(_Transformation):
             return self._tape_vjp(ba)
         state = {"saved": saved, "used": False}
         lock = threading.Lock()
+        # the pair is specialized to the arguments' shapes (a cotangent's shape is the
+        # value's): a smaller cotangent (a number for a vector) is broadcast first,
+        # one that cannot be is NumPy's ValueError
+        vshape = np.shape(value) if isinstance(value, (np.ndarray, np.generic, float)) else None
 
         def pullback(cotangent):
+            if (
+                vshape is not None
+                and isinstance(cotangent, (np.ndarray, np.generic, float, int))
+                and np.shape(cotangent) != vshape
+            ):
+                cotangent = np.broadcast_to(cotangent, vshape)
             with lock:
                 if state["used"] and getattr(bwd, "__srcad_mutates__", False):
                     state["saved"] = call(fwd)[1]  # the last sweep restored in place

@@ -127,7 +127,10 @@ class Compiler:
         return entry
 
     def split_functions(self, fn, wrt, callee=True, containers=()):
-        tr = self.transform(fn, list(wrt), _split_shapes(containers)[1], callee=callee)
+        # (vjp's own pair is specialized to its arguments' shapes; a called
+        # function's pair serves every call site, so it is not)
+        kinds = _split_shapes(containers)[1] if callee else containers
+        tr = self.transform(fn, list(wrt), kinds, callee=callee, specialize=not callee)
         fdef = tr.fdef
         adj = tr.rev.adj
         dret = adj(tr.ret_name)

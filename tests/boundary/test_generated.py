@@ -57,14 +57,24 @@ def test_traceback_shows_generated_line_and_note_names_user_line():
 
 
 def test_note_points_at_the_grad_of_block():
-    # the backward sweep of `y = np.log(x)` divides by x; a pullback with a
-    # cotangent of the wrong shape raises in that block
+    # the backward sweep of `y = np.log(x)` multiplies the cotangent by 2.0; a
+    # cotangent NumPy cannot multiply raises in that block
     vf = srcad.vjp(lambda x: np.log(x) * 2.0, mode="source")
     value, pullback = vf(X)
-    with pytest.raises(ValueError) as info:
-        pullback(np.ones(3))
+    with pytest.raises(TypeError) as info:
+        pullback("not an array")
     notes = getattr(info.value, "__notes__", [])
     assert notes and __file__ in notes[0], notes
+
+
+def test_cotangent_of_the_wrong_shape():
+    """The pullback is specialized to the value's shape: a number is broadcast to
+    it (each output weighted alike), a shape that does not broadcast is refused."""
+    vf = srcad.vjp(lambda x: np.log(x) * 2.0, mode="source")
+    value, pullback = vf(X)
+    np.testing.assert_allclose(pullback(1.5), 1.5 * 2.0 / X)
+    with pytest.raises(ValueError):
+        pullback(np.ones(3))
 
 
 def safe_norm(x):

@@ -487,13 +487,21 @@ def expand_reduced(g, x, axis=None, keepdims=False):
     return expand_to(g, shape, axis, keepdims)
 
 
+_HOST_SCALARS = (float, int, np.float64, np.float32, np.complex128)
+
+
 def expand_to(g, shape, axis=None, keepdims=False):
     """``expand_reduced`` for a shape known when the code was generated (the reduced
     array itself is not needed; a Python-number ``g`` gives a float64 array)."""
     if shape == ():
         return g
     if axis is None and getattr(g, "ndim", 0) == 0:
-        return np.broadcast_to(g, shape)  # the common full reduction: no reshape needed
+        # the common full reduction: no reshape needed.  A small array is made outright
+        # (np.full costs a third of np.broadcast_to's Python overhead); a large one is
+        # a broadcast view (no memory)
+        if type(g) in _HOST_SCALARS and math.prod(shape) <= 4096:
+            return np.full(shape, g)
+        return np.broadcast_to(g, shape)
     if not keepdims:
         axes = _norm_axis(axis, len(shape))
         new = tuple(1 if i in axes else n for i, n in enumerate(shape))
