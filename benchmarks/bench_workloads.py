@@ -1,4 +1,4 @@
-"""Gradient cost of six workloads, as a ratio to a hand-written NumPy gradient.
+"""Gradient cost of nine workloads, as a ratio to a hand-written NumPy gradient.
 
 Each workload is a plain NumPy function that returns a scalar loss, plus a gradient
 written by hand in NumPy (checked once against central finite differences along
@@ -33,6 +33,7 @@ import argparse
 import math
 import sys
 import time
+import tracemalloc
 import types
 import warnings
 from dataclasses import dataclass, field
@@ -198,6 +199,39 @@ def small_ops_torch(x, c):
     return torch.sum(x)
 
 
+# 7-9. The same computations written the Tangent-era way: np.dot, np.shape, more steps.
+def rnn_dot(Wh, Wx, xs, h0):
+    h = h0
+    for t in range(np.shape(xs)[0]):
+        h = np.tanh(np.dot(xs[t], Wx) + np.dot(h, Wh))
+    return np.sum(h * h)
+
+
+def logreg_dot(w, X, y):
+    z = np.dot(X, w)
+    n = np.shape(X)[0]
+    return np.sum(np.log(1.0 + np.exp(-z)) + (1.0 - y) * z) / n
+
+
+def logreg_dot_torch(w, X, y):
+    z = X @ w
+    return torch.sum(torch.log(1.0 + torch.exp(-z)) + (1.0 - y) * z) / X.shape[0]
+
+
+def scalar_loop_long(a, b):
+    s = 0.0
+    for i in range(1000):
+        s = s + a * math.sin(b * i)
+    return s
+
+
+def scalar_loop_long_grad(a, b):
+    da = 0.0
+    for i in range(1000):
+        da += math.sin(b * i)
+    return da
+
+
 @dataclass
 class Workload:
     name: str
@@ -223,6 +257,8 @@ def make_workloads():
     Wh, Wx = n((32, 32)) / 6.0, n((16, 32)) / 4.0
     xs, h0 = n((50, 8, 16)), np.zeros((8, 32))
     Xl, W1l, W2l, Yl = n((512, 1024)), n((1024, 1024)) / 32.0, n((1024, 10)) / 32.0, n((512, 10))
+    X100, w100 = n((1000, 100)), 0.05 * n(100)
+    y100 = (rng.random(1000) < 1.0 / (1.0 + np.exp(-X100 @ n(100) / 5.0))).astype(np.float64)
     return [
         Workload("1 scalar loop (100 floats)", scalar_loop, scalar_loop_grad,
                  scalar_loop, (1.3, 0.7)),  # a torch 0-d tensor times a float: same code
@@ -232,6 +268,11 @@ def make_workloads():
         Workload("5 80 small ops on (10,)", small_ops, small_ops_grad, small_ops_torch,
                  (n(10), n(10))),
         Workload("6 MLP 512x1024x1024x10", mlp, mlp_grad, mlp_torch, (Xl, W1l, W2l, Yl), (1, 2)),
+        Workload("7 RNN as 4, np.dot, np.shape", rnn_dot, rnn_grad, rnn_torch, (Wh, Wx, xs, h0)),
+        Workload("8 logistic regression 1000x100, np.dot", logreg_dot, logreg_grad,
+                 logreg_dot_torch, (w100, X100, y100)),
+        Workload("9 scalar loop (1000 floats)", scalar_loop_long, scalar_loop_long_grad,
+                 scalar_loop_long, (1.3, 0.7)),
     ]  # fmt: skip
 
 
@@ -394,13 +435,14 @@ LIBRARIES = [
 @dataclass
 class Cell:
     seconds: float = None
+    peak: int = None  # bytes NumPy allocated at most during one gradient (tracemalloc)
     error: str = None
     mismatch: float = None  # max relative error when the gradient disagrees
     warnings: list = field(default_factory=list)
     full_error: Exception = None
 
 
-def prepare_cell(prep, wl, reference):
+def prepare_cell(prep, wl, reference, lib):
     """Build one library's gradient callable, run it once and check its gradient."""
     cell, fn = Cell(), None
     with warnings.catch_warnings(record=True) as caught:
@@ -410,6 +452,7 @@ def prepare_cell(prep, wl, reference):
             err = max_rel_error(fn(), reference)
             if not err <= 1e-6:
                 cell.mismatch = err
+            cell.peak = peak_memory(fn, lib)
         except Unavailable as exc:
             cell.error, fn = str(exc), None
         except Exception as exc:  # the benchmark reports failures, it does not stop
@@ -418,12 +461,31 @@ def prepare_cell(prep, wl, reference):
     return cell, fn
 
 
+# NumPy reports its allocations to tracemalloc; PyTorch and XLA allocate outside it
+TRACED = ("NumPy by hand", "srcad source", "srcad source jit", "srcad tape", "HIPS autograd")
+
+
+def peak_memory(fn, lib):
+    """Peak bytes allocated through NumPy (tracemalloc) during one call of ``fn``, or
+    None for a library whose memory tracemalloc does not see."""
+    if lib not in TRACED:
+        return None
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        fn()
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+
+
 def run_workload(wl, settings):
     """``{library: Cell}`` and the time of the loss alone, all timed round-robin."""
     reference = wl.hand(*wl.args)
     cells, fns = {}, {"loss only": lambda: wl.f(*wl.args)}
     for lib, prep in LIBRARIES:
-        cells[lib], fn = prepare_cell(prep, wl, reference)
+        cells[lib], fn = prepare_cell(prep, wl, reference, lib)
         if fn is not None:
             fns[lib] = fn
     times = measure_many(fns, **settings)
@@ -475,7 +537,7 @@ def main():
         f"timing: median of {settings['repeat']} runs, each a loop of >= "
         f"{settings['min_time']} s, after {settings['warmup']} warm-up call(s)"
     )
-    print("## Gradient cost of six workloads\n")
+    print("## Gradient cost of nine workloads\n")
     print(environment(extra))
     print()
 
@@ -512,6 +574,21 @@ def main():
     print(markdown_table(["workload"] + names, ratio_rows))
     print("\n### Absolute time per gradient, µs (first column: the NumPy loss alone)\n")
     print(markdown_table(["workload", "loss only"] + names, us_rows))
+    print("\n### Peak memory of one gradient / hand-written NumPy's (tracemalloc)\n")
+    print(
+        "Bytes NumPy allocated at most during one call, beyond the arguments; PyTorch and "
+        "XLA allocate outside tracemalloc (n/a). In parentheses: the hand-written peak.\n"
+    )
+    mem_names = [n for n in names if not n.startswith(("PyTorch", "JAX"))]
+    mem_rows = []
+    for wl in workloads:
+        base = results[wl.name, names[0]].peak
+        row = [f"{wl.name} ({base / 1024:.0f} KiB)" if base else wl.name]
+        for n in mem_names:
+            c = results[wl.name, n]
+            row.append("n/a" if c.peak is None or not base else f"{c.peak / base:.2f}")
+        mem_rows.append(row)
+    print(markdown_table(["workload"] + mem_names, mem_rows))
     print()
 
     print("✗ = gradient differs from the hand-written one (max relative error > 1e-6).\n")

@@ -189,12 +189,18 @@ class ShapeInference:
     def _attribute(self, e):
         if isinstance(e.value, gast.Name) and e.value.id == self.rt and e.attr == "ZERO":
             return _ZERO
+        if e.attr in ("size", "ndim"):  # of a value of known shape: a Python int
+            s = self.shape(e.value)
+            return () if isinstance(s, tuple) else _unknown(s)
         if e.attr == "T":
             s = self.shape(e.value)
             return tuple(reversed(s)) if isinstance(s, tuple) else _unknown(s)
         return None
 
     def _subscript(self, e):
+        dim = self._shape_entry(e)
+        if dim is not False:
+            return dim
         base = self.shape(e.value)
         if not isinstance(base, tuple):
             return _unknown(base)
@@ -211,6 +217,25 @@ class ShapeInference:
             elif not self._is_int(i):
                 return None
         return tuple(out) + base[len(idx) :]
+
+    def _shape_entry(self, e):
+        """``x.shape[k]`` or ``np.shape(x)[k]`` for an ``x`` of known shape: a Python
+        int, shape ``()``.  False when ``e`` is not of that form."""
+        if not (isinstance(e.slice, gast.Constant) and type(e.slice.value) is int):
+            return False
+        v, src = e.value, None
+        if isinstance(v, gast.Attribute) and v.attr == "shape":
+            src = v.value
+        elif isinstance(v, gast.Call) and len(v.args) == 1 and not v.keywords:
+            found, obj = self._object(v.func)
+            if found and obj is np.shape:
+                src = v.args[0]
+        if src is None:
+            return False
+        s = self.shape(src)
+        if isinstance(s, tuple):
+            return () if -len(s) <= e.slice.value < len(s) else None
+        return _unknown(s)
 
     def _tuple_shape(self, e):
         if isinstance(e, gast.Tuple) and all(
@@ -272,6 +297,8 @@ class ShapeInference:
             return _dot(*args) if fname == "dot" else _matmul(*args)
         if fname == "where" and len(args) == 3 and not kw:
             return broadcast(*args)
+        if fname in ("size", "ndim") and len(args) == 1 and not kw:
+            return () if isinstance(args[0], tuple) else _unknown(args[0])
         if fname in _LIKE and len(e.args) >= 1 and set(kw) <= {"dtype"}:
             return args[0]
         if fname in _MAKERS and len(e.args) >= 1:
@@ -462,6 +489,10 @@ def _simplified(e, inference, rt):
         g, x = (inference.shape(a) for a in e.args)
         if isinstance(g, tuple) and isinstance(x, tuple) and g == x:
             return e.args[0]
+    if e.func.attr in ("matmul_adjoint_a", "matmul_adjoint_b", "dot_adjoint"):
+        direct = _direct_product(e, inference)
+        if direct is not None:
+            return direct
     if e.func.attr == "mean_adjoint" and 2 <= len(e.args) <= 5:
         return _mean_to_expand(e, inference)
     if e.func.attr == "expand_reduced" and 2 <= len(e.args) <= 4:
@@ -473,6 +504,41 @@ def _simplified(e, inference, rt):
             e.args[1] = shape
             return e
     return None
+
+
+def _direct_product(e, inference):
+    """The adjoint of a product of matrices (and of a matrix and a vector) of known
+    ranks as the one BLAS call it is (``g @ b.T``, ``a.T @ g``, ``g @ a``), without
+    the runtime helper's dispatch on ranks.  Other ranks keep the helper."""
+    if e.func.attr == "dot_adjoint":
+        if not 3 <= len(e.args) <= 4:
+            return None
+        wrt = e.args[3] if len(e.args) == 4 else const(0)
+        if not (isinstance(wrt, gast.Constant) and wrt.value in (0, 1)):
+            return None
+        first = wrt.value == 0
+    else:
+        if len(e.args) != 3:
+            return None
+        first = e.func.attr == "matmul_adjoint_a"
+    g, a, b = e.args[:3]
+    sg, sa, sb = inference.shape(g), inference.shape(a), inference.shape(b)
+    if not (isinstance(sg, tuple) and isinstance(sa, tuple) and isinstance(sb, tuple)):
+        return None  # (an incoming adjoint that may be a placeholder has no one shape)
+    ranks = (len(sa), len(sb))
+    if ranks == (2, 2) and len(sg) == 2:
+        return _matmul_node(g, _transposed(b)) if first else _matmul_node(_transposed(a), g)
+    if ranks == (2, 1) and not first and len(sg) == 1:
+        return _matmul_node(g, a)  # (M @ v): dv = g @ M
+    return None
+
+
+def _matmul_node(x, y):
+    return gast.BinOp(x, gast.MatMult(), y)
+
+
+def _transposed(x):
+    return gast.Attribute(x, "T", gast.Load())
 
 
 def _shape_node(shape):

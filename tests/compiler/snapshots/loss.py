@@ -7,5 +7,5 @@ def dloss_dw(w, x, y):
     dp_minus_y = dp_minus_y_pow_2 * (2 * p_minus_y)
     # Grad of: p = np.tanh(x @ w)
     dx_matmul_w = dp_minus_y * (1.0 - p * p)
-    dw = _rt.matmul_adjoint_b(dx_matmul_w, x, w)
+    dw = dx_matmul_w @ x
     return dw
