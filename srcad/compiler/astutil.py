@@ -12,6 +12,8 @@ nothing and which no pass looks for as nodes (a pass reads ``n.ctx`` or ``n.op``
 of the node that owns them).  They were four nodes in ten.
 """
 
+import ast
+
 import gast
 
 _AST = gast.AST
@@ -93,3 +95,97 @@ def clone(node):
         else:
             d[k] = v
     return new
+
+
+# -- gast -> ast, for printing ---------------------------------------------------------
+#
+# ``gast.gast_to_ast`` is a generic NodeTransformer (a visitor lookup, a ``hasattr``
+# and a ``copy_location`` per node) and took a tenth of a transformation.  The
+# printer (astor) reads no source positions, so ``to_ast`` leaves them out and
+# converts each node class with one small function made on first sight.  It does
+# what gast does for Python 3.8 and later: ``Name`` drops its annotation fields,
+# the parameters in ``arguments`` become ``ast.arg``, ``Assign`` drops its type
+# comment, and a node keeps the fields its ``ast`` class has (``FunctionDef``'s
+# ``type_params`` before 3.12).  Any other class (``ExceptHandler``, type
+# parameters, whatever a newer gast adds, a node that is not gast's) is converted
+# by gast itself.
+
+_TO_AST = {}  # gast class -> its converter
+
+
+def to_ast(node):
+    """The ``ast`` tree ``gast.gast_to_ast`` makes of ``node``, without source positions."""
+    if isinstance(node, _AST):
+        conv = _TO_AST.get(node.__class__)
+        if conv is None:
+            conv = _converter(node.__class__)
+        return conv(node)
+    if isinstance(node, list):
+        return [to_ast(n) for n in node]
+    return node
+
+
+def _to_arg(n):
+    if n is None:
+        return None
+    return ast.arg(n.id, to_ast(n.annotation), to_ast(n.type_comment))
+
+
+def _name(n):
+    return ast.Name(n.id, to_ast(n.ctx))
+
+
+def _arguments(n):
+    return ast.arguments(
+        [_to_arg(a) for a in n.posonlyargs],
+        [_to_arg(a) for a in n.args],
+        _to_arg(n.vararg),
+        [_to_arg(a) for a in n.kwonlyargs],
+        to_ast(n.kw_defaults),
+        _to_arg(n.kwarg),
+        to_ast(n.defaults),
+    )
+
+
+def _assign(n):
+    return ast.Assign(to_ast(n.targets), to_ast(n.value))
+
+
+_SPECIAL = {gast.Name: _name, gast.arguments: _arguments, gast.Assign: _assign}
+_BY_GAST = frozenset({"ExceptHandler", "TypeVar", "TypeVarTuple", "ParamSpec", "TypeAlias"})
+
+
+def _converter(cls):
+    conv = _SPECIAL.get(cls)
+    target = getattr(ast, cls.__name__, None)
+    if conv is None:
+        if (
+            target is None
+            or cls.__name__ in _BY_GAST
+            or getattr(gast, cls.__name__, None) is not cls
+        ):
+            conv = gast.gast_to_ast
+        elif not cls._fields:  # Load, Add, ...: nothing to convert
+            conv = _leaf(target)
+        else:
+            conv = _generic(target, tuple(f for f in cls._fields if f in target._fields))
+    _TO_AST[cls] = conv
+    return conv
+
+
+def _leaf(target):
+    return lambda n: target()
+
+
+def _generic(target, fields):
+    missing = object()
+
+    def conv(n):
+        kwargs = {}
+        for f in fields:
+            v = getattr(n, f, missing)
+            if v is not missing:
+                kwargs[f] = to_ast(v)
+        return target(**kwargs)
+
+    return conv

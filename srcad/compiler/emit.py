@@ -16,7 +16,7 @@ import weakref
 import astor
 import gast
 
-from .astutil import walk
+from .astutil import to_ast, walk
 from .vocab import call, const, name
 
 _COMMENT = "__srcad_comment__"
@@ -41,7 +41,7 @@ def to_source(fdefs):
     for f in fdefs:
         _fill_empty_blocks(f)
         _mark_comments(f)
-        mod = gast.gast_to_ast(gast.Module([f], []))
+        mod = to_ast(gast.Module([f], []))
         # astor's own line splitting breaks lines in odd places; keep each statement whole
         parts.append(
             astor.to_source(mod, indent_with="    ", pretty_source=lambda chunks: "".join(chunks))
