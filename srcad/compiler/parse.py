@@ -162,12 +162,15 @@ def _refuse(fn, why, hint):
     )
 
 
-_FILES = collections.OrderedDict()  # (filename, digest, flags) -> (module code, ast tree)
+_FILES = collections.OrderedDict()  # (filename, digest, flags) -> (module code, tree, index)
 _FILES_MAX = 16
 _FILES_LOCK = threading.Lock()
 
 
 def _compiled_file(filename, text, flags):
+    """``(module code, ast tree, index)`` of a file's text, cached; the index maps
+    ``("def", name)`` and ``("lambda", line)`` to those nodes of the tree, in
+    ``ast.walk`` order (one walk per file, not one per function looked up)."""
     key = (filename, hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest(), flags)
     with _FILES_LOCK:
         hit = _FILES.get(key)
@@ -176,11 +179,22 @@ def _compiled_file(filename, text, flags):
             return hit
     tree = ast.parse(text, filename)
     code = compile(tree, filename, "exec", flags=flags, dont_inherit=True)
+    entry = (code, tree, _index(tree))
     with _FILES_LOCK:
-        _FILES[key] = (code, tree)
+        _FILES[key] = entry
         while len(_FILES) > _FILES_MAX:
             _FILES.popitem(last=False)
-    return code, tree
+    return entry
+
+
+def _index(tree):
+    index = {}
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            index.setdefault(("def", n.name), []).append(n)
+        elif isinstance(n, ast.Lambda):
+            index.setdefault(("lambda", n.lineno), []).append(n)
+    return index
 
 
 def _codes_named(code, name, firstline, out):
@@ -216,7 +230,7 @@ def _parse_user(fn):
         )
     text = "".join(lines)
     try:
-        module_code, tree = _compiled_file(filename, text, code.co_flags & _FUTURE_FLAGS)
+        module_code, _, index = _compiled_file(filename, text, code.co_flags & _FUTURE_FLAGS)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         raise _refuse(
             fn,
@@ -234,7 +248,7 @@ def _parse_user(fn):
             "reload the module (or re-run the cell) so that the code and its file agree, "
             "or use mode='tape'",
         )
-    node = _node_for(fn, tree, code)
+    node = _node_for(fn, index, code)
     _check_class_scope(fn, node)
     lines = [ln.rstrip("\r\n") for ln in lines]
     if isinstance(node, ast.Lambda):
@@ -273,16 +287,15 @@ def _check_class_scope(fn, node):
             )
 
 
-def _node_for(fn, tree, code):
+def _node_for(fn, index, code):
     first = code.co_firstlineno
     if code.co_name == "<lambda>":
-        return _lambda_node(fn, tree, code)
+        return _lambda_node(fn, index, code)
     found = []
-    for n in ast.walk(tree):
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == code.co_name:
-            start = min([n.lineno] + [d.lineno for d in n.decorator_list])
-            if start == first:
-                found.append(n)
+    for n in index.get(("def", code.co_name), ()):
+        start = min([n.lineno] + [d.lineno for d in n.decorator_list])
+        if start == first:
+            found.append(n)
     if len(found) != 1:
         raise _refuse(
             fn,
@@ -292,10 +305,8 @@ def _node_for(fn, tree, code):
     return found[0]
 
 
-def _lambda_node(fn, tree, code):
-    lams = [
-        n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno
-    ]
+def _lambda_node(fn, index, code):
+    lams = list(index.get(("lambda", code.co_firstlineno), ()))
     positions = getattr(code, "co_positions", None)
     if positions is not None:
         pts = [
