@@ -13,6 +13,7 @@ of the node that owns them).  They were four nodes in ten.
 """
 
 import ast
+import sys
 
 import gast
 
@@ -187,5 +188,118 @@ def _generic(target, fields):
             if v is not missing:
                 kwargs[f] = to_ast(v)
         return target(**kwargs)
+
+    return conv
+
+
+# -- ast -> gast, for parsing ----------------------------------------------------------
+#
+# The same for the other direction (``gast.ast_to_gast``, once per function parsed),
+# keeping the source positions, which error messages read: a node gets its ``ast``
+# fields (converted) and its ``_attributes``, as in gast's generic visitor.  Special
+# as in gast for Python 3.8 and later: ``Name`` and ``arg`` become gast Names (with
+# ``ast.copy_location``), and a ``FunctionDef`` before 3.12 gets empty
+# ``type_params``.  ``ExceptHandler``, ``ClassDef``, type parameters and any class
+# gast lacks are converted by gast itself.
+
+_TO_GAST = {}  # ast class -> its converter
+_OLD_DEFS = sys.version_info < (3, 12) and "type_params" in gast.FunctionDef._fields
+
+
+def to_gast(node):
+    """The gast tree ``gast.ast_to_gast`` makes of ``node``."""
+    if isinstance(node, _AST):
+        conv = _TO_GAST.get(node.__class__)
+        if conv is None:
+            conv = _gast_converter(node.__class__)
+        return conv(node)
+    if isinstance(node, list):
+        return [to_gast(n) for n in node]
+    return node
+
+
+_POSITION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+
+
+def _copy_location(new, old):
+    """``ast.copy_location``."""
+    for attr in _POSITION:
+        if attr in old._attributes and attr in new._attributes:
+            value = getattr(old, attr, None)
+            if value is not None or (hasattr(old, attr) and attr.startswith("end_")):
+                setattr(new, attr, value)
+    return new
+
+
+def _from_name(n):
+    return _copy_location(gast.Name(n.id, to_gast(n.ctx), None, None), n)
+
+
+def _from_arg(n):
+    new = gast.Name(n.arg, gast.Param(), to_gast(n.annotation), to_gast(n.type_comment))
+    return _copy_location(new, n)
+
+
+def _def_converter(target):
+    def conv(n):
+        new = target(
+            to_gast(n.name),
+            to_gast(n.args),
+            to_gast(n.body),
+            to_gast(n.decorator_list),
+            to_gast(n.returns),
+            to_gast(n.type_comment),
+            [],  # type_params
+        )
+        for attr in _POSITION:  # gast.copy_location
+            if attr in n._attributes and attr in new._attributes and hasattr(n, attr):
+                setattr(new, attr, getattr(n, attr))
+        return new
+
+    return conv
+
+
+_FROM_SPECIAL = {ast.Name: _from_name, ast.arg: _from_arg}
+if _OLD_DEFS:
+    _FROM_SPECIAL[ast.FunctionDef] = _def_converter(gast.FunctionDef)
+    _FROM_SPECIAL[ast.AsyncFunctionDef] = _def_converter(gast.AsyncFunctionDef)
+_FROM_BY_GAST = frozenset(
+    {"ExceptHandler", "ClassDef", "TypeVar", "TypeVarTuple", "ParamSpec", "TypeAlias"}
+)
+
+
+def _gast_converter(cls):
+    conv = _FROM_SPECIAL.get(cls)
+    if conv is None:
+        target = getattr(gast, cls.__name__, None)
+        if (
+            target is None
+            or cls.__name__ in _FROM_BY_GAST
+            or getattr(ast, cls.__name__, None) is not cls
+            or sys.version_info < (3, 10)
+        ):
+            conv = gast.ast_to_gast
+        else:
+            conv = _generic_from(target, cls._fields, cls._attributes)
+    _TO_GAST[cls] = conv
+    return conv
+
+
+def _generic_from(target, fields, attributes):
+    missing = object()
+
+    def conv(n):
+        # (a gast node's constructor only fills its __dict__, in this order)
+        new = target.__new__(target)
+        d = new.__dict__
+        for f in fields:
+            v = getattr(n, f, missing)
+            if v is not missing:
+                d[f] = to_gast(v)
+        for a in attributes:
+            v = getattr(n, a, missing)
+            if v is not missing:
+                d[a] = v
+        return new
 
     return conv

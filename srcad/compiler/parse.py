@@ -35,6 +35,7 @@ import threading
 import gast
 
 from ..errors import UnsupportedError
+from .astutil import to_gast
 
 _FUTURE_FLAGS = 0
 for _name in __future__.all_feature_names:
@@ -141,7 +142,7 @@ def parse_function(fn):
 
 
 def _parse_generated(fn, src):
-    module = gast.parse(src)
+    module = to_gast(ast.parse(src))
     fdefs = [n for n in module.body if isinstance(n, gast.FunctionDef)]
     fdef = next((f for f in fdefs if f.name == fn.__name__), fdefs[0])
     filename = getattr(fn, "__srcad_file__", "<srcad>")
@@ -254,7 +255,7 @@ def _parse_user(fn):
     if isinstance(node, ast.Lambda):
         fdef = _lambda_def(node)
     else:
-        fdef = gast.ast_to_gast(node)
+        fdef = to_gast(node)
     return Parsed(fn, fdef, filename, 1, lines)
 
 
@@ -385,7 +386,7 @@ def _lambda_code_matches(node, code):
 
 def _lambda_def(node):
     """``lambda a: e`` as ``def _lambda(a): return e`` (a gast FunctionDef)."""
-    g = gast.ast_to_gast(node)
+    g = to_gast(node)
     ret = gast.Return(g.body)
     fdef = gast.FunctionDef("_lambda", g.args, [ret], [], None, None)
     for n in (ret, fdef):

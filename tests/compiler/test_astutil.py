@@ -10,7 +10,7 @@ import astor
 import gast
 import pytest
 
-from srcad.compiler.astutil import to_ast, walk
+from srcad.compiler.astutil import to_ast, to_gast, walk
 
 _LEAVES = (gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop)
 
@@ -67,6 +67,8 @@ SOURCES = [
     def h(x):
         nonlocal_ = 1
         return x // 2 % 3 << 1 >> 1 in [x] not in (x,)
+    async def k(x, *, y):
+        await x
     """,
 ]
 
@@ -100,3 +102,23 @@ def test_to_ast_is_gast_to_ast(tree):
     assert printed == astor.to_source(gast.gast_to_ast(tree))
     # and it is Python that means the same (a round trip through the parser)
     assert ast.dump(ast.parse(printed)) == ast.dump(gast.gast_to_ast(tree))
+
+
+def _ast_trees():
+    here = os.path.dirname(__file__)
+    paths = [os.path.join(here, "..", "corpus", "__init__.py")]
+    srcad_dir = os.path.join(here, "..", "..", "srcad", "compiler")
+    paths += [os.path.join(srcad_dir, f) for f in ("reverse.py", "analyze.py", "parse.py")]
+    texts = [textwrap.dedent(s) for s in SOURCES]
+    for p in paths:
+        with open(p) as fh:
+            texts.append(fh.read())
+    return [ast.parse(t) for t in texts]
+
+
+@pytest.mark.parametrize("tree", _ast_trees(), ids=lambda t: type(t.body[0]).__name__)
+def test_to_gast_is_ast_to_gast(tree):
+    for node in [tree] + [n for n in ast.walk(tree) if isinstance(n, (ast.stmt, ast.expr))]:
+        mine, ref = to_gast(node), gast.ast_to_gast(node)
+        # the source positions too: error messages read them
+        assert gast.dump(mine, include_attributes=True) == gast.dump(ref, include_attributes=True)
