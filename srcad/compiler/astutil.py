@@ -80,6 +80,43 @@ def walk(node):
                         push(item)
 
 
+def children(node):
+    """The nodes directly under ``node``, in field order, but the leaf markers:
+    ``ast.iter_child_nodes`` without the contexts and operators."""
+    fields = _CHILD_FIELDS.get(node.__class__)
+    if fields is None:
+        fields = _child_fields(node.__class__)
+    out = []
+    for field in fields:
+        v = getattr(node, field, None)
+        if v is None:
+            continue
+        if isinstance(v, _AST):
+            out.append(v)
+        elif isinstance(v, list):
+            out.extend(item for item in v if isinstance(item, _AST))
+    return out
+
+
+_BLOCK_ITEMS = (gast.stmt, gast.excepthandler, getattr(gast, "match_case", gast.stmt))
+
+
+def statements(node):
+    """``node`` and every statement under it (except handlers and match cases too),
+    in no particular order: ``walk`` for what only statements hold (blocks,
+    ``return``, ``break``, comment markers).  Expressions hold no statement, so
+    they are not entered (a function has ten times more expression nodes than
+    statements)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if isinstance(v, list):
+                stack.extend(x for x in v if isinstance(x, _BLOCK_ITEMS))
+
+
 def clone(node):
     """A deep copy of a gast tree that keeps srcad's annotations (``srcad_*``)."""
     if isinstance(node, list):

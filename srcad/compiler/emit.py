@@ -16,34 +16,16 @@ import weakref
 import astor
 import gast
 
-from .astutil import to_ast
+from .astutil import statements, to_ast
 from .vocab import call, const, name
 
 _COMMENT = "__srcad_comment__"
 _COMMENT_RE = re.compile(r"^(\s*)" + _COMMENT + r"\((['\"])(.*)\2\)\s*$")
 
 
-_BLOCK_HOLDERS = (gast.stmt, gast.excepthandler, getattr(gast, "match_case", gast.stmt))
-
-
-def _statements(tree):
-    """Every statement of ``tree`` (and ``tree``; except handlers and match cases
-    too): what holds a block or is a comment marker.  Expressions hold no
-    statement, so they are not walked (a generated function has ten times more
-    expression nodes than statements)."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        yield node
-        for field in node._fields:
-            v = getattr(node, field, None)
-            if isinstance(v, list):
-                stack.extend(x for x in v if isinstance(x, _BLOCK_HOLDERS))
-
-
 def _fill_empty_blocks(tree):
     """Every block holds at least a ``pass`` (passes may empty a branch or a loop)."""
-    for node in _statements(tree):
+    for node in statements(tree):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if not isinstance(block, list) or (field == "orelse" and not block):
@@ -81,7 +63,7 @@ def to_source(fdefs):
 
 
 def _mark_comments(tree):
-    for node in _statements(tree):
+    for node in statements(tree):
         text = getattr(node, "srcad_comment", None)
         if text is not None and not getattr(node, "_marked", False):
             node.value = call(name(_COMMENT), [const(text)])

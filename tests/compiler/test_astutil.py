@@ -10,7 +10,7 @@ import astor
 import gast
 import pytest
 
-from srcad.compiler.astutil import to_ast, to_gast, walk
+from srcad.compiler.astutil import children, statements, to_ast, to_gast, walk
 
 _LEAVES = (gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop)
 
@@ -91,6 +91,18 @@ def test_walk_is_gast_walk_without_leaf_markers(tree):
         got = list(walk(node))
         assert len(got) == len(want)
         assert {id(n) for n in got} == {id(n) for n in want}
+
+
+@pytest.mark.parametrize("tree", _trees(), ids=lambda t: type(t.body[0]).__name__)
+def test_children_and_statements_against_gast(tree):
+    for node in gast.walk(tree):
+        want = [n for n in gast.iter_child_nodes(node) if not isinstance(n, _LEAVES)]
+        assert [id(n) for n in children(node)] == [id(n) for n in want]
+    holders = (gast.stmt, gast.excepthandler, gast.Module)
+    for node in [tree] + [n for n in gast.walk(tree) if isinstance(n, gast.stmt)]:
+        want = {id(n) for n in gast.walk(node) if isinstance(n, holders)}
+        got = [id(n) for n in statements(node)]
+        assert len(got) == len(want) and set(got) == want
 
 
 @pytest.mark.parametrize("tree", _trees(), ids=lambda t: type(t.body[0]).__name__)
