@@ -218,13 +218,23 @@ def _leaf(target):
 def _generic(target, fields):
     missing = object()
 
-    def conv(n):
+    def by_name(n):
         kwargs = {}
         for f in fields:
             v = getattr(n, f, missing)
             if v is not missing:
                 kwargs[f] = to_ast(v)
         return target(**kwargs)
+
+    if fields != target._fields:
+        return by_name
+
+    def conv(n):  # every field there (the common case): by position
+        try:
+            values = [getattr(n, f) for f in fields]
+        except AttributeError:
+            return by_name(n)
+        return target(*[to_ast(v) for v in values])
 
     return conv
 
