@@ -111,10 +111,17 @@ def statements(node):
     while stack:
         n = stack.pop()
         yield n
-        for field in n._fields:
-            v = getattr(n, field, None)
-            if isinstance(v, list):
-                stack.extend(x for x in v if isinstance(x, _BLOCK_ITEMS))
+        stack.extend(block_items(n))
+
+
+def block_items(node):
+    """The statements (except handlers, match cases) directly under ``node``."""
+    out = []
+    for field in node._fields:
+        v = getattr(node, field, None)
+        if isinstance(v, list):
+            out.extend(x for x in v if isinstance(x, _BLOCK_ITEMS))
+    return out
 
 
 def clone(node):

@@ -30,7 +30,7 @@ import gast
 
 from .analyze import NONDIFF_OPS, is_insert_grad_with, is_no_grad_with
 from .anf import ANF
-from .astutil import children, statements, walk
+from .astutil import block_items, statements, walk
 from .desugar import hoist_named_exprs
 from .refusals import REFUSED_INPLACE_METHODS, check_function
 from .vocab import assign, attr, call, const, index_expr, name, store
@@ -620,7 +620,8 @@ def _assigned_in(id_, stmts):
 
 
 def _walk_same_loop(s, top=False):
-    """Walk ``s`` without entering nested loops (their break/continue are their own)."""
+    """Walk ``s``'s statements without entering nested loops (their break/continue are
+    their own); ``return``, ``break`` and ``continue`` are only ever statements."""
     stack = list(s.body) + list(getattr(s, "orelse", []) or []) if top else [s]
     while stack:
         n = stack.pop()
@@ -633,7 +634,7 @@ def _walk_same_loop(s, top=False):
             continue
         if isinstance(n, (gast.FunctionDef, gast.Lambda)):
             continue
-        stack.extend(children(n))
+        stack.extend(block_items(n))
 
 
 # (the AST builders are re-exported: code outside the compiler imported them from here)
