@@ -158,6 +158,7 @@ class SharedMemoryCheck:
         self.sequences = set(sequences)
         self.writes = {}  # name -> the statement whose write made it stale
         self.guards = {}  # id -> augmented assignment checked at run time
+        self._calls = {}  # id(statement) -> its calls (a loop's body is run to a fixpoint)
 
     def run(self, fdef):
         self.sequences |= _surely_containers(fdef)
@@ -331,12 +332,9 @@ class SharedMemoryCheck:
             else:
                 toks = self._tokens(s.value, s, st)
                 st = self._bind(_age(st, s, toks, self._held(s.value, st)), t, toks)
-        for n in walk(s):
-            if (
-                isinstance(n, gast.Call)
-                and isinstance(n.func, gast.Attribute)
-                and n.func.attr in ("append", "extend", "insert")
-            ):
+        for n in self._calls_in(s):
+            f = n.func
+            if isinstance(f, gast.Attribute) and f.attr in ("append", "extend", "insert"):
                 root = _root(n.func.value)
                 if root is not None:
                     env = dict(st.env)
@@ -360,8 +358,8 @@ class SharedMemoryCheck:
             aug = getattr(s, "srcad_augassign", None)
             if aug is not None and aug not in self.scalars:
                 out.append((aug, aug not in self.sequences, True))
-        for n in walk(s):
-            if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute):
+        for n in self._calls_in(s):
+            if isinstance(n.func, gast.Attribute):
                 if n.func.attr in INPLACE_METHODS:
                     root = _root(n.func.value)
                     if root is not None and not self.resolver.is_dotted_global(n.func.value):
@@ -372,11 +370,18 @@ class SharedMemoryCheck:
                             root not in self.sequences
                         )
                         out.append((root, nested or whole, False))
-            if isinstance(n, gast.Call):
-                for k in n.keywords:
-                    if k.arg == "out":
-                        out += [(r, True, False) for r in self.sources(k.value)]
+            for k in n.keywords:
+                if k.arg == "out":
+                    out += [(r, True, False) for r in self.sources(k.value)]
         return out
+
+    def _calls_in(self, s):
+        """The calls in statement ``s``, in ``walk`` order (the tree does not change
+        while the check runs)."""
+        calls = self._calls.get(id(s))
+        if calls is None:
+            calls = self._calls[id(s)] = [n for n in walk(s) if isinstance(n, gast.Call)]
+        return calls
 
 
 _DISPLAYS = (gast.List, gast.Tuple, gast.Dict, gast.ListComp, gast.DictComp)

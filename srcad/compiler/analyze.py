@@ -165,6 +165,7 @@ class Activity:
         self.resolver = resolver
         self.active = set(seeds)
         self.kinds = kinds or {}
+        self._walrus = True  # may a statement hold an assignment expression?
 
     def expr(self, node):
         """Is the value of expression ``node`` active?"""
@@ -222,6 +223,8 @@ class Activity:
 
     def run(self, body):
         """Iterate to a fixpoint over ``body``."""
+        # (one walk here spares one per statement and nesting level and round)
+        self._walrus = any(isinstance(n, gast.NamedExpr) for s in body for n in walk(s))
         while True:
             before = len(self.active)
             self._block(body, nograd=False)
@@ -305,7 +308,7 @@ class Activity:
             self._stmt(s, nograd)
 
     def _stmt(self, s, nograd):
-        if not nograd:
+        if not nograd and self._walrus:
             # an assignment expression anywhere in the statement binds its name
             for n in walk(s):
                 if isinstance(n, gast.NamedExpr) and self.expr(n.value):

@@ -20,7 +20,7 @@ each call, so no function value ever carries a gradient.
 
 import gast
 
-from .astutil import clone, walk
+from .astutil import clone, to_ast, walk
 from .namer import describe
 from .vocab import assign, attr, call, name, store
 
@@ -261,4 +261,4 @@ def _subscript_key(node):
     for n in walk(node.slice):
         if isinstance(n, gast.Call):
             return None
-    return _astor.to_source(gast.gast_to_ast(gast.Expression(node))).strip()
+    return _astor.to_source(to_ast(gast.Expression(node))).strip()

@@ -16,7 +16,7 @@ import weakref
 import astor
 import gast
 
-from .astutil import walk
+from .astutil import statements, to_ast
 from .vocab import call, const, name
 
 _COMMENT = "__srcad_comment__"
@@ -25,7 +25,7 @@ _COMMENT_RE = re.compile(r"^(\s*)" + _COMMENT + r"\((['\"])(.*)\2\)\s*$")
 
 def _fill_empty_blocks(tree):
     """Every block holds at least a ``pass`` (passes may empty a branch or a loop)."""
-    for node in walk(tree):
+    for node in statements(tree):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if not isinstance(block, list) or (field == "orelse" and not block):
@@ -41,7 +41,7 @@ def to_source(fdefs):
     for f in fdefs:
         _fill_empty_blocks(f)
         _mark_comments(f)
-        mod = gast.gast_to_ast(gast.Module([f], []))
+        mod = to_ast(gast.Module([f], []))
         # astor's own line splitting breaks lines in odd places; keep each statement whole
         parts.append(
             astor.to_source(mod, indent_with="    ", pretty_source=lambda chunks: "".join(chunks))
@@ -63,7 +63,7 @@ def to_source(fdefs):
 
 
 def _mark_comments(tree):
-    for node in walk(tree):
+    for node in statements(tree):
         text = getattr(node, "srcad_comment", None)
         if text is not None and not getattr(node, "_marked", False):
             node.value = call(name(_COMMENT), [const(text)])

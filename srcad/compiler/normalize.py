@@ -31,7 +31,7 @@ import numpy as np
 
 from .analyze import NONDIFF_OPS, is_insert_grad_with, is_no_grad_with
 from .anf import ANF
-from .astutil import walk
+from .astutil import block_items, statements, walk
 from .desugar import hoist_named_exprs
 from .refusals import NUMPY_WRITERS, REFUSED_INPLACE_METHODS, check_function
 from .vocab import assign, attr, call, const, index_expr, name, store
@@ -75,7 +75,7 @@ class Normalizer(ANF):
         return fdef
 
     def _single_final_return(self, body):
-        returns = [n for s in body for n in walk(s) if isinstance(n, gast.Return)]
+        returns = [n for s in body for n in statements(s) if isinstance(n, gast.Return)]
         return len(returns) == 1 and body and isinstance(body[-1], gast.Return)
 
     # -- statements ----------------------------------------------------------
@@ -114,7 +114,7 @@ class Normalizer(ANF):
                 has_cont = True
         if isinstance(s, (gast.For, gast.While)):
             has_brk = has_cont = False  # exits of an inner loop stay inside it
-            has_ret = any(isinstance(n, gast.Return) for n in walk(s))
+            has_ret = any(isinstance(n, gast.Return) for n in statements(s))
         if has_ret and self.ret_flag:
             flags.append(self.ret_flag)
         if self.loop_flags:
@@ -649,20 +649,21 @@ def _assigned_in(id_, stmts):
 
 
 def _walk_same_loop(s, top=False):
-    """Walk ``s`` without entering nested loops (their break/continue are their own)."""
+    """Walk ``s``'s statements without entering nested loops (their break/continue are
+    their own); ``return``, ``break`` and ``continue`` are only ever statements."""
     stack = list(s.body) + list(getattr(s, "orelse", []) or []) if top else [s]
     while stack:
         n = stack.pop()
         yield n
         if isinstance(n, (gast.For, gast.While)) and not (top and False):
             # a nested loop: only its `return`s escape
-            for m in walk(n):
+            for m in statements(n):
                 if isinstance(m, gast.Return):
                     yield m
             continue
         if isinstance(n, (gast.FunctionDef, gast.Lambda)):
             continue
-        stack.extend(gast.iter_child_nodes(n))
+        stack.extend(block_items(n))
 
 
 # (the AST builders are re-exported: code outside the compiler imported them from here)

@@ -35,6 +35,7 @@ import threading
 import gast
 
 from ..errors import UnsupportedError
+from .astutil import to_gast
 
 _FUTURE_FLAGS = 0
 for _name in __future__.all_feature_names:
@@ -141,7 +142,7 @@ def parse_function(fn):
 
 
 def _parse_generated(fn, src):
-    module = gast.parse(src)
+    module = to_gast(ast.parse(src))
     fdefs = [n for n in module.body if isinstance(n, gast.FunctionDef)]
     fdef = next((f for f in fdefs if f.name == fn.__name__), fdefs[0])
     filename = getattr(fn, "__srcad_file__", "<srcad>")
@@ -162,12 +163,15 @@ def _refuse(fn, why, hint):
     )
 
 
-_FILES = collections.OrderedDict()  # (filename, digest, flags) -> (module code, ast tree)
+_FILES = collections.OrderedDict()  # (filename, digest, flags) -> (module code, tree, index)
 _FILES_MAX = 16
 _FILES_LOCK = threading.Lock()
 
 
 def _compiled_file(filename, text, flags):
+    """``(module code, ast tree, index)`` of a file's text, cached; the index maps
+    ``("def", name)`` and ``("lambda", line)`` to those nodes of the tree, in
+    ``ast.walk`` order (one walk per file, not one per function looked up)."""
     key = (filename, hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest(), flags)
     with _FILES_LOCK:
         hit = _FILES.get(key)
@@ -176,11 +180,22 @@ def _compiled_file(filename, text, flags):
             return hit
     tree = ast.parse(text, filename)
     code = compile(tree, filename, "exec", flags=flags, dont_inherit=True)
+    entry = (code, tree, _index(tree))
     with _FILES_LOCK:
-        _FILES[key] = (code, tree)
+        _FILES[key] = entry
         while len(_FILES) > _FILES_MAX:
             _FILES.popitem(last=False)
-    return code, tree
+    return entry
+
+
+def _index(tree):
+    index = {}
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            index.setdefault(("def", n.name), []).append(n)
+        elif isinstance(n, ast.Lambda):
+            index.setdefault(("lambda", n.lineno), []).append(n)
+    return index
 
 
 def _codes_named(code, name, firstline, out):
@@ -216,7 +231,7 @@ def _parse_user(fn):
         )
     text = "".join(lines)
     try:
-        module_code, tree = _compiled_file(filename, text, code.co_flags & _FUTURE_FLAGS)
+        module_code, _, index = _compiled_file(filename, text, code.co_flags & _FUTURE_FLAGS)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         raise _refuse(
             fn,
@@ -234,13 +249,13 @@ def _parse_user(fn):
             "reload the module (or re-run the cell) so that the code and its file agree, "
             "or use mode='tape'",
         )
-    node = _node_for(fn, tree, code)
+    node = _node_for(fn, index, code)
     _check_class_scope(fn, node)
     lines = [ln.rstrip("\r\n") for ln in lines]
     if isinstance(node, ast.Lambda):
         fdef = _lambda_def(node)
     else:
-        fdef = gast.ast_to_gast(node)
+        fdef = to_gast(node)
     return Parsed(fn, fdef, filename, 1, lines)
 
 
@@ -273,16 +288,15 @@ def _check_class_scope(fn, node):
             )
 
 
-def _node_for(fn, tree, code):
+def _node_for(fn, index, code):
     first = code.co_firstlineno
     if code.co_name == "<lambda>":
-        return _lambda_node(fn, tree, code)
+        return _lambda_node(fn, index, code)
     found = []
-    for n in ast.walk(tree):
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == code.co_name:
-            start = min([n.lineno] + [d.lineno for d in n.decorator_list])
-            if start == first:
-                found.append(n)
+    for n in index.get(("def", code.co_name), ()):
+        start = min([n.lineno] + [d.lineno for d in n.decorator_list])
+        if start == first:
+            found.append(n)
     if len(found) != 1:
         raise _refuse(
             fn,
@@ -292,10 +306,8 @@ def _node_for(fn, tree, code):
     return found[0]
 
 
-def _lambda_node(fn, tree, code):
-    lams = [
-        n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno
-    ]
+def _lambda_node(fn, index, code):
+    lams = list(index.get(("lambda", code.co_firstlineno), ()))
     positions = getattr(code, "co_positions", None)
     if positions is not None:
         pts = [
@@ -374,7 +386,7 @@ def _lambda_code_matches(node, code):
 
 def _lambda_def(node):
     """``lambda a: e`` as ``def _lambda(a): return e`` (a gast FunctionDef)."""
-    g = gast.ast_to_gast(node)
+    g = to_gast(node)
     ret = gast.Return(g.body)
     fdef = gast.FunctionDef("_lambda", g.args, [ret], [], None, None)
     for n in (ret, fdef):

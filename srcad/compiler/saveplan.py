@@ -32,7 +32,7 @@ such a write changes would be read in its changed state, so the plan refuses it.
 import gast
 
 from .analyze import param_names
-from .astutil import clone, walk
+from .astutil import children, clone, walk
 
 # Methods that change their receiver in place (arrays, lists, dicts, sets).
 INPLACE_METHODS = frozenset(
@@ -372,7 +372,7 @@ def _calls_with_statement(fdef):
             stmt = node
         elif isinstance(node, gast.Call):
             yield node, stmt
-        for child in gast.iter_child_nodes(node):
+        for child in children(node):
             stack.append((child, stmt))
 
 
@@ -431,7 +431,7 @@ def _innermost_loop(fdef, st):
         if node is st:
             best = loop
             break
-        for child in gast.iter_child_nodes(node):
+        for child in children(node):
             stack.append((child, node if isinstance(node, (gast.For, gast.While)) else loop))
     return best
 

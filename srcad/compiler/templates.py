@@ -77,8 +77,7 @@ def inline(tpl, bound, result_expr, dres_expr, ns, namer, wanted):
     glob = tpl.fn.__globals__
 
     def subst(node):
-        node = clone(node)
-        return _Subst(tpl, bound, result_expr, dres_expr, ns, glob, temps, namer).visit(node)
+        return _Subst(tpl, bound, result_expr, dres_expr, ns, glob, temps, namer).copy(node)
 
     prelude, contribs = [], []
     for stmt in fdef.body:
@@ -108,7 +107,13 @@ def inline(tpl, bound, result_expr, dres_expr, ns, namer, wanted):
     return Inlined(kept[::-1], contribs)
 
 
-class _Subst(gast.NodeTransformer):
+class _Subst:
+    """A copy of a template expression with its names bound (``copy``).
+
+    One pass, where a ``NodeTransformer`` over a ``clone`` took two: the copy is
+    the clone's, and the substitutions (and the names they inject) come in the
+    transformer's order, each node before its fields, the fields in order."""
+
     def __init__(self, tpl, bound, result_expr, dres_expr, ns, glob, temps, namer):
         self.tpl = tpl
         self.bound = bound
@@ -119,11 +124,26 @@ class _Subst(gast.NodeTransformer):
         self.temps = temps
         self.namer = namer
 
-    def visit_Subscript(self, node):
-        if d_target(node) == self.tpl.result:
+    def copy(self, node):
+        cls = node.__class__
+        if cls is gast.Subscript and d_target(node) == self.tpl.result:
             return clone(self.dres_expr)
-        self.generic_visit(node)
-        return node
+        if cls is gast.Name:
+            return self.visit_Name(clone(node))
+        fields = cls._fields
+        new = cls.__new__(cls)
+        d = new.__dict__
+        for k, v in node.__dict__.items():  # (clone's order of keys)
+            if k not in fields and isinstance(v, (gast.AST, list)):
+                v = clone(v)
+            d[k] = v
+        for f in fields:
+            v = d.get(f)
+            if isinstance(v, list):
+                d[f] = [self.copy(x) if isinstance(x, gast.AST) else x for x in v]
+            elif isinstance(v, gast.AST):
+                d[f] = self.copy(v)
+        return new
 
     def visit_Name(self, node):
         i = node.id

@@ -28,6 +28,7 @@ import re
 import gast
 
 from .analyze import method_table
+from .astutil import children
 from .templates import bind_or_refuse
 from .vocab import BINOPS, UNOPS, Comment, attr, call, const, name
 
@@ -85,7 +86,7 @@ class Transform:
             elif isinstance(n, gast.UnaryOp) and isinstance(n.op, (gast.Not, gast.Invert)):
                 continue
             else:
-                stack.extend(gast.iter_child_nodes(n))
+                stack.extend(children(n))
         return False
 
     def element_check(self, s):
