@@ -121,6 +121,9 @@ class _Fold(gast.NodeTransformer):
         return node
 
 
+_HELPER_PARAMS = {}  # runtime helper name -> (the helper, its parameters)
+
+
 def _drop_default_args(node):
     """``_rt.mean_adjoint(g, x, None, False, True)`` -> ``_rt.mean_adjoint(g, x)``:
     trailing arguments that only repeat a runtime helper's defaults."""
@@ -137,9 +140,15 @@ def _drop_default_args(node):
     from .. import runtime
 
     fn = getattr(runtime, f.attr, None)
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
+    params = _HELPER_PARAMS.get(f.attr)
+    if params is None or params[0] is not fn:
+        try:
+            params = (fn, list(inspect.signature(fn).parameters.values()))
+        except (TypeError, ValueError):
+            params = (fn, None)
+        _HELPER_PARAMS[f.attr] = params
+    params = params[1]
+    if params is None:
         return
     args = node.args
     while args and len(args) <= len(params):
@@ -505,14 +514,20 @@ _MATH_FLOAT = frozenset(
 def propagate_constants(fdef, protected=()):
     """Reads of a name assigned exactly once, to a number, that come after the
     assignment in its block (or in blocks nested after it) read the number."""
-    counts = _assign_counts([fdef])
+    counts, numbers = {}, set()
     for n in walk(fdef):
-        if isinstance(n, (gast.For, gast.AugAssign)):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            counts[n.id] = counts.get(n.id, 0) + 1
+        elif isinstance(n, (gast.For, gast.AugAssign)):
             for m in walk(n.target):
                 if isinstance(m, gast.Name):
                     counts[m.id] = counts.get(m.id, 0) + 2  # (never a constant)
-    once = {k for k, c in counts.items() if c == 1 and k not in protected}
-    _constants_in_block(fdef.body, {}, once)
+        elif isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name):
+            if _num(n.value) or isinstance(n.value, gast.Name):  # (a copy of a constant)
+                numbers.add(n.targets[0].id)
+    once = {k for k in numbers if counts.get(k) == 1 and k not in protected}
+    if once:
+        _constants_in_block(fdef.body, {}, once)
     return fdef
 
 
@@ -569,16 +584,37 @@ def _reads_known(n, known):
 def fold_unit_factors(fdef, is_math=lambda name: False):
     """``1.0 * w`` -> ``w`` where ``w`` is a Python float for sure (see above).
     ``is_math(name)``: whether a global name is the ``math`` module."""
-    floats, ints = _scalar_names(fdef, is_math)
+    if not any(_unit_product(n) for n in walk(fdef)):
+        return fdef
+    sites = []  # (parent, field, index or None) of each product with a unit factor
     for n in walk(fdef):
         for field, value in gast.iter_fields(n):
-            if isinstance(value, gast.BinOp):
-                setattr(n, field, _drop_unit(value, floats, ints, is_math))
+            if _unit_product(value):
+                sites.append((n, field, None))
             elif isinstance(value, list):
-                for i, v in enumerate(value):
-                    if isinstance(v, gast.BinOp):
-                        value[i] = _drop_unit(v, floats, ints, is_math)
+                sites += [(n, field, i) for i, v in enumerate(value) if _unit_product(v)]
+    if not sites:
+        return fdef
+    floats, ints = _scalar_names(fdef, is_math)
+    for parent, field, i in sites:
+        if i is None:
+            setattr(parent, field, _drop_unit(getattr(parent, field), floats, ints, is_math))
+        else:
+            block = getattr(parent, field)
+            block[i] = _drop_unit(block[i], floats, ints, is_math)
     return fdef
+
+
+def _is_unit(n):
+    return isinstance(n, gast.Constant) and type(n.value) is float and n.value == 1.0
+
+
+def _unit_product(v):
+    return (
+        isinstance(v, gast.BinOp)
+        and isinstance(v.op, gast.Mult)
+        and (_is_unit(v.left) or _is_unit(v.right))
+    )
 
 
 def _drop_unit(node, floats, ints, is_math):

@@ -45,6 +45,8 @@ import types
 import gast
 import numpy as np
 
+from .astutil import walk
+
 # Builtins that write into no array argument.
 _SAFE_BUILTINS = frozenset(
     {
@@ -99,7 +101,7 @@ def argument_pure(fdefs, injected, user_globals):
 
 def _pure_function(fdef, injected, user_globals):
     local = _local_names(fdef)
-    for node in gast.walk(fdef):
+    for node in walk(fdef):
         if node is not fdef and isinstance(
             node,
             (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef, gast.Global,
@@ -123,7 +125,7 @@ def _local_names(fdef):
     for a in (args.vararg, args.kwarg):
         if a is not None:
             out.add(a.id)
-    for node in gast.walk(fdef):
+    for node in walk(fdef):
         if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
             out.add(node.id)
     return out
