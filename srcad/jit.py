@@ -165,6 +165,7 @@ _HELPERS = {
     "abs_deriv": (1,),
     "log_base": (1,),
     "log_or_zero": (1,),
+    "logistic": (1,),
     "power_deriv": (2,),
     "builtin_extremum_adjoint": (3,),
     "hypot_adjoint": (3,),
@@ -656,6 +657,27 @@ def _make_helpers():  # noqa: C901 - one small overload per helper
                 return 0.0 if x == 0 else np.nan
 
             return log_or_zero
+        return None
+
+    @overload(stub("logistic"))
+    def _logistic(t):
+        # as _rt.logistic: exp only ever sees -|t| (no overflow, accurate everywhere)
+        if isinstance(t, (types.Float, types.Integer)):
+
+            def logistic(t):
+                e = math.exp(-abs(t))
+                r = 1.0 / (1.0 + e)
+                return r if t >= 0 else e * r
+
+            return logistic
+        if isinstance(t, types.Array) and isinstance(t.dtype, types.Float):
+
+            def logistic_array(t):
+                e = np.exp(-np.abs(t))
+                r = 1.0 / (1.0 + e)
+                return np.where(t >= 0, r, e * r)
+
+            return logistic_array
         return None
 
     @overload(stub("power_deriv"))

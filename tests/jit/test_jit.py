@@ -434,3 +434,24 @@ def test_numpy_scalar_arguments():
         got = g(a, b)
     assert compiled(g)
     same(got, plain(a, b))  # (types included)
+
+
+def softplus_sum(a, b):
+    return np.logaddexp(0.0, a * 3.0) + np.logaddexp(a, b) + np.logaddexp(b, -40.0)
+
+
+@pytest.mark.parametrize("a, b", [(0.3, -0.2), (-50.0, 1.0), (50.0, -60.0)])
+def test_logaddexp_compiled_without_its_result(a, b):
+    """logaddexp's adjoint is the logistic function of the difference (_rt.logistic,
+    compiled too): d/da = 3 s(3a) + s(a - b), d/db = s(b - a) + s(b + 40)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitFallbackWarning)
+        g = srcad.grad(softplus_sum, wrt=(0, 1), jit=True)
+        for _ in range(2):
+            da, db = g(a, b)
+
+    def s(t):  # the logistic function, written independently
+        return math.exp(-math.log1p(math.exp(-t))) if t > -30 else math.exp(t)
+
+    np.testing.assert_allclose(da, 3 * s(3 * a) + s(a - b), rtol=1e-12)
+    np.testing.assert_allclose(db, s(b - a) + s(b + 40.0), rtol=1e-12)
