@@ -68,7 +68,11 @@ class Compiler:
         z0 = frozenset(adj(n) for n in active | set(params) | {ret_name}) - {dret}
         code, Z = rev.sweep(body, Zeros(z0))
         primal = rev.primal(body)
-        return Transformed(parsed, fdef, namer, ns, rev, wrt, ret_name, primal, code, Z)
+        tr = Transformed(parsed, fdef, namer, ns, rev, wrt, ret_name, primal, code, Z)
+        # Python-number wrt arguments arrive as floats (arguments.convert_wrt); a called
+        # function's parameters carry whatever its caller passes
+        tr.float_params = frozenset() if callee else frozenset(floats) & set(wrt)
+        return tr
 
     def _user_call_hook(self):
         def hook(fn, active_params, stmt):
@@ -276,8 +280,11 @@ class Compiler:
     def _emit(self, fdefs, tr, names, label):
         if self.optimize:
             math_names = _math_names(tr)
+            floats = getattr(tr, "float_params", frozenset())
             for f in fdefs:
-                optimize_function(f, protected=param_names(f), is_math=math_names.__contains__)
+                optimize_function(
+                    f, param_names(f), is_math=math_names.__contains__, float_params=floats
+                )
         src = to_source(fdefs)
         funcs, filename = compile_functions(src, names, tr.ns.injected, tr.parsed.globals, label)
         pure = argument_pure(fdefs, tr.ns.injected, tr.parsed.globals)

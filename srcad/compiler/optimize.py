@@ -581,9 +581,10 @@ def _reads_known(n, known):
     return isinstance(n.ctx, gast.Load) and n.id in known
 
 
-def fold_unit_factors(fdef, is_math=lambda name: False):
+def fold_unit_factors(fdef, is_math=lambda name: False, float_params=frozenset()):
     """``1.0 * w`` -> ``w`` where ``w`` is a Python float for sure (see above).
-    ``is_math(name)``: whether a global name is the ``math`` module."""
+    ``is_math(name)``: whether a global name is the ``math`` module; ``float_params``:
+    parameters that surely arrive as Python floats."""
     if not any(_unit_product(n) for n in walk(fdef)):
         return fdef
     sites = []  # (parent, field, index or None) of each product with a unit factor
@@ -595,7 +596,7 @@ def fold_unit_factors(fdef, is_math=lambda name: False):
                 sites += [(n, field, i) for i, v in enumerate(value) if _unit_product(v)]
     if not sites:
         return fdef
-    floats, ints = _scalar_names(fdef, is_math)
+    floats, ints = _scalar_names(fdef, is_math, float_params)
     for parent, field, i in sites:
         if i is None:
             setattr(parent, field, _drop_unit(getattr(parent, field), floats, ints, is_math))
@@ -631,7 +632,7 @@ def _drop_unit(node, floats, ints, is_math):
     return node
 
 
-def _scalar_names(fdef, is_math):
+def _scalar_names(fdef, is_math, float_params=frozenset()):
     """``(floats, ints)``: names that only ever hold a Python float (an int)."""
     values = {}  # name -> the expressions assigned to it (None: something else)
     for n in walk(fdef):
@@ -642,14 +643,21 @@ def _scalar_names(fdef, is_math):
             values.setdefault(n.target.id, []).append(("for", n.iter))
         else:
             targets = n.targets if isinstance(n, gast.Assign) else []
-            if isinstance(n, (gast.AugAssign, gast.AnnAssign, gast.For)):
+            if isinstance(n, (gast.AugAssign, gast.AnnAssign, gast.For, gast.NamedExpr)):
                 targets = [n.target]
+            elif isinstance(n, gast.comprehension):
+                targets = [n.target]  # (its own scope: never taken as a float)
+            elif isinstance(n, (gast.With, gast.ExceptHandler)):
+                targets = [i.optional_vars for i in getattr(n, "items", [])] + [
+                    n.name for n in [n] if isinstance(n, gast.ExceptHandler) and n.name
+                ]
             for t in targets:
-                for m in walk(t):
+                for m in walk(t) if t is not None else ():
                     if isinstance(m, gast.Name):
                         values.setdefault(m.id, []).append(None)
     for a in fdef.args.args + fdef.args.posonlyargs + fdef.args.kwonlyargs:
-        values.setdefault(a.id, []).append(None)  # (a parameter: anything)
+        # a parameter: anything, unless it surely arrives as a Python float
+        values.setdefault(a.id, []).append(const(1.0) if a.id in float_params else None)
     floats, ints = set(), set()
     changed = True
     while changed:  # grows monotonically: a name joins once all its values qualify
@@ -714,13 +722,13 @@ def _scalar_kind(e, floats, ints, is_math):
     return None
 
 
-def optimize_function(fdef, protected=(), is_math=None):
+def optimize_function(fdef, protected=(), is_math=None, float_params=frozenset()):
     """Run every pass over a generated function body (the return stays live).
     ``is_math(name)``: whether a global name is the ``math`` module (the unit-factor
     pass needs to know; without it, that pass is skipped)."""
     if is_math is not None:
         propagate_constants(fdef, protected)
-        fold_unit_factors(fdef, is_math)
+        fold_unit_factors(fdef, is_math, float_params)
     body = fold_constants(fdef.body)
     body = propagate_copies(body, protected)
     body = eliminate_dead_code(body)
