@@ -20,11 +20,17 @@ from .rules import registry
 from .tape import levels as _levels
 from .tape import numpy_mode
 from .tape.interop import apply_prim
+from .tape.ops.shapes import clone as _clone
 from .tape.tensor import Tensor, wrap
 
 
 def _leaf(v):
 
+    t = type(v)
+    if t is float:  # the common arguments first: a Python float, a float array
+        return _number_leaf(v)
+    if t is np.ndarray and v.dtype.kind in "fc":
+        return wrap(v, rg=True)
     if _args._is_namedtuple(v):
         return type(v)(*[_leaf(e) for e in v])
     if isinstance(v, (tuple, list)):
@@ -39,15 +45,20 @@ def _leaf(v):
     if isinstance(v, bool) or v is None or isinstance(v, str):
         return v
     if isinstance(v, (int, float)):
-        # a Python number is immutable: `s = a; s += b` must not change `a`
-        t = wrap(np.asarray(float(v)), rg=True)
-        t.__class__ = __getattr__("_NumberTensor")
-        return t
+        return _number_leaf(v)
     if isinstance(v, np.generic):
         return wrap(np.asarray(v), rg=True)
     if getattr(v, "dtype", None) is not None and getattr(v.dtype, "kind", "") in "fc":
         return wrap(v, rg=True)
     return v
+
+
+def _number_leaf(v):
+    """The leaf standing for the Python number ``v``: a 0-d float64 tensor whose augmented
+    assignment rebinds (a number is immutable: ``s = a; s += b`` must not change ``a``)."""
+    t = wrap(np.array(float(v)), rg=True)
+    t.__class__ = _LazyClass.cls or __getattr__("_NumberTensor")
+    return t
 
 
 def _number_tensor_class():
@@ -84,7 +95,8 @@ class _LazyClass:
 def _working_copy(v):
 
     if isinstance(v, Tensor):
-        c = v.clone()
+        t = type(v)
+        c = _clone(v) if t is Tensor or t is _LazyClass.cls else v.clone()
         if type(v) is not Tensor and type(v).__name__ == "Tensor":
             c.__class__ = type(v)  # keep a number's rebinding augmented assignment
         return c
@@ -142,7 +154,7 @@ def _rebuild(template, grads_iter):
 def _unwrap(v):
 
     if isinstance(v, Tensor):
-        data = v.detach()._data
+        data = v._data
         return data[()] if getattr(data, "ndim", 1) == 0 and type(data) is np.ndarray else data
     if isinstance(v, (tuple, list)):
         return type(v)(_unwrap(e) for e in v)
@@ -153,7 +165,7 @@ def _unwrap(v):
 
 def _raw(g):
 
-    return g.detach()._data if isinstance(g, Tensor) else g
+    return g._data if isinstance(g, Tensor) else g
 
 
 # -- custom rules on user functions -----------------------------------------------------
@@ -367,8 +379,25 @@ def _grads_for(
     shaped = []
     for w in wrt:
         g = _rebuild(leaves[w], it)
-        shaped.append(g if create_graph else _args.finalize(g, originals[w], "f"))
+        shaped.append(g if create_graph else _finalize(g, originals[w]))
     return shaped
+
+
+def _finalize(g, x):
+    """``arguments.finalize`` with the common case spelled out: the gradient of a Python
+    float, a real array of one element, is that float."""
+    if type(x) is float and type(g) is np.ndarray and g.dtype.kind == "f" and g.size == 1:
+        return float(g)
+    return _args.finalize(g, x, "f")
+
+
+def _is_complex(value):
+    """``np.iscomplexobj(value)``, without its overhead for numbers and arrays."""
+    if type(value) is float:
+        return False
+    if type(value) is np.ndarray or isinstance(value, np.generic):
+        return value.dtype.kind == "c"
+    return np.iscomplexobj(value)
 
 
 # -- outputs that are containers --------------------------------------------------------
@@ -442,7 +471,7 @@ def tape_value_and_grad(f, ba, wrt, fname, has_aux=False):
         grads = _grads_for(out, leaves, originals, wrt, create_graph=True)
         return ((out, aux) if has_aux else out), grads
     value = _unwrap(out)
-    if np.iscomplexobj(value):
+    if _is_complex(value):
         raise TypeError(
             f"{fname}: srcad.grad needs a real scalar output, got a complex value "
             "(see docs/boundary.md)"

@@ -471,6 +471,18 @@ def _ufunc_plan(ufunc):
     return inf, (node_class(name_for(ufunc, ())) if fixed else None)
 
 
+def unary_plan(ufunc):
+    """``(OpInfo, node class)`` when ``ufunc(t)`` of one tensor is recorded by
+    :func:`~.tensor.record_op1` (one input, its rule's other parameters at their
+    defaults, a grad_fn name that does not vary), else False."""
+    plan = _UFUNC_PLANS.get(ufunc)
+    if plan is None:
+        plan = _UFUNC_PLANS[ufunc] = _ufunc_plan(ufunc)
+    if plan is False or ufunc.nin != 1 or plan[1] is None or plan[0].written != (0,):
+        return False
+    return plan
+
+
 def _ufunc_call(ufunc, inputs):
     """``ufunc(*inputs)`` recorded, or None when the call is not the common one."""
     plan = _UFUNC_PLANS.get(ufunc)

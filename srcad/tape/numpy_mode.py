@@ -40,9 +40,13 @@ import numpy as np
 
 from . import cow
 from . import interop as _interop
+from .grad_mode import STATE as _GRAD
 from .tensor import Tensor, wrap
+from .tensor import record_op1 as _record_op1
 
 __all__ = ["numpy_program", "running"]
+
+_NDARRAY = np.ndarray
 
 
 # --------------------------------------------------------------------------------------
@@ -316,14 +320,34 @@ def _lifting(fn):
 
 
 class _Ufunc:
-    """A NumPy ufunc that takes lists of tensors as arrays (its methods too)."""
+    """A NumPy ufunc that takes lists of tensors as arrays (its methods too).
 
-    __slots__ = ("_uf",)
+    ``np.sin(t)`` of one tensor, the commonest call, is recorded here directly (what
+    ``Tensor.__array_ufunc__`` would do after NumPy's dispatch, see
+    ``interop.unary_plan``)."""
+
+    __slots__ = ("_uf", "_plan1")
 
     def __init__(self, uf):
         self._uf = uf
+        self._plan1 = None  # interop.unary_plan(uf), found on the first call
 
     def __call__(self, *args, **kwargs):
+        if len(args) == 1 and not kwargs:
+            x = args[0]
+            if type(x) is Tensor:
+                plan = self._plan1
+                if plan is None:
+                    plan = self._plan1 = _interop.unary_plan(self._uf)
+                d = x._data
+                if plan and type(d) is _NDARRAY:
+                    out = self._uf(d)
+                    if type(out) is not _NDARRAY and isinstance(out, np.generic):
+                        out = np.asarray(out)
+                    if type(out) is _NDARRAY:
+                        if x._rg and _GRAD.enabled:
+                            return _record_op1(plan[0], plan[1], x, out)
+                        return wrap(out)
         if not kwargs:
             for a in args:
                 if isinstance(a, Tensor):
@@ -406,18 +430,15 @@ _MATH_BINARY = {"atan2": np.arctan2, "pow": np.power, "hypot": np.hypot}
 
 def _math_fn(name, ufunc):
     plain = getattr(math, name)
-    direct = isinstance(ufunc, np.ufunc)
+    # a ufunc: the tape's ufunc path, without NumPy's dispatch round trip
+    direct = _Ufunc(ufunc) if isinstance(ufunc, np.ufunc) else ufunc
 
     def fn(*args):
         if len(args) == 1:  # the common call, spelled out
             x = args[0]
             if not isinstance(x, Tensor):
                 return plain(x)
-            if direct:  # the tape's ufunc path, without NumPy's dispatch round trip
-                out = _interop._ufunc_call(ufunc, args)
-                if out is not None:
-                    return out
-            return ufunc(x)
+            return direct(x)
         for a in args:
             if isinstance(a, Tensor):
                 if len(args) == 2 and name == "log":  # math.log(x, base)
