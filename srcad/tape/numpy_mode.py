@@ -35,6 +35,7 @@ import math
 import operator
 import sys
 import types
+import weakref
 
 import numpy as np
 
@@ -696,7 +697,79 @@ def numpy_program(f):
         return f if g is f.__func__ else types.MethodType(g, f.__self__)
     if not _user_function(f):
         return f
-    return _Patcher().function(f)
+    try:
+        hit = _PROGRAMS.get(f)
+    except TypeError:  # (not weakly referable)
+        hit = None
+    if hit is not None and _still_valid(f, hit):
+        return hit[0]
+    patcher = _Patcher()
+    new = patcher.function(f)
+    entry = _program_entry(f, new, patcher)
+    if entry is not None:
+        if len(_PROGRAMS) >= 256:
+            _PROGRAMS.clear()
+        _PROGRAMS[f] = entry
+    return new
+
+
+# -- the patched copy of a simple function, kept between calls ---------------------------
+#
+# The patched copy is made per call, since it holds a copy of the module's globals.  For
+# the common function (no helpers or closure cells to patch, no ``globals()``/``eval``)
+# the copy only depends on the function's code, defaults and names, and on the module
+# globals the code can read: those names are remembered with the objects they named, and
+# the copy is used again while every one of them still names the same object (a name
+# rebound or created anywhere, or a code/defaults change, makes a new copy).
+
+_PROGRAMS = weakref.WeakKeyDictionary()  # function -> (copy, names, their objects, attrs)
+_ABSENT = object()
+_DYNAMIC = frozenset({"globals", "vars", "locals", "eval", "exec", "__import__"})
+
+
+def _attrs(f):
+    """What the copy took from ``f`` itself: code, defaults, names and what its closure
+    cells hold (a cell rebound to a helper function would have been patched)."""
+    cells = f.__closure__
+    held = tuple(_cell_value(c) for c in cells) if cells else ()
+    return (f.__code__, f.__defaults__, f.__kwdefaults__, f.__name__, f.__qualname__) + held
+
+
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return _ABSENT
+
+
+def _program_entry(f, new, patcher):
+    """What :func:`_still_valid` checks before using ``new`` again, or None when ``new``
+    is not kept (anything beyond a plain function of module globals was patched)."""
+    if new is f or len(patcher.funcs) != 1 or len(patcher.globals) != 1 or f.__dict__:
+        return None
+    cells = f.__closure__ or ()
+    if any(a is not b for a, b in zip(cells, new.__closure__ or ())):
+        return None  # a helper in a closure cell was patched
+    names = tuple(_global_names(f.__code__))
+    if not _DYNAMIC.isdisjoint(names):
+        return None
+    p = new.__globals__
+    if any(isinstance(p.get(k), _ModuleView) for k in names):
+        return None
+    g = f.__globals__
+    return (new, names, tuple(g.get(k, _ABSENT) for k in names), _attrs(f))
+
+
+def _still_valid(f, entry):
+    new, names, values, attrs = entry
+    now = _attrs(f)
+    if f.__dict__ or len(now) != len(attrs) or any(map(operator.is_not, now, attrs)):
+        return False
+    get = f.__globals__.get
+    for k, v in zip(names, values):
+        if get(k, _ABSENT) is not v:
+            return False
+    return True
 
 
 def hold_arguments(arguments, wrt):
