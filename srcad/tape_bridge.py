@@ -328,12 +328,38 @@ def _call(f, ba, wrt, has_aux=False):
 
     numpy_mode.hold_arguments(ba.arguments, wrt)
     with _levels.level() as nested, numpy_mode.running():
-        out = numpy_mode.numpy_program(with_user_rules(f))(*ba.args, **ba.kwargs)
+        args, kwargs = _call_args(ba)
+        out = numpy_mode.numpy_program(with_user_rules(f))(*args, **kwargs)
     aux = None
     if has_aux:
         out, aux = _args_split_aux(out, getattr(f, "__name__", "f"))
         aux = _unwrap(aux) if not nested else aux
     return out, originals, leaves, aux, nested
+
+
+_PLAIN = {}  # id(signature) -> (signature, whether all its parameters are positional)
+_POSITIONAL = (
+    inspect.Parameter.POSITIONAL_ONLY,
+    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+)
+
+
+def _call_args(ba):
+    """``(ba.args, ba.kwargs)``: the arguments in order, when every parameter of a plain
+    signature is bound (``inspect.BoundArguments`` finds the same, the long way)."""
+    sig = ba.signature
+    hit = _PLAIN.get(id(sig))  # (by identity: a default may be unhashable)
+    if hit is not None and hit[0] is sig:
+        plain = hit[1]
+    else:
+        plain = all(p.kind in _POSITIONAL for p in sig.parameters.values())
+        if len(_PLAIN) >= 256:
+            _PLAIN.clear()
+        _PLAIN[id(sig)] = (sig, plain)
+    arguments = ba.arguments
+    if plain and len(arguments) == len(sig.parameters):
+        return tuple(arguments.values()), {}
+    return ba.args, ba.kwargs
 
 
 def _args_split_aux(out, fname):
@@ -386,7 +412,12 @@ def _grads_for(
 def _finalize(g, x):
     """``arguments.finalize`` with the common case spelled out: the gradient of a Python
     float, a real array of one element, is that float."""
-    if type(x) is float and type(g) is np.ndarray and g.dtype.kind == "f" and g.size == 1:
+    if (
+        type(x) is float
+        and (type(g) is np.ndarray or isinstance(g, np.floating))
+        and g.dtype.kind == "f"
+        and g.size == 1
+    ):
         return float(g)
     return _args.finalize(g, x, "f")
 

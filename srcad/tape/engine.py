@@ -79,8 +79,10 @@ def _make_grads(outputs, grads):
                         f"{t.dtype}"
                     )
                 d = t._data
-                if type(d) is np.ndarray:  # (np.ones_like without its Python wrapper)
-                    out.append(wrap(np.ones(d.shape, d.dtype)))
+                if type(d) is np.ndarray:  # (np.ones_like without its Python wrappers)
+                    one = np.empty(d.shape, d.dtype)
+                    one.fill(1)
+                    out.append(wrap(one))
                 else:
                     out.append(wrap(np.ones_like(d)))
             else:
@@ -493,6 +495,8 @@ def _as_result(g, t, create):
         from ..runtime import is_zero  # noqa: PLC0415
 
         g = np.zeros_like(d) if is_zero(g) else np.full_like(d, g)
+    elif isinstance(g, np.generic):  # a NumPy scalar (0-d results): a fresh 0-d array
+        g = np.asarray(g)
     if g.dtype != d.dtype:
         g = g.astype(d.dtype)
     elif not writeable(g):

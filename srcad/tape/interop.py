@@ -483,6 +483,31 @@ def unary_plan(ufunc):
     return plan
 
 
+def reduce_call(prim, x):
+    """``prim(x)`` for ``np.sum``/``np.mean`` of one tensor and nothing else, recorded as
+    :func:`apply_prim` records it (a reduction returns new memory, so there is no view to
+    mark or copy), or None when the call is not that common one."""
+    d = x._data
+    if type(d) is not _NDARRAY:
+        return None
+    out = getattr(prim, "impl", prim)(d)
+    if isinstance(out, np.generic):
+        out = np.asarray(out)
+    elif type(out) is not _NDARRAY:
+        return None
+    if not (x._rg and STATE.enabled):
+        return wrap(out)
+    rule = registry.lookup(prim)
+    if rule is None or rule.adjoint is None:
+        return None  # apply_prim's message
+    inf = info(prim)
+    bound = inf.bind((x,), {})
+    cls = node_class(name_for(prim, bound))
+    if bound == (x,) + inf.defaults[1:]:
+        return record_unary(inf, x, out, cls)
+    return record(inf, bound, out, cls)
+
+
 def _ufunc_call(ufunc, inputs):
     """``ufunc(*inputs)`` recorded, or None when the call is not the common one."""
     plan = _UFUNC_PLANS.get(ufunc)

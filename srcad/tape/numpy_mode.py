@@ -373,12 +373,31 @@ class _Ufunc:
         return repr(self._uf)
 
 
+def _reducing(fn):
+    """``np.sum``/``np.mean``: :func:`_lifting`, with the call on one tensor (a loss's
+    last step) recorded directly (``interop.reduce_call``), without NumPy's dispatch."""
+    lifted = _lifting(fn)
+
+    def call(*args, **kwargs):
+        if len(args) == 1 and not kwargs and type(args[0]) is Tensor:
+            out = _interop.reduce_call(fn, args[0])
+            if out is not None:
+                return out
+        return lifted(*args, **kwargs)
+
+    functools.update_wrapper(call, lifted)
+    return call
+
+
+_REDUCTIONS = (np.sum, np.mean)
+
+
 def _numpy_callable(v):
     """``v`` (a NumPy function or ufunc) as a NumPy program on the tape calls it."""
     if isinstance(v, np.ufunc):
         return _Ufunc(v)
     if type(v) is _DISPATCHER:
-        return _lifting(v)
+        return _reducing(v) if any(v is r for r in _REDUCTIONS) else _lifting(v)
     return v
 
 

@@ -185,3 +185,61 @@ def test_freed_two_parameter_nodes_match_pytorch(fn):
     else:
         for a, b in zip(second_s, second_t):
             np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def _mean_sum(x, c):
+    return np.mean(np.sin(x) * c) + np.sum(x * x) + np.sum(np.exp(x[0]))
+
+
+@pytest.mark.parametrize("x", [np.array([0.3, -0.7, 1.9]), np.array([[0.1, 0.2], [0.3, -0.4]])])
+def test_sum_and_mean_of_one_tensor(x):
+    c = np.full(x.shape, 1.5)
+    got = srcad.grad(_mean_sum, wrt=0, mode="tape")(x, c)
+    want = np.cos(x) * c / x.size + 2 * x
+    want.flat[0] += np.exp(x.flat[0]) if x.ndim == 1 else 0.0
+    if x.ndim == 2:  # x[0] is a row: exp of each of its elements
+        want[0] += np.exp(x[0])
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(got, fd_grad(lambda v: _mean_sum(v, c), x), rtol=1e-6)
+
+
+def test_sum_of_one_tensor_names_and_values_match_pytorch():
+    x = srcad.tensor([[0.5, -1.0], [2.0, 3.0]], dtype=srcad.float64, requires_grad=True)
+    tx = torch.tensor([[0.5, -1.0], [2.0, 3.0]], dtype=torch.float64, requires_grad=True)
+    s = numpy_mode.NUMPY.sum(x * 2.0)
+    m = numpy_mode.NUMPY.mean(x * 2.0)
+    assert s.grad_fn.name() == torch.sum(tx * 2.0).grad_fn.name()
+    assert m.grad_fn.name() == torch.mean(tx * 2.0).grad_fn.name()
+    assert s.shape == () and float(s.detach()) == pytest.approx(9.0)
+    (s + m).backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full((2, 2), 2.0 + 0.5), rtol=1e-12)
+    ints = numpy_mode.NUMPY.sum(srcad.tensor([1, 2, 3], dtype=srcad.int32))
+    assert ints.dtype == srcad.tensor(np.sum(np.array([1, 2, 3], dtype=np.int32))).dtype
+
+
+def test_arguments_of_every_kind_reach_the_program():
+    def f(a, b=2.0, *rest, scale, **extra):
+        return (a * b + sum(rest)) * scale + extra.get("shift", 0.0) * a
+
+    g = srcad.grad(f, wrt=0, mode="tape")
+    assert g(1.5, 3.0, 4.0, 5.0, scale=2.0, shift=7.0) == pytest.approx(3.0 * 2.0 + 7.0)
+    assert g(1.5, scale=0.5) == pytest.approx(2.0 * 0.5)
+
+    def h(a, b=2.0):
+        return a * a * b
+
+    assert srcad.grad(h, wrt=0, mode="tape")(1.5) == pytest.approx(6.0)
+    assert srcad.grad(h, wrt=0, mode="tape")(1.5, b=4.0) == pytest.approx(12.0)
+
+
+def test_zero_d_gradient_is_an_array_as_in_pytorch():
+    def run(lib):
+        x = lib.tensor(1.5, dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad(x * 3.0, x)
+        return g.numpy()
+
+    got, want = run(srcad), run(torch)
+    assert type(got) is type(want) is np.ndarray
+    assert got.shape == want.shape == ()
+    assert got.flags.writeable
+    assert float(got) == float(want) == 3.0
