@@ -319,12 +319,18 @@ def with_user_rules(f):
 
 def _call(f, ba, wrt, has_aux=False):
     """Run ``f`` on the bound (already converted and copied) arguments, ``wrt`` as leaves."""
-    originals = {w: _args.arg_get(ba, w) for w in wrt}
-    leaves = {w: _leaf(originals[w]) for w in wrt}
+    originals, leaves = {}, {}
+    arguments = ba.arguments
     for w in wrt:
+        plain = w[:1] != "*"  # (else an item of *args)
+        v = originals[w] = arguments[w] if plain else _args.arg_get(ba, w)
+        leaf = leaves[w] = _leaf(v)
         # the function gets a copy that is not a leaf, so it may assign into it
         # (x[0] = ...) as NumPy code does; gradients flow back to the leaf
-        _args.arg_set(ba, w, _working_copy(leaves[w]))
+        if plain:
+            arguments[w] = _working_copy(leaf)
+        else:
+            _args.arg_set(ba, w, _working_copy(leaf))
 
     numpy_mode.hold_arguments(ba.arguments, wrt)
     with _levels.level() as nested, numpy_mode.running():
