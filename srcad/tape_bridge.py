@@ -20,11 +20,17 @@ from .rules import registry
 from .tape import levels as _levels
 from .tape import numpy_mode
 from .tape.interop import apply_prim
+from .tape.ops.shapes import clone as _clone
 from .tape.tensor import Tensor, wrap
 
 
 def _leaf(v):
 
+    t = type(v)
+    if t is float:  # the common arguments first: a Python float, a float array
+        return _number_leaf(v)
+    if t is np.ndarray and v.dtype.kind in "fc":
+        return wrap(v, rg=True)
     if _args._is_namedtuple(v):
         return type(v)(*[_leaf(e) for e in v])
     if isinstance(v, (tuple, list)):
@@ -39,15 +45,20 @@ def _leaf(v):
     if isinstance(v, bool) or v is None or isinstance(v, str):
         return v
     if isinstance(v, (int, float)):
-        # a Python number is immutable: `s = a; s += b` must not change `a`
-        t = wrap(np.asarray(float(v)), rg=True)
-        t.__class__ = __getattr__("_NumberTensor")
-        return t
+        return _number_leaf(v)
     if isinstance(v, np.generic):
         return wrap(np.asarray(v), rg=True)
     if getattr(v, "dtype", None) is not None and getattr(v.dtype, "kind", "") in "fc":
         return wrap(v, rg=True)
     return v
+
+
+def _number_leaf(v):
+    """The leaf standing for the Python number ``v``: a 0-d float64 tensor whose augmented
+    assignment rebinds (a number is immutable: ``s = a; s += b`` must not change ``a``)."""
+    t = wrap(np.array(float(v)), rg=True)
+    t.__class__ = _LazyClass.cls or __getattr__("_NumberTensor")
+    return t
 
 
 def _number_tensor_class():
@@ -84,7 +95,8 @@ class _LazyClass:
 def _working_copy(v):
 
     if isinstance(v, Tensor):
-        c = v.clone()
+        t = type(v)
+        c = _clone(v) if t is Tensor or t is _LazyClass.cls else v.clone()
         if type(v) is not Tensor and type(v).__name__ == "Tensor":
             c.__class__ = type(v)  # keep a number's rebinding augmented assignment
         return c
@@ -142,7 +154,7 @@ def _rebuild(template, grads_iter):
 def _unwrap(v):
 
     if isinstance(v, Tensor):
-        data = v.detach()._data
+        data = v._data
         return data[()] if getattr(data, "ndim", 1) == 0 and type(data) is np.ndarray else data
     if isinstance(v, (tuple, list)):
         return type(v)(_unwrap(e) for e in v)
@@ -153,7 +165,7 @@ def _unwrap(v):
 
 def _raw(g):
 
-    return g.detach()._data if isinstance(g, Tensor) else g
+    return g._data if isinstance(g, Tensor) else g
 
 
 # -- custom rules on user functions -----------------------------------------------------
@@ -307,21 +319,53 @@ def with_user_rules(f):
 
 def _call(f, ba, wrt, has_aux=False):
     """Run ``f`` on the bound (already converted and copied) arguments, ``wrt`` as leaves."""
-    originals = {w: _args.arg_get(ba, w) for w in wrt}
-    leaves = {w: _leaf(originals[w]) for w in wrt}
+    originals, leaves = {}, {}
+    arguments = ba.arguments
     for w in wrt:
+        plain = w[:1] != "*"  # (else an item of *args)
+        v = originals[w] = arguments[w] if plain else _args.arg_get(ba, w)
+        leaf = leaves[w] = _leaf(v)
         # the function gets a copy that is not a leaf, so it may assign into it
         # (x[0] = ...) as NumPy code does; gradients flow back to the leaf
-        _args.arg_set(ba, w, _working_copy(leaves[w]))
+        if plain:
+            arguments[w] = _working_copy(leaf)
+        else:
+            _args.arg_set(ba, w, _working_copy(leaf))
 
     numpy_mode.hold_arguments(ba.arguments, wrt)
     with _levels.level() as nested, numpy_mode.running():
-        out = numpy_mode.numpy_program(with_user_rules(f))(*ba.args, **ba.kwargs)
+        args, kwargs = _call_args(ba)
+        out = numpy_mode.numpy_program(with_user_rules(f))(*args, **kwargs)
     aux = None
     if has_aux:
         out, aux = _args_split_aux(out, getattr(f, "__name__", "f"))
         aux = _unwrap(aux) if not nested else aux
     return out, originals, leaves, aux, nested
+
+
+_PLAIN = {}  # id(signature) -> (signature, whether all its parameters are positional)
+_POSITIONAL = (
+    inspect.Parameter.POSITIONAL_ONLY,
+    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+)
+
+
+def _call_args(ba):
+    """``(ba.args, ba.kwargs)``: the arguments in order, when every parameter of a plain
+    signature is bound (``inspect.BoundArguments`` finds the same, the long way)."""
+    sig = ba.signature
+    hit = _PLAIN.get(id(sig))  # (by identity: a default may be unhashable)
+    if hit is not None and hit[0] is sig:
+        plain = hit[1]
+    else:
+        plain = all(p.kind in _POSITIONAL for p in sig.parameters.values())
+        if len(_PLAIN) >= 256:
+            _PLAIN.clear()
+        _PLAIN[id(sig)] = (sig, plain)
+    arguments = ba.arguments
+    if plain and len(arguments) == len(sig.parameters):
+        return tuple(arguments.values()), {}
+    return ba.args, ba.kwargs
 
 
 def _args_split_aux(out, fname):
@@ -367,8 +411,30 @@ def _grads_for(
     shaped = []
     for w in wrt:
         g = _rebuild(leaves[w], it)
-        shaped.append(g if create_graph else _args.finalize(g, originals[w], "f"))
+        shaped.append(g if create_graph else _finalize(g, originals[w]))
     return shaped
+
+
+def _finalize(g, x):
+    """``arguments.finalize`` with the common case spelled out: the gradient of a Python
+    float, a real array of one element, is that float."""
+    if (
+        type(x) is float
+        and (type(g) is np.ndarray or isinstance(g, np.floating))
+        and g.dtype.kind == "f"
+        and g.size == 1
+    ):
+        return float(g)
+    return _args.finalize(g, x, "f")
+
+
+def _is_complex(value):
+    """``np.iscomplexobj(value)``, without its overhead for numbers and arrays."""
+    if type(value) is float:
+        return False
+    if type(value) is np.ndarray or isinstance(value, np.generic):
+        return value.dtype.kind == "c"
+    return np.iscomplexobj(value)
 
 
 # -- outputs that are containers --------------------------------------------------------
@@ -442,7 +508,7 @@ def tape_value_and_grad(f, ba, wrt, fname, has_aux=False):
         grads = _grads_for(out, leaves, originals, wrt, create_graph=True)
         return ((out, aux) if has_aux else out), grads
     value = _unwrap(out)
-    if np.iscomplexobj(value):
+    if _is_complex(value):
         raise TypeError(
             f"{fname}: srcad.grad needs a real scalar output, got a complex value "
             "(see docs/boundary.md)"

@@ -9,12 +9,30 @@ by the memory block the value lives in (the root ``.base`` of its array); a writ
 a tensor first gives every node that saved a value in that block its own copy (a
 snapshot tensor at the saved version), then lets the write happen.  Nothing is copied
 unless something saved is overwritten, and nothing changes outside NumPy programs.
+
+Registering is lazy, since most nodes never meet a write: recording a node that saves
+something only appends a weak reference to it (:class:`_Registry`, a list); the first
+write after that reads the saved values of the nodes still alive and files them under
+their memory blocks (``index``).  Each node is read once, so a program with writes pays
+what an eager registry would, and one without pays one append per node.
 """
 
 import threading
 import weakref
 
 import numpy as np
+
+
+class _Registry(list):
+    """The nodes recorded since the last write that saved a value (weak references: a
+    node that dies before any write is never read), and ``index``: ``{id(memory block):
+    [(weakref to node, parameter, item)]}`` for the nodes filed already."""
+
+    __slots__ = ("index",)
+
+    def __init__(self):
+        list.__init__(self)
+        self.index = {}
 
 
 class _State(threading.local):
@@ -40,7 +58,7 @@ class active:  # noqa: N801 - used as a function: ``with cow.active():``
     def __enter__(self):
         self.outer = _STATE.reg
         if self.outer is None:
-            _STATE.reg = {}
+            _STATE.reg = _Registry()
 
     def __exit__(self, *exc):
         if self.outer is None:
@@ -57,27 +75,39 @@ def _root(a):
 _TENSOR = [None]  # the Tensor class, set by tensor.py (which imports this module)
 
 
-def register(reg, node, args, read, res):
-    """Note which saved values of ``node`` live in which memory block."""
+def register(reg, node, args=None, read=None, res=None):
+    """Note that ``node`` saved values (filed under their memory blocks at the next
+    write, see :func:`_file_pending`); the other parameters are read off the node."""
+    reg.append(weakref.ref(node))
+
+
+def _file_pending(reg):
+    """File the saved values of the nodes recorded since the last write (those alive and
+    not freed) under the memory blocks they live in."""
     Tensor = _TENSOR[0]  # noqa: N806
-    ref = None
-    for i in read:
-        a = args[i]
-        if isinstance(a, Tensor):
-            ref = ref or weakref.ref(node)
-            reg.setdefault(_root(a._data), []).append((ref, i, -1))
-        elif type(a) in (list, tuple):
-            for j, v in enumerate(a):
-                if isinstance(v, Tensor):
-                    ref = ref or weakref.ref(node)
-                    reg.setdefault(_root(v._data), []).append((ref, i, j))
-    if res is not None:
-        ref = ref or weakref.ref(node)
-    if type(res) in (tuple, list):
-        for r in res:
-            reg.setdefault(_root(r), []).append((ref, -1, -1))
-    elif res is not None:
-        reg.setdefault(_root(res), []).append((ref, -1, -1))
+    index = reg.index
+    for ref in reg:
+        node = ref()
+        if node is None or getattr(node, "_freed", True):
+            continue
+        args = node._args
+        an = node._an
+        for i in an.read:
+            a = args[i]
+            if isinstance(a, Tensor):
+                index.setdefault(_root(a._data), []).append((ref, i, -1))
+            elif type(a) in (list, tuple):
+                for j, v in enumerate(a):
+                    if isinstance(v, Tensor):
+                        index.setdefault(_root(v._data), []).append((ref, i, j))
+        if an.res:
+            res = node._res[0]
+            if type(res) in (tuple, list):
+                for r in res:
+                    index.setdefault(_root(r), []).append((ref, -1, -1))
+            else:
+                index.setdefault(_root(res), []).append((ref, -1, -1))
+    del reg[:]
 
 
 def _saved_version(node, i):
@@ -207,9 +237,11 @@ def before_write(data):
     if _STALE:
         _refuse_stale(data)
     reg = registry()
-    if not reg:
+    if reg is None:
         return
-    entries = reg.pop(_root(data), None)
+    if reg:
+        _file_pending(reg)
+    entries = reg.index.pop(_root(data), None)
     if not entries:
         return
     for ref, i, j in entries:

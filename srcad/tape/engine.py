@@ -15,7 +15,7 @@ import numpy as np
 from . import profiling as _profiling
 from .device import owned_copy, writeable
 from .grad_mode import STATE
-from .node import _SEQ, AccumulateGrad, Node, PrefixEmap, _value
+from .node import _SEQ, FREED, AccumulateGrad, Node, PrefixEmap, _holds_array, _value
 from .tensor import Tensor, edge, wrap
 
 __all__ = ["backward", "grad"]
@@ -79,7 +79,12 @@ def _make_grads(outputs, grads):
                         f"{t.dtype}"
                     )
                 d = t._data
-                out.append(wrap(np.ones_like(d)))
+                if type(d) is np.ndarray:  # (np.ones_like without its Python wrappers)
+                    one = np.empty(d.shape, d.dtype)
+                    one.fill(1)
+                    out.append(wrap(one))
+                else:
+                    out.append(wrap(np.ones_like(d)))
             else:
                 out.append(None)
         else:
@@ -342,21 +347,35 @@ class _GraphTask:
                                 ):
                                     n._check_versions()  # raises E6
                                     break
-                        a, b = args
+                        a0, b0 = args
                         a = (
-                            a._data
-                            if isinstance(a, tensor)
-                            else (a if type(a) is not list else _value(a))
+                            a0._data
+                            if isinstance(a0, tensor)
+                            else (a0 if type(a0) is not list else _value(a0))
                         )
                         b = (
-                            b._data
-                            if isinstance(b, tensor)
-                            else (b if type(b) is not list else _value(b))
+                            b0._data
+                            if isinstance(b0, tensor)
+                            else (b0 if type(b0) is not list else _value(b0))
                         )
-                        outs = n._info.bwd(g, n._res[0] if an.res else None, a, b, n._needs)
+                        inf = n._info
+                        outs = inf.bwd(g, n._res[0] if an.res else None, a, b, n._needs)
                         if type(n._emap) is not PrefixEmap:  # (else zip below takes the first)
                             outs = n._by_edge(outs)
-                    if not retain:
+                        if not retain:  # OpNode.release spelled out for two parameters
+                            n._freed = True
+                            read = an.read
+                            if read:
+                                written = inf.wset
+                                kept = [a0, b0]
+                                for i in read:
+                                    v = kept[i]
+                                    if i in written or isinstance(v, tensor) or _holds_array(v):
+                                        kept[i] = FREED
+                                n._args = kept
+                            if an.res:
+                                n._res = FREED
+                    if not retain and not n._freed:
                         if an.read or an.res:
                             n.release()
                         else:  # nothing saved to free
@@ -476,6 +495,8 @@ def _as_result(g, t, create):
         from ..runtime import is_zero  # noqa: PLC0415
 
         g = np.zeros_like(d) if is_zero(g) else np.full_like(d, g)
+    elif isinstance(g, np.generic):  # a NumPy scalar (0-d results): a fresh 0-d array
+        g = np.asarray(g)
     if g.dtype != d.dtype:
         g = g.astype(d.dtype)
     elif not writeable(g):

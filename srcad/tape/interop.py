@@ -497,6 +497,43 @@ def _ufunc_plan(ufunc):
     return inf, (node_class(name_for(ufunc, ())) if fixed else None)
 
 
+def unary_plan(ufunc):
+    """``(OpInfo, node class)`` when ``ufunc(t)`` of one tensor is recorded by
+    :func:`~.tensor.record_op1` (one input, its rule's other parameters at their
+    defaults, a grad_fn name that does not vary), else False."""
+    plan = _UFUNC_PLANS.get(ufunc)
+    if plan is None:
+        plan = _UFUNC_PLANS[ufunc] = _ufunc_plan(ufunc)
+    if plan is False or ufunc.nin != 1 or plan[1] is None or plan[0].written != (0,):
+        return False
+    return plan
+
+
+def reduce_call(prim, x):
+    """``prim(x)`` for ``np.sum``/``np.mean`` of one tensor and nothing else, recorded as
+    :func:`apply_prim` records it (a reduction returns new memory, so there is no view to
+    mark or copy), or None when the call is not that common one."""
+    d = x._data
+    if type(d) is not _NDARRAY:
+        return None
+    out = getattr(prim, "impl", prim)(d)
+    if isinstance(out, np.generic):
+        out = np.asarray(out)
+    elif type(out) is not _NDARRAY:
+        return None
+    if not (x._rg and STATE.enabled):
+        return wrap(out)
+    rule = registry.lookup(prim)
+    if rule is None or rule.adjoint is None:
+        return None  # apply_prim's message
+    inf = info(prim)
+    bound = inf.bind((x,), {})
+    cls = node_class(name_for(prim, bound))
+    if bound == (x,) + inf.defaults[1:]:
+        return record_unary(inf, x, out, cls)
+    return record(inf, bound, out, cls)
+
+
 def _ufunc_call(ufunc, inputs):
     """``ufunc(*inputs)`` recorded, or None when the call is not the common one."""
     plan = _UFUNC_PLANS.get(ufunc)

@@ -35,14 +35,19 @@ import math
 import operator
 import sys
 import types
+import weakref
 
 import numpy as np
 
 from . import cow
 from . import interop as _interop
+from .grad_mode import STATE as _GRAD
 from .tensor import Tensor, wrap
+from .tensor import record_op1 as _record_op1
 
 __all__ = ["numpy_program", "running"]
+
+_NDARRAY = np.ndarray
 
 
 # --------------------------------------------------------------------------------------
@@ -316,14 +321,34 @@ def _lifting(fn):
 
 
 class _Ufunc:
-    """A NumPy ufunc that takes lists of tensors as arrays (its methods too)."""
+    """A NumPy ufunc that takes lists of tensors as arrays (its methods too).
 
-    __slots__ = ("_uf",)
+    ``np.sin(t)`` of one tensor, the commonest call, is recorded here directly (what
+    ``Tensor.__array_ufunc__`` would do after NumPy's dispatch, see
+    ``interop.unary_plan``)."""
+
+    __slots__ = ("_uf", "_plan1")
 
     def __init__(self, uf):
         self._uf = uf
+        self._plan1 = None  # interop.unary_plan(uf), found on the first call
 
     def __call__(self, *args, **kwargs):
+        if len(args) == 1 and not kwargs:
+            x = args[0]
+            if type(x) is Tensor:
+                plan = self._plan1
+                if plan is None:
+                    plan = self._plan1 = _interop.unary_plan(self._uf)
+                d = x._data
+                if plan and type(d) is _NDARRAY:
+                    out = self._uf(d)
+                    if type(out) is not _NDARRAY and isinstance(out, np.generic):
+                        out = np.asarray(out)
+                    if type(out) is _NDARRAY:
+                        if x._rg and _GRAD.enabled:
+                            return _record_op1(plan[0], plan[1], x, out)
+                        return wrap(out)
         if not kwargs:
             for a in args:
                 if isinstance(a, Tensor):
@@ -348,12 +373,31 @@ class _Ufunc:
         return repr(self._uf)
 
 
+def _reducing(fn):
+    """``np.sum``/``np.mean``: :func:`_lifting`, with the call on one tensor (a loss's
+    last step) recorded directly (``interop.reduce_call``), without NumPy's dispatch."""
+    lifted = _lifting(fn)
+
+    def call(*args, **kwargs):
+        if len(args) == 1 and not kwargs and type(args[0]) is Tensor:
+            out = _interop.reduce_call(fn, args[0])
+            if out is not None:
+                return out
+        return lifted(*args, **kwargs)
+
+    functools.update_wrapper(call, lifted)
+    return call
+
+
+_REDUCTIONS = (np.sum, np.mean)
+
+
 def _numpy_callable(v):
     """``v`` (a NumPy function or ufunc) as a NumPy program on the tape calls it."""
     if isinstance(v, np.ufunc):
         return _Ufunc(v)
     if type(v) is _DISPATCHER:
-        return _lifting(v)
+        return _reducing(v) if any(v is r for r in _REDUCTIONS) else _lifting(v)
     return v
 
 
@@ -406,18 +450,15 @@ _MATH_BINARY = {"atan2": np.arctan2, "pow": np.power, "hypot": np.hypot}
 
 def _math_fn(name, ufunc):
     plain = getattr(math, name)
-    direct = isinstance(ufunc, np.ufunc)
+    # a ufunc: the tape's ufunc path, without NumPy's dispatch round trip
+    direct = _Ufunc(ufunc) if isinstance(ufunc, np.ufunc) else ufunc
 
     def fn(*args):
         if len(args) == 1:  # the common call, spelled out
             x = args[0]
             if not isinstance(x, Tensor):
                 return plain(x)
-            if direct:  # the tape's ufunc path, without NumPy's dispatch round trip
-                out = _interop._ufunc_call(ufunc, args)
-                if out is not None:
-                    return out
-            return ufunc(x)
+            return direct(x)
         for a in args:
             if isinstance(a, Tensor):
                 if len(args) == 2 and name == "log":  # math.log(x, base)
@@ -675,7 +716,79 @@ def numpy_program(f):
         return f if g is f.__func__ else types.MethodType(g, f.__self__)
     if not _user_function(f):
         return f
-    return _Patcher().function(f)
+    try:
+        hit = _PROGRAMS.get(f)
+    except TypeError:  # (not weakly referable)
+        hit = None
+    if hit is not None and _still_valid(f, hit):
+        return hit[0]
+    patcher = _Patcher()
+    new = patcher.function(f)
+    entry = _program_entry(f, new, patcher)
+    if entry is not None:
+        if len(_PROGRAMS) >= 256:
+            _PROGRAMS.clear()
+        _PROGRAMS[f] = entry
+    return new
+
+
+# -- the patched copy of a simple function, kept between calls ---------------------------
+#
+# The patched copy is made per call, since it holds a copy of the module's globals.  For
+# the common function (no helpers or closure cells to patch, no ``globals()``/``eval``)
+# the copy only depends on the function's code, defaults and names, and on the module
+# globals the code can read: those names are remembered with the objects they named, and
+# the copy is used again while every one of them still names the same object (a name
+# rebound or created anywhere, or a code/defaults change, makes a new copy).
+
+_PROGRAMS = weakref.WeakKeyDictionary()  # function -> (copy, names, their objects, attrs)
+_ABSENT = object()
+_DYNAMIC = frozenset({"globals", "vars", "locals", "eval", "exec", "__import__"})
+
+
+def _attrs(f):
+    """What the copy took from ``f`` itself: code, defaults, names and what its closure
+    cells hold (a cell rebound to a helper function would have been patched)."""
+    cells = f.__closure__
+    held = tuple(_cell_value(c) for c in cells) if cells else ()
+    return (f.__code__, f.__defaults__, f.__kwdefaults__, f.__name__, f.__qualname__) + held
+
+
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return _ABSENT
+
+
+def _program_entry(f, new, patcher):
+    """What :func:`_still_valid` checks before using ``new`` again, or None when ``new``
+    is not kept (anything beyond a plain function of module globals was patched)."""
+    if new is f or len(patcher.funcs) != 1 or len(patcher.globals) != 1 or f.__dict__:
+        return None
+    cells = f.__closure__ or ()
+    if any(a is not b for a, b in zip(cells, new.__closure__ or ())):
+        return None  # a helper in a closure cell was patched
+    names = tuple(_global_names(f.__code__))
+    if not _DYNAMIC.isdisjoint(names):
+        return None
+    p = new.__globals__
+    if any(isinstance(p.get(k), _ModuleView) for k in names):
+        return None
+    g = f.__globals__
+    return (new, names, tuple(g.get(k, _ABSENT) for k in names), _attrs(f))
+
+
+def _still_valid(f, entry):
+    new, names, values, attrs = entry
+    now = _attrs(f)
+    if f.__dict__ or len(now) != len(attrs) or any(map(operator.is_not, now, attrs)):
+        return False
+    get = f.__globals__.get
+    for k, v in zip(names, values):
+        if get(k, _ABSENT) is not v:
+            return False
+    return True
 
 
 def hold_arguments(arguments, wrt):

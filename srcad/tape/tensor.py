@@ -25,6 +25,7 @@ from .node import _SEQ, AccumulateGrad, Node, info, node_class
 __all__ = ["Tensor", "Size", "wrap", "is_tensor"]
 
 _new = object.__new__
+_wref = weakref.ref
 
 E5 = "a leaf Variable that requires grad is being used in an in-place operation."
 E5B = "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -231,9 +232,9 @@ def make_node(inf, args, out, cls, eparams=None, out_vc=None, first_edge=None):
     if an.res:
         node._res = (out, out_vc)
         vers.append((-1, out_vc[0]))
-    reg = _cow.registry()
-    if reg is not None:
-        _cow.register(reg, node, args, an.read, out if an.res else None)
+    reg = _cow._STATE.reg
+    if reg is not None and (an.read or an.res):
+        reg.append(_wref(node))  # (cow: filed under its memory blocks at a write)
     node._info = inf
     node._args = args
     node._needs = needs
@@ -306,7 +307,7 @@ def _finish_node(node, inf, plan, args, edges, out):
     node._next = edges
     reg = _cow._STATE.reg
     if reg is not None and (vers or plain):
-        _cow.register(reg, node, args, read, out if plan.res else None)
+        reg.append(_wref(node))
     t = _new(Tensor)
     t._data = out
     t._rg = True
@@ -371,7 +372,7 @@ def record_op1(inf, cls, x, out):
     node._next = (e,)
     reg = _cow._STATE.reg
     if reg is not None and vers:
-        _cow.register(reg, node, args, read, out if plan.res else None)
+        reg.append(_wref(node))
     t = _new(Tensor)
     t._data = out
     t._rg = True
@@ -465,7 +466,7 @@ def record_op2(inf, cls, a, b, ra, rb, out):
     if saved:
         reg = _cow._STATE.reg
         if reg is not None:
-            _cow.register(reg, node, args, read, out if plan.res else None)
+            reg.append(_wref(node))
     t = _new(Tensor)
     t._data = out
     t._rg = True

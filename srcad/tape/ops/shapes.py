@@ -8,7 +8,7 @@ from .. import dtypes as _dt
 from ..device import c_contiguous
 from ..grad_mode import STATE
 from ..names import grad_fn_name, name_for
-from ..node import info, node_class
+from ..node import _INFO, info, node_class
 from ..tensor import (
     _wrap_dim,
     getitem,
@@ -350,14 +350,20 @@ def contiguous(input, memory_format=None):  # noqa: A002
     return clone(input, memory_format="contiguous")
 
 
+_CLONE = []  # the node class of np.copy, looked up on first use
+
+
 def clone(input, *, memory_format=None):  # noqa: A002
     """A copy with its own storage (``CloneBackward0``)."""
     d = input._data
     order = "C" if memory_format == "contiguous" else "K"
-    out = np.copy(d, order=order)
+    # (the array's own copy is np.copy without its Python-level wrapper)
+    out = d.copy(order=order) if type(d) is np.ndarray else np.copy(d, order=order)
     if input._rg and STATE.enabled:
-        inf = info(np.copy)
-        cls = node_class(grad_fn_name(np.copy))
+        if not _CLONE:
+            _CLONE.append(node_class(grad_fn_name(np.copy)))
+        inf = _INFO.get(np.copy) or info(np.copy)
+        cls = _CLONE[0]
         if inf.written == (0,):  # the other parameters at their defaults: the fast path
             return record_op1(inf, cls, input, out)
         return record(inf, inf.build((input,)), out, cls)
