@@ -444,7 +444,7 @@ class _Transformation:
     def _call(self, args, kwargs):
         fast = self._fast
         key = None
-        if fast is not None and not kwargs and not self.has_aux:
+        if fast is not None and not kwargs and not self.has_aux and self._mode != "tape":
             key = _fast_key(args)
             rec = fast.get(key) if key is not None else None
             if rec is not None:
@@ -596,8 +596,7 @@ class _Transformation:
                 _args.convert_wrt(_args.arg_get(ba, w), self.__name__, label)
 
     def _call_tape(self, ba):
-        from .tape_bridge import tape_value_and_grad
-
+        tape_value_and_grad = _tape_entry()
         self._refuse_complex_on_tape(ba)
         value, grads = tape_value_and_grad(
             self._t.tape_fn, ba, self._wrt, self.__name__, has_aux=self.has_aux
@@ -610,6 +609,17 @@ class _Transformation:
 
 
 _MISS = object()
+_TAPE_ENTRY = []
+
+
+def _tape_entry():
+    """``tape_bridge.tape_value_and_grad``, imported on the first tape call (the
+    bridge imports the tape, which a source-mode user never needs)."""
+    if not _TAPE_ENTRY:
+        from .tape_bridge import tape_value_and_grad
+
+        _TAPE_ENTRY.append(tape_value_and_grad)
+    return _TAPE_ENTRY[0]
 
 
 def _fast_key(args):
