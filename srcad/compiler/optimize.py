@@ -619,8 +619,8 @@ def _unit_product(v):
 
 
 def _drop_unit(node, floats, ints, is_math):
-    if not isinstance(node.op, gast.Mult):
-        return node
+    if not (isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult)):
+        return node  # (a site seen twice, already folded)
     for unit, other in ((node.left, node.right), (node.right, node.left)):
         if (
             isinstance(unit, gast.Constant)
