@@ -215,7 +215,7 @@ class _Transformation:
         # types and shapes, remembered per signature (the walk below costs more than
         # the rest of a small call)
         memo = self.__dict__.get("_kinds_memo")
-        fast = _atoms_key(ba.arguments) if memo is not None else None
+        fast = _fast_key(ba.arguments.values()) if memo is not None else None
         if fast is not None:
             hit = memo.get(fast)
             if hit is not None:
@@ -624,27 +624,13 @@ def _tape_entry():
 
 def _fast_key(args):
     """``(shape, dtype)`` of each array and the type of each number among ``args``,
-    or None when there is anything else (the key of the cheap call)."""
+    or None when there is anything else (the key of the cheap call, and of the
+    remembered argument kinds of ``_containers``)."""
     key = []
     for v in args:
         t = type(v)
         if t is np.ndarray:
             key.append((v.shape, v.dtype))
-        elif t is float or t is int:
-            key.append(t)
-        else:
-            return None
-    return tuple(key)
-
-
-def _atoms_key(arguments):
-    """``(type, shape)`` of each argument when all are NumPy arrays or Python numbers,
-    else None (the key under which ``_containers`` remembers its answer)."""
-    key = []
-    for v in arguments.values():
-        t = type(v)
-        if t is np.ndarray:
-            key.append(v.shape)
         elif t is float or t is int:
             key.append(t)
         else:

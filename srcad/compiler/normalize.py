@@ -29,11 +29,12 @@ Design note: the stage is split along Tangent's seams, one module a job.
 import gast
 import numpy as np
 
+from ..runtime.core import NUMPY_WRITERS
 from .analyze import NONDIFF_OPS, is_insert_grad_with, is_no_grad_with
 from .anf import ANF
 from .astutil import block_items, statements, walk
 from .desugar import hoist_named_exprs
-from .refusals import NUMPY_WRITERS, REFUSED_INPLACE_METHODS, check_function
+from .refusals import REFUSED_INPLACE_METHODS, check_function
 from .vocab import assign, attr, call, const, index_expr, name, store
 
 

@@ -17,6 +17,7 @@ two are decided while the code is generated (reverse.py), not here.
 
 import gast
 
+from ..runtime.core import NUMPY_WRITERS
 from .astutil import walk
 from .vocab import FOLDABLE, const, name
 
@@ -25,16 +26,11 @@ from .vocab import FOLDABLE, const, name
 _IDENTITY_HELPERS = {("masked", 1, True), ("masked", 1, None)}
 _PURE_CALLS = {"np", "_rt", "math"}
 # calls under those names that change something: never dropped
-_EFFECTS = frozenset(
+_EFFECTS = NUMPY_WRITERS | frozenset(
     {
         "pop",
         "append",
         "seed",
-        "copyto",
-        "put",
-        "place",
-        "putmask",
-        "fill_diagonal",
         "add_at_inplace",
         "restore_item",
         "check_element",
@@ -596,7 +592,7 @@ def fold_unit_factors(fdef, is_math=lambda name: False, float_params=frozenset()
                 sites += [(n, field, i) for i, v in enumerate(value) if _unit_product(v)]
     if not sites:
         return fdef
-    floats, ints = _scalar_names(fdef, is_math, float_params)
+    floats, ints = _float_names(fdef, is_math, float_params)
     for parent, field, i in sites:
         if i is None:
             setattr(parent, field, _drop_unit(getattr(parent, field), floats, ints, is_math))
@@ -632,7 +628,7 @@ def _drop_unit(node, floats, ints, is_math):
     return node
 
 
-def _scalar_names(fdef, is_math, float_params=frozenset()):
+def _float_names(fdef, is_math, float_params=frozenset()):
     """``(floats, ints)``: names that only ever hold a Python float (an int)."""
     values = {}  # name -> the expressions assigned to it (None: something else)
     for n in walk(fdef):

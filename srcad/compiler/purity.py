@@ -45,6 +45,7 @@ import types
 import gast
 import numpy as np
 
+from ..runtime.core import NUMPY_WRITERS
 from .astutil import walk
 
 # Builtins that write into no array argument.
@@ -70,14 +71,13 @@ _SAFE_METHODS = frozenset(
     }
 )  # fmt: skip
 
-# NumPy names that write into an argument (whatever module they are reached through).
-_WRITERS = frozenset(
-    {
-        "copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis", "shuffle",
-        "as_strided", "at", "fill", "sort", "partition", "resize", "itemset", "setfield",
-        "setflags", "byteswap", "sliding_window_view", "ndarray", "frombuffer", "nditer",
-    }
-)  # fmt: skip
+# Names that write into an argument or make a writable view of memory they did not
+# allocate, whatever they are reached through (``np.put``, ``np.add.at``,
+# ``np.lib.stride_tricks.as_strided``).  A method of a value must be in _SAFE_METHODS
+# besides (``x.sort()``, ``x.fill(0)`` are not).
+_WRITERS = NUMPY_WRITERS | {
+    "at", "as_strided", "sliding_window_view", "ndarray", "frombuffer", "nditer"
+}  # fmt: skip
 
 # Runtime helpers that write into one of their arguments (runtime/core.py).
 # (``add_at_inplace`` writes into an adjoint that no other name holds, never into an

@@ -71,11 +71,6 @@ REFUSED_INPLACE_METHODS = (
     "__itruediv__",
 )
 
-# NumPy functions that write into an argument: refused when an argument is active
-# (the write would carry no gradient).  ``np.copyto(dst, src)`` is lowered to
-# ``dst[...] = src`` first (lower_numpy.py); ``ufunc.at`` is refused the same way.
-NUMPY_WRITERS = ("copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis", "shuffle")
-
 
 _STATEMENTS = (
     gast.FunctionDef,  # only one-line nested defs, inlined like lambdas

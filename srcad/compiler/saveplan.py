@@ -31,6 +31,7 @@ such a write changes would be read in its changed state, so the plan refuses it.
 
 import gast
 
+from ..runtime.core import NUMPY_WRITERS
 from .analyze import param_names
 from .astutil import children, clone, walk
 
@@ -64,10 +65,6 @@ INPLACE_METHODS = frozenset(
         "__imul__",
         "__itruediv__",
     }
-)
-# NumPy functions that write into their first argument.
-_INPLACE_FUNCS = frozenset(
-    {"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis", "shuffle"}
 )
 # Builtins that are safe to call again with the same arguments.
 _PURE_BUILTINS = frozenset({len, abs, float, int, min, max, round, bool, range, sum})
@@ -189,7 +186,7 @@ class SavePlan:
             return
         ok, obj = self.resolver.value(f)
         fname = getattr(obj, "__name__", "") if ok else ""
-        if ok and fname in _INPLACE_FUNCS and n.args:
+        if ok and fname in NUMPY_WRITERS and n.args:
             target = _root_name(n.args[0])
             if target is not None:
                 yield target

@@ -1,6 +1,7 @@
 """Runtime support for generated code and the tape (imported as ``_rt`` there)."""
 
 from .core import (  # noqa: F401
+    NUMPY_WRITERS,
     ZERO,
     add,
     add_at,

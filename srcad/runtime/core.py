@@ -495,6 +495,16 @@ def namespace_of(*values):
 _OUT_POSITIONS = {}  # id(NumPy callable) -> (callable, index or None)
 
 
+# NumPy functions that write into their first argument (``np.random.shuffle`` too).
+# Run as plain calls on active values they would carry no gradient through the write:
+# the compiler lowers ``copyto`` and refuses the others (normalize.py), its save plan and
+# optimizer treat them as writes, purity.py as writers, and the tape records ``copyto``
+# and refuses the others (tape/interop.py).
+NUMPY_WRITERS = frozenset(
+    {"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis", "shuffle"}
+)
+
+
 def numpy_out_position(fn):
     """The index of a NumPy callable's positional ``out`` parameter, or None
     (``np.cumsum(a, 0, None, out)``: 3).  Ufuncs take their outputs after their

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from ..rules import registry
-from ..runtime.core import numpy_out_position
+from ..runtime.core import NUMPY_WRITERS, numpy_out_position
 from . import cow as _cow
 from .grad_mode import STATE
 from .names import NAMES, name_for
@@ -224,9 +224,10 @@ def _refused_writer(func, *args, **kwargs):
     )
 
 
-_WRITERS = {np.copyto: _copyto}
-for _f in (np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis):
-    _WRITERS[_f] = _refused_writer
+_WRITERS = {
+    getattr(np, _n): _refused_writer for _n in NUMPY_WRITERS if callable(getattr(np, _n, None))
+}
+_WRITERS[np.copyto] = _copyto
 
 
 def _split_out(func, args, kwargs):
