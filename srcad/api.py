@@ -14,7 +14,9 @@ import functools
 import gc
 import inspect
 import threading
+import types
 import warnings
+import weakref
 
 import numpy as np
 
@@ -371,6 +373,7 @@ class _Transformation:
 
     def _fallback(self, exc, stacklevel=3):
         self._fell_back = True
+        self._fast = None
         self.fallback_reason = str(exc)
         warnings.warn(
             f"srcad: cannot transform {self.__name__}; running it on the tape instead. "
@@ -437,6 +440,13 @@ class _Transformation:
             self.fallback_reason = sub.fallback_reason
 
     def __call__(self, *args, **kwargs):
+        fast = self._fast
+        if fast is not None and not kwargs:
+            run = fast.get(_fast_key(args))
+            if run is not None:
+                out = run(args)
+                if out is not _MISS:
+                    return out
         if self._jit is not None:  # srcad.grad(f, jit=True): compiled code (srcad/jit.py)
             return self._jit(args, kwargs)
         return self._call(args, kwargs)
@@ -444,13 +454,8 @@ class _Transformation:
     def _call(self, args, kwargs):
         fast = self._fast
         key = None
-        if fast is not None and not kwargs and not self.has_aux and self._mode != "tape":
+        if fast is not None and not kwargs and self._cheap_ok():
             key = _fast_key(args)
-            rec = fast.get(key) if key is not None else None
-            if rec is not None:
-                out = self._fast_call(rec, args)
-                if out is not _MISS:
-                    return out
         sub = self._per_call(args, kwargs)
         if sub is not None:
             return self._through(sub, args, kwargs)
@@ -487,14 +492,20 @@ class _Transformation:
     # generated code is argument-pure (compiler/purity.py) -- it gets read-only views
     # instead, so that a wrong purity verdict is NumPy's "read-only" error, after
     # which the call is redone the careful way (and the cheap call is switched off).
+    # ``__call__`` looks the argument key up in ``self._fast`` first thing; what it
+    # finds is a function made for that key by ``_cheap_runner``.
+
+    def _cheap_ok(self):
+        return (
+            not self.has_aux and self._mode != "tape" and not self._fell_back and self._jit is None
+        )
 
     def _remember_fast(self, key, args, product):
         simple = self.__dict__.get("_simple")
         if (
             not simple
             or len(args) != len(simple)
-            or self._mode == "tape"
-            or self._fell_back
+            or not self._cheap_ok()
             or not getattr(product, "__srcad_pure__", False)
             or len(self._fast) >= 16
         ):
@@ -506,69 +517,94 @@ class _Transformation:
             v = args[i]
             if not (type(v) is float or (type(v) is np.ndarray and v.dtype.kind == "f")):
                 return
-        arrays = tuple(i for i, v in enumerate(args) if type(v) is np.ndarray)
+        last = self._recent.get(self.__dict__["_last_key"])
+        if last is None or last[0] is not self._t.fn:
+            return
+        self._fast[key] = self._cheap_runner(last[1], wrt_pos, args)
+
+    def _cheap_runner(self, entry, wrt_pos, args):
+        """The cheap call for one argument key: check that ``entry`` still holds
+        (cache.quick_check, then Entry.valid), call its product on read-only views of
+        the arrays, check the results; ``_MISS`` sends the call the careful way."""
         from .compiler.cache import fresh
 
-        prefix, _ = self._bound_in_front()
-        self._fast[key] = (self.__dict__["_last_key"], wrt_pos, arrays, prefix, fresh)
-
-    def _fast_call(self, rec, args):
-        ckey, wrt_pos, arrays, prefix, fresh = rec
-        last = self._recent.get(ckey)
         target = self._t.fn
-        if self._fell_back or self._mode == "tape" or last is None or last[0] is not target:
-            return _MISS
-        product = fresh(last[1], target)
-        if product is None or not getattr(product, "__srcad_pure__", False):
-            return _MISS
-        call_args = list(args)
-        for i in arrays:
-            v = args[i].view()
-            v.setflags(write=False)
-            call_args[i] = v
-        try:
-            out = product(*prefix, *call_args)
-        except UnsupportedError:
-            return _MISS  # the careful call decides (a late fallback to the tape)
-        except ValueError as exc:
-            if "read-only" in str(exc):  # purity.py was wrong: copies from now on
-                self._fast = None
-                return _MISS
-            from .compiler.emit import note_generated
-
-            note_generated(exc)
-            raise
-        except Exception as exc:
-            from .compiler.emit import note_generated
-
-            note_generated(exc)
-            raise
-        self._last = (product, last[1].source)
-        if self.kind == "value_and_grad":
-            value, grads = out
-            if type(value) is np.ndarray and not value.flags.writeable:
-                value = value.copy()
+        if type(target) is types.MethodType:
+            fn, bound_self = target.__func__, target.__self__
         else:
-            grads = out
+            fn, bound_self = target, None
+        check = entry.quick()
+        version = _registry_version_cell()
+        arrays = tuple(i for i, v in enumerate(args) if type(v) is np.ndarray)
+        prefix, _ = self._bound_in_front()
+        with_value = self.kind == "value_and_grad"
         several = self._tuple and len(self._wrt) > 1
-        gs = grads if several else (grads,)
-        res = []
-        for g, i in zip(gs, wrt_pos):
-            x = args[i]
-            if (
-                type(g) is np.ndarray
-                and type(x) is np.ndarray
-                and g.dtype == x.dtype
-                and g.shape == x.shape
-            ):
-                pass
-            elif not (type(g) is float and type(x) is float):
-                g = _args.finalize(g, x, self.__name__, True)
-            if type(g) is np.ndarray and not g.flags.writeable:
-                g = g.copy()  # never a view of the caller's array, nor a read-only one
-            res.append(g)
-        grads = tuple(res) if self._tuple else res[0]
-        return (value, grads) if self.kind == "value_and_grad" else grads
+        as_tuple = self._tuple
+        name = self.__name__
+        rebind = bool(entry.rebind)
+        ndarray = np.ndarray
+        me = weakref.ref(self)  # (self holds run: no cycle for the collector to find)
+
+        def run(args):
+            self = me()
+            if self is None or self._fell_back or entry.version != version[0]:
+                return _MISS
+            if check(fn, bound_self):
+                product = entry.bind(fn) if rebind else entry.product
+            else:
+                product = fresh(entry, target)
+                if product is None:
+                    return _MISS
+            if arrays:
+                call_args = list(args)
+                for i in arrays:
+                    v = args[i].view()
+                    v.setflags(write=False)
+                    call_args[i] = v
+            else:
+                call_args = args
+            try:
+                out = product(*prefix, *call_args)
+            except UnsupportedError:
+                return _MISS  # the careful call decides (a late fallback to the tape)
+            except ValueError as exc:
+                if "read-only" in str(exc):  # purity.py was wrong: copies from now on
+                    self._fast = None
+                    return _MISS
+                _note_generated(exc)
+                raise
+            except Exception as exc:
+                _note_generated(exc)
+                raise
+            self._last = (product, entry.source)
+            if with_value:
+                value, grads = out
+                if type(value) is ndarray and not value.flags.writeable:
+                    value = value.copy()
+            else:
+                grads = out
+            gs = grads if several else (grads,)
+            res = []
+            for g, i in zip(gs, wrt_pos):
+                x = args[i]
+                tg = type(g)
+                if tg is float and type(x) is float:
+                    res.append(g)
+                    continue
+                if not (
+                    tg is ndarray
+                    and type(x) is ndarray
+                    and g.dtype == x.dtype
+                    and g.shape == x.shape
+                ):
+                    g = _args.finalize(g, x, name, True)
+                if type(g) is ndarray and not g.flags.writeable:
+                    g = g.copy()  # never a view of the caller's array, nor a read-only one
+                res.append(g)
+            grads = tuple(res) if as_tuple else res[0]
+            return (value, grads) if with_value else grads
+
+        return run
 
     def _finish_aux(self, product, call, ba):
         fwd, bwd = product
@@ -610,6 +646,19 @@ class _Transformation:
 
 _MISS = object()
 _TAPE_ENTRY = []
+
+
+def _note_generated(exc):
+    from .compiler.emit import note_generated
+
+    note_generated(exc)
+
+
+def _registry_version_cell():
+    """The rule registry's version counter (a one-item list; the cache keys on it)."""
+    from .rules import registry
+
+    return registry.VERSION
 
 
 def _tape_entry():
