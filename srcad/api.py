@@ -387,6 +387,13 @@ class _Transformation:
         only the values can decide) sends this call to the tape (mode='auto')."""
         if self._mode == "source" or not getattr(exc, "at_run_time", False):
             return False
+        if getattr(exc, "this_call_only", False):  # (a point, not the function: this call)
+            warnings.warn(
+                f"srcad: {self.__name__} runs on the tape for this call. Reason: {exc}",
+                FallbackWarning,
+                stacklevel=4,
+            )
+            return True
         self._fallback(exc, stacklevel=4)
         return True
 
@@ -400,6 +407,10 @@ class _Transformation:
         def call(fn, *extra_args, **extra_kw):
             try:
                 return fn(*prefix, *args, *extra_args, **kw, **extra_kw)
+            except ZeroDivisionError as exc:
+                from .compiler.emit import division_refusal
+
+                raise division_refusal(exc) from exc
             except Exception as exc:
                 from .compiler.emit import note_generated
 
@@ -565,7 +576,7 @@ class _Transformation:
                 call_args = args
             try:
                 out = product(*prefix, *call_args)
-            except UnsupportedError:
+            except (UnsupportedError, ZeroDivisionError):
                 return _MISS  # the careful call decides (a late fallback to the tape)
             except ValueError as exc:
                 if "read-only" in str(exc):  # purity.py was wrong: copies from now on

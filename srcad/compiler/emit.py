@@ -146,6 +146,58 @@ def compile_functions(source, names, injected, user_globals, label):
 _GRAD_OF = re.compile(r"^\s*# Grad of: (.*)$")
 
 
+def generated_site(exc):
+    """``(filename, line, text)`` of the user's statement whose generated code raised
+    ``exc`` (see :func:`note_generated`), or ``(None, None, None)``."""
+    tb, found = exc.__traceback__, None
+    while tb is not None:
+        fname = tb.tb_frame.f_code.co_filename
+        if fname in GENERATED:
+            found = (fname, tb.tb_lineno)
+        tb = tb.tb_next
+    if found is None:
+        return None, None, None
+    text, origin = GENERATED[found[0]]
+    where = _grad_of_above(text, found[1])
+    if origin is None:
+        return None, None, where
+    if where is not None:
+        for k, line in enumerate(origin.lines):
+            if line == where:
+                return origin.filename, origin.first + k, where
+    return origin.filename, origin.first, where
+
+
+def _grad_of_above(text, lineno):
+    lines = text.splitlines()
+    for k in range(min(lineno, len(lines)) - 1, -1, -1):
+        m = _GRAD_OF.match(lines[k])
+        if m:
+            return m.group(1).strip()
+    return None
+
+
+def division_refusal(exc):
+    """The UnsupportedError for a ZeroDivisionError that generated code raised: Python
+    floats raise where NumPy (and PyTorch) give ``inf`` or ``nan``, which is what
+    the derivative is at such a point (``math.sqrt`` at 0, ``1 / x`` at 0)."""
+    from ..errors import UnsupportedError
+
+    filename, line, text = generated_site(exc)
+    what = f" (gradient of: {text})" if text else ""
+    err = UnsupportedError(
+        f"the gradient divides a Python float by zero at this point{what}: the derivative "
+        "is infinite or undefined here, and Python raises where NumPy gives inf or nan",
+        filename,
+        line,
+        "use mode='tape' or mode='auto' (inf or nan, as PyTorch gives), or avoid the "
+        "singular point",
+    )
+    err.at_run_time = True
+    err.this_call_only = True
+    return err
+
+
 def note_generated(exc):
     """Add a note to ``exc`` naming the user's line whose generated code raised it.
 

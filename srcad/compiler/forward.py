@@ -232,14 +232,14 @@ class Forward(Transform):
                 s, f"no derivative rule for `{what}`", f"register one with @srcad.tangent({what})"
             )
         if rule.tangent is not None:
-            return self.from_template(s, rule, args, keywords, res)
+            return self.from_template(s, rule, args, keywords, res, prim)
         if rule.linear is not None:
             return self.from_linear(s, rule, prim, args, keywords)
         raise self.parsed.error(
             s, f"no forward-mode rule for `{what}`", f"register one with @srcad.tangent({what})"
         )
 
-    def from_template(self, s, rule, args, keywords, res):
+    def from_template(self, s, rule, args, keywords, res, prim=None):
         tpl = rule.tangent
         bound = self.bind(s, tpl, rule, args, keywords)
         # d[x] reads become the tangents; terms of inactive tangents are dropped.
@@ -270,7 +270,7 @@ class Forward(Transform):
             if isinstance(stmt, gast.Assign) and d_target(stmt.targets[0]) == tpl.result:
                 stmt.value = _simplify(stmt.value)[0]
         shadow = _Shadow(tpl, tree)
-        inl = inline(shadow, bound, res, const(0.0), self.ns, self.namer, {"__result__"})
+        inl = inline(shadow, bound, res, const(0.0), self.ns, self.namer, {"__result__"}, prim)
         if not inl.contributions or _is_zero(inl.contributions[0][1]):
             return None, []
         return inl.contributions[0][1], list(inl.prelude)

@@ -221,7 +221,10 @@ class _Rename(gast.NodeTransformer):
 
     def visit_Name(self, node):
         if isinstance(node.ctx, gast.Load) and node.id in self.subst:
-            return name(self.subst[node.id], node.ctx)
+            new = name(self.subst[node.id], node.ctx)
+            if getattr(node, "srcad_fullop", False):  # (the same value at the same place)
+                new.srcad_fullop = True
+            return new
         return node
 
 
@@ -323,6 +326,107 @@ class _Liveness:
         return (
             at_head | after_else | self.header_loads(s.iter if isinstance(s, gast.For) else s.test)
         )
+
+
+def run_invariant_loops_once(stmts):
+    """``for i in r: <body>`` whose body gives the same values on every pass becomes
+    ``if len(r) > 0: <body>`` (``r`` a name bound only to ``range(...)``).
+
+    That is what dead-code elimination leaves of a forward loop whose only surviving
+    statements compute loop invariants for the backward sweep (``neg_x = -x``).  The
+    body qualifies when it is all pure assignments to names, reads neither the loop
+    variable nor any name it assigns before assigning it (nothing carried from one
+    pass to the next), and the loop has no ``else``; the loop variable must not be
+    read outside loops that bind it again.  Then every pass recomputes the first
+    pass's values, and an empty range runs nothing either way."""
+    ranges = _strict_range_names(stmts)
+    free_reads = _reads_outside_own_loops(stmts)
+    return _invariant_loops_in(stmts, ranges, free_reads)
+
+
+def _invariant_loops_in(stmts, ranges, free_reads):
+    out = []
+    for s in stmts:
+        for field in ("body", "orelse"):
+            block = getattr(s, field, None)
+            if isinstance(block, list) and block and not isinstance(s, gast.FunctionDef):
+                setattr(s, field, _invariant_loops_in(block, ranges, free_reads))
+        if (
+            isinstance(s, gast.For)
+            and not s.orelse
+            and isinstance(s.iter, gast.Name)
+            and s.iter.id in ranges
+            and isinstance(s.target, gast.Name)
+            and s.target.id not in free_reads
+            and _invariant_body(s.body, s.target.id)
+        ):
+            nonempty = gast.Compare(
+                gast.Call(name("len"), [name(s.iter.id)], []), [gast.Gt()], [const(0)]
+            )
+            s = gast.If(nonempty, s.body, [])
+        out.append(s)
+    return out
+
+
+def _invariant_body(body, target):
+    later = set()  # names assigned by this statement or a later one
+    for st in body:
+        if _pure_targets(st) is None or not isinstance(st.targets[0], gast.Name):
+            return False
+    for st in reversed(body):
+        later.add(st.targets[0].id)
+        if _loads(st.value) & (later | {target}):
+            return False
+    return True
+
+
+def _strict_range_names(stmts):
+    """Names bound only by assignments of ``range(...)`` (not ``reversed``)."""
+    values = {}
+    for n in walk(gast.Module(body=list(stmts), type_ignores=[])):
+        if isinstance(n, gast.Assign):
+            for t in n.targets:
+                for m in _names_in(t):
+                    ok = isinstance(t, gast.Name) and _is_range(n.value)
+                    ok = ok and n.value.func.id == "range"
+                    values[m] = values.get(m, True) and ok
+        elif isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
+            values.setdefault(n.id, False)
+            if not isinstance(n.ctx, gast.Store):
+                values[n.id] = False
+    stored_elsewhere = set()
+    for n in walk(gast.Module(body=list(stmts), type_ignores=[])):
+        if isinstance(
+            n, (gast.For, gast.AugAssign, gast.With, gast.NamedExpr, gast.comprehension)
+        ):
+            stored_elsewhere |= _stores(n.target if hasattr(n, "target") else n)
+    return {m for m, ok in values.items() if ok and m not in stored_elsewhere}
+
+
+_OTHER_BINDERS = (gast.For, gast.AugAssign, gast.With, gast.NamedExpr, gast.comprehension)
+
+
+def _reads_outside_own_loops(stmts):
+    """Names read somewhere not inside a ``for`` loop that binds that very name."""
+    found = set()
+
+    def visit(node, bound):
+        if isinstance(node, gast.For):
+            visit(node.iter, bound)
+            inner = bound | ({node.target.id} if isinstance(node.target, gast.Name) else set())
+            for b in node.body + node.orelse:
+                visit(b, inner)
+            return
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            if node.id not in bound:
+                found.add(node.id)
+            return
+        for child in gast.iter_child_nodes(node):
+            visit(child, bound)
+
+    for s in stmts:
+        visit(s, frozenset())
+    return found
 
 
 def _is_range(e):
@@ -460,6 +564,39 @@ def accumulate_in_place(fdef, rt_name="_rt"):
         first = n.value.args[0] if n.value.args else None
         if ok.get(t) and isinstance(first, gast.Name) and first.id == t:
             n.value.func.attr = "add_at_inplace"
+    return fdef
+
+
+def keep_scalar_spreads(fdef):
+    """``d = _rt.expand_to(s, shape)`` (a number spread over an array) becomes ``d = s``
+    when ``d`` is bound once and every read of it is an operand of ``+ - * /`` whose
+    other operand has that shape (``shapes.mark_scalar_spreads`` marked both): the
+    elements and the result shape are the same, without making the array.  (The
+    result's dtype follows the other operand, as NumPy's rules for a Python number
+    give: a float32 array stays float32.)"""
+    stores, loads, spreads = {}, {}, []
+    for n in walk(fdef):
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, gast.Load):
+                loads.setdefault(n.id, []).append(n)
+            else:
+                stores[n.id] = stores.get(n.id, 0) + 1
+        elif isinstance(n, gast.Assign) and getattr(n, "srcad_spread", False):
+            spreads.append(n)
+    for n in spreads:
+        d = n.targets[0].id
+        reads = loads.get(d, [])
+        v = n.value
+        if (
+            stores.get(d) == 1
+            and reads
+            and all(getattr(r, "srcad_fullop", False) for r in reads)
+            and isinstance(v, gast.Call)
+            and isinstance(v.func, gast.Attribute)
+            and v.func.attr == "expand_to"  # (a masked(..., True) left unfolded: no)
+            and v.args
+        ):
+            n.value = v.args[0]
     return fdef
 
 
@@ -728,7 +865,9 @@ def optimize_function(fdef, protected=(), is_math=None, float_params=frozenset()
     body = fold_constants(fdef.body)
     body = propagate_copies(body, protected)
     body = eliminate_dead_code(body)
+    body = run_invariant_loops_once(body)
     body = drop_repeated_comments(body)
     fdef.body = body
+    keep_scalar_spreads(fdef)
     accumulate_in_place(fdef)
     return fdef

@@ -538,7 +538,7 @@ class Reverse(Transform):
             elif self.is_active(node):
                 wanted.add(p)
         try:
-            inl = inline(tpl, bound, result_expr, dres, self.ns, self.namer, wanted)
+            inl = inline(tpl, bound, result_expr, dres, self.ns, self.namer, wanted, prim)
         except TypeError as exc:
             raise self.parsed.error(s, str(exc), "fix the rule template") from None
         out = list(inl.prelude)

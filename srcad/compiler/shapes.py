@@ -24,6 +24,7 @@ A rewrite needs both shapes known and equal, so an unknown shape only costs spee
 """
 
 import builtins
+import math
 
 import gast
 import numpy as np
@@ -40,7 +41,7 @@ _REDUCTIONS = frozenset(
 )
 _LIKE = frozenset({"zeros_like", "ones_like", "empty_like", "full_like"})
 _MAKERS = frozenset({"zeros", "ones", "empty", "full"})
-_RT_LIKE_SECOND = frozenset({"unbroadcast", "instantiate", "expand_reduced"})
+_RT_LIKE_SECOND = frozenset({"unbroadcast", "instantiate", "expand_reduced", "unravel"})
 
 
 def join(a, b):
@@ -261,7 +262,7 @@ class ShapeInference:
             if f.value.id == self.rt:
                 return self._runtime(f.attr, e)
             if f.value.id in self.local:
-                return None  # a method: not modelled
+                return self._method(f.attr, f.value, e)
         found, obj = self._object(f)
         if not found:
             return None
@@ -285,6 +286,30 @@ class ShapeInference:
         if getattr(obj, "__module__", None) is None or not _is_numpy(obj):
             return None
         return self._numpy(obj.__name__, e)
+
+    def _method(self, attr, base, e):
+        """``x.dot(y)``, ``x.sum(axis)`` and kin, ``x.T``-like methods, for an ``x`` of
+        known shape (an array, or a number: the methods then fail as they would)."""
+        s = self.shape(base)
+        if not isinstance(s, tuple):
+            return _unknown(s)
+        args = [self.shape(a) for a in e.args]
+        if _BOTTOM in args:
+            return _BOTTOM
+        kw = {k.arg: k.value for k in e.keywords}
+        if attr == "dot" and len(args) == 1 and not kw:
+            return _dot(s, args[0])
+        if attr in _REDUCTIONS and len(e.args) <= 1 and set(kw) <= {"axis", "keepdims"}:
+            if e.args and "axis" in kw:
+                return None
+            return _reduce(s, e.args[0] if e.args else kw.get("axis"), kw.get("keepdims"))
+        if attr in ("copy", "astype") and len(e.args) <= 1 and not kw:
+            return s
+        if attr == "transpose" and not e.args and not kw:
+            return tuple(reversed(s))
+        if attr in ("ravel", "flatten") and not e.args and not kw:
+            return (math.prod(s),)
+        return None
 
     def _numpy(self, fname, e):
         args = [self.shape(a) for a in e.args]
@@ -339,6 +364,10 @@ class ShapeInference:
             return self._tuple_shape(e.args[1])
         if fname == "seed" and args:
             return args[0]
+        if fname == "pick_adjoint" and len(args) == 4 and not e.keywords:
+            return broadcast(*args)  # g * (a weight per element of the result)
+        if fname == "logistic" and len(args) == 1 and not e.keywords:
+            return args[0]  # elementwise
         if fname == "power_deriv" and len(args) == 2 and not e.keywords:
             return broadcast(*args)  # c * x ** (c - 1), elementwise
         if fname == "mean_adjoint" and 2 <= len(args) <= 5:
@@ -528,9 +557,25 @@ def _direct_product(e, inference):
     ranks = (len(sa), len(sb))
     if ranks == (2, 2) and len(sg) == 2:
         return _matmul_node(g, _transposed(b)) if first else _matmul_node(_transposed(a), g)
-    if ranks == (2, 1) and not first and len(sg) == 1:
-        return _matmul_node(g, a)  # (M @ v): dv = g @ M
+    if ranks == (2, 1) and len(sg) == 1:
+        # (M @ v): dM = outer(g, v), dv = g @ M
+        return _outer(g, b) if first else _matmul_node(g, a)
+    if ranks == (1, 2) and len(sg) == 1:
+        # (v @ M): dv = M @ g, dM = outer(v, g)
+        return _matmul_node(b, g) if first else _outer(a, g)
+    if ranks == (1, 1) and sg == ():
+        return gast.BinOp(g, gast.Mult(), b if first else a)  # (v . u): dv = g u
     return None
+
+
+def _outer(u, v):
+    """``u[:, None] * v``: the outer product of two vectors."""
+    col = gast.Subscript(
+        u,
+        gast.Tuple([gast.Slice(None, None, None), gast.Constant(None, None)], gast.Load()),
+        gast.Load(),
+    )
+    return gast.BinOp(col, gast.Mult(), v)
 
 
 def _matmul_node(x, y):
@@ -584,7 +629,80 @@ def specialize(params, primal, code, resolve, rt_name, seed=None, stack=None):
         stmts.append(assign(seed[0], name(seed[1]), None))
     inference = ShapeInference(params, stmts, resolve, rt_name, stack).run()
     drop_unbroadcasts(code, inference)
+    mark_scalar_spreads(code, inference)
     return inference
+
+
+_ELEMENTWISE_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
+
+
+def mark_scalar_spreads(code, inference):
+    """Marks for ``optimize.keep_scalar_spreads``: an assignment ``d =
+    _rt.expand_to(s, shape)`` of a number ``s`` gets ``srcad_spread``, and a name
+    read as an operand of ``+ - * /`` whose other operand has the very same known
+    shape (at least one axis) gets ``srcad_fullop``: there, the number gives the
+    same elements and the same result shape as the array it was spread into."""
+    rt = inference.rt
+    for s in code:
+        for n in walk(s):
+            if isinstance(n, gast.BinOp) and isinstance(n.op, _ELEMENTWISE_OPS):
+                a, b = inference.shape(n.left), inference.shape(n.right)
+                if isinstance(a, tuple) and a and a == b:
+                    for side in (n.left, n.right):
+                        if isinstance(side, gast.Name):
+                            side.srcad_fullop = True
+            elif (
+                isinstance(n, gast.Assign)
+                and len(n.targets) == 1
+                and isinstance(n.targets[0], gast.Name)
+            ):
+                v = _unmasked(n.value, rt)
+                if (
+                    _is_rt(v, rt, "expand_to")
+                    and _spreads_whole(v)
+                    and inference.shape(v.args[0]) == ()
+                ):
+                    n.srcad_spread = True
+
+
+def _is_rt(e, rt, fname):
+    return (
+        isinstance(e, gast.Call)
+        and isinstance(e.func, gast.Attribute)
+        and e.func.attr == fname
+        and isinstance(e.func.value, gast.Name)
+        and e.func.value.id == rt
+    )
+
+
+def _unmasked(e, rt):
+    """``g`` for ``_rt.masked(g, True)`` (which the optimizer folds to ``g``)."""
+    if (
+        _is_rt(e, rt, "masked")
+        and not e.keywords
+        and (
+            len(e.args) == 1
+            or (
+                len(e.args) == 2
+                and isinstance(e.args[1], gast.Constant)
+                and e.args[1].value is True
+            )
+        )
+    ):
+        return e.args[0]
+    return e
+
+
+def _spreads_whole(call):
+    """``expand_to(g, shape)``, with ``axis=None, keepdims=False`` if written."""
+    args = call.args
+    if call.keywords or not 2 <= len(args) <= 4:
+        return False
+    rest = [
+        (None, args[2]) if len(args) > 2 else None,
+        (False, args[3]) if len(args) > 3 else None,
+    ]
+    return all(r is None or (isinstance(r[1], gast.Constant) and r[1].value is r[0]) for r in rest)
 
 
 def resolver_for(parsed, ns):

@@ -294,10 +294,24 @@ class Gen:
                 "np.square({a})",
                 "np.abs({a})",
                 "np.maximum({a}, 0.1)",
+                "np.maximum({a}, 0.0)",
                 "np.arctan({a})",
                 "(1.0 / (1.0 + {a} * {a}))",
             ]
         )
+        if shape == () and self.chance(25):
+            # the math module on numbers (its derivatives may use math's twins)
+            form = self.pick(
+                [
+                    "math.sin({a})",
+                    "math.cos({a})",
+                    "math.tanh({a})",
+                    "math.exp(math.tanh({a}))",
+                    "math.sqrt({a} * {a} + 1.0)",
+                    "math.sinh(math.tanh({a}))",
+                    "math.cosh(math.tanh({a}))",
+                ]
+            )
         return form.format(a=a), act
 
     def reduction(self, shape, depth):
@@ -329,7 +343,9 @@ class Gen:
         if shape == ():
             a, aa = self.expr((k,), depth - 1)
             b, ba = self.expr((k,), depth - 1)
-            form = self.pick(["({a} @ {b})", "np.dot({a}, {b})", "np.sum({a} * {b})"])
+            form = self.pick(
+                ["({a} @ {b})", "np.dot({a}, {b})", "np.sum({a} * {b})", "({a}).dot({b})"]
+            )
             return form.format(a=a, b=b), aa or ba
         if len(shape) == 1:
             a, aa = self.expr(shape + (k,), depth - 1)
@@ -341,7 +357,7 @@ class Gen:
         r, c = shape
         a, aa = self.expr((r, k), depth - 1)
         b, ba = self.expr((k, c), depth - 1)
-        return self.pick([f"({a} @ {b})", f"np.dot({a}, {b})"]), aa or ba
+        return self.pick([f"({a} @ {b})", f"np.dot({a}, {b})", f"({a}).dot({b})"]), aa or ba
 
     def subscript(self, shape, depth):
         """A slice, a fancy index or a view of a bigger expression."""
@@ -950,7 +966,11 @@ class Gen:
         self.emit(f"return {ret}")
         sig = ", ".join(p.name for p in params)
         main = [f"def f({sig}):"] + self.lines
-        src = "import numpy as np\n\n\n" + "\n\n\n".join(helpers_src + ["\n".join(main)]) + "\n"
+        src = (
+            "import math\n\nimport numpy as np\n\n\n"
+            + "\n\n\n".join(helpers_src + ["\n".join(main)])
+            + "\n"
+        )
         return Program(src, "f", params, self.n(0, 2**16), self.family)
 
     def convert_scalar(self, v):

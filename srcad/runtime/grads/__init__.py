@@ -292,9 +292,20 @@ def materialize(dx, x):
 
 
 def logistic(t):
-    """``1 / (1 + exp(-t))``, accurate in relative terms for every ``t`` and without
-    overflow: ``exp`` only ever sees ``-|t|``.  (``exp(t - logaddexp(0, t))`` is the
-    same number but needs the ``logaddexp``, which a gradient need not compute.)"""
+    """``1 / (1 + exp(-t))``, accurate in relative terms for every ``t`` whose result is
+    a normal float (``exp(t - logaddexp(0, t))`` is the same number but needs the
+    ``logaddexp``, which a gradient need not compute).
+
+    A float array takes that formula as written, on one temporary: where ``exp(-t)``
+    overflows (``t < -709.78``) the result is 0 for a true value under 2.3e-308, the
+    smallest normal float (PyTorch's sigmoid does the same).  Numbers and other arrays
+    take ``exp(-|t|)``, which never overflows and keeps subnormal results."""
+    if type(t) is np.ndarray and t.ndim and t.dtype.kind == "f":
+        u = np.negative(t)
+        with np.errstate(over="ignore"):
+            np.exp(u, out=u)
+        u += 1.0
+        return np.reciprocal(u, out=u)
     e = np.exp(-np.abs(t))
     r = 1.0 / (1.0 + e)
     s = np.where(t >= 0, r, e * r)
@@ -404,8 +415,12 @@ def pick_adjoint(g, x, y, result):
 
     ``x`` gets all of ``g`` where it is the result, half of it where ``x == y``.
     """
-    w = _as_float(x == result, result)
-    return g * np.where(x == y, 0.5 * w, w)
+    pick = x == result
+    ties = x == y
+    if type(ties) is np.ndarray and not ties.any():  # (the common case: one pass less,
+        return g * _as_float(pick, result)  # and no np.where, slow on random masks)
+    w = _as_float(pick, result)
+    return g * np.where(ties, 0.5 * w, w)
 
 
 def first_given(a, b):
