@@ -1,0 +1,219 @@
+"""Source mode on the same workloads written in other styles, beside a hand-written
+NumPy gradient of each: the check that speed was not tuned to bench_workloads.py's
+spelling of them.
+
+Logistic regression three ways (sigmoid and two logs; ``log(1 + exp(-margin))`` with
+labels +-1; ``logaddexp`` through ``X.dot``), Python-float loops three ways (a sum of
+products, a loop of invariant factors, a recurrence ``x = x + 0.001 * sin(x * y)``),
+25 iterations of 6 elementwise ops on a length-10 vector, an RNN with ``np.dot``, and
+an MLP with ``np.maximum(a, 0.0)``.  Each gradient is checked against the hand-written
+one (max relative difference printed), then both are timed side by side, round-robin,
+with ``_util.measure_many`` (GC paused in a loop, as timeit does).  Not a test.
+
+    python benchmarks/bench_styles.py [--threads N] [--only lr_a sl_c ...]
+"""
+
+import argparse
+import math
+
+import numpy as np
+from _util import environment, markdown_table, measure_many, pin_threads
+
+import srcad
+
+rng = np.random.default_rng(0)
+X = rng.standard_normal((1000, 100))
+w = 0.05 * rng.standard_normal(100)
+y = (rng.random(1000) < 0.5).astype(np.float64)
+ypm = 2 * y - 1
+
+
+def lr_a(w, X, y):
+    z = np.dot(X, w)
+    p = 1.0 / (1.0 + np.exp(-z))
+    return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+
+
+def lr_a_hand(w, X, y):
+    p = 1.0 / (1.0 + np.exp(-np.dot(X, w)))
+    return np.dot(X.T, p - y) / X.shape[0]
+
+
+def lr_b(w, X, y):
+    margins = y * np.dot(X, w)
+    return np.sum(np.log(1.0 + np.exp(-margins))) / X.shape[0]
+
+
+def lr_b_hand(w, X, y):
+    m = y * np.dot(X, w)
+    s = -y / (1.0 + np.exp(m))
+    return np.dot(s, X) / X.shape[0]
+
+
+def lr_c(w, X, y):
+    z = X.dot(w)
+    return np.mean(np.logaddexp(0, -y * z))
+
+
+def lr_c_hand(w, X, y):
+    z = X.dot(w)
+    return X.T.dot(-y / (1.0 + np.exp(y * z))) / len(y)
+
+
+def sl_a(a, b):
+    s = 0.0
+    for i in range(1000):
+        s = s + a * math.sin(b * i)
+    return s
+
+
+def sl_a_hand(a, b):
+    da = 0.0
+    for i in range(1000):
+        da += math.sin(b * i)
+    return da
+
+
+def sl_b(x, y):
+    total = 0.0
+    for i in range(1000):
+        total += math.exp(-x * i / 1000.0) * math.cos(y)
+    return total
+
+
+def sl_b_hand(x, y):
+    c = math.cos(y)
+    d = 0.0
+    for i in range(1000):
+        d += math.exp(-x * i / 1000.0) * (-i / 1000.0) * c
+    return d
+
+
+def sl_c(x, y):
+    for _ in range(1000):
+        x = x + 0.001 * math.sin(x * y)
+    return x
+
+
+def sl_c_hand(x, y):
+    xs = []
+    for _ in range(1000):
+        xs.append(x)
+        x = x + 0.001 * math.sin(x * y)
+    dx = 1.0
+    for xi in reversed(xs):
+        dx = dx * (1.0 + 0.001 * math.cos(xi * y) * y)
+    return dx
+
+
+v10 = rng.standard_normal(10)
+c10 = rng.standard_normal(10)
+
+
+def ew_a(x, c):
+    for _ in range(25):
+        x = np.tanh(x * c + 0.1) + np.sin(x) * 0.5 - x * x * 0.01
+    return np.sum(x)
+
+
+def ew_a_hand(x, c):
+    st = []
+    for _ in range(25):
+        t = np.tanh(x * c + 0.1)
+        st.append((x, t))
+        x = t + np.sin(x) * 0.5 - x * x * 0.01
+    dx = np.ones_like(x)
+    for x0, t in reversed(st):
+        dx = dx * ((1 - t * t) * c + np.cos(x0) * 0.5 - 0.02 * x0)
+    return dx
+
+
+def rnn_a(Wh, Wx, xs, h0):
+    h = h0
+    for t in range(np.shape(xs)[0]):
+        h = np.tanh(np.dot(xs[t], Wx) + np.dot(h, Wh))
+    return np.sum(h * h)
+
+
+def rnn_a_hand(Wh, Wx, xs, h0):
+    hs = [h0]
+    for t in range(xs.shape[0]):
+        hs.append(np.tanh(np.dot(xs[t], Wx) + np.dot(hs[-1], Wh)))
+    dWh = np.zeros_like(Wh)
+    dh = 2.0 * hs[-1]
+    for t in range(xs.shape[0] - 1, -1, -1):
+        dpre = dh * (1.0 - hs[t + 1] ** 2)
+        dWh += np.dot(hs[t].T, dpre)
+        dh = np.dot(dpre, Wh.T)
+    return dWh
+
+
+Wh, Wx = rng.standard_normal((32, 32)) / 6.0, rng.standard_normal((16, 32)) / 4.0
+xs, h0 = rng.standard_normal((50, 8, 16)), np.zeros((8, 32))
+
+
+def mlp_a(W1, W2, X, Y):
+    h = np.maximum(np.dot(X, W1), 0.0)
+    out = np.dot(h, W2)
+    return 0.5 * np.sum((out - Y) ** 2) / X.shape[0]
+
+
+def mlp_a_hand(W1, W2, X, Y):
+    a = np.dot(X, W1)
+    h = np.maximum(a, 0.0)
+    out = np.dot(h, W2)
+    d = (out - Y) / X.shape[0]
+    dW2 = np.dot(h.T, d)
+    dh = np.dot(d, W2.T) * (a > 0)
+    return np.dot(X.T, dh), dW2
+
+
+Xm = rng.standard_normal((256, 784))
+W1 = rng.standard_normal((784, 256)) / 28
+W2 = rng.standard_normal((256, 10)) / 16
+Ym = rng.standard_normal((256, 10))
+CASES = [
+    ("lr_a", lr_a, lr_a_hand, (w, X, y), 0),
+    ("lr_b", lr_b, lr_b_hand, (w, X, ypm), 0),
+    ("lr_c", lr_c, lr_c_hand, (w, X, ypm), 0),
+    ("sl_a", sl_a, sl_a_hand, (1.3, 0.7), 0),
+    ("sl_b", sl_b, sl_b_hand, (1.3, 0.7), 0),
+    ("sl_c", sl_c, sl_c_hand, (0.3, 0.7), 0),
+    ("ew_a", ew_a, ew_a_hand, (v10, c10), 0),
+    ("rnn_a", rnn_a, rnn_a_hand, (Wh, Wx, xs, h0), 0),
+    ("mlp_a", mlp_a, mlp_a_hand, (W1, W2, Xm, Ym), (0, 1)),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", nargs="*", help="case names, e.g. lr_a sl_c")
+    parser.add_argument("--threads", type=int, help="pin BLAS threads")
+    opts = parser.parse_args()
+    if opts.threads:
+        pin_threads(opts.threads)
+    print(environment())
+    rows = []
+    for name, f, hand, args, wrt in CASES:
+        if opts.only and name not in opts.only:
+            continue
+        g = srcad.grad(f, wrt, mode="source")
+        got, ref = g(*args), hand(*args)
+        got = got if isinstance(got, tuple) else (got,)
+        ref = ref if isinstance(ref, tuple) else (ref,)
+        err = max(
+            float(np.max(np.abs(np.asarray(a) - np.asarray(b))) / (1e-300 + np.max(np.abs(b))))
+            for a, b in zip(got, ref)
+        )
+        fns = {"hand": lambda h=hand, a=args: h(*a), "src": lambda g=g, a=args: g(*a)}
+        t = measure_many(fns, repeat=7)
+        rows.append(
+            [name, f"{t['hand'] * 1e6:,.1f}", f"{t['src'] * 1e6:,.1f}",
+             f"{t['src'] / t['hand']:.2f}", f"{err:.0e}"]
+        )  # fmt: skip
+        print(f"  .. {name}", flush=True)
+    print(markdown_table(["case", "hand µs", "srcad source µs", "ratio", "max rel diff"], rows))
+
+
+if __name__ == "__main__":
+    main()
