@@ -510,8 +510,9 @@ def expand_to(g, shape, axis=None, keepdims=False):
     array itself is not needed; a Python-number ``g`` gives a float64 array)."""
     if shape == ():
         return g
-    if axis is None and getattr(g, "ndim", 0) == 0:
-        # the common full reduction: no reshape needed.  A small array is made outright
+    if getattr(g, "ndim", 0) == 0:
+        # a number (a full reduction's adjoint, or a computed zero): the same value
+        # everywhere, whatever the axis; no reshape needed.  A small array is made outright
         # (np.full costs a third of np.broadcast_to's Python overhead); a large one is
         # a broadcast view (no memory)
         if type(g) in _HOST_SCALARS and math.prod(shape) <= 4096:
@@ -2236,8 +2237,14 @@ def _wrap_adjoint_helpers():
             params = list(inspect.signature(fn).parameters)
         except (TypeError, ValueError):
             continue
-        if params[:1] == ["g"]:
+        if params[:1] == ["g"] and name not in _SHAPE_MAKERS:
             globals()[name] = _placeholder_safe(fn)
+
+
+# Helpers that give a real zero array for a Python 0.0: a zero computed by Python float
+# arithmetic (``(c - c) * g``) is an adjoint like any other, and what follows them
+# (a reshape, an index) needs the array's shape, not the placeholder (FINDINGS C8).
+_SHAPE_MAKERS = frozenset({"expand_reduced", "expand_to"})
 
 
 from . import extra as _extra  # noqa: E402
