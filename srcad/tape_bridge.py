@@ -68,6 +68,10 @@ def _number_tensor_class():
         rebinds (``s += b`` is ``s = s + b``), as it does for the number itself."""
 
         __slots__ = ()
+        stands_for_number = True  # np.asarray of it is a new array (tape/numpy_mode.py)
+
+        def __setitem__(self, key, value):
+            raise TypeError("'float' object does not support item assignment")
 
         def __iadd__(self, other):
             return self + other

@@ -90,6 +90,11 @@ def array(obj, dtype=None, *, copy=True, **kwargs):
 
 
 def asarray(obj, dtype=None, **kwargs):
+    if isinstance(obj, Tensor) and getattr(type(obj), "stands_for_number", False):
+        # a Python number argument: NumPy makes a new array of it, which the program
+        # may write into without changing the number (srcad.tape_bridge._number_leaf)
+        t = obj.clone()
+        return t if dtype is None else t.astype(dtype)
     if isinstance(obj, Tensor) and dtype is None:
         return obj
     if _has_tensor(obj):
