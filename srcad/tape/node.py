@@ -502,7 +502,7 @@ class OpInfo:
         """The cached :func:`_plain_backward` of this (scalar-safe) rule for ``needs``."""
         fn = self.sbwd.get(needs)
         if fn is None:
-            fn = self.sbwd[needs] = _plain_backward(self.tpl, needs)
+            fn = self.sbwd[needs] = _plain_backward(self.tpl, needs, self.rule.name)
         return fn
 
     def plan(self, needs, eparams=None):
@@ -787,7 +787,7 @@ class _GradName(gast.NodeTransformer):
         return self.generic_visit(node)
 
 
-def _plain_backward(tpl, needs):
+def _plain_backward(tpl, needs, name):
     """``f(_g, result, *params)`` of a scalar-safe template: the list of its gradients
     (None where ``needs`` is false), each the template's expression as it stands.
 
@@ -814,7 +814,7 @@ def _plain_backward(tpl, needs):
     args = ", ".join(["_g", tpl.result, *tpl.params])
     src = f"def _plain_backward({args}):\n    return [{', '.join(items)}]\n"
     namespace = dict(tpl.fn.__globals__)
-    exec(compile(src, f"<srcad plain backward of {tpl.fn.__qualname__}>", "exec"), namespace)  # noqa: S102
+    exec(compile(src, f"<srcad plain backward of {name}>", "exec"), namespace)  # noqa: S102
     return namespace["_plain_backward"]
 
 
