@@ -332,8 +332,12 @@ class _GraphTask:
         create, retain = self.create, self.retain
         pop, get = buffers.pop, buffers.get
         special = self.special  # captured or not run: the general path (None: none)
-        if special is not None and not any(m._fast for m in special):
-            special = None  # (those nodes take the general path anyway: not _fast)
+        if special is not None:
+            for m in special:
+                if m._fast:
+                    break
+            else:
+                special = None  # (those nodes take the general path anyway: not _fast)
         profiling = _profiling.ACTIVE
         tensor = Tensor
         ndarray, real_scalars = np.ndarray, _REAL_SCALARS
