@@ -360,6 +360,11 @@ class _GraphTask:
                     args = n._args
                     if create or n._freed or len(args) != 2:
                         outs = n._run(g, create)
+                        if not retain and not n._freed:
+                            if an.read or an.res:
+                                n.release()
+                            else:  # nothing saved to free
+                                n._freed = True
                     else:  # OpNode._run spelled out for a two-parameter rule
                         vers = n._vers
                         if vers:
@@ -382,28 +387,28 @@ class _GraphTask:
                         )
                         inf = n._info
                         r = n._res[0] if an.res else None
-                        if inf.sbwd is None:
+                        plain = an.plain  # (None: not looked up yet)
+                        if plain is None:
+                            plain = inf.plain_for(an, n._needs)
+                        if plain is False:
                             outs = inf.bwd(g, r, a, b, n._needs)
                         elif type(g) in real_scalars:
                             # a 0-d gradient: the rule reads 0-d values as scalars too,
                             # and nothing is reduced (the result, so each input, is 0-d)
-                            if type(a) is ndarray and not a.ndim and a.dtype.kind == "f":
+                            if an.r0 and type(a) is ndarray and not a.ndim and a.dtype.kind == "f":
                                 a = a[()]
-                            if type(b) is ndarray and not b.ndim and b.dtype.kind == "f":
+                            if an.r1 and type(b) is ndarray and not b.ndim and b.dtype.kind == "f":
                                 b = b[()]
                             if type(r) is ndarray and not r.ndim and r.dtype.kind == "f":
                                 r = r[()]
-                            needs = n._needs
-                            f = inf.sbwd.get(needs) or inf.plain_backward(needs)
-                            outs = f(g, r, a, b)
+                            outs = plain(g, r, a, b)
                         else:
                             needs = n._needs
                             gs = getattr(g, "shape", None)
                             if (not needs[0] or (type(a) is ndarray and a.shape == gs)) and (
                                 not needs[1] or (type(b) is ndarray and b.shape == gs)
                             ):  # every needed input has the gradient's shape: no reduction
-                                f = inf.sbwd.get(needs) or inf.plain_backward(needs)
-                                outs = f(g, r, a, b)
+                                outs = plain(g, r, a, b)
                             else:
                                 outs = inf.bwd(g, r, a, b, needs)
                         if type(n._emap) is not PrefixEmap:  # (else zip below takes the first)
@@ -416,16 +421,11 @@ class _GraphTask:
                                 kept = [a0, b0]
                                 for i in read:
                                     v = kept[i]
-                                    if i in written or isinstance(v, tensor) or _holds_array(v):
+                                    if isinstance(v, tensor) or i in written or _holds_array(v):
                                         kept[i] = FREED
                                 n._args = kept
                             if an.res:
                                 n._res = FREED
-                    if not retain and not n._freed:
-                        if an.read or an.res:
-                            n.release()
-                        else:  # nothing saved to free
-                            n._freed = True
                     for (m, nr), gm in zip(n._next, outs):
                         if gm is None or m is None or (needed is not None and m not in needed):
                             continue

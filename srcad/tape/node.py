@@ -388,14 +388,22 @@ def _result_tensor(node):
 
 
 class Analysis:
-    """Which template parameters a rule reads by value (saved) or only by shape (meta)."""
+    """Which template parameters a rule reads by value (saved) or only by shape (meta).
 
-    __slots__ = ("read", "meta", "res")
+    One per rule and ``needs`` pattern, so it also caches, for the engine's inline
+    path, whether the first two parameters are read (``r0``, ``r1``) and the rule's
+    :func:`_plain_backward` for that pattern (``plain``: None until first asked,
+    False for a rule that has none)."""
+
+    __slots__ = ("read", "meta", "res", "r0", "r1", "plain")
 
     def __init__(self, read, meta, res):
         self.read = read
         self.meta = meta
         self.res = res
+        self.r0 = 0 in read
+        self.r1 = 1 in read
+        self.plain = None
 
 
 class PrefixEmap(tuple):
@@ -504,6 +512,11 @@ class OpInfo:
         if fn is None:
             fn = self.sbwd[needs] = _plain_backward(self.tpl, needs, self.rule.name)
         return fn
+
+    def plain_for(self, an, needs):
+        """``an.plain`` filled in: the plain backward for ``needs``, or False."""
+        an.plain = self.plain_backward(needs) if self.sbwd is not None else False
+        return an.plain
 
     def plan(self, needs, eparams=None):
         """The cached :class:`Plan` for ``needs`` (a tuple of bools) and ``eparams``."""
