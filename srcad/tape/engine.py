@@ -392,14 +392,19 @@ class _GraphTask:
                             plain = inf.plain_for(an, n._needs)
                         if plain is False:
                             outs = inf.bwd(g, r, a, b, n._needs)
-                        elif type(g) in real_scalars:
-                            # a 0-d gradient: the rule reads 0-d values as scalars too,
-                            # and nothing is reduced (the result, so each input, is 0-d)
-                            if an.r0 and type(a) is ndarray and not a.ndim and a.dtype.kind == "f":
+                        elif (
+                            type(g) in real_scalars
+                            and (type(a) is not ndarray or not a.ndim)
+                            and (type(b) is not ndarray or not b.ndim)
+                            and (type(r) is not ndarray or not r.ndim)
+                        ):
+                            # a 0-d gradient of 0-d values: nothing to reduce, and the
+                            # rule reads the 0-d float values as scalars too
+                            if an.r0 and type(a) is ndarray and a.dtype.kind == "f":
                                 a = a[()]
-                            if an.r1 and type(b) is ndarray and not b.ndim and b.dtype.kind == "f":
+                            if an.r1 and type(b) is ndarray and b.dtype.kind == "f":
                                 b = b[()]
-                            if type(r) is ndarray and not r.ndim and r.dtype.kind == "f":
+                            if type(r) is ndarray and r.dtype.kind == "f":
                                 r = r[()]
                             outs = plain(g, r, a, b)
                         else:
