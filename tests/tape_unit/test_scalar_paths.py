@@ -251,3 +251,21 @@ def test_grad_fn_called_directly_returns_array_tensors():
     y = x * 3.0
     (gx,) = [g for g in y.grad_fn(srcad.tensor(2.0, dtype=srcad.float64)) if g is not None]
     assert type(gx.detach().numpy()) is np.ndarray and gx.item() == 6.0
+
+
+def test_np_sum_of_one_tensor_is_numpys_sum_every_call():
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(1001) * 10.0 ** rng.integers(-5, 5, 1001)
+
+    def f(x):
+        return np.sum(x * 1.0)
+
+    vg = srcad.value_and_grad(f, mode="tape")
+    for _ in range(3):  # the first call finds the plan, the later ones reuse it
+        value, grad = vg(x)
+        assert value == np.sum(x)  # the same pairwise summation, bit for bit
+        assert type(grad) is np.ndarray and grad.dtype == np.float64
+        np.testing.assert_array_equal(grad, np.ones_like(x))
+    tx = torch.tensor(x, requires_grad=True)
+    torch.sum(tx * 1.0).backward()
+    np.testing.assert_array_equal(grad, tx.grad.numpy())
