@@ -18,10 +18,12 @@ time on a shared machine), srcad and PyTorch interleaved: recording the forward 
 running the backward pass (graphs built first, then run), and the scalar loop of
 ``bench_workloads.py`` workload 1 (PyTorch-style on 0-d tensors, and through
 ``srcad.grad(f, mode="tape")``).  ``--profile`` prints a cProfile of srcad's
-forward+backward (the functions that take the time, per call).
+forward+backward (the functions that take the time, per call).  ``--gc`` keeps the
+cycle collector enabled while ``--stages`` times (as in a user's own timing loop;
+srcad's nodes are Python objects the collector walks, PyTorch's are not).
 
     python benchmarks/bench_tape_overhead.py [--ops 1000] [--quick] [--threads N]
-    python benchmarks/bench_tape_overhead.py --stages [--profile]
+    python benchmarks/bench_tape_overhead.py --stages [--profile] [--gc]
 """
 
 import argparse
@@ -160,7 +162,7 @@ def stage_fns(lib, n, k):
     return {"record": (record, k * n), "backward": (backward, k * n), "loop": (loop, 200)}
 
 
-def stages(n, repeat, profile):
+def stages(n, repeat, profile, collect=False):
     k = 5
     libs = {"srcad": stage_fns(srcad, n, k)}
     g = srcad.grad(scalar_loop, wrt=0, mode="tape")
@@ -169,7 +171,8 @@ def stages(n, repeat, profile):
         torch.set_num_threads(1)
         libs["PyTorch"] = stage_fns(torch, n, k)
     times = {(lib, st): [] for lib, fns in libs.items() for st in fns}
-    gc.disable()
+    if not collect:
+        gc.disable()
     try:
         for _ in range(repeat):
             for lib, fns in libs.items():
@@ -181,7 +184,11 @@ def stages(n, repeat, profile):
                     times[lib, st].append((time.process_time() - t0) / ops)
     finally:
         gc.enable()
-    print(f"## Where the tape's time goes: CPU µs per op (median of {repeat}), chain of {n}\n")
+    gc_state = "on" if collect else "off"
+    print(
+        f"## Where the tape's time goes: CPU µs per op (median of {repeat}), chain of {n}, "
+        f"cycle collector {gc_state}\n"
+    )
     rows = []
     for st in libs["srcad"]:
         mine = statistics.median(times["srcad", st])
@@ -213,10 +220,11 @@ def main():
     parser.add_argument("--threads", type=int, help="pin BLAS and PyTorch threads")
     parser.add_argument("--stages", action="store_true", help="per-stage CPU times")
     parser.add_argument("--profile", action="store_true", help="with --stages: cProfile")
+    parser.add_argument("--gc", action="store_true", help="with --stages: collector on")
     opts = parser.parse_args()
     pin_threads(opts.threads)
     if opts.stages:
-        stages(opts.ops, 5 if opts.quick else 21, opts.profile)
+        stages(opts.ops, 5 if opts.quick else 21, opts.profile, opts.gc)
         return
     settings = timing_settings(opts.quick)
     n = opts.ops

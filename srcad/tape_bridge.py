@@ -4,10 +4,24 @@ The ``wrt`` arguments are wrapped in tensors that require grad; NumPy calls on
 them are recorded through ``__array_ufunc__``/``__array_function__``; the
 gradients come back as arrays (or floats) shaped exactly as ``mode="source"``
 gives them.
+
+The cycle collector is paused for the duration of each entry point (recording and
+backward pass): PyTorch's graph nodes and tensors are C++ objects the collector never
+sees, ours are Python objects (a node, a tensor, tuples and lists per op), so a loop
+of a thousand recorded ops triggers many generation-0 collections, and older
+generations walk the whole growing graph again and again (about 25% of the time of a
+small-op loop, twice that for a long one).  The graph holds no reference cycles (a
+node refers to its inputs, never to its output tensor), so reference counting frees
+it; only cyclic garbage the user's function itself makes waits until the call ends.
+The previous state is restored in a ``finally``; nested and concurrent calls share
+one depth counter, so the collector is re-enabled exactly when the outermost call
+that found it enabled returns (:func:`_gc_pause`, :func:`_gc_resume`).
 """
 
 import functools
+import gc
 import inspect
+import threading
 import types
 import warnings
 
@@ -22,6 +36,42 @@ from .tape import numpy_mode
 from .tape.interop import apply_prim
 from .tape.ops.shapes import clone as _clone
 from .tape.tensor import Tensor, wrap
+
+# -- the cycle collector, paused while a tape call runs (see the module docstring) ----
+
+_GC_LOCK = threading.Lock()
+_GC_STATE = [0, False]  # [depth of paused calls, whether the collector was enabled]
+
+
+def _gc_pause():
+    """Pause the cycle collector (the first of nested calls remembers its state)."""
+    with _GC_LOCK:
+        if _GC_STATE[0] == 0:
+            _GC_STATE[1] = gc.isenabled()
+            gc.disable()
+        _GC_STATE[0] += 1
+
+
+def _gc_resume():
+    """Undo one :func:`_gc_pause`; the last one re-enables a collector it found enabled."""
+    with _GC_LOCK:
+        _GC_STATE[0] -= 1
+        if _GC_STATE[0] == 0 and _GC_STATE[1]:
+            gc.enable()
+
+
+def _gc_paused(fn):
+    """``fn`` run with the cycle collector paused (restored even when it raises)."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        _gc_pause()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _gc_resume()
+
+    return run
 
 
 def _leaf(v):
@@ -503,6 +553,7 @@ def _rebuild_like(template, leaves_iter, fill):
     return fill(template)
 
 
+@_gc_paused
 def tape_value_and_grad(f, ba, wrt, fname, has_aux=False):
     """``(value, [gradient per wrt])`` of a scalar function run on the tape
     (``((value, aux), grads)`` with ``has_aux``)."""
@@ -526,6 +577,7 @@ def tape_value_and_grad(f, ba, wrt, fname, has_aux=False):
     return ((value, aux) if has_aux else value), grads
 
 
+@_gc_paused
 def tape_vjp(f, ba, wrt, fname="f"):
     """``(value, pullback)`` on the tape; the graph is kept so the pullback can repeat.
     The pullback gives a list (one gradient per wrt)."""
@@ -533,6 +585,7 @@ def tape_vjp(f, ba, wrt, fname="f"):
     out, originals, leaves, _, nested = _call(f, ba, wrt)
     value = out if nested else _unwrap(out)
 
+    @_gc_paused
     def pullback(cotangent):
         ct = cotangent if isinstance(cotangent, Tensor) or not isinstance(out, Tensor) else None
         if ct is None:
@@ -550,6 +603,7 @@ def tape_vjp(f, ba, wrt, fname="f"):
     return value, pullback
 
 
+@_gc_paused
 def tape_jvp(f, ba, wrt, tangents):
     """Forward mode on the tape by the double-vjp trick (``create_graph``)."""
 
@@ -619,6 +673,7 @@ def _dot_tree(gs, ts):
     return total
 
 
+@_gc_paused
 def tape_hvp(f, ba, wrt, as_tuple, v):
     """Hessian-vector product on the tape (reverse over reverse with create_graph)."""
 

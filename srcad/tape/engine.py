@@ -5,6 +5,19 @@ has arrived (latest-created first, as PyTorch's ready queue does).  Without
 ``create_graph`` gradients are raw arrays and rules run on them directly; with it they
 are tensors and the rules run with grad mode on, so the backward pass is recorded and
 can itself be differentiated.
+
+The gradient of a 0-d value flows between recorded ops as a NumPy scalar of its dtype
+(``g[()]``), not a 0-d array: NumPy's arithmetic on 0-d arrays costs ten times its
+arithmetic on scalars, and gives a scalar anyway, so rules already meet both; under
+NEP 50 a scalar promotes exactly as the 0-d array of its dtype.  Every place a
+gradient leaves the inlined path of :meth:`_GraphTask.execute` (:meth:`run_node`:
+leaves, hooks, captures, custom functions and other nodes) turns a scalar back into
+a fresh 0-d array (:func:`_as_array`), so what users and nodes other than recorded
+ops see is an ndarray as before.  On that path, a rule of plain arithmetic and ufuncs
+(``OpInfo.scalar_ok``) with a float scalar gradient also reads the 0-d float values
+it saved (arguments, result) as scalars, and such a rule runs without reducing its
+gradients to the inputs' shapes (``node._plain_backward``) when they already have
+them: a 0-d result, or every input that needs a gradient shaped like the result.
 """
 
 import operator
@@ -261,7 +274,7 @@ class _GraphTask:
             if tnodes.issuperset(sinks):
                 # every path ends at a target: every node leads to one, and every
                 # node with a successor runs (the common autograd.grad of leaves)
-                self.needed = seen
+                self.needed = None  # (every node reached: nothing to skip)
                 self.run = seen.difference(sinks)
                 self.special = tnodes
             else:
@@ -284,6 +297,8 @@ class _GraphTask:
                 s = s._data
                 if s.dtype != t._data.dtype:
                     s = s.astype(t._data.dtype)
+                if type(s) is np.ndarray and not s.ndim:
+                    s = s[()]  # a 0-d gradient flows as a NumPy scalar (module docstring)
             self.add_to_buffer(n, nr, s)
 
     def add_to_buffer(self, n, nr, g):
@@ -317,8 +332,15 @@ class _GraphTask:
         create, retain = self.create, self.retain
         pop, get = buffers.pop, buffers.get
         special = self.special  # captured or not run: the general path (None: none)
+        if special is not None:
+            for m in special:
+                if m._fast:
+                    break
+            else:
+                special = None  # (those nodes take the general path anyway: not _fast)
         profiling = _profiling.ACTIVE
         tensor = Tensor
+        ndarray, real_scalars = np.ndarray, _REAL_SCALARS
         prev = STATE.enabled
         STATE.enabled = create
         try:
@@ -338,6 +360,11 @@ class _GraphTask:
                     args = n._args
                     if create or n._freed or len(args) != 2:
                         outs = n._run(g, create)
+                        if not retain and not n._freed:
+                            if an.read or an.res:
+                                n.release()
+                            else:  # nothing saved to free
+                                n._freed = True
                     else:  # OpNode._run spelled out for a two-parameter rule
                         vers = n._vers
                         if vers:
@@ -359,7 +386,36 @@ class _GraphTask:
                             else (b0 if type(b0) is not list else _value(b0))
                         )
                         inf = n._info
-                        outs = inf.bwd(g, n._res[0] if an.res else None, a, b, n._needs)
+                        r = n._res[0] if an.res else None
+                        plain = an.plain  # (None: not looked up yet)
+                        if plain is None:
+                            plain = inf.plain_for(an, n._needs)
+                        if plain is False:
+                            outs = inf.bwd(g, r, a, b, n._needs)
+                        elif (
+                            type(g) in real_scalars
+                            and (type(a) is not ndarray or not a.ndim)
+                            and (type(b) is not ndarray or not b.ndim)
+                            and (type(r) is not ndarray or not r.ndim)
+                        ):
+                            # a 0-d gradient of 0-d values: nothing to reduce, and the
+                            # rule reads the 0-d float values as scalars too
+                            if an.r0 and type(a) is ndarray and a.dtype.kind == "f":
+                                a = a[()]
+                            if an.r1 and type(b) is ndarray and b.dtype.kind == "f":
+                                b = b[()]
+                            if type(r) is ndarray and r.dtype.kind == "f":
+                                r = r[()]
+                            outs = plain(g, r, a, b)
+                        else:
+                            needs = n._needs
+                            gs = getattr(g, "shape", None)
+                            if (not needs[0] or (type(a) is ndarray and a.shape == gs)) and (
+                                not needs[1] or (type(b) is ndarray and b.shape == gs)
+                            ):  # every needed input has the gradient's shape: no reduction
+                                outs = plain(g, r, a, b)
+                            else:
+                                outs = inf.bwd(g, r, a, b, needs)
                         if type(n._emap) is not PrefixEmap:  # (else zip below takes the first)
                             outs = n._by_edge(outs)
                         if not retain:  # OpNode.release spelled out for two parameters
@@ -370,16 +426,11 @@ class _GraphTask:
                                 kept = [a0, b0]
                                 for i in read:
                                     v = kept[i]
-                                    if i in written or isinstance(v, tensor) or _holds_array(v):
+                                    if isinstance(v, tensor) or i in written or _holds_array(v):
                                         kept[i] = FREED
                                 n._args = kept
                             if an.res:
                                 n._res = FREED
-                    if not retain and not n._freed:
-                        if an.read or an.res:
-                            n.release()
-                        else:  # nothing saved to free
-                            n._freed = True
                     for (m, nr), gm in zip(n._next, outs):
                         if gm is None or m is None or (needed is not None and m not in needed):
                             continue
@@ -400,9 +451,11 @@ class _GraphTask:
         with hooks, captures and profiling."""
         create = self.create
         if n._nout == 1:
-            grads = [buf]
+            grads = [buf if create or not isinstance(buf, np.generic) else np.asarray(buf)]
+        elif buf is None:
+            grads = [None] * n._nout
         else:
-            grads = buf if buf is not None else [None] * n._nout
+            grads = buf if create else [_as_array(g) for g in buf]
         hk = n._hk
         if hk is not None:
             if hk.thooks or hk.retain:
@@ -468,6 +521,14 @@ class _GraphTask:
 _SEQ_KEY = operator.attrgetter("_seq")
 
 
+_REAL_SCALARS = frozenset({np.float64, np.float32})
+
+
+def _as_array(g):
+    """``g``, a raw gradient, with a NumPy scalar made a fresh 0-d array."""
+    return np.asarray(g) if isinstance(g, np.generic) else g
+
+
 def _needed(order, target_nodes):
     """Nodes from which a target is reachable, and those among them that must run.
 
@@ -518,6 +579,8 @@ def run_hooks(table, g, create):
     """Run tensor hooks in order; each may replace the gradient (E15, E15b)."""
     if create:
         gt = g
+    elif isinstance(g, np.generic):
+        gt = wrap(np.asarray(g))
     else:
         gt = wrap(g if type(g) is np.ndarray and writeable(g) else g.copy())
     for fn in list(table.values()):
@@ -559,7 +622,7 @@ def _retain_into(t, g, create):
     if cur is None:
         t._grad = wrap(_owned(g, t._data.dtype))
     else:
-        t._grad = wrap(cur._data + g)
+        t._grad = wrap(_as_array(cur._data + g))
 
 
 def _owned(g, dtype):
@@ -601,7 +664,7 @@ def _accumulate(var, g, create):
                 cd += g
                 cur._vc[0] += 1
             else:
-                var._grad = wrap(cd + g)
+                var._grad = wrap(_as_array(cd + g))
         return
     if g._data.dtype != d.dtype:
         g = g.to(var.dtype)
@@ -615,7 +678,7 @@ def _accumulate(var, g, create):
 
 
 def _node_prehooks(table, grads, create):
-    gs = tuple(None if g is None else (g if create else wrap(g)) for g in grads)
+    gs = tuple(None if g is None else (g if create else wrap(_as_array(g))) for g in grads)
     for fn in list(table.values()):
         r = fn(gs)
         if r is not None:
@@ -624,8 +687,8 @@ def _node_prehooks(table, grads, create):
 
 
 def _node_posthooks(table, outs, grads, create):
-    gi = tuple(None if g is None else (g if create else wrap(g)) for g in outs)
-    go = tuple(None if g is None else (g if create else wrap(g)) for g in grads)
+    gi = tuple(None if g is None else (g if create else wrap(_as_array(g))) for g in outs)
+    go = tuple(None if g is None else (g if create else wrap(_as_array(g))) for g in grads)
     for fn in list(table.values()):
         r = fn(gi, go)
         if r is not None:

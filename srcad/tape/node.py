@@ -180,7 +180,10 @@ class Node:
         tensor, wrap = _TENSOR[0], _WRAP[0]
         raw = [g._data if isinstance(g, tensor) else g for g in grads]
         out = self.apply(raw, False)
-        return tuple(None if g is None else wrap(g) for g in out)
+        return tuple(
+            None if g is None else wrap(np.asarray(g) if isinstance(g, np.generic) else g)
+            for g in out
+        )
 
     def apply(self, grads, create):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -385,14 +388,22 @@ def _result_tensor(node):
 
 
 class Analysis:
-    """Which template parameters a rule reads by value (saved) or only by shape (meta)."""
+    """Which template parameters a rule reads by value (saved) or only by shape (meta).
 
-    __slots__ = ("read", "meta", "res")
+    One per rule and ``needs`` pattern, so it also caches, for the engine's inline
+    path, whether the first two parameters are read (``r0``, ``r1``) and the rule's
+    :func:`_plain_backward` for that pattern (``plain``: None until first asked,
+    False for a rule that has none)."""
+
+    __slots__ = ("read", "meta", "res", "r0", "r1", "plain")
 
     def __init__(self, read, meta, res):
         self.read = read
         self.meta = meta
         self.res = res
+        self.r0 = 0 in read
+        self.r1 = 1 in read
+        self.plain = None
 
 
 class PrefixEmap(tuple):
@@ -442,6 +453,8 @@ class OpInfo:
         "required",
         "plan1",
         "plans2",
+        "scalar_ok",
+        "sbwd",
     )
 
     def __init__(self, prim):
@@ -478,6 +491,10 @@ class OpInfo:
         self.plans2 = [[None, None], [None, None]]  # [ra][rb]: plan((ra, rb)), operators'
         # two parameters, both differentiable: the operators' fast path
         self.binary = self.nparams == 2 and self.written == (0, 1)
+        # the backward may take NumPy scalars for 0-d float arrays (engine.execute)
+        self.scalar_ok = _scalar_safe(self.tpl)
+        # needs -> the backward without reductions to the arguments' shapes (or None)
+        self.sbwd = {} if self.scalar_ok else None
 
     def emap_for(self, eparams):
         """``((param index, -1), ...)`` for the edge parameters (cached)."""
@@ -488,6 +505,18 @@ class OpInfo:
                 em = PrefixEmap(em)
             self._emaps[eparams] = em
         return em
+
+    def plain_backward(self, needs):
+        """The cached :func:`_plain_backward` of this (scalar-safe) rule for ``needs``."""
+        fn = self.sbwd.get(needs)
+        if fn is None:
+            fn = self.sbwd[needs] = _plain_backward(self.tpl, needs, self.rule.name)
+        return fn
+
+    def plain_for(self, an, needs):
+        """``an.plain`` filled in: the plain backward for ``needs``, or False."""
+        an.plain = self.plain_backward(needs) if self.sbwd is not None else False
+        return an.plain
 
     def plan(self, needs, eparams=None):
         """The cached :class:`Plan` for ``needs`` (a tuple of bools) and ``eparams``."""
@@ -698,6 +727,108 @@ def _analyse(inf, needs):
     read = tuple(i for i, p in enumerate(params) if p in value)
     metas = tuple(i for i, p in enumerate(params) if p in meta and p not in value)
     return Analysis(frozenset(read), metas, tpl.result in value)
+
+
+# -- rules that may run on NumPy scalars -----------------------------------------------
+#
+# The engine passes the 0-d float arrays a backward reads (arguments, result) as NumPy
+# scalars of their dtype when the incoming gradient is one (engine module docstring):
+# ten times cheaper.  Only for a rule whose every line is ``d[p] = expression`` with
+# the expression built from names, numbers, ``d[result]``, ``+ - * /``, unary ``-``/``+``
+# and NumPy ufunc calls: the same IEEE operations or the same ufunc loops on a scalar
+# as on a 0-d array, and under NEP 50 the same result dtype.
+
+_SCALAR_BINOPS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
+_SCALAR_UNARY = (gast.USub, gast.UAdd)
+
+
+def _scalar_safe(tpl):
+    """Whether the backward of template ``tpl`` may take NumPy scalars (see above); each
+    expression must also read ``d[result]``, so that on an elementwise primitive its
+    shape is the result's (see :func:`_plain_backward`)."""
+    if tpl.vararg:
+        return False
+    glb = tpl.fn.__globals__
+    result = tpl.result
+    for stmt in tpl.tree.body:
+        if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
+            continue  # docstring
+        if not (
+            isinstance(stmt, gast.Assign)
+            and len(stmt.targets) == 1
+            and registry.d_target(stmt.targets[0]) in tpl.params
+            and _scalar_expr(stmt.value, glb, result)
+            and any(registry.d_target(e) == result for e in gast.walk(stmt.value))
+        ):
+            return False
+    return True
+
+
+def _scalar_expr(node, glb, result):
+    if isinstance(node, gast.Name):
+        return node.id != "d"
+    if isinstance(node, gast.Subscript):
+        return registry.d_target(node) == result
+    if isinstance(node, gast.Constant):
+        return type(node.value) in (int, float)
+    if isinstance(node, gast.BinOp):
+        return (
+            isinstance(node.op, _SCALAR_BINOPS)
+            and _scalar_expr(node.left, glb, result)
+            and _scalar_expr(node.right, glb, result)
+        )
+    if isinstance(node, gast.UnaryOp):
+        return isinstance(node.op, _SCALAR_UNARY) and _scalar_expr(node.operand, glb, result)
+    if isinstance(node, gast.Call):
+        return (
+            isinstance(_resolve(node.func, glb), np.ufunc)
+            and not node.keywords
+            and all(_scalar_expr(a, glb, result) for a in node.args)
+        )
+    return False
+
+
+class _GradName(gast.NodeTransformer):
+    """``d[result]`` -> ``_g``."""
+
+    def __init__(self, result):
+        self.result = result
+
+    def visit_Subscript(self, node):
+        if registry.d_target(node) == self.result:
+            return gast.Name("_g", gast.Load(), None, None)
+        return self.generic_visit(node)
+
+
+def _plain_backward(tpl, needs, name):
+    """``f(_g, result, *params)`` of a scalar-safe template: the list of its gradients
+    (None where ``needs`` is false), each the template's expression as it stands.
+
+    ``registry.backward_fn`` gives the same list with each gradient of a broadcasting
+    rule reduced to its argument's shape (``unbroadcast``), the identity when the
+    gradient already has that shape: the engine calls this one only then (a 0-d
+    result, or arguments that all have the result's shape).
+    """
+    import ast  # noqa: PLC0415
+    import copy  # noqa: PLC0415
+
+    exprs = {}
+    for stmt in tpl.tree.body:
+        if isinstance(stmt, gast.Assign):
+            exprs[registry.d_target(stmt.targets[0])] = stmt.value
+    items = []
+    for p, need in zip(tpl.params, needs):
+        e = exprs.get(p) if need else None
+        if e is None:
+            items.append("None")
+        else:
+            e = _GradName(tpl.result).visit(copy.deepcopy(e))
+            items.append(ast.unparse(gast.gast_to_ast(e)))
+    args = ", ".join(["_g", tpl.result, *tpl.params])
+    src = f"def _plain_backward({args}):\n    return [{', '.join(items)}]\n"
+    namespace = dict(tpl.fn.__globals__)
+    exec(compile(src, f"<srcad plain backward of {name}>", "exec"), namespace)  # noqa: S102
+    return namespace["_plain_backward"]
 
 
 # --------------------------------------------------------------------------------------

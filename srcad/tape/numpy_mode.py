@@ -347,7 +347,9 @@ class _Ufunc:
                     plan = self._plan1 = _interop.unary_plan(self._uf)
                 d = x._data
                 if plan and type(d) is _NDARRAY:
-                    out = self._uf(d)
+                    # (a 0-d float value as a NumPy scalar: the same ufunc loop, less
+                    # of NumPy's 0-d array overhead; the result is a 0-d array again)
+                    out = self._uf(d if d.ndim or d.dtype.kind != "f" else d[()])
                     if type(out) is not _NDARRAY and isinstance(out, np.generic):
                         out = np.asarray(out)
                     if type(out) is _NDARRAY:

@@ -73,19 +73,31 @@ def _operand(b):
 
 
 _ndarray = np.ndarray
+_asarray = np.asarray
 _INFO = _node_module._INFO
+# 0-d operands of these dtypes are computed as NumPy scalars (see operator_op)
+_SCALAR_DTYPES = frozenset({np.dtype(np.float64), np.dtype(np.float32)})
+_EXACT_OPS = (operator.add, operator.sub, operator.mul, operator.truediv)
+_EXACT_INT = 2**53  # a Python int up to this is exactly a float64: converted alike anywhere
 
 
 def operator_op(prim, true_div=False):
     """``a <op> b`` for tensor ``a`` (``Tensor.__add__`` and kin): :func:`arith` with its
     common case spelled out.
 
-    That case is ``b`` a tensor of ``a``'s dtype, or a Python float with ``a`` a float
-    tensor: NumPy's result dtype is then PyTorch's, so nothing is promoted or checked
-    again.  Everything else (other dtypes, ints, arrays, a broadcast error) goes to
-    :func:`arith`, which gives the same result the long way.
+    That case is ``b`` a tensor of ``a``'s dtype, or a Python float (or an int of at
+    most 2**53 in magnitude) with ``a`` a float tensor: NumPy's result dtype is then
+    PyTorch's, so nothing is promoted or checked again.  Everything else (other dtypes,
+    larger ints, arrays, a broadcast error) goes to :func:`arith`, which gives the same
+    result the long way.
+
+    On 0-d float64/float32 operands of ``+ - * /`` the operation runs on NumPy scalars
+    (``a[()]``), a tenth of the cost of NumPy's 0-d array path, which gives the same
+    scalar: the same IEEE operation, and under NEP 50 the same result dtype.  The
+    result is made a fresh 0-d array as before.
     """
     cls = node_class(grad_fn_name(prim))
+    scalar_dtypes = _SCALAR_DTYPES if prim in _EXACT_OPS else frozenset()
 
     def op(a, b):
         ad = a._data
@@ -94,19 +106,29 @@ def operator_op(prim, true_div=False):
             if bd.dtype != ad.dtype or (true_div and ad.dtype.kind in "biu"):
                 return arith(prim, a, b, true_div=true_div)
             rb = b._rg
-        elif type(b) is float and ad.dtype.kind in "fc":
+        elif (
+            type(b) is float or (type(b) is int and -_EXACT_INT <= b <= _EXACT_INT)
+        ) and ad.dtype.kind in "fc":
             bd = b
             rb = False
         else:
             return arith(prim, a, b, true_div=true_div)
-        try:
-            out = prim(ad, bd)
-        except ValueError:
-            return arith(prim, a, b, true_div=true_div)  # raises PyTorch's message
-        if type(out) is not _ndarray and (
-            not hasattr(out, "shape") or isinstance(out, np.generic)
-        ):
-            out = np.asarray(out)
+        if (
+            not ad.ndim
+            and type(ad) is _ndarray
+            and ad.dtype in scalar_dtypes
+            and (bd is b or (not bd.ndim and type(bd) is _ndarray))
+        ):  # 0-d operands: NumPy scalars (see above)
+            out = _asarray(prim(ad[()], b if bd is b else bd[()]))
+        else:
+            try:
+                out = prim(ad, bd)
+            except ValueError:
+                return arith(prim, a, b, true_div=true_div)  # raises PyTorch's message
+            if type(out) is not _ndarray and (
+                not hasattr(out, "shape") or isinstance(out, np.generic)
+            ):
+                out = np.asarray(out)
         ra = a._rg
         if (ra or rb) and STATE.enabled:
             inf = _INFO.get(prim) or info(prim)
