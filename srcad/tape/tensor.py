@@ -848,6 +848,20 @@ def setitem(t, index, value):
     inplace(t, T.index_put, (index, value), "IndexPutBackward0", eparams=(0, 2))
 
 
+def _integer_index(index):
+    """Whether ``index`` is NumPy's scalar index: an int, or a tuple of ints (``()``
+    included); Ellipsis, slices, None or arrays make a 0-d array (a view) instead."""
+    if type(index) is tuple:
+        return all(_is_int_key(k) for k in index)
+    return _is_int_key(index)
+
+
+def _is_int_key(k):
+    return (isinstance(k, (int, np.integer)) and not isinstance(k, bool)) or (
+        type(k).__name__ == "Tensor" and k._data.ndim == 0 and k._data.dtype.kind in "iu"
+    )
+
+
 def _numpy_program_caller():
     """Whether the caller of the calling method is a NumPy program srcad runs on the tape
     (not srcad itself): ``x[0].item()`` and ``x.tolist()`` of a value being
@@ -1278,7 +1292,17 @@ class Tensor:
         return bool((self._data == raw(element)).any())
 
     def __getitem__(self, index):
-        return getitem(self, index)
+        out = getitem(self, index)
+        if (
+            _cow._STATE.reg is not None
+            and out._data.ndim == 0
+            and _integer_index(index)
+            and out._base is not None
+        ):
+            # a NumPy program's x[i, j] is a scalar, a copy: a later write into x
+            # must not change it (PyTorch gives a view)
+            return out.clone()
+        return out
 
     def __setitem__(self, index, value):
         setitem(self, index, value)

@@ -254,3 +254,46 @@ def test_division_by_zero_runs_this_call_on_the_tape_in_auto_mode():
     with pytest.warns(srcad.FallbackWarning, match="for this call"):
         assert g(0.0) == math.inf
     assert g(9.0) == 1.0 / 6.0 and g.mode == "source"
+
+
+# -- float temporaries -----------------------------------------------------------------------
+
+
+def damped(a, b):
+    s = 0.0
+    for i in range(50):
+        s = s + a * math.sin(b * i) / (1.0 + i) - math.exp(-a * i / 50.0)
+    return s
+
+
+def sines(a, b):
+    s = 0.0
+    for i in range(40):
+        s = s + a * math.sin(b * i)
+    return s
+
+
+@pytest.mark.parametrize("f", [sines, damped])
+def test_float_temporaries_inlined_same_numbers(f):
+    g = srcad.grad(f, wrt=(0, 1), mode="source")
+    plain = srcad.grad(f, wrt=(0, 1), mode="source", optimize=False)
+    got, ref = g(0.8, 0.3), plain(0.8, 0.3)
+    assert got == ref  # the same arithmetic, operand for operand
+    for k in range(2):
+        want = fd(lambda a, b: f(float(a), float(b)), (0.8, 0.3), k)
+        assert math.isclose(got[k], float(want), rel_tol=1e-7)
+    if f is sines:
+        ga = srcad.grad(f, mode="source")
+        assert ga(0.8, 0.3) == got[0]
+        assert "da = da + math.sin(b * i)" in ga.source  # (the temporary is gone)
+
+
+def array_temporaries(x):
+    t = np.sin(x)
+    return np.sum(t * t)
+
+
+def test_array_temporaries_keep_their_names():
+    g = srcad.grad(array_temporaries, mode="source")
+    x = RNG.standard_normal(5)
+    np.testing.assert_allclose(g(x), 2 * np.sin(x) * np.cos(x), rtol=1e-14)
