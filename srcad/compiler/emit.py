@@ -146,9 +146,9 @@ def compile_functions(source, names, injected, user_globals, label):
 _GRAD_OF = re.compile(r"^\s*# Grad of: (.*)$")
 
 
-def generated_site(exc):
-    """``(filename, line, text)`` of the user's statement whose generated code raised
-    ``exc`` (see :func:`note_generated`), or ``(None, None, None)``."""
+def _raising_line(exc):
+    """``(generated source, origin, "# Grad of:" text above)`` of the deepest frame of
+    ``exc``'s traceback in srcad-generated code, or None."""
     tb, found = exc.__traceback__, None
     while tb is not None:
         fname = tb.tb_frame.f_code.co_filename
@@ -156,16 +156,31 @@ def generated_site(exc):
             found = (fname, tb.tb_lineno)
         tb = tb.tb_next
     if found is None:
-        return None, None, None
+        return None
     text, origin = GENERATED[found[0]]
-    where = _grad_of_above(text, found[1])
-    if origin is None:
-        return None, None, where
+    return text, origin, _grad_of_above(text, found[1])
+
+
+def _user_line(origin, where):
+    """The line in the user's file of the statement ``where`` of ``origin``, or None."""
     if where is not None:
         for k, line in enumerate(origin.lines):
             if line == where:
-                return origin.filename, origin.first + k, where
-    return origin.filename, origin.first, where
+                return origin.first + k
+    return None
+
+
+def generated_site(exc):
+    """``(filename, line, text)`` of the user's statement whose generated code raised
+    ``exc`` (see :func:`note_generated`), or ``(None, None, None)``."""
+    found = _raising_line(exc)
+    if found is None:
+        return None, None, None
+    _, origin, where = found
+    if origin is None:
+        return None, None, where
+    line = _user_line(origin, where)
+    return origin.filename, origin.first if line is None else line, where
 
 
 def _grad_of_above(text, lineno):
@@ -206,22 +221,10 @@ def note_generated(exc):
     function.  Python 3.11+ shows the note under the traceback (``add_note``);
     on 3.10 it is kept in ``exc.__notes__`` all the same.
     """
-    tb, found = exc.__traceback__, None
-    while tb is not None:
-        fname = tb.tb_frame.f_code.co_filename
-        if fname in GENERATED:
-            found = (fname, tb.tb_lineno)
-        tb = tb.tb_next
+    found = _raising_line(exc)
     if found is None or getattr(exc, "__srcad_noted__", False):
         return
-    text, parsed = GENERATED[found[0]]
-    lines = text.splitlines()
-    where = None
-    for k in range(min(found[1], len(lines)) - 1, -1, -1):
-        m = _GRAD_OF.match(lines[k])
-        if m:
-            where = m.group(1).strip()
-            break
+    _, parsed, where = found
     note = _note_text(parsed, where)
     try:
         exc.__srcad_noted__ = True
@@ -239,13 +242,11 @@ def _note_text(origin, where):
         return "srcad: raised inside generated code" + (
             f" (gradient of: {where})" if where else ""
         )
-    if where is not None:
-        for k, line in enumerate(origin.lines):
-            if line == where:
-                return (
-                    f"srcad: raised in the generated gradient of {origin.filename}, line "
-                    f"{origin.first + k}: {where}"
-                )
+    line = _user_line(origin, where)
+    if line is not None:
+        return (
+            f"srcad: raised in the generated gradient of {origin.filename}, line {line}: {where}"
+        )
     return (
         f"srcad: raised in the generated code for {origin.filename}, line {origin.first} "
         f"(function {origin.name})"
