@@ -554,6 +554,7 @@ class _Transformation:
         name = self.__name__
         rebind = bool(entry.rebind)
         ndarray = np.ndarray
+        one = wrt_pos[0] if not as_tuple and len(wrt_pos) == 1 else None
         me = weakref.ref(self)  # (self holds run: no cycle for the collector to find)
 
         def run(args):
@@ -587,31 +588,23 @@ class _Transformation:
             except Exception as exc:
                 _note_generated(exc)
                 raise
-            self._last = (product, entry.source)
+            last = self._last
+            if last is None or last[0] is not product:
+                self._last = (product, entry.source)
             if with_value:
                 value, grads = out
                 if type(value) is ndarray and not value.flags.writeable:
                     value = value.copy()
             else:
                 grads = out
+            if one is not None:  # one wrt argument, not asked for as a tuple
+                g = grads
+                if type(g) is float and type(args[one]) is float:
+                    return (value, g) if with_value else g
+                g = _checked(g, args[one], name)
+                return (value, g) if with_value else g
             gs = grads if several else (grads,)
-            res = []
-            for g, i in zip(gs, wrt_pos):
-                x = args[i]
-                tg = type(g)
-                if tg is float and type(x) is float:
-                    res.append(g)
-                    continue
-                if not (
-                    tg is ndarray
-                    and type(x) is ndarray
-                    and g.dtype == x.dtype
-                    and g.shape == x.shape
-                ):
-                    g = _args.finalize(g, x, name, True)
-                if type(g) is ndarray and not g.flags.writeable:
-                    g = g.copy()  # never a view of the caller's array, nor a read-only one
-                res.append(g)
+            res = [_checked(g, args[i], name) for g, i in zip(gs, wrt_pos)]
             grads = tuple(res) if as_tuple else res[0]
             return (value, grads) if with_value else grads
 
@@ -657,6 +650,23 @@ class _Transformation:
 
 _MISS = object()
 _TAPE_ENTRY = []
+
+
+def _checked(g, x, name):
+    """A gradient from the cheap call as the careful call would give it: ``x``'s type,
+    dtype and shape (``arguments.finalize``), never read-only nor a view of ``x``."""
+    if type(g) is float and type(x) is float:
+        return g
+    if not (
+        type(g) is np.ndarray
+        and type(x) is np.ndarray
+        and g.dtype == x.dtype
+        and g.shape == x.shape
+    ):
+        g = _args.finalize(g, x, name, True)
+    if type(g) is np.ndarray and not g.flags.writeable:
+        g = g.copy()  # never a view of the caller's array, nor a read-only one
+    return g
 
 
 def _note_generated(exc):
