@@ -19,7 +19,7 @@ import gast
 
 from ..runtime.core import NUMPY_WRITERS
 from .astutil import walk
-from .vocab import FOLDABLE, const, name
+from .vocab import FOLDABLE, const, is_call_of, name
 
 # Runtime helpers that return their first argument when another argument is a
 # given constant: (helper name, argument index, constant).
@@ -381,29 +381,21 @@ def _invariant_body(body, target):
 
 
 def _strict_range_names(stmts):
-    """Names bound only by assignments of ``range(...)`` (not ``reversed``)."""
-    values = {}
-    for n in walk(gast.Module(body=list(stmts), type_ignores=[])):
-        if isinstance(n, gast.Assign):
-            for t in n.targets:
-                for m in _names_in(t):
-                    ok = isinstance(t, gast.Name) and _is_range(n.value)
-                    ok = ok and n.value.func.id == "range"
-                    values[m] = values.get(m, True) and ok
-        elif isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
-            values.setdefault(n.id, False)
-            if not isinstance(n.ctx, gast.Store):
-                values[n.id] = False
-    stored_elsewhere = set()
-    for n in walk(gast.Module(body=list(stmts), type_ignores=[])):
-        if isinstance(
-            n, (gast.For, gast.AugAssign, gast.With, gast.NamedExpr, gast.comprehension)
+    """Names whose every binding is an assignment ``r = range(...)`` (not ``reversed``,
+    not a loop target or anything else)."""
+    module = gast.Module(body=list(stmts), type_ignores=[])
+    stores, _ = _name_uses(module)
+    ranges = {}
+    for n in walk(module):
+        if (
+            isinstance(n, gast.Assign)
+            and len(n.targets) == 1
+            and isinstance(n.targets[0], gast.Name)
+            and _is_range(n.value)
+            and n.value.func.id == "range"
         ):
-            stored_elsewhere |= _stores(n.target if hasattr(n, "target") else n)
-    return {m for m, ok in values.items() if ok and m not in stored_elsewhere}
-
-
-_OTHER_BINDERS = (gast.For, gast.AugAssign, gast.With, gast.NamedExpr, gast.comprehension)
+            ranges[n.targets[0].id] = ranges.get(n.targets[0].id, 0) + 1
+    return {m for m, k in ranges.items() if stores.get(m) == k}
 
 
 def _reads_outside_own_loops(stmts):
@@ -527,7 +519,7 @@ def accumulate_in_place(fdef, rt_name="_rt"):
                 fresh = (
                     (isinstance(v, gast.Constant) and v.value == 0.0)
                     or _is_rt_attr(v, rt_name, "ZERO")
-                    or _is_rt_call(v, rt_name, "add_at")
+                    or is_call_of(v, rt_name, "add_at")
                 )
                 ok[t0.id] = ok.get(t0.id, True) and fresh
                 if fresh and isinstance(v, gast.Call):
@@ -538,7 +530,7 @@ def accumulate_in_place(fdef, rt_name="_rt"):
                         ok[m.id] = False
         elif isinstance(n, gast.Call):
             if (
-                (_is_rt_call(n, rt_name, "add_at") or _is_rt_call(n, rt_name, "instantiate"))
+                (is_call_of(n, rt_name, "add_at") or is_call_of(n, rt_name, "instantiate"))
                 and n.args
                 and isinstance(n.args[0], gast.Name)
             ):
@@ -567,47 +559,41 @@ def accumulate_in_place(fdef, rt_name="_rt"):
     return fdef
 
 
-def keep_scalar_spreads(fdef):
+def keep_scalar_spreads(fdef, rt_name="_rt"):
     """``d = _rt.expand_to(s, shape)`` (a number spread over an array) becomes ``d = s``
     when ``d`` is bound once and every read of it is an operand of ``+ - * /`` whose
     other operand has that shape (``shapes.mark_scalar_spreads`` marked both): the
     elements and the result shape are the same, without making the array.  (The
     result's dtype follows the other operand, as NumPy's rules for a Python number
     give: a float32 array stays float32.)"""
-    stores, loads, spreads = {}, {}, []
+    stores, loads = _name_uses(fdef)
     for n in walk(fdef):
+        if not (isinstance(n, gast.Assign) and getattr(n, "srcad_spread", False)):
+            continue
+        d = n.targets[0].id
+        reads = loads.get(d, [])
+        if (
+            stores.get(d) == 1
+            and reads
+            and all(getattr(r, "srcad_fullop", False) for r in reads)
+            and is_call_of(n.value, rt_name, "expand_to")  # (not a masked(...) left over)
+            and n.value.args
+        ):
+            n.value = n.value.args[0]
+    return fdef
+
+
+def _name_uses(node):
+    """``(stores, loads)``: how many times each name is bound (or deleted) under
+    ``node``, and the nodes that read it."""
+    stores, loads = {}, {}
+    for n in walk(node):
         if isinstance(n, gast.Name):
             if isinstance(n.ctx, gast.Load):
                 loads.setdefault(n.id, []).append(n)
             else:
                 stores[n.id] = stores.get(n.id, 0) + 1
-        elif isinstance(n, gast.Assign) and getattr(n, "srcad_spread", False):
-            spreads.append(n)
-    for n in spreads:
-        d = n.targets[0].id
-        reads = loads.get(d, [])
-        v = n.value
-        if (
-            stores.get(d) == 1
-            and reads
-            and all(getattr(r, "srcad_fullop", False) for r in reads)
-            and isinstance(v, gast.Call)
-            and isinstance(v.func, gast.Attribute)
-            and v.func.attr == "expand_to"  # (a masked(..., True) left unfolded: no)
-            and v.args
-        ):
-            n.value = v.args[0]
-    return fdef
-
-
-def _is_rt_call(n, rt_name, fn):
-    return (
-        isinstance(n, gast.Call)
-        and isinstance(n.func, gast.Attribute)
-        and n.func.attr == fn
-        and isinstance(n.func.value, gast.Name)
-        and n.func.value.id == rt_name
-    )
+    return stores, loads
 
 
 def drop_repeated_comments(stmts):
@@ -750,12 +736,9 @@ def inline_float_temporaries(fdef, is_math, float_params=frozenset(), protected=
     floats, _ = _float_names(fdef, is_math, float_params)
     if not floats:
         return fdef
-    stores, loads = {}, {}
-    for n in walk(fdef):
-        if isinstance(n, gast.Name):
-            book = loads if isinstance(n.ctx, gast.Load) else stores
-            book[n.id] = book.get(n.id, 0) + 1
-    keep = set(protected) | {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
+    stores, loads = _name_uses(fdef)
+    args = fdef.args
+    keep = set(protected) | {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
 
     def ok(first, second):
         if not (
@@ -772,7 +755,7 @@ def inline_float_temporaries(fdef, is_math, float_params=frozenset(), protected=
             t in floats
             and t not in keep
             and stores.get(t) == 1
-            and loads.get(t) == 1
+            and len(loads.get(t, ())) == 1
             and second.targets[0].id != t
             and _pure(first.value)
             and _pure(second.value)

@@ -30,7 +30,7 @@ import gast
 import numpy as np
 
 from .astutil import walk
-from .vocab import assign, const, name
+from .vocab import assign, const, is_call_of, name
 
 _BOTTOM = "bottom"  # not known yet (a restore, a placeholder: left out of joins)
 _ZERO = "zero"  # the symbolic zero: any shape (broadcasting leaves the others')
@@ -658,27 +658,17 @@ def mark_scalar_spreads(code, inference):
             ):
                 v = _unmasked(n.value, rt)
                 if (
-                    _is_rt(v, rt, "expand_to")
+                    is_call_of(v, rt, "expand_to")
                     and _spreads_whole(v)
                     and inference.shape(v.args[0]) == ()
                 ):
                     n.srcad_spread = True
 
 
-def _is_rt(e, rt, fname):
-    return (
-        isinstance(e, gast.Call)
-        and isinstance(e.func, gast.Attribute)
-        and e.func.attr == fname
-        and isinstance(e.func.value, gast.Name)
-        and e.func.value.id == rt
-    )
-
-
 def _unmasked(e, rt):
     """``g`` for ``_rt.masked(g, True)`` (which the optimizer folds to ``g``)."""
     if (
-        _is_rt(e, rt, "masked")
+        is_call_of(e, rt, "masked")
         and not e.keywords
         and (
             len(e.args) == 1

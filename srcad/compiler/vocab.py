@@ -67,6 +67,18 @@ def attr(value, a):
     return gast.Attribute(value, a, gast.Load())
 
 
+def is_call_of(n, module, fn):
+    """Whether ``n`` is the call ``module.fn(...)`` (``module`` a plain name, such as
+    the runtime's ``_rt``)."""
+    return (
+        isinstance(n, gast.Call)
+        and isinstance(n.func, gast.Attribute)
+        and n.func.attr == fn
+        and isinstance(n.func.value, gast.Name)
+        and n.func.value.id == module
+    )
+
+
 def index_expr(node):
     """A subscript's index as an expression (``1:3`` -> ``slice(1, 3, None)``)."""
 

@@ -858,7 +858,7 @@ def _integer_index(index):
 
 def _is_int_key(k):
     return (isinstance(k, (int, np.integer)) and not isinstance(k, bool)) or (
-        type(k).__name__ == "Tensor" and k._data.ndim == 0 and k._data.dtype.kind in "iu"
+        isinstance(k, Tensor) and k._data.ndim == 0 and k._data.dtype.kind in "iu"
     )
 
 
