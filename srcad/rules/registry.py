@@ -26,6 +26,15 @@ from ..compiler.astutil import clone
 # np.ndarray.sum, ...); unhashable primitives are keyed by id().
 _RULES = {}
 VERSION = [0]  # bumped on every registration: cached transformations depend on the table
+# called (no arguments) on every registration: caches built from rules forget them
+# (the tape's compiled rules, tape/node.py); the compiler's caches key on VERSION
+_ON_CHANGE = []
+
+
+def on_change(fn):
+    """Call ``fn()`` whenever a rule is registered or re-registered."""
+    _ON_CHANGE.append(fn)
+    return fn
 
 
 class Template:
@@ -124,6 +133,8 @@ def _key(prim):
 
 def _entry(prim):
     VERSION[0] += 1
+    for fn in _ON_CHANGE:
+        fn()
     k = _key(prim)
     rule = _RULES.get(k)
     if rule is None:

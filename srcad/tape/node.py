@@ -595,8 +595,12 @@ def info(prim):
 
 
 def clear_cache():
-    """Forget compiled rules (after a rule was re-registered)."""
+    """Forget compiled rules: called by the registry on every (re-)registration, so
+    that a rule registered again is the one the tape runs."""
     _INFO.clear()
+
+
+registry.on_change(clear_cache)
 
 
 # -- the save analysis ---------------------------------------------------------------
