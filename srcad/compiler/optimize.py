@@ -19,6 +19,7 @@ import gast
 
 from ..runtime.core import NUMPY_WRITERS
 from .astutil import walk
+from .negations import cancel_negations
 from .vocab import FOLDABLE, const, is_call_of, name
 
 # Runtime helpers that return their first argument when another argument is a
@@ -927,6 +928,7 @@ def optimize_function(fdef, protected=(), is_math=None, float_params=frozenset()
     body = run_invariant_loops_once(body)
     body = drop_repeated_comments(body)
     fdef.body = body
+    cancel_negations(fdef, protected)
     if is_math is not None:
         inline_float_temporaries(fdef, is_math, float_params, protected)
     keep_scalar_spreads(fdef)

@@ -1,0 +1,276 @@
+"""Negations that cancel: one pass over generated code, exact to the last bit.
+
+Adjoint templates are full of signs: the adjoint of ``a - b`` is ``-d`` for ``b``,
+of ``1 / s`` is ``-d * r / s``, of ``-z`` is ``-d``.  Chained, they give code such as::
+
+    dshifted = -dp * p / s          # the template of 1 / s
+    dneg_z = dshifted * exp_neg_z   # of np.exp
+    dz = -dneg_z                    # of -z
+
+where a hand-written gradient has no sign at all (``dz = dp * p / s * exp_neg_z``).
+On arrays each sign is a full pass over memory.  This pass moves a sign to the top
+of its expression, into a numeric constant (``-(d * 0.01)`` -> ``d * -0.01``),
+into a subtraction (``a + -b`` -> ``a - b``), or onto the next sign it meets; and it
+carries the sign of a temporary read exactly once into the expression that reads it
+when the sign cancels there (or, carried on, cancels further down a chain).
+
+Exactness: IEEE rounding is symmetric and ``x - y`` is ``x + (-y)`` by definition,
+so ``(-a) * b == -(a * b)``, ``a / (-b) == -(a / b)``, ``a + (-b) == a - b``,
+``(-a) + b == b - a`` and ``(-a) - (-b) == b - a`` hold bit for bit (signed zeros
+included); they hold for integers too.  ``-(a + b)`` is *not* ``(-a) - b`` (for
+``a == -b`` one is -0, the other +0), so a sign never leaves a sum upwards.
+Only ``+ - * /`` and unary minus are touched: not ``//``, ``%``, ``**`` (not odd
+in their operands) nor ``@`` (a BLAS reduction order is not ours to promise).
+
+When a temporary is carried: it is bound once and read once in the whole function,
+the read is in a later statement of the same block, reached from the statement's
+root through arithmetic only (not inside a call), and nothing in between binds a
+name the carried expression reads or can write into an array (only pure
+assignments, or ``x = stack.pop()`` of a list it does not read, lie in between).
+"""
+
+import gast
+
+from .astutil import clone, walk
+
+_SIGNED = (gast.Mult, gast.Div)  # odd in each operand
+_SUMS = (gast.Add, gast.Sub)
+
+
+def _is_neg(e):
+    return isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub)
+
+
+def _neg(e):
+    return gast.UnaryOp(op=gast.USub(), operand=e)
+
+
+def _number(e):
+    return (
+        isinstance(e, gast.Constant)
+        and type(e.value) in (int, float)  # (not bool: -True is -1, not a bool)
+    )
+
+
+def signs(e):
+    """How many unary minus nodes ``e`` holds (each a pass over an array)."""
+    return sum(1 for n in walk(e) if _is_neg(n))
+
+
+def lift(e):
+    """``e`` with its signs moved up and cancelled (a new tree; ``e`` is untouched
+    where it changes).  At most one sign is left on any run of ``+ - * /``."""
+    if _is_neg(e):
+        inner = lift(e.operand)
+        if _is_neg(inner):
+            return inner.operand
+        if _number(inner):
+            return gast.Constant(value=-inner.value, kind=None)
+        return _neg(inner)
+    if isinstance(e, gast.BinOp) and isinstance(e.op, _SIGNED + _SUMS):
+        return _binop(lift(e.left), e.op, lift(e.right))
+    return e
+
+
+def _binop(left, op, right):
+    ln, rn = _is_neg(left), _is_neg(right)
+    a = left.operand if ln else left
+    b = right.operand if rn else right
+    if isinstance(op, _SIGNED):
+        if ln == rn:
+            return gast.BinOp(left=a, op=op, right=b)
+        if _number(b) and not (isinstance(op, gast.Div) and b.value == 0):
+            return gast.BinOp(left=a, op=op, right=gast.Constant(value=-b.value, kind=None))
+        if _number(a) and isinstance(op, gast.Mult):
+            return gast.BinOp(left=gast.Constant(value=-a.value, kind=None), op=op, right=b)
+        return _neg(gast.BinOp(left=a, op=op, right=b))
+    # ``-(a + b)`` is not ``(-a) + (-b)`` when ``a == -b``: +0 against -0.  So a sum
+    # only loses signs into its own subtraction and never gives one to its parent.
+    if isinstance(op, gast.Add):
+        if rn:
+            return gast.BinOp(left=left, op=gast.Sub(), right=b)  # (a or -a) - b
+        if ln:
+            return gast.BinOp(left=b, op=gast.Sub(), right=a)
+        return gast.BinOp(left=a, op=op, right=b)
+    # subtraction
+    if ln and rn:
+        return gast.BinOp(left=b, op=gast.Sub(), right=a)
+    if rn:
+        return gast.BinOp(left=a, op=gast.Add(), right=b)
+    return gast.BinOp(left=left, op=op, right=right)
+
+
+# -- the pass ----------------------------------------------------------------------
+
+
+def cancel_negations(fdef, protected=()):
+    """Rewrite ``fdef`` in place: every plain assignment whose signs ``lift``
+    reduces, and every chain of single-use temporaries along which a sign cancels."""
+    protected = set(protected) | {a.id for a in fdef.args.args}
+    for block in _blocks(fdef):
+        for s in block:
+            if _plain(s):
+                new = lift(s.value)
+                if signs(new) < signs(s.value):
+                    s.value = new
+    changed = True
+    while changed:
+        changed = False
+        stores, loads = _uses(fdef)
+        for block in _blocks(fdef):
+            for i in range(len(block)):
+                if _carry(block, i, stores, loads, protected):
+                    changed = True
+                    break
+            if changed:
+                break
+    return fdef
+
+
+def _blocks(fdef):
+    """Every statement list of ``fdef`` (its body, loop and branch bodies)."""
+    out = [fdef.body]
+    for n in walk(fdef):
+        if isinstance(n, (gast.For, gast.While, gast.If)):
+            out.append(n.body)
+            out.append(n.orelse)
+    return out
+
+
+def _plain(s):
+    return (
+        isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+    )
+
+
+def _uses(fdef):
+    stores, loads = {}, {}
+    for n in walk(fdef):
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, gast.Load):
+                loads[n.id] = loads.get(n.id, 0) + 1
+            else:
+                stores[n.id] = stores.get(n.id, 0) + 1
+    return stores, loads
+
+
+def _carry(block, i, stores, loads, protected):
+    """Carry the sign of ``block[i]`` (``t = -E``) down its chain of single-use
+    temporaries if it cancels somewhere; True when the code changed."""
+    if not _plain(block[i]):
+        return False
+    plan = _chain(block, i, stores, loads, protected, clone(block[i].value))
+    if plan is None:
+        return False
+    gone = set()
+    for j, value in plan:
+        if value is None:
+            gone.add(j)
+        else:
+            block[j].value = value
+    for j in sorted(gone, reverse=True):
+        del block[j]
+    return True
+
+
+def _chain(block, i, stores, loads, protected, value):
+    """``[(index, new value or None), ...]``: the statements from ``block[i]`` (whose
+    value is ``value``) on, when its sign, carried on, cancels; None marks a
+    statement that goes (a carried temporary).  None when the sign does not cancel.
+
+    The value bound at ``i`` is read once: ``t`` is bound and read once in the whole
+    function, or the next statement that names ``t`` reads it once and binds it
+    again (``dp = -a`` then ``dp = dp + b``)."""
+    s = block[i]
+    if not _plain(s):
+        return None
+    t = s.targets[0].id
+    value = lift(value)
+    if not _is_neg(value) or t in protected:
+        return None
+    single = stores.get(t) == 1 and loads.get(t) == 1
+    carried = value.operand
+    read = _loads_of(carried)
+    for j in range(i + 1, len(block)):
+        use = block[j]
+        named = [n for n in walk(use) if isinstance(n, gast.Name) and n.id == t]
+        if not named:
+            if not _harmless(use, read | {t}):
+                return None
+            continue
+        spot = _arithmetic_read(use, t) if _plain(use) else None
+        if spot is None or len(named) != (1 if single else 2):
+            return None  # read elsewhere (a call, a branch, a loop), or twice
+        if not single and use.targets[0].id != t:
+            return None
+        new = lift(_replace(use.value, spot, _neg(clone(carried))))
+        if signs(new) <= signs(use.value):  # the sign cancelled here
+            return [(i, None), (j, new)]
+        rest = _chain(block, j, stores, loads, protected, new)
+        return None if rest is None else [(i, None)] + rest
+    return None
+
+
+def _loads_only(s):
+    """Names ``s`` only reads (never binds nor deletes)."""
+    load, other = set(), set()
+    for n in walk(s):
+        if isinstance(n, gast.Name):
+            (load if isinstance(n.ctx, gast.Load) else other).add(n.id)
+    return load - other
+
+
+def _loads_of(e):
+    return {n.id for n in walk(e) if isinstance(n, gast.Name)}
+
+
+def _arithmetic_read(s, t):
+    """The ``Name`` node reading ``t`` in ``s.value`` when it hangs from the root
+    through ``+ - * /`` and unary minus only; else None."""
+    stack = [s.value]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, gast.Name) and e.id == t:
+            return e
+        if _is_neg(e):
+            stack.append(e.operand)
+        elif isinstance(e, gast.BinOp) and isinstance(e.op, _SIGNED + _SUMS):
+            stack += [e.left, e.right]
+    return None
+
+
+def _replace(e, spot, new):
+    if e is spot:
+        return new
+    if _is_neg(e):
+        return _neg(_replace(e.operand, spot, new))
+    if isinstance(e, gast.BinOp) and isinstance(e.op, _SIGNED + _SUMS):
+        left, right = _replace(e.left, spot, new), _replace(e.right, spot, new)
+        return gast.BinOp(left=left, op=e.op, right=right)
+    return e
+
+
+def _harmless(s, names):
+    """Whether ``s`` may stand between a temporary's binding and its read once its
+    value is evaluated at the read: it binds none of ``names`` and writes into no
+    array (a pure assignment, or ``x = stack.pop()`` of a list not in ``names``)."""
+    from .optimize import _pure_targets
+
+    if not isinstance(s, gast.Assign):
+        return False
+    bound = {n.id for n in walk(s) if isinstance(n, gast.Name)} - _loads_only(s)
+    if bound & names:
+        return False
+    if _pure_targets(s) is not None:
+        return True
+    v = s.value
+    return (
+        _plain(s)
+        and isinstance(v, gast.Call)
+        and not v.args
+        and not v.keywords
+        and isinstance(v.func, gast.Attribute)
+        and v.func.attr == "pop"
+        and isinstance(v.func.value, gast.Name)
+        and v.func.value.id not in names
+    )
