@@ -64,12 +64,28 @@ def lift(e):
         inner = lift(e.operand)
         if _is_neg(inner):
             return inner.operand
-        if _number(inner):
-            return gast.Constant(value=-inner.value, kind=None)
-        return _neg(inner)
+        taken = _into_number(inner)
+        return taken if taken is not None else _neg(inner)
     if isinstance(e, gast.BinOp) and isinstance(e.op, _SIGNED + _SUMS):
         return _binop(lift(e.left), e.op, lift(e.right))
     return e
+
+
+def _into_number(e):
+    """``-e`` with the sign taken by a number ``e`` is odd in (``2.0 * x`` ->
+    ``-2.0 * x``); None when there is none.  (Not a zero divisor: Python floats.)"""
+    if _number(e):
+        return gast.Constant(value=-e.value, kind=None)
+    if isinstance(e, gast.BinOp) and isinstance(e.op, _SIGNED):
+        left = _into_number(e.left)
+        if left is not None:
+            return gast.BinOp(left=left, op=e.op, right=e.right)
+        if isinstance(e.op, gast.Div) and _number(e.right) and e.right.value == 0:
+            return None
+        right = _into_number(e.right)
+        if right is not None:
+            return gast.BinOp(left=e.left, op=e.op, right=right)
+    return None
 
 
 def _binop(left, op, right):
@@ -106,7 +122,9 @@ def _binop(left, op, right):
 def cancel_negations(fdef, protected=()):
     """Rewrite ``fdef`` in place: every plain assignment whose signs ``lift``
     reduces, and every chain of single-use temporaries along which a sign cancels."""
-    protected = set(protected) | {a.id for a in fdef.args.args}
+    a = fdef.args
+    protected = set(protected) | {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}
+    protected |= {p.id for p in (a.vararg, a.kwarg) if p is not None}
     for block in _blocks(fdef):
         for s in block:
             if _plain(s):
@@ -124,7 +142,86 @@ def cancel_negations(fdef, protected=()):
                     break
             if changed:
                 break
+    _pull_signs(fdef, protected)
     return fdef
+
+
+def _pull_signs(fdef, protected):
+    """``v = -(t * y)`` where ``t``, bound once and read only here, is ``c * L``
+    with a number ``c``: ``neg_t = -c * L`` and ``v = neg_t * y``.  The sign goes
+    back up the chain of single-use temporaries to the first binding that absorbs
+    it; every temporary on the way now holds the negated value, so it is renamed
+    ``neg_...`` (the code is read).  Nothing moves, so nothing in between matters."""
+    stores, loads = _uses(fdef)
+    defs, reads = {}, {}
+    for n in walk(fdef):
+        if _plain(n) and stores.get(n.targets[0].id) == 1:
+            defs[n.targets[0].id] = n
+        elif isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            reads[n.id] = n
+    single = {t: s for t, s in defs.items() if loads.get(t) == 1 and t not in protected}
+    taken_names = set(stores) | set(loads)
+    for block in _blocks(fdef):
+        for s in block:
+            if not _plain(s):
+                continue
+            value = lift(s.value)
+            if not _is_neg(value):
+                continue
+            found = _absorber(value.operand, single, [])
+            if found is None:
+                continue
+            chain, d, new = found
+            if d is s:
+                continue
+            d.value = new
+            s.value = value.operand
+            for t in chain:
+                fresh = _fresh("neg_" + t, taken_names)
+                single[t].targets[0].id = fresh
+                reads[t].id = fresh
+                single.pop(t)
+
+
+def _fresh(base, taken):
+    name, k = base, 1
+    while name in taken:
+        k += 1
+        name = f"{base}{k}"
+    taken.add(name)
+    return name
+
+
+def _absorber(e, single, chain):
+    """``(temporaries whose value flips, the binding that takes the sign, its new
+    value)`` for the first single-use temporary on a sign-odd path of ``e`` whose
+    binding absorbs a sign, following such temporaries down; None when none does."""
+    if len(chain) > 20:
+        return None
+    for t in _odd_names(e):
+        d = single.get(t)
+        if d is None or t in chain:
+            continue
+        taken = lift(_neg(clone(d.value)))
+        if signs(taken) <= signs(d.value):
+            return chain + [t], d, taken
+        if _is_neg(taken):
+            deeper = _absorber(taken.operand, single, chain + [t])
+            if deeper is not None:
+                return deeper
+    return None
+
+
+def _odd_names(e):
+    """Names ``e`` is odd in: reached from its root through ``*`` and ``/`` only."""
+    out, stack = [], [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, gast.Name):
+            out.append(x.id)
+        elif isinstance(x, gast.BinOp) and isinstance(x.op, _SIGNED):
+            stack += [x.left, x.right]
+    return out
 
 
 def _blocks(fdef):

@@ -928,9 +928,9 @@ def optimize_function(fdef, protected=(), is_math=None, float_params=frozenset()
     body = run_invariant_loops_once(body)
     body = drop_repeated_comments(body)
     fdef.body = body
-    cancel_negations(fdef, protected)
     if is_math is not None:
         inline_float_temporaries(fdef, is_math, float_params, protected)
     keep_scalar_spreads(fdef)
+    cancel_negations(fdef, protected)  # (after the spreads: a number takes a sign)
     accumulate_in_place(fdef)
     return fdef

@@ -186,6 +186,25 @@ def test_a_temporary_read_twice_keeps_its_sign():
     assert "t = -a" in code
 
 
+def test_a_sign_goes_back_to_a_number_and_renames_on_the_way():
+    src = (
+        "def f(x, y, e):\n"
+        "    ds = 1.0 / x.shape[0]\n"
+        "    dt = ds / e\n"
+        "    dm = -dt\n"
+        "    return dm * y\n"
+    )
+    fdef = gast.parse(src).body[0]
+    cancel_negations(fdef)
+    code = ast.unparse(gast.gast_to_ast(gast.Module(body=[fdef], type_ignores=[])))
+    assert signs(fdef) == 0, code
+    assert "neg_ds = -1.0 / x.shape[0]" in code and "neg_dt = neg_ds / e" in code, code
+    x, y, e = np.arange(4.0), np.array([2.0, -3.0]), np.array([0.5, -0.25])
+    ns = {}
+    exec(code, ns)
+    assert _same(ns["f"](x, y, e), -(1.0 / 4 / e) * y)
+
+
 def test_no_carry_past_a_write():
     """A statement that can write into an array (here an item store) stops the carry."""
     src = "def f(a, b):\n    t = -a\n    a[0] = 5.0\n    return [b + t]\n"
@@ -196,6 +215,30 @@ def test_no_carry_past_a_write():
 
 
 # -- whole gradients -----------------------------------------------------------------------
+
+
+def margin_loss(w, X, y):
+    margins = y * np.dot(X, w)
+    return np.sum(np.log(1.0 + np.exp(-margins))) / X.shape[0]
+
+
+def logaddexp_loss(w, X, y):
+    z = X.dot(w)
+    return np.mean(np.logaddexp(0, -y * z))
+
+
+@pytest.mark.parametrize("f", [margin_loss, logaddexp_loss])
+def test_signs_taken_by_numbers(f):
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((50, 4))
+    w = 0.5 * rng.standard_normal(4)
+    y = np.where(rng.random(50) < 0.5, -1.0, 1.0)
+    g = srcad.grad(f, mode="source")
+    got = g(w, X, y)
+    assert "* -y" not in g.source and "= -d" not in g.source, g.source
+    assert "neg_d" in g.source, g.source
+    np.testing.assert_allclose(got, fd(f, (w, X, y), 0), rtol=1e-7, atol=1e-10)
+    assert _same(got, srcad.grad(f, mode="source", optimize=False)(w, X, y))
 
 
 def logistic_loss(w, X, y):
