@@ -21,6 +21,10 @@ included); they hold for integers too.  ``-(a + b)`` is *not* ``(-a) - b`` (for
 ``a == -b`` one is -0, the other +0), so a sign never leaves a sum upwards.
 Only ``+ - * /`` and unary minus are touched: not ``//``, ``%``, ``**`` (not odd
 in their operands) nor ``@`` (a BLAS reduction order is not ours to promise).
+Integers break all of this (``-u`` of a uint8 wraps, an int 0 has no sign, ``u * -2``
+is an OverflowError under NEP 50), so only the sign of a value that surely holds
+floating point leaves it (``floating_names``, ``surely_floating``), and only a float
+literal takes a sign.
 
 When a temporary is carried: it is bound once and read once in the whole function,
 the read is in a later statement of the same block, reached from the statement's
@@ -52,29 +56,49 @@ def _number(e):
     )
 
 
+def _signable(e):
+    """A number that can carry a sign: a float.  Not an int: ``x * -0`` is ``x * 0``
+    while ``-(x * 0)`` is -0.0 for a float ``x`` > 0, and ``u * -2`` of a uint8 ``u``
+    is an OverflowError where ``-(u * 2)`` wraps."""
+    return isinstance(e, gast.Constant) and type(e.value) is float
+
+
 def signs(e):
     """How many unary minus nodes ``e`` holds (each a pass over an array)."""
     return sum(1 for n in walk(e) if _is_neg(n))
 
 
-def lift(e):
+def lift(e, floating=None):
     """``e`` with its signs moved up and cancelled (a new tree; ``e`` is untouched
-    where it changes).  At most one sign is left on any run of ``+ - * /``."""
+    where it changes).  ``floating(x)``: whether ``x`` surely holds floating-point
+    (or complex) values: only such a value's sign leaves it (``-x`` of an integer
+    array wraps: ``-u * 0.5`` of a uint8 ``u`` is not ``u * -0.5``).  Default: only
+    what is floating by its form (``surely_floating`` with no names)."""
+    if floating is None:
+        floating = _by_form
+    return _lift(e, floating)
+
+
+def _lift(e, floating):
     if _is_neg(e):
-        inner = lift(e.operand)
-        if _is_neg(inner):
+        inner = _lift(e.operand, floating)
+        if _is_neg(inner):  # -(-x) is x, wrapped integers too
             return inner.operand
-        taken = _into_number(inner)
+        taken = _into_number(inner)  # (the product stays as exact: IEEE, or a ring)
         return taken if taken is not None else _neg(inner)
     if isinstance(e, gast.BinOp) and isinstance(e.op, _SIGNED + _SUMS):
-        return _binop(lift(e.left), e.op, lift(e.right))
+        return _binop(_lift(e.left, floating), e.op, _lift(e.right, floating), floating)
     return e
+
+
+def _by_form(e):
+    return surely_floating(e, frozenset())
 
 
 def _into_number(e):
     """``-e`` with the sign taken by a number ``e`` is odd in (``2.0 * x`` ->
     ``-2.0 * x``); None when there is none.  (Not a zero divisor: Python floats.)"""
-    if _number(e):
+    if _signable(e):
         return gast.Constant(value=-e.value, kind=None)
     if isinstance(e, gast.BinOp) and isinstance(e.op, _SIGNED):
         left = _into_number(e.left)
@@ -88,16 +112,17 @@ def _into_number(e):
     return None
 
 
-def _binop(left, op, right):
-    ln, rn = _is_neg(left), _is_neg(right)
+def _binop(left, op, right, floating):
+    ln = _is_neg(left) and floating(left.operand)
+    rn = _is_neg(right) and floating(right.operand)
     a = left.operand if ln else left
     b = right.operand if rn else right
     if isinstance(op, _SIGNED):
         if ln == rn:
             return gast.BinOp(left=a, op=op, right=b)
-        if _number(b) and not (isinstance(op, gast.Div) and b.value == 0):
+        if _signable(b) and not (isinstance(op, gast.Div) and b.value == 0):
             return gast.BinOp(left=a, op=op, right=gast.Constant(value=-b.value, kind=None))
-        if _number(a) and isinstance(op, gast.Mult):
+        if _signable(a) and isinstance(op, gast.Mult):
             return gast.BinOp(left=gast.Constant(value=-a.value, kind=None), op=op, right=b)
         return _neg(gast.BinOp(left=a, op=op, right=b))
     # ``-(a + b)`` is not ``(-a) + (-b)`` when ``a == -b``: +0 against -0.  So a sum
@@ -119,16 +144,22 @@ def _binop(left, op, right):
 # -- the pass ----------------------------------------------------------------------
 
 
-def cancel_negations(fdef, protected=()):
+def cancel_negations(fdef, protected=(), float_params=frozenset()):
     """Rewrite ``fdef`` in place: every plain assignment whose signs ``lift``
-    reduces, and every chain of single-use temporaries along which a sign cancels."""
+    reduces, and every chain of single-use temporaries along which a sign cancels.
+    ``float_params``: parameters that surely arrive as Python floats."""
     a = fdef.args
     protected = set(protected) | {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}
     protected |= {p.id for p in (a.vararg, a.kwarg) if p is not None}
+    names = floating_names(fdef, float_params)
+
+    def floating(e):
+        return surely_floating(e, names)
+
     for block in _blocks(fdef):
         for s in block:
             if _plain(s):
-                new = lift(s.value)
+                new = lift(s.value, floating)
                 if signs(new) < signs(s.value):
                     s.value = new
     changed = True
@@ -137,16 +168,97 @@ def cancel_negations(fdef, protected=()):
         stores, loads = _uses(fdef)
         for block in _blocks(fdef):
             for i in range(len(block)):
-                if _carry(block, i, stores, loads, protected):
+                if _carry(block, i, stores, loads, protected, floating):
                     changed = True
                     break
             if changed:
                 break
-    _pull_signs(fdef, protected)
+    _pull_signs(fdef, protected, names, floating)
     return fdef
 
 
-def _pull_signs(fdef, protected):
+# -- which values are surely floating point ---------------------------------------------
+
+# functions whose result is floating point (or complex) whatever they are given
+_FLOAT_RESULTS = frozenset(
+    "exp exp2 expm1 log log2 log10 log1p sqrt cbrt sin cos tan arcsin arccos arctan "
+    "arctan2 sinh cosh tanh arcsinh arccosh arctanh asin acos atan atan2 asinh acosh "
+    "atanh logaddexp logaddexp2 hypot erf erfc gamma lgamma logistic true_divide "
+    "mean average var std".split()
+)
+# runtime helpers whose result is their first argument, reshaped or summed
+_LIKE_FIRST = frozenset({"expand_to", "expand_reduced", "unbroadcast", "instantiate"})
+
+
+def surely_floating(e, names):
+    """Whether ``e`` surely evaluates to floating-point or complex values (a
+    number, an array or ``_rt.ZERO``), given ``names`` that surely hold such."""
+    if isinstance(e, gast.Constant):
+        return type(e.value) in (float, complex)
+    if isinstance(e, gast.Name):
+        return e.id in names
+    if isinstance(e, gast.Attribute):
+        return e.attr == "ZERO" and isinstance(e.value, gast.Name) and e.value.id == "_rt"
+    if isinstance(e, gast.BinOp):
+        if isinstance(e.op, gast.Div):
+            return True  # true division: floating even of integers
+        if isinstance(e.op, (gast.Add, gast.Sub, gast.Mult, gast.Pow)):
+            # NumPy promotes an integer operand to the floating one
+            return surely_floating(e.left, names) or surely_floating(e.right, names)
+        return False
+    if isinstance(e, gast.UnaryOp) and isinstance(e.op, (gast.USub, gast.UAdd)):
+        return surely_floating(e.operand, names)
+    if isinstance(e, gast.IfExp):
+        return surely_floating(e.body, names) and surely_floating(e.orelse, names)
+    if isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute):
+        mod = e.func.value
+        if not isinstance(mod, gast.Name):
+            return False
+        if mod.id in ("np", "math") and e.func.attr in _FLOAT_RESULTS:
+            return True
+        if mod.id == "_rt" and e.func.attr in _LIKE_FIRST and e.args:
+            return surely_floating(e.args[0], names)
+        if mod.id == "_rt" and e.func.attr == "logistic":
+            return True
+    return False
+
+
+def floating_names(fdef, float_params=frozenset()):
+    """Names of ``fdef`` that surely hold floating-point values: every binding is a
+    plain assignment of a surely floating value (the least fixpoint, so a name that
+    only feeds itself is not taken); parameters only when in ``float_params``."""
+    values, plain_targets = {}, set()
+    for n in walk(fdef):
+        if _plain(n):
+            values.setdefault(n.targets[0].id, []).append(n.value)
+            plain_targets.add(id(n.targets[0]))
+    for n in walk(fdef):
+        if (
+            isinstance(n, gast.Name)
+            and isinstance(n.ctx, (gast.Store, gast.Del))
+            and id(n) not in plain_targets
+        ):
+            values.setdefault(n.id, []).append(None)  # any other binding
+    a = fdef.args
+    for p in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg]:
+        if p is not None:
+            one = gast.Constant(value=1.0, kind=None) if p.id in float_params else None
+            values.setdefault(p.id, []).append(one)
+    names = set()
+    changed = True
+    while changed:
+        changed = False
+        for k, vs in values.items():
+            if k in names:
+                continue
+            if not all(v is not None and surely_floating(v, names) for v in vs):
+                continue
+            names.add(k)
+            changed = True
+    return frozenset(names)
+
+
+def _pull_signs(fdef, protected, names, floating):
     """``v = -(t * y)`` where ``t``, bound once and read only here, is ``c * L``
     with a number ``c``: ``neg_t = -c * L`` and ``v = neg_t * y``.  The sign goes
     back up the chain of single-use temporaries to the first binding that absorbs
@@ -165,10 +277,10 @@ def _pull_signs(fdef, protected):
         for s in block:
             if not _plain(s):
                 continue
-            value = lift(s.value)
+            value = lift(s.value, floating)
             if not _is_neg(value):
                 continue
-            found = _absorber(value.operand, single, [])
+            found = _absorber(value.operand, single, [], names, floating)
             if found is None:
                 continue
             chain, d, new = found
@@ -192,7 +304,7 @@ def _fresh(base, taken):
     return name
 
 
-def _absorber(e, single, chain):
+def _absorber(e, single, chain, names, floating):
     """``(temporaries whose value flips, the binding that takes the sign, its new
     value)`` for the first single-use temporary on a sign-odd path of ``e`` whose
     binding absorbs a sign, following such temporaries down; None when none does."""
@@ -200,13 +312,13 @@ def _absorber(e, single, chain):
         return None
     for t in _odd_names(e):
         d = single.get(t)
-        if d is None or t in chain:
+        if d is None or t in chain or t not in names:  # (-(t * y) is (-t) * y)
             continue
-        taken = lift(_neg(clone(d.value)))
+        taken = lift(_neg(clone(d.value)), floating)
         if signs(taken) <= signs(d.value):
             return chain + [t], d, taken
         if _is_neg(taken):
-            deeper = _absorber(taken.operand, single, chain + [t])
+            deeper = _absorber(taken.operand, single, chain + [t], names, floating)
             if deeper is not None:
                 return deeper
     return None
@@ -251,12 +363,12 @@ def _uses(fdef):
     return stores, loads
 
 
-def _carry(block, i, stores, loads, protected):
+def _carry(block, i, stores, loads, protected, floating):
     """Carry the sign of ``block[i]`` (``t = -E``) down its chain of single-use
     temporaries if it cancels somewhere; True when the code changed."""
     if not _plain(block[i]):
         return False
-    plan = _chain(block, i, stores, loads, protected, clone(block[i].value))
+    plan = _chain(block, i, stores, loads, protected, clone(block[i].value), floating)
     if plan is None:
         return False
     gone = set()
@@ -270,7 +382,7 @@ def _carry(block, i, stores, loads, protected):
     return True
 
 
-def _chain(block, i, stores, loads, protected, value):
+def _chain(block, i, stores, loads, protected, value, floating):
     """``[(index, new value or None), ...]``: the statements from ``block[i]`` (whose
     value is ``value``) on, when its sign, carried on, cancels; None marks a
     statement that goes (a carried temporary).  None when the sign does not cancel.
@@ -282,7 +394,7 @@ def _chain(block, i, stores, loads, protected, value):
     if not _plain(s):
         return None
     t = s.targets[0].id
-    value = lift(value)
+    value = lift(value, floating)
     if not _is_neg(value) or t in protected:
         return None
     single = stores.get(t) == 1 and loads.get(t) == 1
@@ -295,17 +407,25 @@ def _chain(block, i, stores, loads, protected, value):
             if not _harmless(use, read | {t}):
                 return None
             continue
-        spot = _arithmetic_read(use, t) if _plain(use) else None
+        spot = _arithmetic_read(use, t) if _plain(use) and _pure(use.value) else None
         if spot is None or len(named) != (1 if single else 2):
             return None  # read elsewhere (a call, a branch, a loop), or twice
         if not single and use.targets[0].id != t:
             return None
-        new = lift(_replace(use.value, spot, _neg(clone(carried))))
+        new = lift(_replace(use.value, spot, _neg(clone(carried))), floating)
         if signs(new) <= signs(use.value):  # the sign cancelled here
             return [(i, None), (j, new)]
-        rest = _chain(block, j, stores, loads, protected, new)
+        rest = _chain(block, j, stores, loads, protected, new, floating)
         return None if rest is None else [(i, None)] + rest
     return None
+
+
+def _pure(e):
+    """Whether evaluating ``e`` changes nothing (no call that may write into the
+    array a carried expression reads: it is evaluated after the rest of ``e``)."""
+    from .optimize import _pure as pure
+
+    return pure(e)
 
 
 def _loads_only(s):
@@ -351,7 +471,7 @@ def _harmless(s, names):
     """Whether ``s`` may stand between a temporary's binding and its read once its
     value is evaluated at the read: it binds none of ``names`` and writes into no
     array (a pure assignment, or ``x = stack.pop()`` of a list not in ``names``)."""
-    from .optimize import _pure_targets
+    from .optimize import _pure_targets  # (optimize imports this module)
 
     if not isinstance(s, gast.Assign):
         return False

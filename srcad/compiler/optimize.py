@@ -8,7 +8,8 @@ Each pass takes and returns a list of statements (gast) and is safe on its own:
   when both are assigned exactly once (no loop or branch can change either);
 * ``eliminate_dead_code``: assignments whose target is never read, and whose
   value has no side effect, are removed (repeated until nothing changes);
-* ``drop_repeated_comments``: one ``# Grad of:`` line per run of statements.
+* ``drop_repeated_comments``: one ``# Grad of:`` line per run of statements;
+* ``negations.cancel_negations``: signs that cancel, bit for bit (its own module).
 
 ``optimize=False`` in the API skips all of them.  Loop-invariant values are not
 pushed every iteration and zero-initialised adjoints are never emitted: those
@@ -931,6 +932,6 @@ def optimize_function(fdef, protected=(), is_math=None, float_params=frozenset()
     if is_math is not None:
         inline_float_temporaries(fdef, is_math, float_params, protected)
     keep_scalar_spreads(fdef)
-    cancel_negations(fdef, protected)  # (after the spreads: a number takes a sign)
+    cancel_negations(fdef, protected, float_params)  # (after the spreads: a number takes a sign)
     accumulate_in_place(fdef)
     return fdef
