@@ -39,7 +39,8 @@ FAMILIES = ("general", "loops")
 @dataclasses.dataclass
 class Param:
     name: str
-    kind: str  # "arr" / "float" (differentiated), "data" / "cfloat" / "int" (inactive)
+    kind: str  # "arr" / "float" (differentiated), "data" / "idata" / "cfloat" / "int"
+    #            (inactive; "idata": an integer array, its dtype in ``value``)
     shape: tuple = ()
     value: object = None  # for "int" and "cfloat": the fixed value
 
@@ -71,11 +72,23 @@ def make_args(prog):
             if p.name.startswith("Y"):
                 v = np.where(rng.uniform(size=p.shape) < 0.5, -1.0, 1.0) * (0.5 + 0.5 * abs(v))
             args.append(v)
+        elif p.kind == "idata":  # NumPy's integer arithmetic: wraps, NEP 50 promotion
+            pool = _INT_DATA[p.value]
+            args.append(np.array(rng.choice(pool, size=p.shape), dtype=p.value))
         elif p.kind == "float":
             args.append(float(rng.uniform(-1.0, 1.0)))
         else:
             args.append(p.value)
     return args
+
+
+# integer data values: the dtype's limits (where negation and products wrap) beside
+# small ones; int64 stays small so that float results stay finite
+_INT_DATA = {
+    "uint8": [0, 1, 2, 3, 128, 200, 255],
+    "int8": [-128, -3, -1, 0, 1, 2, 127],
+    "int64": [-3, -2, -1, 0, 1, 2, 3],
+}
 
 
 @dataclasses.dataclass
@@ -807,9 +820,12 @@ class Gen:
                 shape = (n,)
             params.append(Param(f"x{i}", kind, shape))
         for i in range(self.n(0, 2)):
-            kind = self.pick(["data", "int", "cfloat"])
+            kind = self.pick(["data", "int", "cfloat", "idata"])
             if kind == "data":
                 params.append(Param(f"D{i}", "data", self.pick(self.SHAPES[1:])))
+            elif kind == "idata":
+                dt = self.pick(sorted(_INT_DATA))
+                params.append(Param(f"N{i}", "idata", self.pick(self.SHAPES[1:]), dt))
             elif kind == "int":
                 params.append(Param(f"k{i}", "int", (), self.n(0, 3)))
             else:
