@@ -232,9 +232,18 @@ class Forward(Transform):
                 s, f"no derivative rule for `{what}`", f"register one with @srcad.tangent({what})"
             )
         if rule.tangent is not None:
-            return self.from_template(s, rule, args, keywords, res, prim)
-        if rule.linear is not None:
-            return self.from_linear(s, rule, prim, args, keywords)
+            expr, prelude = self.from_template(s, rule, args, keywords, res, prim)
+        elif rule.linear is not None:
+            expr, prelude = self.from_linear(s, rule, prim, args, keywords)
+        else:
+            expr = None
+        if expr is not None:
+            dtype = self.cast_dtype(s, rule, args, keywords)
+            if dtype is not None:  # a cast to integers carries no tangent
+                expr = self.rt("through_cast_tangent", expr, dtype)
+            return expr, prelude
+        if rule.tangent is not None or rule.linear is not None:
+            return None, prelude
         raise self.parsed.error(
             s, f"no forward-mode rule for `{what}`", f"register one with @srcad.tangent({what})"
         )

@@ -516,8 +516,22 @@ class Reverse(Transform):
         return out, Z
 
     def apply_rule(self, s, prim, args, keywords, result_expr, dres, Z):
-        build = lambda Z: self._apply_rule(s, prim, args, keywords, result_expr, dres, Z)  # noqa: E731
-        return self.guarded(dres, build, Z)
+        rule = registry.lookup(prim)
+        dtype = self.cast_dtype(s, rule, args, keywords) if rule is not None else None
+        if dtype is None:
+            build = lambda Z: self._apply_rule(s, prim, args, keywords, result_expr, dres, Z)  # noqa: E731
+            return self.guarded(dres, build, Z)
+
+        def through(Z):  # a cast to integers passes nothing back: ZERO at run time
+            cast = self.namer.fresh("dcast")
+            pre = [assign(cast, self.rt("through_cast", clone(dres), dtype), None)]
+            build = lambda Z: self._apply_rule(  # noqa: E731
+                s, prim, args, keywords, result_expr, name(cast), Z
+            )
+            code, Z = self.guarded(name(cast), build, Z.may_be_zero({cast}))
+            return pre + code, Z
+
+        return self.guarded(dres, through, Z)
 
     def _apply_rule(self, s, prim, args, keywords, result_expr, dres, Z):
         rule = registry.lookup(prim)

@@ -28,7 +28,7 @@ import re
 import gast
 
 from .analyze import method_table
-from .astutil import children
+from .astutil import children, clone
 from .templates import bind_or_refuse
 from .vocab import BINOPS, UNOPS, Comment, attr, call, const, name
 
@@ -126,6 +126,20 @@ class Transform:
     def bind(self, s, tpl, rule, args, keywords):
         """A rule template's parameters bound to the call's arguments (or a refusal)."""
         return bind_or_refuse(self.parsed, s, tpl, rule, args, keywords, self.ns)
+
+    def cast_dtype(self, s, rule, args, keywords):
+        """The ``dtype`` a call casts its result to (``x.astype(int)``,
+        ``np.asarray(x, dtype=np.uint8)``, ``np.sum(x, dtype=int)``), as the call's
+        AST node, or None when it names none.  No derivative flows through a cast to
+        integers or bools (PyTorch: only floating tensors carry gradients); the dtype
+        is known only when the code runs, so both sweeps ask ``_rt.through_cast``."""
+        tpl = rule.adjoint or rule.tangent
+        if tpl is None or "dtype" not in tpl.params:
+            return None
+        node = self.bind(s, tpl, rule, args, keywords).get("dtype")
+        if node is None or (isinstance(node, gast.Constant) and node.value is None):
+            return None
+        return clone(node)
 
     # -- calls of the user's own functions ---------------------------------------------
 

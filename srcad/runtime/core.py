@@ -259,10 +259,33 @@ def setitem_adj(dx, x, i, v=None):
     row ``h[t]``) gets the slot's adjoint summed back.
     """
     dx, dv = _setitem_adj(dx, x, i)
+    if _casts_to_exact(x):
+        return dx, ZERO  # the value was cast into integers (or bools): no derivative
     if v is not None and not is_zero(dv) and not isinstance(v, (tuple, list, dict)):
         if getattr(dv, "shape", None) is not None and np.shape(v) != dv.shape:
             dv = unbroadcast(dv, v)
     return dx, dv
+
+
+def through_cast(g, dtype):
+    """The adjoint ``g`` of a cast's result passed back through a cast to ``dtype``:
+    none (``ZERO``) for integers and bools, whose values carry no derivative."""
+    return ZERO if np.dtype(dtype).kind in "biu" else g
+
+
+def through_cast_tangent(t, dtype):
+    """The tangent ``t`` of a cast's result (forward mode): zeros for integers and
+    bools, as floats of ``t``'s shape (``t`` itself was cast, ``0.7`` to ``0``)."""
+    if np.dtype(dtype).kind in "biu":
+        return np.zeros(np.shape(t))
+    return t
+
+
+def _casts_to_exact(x):
+    """Whether ``x[i] = v`` casts ``v`` to an integer or bool dtype (NumPy's setitem
+    casts unsafely: ``N[0] = 0.7`` stores 0), so nothing flows back to ``v``."""
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and getattr(x, "ndim", None) is not None and dtype.kind in "biu"
 
 
 def _setitem_adj(dx, x, i):
@@ -303,7 +326,7 @@ def set_tangent(dx, x, i, dv):
             list(dx) if isinstance(dx, list) else (dict(dx) if isinstance(dx, dict) else dx.copy())
         )
     )
-    if is_zero(dv):
+    if is_zero(dv) or _casts_to_exact(x):
         dv = zeros_like(x[i]) if isinstance(x, (list, dict)) else 0.0
     out[i] = dv
     return out

@@ -247,7 +247,12 @@ def make_node(inf, args, out, cls, eparams=None, out_vc=None, first_edge=None):
 
 
 def record(inf, args, out, cls, eparams=None):
-    """Wrap ``out``, the result of ``inf.prim`` on ``args``; record a node when needed."""
+    """Wrap ``out``, the result of ``inf.prim`` on ``args``; record a node when needed.
+    An integer or bool result carries no gradient (``np.sum(x, dtype=int)``), as in
+    PyTorch, where only floating and complex tensors require grad."""
+    dtype = getattr(out, "dtype", None)
+    if dtype is not None and dtype.kind in "biu":
+        return wrap(out)
     if STATE.enabled:
         for i in inf.written:
             if i < len(args):
