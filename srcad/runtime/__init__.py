@@ -30,10 +30,10 @@ from .core import (  # noqa: F401
     setitem_adj,
     shape_of,
     sorted_item_keys,
-    through_cast,
-    through_cast_tangent,
     stack_copy,
     stack_like,
+    through_cast,
+    through_cast_tangent,
     unbroadcast,
     zeros_like,
 )
