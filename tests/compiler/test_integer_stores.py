@@ -139,3 +139,14 @@ def test_casts_forward_and_vjp(f):
     np.testing.assert_allclose(tangent, want @ v, rtol=1e-6, atol=1e-8)
     _, pullback = srcad.vjp(f, mode="source")(x)
     np.testing.assert_allclose(pullback(1.0), want, rtol=1e-6, atol=1e-8)
+
+
+def test_view_as_another_dtype_is_a_clear_refusal():
+    def f(x):
+        return np.sum((x * 2.6).view(np.int64) * x)
+
+    x = np.array([0.37, 1.3])
+    with pytest.raises(srcad.UnsupportedError, match="view"):
+        srcad.grad(f, mode="source")(x)
+    with pytest.raises(RuntimeError, match=r"view\(dtype\)"):
+        srcad.grad(f, mode="tape")(x)

@@ -103,10 +103,20 @@ def _reshape_no_copy(d, shape):
         raise ValueError("cannot tell whether the reshape is a view") from None
 
 
+def _is_dtype(a):
+    """A dtype as torch or NumPy spells it (``torch.int64``, ``np.int64``, ``"f4"``)."""
+    if isinstance(a, (_dt.dtype, np.dtype, str)):
+        return True
+    return isinstance(a, type) and issubclass(a, (np.generic, float, int, bool, complex))
+
+
 def view(input, *shape):  # noqa: A002
     """The same data with another shape (never a copy)."""
-    if len(shape) == 1 and isinstance(shape[0], _dt.dtype):
-        raise RuntimeError("view(dtype) is not supported by srcad")
+    if len(shape) == 1 and _is_dtype(shape[0]):
+        raise RuntimeError(
+            "view(dtype) is not supported by srcad: it reinterprets the bytes, which "
+            "carries no gradient; use .to(dtype) (or .astype in NumPy code) to convert"
+        )
     d = input._data
     shape = _infer_shape(_shape_arg(shape), d.size)
     try:
