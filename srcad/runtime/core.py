@@ -211,6 +211,8 @@ def add_at(dx, x, i, g):
         return base
     if is_zero(dx):
         out = np.zeros_like(x)
+        if out.dtype.kind in "biu":  # an integer array's adjoint holds what flows in
+            out = np.zeros_like(x, dtype=np.result_type(getattr(g, "dtype", float), float))
     else:
         out = dx.copy()
     g = _real_into(out, g)
