@@ -198,6 +198,13 @@ def test_uint8_data_in_a_gradient():
         np.testing.assert_allclose(srcad.grad(f, mode=mode)(w, u), want, rtol=1e-15)
 
 
+def _rewritten(src, **kw):
+    """``(fdef, code)``: the one function of ``src`` after the pass."""
+    fdef = gast.parse(src).body[0]
+    cancel_negations(fdef, **kw)
+    return fdef, ast.unparse(gast.gast_to_ast(gast.Module(body=[fdef], type_ignores=[])))
+
+
 def test_a_chain_of_signs_cancels():
     src = (
         "def f(dp, p, s, e, q):\n"
@@ -208,18 +215,14 @@ def test_a_chain_of_signs_cancels():
         "    dq = dq + dz\n"
         "    return dq\n"
     )
-    fdef = gast.parse(src).body[0]
-    cancel_negations(fdef, float_params={"dp", "p", "s", "e", "q"})
-    code = ast.unparse(gast.gast_to_ast(gast.Module(body=[fdef], type_ignores=[])))
+    fdef, code = _rewritten(src, float_params={"dp", "p", "s", "e", "q"})
     assert signs(fdef) == 0, code
     assert "dz - q" in code or "dp * p / s * e - q" in code, code
 
 
 def test_a_temporary_read_twice_keeps_its_sign():
     src = "def f(a, b):\n    t = -a\n    u = t * b\n    return u + t\n"
-    fdef = gast.parse(src).body[0]
-    cancel_negations(fdef)
-    code = ast.unparse(gast.gast_to_ast(gast.Module(body=[fdef], type_ignores=[])))
+    fdef, code = _rewritten(src)
     assert "t = -a" in code
 
 
@@ -231,9 +234,7 @@ def test_a_sign_goes_back_to_a_number_and_renames_on_the_way():
         "    dm = -dt\n"
         "    return dm * y\n"
     )
-    fdef = gast.parse(src).body[0]
-    cancel_negations(fdef)
-    code = ast.unparse(gast.gast_to_ast(gast.Module(body=[fdef], type_ignores=[])))
+    fdef, code = _rewritten(src)
     assert signs(fdef) == 0, code
     assert "neg_ds = -1.0 / x.shape[0]" in code and "neg_dt = neg_ds / e" in code, code
     x, y, e = np.arange(4.0), np.array([2.0, -3.0]), np.array([0.5, -0.25])
@@ -245,9 +246,7 @@ def test_a_sign_goes_back_to_a_number_and_renames_on_the_way():
 def test_no_carry_past_a_write():
     """A statement that can write into an array (here an item store) stops the carry."""
     src = "def f(a, b):\n    t = -a\n    a[0] = 5.0\n    return [b + t]\n"
-    fdef = gast.parse(src).body[0]
-    cancel_negations(fdef)
-    code = ast.unparse(gast.gast_to_ast(gast.Module(body=[fdef], type_ignores=[])))
+    fdef, code = _rewritten(src)
     assert "t = -a" in code
 
 
