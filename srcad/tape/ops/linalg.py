@@ -5,6 +5,7 @@ import operator
 import numpy as np
 
 from ...rules import tape_ops as T
+from .. import cow as _cow
 from .. import dtypes as _dt
 from ..grad_mode import STATE
 from ..names import grad_fn_name, name_for
@@ -57,7 +58,8 @@ def matmul(input, other):  # noqa: A002
             f"Expected size for first two dimensions of batch2 tensor to be: "
             f"{list(a.shape)} but got: {list(np.shape(b))}."
         ) from None
-    if a.dtype != getattr(b, "dtype", a.dtype):
+    if a.dtype != getattr(b, "dtype", a.dtype) and _cow._STATE.reg is None:
+        # (a NumPy program running on the tape promotes, as NumPy does: float @ int8)
         raise RuntimeError(
             "expected m1 and m2 to have the same dtype, but got: "
             f"{_dt.NP2DT[a.dtype]} != {_dt.NP2DT[b.dtype]}"

@@ -8,8 +8,11 @@ import numpy as np
 import math
 
 
-
 def f(x0, x1, x2, N0, N1):
-    t2 = ((N0[:, 0] - (x0 * np.ones(3))) / (((x2 * np.ones(3)) / (N1[:, -1] * N1[:, -1] + 1.0)) * ((x2 * np.ones(3)) / (N1[:, -1] * N1[:, -1] + 1.0)) + 1.0))
-    N0 = (t2[0:2] * (N1 + N1))
+    t2 = (N0[:, 0] - (x0 * np.ones(3))) / (
+        ((x2 * np.ones(3)) / (N1[:, -1] * N1[:, -1] + 1.0))
+        * ((x2 * np.ones(3)) / (N1[:, -1] * N1[:, -1] + 1.0))
+        + 1.0
+    )
+    N0 = t2[0:2] * (N1 + N1)
     return np.mean(N0)

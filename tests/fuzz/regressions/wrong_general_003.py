@@ -10,7 +10,6 @@ import numpy as np
 import math
 
 
-
 def f(x0, x1, x2, N0):
     for i5, r4 in enumerate(x2):
         if True:
@@ -20,5 +19,5 @@ def f(x0, x1, x2, N0):
             pass
         else:
             pass
-    t14 = ((np.ones((4, 1)) * N0) / (np.array([x1, r4, r4, x1]) * np.array([x1, r4, r4, x1]) + 1.0))
+    t14 = (np.ones((4, 1)) * N0) / (np.array([x1, r4, r4, x1]) * np.array([x1, r4, r4, x1]) + 1.0)
     return np.mean(t14)
