@@ -341,8 +341,9 @@ class _GraphTask:
         profiling = _profiling.ACTIVE
         tensor = Tensor
         ndarray, real_scalars = np.ndarray, _REAL_SCALARS
-        prev = STATE.enabled
+        prev, prev_bw = STATE.enabled, STATE.in_backward
         STATE.enabled = create
+        STATE.in_backward = True
         try:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 for n in self.order:
@@ -445,6 +446,7 @@ class _GraphTask:
                         buf[nr] = gm if old is None else old + gm
         finally:
             STATE.enabled = prev
+            STATE.in_backward = prev_bw
 
     def run_node(self, n, buf):
         """Call ``n`` on its buffered gradients (``buf``, see :meth:`add_to_buffer`)

@@ -23,6 +23,9 @@ __all__ = [
 class _State(threading.local):
     def __init__(self):
         self.enabled = True
+        # inside the engine's backward pass (engine.py): the ops a rule runs there
+        # meet the dtypes of the forward pass, which NumPy programs mix
+        self.in_backward = False
 
 
 STATE = _State()

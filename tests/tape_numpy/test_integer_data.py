@@ -48,3 +48,19 @@ def test_pytorch_style_keeps_the_dtype_rule():
     b = srcad.ones(3, 2, dtype=srcad.int64)
     with pytest.raises(RuntimeError, match="same dtype"):
         a @ b
+
+
+def quadratic(x, M):
+    t = M @ x
+    return np.sum(t * t)
+
+
+def test_forward_mode_and_hvp_through_an_integer_matrix():
+    """The tape's jvp and hvp run the matmul rule inside a backward pass, where the
+    int64 matrix meets float gradients: NumPy's promotion there too."""
+    M = np.arange(9, dtype=np.int64).reshape(3, 3) - 4
+    x, v = np.array([0.3, -0.2, 0.9]), np.array([1.0, 0.5, -1.0])
+    for mode in ("tape", "source"):
+        _, t = srcad.jvp(quadratic, mode=mode)(x, M, v)
+        np.testing.assert_allclose(t, 2 * (M @ x) @ (M @ v), rtol=1e-12)
+    np.testing.assert_allclose(srcad.hvp(quadratic, mode="tape")(x, M, v), 2 * M.T @ (M @ v))

@@ -29,6 +29,13 @@ def _mat_error(a, b):
     )
 
 
+def _numpy_rules():
+    """Whether NumPy's promotion applies (``float @ int8``): while a NumPy program
+    runs on the tape, and in a backward pass, whose products meet the forward's
+    dtypes (PyTorch-style code raised in its forward already)."""
+    return _cow._STATE.reg is not None or STATE.in_backward
+
+
 @with_out("matmul", exact=True)
 def matmul(input, other):  # noqa: A002
     """Matrix product with NumPy's (and PyTorch's) rules for 1-D and batched operands."""
@@ -58,8 +65,7 @@ def matmul(input, other):  # noqa: A002
             f"Expected size for first two dimensions of batch2 tensor to be: "
             f"{list(a.shape)} but got: {list(np.shape(b))}."
         ) from None
-    if a.dtype != getattr(b, "dtype", a.dtype) and _cow._STATE.reg is None:
-        # (a NumPy program running on the tape promotes, as NumPy does: float @ int8)
+    if a.dtype != getattr(b, "dtype", a.dtype) and not _numpy_rules():
         raise RuntimeError(
             "expected m1 and m2 to have the same dtype, but got: "
             f"{_dt.NP2DT[a.dtype]} != {_dt.NP2DT[b.dtype]}"
