@@ -255,18 +255,20 @@ class _Transformation:
         return frozenset(kinds)
 
     def _shape_signature(self, full):
-        """``(name, ("shape", shape))`` for the arrays and numbers among the arguments:
-        the compiler specializes the gradient to them (shapes.py).  After
-        ``_MAX_SHAPE_SIGNATURES`` different signatures, a generic version only."""
+        """``(name, ("shape", shape, kind))`` for the arrays and numbers among the
+        arguments: the compiler specializes the gradient to their shapes (shapes.py)
+        and to whether they hold floating point (``kind`` "f", else "o": the sign
+        pass). After ``_MAX_SHAPE_SIGNATURES`` different signatures, a generic
+        version only."""
         if self.kind not in ("grad", "value_and_grad", "vjp") or self.has_aux:
             return []
-        from .compiler.shapes import shape_key
+        from .compiler.shapes import floating_kind, shape_key
 
         sig = []
         for n, v in full.items():
             sk = shape_key(v)
             if sk is not None:
-                sig.append((n, ("shape", sk)))
+                sig.append((n, ("shape", sk, floating_kind(v))))
         seen = self.__dict__.setdefault("_shape_signatures", set())
         key = frozenset(sig)
         if key not in seen:

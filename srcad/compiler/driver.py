@@ -43,7 +43,7 @@ class Compiler:
     # -- shared pipeline -------------------------------------------------------------
 
     def transform(self, fn, wrt, containers=(), callee=False, specialize=False):
-        shapes, containers = _split_shapes(containers)
+        shapes, floating, containers = _split_shapes(containers)
         kinds = {n: k for n, k in containers if k != "float"}
         floats = {n for n, k in containers if k == "float"}
         parsed, fdef, namer, resolver, active, ret_name = self._front(
@@ -72,6 +72,8 @@ class Compiler:
         # Python-number wrt arguments arrive as floats (arguments.convert_wrt); a called
         # function's parameters carry whatever its caller passes
         tr.float_params = frozenset() if callee else frozenset(floats) & set(wrt)
+        # parameters that hold floating point in this specialization (the sign pass)
+        tr.floating_params = frozenset() if callee or not specialize else frozenset(floating)
         return tr
 
     def _user_call_hook(self):
@@ -281,9 +283,14 @@ class Compiler:
         if self.optimize:
             math_names = _math_names(tr)
             floats = getattr(tr, "float_params", frozenset())
+            floating = getattr(tr, "floating_params", frozenset())
             for f in fdefs:
                 optimize_function(
-                    f, param_names(f), is_math=math_names.__contains__, float_params=floats
+                    f,
+                    param_names(f),
+                    is_math=math_names.__contains__,
+                    float_params=floats,
+                    floating_params=floating,
                 )
         src = to_source(fdefs)
         funcs, filename = compile_functions(src, names, tr.ns.injected, tr.parsed.globals, label)
@@ -509,12 +516,15 @@ def _container_names(fdef, resolver):
 
 
 def _split_shapes(containers):
-    """``(shapes, kinds)``: the api's key holds ``(name, ("shape", shape))`` entries
-    beside the container kinds ``(name, kind)``."""
-    shapes, kinds = {}, []
+    """``(shapes, floating, kinds)``: the api's key holds ``(name, ("shape", shape,
+    kind))`` entries (``kind`` "f" for floating point) beside the container kinds
+    ``(name, kind)``."""
+    shapes, floating, kinds = {}, set(), []
     for n, k in containers:
         if isinstance(k, tuple) and k and k[0] == "shape":
             shapes[n] = k[1]
+            if len(k) > 2 and k[2] == "f":
+                floating.add(n)
         else:
             kinds.append((n, k))
-    return shapes, kinds
+    return shapes, floating, kinds

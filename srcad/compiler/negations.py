@@ -147,7 +147,8 @@ def _binop(left, op, right, floating):
 def cancel_negations(fdef, protected=(), float_params=frozenset()):
     """Rewrite ``fdef`` in place: every plain assignment whose signs ``lift``
     reduces, and every chain of single-use temporaries along which a sign cancels.
-    ``float_params``: parameters that surely arrive as Python floats."""
+    ``float_params``: parameters that surely hold floating point (Python floats, and
+    float arrays in a transformation specialized on them)."""
     a = fdef.args
     protected = set(protected) | {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}
     protected |= {p.id for p in (a.vararg, a.kwarg) if p is not None}

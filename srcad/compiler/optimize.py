@@ -916,10 +916,14 @@ def _scalar_kind(e, floats, ints, is_math):
     return None
 
 
-def optimize_function(fdef, protected=(), is_math=None, float_params=frozenset()):
+def optimize_function(
+    fdef, protected=(), is_math=None, float_params=frozenset(), floating_params=frozenset()
+):
     """Run every pass over a generated function body (the return stays live).
     ``is_math(name)``: whether a global name is the ``math`` module (the unit-factor
-    pass needs to know; without it, that pass is skipped)."""
+    pass needs to know; without it, that pass is skipped).  ``float_params``: the
+    parameters that surely arrive as Python floats; ``floating_params``: those that
+    hold floating point in the specialization (arrays too: the sign pass)."""
     if is_math is not None:
         propagate_constants(fdef, protected)
         fold_unit_factors(fdef, is_math, float_params)
@@ -932,6 +936,7 @@ def optimize_function(fdef, protected=(), is_math=None, float_params=frozenset()
     if is_math is not None:
         inline_float_temporaries(fdef, is_math, float_params, protected)
     keep_scalar_spreads(fdef)
-    cancel_negations(fdef, protected, float_params)  # (after the spreads: a number takes a sign)
+    # (after the spreads: a number takes a sign)
+    cancel_negations(fdef, protected, frozenset(float_params) | frozenset(floating_params))
     accumulate_in_place(fdef)
     return fdef

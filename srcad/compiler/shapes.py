@@ -712,6 +712,16 @@ def resolver_for(parsed, ns):
     return resolve
 
 
+def floating_kind(value):
+    """``"f"`` when ``value`` surely holds floating point or complex numbers (a float
+    or complex array, a Python or NumPy float): the sign pass may move its sign
+    (negations.py); ``"o"`` for anything else (integers wrap)."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None:
+        return "f" if dtype.kind in "fc" else "o"
+    return "f" if type(value) in (float, complex) else "o"
+
+
 def shape_key(value):
     """The shape (a tuple) srcad specializes on for an argument value, else None."""
     t = type(value)
@@ -722,4 +732,12 @@ def shape_key(value):
     return None
 
 
-__all__ = ["ShapeInference", "specialize", "resolver_for", "shape_key", "join", "broadcast"]
+__all__ = [
+    "ShapeInference",
+    "specialize",
+    "resolver_for",
+    "shape_key",
+    "floating_kind",
+    "join",
+    "broadcast",
+]

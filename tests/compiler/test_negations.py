@@ -205,6 +205,21 @@ def _rewritten(src, **kw):
     return fdef, ast.unparse(gast.gast_to_ast(gast.Module(body=[fdef], type_ignores=[])))
 
 
+def scaled_data(w, u):
+    return np.sum(w * (-u * 0.5)) + np.sum(np.logaddexp(0.0, -u * w))
+
+
+def test_the_same_shape_with_float_then_integer_data():
+    """The specialization knows whether ``u`` holds floats: a version made for a float
+    ``u`` (its sign moved) is never run for a uint8 ``u`` of the same shape."""
+    w = np.array([0.5, -1.0, 2.0])
+    g = srcad.grad(scaled_data, mode="source")
+    for u in (np.array([200.0, 3.0, 128.0]), np.array([200, 3, 128], dtype=np.uint8)):
+        for _ in range(2):  # (the second call takes the cheap path)
+            want = (-u) * 0.5 + (-u) / (1.0 + np.exp(-((-u) * w)))  # (-u: NumPy wraps)
+            np.testing.assert_allclose(g(w, u), want, rtol=1e-12)
+
+
 def test_a_chain_of_signs_cancels():
     src = (
         "def f(dp, p, s, e, q):\n"
