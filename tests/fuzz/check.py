@@ -138,6 +138,17 @@ def _scalar(v):
     return x if np.isfinite(x) and abs(x) < 1e8 else None
 
 
+def _low_precision(v):
+    """A float16/float32 value: finite differences in float64 cannot check it (a
+    step of 1e-6 is below its resolution), so the program is dropped, not judged."""
+    dtype = getattr(v, "dtype", None)
+    return (
+        dtype is not None
+        and dtype.kind in "fc"
+        and dtype.itemsize < (8 if dtype.kind == "f" else 16)
+    )
+
+
 def _first_line(msg):
     return (str(msg).strip().splitlines() or [""])[0]
 
@@ -339,9 +350,12 @@ def check_program(prog, modes=("source", "tape"), timeout=20.0, which="full"):
             warnings.simplefilter("ignore")
             with _deadline(min(timeout, 5.0)):
                 plain_args = _copy(args)
-                value = _scalar(f(*plain_args))
+                raw = f(*plain_args)
+                value = _scalar(raw)
             if value is None:
                 return Report("invalid", "not a finite scalar")
+            if _low_precision(raw):  # (np.tanh of uint8 data is float16, say)
+                return Report("dropped", "a float16 or float32 value", value)
             if not _same_inputs(plain_args, args):  # e.g. a reduction dropped a `.copy()`
                 return Report("invalid", "the program changes its own arguments")
             with _deadline(timeout):

@@ -16,4 +16,4 @@ def f(x0, N1):
     N1[0] = N1[0] / (x0 * x0 + 1.0)
     N1[0] += N1[0]
     t5 = N1
-    return np.sum(np.sin(t5))
+    return np.sum(np.sin(t5 * 1.0))  # (float64: np.sin of uint8 is float16)
