@@ -149,33 +149,94 @@ def cancel_negations(fdef, protected=(), float_params=frozenset()):
     reduces, and every chain of single-use temporaries along which a sign cancels.
     ``float_params``: parameters that surely hold floating point (Python floats, and
     float arrays in a transformation specialized on them)."""
+    ix = _Index(fdef)
+    if not ix.signed:
+        return fdef  # (most functions, once the other passes ran: nothing to do)
     a = fdef.args
     protected = set(protected) | {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}
     protected |= {p.id for p in (a.vararg, a.kwarg) if p is not None}
-    names = floating_names(fdef, float_params)
+    names = ix.floating_names(fdef, float_params)
 
     def floating(e):
         return surely_floating(e, names)
 
-    for block in _blocks(fdef):
+    for block in ix.blocks:
         for s in block:
             if _plain(s):
-                new = lift(s.value, floating)
-                if signs(new) < signs(s.value):
-                    s.value = new
-    changed = True
-    while changed:
-        changed = False
-        stores, loads = _uses(fdef)
-        for block in _blocks(fdef):
-            for i in range(len(block)):
-                if _carry(block, i, stores, loads, protected, floating):
-                    changed = True
-                    break
-            if changed:
-                break
-    _pull_signs(fdef, protected, names, floating)
+                before = signs(s.value)
+                if before:
+                    new = lift(s.value, floating)
+                    if signs(new) < before:
+                        s.value = new
+    carried = False
+    for block in ix.blocks:
+        i = 0
+        while i < len(block):
+            gone = _carry(block, i, ix.stores, ix.loads, protected, floating)
+            for t in gone:  # (the carried temporaries: one binding and one read less)
+                ix.stores[t] -= 1
+                ix.loads[t] -= 1
+            carried = carried or bool(gone)
+            if not gone:
+                i += 1
+    # (the lifts above kept every Name node, so the index holds unless code moved)
+    _pull_signs(_Index(fdef) if carried else ix, protected, names, floating)
     return fdef
+
+
+class _Index:
+    """One walk of a function: its statement lists, how often each name is bound and
+    read, the plain assignments of each name, and the other bindings."""
+
+    def __init__(self, fdef):
+        self.blocks = [fdef.body]
+        self.stores, self.loads = {}, {}
+        self.assigned = {}  # name -> [plain assignment statements]
+        self.reads = {}  # name -> a Name node reading it (the one, where read once)
+        self.other = set()  # names bound another way (a loop, a tuple, del, ...)
+        self.signed = False
+        plain_targets = set()
+        for n in walk(fdef):
+            if isinstance(n, (gast.For, gast.While, gast.If)):
+                self.blocks += [n.body, n.orelse]
+            elif _plain(n):
+                self.assigned.setdefault(n.targets[0].id, []).append(n)
+                plain_targets.add(id(n.targets[0]))
+            elif isinstance(n, gast.Name):
+                if isinstance(n.ctx, gast.Load):
+                    self.loads[n.id] = self.loads.get(n.id, 0) + 1
+                    self.reads[n.id] = n
+                else:
+                    self.stores[n.id] = self.stores.get(n.id, 0) + 1
+                    if id(n) not in plain_targets and not isinstance(n.ctx, gast.Param):
+                        self.other.add(n.id)
+            elif _is_neg(n):
+                self.signed = True
+
+    def floating_names(self, fdef, float_params=frozenset()):
+        """Names that surely hold floating-point values: every binding is a plain
+        assignment of a surely floating value (the least fixpoint, so a name that only
+        feeds itself is not taken); parameters only when in ``float_params``."""
+        values = {k: [s.value for s in v] for k, v in self.assigned.items()}
+        for k in self.other:
+            values.setdefault(k, []).append(None)
+        a = fdef.args
+        for p in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg]:
+            if p is not None:
+                one = gast.Constant(value=1.0, kind=None) if p.id in float_params else None
+                values.setdefault(p.id, []).append(one)
+        names = set()
+        changed = True
+        while changed:
+            changed = False
+            for k, vs in values.items():
+                if k in names:
+                    continue
+                if not all(v is not None and surely_floating(v, names) for v in vs):
+                    continue
+                names.add(k)
+                changed = True
+        return frozenset(names)
 
 
 # -- which values are surely floating point ---------------------------------------------
@@ -225,58 +286,27 @@ def surely_floating(e, names):
 
 
 def floating_names(fdef, float_params=frozenset()):
-    """Names of ``fdef`` that surely hold floating-point values: every binding is a
-    plain assignment of a surely floating value (the least fixpoint, so a name that
-    only feeds itself is not taken); parameters only when in ``float_params``."""
-    values, plain_targets = {}, set()
-    for n in walk(fdef):
-        if _plain(n):
-            values.setdefault(n.targets[0].id, []).append(n.value)
-            plain_targets.add(id(n.targets[0]))
-    for n in walk(fdef):
-        if (
-            isinstance(n, gast.Name)
-            and isinstance(n.ctx, (gast.Store, gast.Del))
-            and id(n) not in plain_targets
-        ):
-            values.setdefault(n.id, []).append(None)  # any other binding
-    a = fdef.args
-    for p in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg]:
-        if p is not None:
-            one = gast.Constant(value=1.0, kind=None) if p.id in float_params else None
-            values.setdefault(p.id, []).append(one)
-    names = set()
-    changed = True
-    while changed:
-        changed = False
-        for k, vs in values.items():
-            if k in names:
-                continue
-            if not all(v is not None and surely_floating(v, names) for v in vs):
-                continue
-            names.add(k)
-            changed = True
-    return frozenset(names)
+    """Names of ``fdef`` that surely hold floating-point values (``_Index``)."""
+    return _Index(fdef).floating_names(fdef, float_params)
 
 
-def _pull_signs(fdef, protected, names, floating):
+def _pull_signs(ix, protected, names, floating):
     """``v = -(t * y)`` where ``t``, bound once and read only here, is ``c * L``
     with a number ``c``: ``neg_t = -c * L`` and ``v = neg_t * y``.  The sign goes
     back up the chain of single-use temporaries to the first binding that absorbs
     it; every temporary on the way now holds the negated value, so it is renamed
     ``neg_...`` (the code is read).  Nothing moves, so nothing in between matters."""
-    stores, loads = _uses(fdef)
-    defs, reads = {}, {}
-    for n in walk(fdef):
-        if _plain(n) and stores.get(n.targets[0].id) == 1:
-            defs[n.targets[0].id] = n
-        elif isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-            reads[n.id] = n
-    single = {t: s for t, s in defs.items() if loads.get(t) == 1 and t not in protected}
-    taken_names = set(stores) | set(loads)
-    for block in _blocks(fdef):
+    if not ix.signed:
+        return
+    single = {
+        t: v[0]
+        for t, v in ix.assigned.items()
+        if ix.stores.get(t) == 1 and ix.loads.get(t) == 1 and t not in protected
+    }
+    taken_names = set(ix.stores) | set(ix.loads)
+    for block in ix.blocks:
         for s in block:
-            if not _plain(s):
+            if not _plain(s) or not signs(s.value):
                 continue
             value = lift(s.value, floating)
             if not _is_neg(value):
@@ -292,7 +322,7 @@ def _pull_signs(fdef, protected, names, floating):
             for t in chain:
                 fresh = _fresh("neg_" + t, taken_names)
                 single[t].targets[0].id = fresh
-                reads[t].id = fresh
+                ix.reads[t].id = fresh
                 single.pop(t)
 
 
@@ -337,50 +367,32 @@ def _odd_names(e):
     return out
 
 
-def _blocks(fdef):
-    """Every statement list of ``fdef`` (its body, loop and branch bodies)."""
-    out = [fdef.body]
-    for n in walk(fdef):
-        if isinstance(n, (gast.For, gast.While, gast.If)):
-            out.append(n.body)
-            out.append(n.orelse)
-    return out
-
-
 def _plain(s):
     return (
         isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
     )
 
 
-def _uses(fdef):
-    stores, loads = {}, {}
-    for n in walk(fdef):
-        if isinstance(n, gast.Name):
-            if isinstance(n.ctx, gast.Load):
-                loads[n.id] = loads.get(n.id, 0) + 1
-            else:
-                stores[n.id] = stores.get(n.id, 0) + 1
-    return stores, loads
-
-
 def _carry(block, i, stores, loads, protected, floating):
     """Carry the sign of ``block[i]`` (``t = -E``) down its chain of single-use
-    temporaries if it cancels somewhere; True when the code changed."""
-    if not _plain(block[i]):
-        return False
-    plan = _chain(block, i, stores, loads, protected, clone(block[i].value), floating)
+    temporaries if it cancels somewhere; the names of the temporaries that went
+    (empty when the code did not change)."""
+    s = block[i]
+    if not _plain(s) or not _is_neg(lift(s.value, floating)):
+        return []  # (lift builds new nodes only where it changes something)
+    plan = _chain(block, i, stores, loads, protected, clone(s.value), floating)
     if plan is None:
-        return False
-    gone = set()
+        return []
+    gone = []
     for j, value in plan:
         if value is None:
-            gone.add(j)
+            gone.append(j)
         else:
             block[j].value = value
+    names = [block[j].targets[0].id for j in gone]
     for j in sorted(gone, reverse=True):
         del block[j]
-    return True
+    return names
 
 
 def _chain(block, i, stores, loads, protected, value, floating):
