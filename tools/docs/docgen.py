@@ -279,7 +279,16 @@ def readme_speed_table():
 
 def benchmark_svg(columns, rows):
     """A horizontal bar chart (log scale) of the ratios, as SVG text."""
-    colours = ["#999999", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+    colours = [
+        "#999999",
+        "#1f77b4",
+        "#ff7f0e",
+        "#2ca02c",
+        "#d62728",
+        "#9467bd",
+        "#8c564b",
+        "#e377c2",
+    ]
     bar, gap, left, width = 9, 14, 230, 420
     lo, hi = -1.0, 4.0  # log10 of 0.1 .. 10000
     height = len(rows) * (len(columns) * bar + gap) + 90
@@ -305,7 +314,8 @@ def benchmark_svg(columns, rows):
     for k, c in enumerate(columns):
         lx = 10 + (k % 4) * 170
         ly = height - 40 + (k // 4) * 16
-        out.append(f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" fill="{colours[k]}"/>')
+        fill = colours[k % len(colours)]
+        out.append(f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" fill="{fill}"/>')
         out.append(f'<text x="{lx + 14}" y="{ly}">{c}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
