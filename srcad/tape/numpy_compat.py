@@ -14,11 +14,37 @@ this module adds the rest where it cannot change what PyTorch code means:
 * ``transpose()`` with no argument, or with a full permutation of 3+ axes;
 * ``size`` is still a method (``x.size()``, ``x.size(0)``) whose value also
   works as a number (``x.size * 2``, ``n / x.size``).
+
+Some spellings mean one thing to NumPy and another to PyTorch: ``x.var()`` and
+``x.std()`` (NumPy divides by n, PyTorch by n - 1), ``x.max(0)`` (NumPy: the values;
+PyTorch: values and indices), ``x.repeat(2)`` (NumPy repeats each element, PyTorch
+tiles) and ``x.sort()`` (NumPy sorts in place and returns None, PyTorch returns a
+sorted copy). Called from the code of a NumPy program that the tape runs (a function
+whose module globals numpy_mode patched: :data:`NUMPY_PROGRAM` marks them), they
+take NumPy's meaning; called from anywhere else, PyTorch's. Before this, the tape
+differentiated ``x.var()`` of a NumPy program with PyTorch's divisor: a silently
+wrong gradient.
 """
+
+import sys
+
+import numpy as np
 
 from . import dtypes as _dt
 
 _MISSING = object()
+
+# The key numpy_mode puts in the globals of a NumPy program it patched for the tape.
+NUMPY_PROGRAM = "__srcad_numpy_program__"
+
+
+def _numpy_caller(depth=2):
+    """True when the code that called the method (``depth`` frames up from here) is
+    a NumPy program run on the tape."""
+    try:
+        return NUMPY_PROGRAM in sys._getframe(depth).f_globals
+    except ValueError:  # (no such frame)
+        return False
 
 
 def _numpy_kwargs(kwargs, ddof=False):
@@ -37,6 +63,7 @@ def _numpy_kwargs(kwargs, ddof=False):
 def _reduction(fn, values_only=False, ddof=False):
     def method(self, *args, **kwargs):
         numpy_style = "axis" in kwargs or "keepdims" in kwargs or "ddof" in kwargs
+        numpy_style = numpy_style or ((ddof or values_only) and _numpy_caller())
         if ddof and numpy_style and "ddof" not in kwargs and "correction" not in kwargs:
             kwargs["ddof"] = 0  # NumPy's default, when called the NumPy way
         out = fn(self, *args, **_numpy_kwargs(kwargs, ddof))
@@ -113,4 +140,33 @@ def extend(methods):
         return methods["to"](self, _dt.to_dtype(dtype))
 
     methods["astype"] = astype
+    methods["repeat"] = _numpy_repeat(methods["repeat"])
+    methods["sort"] = _numpy_sort(methods["sort"])
+
+    def fill(self, value):  # NumPy's (PyTorch has only fill_)
+        methods["fill_"](self, value)
+
+    methods["fill"] = fill
     return methods
+
+
+def _numpy_repeat(torch_repeat):
+    def repeat(self, *args, **kwargs):
+        if _numpy_caller():  # each element repeated (np.repeat), not the tensor tiled
+            return np.repeat(self, *args, **kwargs)
+        return torch_repeat(self, *args, **kwargs)
+
+    repeat.__doc__ = torch_repeat.__doc__
+    return repeat
+
+
+def _numpy_sort(torch_sort):
+    def sort(self, *args, **kwargs):
+        if _numpy_caller():  # NumPy's: in place, returns None
+            axis = kwargs.pop("axis", args[0] if args else -1)
+            self[...] = np.sort(self, axis=axis, kind=kwargs.get("kind"))
+            return None
+        return torch_sort(self, *args, **kwargs)
+
+    sort.__doc__ = torch_sort.__doc__
+    return sort

@@ -42,6 +42,7 @@ import numpy as np
 from . import cow
 from . import interop as _interop
 from .grad_mode import STATE as _GRAD
+from .numpy_compat import NUMPY_PROGRAM
 from .tensor import Tensor, wrap
 from .tensor import record_op1 as _record_op1
 
@@ -153,10 +154,44 @@ def _flat_broadcast(a, shape):
 
 class _FloatType(type):
     def __instancecheck__(cls, obj):
+        if isinstance(obj, Tensor):
+            # NumPy's float64 scalar (a reduction's result, x[i] of a vector) is a Python
+            # float too; on the tape it is a 0-d tensor, and the tensor standing for a
+            # float argument is one (isinstance(a, float) chose the other branch before)
+            return _scalar_like(obj, cls._stands_for)
         return isinstance(obj, cls._stands_for)
 
     def __subclasscheck__(cls, sub):
         return issubclass(sub, cls._stands_for)
+
+
+def _scalar_like(t, kind):
+    """Whether tensor ``t`` stands where NumPy would have an instance of ``kind``."""
+    if getattr(type(t), "stands_for_number", False):
+        return kind is builtins.float
+    d = t._data
+    if d.ndim != 0:
+        return False
+    return d.dtype == np.float64 if kind in (builtins.float, np.float64) else d.dtype == kind
+
+
+class _ArrayType(type):
+    def __instancecheck__(cls, obj):
+        if isinstance(obj, Tensor):  # a 0-d result is a NumPy scalar, not an array
+            return obj._data.ndim > 0 and not getattr(type(obj), "stands_for_number", False)
+        return isinstance(obj, np.ndarray)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, (np.ndarray, Tensor))
+
+
+class ndarray(np.ndarray, metaclass=_ArrayType):  # noqa: N801
+    """``np.ndarray`` as a NumPy program run on the tape sees it: ``isinstance(x,
+    np.ndarray)`` holds for the tensors standing for arrays (it chose the other branch
+    before); constructing one is NumPy's."""
+
+    def __new__(cls, *args, **kwargs):
+        return np.ndarray(*args, **kwargs)
 
 
 # Both classes derive from ``np.float64`` so that, used as a dtype (``np.zeros(3,
@@ -242,6 +277,7 @@ _BUILTINS = {"float": float_}
 _OVERRIDES = {
     "vectorize": vectorize,
     "float64": float64,
+    "ndarray": ndarray,
     "int64": _int_type(np.int64),
     "int32": _int_type(np.int32),
     "intp": _int_type(np.intp),
@@ -661,6 +697,7 @@ class _Patcher:
         scan = self.uses.get(id(g))
         _, todo = scan if scan is not None else _scan(g)
         p = self.globals[id(g)] = dict(g)
+        p[NUMPY_PROGRAM] = True  # array methods called from here mean NumPy's (numpy_compat)
         for k, v in _BUILTINS.items():
             p.setdefault(k, v)  # a module's own name of that spelling wins
         for k, kind in todo:
