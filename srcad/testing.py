@@ -525,6 +525,36 @@ def _index(key):
     return key
 
 
+def _at_index(key):
+    """The index of ``ufunc.at``: CuPy takes device arrays there, not lists or host arrays."""
+    if isinstance(key, tuple):
+        return tuple(_at_index(k) for k in key)
+    if isinstance(key, (list, np.ndarray)):
+        raise _unsupported(key)
+    return _index(key)
+
+
+_CREATORS = (np.asarray, np.array, np.asanyarray)
+
+
+def _host_only(v):
+    """Host data with no StrictArray inside (a NumPy array, numbers, lists of them)."""
+    if isinstance(v, StrictArray):
+        return False
+    if isinstance(v, (list, tuple)):
+        return all(_host_only(e) for e in v)
+    return True
+
+
+def _check_tensordot(a, b, axes=2):
+    """CuPy's tensordot takes a 0-d operand only with ``axes=0`` (NumPy also with
+    empty axis lists)."""
+    if (np.ndim(a) == 0 or np.ndim(b) == 0) and not (
+        isinstance(axes, numbers.Integral) and axes == 0
+    ):
+        raise ValueError("An input is zero-dim while axes has dimensions")
+
+
 def _wrap(r):
     """Results come back as StrictArrays; reductions give 0-d arrays, as in CuPy."""
     if isinstance(r, np.ndarray):
@@ -572,6 +602,7 @@ class StrictArray:
     """
 
     __slots__ = ("_a",)
+    __array_priority__ = 100  # cupy.ndarray's: an operand of higher priority is deferred to
     __hash__ = None
 
     def __init__(self, data):
@@ -632,7 +663,7 @@ class StrictArray:
             target, idx, *rest = inputs
             if not isinstance(target, StrictArray):
                 raise _unsupported(target)
-            ufunc.at(target._a, _index(idx), *[_operand(r) for r in rest])
+            ufunc.at(target._a, _at_index(idx), *[_operand(r) for r in rest])
             return None
         for v in inputs:
             if not isinstance(v, StrictArray) and not isinstance(v, _OPERAND_TYPES):
@@ -657,6 +688,12 @@ class StrictArray:
                 raise TypeError(f"Unsupported type {t}")
             if not issubclass(t, StrictArray):
                 return NotImplemented
+        if func in _CREATORS and args and _host_only(args[0]):
+            # np.asarray(host, like=device_array): an explicit copy to the device,
+            # which CuPy makes (cupy.asarray of a NumPy array or a list)
+            return StrictArray(func(*args, **kwargs))
+        if func is np.tensordot:
+            _check_tensordot(*args, **kwargs)
         return _wrap(func(*_unwrap_tree(args), **_unwrap_tree(kwargs)))
 
     # -- attributes -------------------------------------------------------------
@@ -818,11 +855,27 @@ class StrictArray:
         return np.invert(self)
 
 
+def _defers(other):
+    """CuPy's operator rule (seen on CuPy 14): an operand that opts out of ufuncs
+    (``__array_ufunc__ = None``) or has a higher ``__array_priority__`` gets the
+    operator (``a + z`` calls ``z.__radd__(a)``)."""
+    if isinstance(other, StrictArray):
+        return False
+    return (
+        getattr(other, "__array_ufunc__", True) is None
+        or getattr(other, "__array_priority__", 0) > 100
+    )
+
+
 def _binary(ufunc, name):
     def forward(self, other):
+        if _defers(other):
+            return NotImplemented
         return ufunc(self, other)
 
     def reflected(self, other):
+        if _defers(other):
+            return NotImplemented
         return ufunc(other, self)
 
     def inplace(self, other):

@@ -391,8 +391,14 @@ def test_strict_array_works_through_numpy():
     t[1, :] += 1.0
     t *= 2.0
     np.testing.assert_array_equal(t.get(), [[0.0, 0.0], [8.0, 10.0]])
-    np.add.at(t, ([0, 0], [1, 1]), StrictArray(np.array([1.0, 2.0])))
+    rows = StrictArray(np.array([0, 0]))
+    np.add.at(t, (rows, rows + 1), StrictArray(np.array([1.0, 2.0])))
     assert t.get()[0, 1] == 3.0
+    with pytest.raises(TypeError):  # CuPy's ufunc.at declines list indices (seen on a GPU)
+        np.add.at(t, ([0, 0], [1, 1]), StrictArray(np.array([1.0, 2.0])))
+    with pytest.raises(ValueError, match="zero-dim"):  # and CuPy's tensordot a 0-d operand
+        np.tensordot(s[0, 0], s, axes=([], []))
+    assert isinstance(np.asarray(np.ones(2), like=s), StrictArray)  # explicit copy in
     assert s.astype(np.float32).dtype == np.float32 and s.reshape(4).shape == (4,)
     for name in ("mean", "max", "min", "prod", "var", "std", "ravel", "flatten", "cumsum"):
         assert isinstance(getattr(s, name)(), StrictArray), name

@@ -19,24 +19,12 @@ import numpy as np
 from .. import runtime as _rt
 from .registry import adjoint, nondifferentiable
 
-
-def _xp(a):
-    """The array module of ``a`` (NumPy or CuPy), without importing CuPy otherwise."""
-    if type(a).__module__.startswith("cupy"):
-        import cupy  # noqa: PLC0415
-
-        return cupy
-    return np
+_xp = _rt.namespace_of  # the array module of an array (NumPy or CuPy)
 
 
 def scatter_add(out, index, values):
     """``out[index] += values`` with repeated indices adding up (NumPy or CuPy)."""
-    if _xp(out) is np:
-        np.add.at(out, index, values)
-    else:  # pragma: no cover - needs a GPU
-        import cupyx  # noqa: PLC0415
-
-        cupyx.scatter_add(out, index, values)
+    _rt.scatter_add(out, index, values)
 
 
 def grid_index(idx, dim):

@@ -25,6 +25,7 @@ from .core import (  # noqa: F401
     real_cotangent,
     restore_item,
     restore_tangent,
+    scatter_add,
     seed,
     set_tangent,
     setitem_adj,

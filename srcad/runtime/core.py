@@ -32,6 +32,7 @@ class _Zero:
 
     __slots__ = ()
     __array_ufunc__ = None  # ndarray + ZERO defers to __radd__ below
+    __array_priority__ = 1e9  # so does cupy.ndarray + ZERO (CuPy defers by priority)
 
     def __repr__(self):
         return "_rt.ZERO"
@@ -219,8 +220,36 @@ def add_at(dx, x, i, g):
     if _is_basic_index(i):
         out[i] += g
     else:
-        np.add.at(out, i, g)
+        scatter_add(out, i, g)
     return out
+
+
+def scatter_add(out, i, g):
+    """``np.add.at(out, i, g)`` where ``out`` lives. CuPy's ``ufunc.at`` takes index
+    arrays on the device, not lists or NumPy arrays (through NumPy's protocol it
+    declines them), so for an array that is not NumPy's the list and host-array parts
+    of the index are made arrays of ``out``'s kind first and its own ``add.at`` runs."""
+    if type(out) is np.ndarray:
+        np.add.at(out, i, g)
+        return
+    xp = namespace_of(out)
+    if xp is np:  # another array type speaking NumPy's protocols (a test double)
+        np.add.at(out, _index_as(i, lambda c: np.asarray(c, like=out)), g)
+    elif hasattr(xp.add, "at"):  # CuPy 13 and later
+        xp.add.at(out, _index_as(i, xp.asarray), g)
+    else:
+        import cupyx  # noqa: PLC0415
+
+        cupyx.scatter_add(out, _index_as(i, xp.asarray), g)
+
+
+def _index_as(i, make):
+    """Index ``i`` with its lists and NumPy arrays made by ``make``."""
+    if isinstance(i, tuple):
+        return tuple(_index_as(c, make) for c in i)
+    if isinstance(i, (list, np.ndarray)):
+        return make(i)
+    return i
 
 
 def _real_into(out, g):
@@ -244,7 +273,7 @@ def add_at_inplace(dx, x, i, g):
     if _is_basic_index(i):
         dx[i] += g
     else:
-        np.add.at(dx, i, g)
+        scatter_add(dx, i, g)
     return dx
 
 

@@ -973,12 +973,22 @@ def tensordot_adjoint(g, a, b, axes=2, wrt=0):
     fa = [i for i in range(nda) if i not in ca]
     fb = [i for i in range(ndb) if i not in cb]
     if wrt == 0:
-        t = np.tensordot(g, b, axes=(list(range(len(fa), len(fa) + len(fb))), fb))
+        t = _tensordot(g, b, (list(range(len(fa), len(fa) + len(fb))), fb))
         src = fa + [ca[cb.index(j)] for j in sorted(cb)]
     else:
-        t = np.tensordot(a, g, axes=(fa, list(range(len(fa)))))
+        t = _tensordot(a, g, (fa, list(range(len(fa)))))
         src = [cb[ca.index(i)] for i in sorted(ca)] + fb
     return np.transpose(t, _inverse_perm(src)) if src != sorted(src) else t
+
+
+def _tensordot(x, y, axes):
+    """``np.tensordot(x, y, axes)``; with nothing to contract, the outer product by
+    broadcasting (CuPy's tensordot refuses a 0-d operand even then)."""
+    if axes[0]:
+        return np.tensordot(x, y, axes=axes)
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return x * y
+    return np.reshape(x, np.shape(x) + (1,) * np.ndim(y)) * y
 
 
 def dot_adjoint(g, a, b, wrt=0):
