@@ -33,6 +33,7 @@ from . import runtime as _rt
 from .rules import registry
 from .tape import levels as _levels
 from .tape import numpy_mode
+from .tape.device import is_cupy
 from .tape.interop import apply_prim
 from .tape.ops.shapes import clone as _clone
 from .tape.tensor import Tensor, wrap
@@ -74,39 +75,45 @@ def _gc_paused(fn):
     return run
 
 
-def _leaf(v):
+def _leaf(v, like=None):
 
     t = type(v)
     if t is float:  # the common arguments first: a Python float, a float array
-        return _number_leaf(v)
+        return _number_leaf(v, like)
     if t is np.ndarray and v.dtype.kind in "fc":
         return wrap(v, rg=True)
     if _args._is_namedtuple(v):
-        return type(v)(*[_leaf(e) for e in v])
+        return type(v)(*[_leaf(e, like) for e in v])
     if isinstance(v, (tuple, list)):
-        return type(v)(_leaf(e) for e in v)
+        return type(v)(_leaf(e, like) for e in v)
     if isinstance(v, dict):
-        return {k: _leaf(e) for k, e in v.items()}
+        return {k: _leaf(e, like) for k, e in v.items()}
     if _args._is_dataclass_obj(v):
-        return _args.map_dataclass(v, lambda n, e: _leaf(e))
+        return _args.map_dataclass(v, lambda n, e: _leaf(e, like))
     if isinstance(v, Tensor):
         # this transformation's own variable (an outer level's tensor is never it)
         return _levels.own_variable(v)
     if isinstance(v, bool) or v is None or isinstance(v, str):
         return v
     if isinstance(v, (int, float)):
-        return _number_leaf(v)
+        return _number_leaf(v, like)
     if isinstance(v, np.generic):
-        return wrap(np.asarray(v), rg=True)
+        data = np.asarray(v)
+        return wrap(data if like is None else np.asarray(data, like=like), rg=True)
     if getattr(v, "dtype", None) is not None and getattr(v.dtype, "kind", "") in "fc":
         return wrap(v, rg=True)
     return v
 
 
-def _number_leaf(v):
+def _number_leaf(v, like=None):
     """The leaf standing for the Python number ``v``: a 0-d float64 tensor whose augmented
-    assignment rebinds (a number is immutable: ``s = a; s += b`` must not change ``a``)."""
-    t = wrap(np.array(float(v)), rg=True)
+    assignment rebinds (a number is immutable: ``s = a; s += b`` must not change ``a``).
+    Where the call's arrays live on a device (``like``, a CuPy array), the number's
+    tensor lives there too, so that it meets them as the number would."""
+    data = np.array(float(v))
+    if like is not None:
+        data = np.asarray(data, like=like)  # NEP 35: cupy.asarray, on like's device
+    t = wrap(data, rg=True)
     t.__class__ = _LazyClass.cls or __getattr__("_NumberTensor")
     return t
 
@@ -375,10 +382,11 @@ def _call(f, ba, wrt, has_aux=False):
     """Run ``f`` on the bound (already converted and copied) arguments, ``wrt`` as leaves."""
     originals, leaves = {}, {}
     arguments = ba.arguments
+    like = _device_array(arguments.values())
     for w in wrt:
         plain = w[:1] != "*"  # (else an item of *args)
         v = originals[w] = arguments[w] if plain else _args.arg_get(ba, w)
-        leaf = leaves[w] = _leaf(v)
+        leaf = leaves[w] = _leaf(v, like)
         # the function gets a copy that is not a leaf, so it may assign into it
         # (x[0] = ...) as NumPy code does; gradients flow back to the leaf
         if plain:
@@ -395,6 +403,24 @@ def _call(f, ba, wrt, has_aux=False):
         out, aux = _args_split_aux(out, getattr(f, "__name__", "f"))
         aux = _unwrap(aux) if not nested else aux
     return out, originals, leaves, aux, nested
+
+
+def _device_array(values):
+    """The first device (CuPy) array among the arguments, in containers too, else None."""
+    for v in values:
+        t = type(v)
+        if t is np.ndarray or t is float or t is int:
+            continue
+        if isinstance(v, (tuple, list)):
+            found = _device_array(v)
+        elif isinstance(v, dict):
+            found = _device_array(v.values())
+        else:
+            data = v._data if isinstance(v, Tensor) else v
+            found = data if is_cupy(data) else None
+        if found is not None:
+            return found
+    return None
 
 
 _PLAIN = {}  # id(signature) -> (signature, whether all its parameters are positional)

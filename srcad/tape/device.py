@@ -114,6 +114,19 @@ def device_of(a):
     return CPU
 
 
+def check_same_device(a, b):
+    """PyTorch's error where arrays of two devices meet in one operation (NumPy and
+    CuPy would each raise their own TypeError, or copy behind the user's back).
+    srcad is stricter than PyTorch in one case: a 0-d CPU tensor does not mix with
+    CUDA tensors either (PyTorch treats it as a number)."""
+    da, db = device_of(a), device_of(b)
+    if da != db:
+        raise RuntimeError(
+            "Expected all tensors to be on the same device, but found at least two "
+            f"devices, {da} and {db}!"
+        )
+
+
 def cupy():
     try:
         import cupy as cp  # noqa: PLC0415

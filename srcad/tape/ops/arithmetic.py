@@ -5,6 +5,7 @@ import operator
 import numpy as np
 
 from .. import node as _node_module
+from ..device import check_same_device
 from ..grad_mode import STATE
 from ..names import grad_fn_name
 from ..node import info, node_class
@@ -123,7 +124,7 @@ def operator_op(prim, true_div=False):
         else:
             try:
                 out = prim(ad, bd)
-            except ValueError:
+            except (ValueError, TypeError):  # shapes, or devices (CuPy's TypeError)
                 return arith(prim, a, b, true_div=true_div)  # raises PyTorch's message
             if type(out) is not _ndarray and (
                 not hasattr(out, "shape") or isinstance(out, np.generic)
@@ -149,6 +150,8 @@ def arith(prim, a, b, name=None, swap=False, eparams=None, true_div=False):
     bd = _operand(b)
     if bd is NotImplemented:
         return NotImplemented
+    if type(bd) is not type(ad) and isinstance(b, Tensor):
+        check_same_device(bd, ad) if swap else check_same_device(ad, bd)
     try:
         out = prim(bd, ad) if swap else prim(ad, bd)
     except ValueError:

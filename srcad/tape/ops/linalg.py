@@ -7,6 +7,7 @@ import numpy as np
 from ...rules import tape_ops as T
 from .. import cow as _cow
 from .. import dtypes as _dt
+from ..device import check_same_device
 from ..grad_mode import STATE
 from ..names import grad_fn_name, name_for
 from ..node import info, node_class
@@ -48,6 +49,8 @@ def matmul(input, other):  # noqa: A002
             f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and "
             f"{np.ndim(b)}D"
         )
+    if type(b) is not type(a) and isinstance(other, Tensor):
+        check_same_device(a, b)
     try:
         out = a @ b
     except ValueError:
