@@ -2,9 +2,9 @@
 mode="source" (and finite differences, through test_corpus.py), and so do vjp,
 jvp and hvp on the tape (which use create_graph) for the transformations corpus.
 
-A few constructs cannot run on the tape at all; they are listed in
-TAPE_CANNOT with the reason, and the test checks that they really fail there
-(so the list cannot hide a regression).
+Code the tape cannot follow (a tensor stored into a NumPy array made outside the
+function, an in-place change of a value the backward pass needs) must be refused
+with one of TAPE_REFUSALS, never answered.
 """
 
 import os
@@ -21,17 +21,12 @@ sys.path.insert(0, os.path.dirname(__file__))
 import corpus  # noqa: E402
 from corpus import diff_params, make_args, rng_for  # noqa: E402
 
-# construct -> why the tape cannot run it (the function itself is not tape-able)
-TAPE_CANNOT = {
-    # PyTorch's meaning wins on a Tensor where it differs from NumPy's:
-    "x.var()": "Tensor.var/std are unbiased (PyTorch); NumPy's default is ddof=0",
-    "A.std()": "Tensor.var/std are unbiased (PyTorch); NumPy's default is ddof=0",
-    "x.repeat(": "Tensor.repeat tiles (PyTorch); NumPy's repeat repeats elements",
-    ".item()": "Tensor.item() gives a Python number, which carries no gradient (PyTorch)",
-    "isinstance(a, float)": "the tape passes a tensor where the function tests for a float",
-    "np.split(": "multi-output primitives are refused on the tape",
-    "np.linalg.slogdet(": "multi-output primitives are refused on the tape",
-}
+# (Until the eighth session a list of "constructs the tape cannot run" -- x.var(),
+# A.std(), x.repeat(, .item(), isinstance(a, float), np.split(, np.linalg.slogdet( --
+# made this test return without a check; the tape did not refuse them, it answered:
+# var, std, repeat and the isinstance test with silently wrong gradients. NumPy
+# programs on the tape now give them NumPy's meaning (tape/numpy_compat.py), and
+# every case is checked.)
 # What the tape answers, as PyTorch would, for NumPy code it cannot follow
 TAPE_REFUSALS = (
     "Can't call numpy() on Tensor that requires grad",  # a tensor stored into a NumPy array
@@ -49,14 +44,6 @@ def _source(case):
     import inspect
 
     return inspect.getsource(case.fn)
-
-
-def _why_not(case):
-    src = _source(case)
-    for marker, why in TAPE_CANNOT.items():
-        if marker in src:
-            return why
-    return None
 
 
 CASES = [c for c in corpus.collect() if not hasattr(c.fn, "corpus_may_refuse")]
@@ -78,10 +65,7 @@ def test_tape_gradient_equals_source_gradient(case, wrt):
         src = srcad.grad(case.fn, wrt=wrt, mode="source")(*args)
         srcad.testing.assert_grad_close(tape, src, 1e-10, 1e-12, label="tape, block inactive")
         return
-    why = _why_not(case)
     src = srcad.grad(case.fn, wrt=wrt, mode="source")(*args)
-    if why is not None:
-        return  # a listed difference in meaning (see TAPE_CANNOT)
     try:
         tape = srcad.grad(case.fn, wrt=wrt, mode="tape")(*args)
     except (RuntimeError, ValueError) as exc:
@@ -110,7 +94,6 @@ TPARAMS = [
     for c in SMALL
     for w in diff_params(c.fn)
     if isinstance(make_args(c.fn, rng_for(c.id))[_index(c.fn, w)], (float, np.ndarray))
-    and _why_not(c) is None
 ]
 
 

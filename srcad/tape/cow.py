@@ -22,6 +22,8 @@ import weakref
 
 import numpy as np
 
+from .device import memory_root
+
 
 class _Registry(list):
     """The nodes recorded since the last write that saved a value (weak references: a
@@ -67,9 +69,7 @@ class active:  # noqa: N801 - used as a function: ``with cow.active():``
 
 
 def _root(a):
-    while isinstance(a, np.ndarray) and a.base is not None:
-        a = a.base
-    return id(a)
+    return id(memory_root(a))
 
 
 _TENSOR = [None]  # the Tensor class, set by tensor.py (which imports this module)
@@ -192,10 +192,7 @@ def plain_alias(data):
     return alias
 
 
-def _root_array(a):
-    while isinstance(a, np.ndarray) and a.base is not None:
-        a = a.base
-    return a
+_root_array = memory_root
 
 
 def _live(table, data):

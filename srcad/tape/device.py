@@ -76,6 +76,15 @@ def is_cupy(a):
     return hasattr(t, "__array_function__") and hasattr(t, "get") and hasattr(a, "shape")
 
 
+def memory_root(a):
+    """The array that owns ``a``'s memory: NumPy's and CuPy's views name their base."""
+    while (type(a) is np.ndarray or isinstance(a, np.ndarray) or is_cupy(a)) and (
+        getattr(a, "base", None) is not None
+    ):
+        a = a.base
+    return a
+
+
 def c_contiguous(a):
     """True when ``a`` is known to be C-contiguous (unknown counts as not)."""
     return bool(getattr(getattr(a, "flags", None), "c_contiguous", False))

@@ -15,6 +15,7 @@ from numpy.lib.array_utils import normalize_axis_tuple
 from ..rules import registry
 from ..runtime.core import NUMPY_WRITERS, numpy_out_position
 from . import cow as _cow
+from .device import memory_root
 from .grad_mode import STATE
 from .names import NAMES, name_for
 from .node import _INFO as _node_info
@@ -177,7 +178,7 @@ def _record_multi(prim, args, kwargs, out, name):
             f"tensor that requires grad. Register one with @srcad.adjoint({what}), or call "
             "it on .detach()ed tensors."
         )
-    arrays = [np.asarray(o) for o in out]
+    arrays = [o if _is_array(o) else np.asarray(o) for o in out]  # (device ones stay)
     saved = tuple(arrays) if type(out) is not list else list(arrays)
     inf = info(prim)
     bound = inf.bind(args, kwargs)
@@ -405,17 +406,11 @@ _VIEWS = {
 }
 
 
-def _root(a):
-    while isinstance(a, np.ndarray) and a.base is not None:
-        a = a.base
-    return a
-
-
 def _tensor_roots(a, out):
     if isinstance(a, Tensor):
         d = a._data
         if isinstance(d, np.ndarray):
-            out.add(id(_root(d)))
+            out.add(id(memory_root(d)))
     elif type(a) in (list, tuple):
         for v in a:
             _tensor_roots(v, out)
@@ -433,7 +428,7 @@ def _unshare(out, args, kwargs, prim):
     if not isinstance(out, np.ndarray):
         return out
     roots = _tensor_roots(args, _tensor_roots(kwargs, set()))
-    root = _root(out)
+    root = memory_root(out)
     if id(root) not in roots:
         return out
     out = out.copy()

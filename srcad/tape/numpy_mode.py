@@ -29,6 +29,7 @@ name is not replaced, and outside these runs the tape keeps PyTorch's rules.
 """
 
 import builtins
+import contextlib
 import dis
 import functools
 import math
@@ -41,6 +42,7 @@ import numpy as np
 
 from . import cow
 from . import interop as _interop
+from .device import is_cupy
 from .grad_mode import STATE as _GRAD
 from .numpy_compat import NUMPY_PROGRAM
 from .tensor import Tensor, wrap
@@ -55,9 +57,36 @@ _NDARRAY = np.ndarray
 # Arrays that can hold tensors
 
 
+# A device (CuPy) array among the arguments of the NumPy program running on the tape, or
+# None (tape_bridge sets it for the call): the floating arrays the program makes are
+# made there too, so that writing the arguments' values into them stays on one device
+# (plain NumPy code on CuPy arrays mixes host and device arrays freely in places where
+# the tape's tensors cannot).
+_DEVICE = [None]
+
+
+@contextlib.contextmanager
+def arrays_on_device_of(like):
+    """Floating arrays made by the program live where ``like`` (a device array, or
+    None for the host) lives, while the block runs."""
+    before = _DEVICE[0]
+    _DEVICE[0] = like
+    try:
+        yield
+    finally:
+        _DEVICE[0] = before
+
+
+def _placed(a):
+    like = _DEVICE[0]
+    return a if like is None else np.asarray(a, like=like)  # NEP 35: cupy.asarray
+
+
 def _holder(a):
     """A floating NumPy array made inside the program, as a tensor that can hold tensors."""
-    if type(a) is np.ndarray and a.dtype.kind in "fc":
+    if type(a) is np.ndarray:
+        return wrap(_placed(a)) if a.dtype.kind in "fc" else a
+    if is_cupy(a) and a.dtype.kind in "fc":  # (made on a device already)
         return wrap(a)
     return a
 
@@ -80,7 +109,7 @@ def _as_tensor(obj, dtype):
     a = np.asarray(obj, dtype=dtype)
     if a.dtype.kind not in "fc":
         a = a.astype(np.float64)
-    return wrap(a)
+    return wrap(_placed(a))
 
 
 def array(obj, dtype=None, *, copy=True, **kwargs):
