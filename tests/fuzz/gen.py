@@ -328,7 +328,9 @@ class Gen:
         return form.format(a=a), act
 
     def reduction(self, shape, depth):
-        fn = self.pick(["sum", "mean", "max", "prod", "min"])
+        # (var and std: their method spellings mean n - 1 to PyTorch, and the tape once
+        # took that meaning inside NumPy programs)
+        fn = self.pick(["sum", "mean", "max", "prod", "min", "var", "std"])
         method = self.chance(30)
         if shape == ():
             src = self.pick([(3,), (2, 3), (4,), (3, 2)])
@@ -344,8 +346,11 @@ class Gen:
             a, act = self.expr(src, depth - 1)
             if fn == "prod":
                 a = f"np.tanh({a})"
-            if method:
-                return f"({a}).{fn}(axis={axis})", act
+            if method:  # the axis as a keyword or by position (x.max(0): PyTorch's (values,
+                # indices), NumPy's values)
+                return (
+                    f"({a}).{fn}({axis})" if self.chance(50) else f"({a}).{fn}(axis={axis})"
+                ), act
             return f"np.{fn}({a}, axis={axis})", act
         r, c = shape
         a, act = self.expr((r, c), depth - 1)

@@ -40,3 +40,18 @@ def test_fixed_seed_campaign(family, n):
     }
     assert c["checked"] >= n // 2, camp.summary()  # the run really checked programs
     assert not any(bad.values()), f"{bad}\n{camp.summary()}\n{_failures(camp)}"
+
+
+def test_device_stand_in_programs_give_numpy_gradients():
+    """Random programs on the CPU stand-in for CuPy arrays (tests/fuzz/device.py): no
+    gradient differs from the NumPy one, in source mode or on the tape, and most
+    programs that run on device arrays also differentiate there (the rest raise:
+    programs that write device values into NumPy arrays they made)."""
+    from .device import run
+
+    counts, saved = run("strict", n=120, seed_=3, time_limit=120.0)
+    differs = [s for s in saved if s["kind"] == "differs"]
+    assert not differs, differs[0]
+    assert counts["checked"] >= 30
+    assert counts[("source", "same")] >= 0.8 * counts["checked"]
+    assert counts[("tape", "same")] >= 0.7 * counts["checked"]
