@@ -395,7 +395,11 @@ def _call(f, ba, wrt, has_aux=False):
             _args.arg_set(ba, w, _working_copy(leaf))
 
     numpy_mode.hold_arguments(ba.arguments, wrt)
-    with _levels.level() as nested, numpy_mode.running():
+    with (
+        _levels.level() as nested,
+        numpy_mode.running(),
+        numpy_mode.arrays_on_device_of(like),
+    ):
         args, kwargs = _call_args(ba)
         out = numpy_mode.numpy_program(with_user_rules(f))(*args, **kwargs)
     aux = None
