@@ -151,6 +151,25 @@ def diff_params(f):
     ]
 
 
+def tape_reference(case, wrt):
+    """For the tape's checks on device arrays: ``(NumPy arguments, reference gradient,
+    (rtol, atol))`` -- source mode's gradient, or central finite differences where
+    source mode refuses -- or None when the tape refuses ``case`` on NumPy arrays too."""
+    import srcad  # noqa: PLC0415 - the harness itself needs no srcad
+    from srcad.testing import numerical_grad  # noqa: PLC0415
+
+    try:
+        srcad.grad(case.fn, wrt=wrt, mode="tape")(*make_args(case.fn, rng_for(case.id)))
+    except Exception:  # noqa: BLE001
+        return None
+    args = make_args(case.fn, rng_for(case.id))
+    try:
+        return args, srcad.grad(case.fn, wrt=wrt, mode="source")(*args), (1e-9, 1e-12)
+    except srcad.UnsupportedError:
+        names = [p.name for p in inspect.signature(case.fn).parameters.values()]
+        return args, numerical_grad(case.fn, args, wrt=names.index(wrt)), (1e-6, 1e-8)
+
+
 # ---------------------------------------------------------------------------
 # Metadata decorators (they return the function itself).
 
