@@ -346,7 +346,10 @@ def check_program(prog, modes=("source", "tape"), timeout=20.0, which="full"):
         f = load(prog.source, prog.name)
         args = make_args(prog)
         # a deadline: a reduced candidate may have lost the counter of its `while`
-        with np.errstate(all="ignore"), warnings.catch_warnings():
+        # (an overflow anywhere in the program's own values makes it invalid: its value
+        # can still be finite, tanh(inf) = 1, with an inf * 0 = nan in every gradient
+        # while finite differences of the saturated value say 0)
+        with np.errstate(all="ignore", over="raise"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with _deadline(min(timeout, 5.0)):
                 plain_args = _copy(args)

@@ -312,6 +312,10 @@ class Gen:
                 "(1.0 / (1.0 + {a} * {a}))",
             ]
         )
+        if len(shape) == 1 and self.chance(5):
+            # each element twice, then every other one: the vector again in NumPy's
+            # meaning of the method (PyTorch's repeat tiles, which reorders it)
+            form = "({a}).repeat(2)[::2]"
         if shape == () and self.chance(25):
             # the math module on numbers (its derivatives may use math's twins)
             form = self.pick(
@@ -328,9 +332,10 @@ class Gen:
         return form.format(a=a), act
 
     def reduction(self, shape, depth):
-        # (var and std: their method spellings mean n - 1 to PyTorch, and the tape once
-        # took that meaning inside NumPy programs)
-        fn = self.pick(["sum", "mean", "max", "prod", "min", "var", "std"])
+        # (var: its method spelling means n - 1 to PyTorch, and the tape once took that
+        # meaning inside NumPy programs; not std, whose derivative is singular where the
+        # values are all equal, as x0 * np.ones(3) makes them)
+        fn = self.pick(["sum", "mean", "max", "prod", "min", "var"])
         method = self.chance(30)
         if shape == ():
             src = self.pick([(3,), (2, 3), (4,), (3, 2)])
@@ -537,6 +542,11 @@ class Gen:
             )
         else:
             self.emit(f"{target} {aug} {e}")
+        if len(shape) == 1 and v.name == v.text and not (act or v.active) and self.chance(1):
+            # NumPy's in-place sort (PyTorch's method of that name returns a copy); of an
+            # inactive array (source mode refuses sorting an active one, and one whose old
+            # value the gradient reads: rare, as each refusal is a program less checked)
+            self.emit(f"{v.name}.sort()")
         if act and v.name:
             self.bind(v.name, v.shape, True, owned=v.owned)
             # a view of this array or this array behind a view: both now active
