@@ -290,8 +290,13 @@ def setitem_adj(dx, x, i, v=None):
     row ``h[t]``) gets the slot's adjoint summed back.
     """
     dx, dv = _setitem_adj(dx, x, i)
-    if _casts_to_exact(x):
-        return dx, ZERO  # the value was cast into integers (or bools): no derivative
+    if _casts_to_exact(x) and not is_zero(dv):
+        # the value was cast into integers (or bools): no derivative. A real zero, not
+        # ZERO: the compiler knows dv is zero only where dx is, and sends a value on
+        # (a symbolic zero reached NumPy there, seed 19027)
+        dv = zeros_like(dv)
+        if getattr(dv, "dtype", np.dtype(float)).kind != "f":
+            dv = dv.astype(float)
     if v is not None and not is_zero(dv) and not isinstance(v, (tuple, list, dict)):
         if getattr(dv, "shape", None) is not None and np.shape(v) != dv.shape:
             dv = unbroadcast(dv, v)
