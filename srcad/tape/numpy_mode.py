@@ -214,6 +214,35 @@ class _ArrayType(type):
         return issubclass(sub, (np.ndarray, Tensor))
 
 
+class _ScalarKindType(type):
+    """``np.generic``, ``np.number``, ``np.inexact``, ``np.floating`` as a NumPy program
+    on the tape sees them: a 0-d tensor is the NumPy scalar NumPy would have there (a
+    reduction's result); in ``np.issubdtype`` they are NumPy's own."""
+
+    def __instancecheck__(cls, obj):
+        if isinstance(obj, Tensor):
+            if getattr(type(obj), "stands_for_number", False):
+                return False  # a Python float is none of these
+            d = obj._data
+            return d.ndim == 0 and issubclass(d.dtype.type, cls._stands_for)
+        return isinstance(obj, cls._stands_for)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, cls._stands_for)
+
+
+def _scalar_kind(np_type):
+    # a subclass, so that np.issubdtype(x.dtype, np.floating) takes it for NumPy's own
+    return _ScalarKindType(np_type.__name__, (np_type,), {"_stands_for": np_type})
+
+
+def isscalar(element):
+    """``np.isscalar``: a 0-d tensor stands for a NumPy scalar (or a Python float)."""
+    if isinstance(element, Tensor):
+        return element._data.ndim == 0
+    return np.isscalar(element)
+
+
 class ndarray(np.ndarray, metaclass=_ArrayType):  # noqa: N801
     """``np.ndarray`` as a NumPy program run on the tape sees it: ``isinstance(x,
     np.ndarray)`` holds for the tensors standing for arrays (it chose the other branch
@@ -307,6 +336,11 @@ _OVERRIDES = {
     "vectorize": vectorize,
     "float64": float64,
     "ndarray": ndarray,
+    "isscalar": isscalar,
+    "generic": _scalar_kind(np.generic),
+    "number": _scalar_kind(np.number),
+    "inexact": _scalar_kind(np.inexact),
+    "floating": _scalar_kind(np.floating),
     "int64": _int_type(np.int64),
     "int32": _int_type(np.int32),
     "intp": _int_type(np.intp),

@@ -93,6 +93,26 @@ def isinstance_float_argument(a, x):
     return np.sum(x)
 
 
+def isscalar_of_sum(x):
+    s = np.sum(x * x)
+    if np.isscalar(s):
+        return s * 3.0
+    return s
+
+
+def isinstance_floating_of_sum(x):
+    s = np.sum(x * x)
+    if isinstance(s, np.floating) and isinstance(s, np.generic):
+        return s * 3.0
+    return s
+
+
+def issubdtype_floating(x):
+    if np.issubdtype(x.dtype, np.floating) and not isinstance(x, np.number):
+        return np.sum(x * x)
+    return np.sum(x)
+
+
 def fill_method(x):
     y = np.zeros(x.shape)
     y.fill(2.0)
@@ -107,6 +127,9 @@ VECTOR = [
     isinstance_ndarray,
     isinstance_float_of_sum,
     isinstance_float64_of_item,
+    isscalar_of_sum,
+    isinstance_floating_of_sum,
+    issubdtype_floating,
     fill_method,
 ]
 MATRIX = [
