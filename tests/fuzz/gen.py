@@ -420,6 +420,15 @@ class Gen:
         if k == 1 and self.ints:
             iv = self.ints[-1]
             return f"{iv.text} {self.pick(['>', '==', '<'])} {self.n(0, iv.bound - 1)}", False
+        if k == 4 and self.chance(20):
+            # a type test NumPy answers True (a reduction's result is a NumPy scalar, a
+            # float; an array is an ndarray): the tape once answered False, ran the
+            # other branch, and gave its gradient
+            if self.chance(50):
+                e, _ = self.expr((3,), 0)
+                return f"isinstance({e}, np.ndarray)", False
+            e, _ = self.expr((), 0)
+            return self.pick([f"isinstance({e}, float)", f"np.isscalar({e})"]), False
         e, act = self.expr((), max(depth, 0))
         return f"{e} {self.pick(['>', '<', '>='])} {self.pick(['0.0', '0.3', '-0.2'])}", act
 
