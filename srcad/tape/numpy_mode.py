@@ -35,6 +35,7 @@ import functools
 import math
 import operator
 import sys
+import threading
 import types
 import weakref
 
@@ -62,23 +63,23 @@ _NDARRAY = np.ndarray
 # made there too, so that writing the arguments' values into them stays on one device
 # (plain NumPy code on CuPy arrays mixes host and device arrays freely in places where
 # the tape's tensors cannot).
-_DEVICE = [None]
+_DEVICE = threading.local()  # .like, per thread (as cow's registry)
 
 
 @contextlib.contextmanager
 def arrays_on_device_of(like):
     """Floating arrays made by the program live where ``like`` (a device array, or
     None for the host) lives, while the block runs."""
-    before = _DEVICE[0]
-    _DEVICE[0] = like
+    before = getattr(_DEVICE, "like", None)
+    _DEVICE.like = like
     try:
         yield
     finally:
-        _DEVICE[0] = before
+        _DEVICE.like = before
 
 
 def _placed(a):
-    like = _DEVICE[0]
+    like = getattr(_DEVICE, "like", None)
     return a if like is None else np.asarray(a, like=like)  # NEP 35: cupy.asarray
 
 
