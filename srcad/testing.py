@@ -534,6 +534,15 @@ def _at_index(key):
     return _index(key)
 
 
+class _Pointer:
+    """CuPy's ``MemoryPointer``, as far as its address (``ptr``)."""
+
+    __slots__ = ("ptr",)
+
+    def __init__(self, ptr):
+        self.ptr = ptr
+
+
 _CREATORS = (np.asarray, np.array, np.asanyarray)
 
 
@@ -708,6 +717,15 @@ class StrictArray:
     @property
     def ndim(self):
         return self._a.ndim
+
+    @property
+    def strides(self):
+        return self._a.strides
+
+    @property
+    def data(self):
+        """Where the elements start, as CuPy gives it (``a.data.ptr``)."""
+        return _Pointer(self._a.__array_interface__["data"][0])
 
     @property
     def size(self):

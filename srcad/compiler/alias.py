@@ -299,6 +299,7 @@ class SharedMemoryCheck:
         return st.but(env=env, stale=st.stale - names, maybe=maybe)
 
     def _effects(self, s, st):
+        self._overlap(s, st)
         # writes first (`x[i] = v` and `x = x + y` from `x += y` read the old x)
         for root, whole, aug in self._written(s):
             toks = st.env.get(root, frozenset({("free", root)}))
@@ -343,6 +344,18 @@ class SharedMemoryCheck:
                         env[root] = env.get(root, frozenset()) | held
                     st = st.but(env=env)
         return st
+
+    def _overlap(self, s, st):
+        """``x[i] = v`` where ``v`` may be a view of ``x``'s memory: the generated code
+        checks at run time that the regions do not overlap (``_rt.check_overlap``)."""
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)):
+            return
+        root = _root(s.targets[0])
+        if root is None or root in self.sequences or _nested(s.targets[0]):
+            return
+        mine = {_unwrap(t) for t in st.env.get(root, {("free", root)})}
+        if mine & self._held(s.value, st):
+            s.srcad_overlap_guard = self.parsed.line_of(s)[0]
 
     def _written(self, s):
         """``[(name, whole)]``: names ``s`` writes into; ``whole``: its memory (an

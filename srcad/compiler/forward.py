@@ -362,7 +362,7 @@ class Forward(Transform):
             return [s]
         dv = self.tangent_of(s.value) if self.is_active(s.value) else const(0.0)
         db = self.tan(base.id)
-        return [
+        return self.overlap_check(s) + [
             s,
             assign(
                 db, self.rt("set_tangent", name(db), name(base.id), index_expr(t.slice), dv), None

@@ -170,7 +170,7 @@ class Reverse(Transform):
             if self.kind(s) == "setitem":
                 base = t.value
                 value = call(attr(name(self.rt_name), "index_value"), [base, index_expr(t.slice)])
-                return [self.push(value), s]
+                return self.overlap_check(s) + [self.push(value), s]
             return [s]
         if isinstance(s, gast.For):
             pre = []

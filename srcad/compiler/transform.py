@@ -30,7 +30,7 @@ import gast
 from .analyze import method_table
 from .astutil import children, clone
 from .templates import bind_or_refuse
-from .vocab import BINOPS, UNOPS, Comment, attr, call, const, name
+from .vocab import BINOPS, UNOPS, Comment, attr, call, const, index_expr, name
 
 
 class Transform:
@@ -99,6 +99,16 @@ class Transform:
         y = s.srcad_augassign
         args = (name(y), const(y), const(self.parsed.filename), const(line))
         return [gast.Expr(self.rt("check_element", *args))]
+
+    def overlap_check(self, s):
+        """``_rt.check_overlap(x, i, v, ...)`` before an ``x[i] = v`` whose value alias.py
+        found may share ``x``'s memory (``[]`` for any other statement)."""
+        line = getattr(s, "srcad_overlap_guard", None)
+        if line is None:
+            return []
+        t = s.targets[0]
+        args = (t.value, index_expr(t.slice), s.value, const(self.parsed.filename), const(line))
+        return [gast.Expr(self.rt("check_overlap", *[clone(a) for a in args]))]
 
     def rt(self, fn, *args):
         """``_rt.fn(*args)``: a call of one of srcad's runtime helpers."""

@@ -475,6 +475,53 @@ def check_element(value, label, filename, lineno):
     raise exc
 
 
+def partial_overlap(dst, src):
+    """Whether copying ``src`` into ``dst`` (NumPy or CuPy arrays) reads memory it
+    writes, other than each element onto itself. NumPy then copies element by
+    element in memory order (``z[:, -1] = z[1]`` overwrites ``z[1, 2]`` before
+    reading it), a result no adjoint that assumes a copy follows; PyTorch refuses."""
+    if not (hasattr(dst, "shape") and hasattr(src, "shape")) or not hasattr(src, "dtype"):
+        return False
+    if not np.may_share_memory(dst, src):
+        return False
+    strides = getattr(dst, "strides", None)
+    if (
+        strides is not None
+        and dst.shape == src.shape
+        and strides == getattr(src, "strides", None)
+        and _address(dst) is not None
+        and _address(dst) == _address(src)
+    ):
+        return False  # the same region: a copy onto itself
+    return bool(np.shares_memory(dst, src))
+
+
+def _address(a):
+    if type(a) is np.ndarray:
+        return a.__array_interface__["data"][0]
+    return getattr(getattr(a, "data", None), "ptr", None)  # CuPy
+
+
+def check_overlap(x, i, v, filename, lineno):
+    """Before ``x[i] = v`` where alias.py found that ``v`` may share ``x``'s memory: an
+    UnsupportedError at the line when the regions overlap (see partial_overlap)."""
+    dst = x[i] if _is_basic_index(i) else x
+    if not partial_overlap(dst, v):
+        return
+    from ..errors import UnsupportedError
+
+    exc = UnsupportedError(
+        "this item assignment copies into an array a value that shares its memory "
+        "(a view of the same array): NumPy then copies element by element, reading "
+        "elements it has already overwritten, which srcad's derivative does not follow",
+        filename,
+        lineno,
+        "copy the value first (`x[...] = v.copy()`)",
+    )
+    exc.at_run_time = True
+    raise exc
+
+
 def seed(value, fname):
     """The cotangent ``1`` for a scalar output; a ValueError pointing to vjp otherwise."""
     check_scalar(value, fname)

@@ -13,6 +13,7 @@ import weakref
 
 import numpy as np
 
+from .. import runtime as _rt
 from ..rules import tape_ops as T
 from . import cow as _cow
 from . import dtypes as _dt
@@ -819,6 +820,7 @@ def setitem(t, index, value):
     """``t[index] = value`` (PyTorch: a copy into a view, or ``index_put_``)."""
     index = _on_device_of(norm_index(index), t._data)
     basic = T.is_basic_index(index)
+    _check_overlap(t._data, index, basic, value)
     grad_on = STATE.enabled
     if not (grad_on and (t._rg or requires(value))):
         if grad_on:
@@ -851,6 +853,26 @@ def setitem(t, index, value):
             _refresh_view(t)
         return
     inplace(t, T.index_put, (index, value), "IndexPutBackward0", eparams=(0, 2))
+
+
+E_OVERLAP = (
+    "unsupported operation: some elements of the input tensor and the written-to tensor "
+    "refer to a single memory location. Please clone() the tensor before performing the "
+    "operation."
+)
+
+
+def _check_overlap(data, index, basic, value):
+    """PyTorch's refusal of a copy whose source overlaps the region written
+    (``z[:, -1] = z[1]``; NumPy would copy element by element in memory order)."""
+    v = value._data if isinstance(value, Tensor) else value
+    if not hasattr(v, "shape") or isinstance(v, np.generic):
+        return
+    if basic:
+        if _rt.partial_overlap(data[index], v):
+            raise RuntimeError(E_OVERLAP)
+    elif np.may_share_memory(data, v):
+        raise RuntimeError(E_OVERLAP)
 
 
 def _integer_index(index):

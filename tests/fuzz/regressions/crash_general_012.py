@@ -6,11 +6,10 @@ import numpy as np
 import math
 
 
-
 def f(x0, x1, x2, c0, N1):
     c5 = np.copy(N1)
     c5[0:2] = np.prod(np.tanh((np.sum(x1) * np.ones((3, 2)))), axis=0)
     t7 = c0
     t8 = x1
-    t9 = (t8[2] - (c5 + (t7 * np.ones(4))))
+    t9 = t8[2] - (c5 + (t7 * np.ones(4)))
     return np.sum(np.sin(t9))
