@@ -34,6 +34,7 @@ TAPE_REFUSALS = (
     "inplace operation",  # assigning into an array the backward pass still needs
     "setting an array element with a sequence",  # NumPy, storing a tensor element
     "returns several arrays",
+    "refer to a single memory location",  # a copy from an overlapping view (W6)
 )
 
 
