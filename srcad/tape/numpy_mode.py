@@ -33,6 +33,7 @@ import contextlib
 import dis
 import functools
 import math
+import numbers
 import operator
 import sys
 import threading
@@ -615,6 +616,39 @@ def _fsum(seq):
 
 
 MATH = _MathProxy("math")
+
+
+# --------------------------------------------------------------------------------------
+# The numbers module (imported at module level): a 0-d tensor is the NumPy scalar, and
+# the tensor standing for a float argument the float, that NumPy code would have there
+
+
+class _NumberABC(type):
+    def __instancecheck__(cls, obj):
+        if isinstance(obj, Tensor):
+            d = obj._data
+            if getattr(type(obj), "stands_for_number", False):
+                return issubclass(float, cls._stands_for)
+            return d.ndim == 0 and issubclass(d.dtype.type, cls._stands_for)
+        return isinstance(obj, cls._stands_for)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, cls._stands_for)
+
+
+class _NumbersProxy(types.ModuleType):
+    """``numbers`` as a NumPy program run on the tape sees it (module-level imports;
+    a function's own ``import numbers`` gets the real module)."""
+
+    def __getattr__(self, name):
+        v = getattr(numbers, name)
+        if isinstance(v, type):
+            v = _NumberABC(name, (), {"_stands_for": v})
+            self.__dict__[name] = v
+        return v
+
+
+NUMBERS = _NumbersProxy("numbers")
 for _name, _uf in {**_MATH_UNARY, **_MATH_BINARY}.items():
     if hasattr(math, _name):
         setattr(MATH, _name, _math_fn(_name, _uf))
@@ -664,7 +698,7 @@ def _uses_numpy(g):
 # same objects under the same names (checked by identity at each call: cheap, and a
 # rebinding anywhere scans again).
 _SCANS = {}  # id(globals) -> (names, values, uses, [(name, kind)])
-_NP, _MATH, _OVER, _CALLABLE, _MODULE = range(5)
+_NP, _MATH, _OVER, _CALLABLE, _MODULE, _NUMBERS = range(6)
 
 
 def _scan(g):
@@ -680,6 +714,8 @@ def _scan(g):
             todo.append((k, _NP))
         elif v is math:
             todo.append((k, _MATH))
+        elif v is numbers:
+            todo.append((k, _NUMBERS))
         elif callable(v) and id(v) in _OVERRIDDEN:
             todo.append((k, _OVER))
         elif isinstance(v, np.ufunc) or type(v) is _DISPATCHER:  # from numpy import sum
@@ -770,6 +806,8 @@ class _Patcher:
                 p[k] = NUMPY
             elif kind == _MATH:
                 p[k] = MATH
+            elif kind == _NUMBERS:
+                p[k] = NUMBERS
             elif kind == _OVER:
                 p[k] = _OVERRIDDEN[id(v)]
             elif kind == _CALLABLE:

@@ -11,6 +11,8 @@ the function run by NumPy itself; PyTorch's meaning outside NumPy programs is
 checked against NumPy's formulas with ddof=1.
 """
 
+import numbers
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -113,6 +115,13 @@ def issubdtype_floating(x):
     return np.sum(x)
 
 
+def isinstance_number_of_sum(x):  # `numbers` imported at module level (patched)
+    s = np.sum(x * x)
+    if isinstance(s, numbers.Real) and not isinstance(x, numbers.Number):
+        return s * 3.0
+    return s
+
+
 def fill_method(x):
     y = np.zeros(x.shape)
     y.fill(2.0)
@@ -130,6 +139,7 @@ VECTOR = [
     isscalar_of_sum,
     isinstance_floating_of_sum,
     issubdtype_floating,
+    isinstance_number_of_sum,
     fill_method,
 ]
 MATRIX = [
@@ -153,10 +163,18 @@ def test_matrix_methods_mean_numpy(f):
     _check(f, (A,))
 
 
+def isinstance_real_argument(a, x):
+    if isinstance(a, numbers.Real):
+        return a * np.sum(x)
+    return np.sum(x)
+
+
 def test_isinstance_of_a_float_argument():
     x = np.array([0.3, -1.2, 0.8])
     _check(isinstance_float_argument, (1.5, x), wrt=1)
+    _check(isinstance_real_argument, (1.5, x), wrt=1)
     assert srcad.grad(isinstance_float_argument, mode="tape")(1.5, x) == pytest.approx(np.sum(x))
+    assert srcad.grad(isinstance_real_argument, mode="tape")(1.5, x) == pytest.approx(np.sum(x))
 
 
 @settings(max_examples=60, deadline=None)
