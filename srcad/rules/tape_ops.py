@@ -19,8 +19,6 @@ import numpy as np
 from .. import runtime as _rt
 from .registry import adjoint, nondifferentiable
 
-_xp = _rt.namespace_of  # the array module of an array (NumPy or CuPy)
-
 
 def scatter_add(out, index, values):
     """``out[index] += values`` with repeated indices adding up (NumPy or CuPy)."""
@@ -30,7 +28,7 @@ def scatter_add(out, index, values):
 def grid_index(idx, dim):
     """A full advanced index that picks ``idx`` along ``dim`` and every position
     along the other dimensions (``np.take_along_axis``'s index)."""
-    xp = _xp(idx)
+    xp = _rt.namespace_of(idx)
     nd = idx.ndim
 
     def along(k):

@@ -295,7 +295,7 @@ def setitem_adj(dx, x, i, v=None):
         # ZERO: the compiler knows dv is zero only where dx is, and sends a value on
         # (a symbolic zero reached NumPy there, seed 19027)
         dv = zeros_like(dv)
-        if getattr(dv, "dtype", np.dtype(float)).kind != "f":
+        if getattr(dv, "dtype", np.dtype(float)).kind not in "fc":
             dv = dv.astype(float)
     if v is not None and not is_zero(dv) and not isinstance(v, (tuple, list, dict)):
         if getattr(dv, "shape", None) is not None and np.shape(v) != dv.shape:

@@ -78,9 +78,7 @@ def is_cupy(a):
 
 def memory_root(a):
     """The array that owns ``a``'s memory: NumPy's and CuPy's views name their base."""
-    while (type(a) is np.ndarray or isinstance(a, np.ndarray) or is_cupy(a)) and (
-        getattr(a, "base", None) is not None
-    ):
+    while (isinstance(a, np.ndarray) or is_cupy(a)) and getattr(a, "base", None) is not None:
         a = a.base
     return a
 

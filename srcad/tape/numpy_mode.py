@@ -183,72 +183,49 @@ def _flat_broadcast(a, shape):
     return np.broadcast_to(np.asarray(a), shape).reshape(-1)
 
 
-class _FloatType(type):
-    def __instancecheck__(cls, obj):
-        if isinstance(obj, Tensor):
-            # NumPy's float64 scalar (a reduction's result, x[i] of a vector) is a Python
-            # float too; on the tape it is a 0-d tensor, and the tensor standing for a
-            # float argument is one (isinstance(a, float) chose the other branch before)
-            return _scalar_like(obj, cls._stands_for)
-        return isinstance(obj, cls._stands_for)
-
-    def __subclasscheck__(cls, sub):
-        return issubclass(sub, cls._stands_for)
-
-
-def _scalar_like(t, kind):
-    """Whether tensor ``t`` stands where NumPy would have an instance of ``kind``."""
+def _numpy_type(t):
+    """The type NumPy would have where a NumPy program on the tape has tensor ``t``: the
+    float an argument's tensor stands for, the NumPy scalar of a 0-d result (a
+    reduction, ``x[i]`` of a vector), else ``np.ndarray``."""
     if getattr(type(t), "stands_for_number", False):
-        return kind is builtins.float
+        return builtins.float
     d = t._data
-    if d.ndim != 0:
-        return False
-    return d.dtype == np.float64 if kind in (builtins.float, np.float64) else d.dtype == kind
+    return d.dtype.type if d.ndim == 0 else np.ndarray
 
 
-class _ArrayType(type):
-    def __instancecheck__(cls, obj):
-        if isinstance(obj, Tensor):  # a 0-d result is a NumPy scalar, not an array
-            return obj._data.ndim > 0 and not getattr(type(obj), "stands_for_number", False)
-        return isinstance(obj, np.ndarray)
-
-    def __subclasscheck__(cls, sub):
-        return issubclass(sub, (np.ndarray, Tensor))
-
-
-class _ScalarKindType(type):
-    """``np.generic``, ``np.number``, ``np.inexact``, ``np.floating`` as a NumPy program
-    on the tape sees them: a 0-d tensor is the NumPy scalar NumPy would have there (a
-    reduction's result); in ``np.issubdtype`` they are NumPy's own."""
+class _AsNumPySees(type):
+    """A type test in a NumPy program on the tape (``isinstance(s, float)``, ``np.ndarray``,
+    ``np.floating``, ``numbers.Real``...): a tensor is an instance where the value NumPy
+    would have there is (:func:`_numpy_type`); before, every such test said no and the
+    other branch ran. ``_stands_for`` is the type tested."""
 
     def __instancecheck__(cls, obj):
         if isinstance(obj, Tensor):
-            if getattr(type(obj), "stands_for_number", False):
-                return False  # a Python float is none of these
-            d = obj._data
-            return d.ndim == 0 and issubclass(d.dtype.type, cls._stands_for)
+            return issubclass(_numpy_type(obj), cls._stands_for)
         return isinstance(obj, cls._stands_for)
 
     def __subclasscheck__(cls, sub):
-        return issubclass(sub, cls._stands_for)
+        return issubclass(np.ndarray if issubclass(sub, Tensor) else sub, cls._stands_for)
 
 
 def _scalar_kind(np_type):
     # a subclass, so that np.issubdtype(x.dtype, np.floating) takes it for NumPy's own
-    return _ScalarKindType(np_type.__name__, (np_type,), {"_stands_for": np_type})
+    return _AsNumPySees(np_type.__name__, (np_type,), {"_stands_for": np_type})
 
 
 def isscalar(element):
     """``np.isscalar``: a 0-d tensor stands for a NumPy scalar (or a Python float)."""
     if isinstance(element, Tensor):
-        return element._data.ndim == 0
+        return _numpy_type(element) is not np.ndarray
     return np.isscalar(element)
 
 
-class ndarray(np.ndarray, metaclass=_ArrayType):  # noqa: N801
+class ndarray(np.ndarray, metaclass=_AsNumPySees):  # noqa: N801
     """``np.ndarray`` as a NumPy program run on the tape sees it: ``isinstance(x,
-    np.ndarray)`` holds for the tensors standing for arrays (it chose the other branch
-    before); constructing one is NumPy's."""
+    np.ndarray)`` holds for the tensors standing for arrays; constructing one is
+    NumPy's."""
+
+    _stands_for = np.ndarray
 
     def __new__(cls, *args, **kwargs):
         return np.ndarray(*args, **kwargs)
@@ -269,7 +246,7 @@ def _float_new(cls, x=0.0):
     return cls._stands_for(x)
 
 
-class float_(np.float64, metaclass=_FloatType):  # noqa: N801
+class float_(np.float64, metaclass=_AsNumPySees):  # noqa: N801
     """``float`` as a NumPy program run on the tape sees it: ``float(t)`` of a value
     being differentiated is that value as a 0-d tensor (a copy, recorded: the source
     compiler treats it as the identity); anything else, ``isinstance(v, float)`` and
@@ -279,7 +256,7 @@ class float_(np.float64, metaclass=_FloatType):  # noqa: N801
     __new__ = _float_new
 
 
-class float64(np.float64, metaclass=_FloatType):  # noqa: N801
+class float64(np.float64, metaclass=_AsNumPySees):  # noqa: N801
     """``np.float64`` as a NumPy program run on the tape sees it: of a value being
     differentiated, that value as a 0-d tensor (as ``float``); a dtype as usual."""
 
@@ -291,7 +268,7 @@ def _int_type(np_type):
     """``np.int64`` and the like: of a tensor, its values as integers (an index array;
     piecewise constant, so no derivative to keep); a dtype as usual."""
 
-    class integer(np_type, metaclass=_FloatType):  # noqa: N801
+    class integer(np_type, metaclass=_AsNumPySees):  # noqa: N801
         _stands_for = np_type
 
         def __new__(cls, x=0):
@@ -623,19 +600,6 @@ MATH = _MathProxy("math")
 # the tensor standing for a float argument the float, that NumPy code would have there
 
 
-class _NumberABC(type):
-    def __instancecheck__(cls, obj):
-        if isinstance(obj, Tensor):
-            d = obj._data
-            if getattr(type(obj), "stands_for_number", False):
-                return issubclass(float, cls._stands_for)
-            return d.ndim == 0 and issubclass(d.dtype.type, cls._stands_for)
-        return isinstance(obj, cls._stands_for)
-
-    def __subclasscheck__(cls, sub):
-        return issubclass(sub, cls._stands_for)
-
-
 class _NumbersProxy(types.ModuleType):
     """``numbers`` as a NumPy program run on the tape sees it (module-level imports;
     a function's own ``import numbers`` gets the real module)."""
@@ -643,7 +607,7 @@ class _NumbersProxy(types.ModuleType):
     def __getattr__(self, name):
         v = getattr(numbers, name)
         if isinstance(v, type):
-            v = _NumberABC(name, (), {"_stands_for": v})
+            v = _AsNumPySees(name, (), {"_stands_for": v})
             self.__dict__[name] = v
         return v
 
