@@ -14,13 +14,12 @@ import functools
 import gc
 import inspect
 import threading
-import types
 import warnings
-import weakref
 
 import numpy as np
 
 from . import arguments as _args
+from . import cheapcall as _cheap
 
 with warnings.catch_warnings():
     # astor reads ast.Num when imported, a DeprecationWarning on Python 3.12+: import it
@@ -134,6 +133,7 @@ class _Transformation:
         self._kinds_memo = {} if plain else None
         # argument types, shapes and dtypes -> what the cheap call needs (_fast_call)
         self._fast = {} if plain and not tgt.per_call else None
+        self._run = None  # the cheap call's runner made or used last (cheapcall.py)
 
     # -- public attributes -----------------------------------------------------------
 
@@ -376,6 +376,7 @@ class _Transformation:
     def _fallback(self, exc, stacklevel=3):
         self._fell_back = True
         self._fast = None
+        self._run = None
         self.fallback_reason = str(exc)
         warnings.warn(
             f"srcad: cannot transform {self.__name__}; running it on the tape instead. "
@@ -453,16 +454,25 @@ class _Transformation:
             self.fallback_reason = sub.fallback_reason
 
     def __call__(self, *args, **kwargs):
-        fast = self._fast
-        if fast is not None and not kwargs:
-            run = fast.get(_fast_key(args))
-            if run is not None:
-                out = run(args)
-                if out is not _MISS:
-                    return out
+        run = self._run
+        if run is not None and not kwargs:  # (the cheap call: cheapcall.py)
+            out = run(args)
+            if out is _OTHER_KEY:
+                out = self._other_key(args)
+            if out is not _MISS:
+                return out
         if self._jit is not None:  # srcad.grad(f, jit=True): compiled code (srcad/jit.py)
             return self._jit(args, kwargs)
         return self._call(args, kwargs)
+
+    def _other_key(self, args):
+        fast = self._fast
+        run = fast.get(_fast_key(args)) if fast else None
+        if run is None:
+            return _MISS
+        self._run = run
+        out = run(args)
+        return _MISS if out is _OTHER_KEY else out
 
     def _call(self, args, kwargs):
         fast = self._fast
@@ -505,8 +515,9 @@ class _Transformation:
     # generated code is argument-pure (compiler/purity.py) -- it gets read-only views
     # instead, so that a wrong purity verdict is NumPy's "read-only" error, after
     # which the call is redone the careful way (and the cheap call is switched off).
-    # ``__call__`` looks the argument key up in ``self._fast`` first thing; what it
-    # finds is a function made for that key by ``_cheap_runner``.
+    # ``__call__`` first tries ``self._run``, the runner made or used last, which
+    # checks its own key; ``self._fast`` holds every runner by key.  A runner is
+    # straight-line code generated for one key (cheapcall.py).
 
     def _cheap_ok(self):
         return (
@@ -533,84 +544,8 @@ class _Transformation:
         last = self._recent.get(self.__dict__["_last_key"])
         if last is None or last[0] is not self._t.fn:
             return
-        self._fast[key] = self._cheap_runner(last[1], wrt_pos, args)
-
-    def _cheap_runner(self, entry, wrt_pos, args):
-        """The cheap call for one argument key: check that ``entry`` still holds
-        (cache.quick_check, then Entry.valid), call its product on read-only views of
-        the arrays, check the results; ``_MISS`` sends the call the careful way."""
-        from .compiler.cache import fresh
-
-        target = self._t.fn
-        if type(target) is types.MethodType:
-            fn, bound_self = target.__func__, target.__self__
-        else:
-            fn, bound_self = target, None
-        check = entry.quick()
-        version = _registry_version_cell()
-        arrays = tuple(i for i, v in enumerate(args) if type(v) is np.ndarray)
-        prefix, _ = self._bound_in_front()
-        with_value = self.kind == "value_and_grad"
-        several = self._tuple and len(self._wrt) > 1
-        as_tuple = self._tuple
-        name = self.__name__
-        rebind = bool(entry.rebind)
-        ndarray = np.ndarray
-        one = wrt_pos[0] if not as_tuple and len(wrt_pos) == 1 else None
-        me = weakref.ref(self)  # (self holds run: no cycle for the collector to find)
-
-        def run(args):
-            self = me()
-            if self is None or self._fell_back or entry.version != version[0]:
-                return _MISS
-            if check(fn, bound_self):
-                product = entry.bind(fn) if rebind else entry.product
-            else:
-                product = fresh(entry, target)
-                if product is None:
-                    return _MISS
-            if arrays:
-                call_args = list(args)
-                for i in arrays:
-                    v = args[i].view()
-                    v.setflags(write=False)
-                    call_args[i] = v
-            else:
-                call_args = args
-            try:
-                out = product(*prefix, *call_args)
-            except (UnsupportedError, ZeroDivisionError):
-                return _MISS  # the careful call decides (a late fallback to the tape)
-            except ValueError as exc:
-                if "read-only" in str(exc):  # purity.py was wrong: copies from now on
-                    self._fast = None
-                    return _MISS
-                _note_generated(exc)
-                raise
-            except Exception as exc:
-                _note_generated(exc)
-                raise
-            last = self._last
-            if last is None or last[0] is not product:
-                self._last = (product, entry.source)
-            if with_value:
-                value, grads = out
-                if type(value) is ndarray and not value.flags.writeable:
-                    value = value.copy()
-            else:
-                grads = out
-            if one is not None:  # one wrt argument, not asked for as a tuple
-                g = grads
-                if type(g) is float and type(args[one]) is float:
-                    return (value, g) if with_value else g
-                g = _checked(g, args[one], name)
-                return (value, g) if with_value else g
-            gs = grads if several else (grads,)
-            res = [_checked(g, args[i], name) for g, i in zip(gs, wrt_pos)]
-            grads = tuple(res) if as_tuple else res[0]
-            return (value, grads) if with_value else grads
-
-        return run
+        run = _cheap.make_runner(self, last[1], key, wrt_pos, _checked, _note_generated)
+        self._fast[key] = self._run = run
 
     def _finish_aux(self, product, call, ba):
         fwd, bwd = product
@@ -650,7 +585,7 @@ class _Transformation:
         return (value, grads) if self.kind == "value_and_grad" else grads
 
 
-_MISS = object()
+_MISS, _OTHER_KEY = _cheap.MISS, _cheap.OTHER_KEY
 _TAPE_ENTRY = []
 
 
@@ -677,13 +612,6 @@ def _note_generated(exc):
     note_generated(exc)
 
 
-def _registry_version_cell():
-    """The rule registry's version counter (a one-item list; the cache keys on it)."""
-    from .rules import registry
-
-    return registry.VERSION
-
-
 def _tape_entry():
     """``tape_bridge.tape_value_and_grad``, imported on the first tape call (the
     bridge imports the tape, which a source-mode user never needs)."""
@@ -694,20 +622,7 @@ def _tape_entry():
     return _TAPE_ENTRY[0]
 
 
-def _fast_key(args):
-    """``(shape, dtype)`` of each array and the type of each number among ``args``,
-    or None when there is anything else (the key of the cheap call, and of the
-    remembered argument kinds of ``_containers``)."""
-    key = []
-    for v in args:
-        t = type(v)
-        if t is np.ndarray:
-            key.append((v.shape, v.dtype))
-        elif t is float or t is int:
-            key.append(t)
-        else:
-            return None
-    return tuple(key)
+_fast_key = _cheap.key_of
 
 
 def _split_aux(out, fname):

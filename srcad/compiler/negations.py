@@ -264,7 +264,7 @@ def surely_floating(e, names):
     if isinstance(e, gast.BinOp):
         if isinstance(e.op, gast.Div):
             return True  # true division: floating even of integers
-        if isinstance(e.op, (gast.Add, gast.Sub, gast.Mult, gast.Pow)):
+        if isinstance(e.op, (gast.Add, gast.Sub, gast.Mult, gast.Pow, gast.MatMult)):
             # NumPy promotes an integer operand to the floating one
             return surely_floating(e.left, names) or surely_floating(e.right, names)
         return False

@@ -9,7 +9,12 @@ Each pass takes and returns a list of statements (gast) and is safe on its own:
 * ``eliminate_dead_code``: assignments whose target is never read, and whose
   value has no side effect, are removed (repeated until nothing changes);
 * ``drop_repeated_comments``: one ``# Grad of:`` line per run of statements;
-* ``negations.cancel_negations``: signs that cancel, bit for bit (its own module).
+* ``negations.cancel_negations``: signs that cancel, bit for bit (its own module);
+* ``double_repeated_terms``: ``a = E`` then ``a = a + E`` -> ``a = a + a`` (the two
+  adjoints of ``x * x``), exact: ``E`` is computed once instead of twice;
+* ``drop_float_identities``: ``x - 0.0``, ``x * 1.0``, ``x / 1.0`` -> ``x`` inside an
+  expression, for an ``x`` that surely holds floating point (templates bound to
+  constants: the adjoint of ``np.logaddexp(0.0, -z)`` reads ``logistic(-z - 0.0)``).
 
 ``optimize=False`` in the API skips all of them.  Loop-invariant values are not
 pushed every iteration and zero-initialised adjoints are never emitted: those
@@ -20,7 +25,7 @@ import gast
 
 from ..runtime.core import NUMPY_WRITERS
 from .astutil import walk
-from .negations import cancel_negations
+from .negations import _FLOAT_RESULTS, cancel_negations, floating_names, surely_floating
 from .vocab import FOLDABLE, const, is_call_of, name
 
 # Runtime helpers that return their first argument when another argument is a
@@ -938,5 +943,156 @@ def optimize_function(
     keep_scalar_spreads(fdef)
     # (after the spreads: a number takes a sign)
     cancel_negations(fdef, protected, frozenset(float_params) | frozenset(floating_params))
+    drop_float_identities(fdef, frozenset(float_params) | frozenset(floating_params))
+    double_repeated_terms(fdef)
     accumulate_in_place(fdef)
     return fdef
+
+
+def drop_float_identities(fdef, floating_params=frozenset()):
+    """``x - 0.0``, ``x * 1.0``, ``1.0 * x`` and ``x / 1.0`` become ``x`` where ``x``
+    surely holds floating point (or complex) values and is never the symbolic zero,
+    and the operation is an operand of arithmetic or an argument of a NumPy, ``math``
+    or ``_rt`` function that makes a new value (``_FLOAT_RESULTS``, ``logistic``).
+
+    Exact, signed zeros and NaNs included: ``-0.0 - 0.0`` is ``-0.0`` (``x + 0.0``
+    is not an identity: ``-0.0 + 0.0`` is ``+0.0``), and a Python float operand keeps
+    an array's dtype (NEP 50).  An integer ``x`` would become floating, so only
+    floating names qualify (``negations.floating_names``).  Never the whole value of
+    a statement, which would bind a second name to ``x``'s array, and never ``x``
+    that may be ``_rt.ZERO`` (``ZERO - 0.0`` is the number ``-0.0``)."""
+    if not any(_float_identity(n) is not None for n in walk(fdef)):
+        return fdef
+    names = floating_names(fdef, floating_params) - _maybe_zero(fdef)
+
+    def fold(e):
+        while True:
+            x = _float_identity(e)
+            if x is None or not surely_floating(x, names) or _mentions_zero(x):
+                return e
+            e = x
+
+    for n in walk(fdef):
+        if isinstance(n, (gast.BinOp, gast.UnaryOp, gast.Compare)):
+            for field in ("left", "right", "operand"):
+                v = getattr(n, field, None)
+                if isinstance(v, gast.AST):
+                    setattr(n, field, fold(v))
+            if isinstance(n, gast.Compare):
+                n.comparators = [fold(c) for c in n.comparators]
+        elif isinstance(n, gast.Call) and _makes_new_float(n):
+            n.args = [fold(a) for a in n.args]
+    return fdef
+
+
+def _float_identity(e):
+    """The ``x`` of ``x - 0.0``, ``x * 1.0``, ``1.0 * x``, ``x / 1.0``; else None."""
+    if not isinstance(e, gast.BinOp):
+        return None
+
+    def is_float(c, v):
+        return isinstance(c, gast.Constant) and type(c.value) is float and c.value == v
+
+    r, left = e.right, e.left
+    if isinstance(e.op, gast.Sub) and is_float(r, 0.0) and str(r.value) == "0.0":
+        return left  # (not -0.0: x - (-0.0) is x + 0.0)
+    if isinstance(e.op, (gast.Mult, gast.Div)) and is_float(r, 1.0):
+        return left
+    if isinstance(e.op, gast.Mult) and is_float(left, 1.0):
+        return r
+    return None
+
+
+def _makes_new_float(call):
+    f = call.func
+    return (
+        isinstance(f, gast.Attribute)
+        and isinstance(f.value, gast.Name)
+        and not call.keywords
+        and (
+            (f.value.id in ("np", "math") and f.attr in _FLOAT_RESULTS)
+            or (f.value.id == "_rt" and f.attr == "logistic")
+        )
+    )
+
+
+def _mentions_zero(e):
+    return any(isinstance(m, gast.Attribute) and m.attr == "ZERO" for m in walk(e))
+
+
+def _maybe_zero(fdef):
+    """Names that may hold ``_rt.ZERO``: bound to an expression that mentions it or
+    another such name (``ZERO * g`` is ``ZERO``), to the fixpoint."""
+    values = {}
+    for n in walk(fdef):
+        if isinstance(n, gast.Assign):
+            for t in n.targets:
+                for m in walk(t):
+                    if isinstance(m, gast.Name):
+                        values.setdefault(m.id, []).append(n.value)
+    out = set()
+    changed = True
+    while changed:
+        changed = False
+        for k, vs in values.items():
+            if k in out:
+                continue
+            if any(
+                _mentions_zero(v) or any(isinstance(m, gast.Name) and m.id in out for m in walk(v))
+                for v in vs
+            ):
+                out.add(k)
+                changed = True
+    return out
+
+
+def double_repeated_terms(fdef):
+    """``a = E`` followed (comments aside) by ``a = a + E`` with the same pure ``E``
+    that does not read ``a`` becomes ``a = E`` and ``a = a + a``: what the adjoint of
+    ``x * x`` (or any call with one argument twice) emits, one evaluation of ``E``
+    fewer, bit for bit the same sum."""
+
+    def block(stmts):
+        prev = None
+        for st in stmts:
+            for field in ("body", "orelse"):
+                inner = getattr(st, field, None)
+                if isinstance(inner, list) and not isinstance(st, gast.FunctionDef):
+                    block(inner)
+            if getattr(st, "srcad_comment", None) is not None:
+                continue
+            if prev is not None and _repeats(prev, st):
+                t = prev.targets[0].id
+                st.value.right = name(t, gast.Load())
+            prev = st if _plain_assign(st) else None
+
+    block(fdef.body)
+    return fdef
+
+
+def _plain_assign(s):
+    return (
+        isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+    )
+
+
+def _repeats(first, second):
+    """Whether ``second`` is ``a = a + E`` where ``first`` is ``a = E`` (pure ``E``
+    that does not read ``a``)."""
+    if not _plain_assign(second):
+        return False
+    t = first.targets[0].id
+    v = second.value
+    if not (
+        second.targets[0].id == t
+        and isinstance(v, gast.BinOp)
+        and isinstance(v.op, gast.Add)
+        and isinstance(v.left, gast.Name)
+        and v.left.id == t
+        and isinstance(first.value, (gast.BinOp, gast.Call, gast.UnaryOp))
+        and _pure(first.value)
+    ):
+        return False
+    if any(isinstance(n, gast.Name) and n.id == t for n in walk(first.value)):
+        return False
+    return gast.dump(first.value) == gast.dump(v.right)

@@ -20,6 +20,6 @@ def dfill_loop_dx(x):
         dy, dx_item_times_x_item = _rt.setitem_adj(dy, y, i, x_item_times_x_item)
         _rt.restore_item(y, i, _stack.pop())
         dx_item = _rt.unbroadcast(dx_item_times_x_item * x_item, x_item)
-        dx_item = dx_item + _rt.unbroadcast(dx_item_times_x_item * x_item, x_item)
+        dx_item = dx_item + dx_item
         dx = _rt.add_at_inplace(dx, x, i, dx_item)
     return _rt.instantiate(dx, x)
