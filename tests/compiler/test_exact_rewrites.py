@@ -31,7 +31,14 @@ SPECIAL = [0.0, -0.0, 1.5, -2.25, np.inf, -np.inf, np.nan, 1e-310, -1e308, 3.0, 
 # "s" Python float, "n" Python int
 PARAMS = {"a": "f", "b": "f", "k": "i", "m": "b", "s": "s", "n": "n"}
 FLOATING = frozenset({"a", "b", "s"})
-IDENTITY_FORMS = ["({}) - 0.0", "({}) * 1.0", "1.0 * ({})", "({}) / 1.0", "({}) - -0.0", "({}) + 0.0"]
+IDENTITY_FORMS = [
+    "({}) - 0.0",
+    "({}) * 1.0",
+    "1.0 * ({})",
+    "({}) / 1.0",
+    "({}) - -0.0",
+    "({}) + 0.0",
+]
 CALLS = ["np.exp({})", "np.tanh({})", "_rt.logistic({})", "np.sin({})"]
 
 
