@@ -8,7 +8,9 @@ products, a loop of invariant factors, a recurrence ``x = x + 0.001 * sin(x * y)
 25 iterations of 6 elementwise ops on a length-10 vector, an RNN with ``np.dot``, and
 an MLP with ``np.maximum(a, 0.0)``.  Each gradient is checked against the hand-written
 one (max relative difference printed), then both are timed side by side, round-robin,
-with ``_util.measure_many`` (GC paused in a loop, as timeit does).  Not a test.
+with ``_util.measure_many`` (GC paused in a loop, as timeit does), and so is the
+generated function called directly: the difference is ``srcad.grad``'s per-call cost
+(the cheap call, srcad/cheapcall.py).  Not a test.
 
     python benchmarks/bench_styles.py [--threads N] [--only lr_a sl_c ...]
 """
@@ -205,14 +207,20 @@ def main():
             float(np.max(np.abs(np.asarray(a) - np.asarray(b))) / (1e-300 + np.max(np.abs(b))))
             for a, b in zip(got, ref)
         )
-        fns = {"hand": lambda h=hand, a=args: h(*a), "src": lambda g=g, a=args: g(*a)}
+        code = g._last[0]  # the generated function itself, without srcad.grad's call
+        fns = {
+            "hand": lambda h=hand, a=args: h(*a),
+            "src": lambda g=g, a=args: g(*a),
+            "code": lambda c=code, a=args: c(*a),
+        }
         t = measure_many(fns, repeat=7)
         rows.append(
             [name, f"{t['hand'] * 1e6:,.1f}", f"{t['src'] * 1e6:,.1f}",
-             f"{t['src'] / t['hand']:.2f}", f"{err:.0e}"]
+             f"{t['code'] * 1e6:,.1f}", f"{t['src'] / t['hand']:.2f}", f"{err:.0e}"]
         )  # fmt: skip
         print(f"  .. {name}", flush=True)
-    print(markdown_table(["case", "hand µs", "srcad source µs", "ratio", "max rel diff"], rows))
+    header = ["case", "hand µs", "srcad source µs", "generated code alone µs", "ratio"]
+    print(markdown_table(header + ["max rel diff"], rows))
 
 
 if __name__ == "__main__":
