@@ -114,52 +114,17 @@ def _number_leaf(v, like=None):
     if like is not None:
         data = np.asarray(data, like=like)  # NEP 35: cupy.asarray, on like's device
     t = wrap(data, rg=True)
-    t.__class__ = _LazyClass.cls or __getattr__("_NumberTensor")
+    t.__class__ = numpy_mode.NumberTensor
     return t
-
-
-def _number_tensor_class():
-
-    class NumberTensor(Tensor):
-        """A tape tensor standing for a Python float argument: augmented assignment
-        rebinds (``s += b`` is ``s = s + b``), as it does for the number itself."""
-
-        __slots__ = ()
-        stands_for_number = True  # np.asarray of it is a new array (tape/numpy_mode.py)
-
-        def __setitem__(self, key, value):
-            raise TypeError("'float' object does not support item assignment")
-
-        def __iadd__(self, other):
-            return self + other
-
-        def __isub__(self, other):
-            return self - other
-
-        def __imul__(self, other):
-            return self * other
-
-        def __itruediv__(self, other):
-            return self / other
-
-        def __ipow__(self, other):
-            return self**other
-
-    NumberTensor.__name__ = "Tensor"
-    return NumberTensor
-
-
-class _LazyClass:
-    cls = None
 
 
 def _working_copy(v):
 
     if isinstance(v, Tensor):
         t = type(v)
-        c = _clone(v) if t is Tensor or t is _LazyClass.cls else v.clone()
-        if type(v) is not Tensor and type(v).__name__ == "Tensor":
-            c.__class__ = type(v)  # keep a number's rebinding augmented assignment
+        c = _clone(v) if t is Tensor or t is numpy_mode.NumberTensor else v.clone()
+        if t is numpy_mode.NumberTensor:
+            c.__class__ = t  # keep a number's rebinding augmented assignment
         return c
     if _args._is_namedtuple(v):
         return type(v)(*[_working_copy(e) for e in v])
@@ -170,14 +135,6 @@ def _working_copy(v):
     if _args._is_dataclass_obj(v):
         return _args.map_dataclass(v, lambda n, e: _working_copy(e))
     return v
-
-
-def __getattr__(name):  # module attribute: the class is made on first use
-    if name == "_NumberTensor":
-        if _LazyClass.cls is None:
-            _LazyClass.cls = _number_tensor_class()
-        return _LazyClass.cls
-    raise AttributeError(name)
 
 
 def _flat_leaves(t, out):

@@ -278,8 +278,19 @@ def as_numbers(t, listed=False):
     ``item()`` (a 0-d tensor) or ``tolist()`` (nested lists of them): a private copy,
     recorded on the tape, that no later write into ``t`` reaches."""
     c = t.clone()
-    return _listed(c) if listed else c.reshape(())
+    return _listed(c) if listed else _number(c.reshape(()))
 
 
 def _listed(c):
-    return c if c.ndim == 0 else [_listed(c[i]) for i in range(c.shape[0])]
+    return _number(c) if c.ndim == 0 else [_listed(c[i]) for i in range(c.shape[0])]
+
+
+NUMBER_CLASS = []  # numpy_mode.NumberTensor, set when numpy_mode is imported
+
+
+def _number(c):
+    """A 0-d float tensor as the Python float NumPy's ``item()`` gives (its class says
+    so to the program's ``type``)."""
+    if NUMBER_CLASS and type(c) is NUMBER_CLASS[0].__base__ and c._data.dtype.kind == "f":
+        c.__class__ = NUMBER_CLASS[0]
+    return c

@@ -183,6 +183,91 @@ def _flat_broadcast(a, shape):
     return np.broadcast_to(np.asarray(a), shape).reshape(-1)
 
 
+class NumberTensor(Tensor):
+    """A tape tensor standing for a Python float: a float argument's leaf, and what a
+    NumPy program computes from such floats and Python numbers alone (``a * 2.0``,
+    ``math.sin(a)``, ``float(v)``), where NumPy itself would hold a Python float rather
+    than a NumPy scalar.  Augmented assignment rebinds (``s += b`` is ``s = s + b``), as
+    for the number itself, and ``type`` in the program says ``float`` (:func:`type_`).
+    An operation with anything else (an array, a NumPy scalar, a plain 0-d tensor)
+    gives a plain tensor, as NumPy gives an array or a NumPy scalar there."""
+
+    __slots__ = ()
+    stands_for_number = True  # np.asarray of it is a new array
+
+    def __setitem__(self, key, value):
+        raise TypeError("'float' object does not support item assignment")
+
+    def __iadd__(self, other):
+        return self + other
+
+    def __isub__(self, other):
+        return self - other
+
+    def __imul__(self, other):
+        return self * other
+
+    def __itruediv__(self, other):
+        return self / other
+
+    def __ipow__(self, other):
+        return self**other
+
+
+NumberTensor.__name__ = "Tensor"
+cow.NUMBER_CLASS.append(NumberTensor)  # (item() and tolist() in NumPy programs)
+_PY_NUMBERS = (builtins.float, int, bool)
+
+
+def as_number(t):
+    """``t`` (a fresh 0-d tensor) as the Python float it stands for."""
+    if type(t) is Tensor and t.ndim == 0:
+        t.__class__ = NumberTensor
+    return t
+
+
+def _keeps_number(name):
+    base = getattr(Tensor, name)
+    # Python asks a subclass's reflected method first (``x - a`` with a plain tensor
+    # ``x`` calls ``a.__rsub__(x)``); Tensor's reflected methods take a non-tensor
+    # left operand, so a tensor there gets its own forward method
+    forward = getattr(Tensor, "__" + name[3:]) if name.startswith("__r") else None
+
+    def op(self, other, *rest):
+        t = type(other)
+        if forward is not None and t is not NumberTensor and isinstance(other, Tensor):
+            return forward(other, self, *rest)
+        out = base(self, other, *rest)
+        if (t in _PY_NUMBERS or t is NumberTensor) and type(out) is Tensor:
+            out.__class__ = NumberTensor  # float op float: a float (0-d, as both are)
+        return out
+
+    op.__name__ = name
+    return op
+
+
+def _unary_number(name):
+    base = getattr(Tensor, name)
+
+    def op(self):
+        out = base(self)
+        if type(out) is Tensor:
+            out.__class__ = NumberTensor
+        return out
+
+    op.__name__ = name
+    return op
+
+
+for _name in (
+    "__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __rtruediv__ "
+    "__pow__ __rpow__ __floordiv__ __rfloordiv__ __mod__ __rmod__"
+).split():
+    setattr(NumberTensor, _name, _keeps_number(_name))
+for _name in ("__neg__", "__pos__", "__abs__"):
+    setattr(NumberTensor, _name, _unary_number(_name))
+
+
 def _numpy_type(t):
     """The type NumPy would have where a NumPy program on the tape has tensor ``t``: the
     float an argument's tensor stands for, the NumPy scalar of a 0-d result (a
@@ -242,7 +327,10 @@ def _float_new(cls, x=0.0):
     if isinstance(x, Tensor) and x.requires_grad:
         if x._data.size != 1:
             raise TypeError("only length-1 arrays can be converted to Python scalars")
-        return cow.as_numbers(x)
+        v = cow.as_numbers(x)  # (a Python float's tensor)
+        if cls._stands_for is not builtins.float and type(v) is NumberTensor:
+            v.__class__ = Tensor  # np.float64(v): a NumPy scalar
+        return v
     return cls._stands_for(x)
 
 
@@ -280,6 +368,34 @@ def _int_type(np_type):
     return integer
 
 
+class _TypeMeta(builtins.type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, builtins.type)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, builtins.type)
+
+
+class type_(builtins.type, metaclass=_TypeMeta):  # noqa: N801
+    """``type`` as a NumPy program run on the tape sees it: ``type(v)`` is the class the
+    program names for what NumPy would hold there (:func:`_numpy_type` of a tensor:
+    ``float`` for a Python float's tensor, ``np.float64`` for a reduction's 0-d result,
+    ``np.ndarray`` for an array), so ``type(s) is float``, ``type(x) is np.ndarray`` and
+    ``type(a)(v)`` answer as in NumPy; before, ``type`` said ``Tensor`` and the program
+    took the other branch.  ``type(name, bases, namespace)`` and ``isinstance(c, type)``
+    are Python's."""
+
+    def __new__(cls, obj, *rest, **kwargs):
+        if rest or kwargs:
+            return builtins.type(obj, *rest, **kwargs)
+        t = _numpy_type(obj) if isinstance(obj, Tensor) else builtins.type(obj)
+        return _SEEN_AS.get(t, t)
+
+
+type_.__name__ = type_.__qualname__ = "type"
+float_.__name__ = float_.__qualname__ = "float"
+
+
 class _Concatenator:
     """``np.r_`` / ``np.c_`` with tensors among the items: the same concatenation,
     recorded (NumPy's own object for anything else, and for string directives)."""
@@ -309,7 +425,7 @@ class _Concatenator:
         return 0
 
 
-_BUILTINS = {"float": float_}
+_BUILTINS = {"float": float_, "type": type_}
 
 _OVERRIDES = {
     "vectorize": vectorize,
@@ -322,13 +438,25 @@ _OVERRIDES = {
     "floating": _scalar_kind(np.floating),
     "int64": _int_type(np.int64),
     "int32": _int_type(np.int32),
-    "intp": _int_type(np.intp),
     "r_": _Concatenator(np.r_, columns=False),
     "c_": _Concatenator(np.c_, columns=True),
     "array": array,
     "asarray": asarray,
     "asanyarray": asarray,
     "ascontiguousarray": asarray,
+}
+_INTP = np.intp if np.intp in (np.int64, np.int32) else None
+_OVERRIDES["intp"] = (
+    _OVERRIDES[_INTP.__name__] if _INTP is not None else _int_type(np.intp)
+)  # (the same class as np.int64 where NumPy's are one)
+# what ``type(v)`` gives in the program for each type NumPy has (type_)
+_SEEN_AS = {
+    builtins.float: float_,
+    np.float64: float64,
+    np.ndarray: ndarray,
+    np.int64: _OVERRIDES["int64"],
+    np.int32: _OVERRIDES["int32"],
+    np.intp: _OVERRIDES["intp"],
 }
 for _name in ("zeros", "ones", "empty", "full", "eye", "identity"):
     _OVERRIDES[_name] = _creator(getattr(np, _name))
@@ -543,12 +671,12 @@ def _math_fn(name, ufunc):
             x = args[0]
             if not isinstance(x, Tensor):
                 return plain(x)
-            return direct(x)
+            return as_number(direct(x))  # (math gives a Python float)
         for a in args:
             if isinstance(a, Tensor):
                 if len(args) == 2 and name == "log":  # math.log(x, base)
-                    return np.log(args[0]) / np.log(args[1])
-                return ufunc(*args)
+                    return as_number(np.log(args[0]) / np.log(args[1]))
+                return as_number(ufunc(*args))
         return plain(*args)
 
     fn.__name__ = name

@@ -426,9 +426,12 @@ class Gen:
             # other branch, and gave its gradient
             if self.chance(50):
                 e, _ = self.expr((3,), 0)
-                return f"isinstance({e}, np.ndarray)", False
+                return self.pick(
+                    [f"isinstance({e}, np.ndarray)", f"type({e}) is np.ndarray"]
+                ), False
             e, _ = self.expr((), 0)
-            return self.pick([f"isinstance({e}, float)", f"np.isscalar({e})"]), False
+            tests = [f"isinstance({e}, float)", f"np.isscalar({e})", f"type({e}) is float"]
+            return self.pick(tests + [f"type({e}) is np.float64"]), False
         e, act = self.expr((), max(depth, 0))
         return f"{e} {self.pick(['>', '<', '>='])} {self.pick(['0.0', '0.3', '-0.2'])}", act
 
