@@ -754,6 +754,36 @@ MATH.radians = _math_fn("radians", lambda a: a * (math.pi / 180.0))
 # --------------------------------------------------------------------------------------
 # Running a function with the proxies
 
+def _program_import(name, globals=None, locals=None, fromlist=(), level=0):
+    """``__import__`` for a NumPy program on the tape: ``import numpy as np``, ``import
+    math``, ``import numbers`` and ``from numpy import ndarray`` inside a function get
+    the proxies a module-level import gets (the real modules made ``isinstance(x,
+    np.ndarray)`` and the other type tests false on the tape: the other branch ran)."""
+    mod = builtins.__import__(name, globals, locals, fromlist, level)
+    if level == 0:
+        if mod is np:
+            return NUMPY
+        if mod is math:
+            return MATH
+        if mod is numbers:
+            return NUMBERS
+    return mod
+
+
+_PROGRAM_BUILTINS = [None, -1]  # (the dict, the size of builtins' own when made)
+
+
+def _program_builtins():
+    """Python's builtins with :func:`_program_import` (a copy, made again when
+    ``builtins`` gains or loses a name)."""
+    d, size = _PROGRAM_BUILTINS
+    if d is None or size != len(builtins.__dict__):
+        d = dict(builtins.__dict__)
+        d["__import__"] = _program_import
+        _PROGRAM_BUILTINS[:] = [d, len(builtins.__dict__)]
+    return d
+
+
 _SKIP_MODULES = ("numpy", "scipy", "srcad", "torch", "jax", "autograd")
 
 
@@ -763,6 +793,19 @@ def _writes_globals(code):
         if ins.opname in ("STORE_GLOBAL", "DELETE_GLOBAL"):
             return True
     return any(_writes_globals(c) for c in code.co_consts if isinstance(c, types.CodeType))
+
+
+@functools.lru_cache(maxsize=4096)
+def _imports_numpy(code):
+    """Whether ``code`` imports numpy, math or numbers itself (a NumPy program whose
+    module need not name them)."""
+    for ins in dis.get_instructions(code):
+        if ins.opname == "IMPORT_NAME" and str(ins.argval).partition(".")[0] in _PROXIED:
+            return True
+    return any(_imports_numpy(c) for c in code.co_consts if isinstance(c, types.CodeType))
+
+
+_PROXIED = frozenset({"numpy", "math", "numbers"})
 
 
 @functools.lru_cache(maxsize=4096)
@@ -850,7 +893,7 @@ class _Patcher:
         scan = self.uses.get(id(g))
         if scan is None:
             scan = self.uses[id(g)] = _scan(g)
-        return scan[0] and not _writes_globals(fn.__code__)
+        return (scan[0] or _imports_numpy(fn.__code__)) and not _writes_globals(fn.__code__)
 
     def function(self, fn):
         done = self.funcs.get(id(fn))
@@ -892,6 +935,7 @@ class _Patcher:
         p[NUMPY_PROGRAM] = True  # array methods called from here mean NumPy's (numpy_compat)
         for k, v in _BUILTINS.items():
             p.setdefault(k, v)  # a module's own name of that spelling wins
+        p["__builtins__"] = _program_builtins()  # (an import inside a function: proxies)
         for k, kind in todo:
             v = g[k]
             if kind == _NP:

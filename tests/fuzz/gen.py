@@ -832,6 +832,11 @@ class Gen:
             ret()
             self.indent -= 1
         ret()
+        if self.chance(4):
+            # imports inside the function (source mode refuses them, so mode="auto"
+            # runs it on the tape): they once gave the tape the real modules, whose
+            # type tests all said no
+            self.lines[:0] = ["    import numpy as np", "    import math"]
         src = [f"def {name}({', '.join(pnames)}):"] + self.lines
         self.helpers.append((name, pshapes, rshapes, tuple_ret))
         return "\n".join(src)
