@@ -754,6 +754,7 @@ MATH.radians = _math_fn("radians", lambda a: a * (math.pi / 180.0))
 # --------------------------------------------------------------------------------------
 # Running a function with the proxies
 
+
 def _program_import(name, globals=None, locals=None, fromlist=(), level=0):
     """``__import__`` for a NumPy program on the tape: ``import numpy as np``, ``import
     math``, ``import numbers`` and ``from numpy import ndarray`` inside a function get
