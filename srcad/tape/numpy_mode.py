@@ -213,6 +213,10 @@ class NumberTensor(Tensor):
     def __ipow__(self, other):
         return self**other
 
+    def __round__(self, ndigits=None):  # a Python float's round: no derivative
+        v = float(self._data)
+        return builtins.round(v) if ndigits is None else builtins.round(v, ndigits)
+
 
 NumberTensor.__name__ = "Tensor"
 cow.NUMBER_CLASS.append(NumberTensor)  # (item() and tolist() in NumPy programs)
@@ -771,6 +775,29 @@ def _program_import(name, globals=None, locals=None, fromlist=(), level=0):
     return mod
 
 
+def _program_hasattr(obj, name):
+    """``hasattr`` for a NumPy program on the tape: a tensor has the attributes of what
+    NumPy would hold there (:func:`_numpy_type`: ``hasattr(a, "shape")`` is false for a
+    Python float, ``hasattr(s, "is_integer")`` true for a NumPy scalar)."""
+    if isinstance(obj, Tensor):
+        return builtins.hasattr(_numpy_type(obj), name)
+    return builtins.hasattr(obj, name)
+
+
+def _program_getattr(obj, name, *default):
+    """``getattr`` for a NumPy program on the tape: a name the NumPy value would not
+    have is missing (the default, or AttributeError); otherwise the tensor's own
+    attribute, as ``obj.name`` reads it (one only the NumPy value has, such as a
+    scalar's ``is_integer``, raises as ``obj.is_integer`` does: loud, never a value
+    cut off from its derivative)."""
+    if isinstance(obj, Tensor) and not builtins.hasattr(_numpy_type(obj), name):
+        if default:
+            return default[0]
+        kind = _numpy_type(obj).__name__
+        raise AttributeError(f"'{kind}' object has no attribute '{name}'")
+    return builtins.getattr(obj, name, *default)
+
+
 _PROGRAM_BUILTINS = [None, -1]  # (the dict, the size of builtins' own when made)
 
 
@@ -781,6 +808,7 @@ def _program_builtins():
     if d is None or size != len(builtins.__dict__):
         d = dict(builtins.__dict__)
         d["__import__"] = _program_import
+        d["hasattr"], d["getattr"] = _program_hasattr, _program_getattr
         _PROGRAM_BUILTINS[:] = [d, len(builtins.__dict__)]
     return d
 

@@ -8,6 +8,7 @@ base's data and version counter) and in-place updates (version counter, leaf che
 ``srcad.rules`` (backward).
 """
 
+import builtins
 import sys
 import weakref
 
@@ -1269,6 +1270,17 @@ class Tensor:
                 "only integer tensors of a single element can be converted to an index"
             )
         return int(d.reshape(()).item())
+
+    def __round__(self, ndigits=None):
+        """``round(t)``: PyTorch's ``round`` (a tensor, no derivative); in a NumPy
+        program on the tape, what NumPy's scalar gives (an int without ``ndigits``)."""
+        d = self._data
+        if _numpy_program_caller() and d.size == 1 and not is_cupy(d):
+            v = d.reshape(())[()]
+            return builtins.round(v) if ndigits is None else builtins.round(v, ndigits)
+        from .ops.unary import round as round_op
+
+        return round_op(self, ndigits or 0)
 
     def __bool__(self):
         d = self._data

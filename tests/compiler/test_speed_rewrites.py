@@ -297,3 +297,17 @@ def test_array_temporaries_keep_their_names():
     g = srcad.grad(array_temporaries, mode="source")
     x = RNG.standard_normal(5)
     np.testing.assert_allclose(g(x), 2 * np.sin(x) * np.cos(x), rtol=1e-14)
+
+
+def test_expand_to_of_a_number_is_np_full():
+    """``_rt.expand_to(g, shape)`` of a number makes what ``np.full`` makes: dtype,
+    values, signed zeros and NaN (its fast path skips np.full's Python wrapper)."""
+    from srcad.runtime.grads import expand_to
+
+    for g in (1.5, -0.0, float("nan"), np.float64(2.0), np.float32(-3.0), 4, 2**70, 1j):
+        for shape in [(3,), (2, 2), (0,), (1,)]:
+            got, want = expand_to(g, shape), np.full(shape, g)
+            assert got.dtype == want.dtype and got.shape == want.shape, (g, shape)
+            if want.dtype.kind == "f":
+                np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+            np.testing.assert_array_equal(got, want)

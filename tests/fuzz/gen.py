@@ -431,7 +431,8 @@ class Gen:
                 ), False
             e, _ = self.expr((), 0)
             tests = [f"isinstance({e}, float)", f"np.isscalar({e})", f"type({e}) is float"]
-            return self.pick(tests + [f"type({e}) is np.float64"]), False
+            tests += [f"type({e}) is np.float64", f"hasattr({e}, 'shape')"]
+            return self.pick(tests), False
         e, act = self.expr((), max(depth, 0))
         return f"{e} {self.pick(['>', '<', '>='])} {self.pick(['0.0', '0.3', '-0.2'])}", act
 

@@ -7,8 +7,10 @@ np.ndarray``.  On the tape every such value is a tensor, and ``type`` said so: e
 test was false, the other branch ran, and its gradient came back without a word.
 Now ``type`` in a NumPy program answers what NumPy would hold (``tape/numpy_mode.py``,
 ``type_``), and arithmetic on Python floats and numbers alone gives a tensor that
-stands for a Python float (``NumberTensor``).  The reference is central finite
-differences of the function run by NumPy itself, on programs drawn by hypothesis.
+stands for a Python float (``NumberTensor``), whose ``hasattr``/``getattr`` are a
+float's (``hasattr(a, "shape")`` is false) and whose ``round`` is Python's (it
+raised).  The reference is central finite differences of the function run by NumPy
+itself, on programs drawn by hypothesis.
 """
 
 import math
@@ -43,6 +45,9 @@ SCALARS = [
     "x[2] - a",
     "sum([a, a, 1.0])",
     "max(a, 0.1) * a",
+    "round(a, 1) + a",
+    "a * round(a * 3)",
+    "np.sum(x) + round(np.sum(x))",
 ]
 TESTS = [
     "type(s) is float",
@@ -55,6 +60,9 @@ TESTS = [
     "type(x) is np.ndarray",
     "type(x * s) is np.ndarray",
     "type(s).__name__ == 'float'",
+    "hasattr(s, 'shape')",
+    "getattr(s, 'ndim', -1) == 0",
+    "hasattr(s, 'is_integer')",
 ]
 
 

@@ -503,6 +503,8 @@ def expand_reduced(g, x, axis=None, keepdims=False):
 
 
 _HOST_SCALARS = (float, int, np.float64, np.float32, np.complex128)
+# the dtype np.full gives for each (a Python int may need an object array: np.full)
+_FILL_DTYPES = {float: np.float64, np.float64: np.float64, np.float32: np.float32}
 
 
 def expand_to(g, shape, axis=None, keepdims=False):
@@ -516,7 +518,12 @@ def expand_to(g, shape, axis=None, keepdims=False):
         # (np.full costs a third of np.broadcast_to's Python overhead); a large one is
         # a broadcast view (no memory)
         if type(g) in _HOST_SCALARS and math.prod(shape) <= 4096:
-            return np.full(shape, g)
+            dt = _FILL_DTYPES.get(type(g))
+            if dt is None:
+                return np.full(shape, g)
+            out = np.empty(shape, dt)  # (np.full, less its Python wrapper)
+            out.fill(g)
+            return out
         return np.broadcast_to(g, shape)
     if not keepdims:
         axes = _norm_axis(axis, len(shape))
