@@ -556,7 +556,9 @@ def _ufunc_call(ufunc, inputs):
                 type(a) is not Tensor and type(a).__array_ufunc__ is not _TENSOR_UFUNC
             ):  # CuPy data, or a subclass with its own NumPy protocol: the long way
                 return None
-            raw.append(d)
+            # a Python float's tensor is the float: weak in NumPy's promotion (a float16
+            # array plus a float stays float16; a 0-d float64 array would make float64)
+            raw.append(float(d) if getattr(type(a), "stands_for_number", False) else d)
             rg = rg or a._rg
         elif type(a) in _OPERAND_TYPES or isinstance(a, np.generic):
             raw.append(a)

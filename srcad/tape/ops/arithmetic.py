@@ -4,6 +4,7 @@ import operator
 
 import numpy as np
 
+from .. import cow as _cow
 from .. import node as _node_module
 from ..device import check_same_device
 from ..grad_mode import STATE
@@ -75,6 +76,16 @@ def _operand(b):
 
 _ndarray = np.ndarray
 _asarray = np.asarray
+
+
+def _numpy_value(v, d):
+    """``v``'s value as NumPy code holds it: a Python float for the tensor standing for
+    one (``stands_for_number``: weak in NumPy's promotion), else ``d``."""
+    if getattr(type(v), "stands_for_number", False):
+        return float(d)
+    return d
+
+
 _INFO = _node_module._INFO
 # 0-d operands of these dtypes are computed as NumPy scalars (see operator_op)
 _SCALAR_DTYPES = frozenset({np.dtype(np.float64), np.dtype(np.float32)})
@@ -152,13 +163,21 @@ def arith(prim, a, b, name=None, swap=False, eparams=None, true_div=False):
         return NotImplemented
     if type(bd) is not type(ad) and isinstance(b, Tensor):
         check_same_device(bd, ad) if swap else check_same_device(ad, bd)
+    numpy_rules = _cow._STATE.reg is not None  # a NumPy program runs: NumPy's promotion
+    ca, cb = (_numpy_value(a, ad), _numpy_value(b, bd)) if numpy_rules else (ad, bd)
     try:
-        out = prim(bd, ad) if swap else prim(ad, bd)
+        out = prim(cb, ca) if swap else prim(ca, cb)
     except ValueError:
         if swap:
             raise _broadcast_error(bd, ad) from None
         raise _broadcast_error(ad, bd) from None
-    if _needs_fix(ad, b, true_div):
+    if numpy_rules:
+        # what NumPy gives (NEP 50): a 0-d tensor stands for a NumPy scalar, which is no
+        # weaker than an array (np.float64 * float16 array is float64; PyTorch's 0-d
+        # tensor would give float16), a Python float's tensor for the float (weak)
+        if not hasattr(out, "shape") or isinstance(out, np.generic):
+            out = np.asarray(out)
+    elif _needs_fix(ad, b, true_div):
         out = _fix_dtype(np.asarray(out) if not hasattr(out, "dtype") else out, a, b, true_div)
     if not hasattr(out, "shape") or isinstance(out, np.generic):
         out = np.asarray(out)
