@@ -558,7 +558,9 @@ def _ufunc_call(ufunc, inputs):
                 return None
             # a Python float's tensor is the float: weak in NumPy's promotion (a float16
             # array plus a float stays float16; a 0-d float64 array would make float64)
-            raw.append(float(d) if getattr(type(a), "stands_for_number", False) else d)
+            if type(a) is not Tensor and getattr(type(a), "stands_for_number", False):
+                d = float(d)
+            raw.append(d)
             rg = rg or a._rg
         elif type(a) in _OPERAND_TYPES or isinstance(a, np.generic):
             raw.append(a)
