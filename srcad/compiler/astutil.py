@@ -357,3 +357,19 @@ def _generic_from(target, fields, attributes):
         return new
 
     return conv
+
+
+def least_fixpoint(values, joins):
+    """The least set of names ``S`` closed under ``joins``: a name ``k`` is in ``S`` when
+    ``joins(values[k], S)`` holds (``values``: name -> what it is bound to), grown from
+    the empty set until nothing more joins (the analyses over a function's bindings:
+    which names surely hold floating point, which may hold the symbolic zero)."""
+    out = set()
+    changed = True
+    while changed:
+        changed = False
+        for k, vs in values.items():
+            if k not in out and joins(vs, out):
+                out.add(k)
+                changed = True
+    return out

@@ -35,7 +35,7 @@ assignments, or ``x = stack.pop()`` of a list it does not read, lie in between).
 
 import gast
 
-from .astutil import clone, walk
+from .astutil import clone, least_fixpoint, walk
 
 _SIGNED = (gast.Mult, gast.Div)  # odd in each operand
 _SUMS = (gast.Add, gast.Sub)
@@ -225,17 +225,9 @@ class _Index:
             if p is not None:
                 one = gast.Constant(value=1.0, kind=None) if p.id in float_params else None
                 values.setdefault(p.id, []).append(one)
-        names = set()
-        changed = True
-        while changed:
-            changed = False
-            for k, vs in values.items():
-                if k in names:
-                    continue
-                if not all(v is not None and surely_floating(v, names) for v in vs):
-                    continue
-                names.add(k)
-                changed = True
+        names = least_fixpoint(
+            values, lambda vs, ok: all(v is not None and surely_floating(v, ok) for v in vs)
+        )
         return frozenset(names)
 
 

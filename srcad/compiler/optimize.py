@@ -24,7 +24,7 @@ two are decided while the code is generated (reverse.py), not here.
 import gast
 
 from ..runtime.core import NUMPY_WRITERS
-from .astutil import walk
+from .astutil import least_fixpoint, walk
 from .negations import _FLOAT_RESULTS, cancel_negations, floating_names, surely_floating
 from .vocab import FOLDABLE, const, is_call_of, name
 
@@ -1030,20 +1030,14 @@ def _maybe_zero(fdef):
                 for m in walk(t):
                     if isinstance(m, gast.Name):
                         values.setdefault(m.id, []).append(n.value)
-    out = set()
-    changed = True
-    while changed:
-        changed = False
-        for k, vs in values.items():
-            if k in out:
-                continue
-            if any(
-                _mentions_zero(v) or any(isinstance(m, gast.Name) and m.id in out for m in walk(v))
-                for v in vs
-            ):
-                out.add(k)
-                changed = True
-    return out
+
+    def joins(vs, out):
+        return any(
+            _mentions_zero(v) or any(isinstance(m, gast.Name) and m.id in out for m in walk(v))
+            for v in vs
+        )
+
+    return least_fixpoint(values, joins)
 
 
 def double_repeated_terms(fdef):
