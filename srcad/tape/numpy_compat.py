@@ -18,8 +18,9 @@ this module adds the rest where it cannot change what PyTorch code means:
 Some spellings mean one thing to NumPy and another to PyTorch: ``x.var()`` and
 ``x.std()`` (NumPy divides by n, PyTorch by n - 1), ``x.max(0)`` (NumPy: the values;
 PyTorch: values and indices), ``x.repeat(2)`` (NumPy repeats each element, PyTorch
-tiles) and ``x.sort()`` (NumPy sorts in place and returns None, PyTorch returns a
-sorted copy). Called from the code of a NumPy program that the tape runs (a function
+tiles), ``x.sort()`` (NumPy sorts in place and returns None, PyTorch returns a
+sorted copy) and ``x.nonzero()`` (NumPy: a tuple of index arrays; PyTorch: an
+``(n, ndim)`` tensor). Called from the code of a NumPy program that the tape runs (a function
 whose module globals numpy_mode patched: :data:`NUMPY_PROGRAM` marks them), they
 take NumPy's meaning; called from anywhere else, PyTorch's. Before this, the tape
 differentiated ``x.var()`` of a NumPy program with PyTorch's divisor: a silently
@@ -142,6 +143,7 @@ def extend(methods):
     methods["astype"] = astype
     methods["repeat"] = _numpy_repeat(methods["repeat"])
     methods["sort"] = _numpy_sort(methods["sort"])
+    methods["nonzero"] = _numpy_nonzero(methods["nonzero"])
 
     def fill(self, value):  # NumPy's (PyTorch has only fill_)
         methods["fill_"](self, value)
@@ -158,6 +160,18 @@ def _numpy_repeat(torch_repeat):
 
     repeat.__doc__ = torch_repeat.__doc__
     return repeat
+
+
+def _numpy_nonzero(torch_nonzero):
+    def nonzero(self, *args, **kwargs):
+        if _numpy_caller() and not args and not kwargs:
+            # NumPy's: a tuple of index arrays, one per axis (PyTorch: an (n, ndim)
+            # tensor, whose first row ``x.nonzero()[0]`` is no index array at all)
+            return self.detach()._data.nonzero()  # (NumPy's or CuPy's own)
+        return torch_nonzero(self, *args, **kwargs)
+
+    nonzero.__doc__ = torch_nonzero.__doc__
+    return nonzero
 
 
 def _numpy_sort(torch_sort):

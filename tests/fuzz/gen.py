@@ -340,6 +340,9 @@ class Gen:
         if shape == ():
             src = self.pick([(3,), (2, 3), (4,), (3, 2)])
             a, act = self.expr(src, depth - 1)
+            if self.chance(6):  # (x.nonzero() is a tuple of index arrays to NumPy, an
+                # (n, ndim) tensor to PyTorch: the tape once took PyTorch's inside programs)
+                return f"np.sum(({a})[(({a}) > 0.1).nonzero()])", act
             if fn == "prod":
                 a = f"np.tanh({a})"
             return (f"({a}).{fn}()" if method else f"np.{fn}({a})"), act

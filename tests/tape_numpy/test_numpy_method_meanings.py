@@ -128,6 +128,16 @@ def fill_method(x):
     return np.sum(y * x * x)
 
 
+def nonzero_indices(x):  # NumPy: a tuple of index arrays; PyTorch: an (n, ndim) tensor
+    (idx,) = (x > 0).nonzero()
+    return np.sum(x[idx] ** 2) + float(np.sum(x.nonzero()[0])) * np.sum(x)
+
+
+def nonzero_of_matrix(A):
+    rows, cols = (A > 0).nonzero()
+    return np.sum(A[rows, cols] * (rows + 1.0)) + np.sum(A * len(rows))
+
+
 VECTOR = [
     var_plain,
     std_plain,
@@ -141,6 +151,7 @@ VECTOR = [
     issubdtype_floating,
     isinstance_number_of_sum,
     fill_method,
+    nonzero_indices,
 ]
 MATRIX = [
     var_positional_axis,
@@ -148,6 +159,7 @@ MATRIX = [
     max_positional_axis,
     min_positional_axis,
     repeat_rows,
+    nonzero_of_matrix,
 ]
 
 
