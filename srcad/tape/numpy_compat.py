@@ -149,7 +149,22 @@ def extend(methods):
         methods["fill_"](self, value)
 
     methods["fill"] = fill
+    # methods both libraries have with the same meaning, which the tape lacked (a NumPy
+    # program calling them raised AttributeError): recorded through NumPy's functions
+    methods["diagonal"] = lambda self, offset=0, axis1=0, axis2=1: np.diagonal(
+        self, offset, axis1, axis2
+    )
+    methods["take"] = lambda self, indices, axis=None: np.take(self, indices, axis=axis)
+    methods["conj"] = methods["conjugate"] = lambda self: np.conj(self)
+    methods["real"] = property(_real)
     return methods
+
+
+def _real(self):
+    """``x.real``: a real tensor itself (NumPy and PyTorch both give a view of it)."""
+    if self.dtype.is_complex:
+        raise RuntimeError("srcad differentiates real arithmetic only (x.real of a complex x)")
+    return self
 
 
 def _numpy_repeat(torch_repeat):

@@ -133,6 +133,15 @@ def nonzero_indices(x):  # NumPy: a tuple of index arrays; PyTorch: an (n, ndim)
     return np.sum(x[idx] ** 2) + float(np.sum(x.nonzero()[0])) * np.sum(x)
 
 
+def shared_methods(A):  # diagonal, take, conj, real: the tape lacked them
+    return (
+        np.sum(A.diagonal() ** 2)
+        + np.sum(A.take([0, 4]) * 3.0)
+        + np.sum(A.take([1], axis=1) ** 2)
+        + np.sum(A.conj() * A.real)
+    )
+
+
 def nonzero_of_matrix(A):
     rows, cols = (A > 0).nonzero()
     return np.sum(A[rows, cols] * (rows + 1.0)) + np.sum(A * len(rows))
@@ -160,6 +169,7 @@ MATRIX = [
     min_positional_axis,
     repeat_rows,
     nonzero_of_matrix,
+    shared_methods,
 ]
 
 
