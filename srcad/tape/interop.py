@@ -583,6 +583,22 @@ def _ufunc_call(ufunc, inputs):
     return record(inf, inf.bind(inputs, {}), out, cls)
 
 
+def _other_ufunc_method(ufunc, method, inputs, kwargs, out):
+    """A ufunc method the tape has no rule for (``np.logaddexp.reduce``): NumPy's own
+    on values not being differentiated; on one being differentiated, the tape's
+    refusal, which says what to do (NumPy's own "returned NotImplemented" did not)."""
+    if out is not None or (
+        STATE.enabled and (_any_requires(list(inputs)) or _any_requires(kwargs))
+    ):
+        raise RuntimeError(
+            f"srcad has no derivative rule for {ufunc.__name__}.{method}, so the tape "
+            "cannot record it on a tensor that requires grad. Write it with functions "
+            "that have one (np.logaddexp.reduce(x) is np.log(np.sum(np.exp(x)))), or call "
+            "it on .detach()ed tensors."
+        )
+    return _wrap_out(getattr(ufunc, method)(*unwrap(inputs), **unwrap(kwargs)))
+
+
 def array_ufunc(ufunc, method, inputs, kwargs):
     """``Tensor.__array_ufunc__``: a NumPy ufunc (or one of its methods) on tensors."""
     if method == "__call__" and not kwargs:
@@ -607,7 +623,7 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         a = a.reshape(shape) if isinstance(a, Tensor) else np.reshape(a, shape)
         result = apply_prim(ufunc, (a, b), kwargs)
     else:
-        return NotImplemented
+        return _other_ufunc_method(ufunc, method, inputs, kwargs, out)
     if out is None:
         return result
     target = out[0] if isinstance(out, tuple) else out

@@ -334,6 +334,8 @@ def _float_new(cls, x=0.0):
         v = cow.as_numbers(x)  # (a Python float's tensor)
         if cls._stands_for is not builtins.float and type(v) is NumberTensor:
             v.__class__ = Tensor  # np.float64(v): a NumPy scalar
+        if cls._stands_for is np.float32:
+            v = v.astype(np.float32)
         return v
     return cls._stands_for(x)
 
@@ -353,6 +355,15 @@ class float64(np.float64, metaclass=_AsNumPySees):  # noqa: N801
     differentiated, that value as a 0-d tensor (as ``float``); a dtype as usual."""
 
     _stands_for = np.float64
+    __new__ = _float_new
+
+
+class float32(np.float32, metaclass=_AsNumPySees):  # noqa: N801
+    """``np.float32`` as a NumPy program run on the tape sees it: of a value being
+    differentiated, that value as a 0-d float32 tensor (the cast recorded); a dtype as
+    usual."""
+
+    _stands_for = np.float32
     __new__ = _float_new
 
 
@@ -434,6 +445,7 @@ _BUILTINS = {"float": float_, "type": type_}
 _OVERRIDES = {
     "vectorize": vectorize,
     "float64": float64,
+    "float32": float32,
     "ndarray": ndarray,
     "isscalar": isscalar,
     "generic": _scalar_kind(np.generic),
@@ -457,13 +469,43 @@ _OVERRIDES["intp"] = (
 _SEEN_AS = {
     builtins.float: float_,
     np.float64: float64,
+    np.float32: float32,
     np.ndarray: ndarray,
     np.int64: _OVERRIDES["int64"],
     np.int32: _OVERRIDES["int32"],
     np.intp: _OVERRIDES["intp"],
 }
-for _name in ("zeros", "ones", "empty", "full", "eye", "identity"):
+for _name in ("zeros", "ones", "empty", "eye", "identity"):
     _OVERRIDES[_name] = _creator(getattr(np, _name))
+
+
+def full(shape, fill_value, dtype=None, **kwargs):
+    """``np.full`` (and ``np.full_like``, below): a fill value being differentiated is
+    spread over the shape, recorded (its gradient sums the copies); NumPy converted the
+    tensor and the tape refused."""
+    if isinstance(fill_value, Tensor):
+        out = fill_value + np.zeros(shape, dtype=fill_value._data.dtype)
+        return out if dtype is None else out.astype(dtype)
+    return _holder(np.full(shape, fill_value, dtype=dtype, **kwargs))
+
+
+def full_like(a, fill_value, dtype=None, **kwargs):
+    if isinstance(fill_value, Tensor):
+        shape = kwargs.get("shape") or np.shape(a)
+        kind = dtype if dtype is not None else getattr(a, "dtype", None)
+        return full(shape, fill_value, dtype=_dt_of(kind))
+    return _OVERRIDES["_full_like_plain"](a, fill_value, dtype=dtype, **kwargs)
+
+
+def _dt_of(kind):
+    """A NumPy dtype for ``kind`` (a NumPy dtype, a type, or a tensor's dtype)."""
+    if kind is None:
+        return None
+    np_kind = getattr(kind, "np", None)  # (the tape's dtype objects carry NumPy's)
+    return np.dtype(np_kind if np_kind is not None else kind)
+
+
+_OVERRIDES["full"] = full
 for _name in ("arange", "linspace"):
     _OVERRIDES[_name] = _creator(getattr(np, _name))
 # results that are new arrays (a tensor argument dispatches to the tape as before)
@@ -471,7 +513,6 @@ for _name in (
     "zeros_like",
     "ones_like",
     "empty_like",
-    "full_like",
     "copy",
     "concatenate",
     "stack",
@@ -481,6 +522,8 @@ for _name in (
     "diag",
 ):
     _OVERRIDES[_name] = _like(getattr(np, _name))
+_OVERRIDES["_full_like_plain"] = _like(np.full_like)
+_OVERRIDES["full_like"] = full_like
 
 
 # --------------------------------------------------------------------------------------

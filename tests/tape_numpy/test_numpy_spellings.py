@@ -1,4 +1,4 @@
-"""110 NumPy spellings (array methods, attributes and functions) in a NumPy program
+"""114 NumPy spellings (array methods, attributes and functions) in a NumPy program
 on the tape, each against NumPy itself.
 
 The value of each expression reaches the tape's result through ``np.sum(r * w)`` with
@@ -40,7 +40,8 @@ EXPRS = [
     "np.argmax(A, axis=0)", "np.ptp(x)", "np.average(x, weights=x)", "np.histogram(x, 2)[0]",
     "np.unique(np.round(x, 1))", "np.searchsorted(np.sort(x), 0.5)",
     "np.count_nonzero(x > 0.4)", "A.T.dot(x[:2])", "np.sum(A, axis=1) / A.shape[1]",
-    "float(x[1]) * A", "x[1].item() + A", "A.tolist()[1]",
+    "float(x[1]) * A", "x[1].item() + A", "A.tolist()[1]", "np.full(3, x[0])",
+    "np.full((2, 2), x[0] * 2)", "np.full_like(A, x[1])", "np.float32(x[0]) * x",
 ]  # fmt: skip
 X = np.array([0.3, 0.7, 0.5, 0.9])
 A = np.array([[0.3, 0.8, 0.1], [0.6, 0.2, 0.9]])
@@ -62,3 +63,18 @@ def test_spelling_means_numpys(expr):
         got = srcad.grad(namespace["g"], wrt=3, mode="tape")(X, A, B, w)
     assert np.shape(got) == want.shape
     np.testing.assert_allclose(np.asarray(got, float), want, rtol=1e-12, atol=1e-15)
+
+
+def fill_values(x):
+    a = np.full((2, 3), x[0] * x[1])
+    b = np.full_like(x, x[2] ** 2)
+    return np.sum(a * 1.5) + np.sum(b * x) + np.sum(np.full(2, x[3], dtype=np.float64))
+
+
+def test_a_differentiated_fill_value_keeps_its_derivative():
+    """``np.full(shape, v)``/``np.full_like(a, v)`` of a value being differentiated:
+    NumPy converted the tensor and the tape refused; now the copies are recorded."""
+    from srcad.testing import numerical_grad
+
+    got = srcad.grad(fill_values, mode="tape")(X)
+    np.testing.assert_allclose(got, numerical_grad(fill_values, (X,), wrt=0), rtol=1e-7)
