@@ -144,6 +144,14 @@ def extend(methods):
     methods["repeat"] = _numpy_repeat(methods["repeat"])
     methods["sort"] = _numpy_sort(methods["sort"])
     methods["nonzero"] = _numpy_nonzero(methods["nonzero"])
+    torch_view = methods["view"]
+
+    def view(self, *args, **kwargs):
+        if not args and not kwargs and _numpy_caller():
+            return self[...]  # NumPy's x.view(): a new array on the same memory
+        return torch_view(self, *args, **kwargs)
+
+    methods["view"] = view
 
     def fill(self, value):  # NumPy's (PyTorch has only fill_)
         methods["fill_"](self, value)

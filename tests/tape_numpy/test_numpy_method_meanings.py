@@ -128,6 +128,14 @@ def fill_method(x):
     return np.sum(y * x * x)
 
 
+def view_shares_memory(x):  # NumPy's x.view(): the same memory (PyTorch's needs a shape)
+    y = x.copy()
+    v = y.view()
+    v[0] = 5.0 * x[1]
+    v *= 2.0
+    return np.sum(y * x)
+
+
 def nonzero_indices(x):  # NumPy: a tuple of index arrays; PyTorch: an (n, ndim) tensor
     (idx,) = (x > 0).nonzero()
     return np.sum(x[idx] ** 2) + float(np.sum(x.nonzero()[0])) * np.sum(x)
@@ -161,6 +169,7 @@ VECTOR = [
     isinstance_number_of_sum,
     fill_method,
     nonzero_indices,
+    view_shares_memory,
 ]
 MATRIX = [
     var_positional_axis,
