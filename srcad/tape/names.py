@@ -167,6 +167,7 @@ NAMES.update(
         "pow.Tensor_Scalar": "PowBackward0",
         "pow.Scalar": "PowBackward2",
         "rsub": "RsubBackward1",
+        "rsub.Tensor": "RsubBackward0",
         "rsqrt": "RsqrtBackward0",
         "clamp_min": "ClampMinBackward0",
         "clamp_max": "ClampMaxBackward0",

@@ -228,6 +228,8 @@ _radd = operator_op(operator.add)
 
 
 def _rsub(a, b):
+    if isinstance(b, Tensor):  # (b.__rsub__(a) called with a tensor: both have edges)
+        return arith(operator.sub, a, b, grad_fn_name("rsub.Tensor"), swap=True)
     return arith(operator.sub, a, b, grad_fn_name("rsub"), swap=True, eparams=(1,))
 
 
@@ -255,6 +257,8 @@ def pow(input, exponent):  # noqa: A001,A002 - PyTorch's name
 
 
 def _rpow(a, b):
+    if isinstance(b, Tensor):  # (b.__rpow__(a) called with a tensor: both have edges)
+        return arith(operator.pow, a, b, grad_fn_name("pow.Tensor_Tensor"), swap=True)
     return arith(operator.pow, a, b, grad_fn_name("pow.Scalar"), swap=True, eparams=(1,))
 
 
