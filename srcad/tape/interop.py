@@ -60,6 +60,9 @@ def _wrap_out(out):
     return out
 
 
+_PY_RESULTS = (float, complex)
+
+
 def apply_prim(prim, args, kwargs, name=None):
     """Run primitive ``prim`` on tensor arguments and record it with its registry rule.
 
@@ -74,6 +77,13 @@ def apply_prim(prim, args, kwargs, name=None):
         _refuse_buried(prim, args, kwargs)
     impl = getattr(prim, "impl", prim)
     out = impl(*unwrap(args), **unwrap(kwargs))
+    if (
+        type(out) in _PY_RESULTS
+        and STATE.enabled
+        and (_any_requires(args) or _any_requires(kwargs))
+        and getattr(registry.lookup(prim), "adjoint", None) is not None
+    ):
+        out = np.asarray(out)  # (math.erf gives a Python float: recorded, not dropped)
     if isinstance(out, (tuple, list)):
         out = (
             type(out)(_unshare(o, args, kwargs, prim) for o in out)

@@ -794,6 +794,26 @@ for _name, _uf in {**_MATH_UNARY, **_MATH_BINARY}.items():
 for _name in ("floor", "ceil", "trunc", "isclose", "isnan", "isinf", "isfinite"):
     setattr(MATH, _name, _math_const(_name))
 MATH.fsum = _fsum
+
+
+def _math_by_rule(name):
+    """``math.erf`` and the like, which NumPy has no ufunc for: recorded with the rule
+    the compiler uses for them (a differentiated value reached the real ``math``
+    function, which the tape refused)."""
+    plain = getattr(math, name)
+
+    def fn(*args):
+        if any(isinstance(a, Tensor) for a in args):
+            return as_number(_interop.apply_prim(plain, args, {}))
+        return plain(*args)
+
+    fn.__name__ = name
+    fn.__doc__ = plain.__doc__
+    return fn
+
+
+for _name in ("erf", "erfc", "copysign", "fmod"):
+    setattr(MATH, _name, _math_by_rule(_name))
 MATH.degrees = _math_fn("degrees", lambda a: a * (180.0 / math.pi))
 MATH.radians = _math_fn("radians", lambda a: a * (math.pi / 180.0))
 

@@ -48,6 +48,8 @@ SCALARS = [
     "round(a, 1) + a",
     "a * round(a * 3)",
     "np.sum(x) + round(np.sum(x))",
+    "math.erf(a) * 2.0 + math.erfc(a * a)",
+    "math.copysign(a, -1.0) + math.fmod(a, 2.0) * a",
 ]
 TESTS = [
     "type(s) is float",
