@@ -237,7 +237,12 @@ _rmul = operator_op(operator.mul)
 
 
 def _rtruediv(a, b):
-    if isinstance(b, Tensor) or hasattr(b, "shape") and not isinstance(b, np.generic):
+    if (
+        isinstance(b, Tensor)
+        or hasattr(b, "shape")
+        and not isinstance(b, np.generic)
+        or _cow._STATE.reg is not None  # a NumPy program: NumPy's c / x, one rounding
+    ):
         return arith(operator.truediv, a, b, swap=True, true_div=True)
     # PyTorch: c / x is reciprocal(x) * c
     return arith(operator.mul, reciprocal(a), b)
