@@ -288,6 +288,15 @@ def _listed(c):
 NUMBER_CLASS = []  # numpy_mode.NumberTensor, set when numpy_mode is imported
 
 
+def number_value(v, d):
+    """``v``'s value ``d`` as NumPy code holds it: the Python float for a tensor standing
+    for one (``stands_for_number``: weak in NumPy's promotion, where a 0-d float64
+    array would not be), else ``d`` itself."""
+    if getattr(type(v), "stands_for_number", False):
+        return float(d)
+    return d
+
+
 def _number(c):
     """A 0-d float tensor as the Python float NumPy's ``item()`` gives (its class says
     so to the program's ``type``)."""

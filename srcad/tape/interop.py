@@ -63,6 +63,16 @@ def _wrap_out(out):
 _PY_RESULTS = (float, complex)
 
 
+def _no_rule(what, instead=None):
+    """The tape's refusal of a function with no derivative rule, on a tensor that
+    requires grad, saying what to do instead."""
+    instead = instead or f"Register one with @srcad.adjoint({what})"
+    return RuntimeError(
+        f"srcad has no derivative rule for {what}, so the tape cannot record it on a "
+        f"tensor that requires grad. {instead}, or call it on .detach()ed tensors."
+    )
+
+
 def apply_prim(prim, args, kwargs, name=None):
     """Run primitive ``prim`` on tensor arguments and record it with its registry rule.
 
@@ -111,12 +121,7 @@ def apply_prim(prim, args, kwargs, name=None):
     if rule is None or rule.adjoint is None:
         if rule is not None and rule.nondiff:
             return _mark_view(wrap(out), prim)
-        pname = getattr(prim, "__name__", repr(prim))
-        raise RuntimeError(
-            f"srcad has no derivative rule for {pname}, so the tape cannot record it on a "
-            "tensor that requires grad. Register one with @srcad.adjoint("
-            f"{pname}), or call it on .detach()ed tensors."
-        )
+        raise _no_rule(getattr(prim, "__name__", repr(prim)))
     inf = info(prim)
     bound = inf.bind(args, kwargs)
     t = record(inf, bound, out, node_class(name or name_for(prim, bound)))
@@ -183,11 +188,7 @@ def _record_multi(prim, args, kwargs, out, name):
         items = [_mark_view(_wrap_out(o), prim) for o in out]
         return type(out)(*items) if hasattr(out, "_fields") else type(out)(items)
     if rule is None or rule.adjoint is None:
-        raise RuntimeError(
-            f"srcad has no derivative rule for {what}, so the tape cannot record it on a "
-            f"tensor that requires grad. Register one with @srcad.adjoint({what}), or call "
-            "it on .detach()ed tensors."
-        )
+        raise _no_rule(what)
     arrays = [o if _is_array(o) else np.asarray(o) for o in out]  # (device ones stay)
     saved = tuple(arrays) if type(out) is not list else list(arrays)
     inf = info(prim)
@@ -568,9 +569,7 @@ def _ufunc_call(ufunc, inputs):
                 return None
             # a Python float's tensor is the float: weak in NumPy's promotion (a float16
             # array plus a float stays float16; a 0-d float64 array would make float64)
-            if type(a) is not Tensor and getattr(type(a), "stands_for_number", False):
-                d = float(d)
-            raw.append(d)
+            raw.append(d if type(a) is Tensor else _cow.number_value(a, d))
             rg = rg or a._rg
         elif type(a) in _OPERAND_TYPES or isinstance(a, np.generic):
             raw.append(a)
@@ -600,11 +599,10 @@ def _other_ufunc_method(ufunc, method, inputs, kwargs, out):
     if out is not None or (
         STATE.enabled and (_any_requires(list(inputs)) or _any_requires(kwargs))
     ):
-        raise RuntimeError(
-            f"srcad has no derivative rule for {ufunc.__name__}.{method}, so the tape "
-            "cannot record it on a tensor that requires grad. Write it with functions "
-            "that have one (np.logaddexp.reduce(x) is np.log(np.sum(np.exp(x)))), or call "
-            "it on .detach()ed tensors."
+        raise _no_rule(
+            f"{ufunc.__name__}.{method}",
+            "Write it with functions that have one (np.logaddexp.reduce(x) is "
+            "np.log(np.sum(np.exp(x))))",
         )
     return _wrap_out(getattr(ufunc, method)(*unwrap(inputs), **unwrap(kwargs)))
 

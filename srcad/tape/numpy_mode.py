@@ -45,6 +45,7 @@ import numpy as np
 from . import cow
 from . import interop as _interop
 from .device import is_cupy
+from .dtypes import to_dtype
 from .grad_mode import STATE as _GRAD
 from .numpy_compat import NUMPY_PROGRAM
 from .tensor import Tensor, wrap
@@ -493,16 +494,8 @@ def full_like(a, fill_value, dtype=None, **kwargs):
     if isinstance(fill_value, Tensor):
         shape = kwargs.get("shape") or np.shape(a)
         kind = dtype if dtype is not None else getattr(a, "dtype", None)
-        return full(shape, fill_value, dtype=_dt_of(kind))
-    return _OVERRIDES["_full_like_plain"](a, fill_value, dtype=dtype, **kwargs)
-
-
-def _dt_of(kind):
-    """A NumPy dtype for ``kind`` (a NumPy dtype, a type, or a tensor's dtype)."""
-    if kind is None:
-        return None
-    np_kind = getattr(kind, "np", None)  # (the tape's dtype objects carry NumPy's)
-    return np.dtype(np_kind if np_kind is not None else kind)
+        return full(shape, fill_value, dtype=None if kind is None else to_dtype(kind).np)
+    return _plain_full_like(a, fill_value, dtype=dtype, **kwargs)
 
 
 _OVERRIDES["full"] = full
@@ -522,7 +515,7 @@ for _name in (
     "diag",
 ):
     _OVERRIDES[_name] = _like(getattr(np, _name))
-_OVERRIDES["_full_like_plain"] = _like(np.full_like)
+_plain_full_like = _like(np.full_like)
 _OVERRIDES["full_like"] = full_like
 
 

@@ -78,14 +78,6 @@ _ndarray = np.ndarray
 _asarray = np.asarray
 
 
-def _numpy_value(v, d):
-    """``v``'s value as NumPy code holds it: a Python float for the tensor standing for
-    one (``stands_for_number``: weak in NumPy's promotion), else ``d``."""
-    if getattr(type(v), "stands_for_number", False):
-        return float(d)
-    return d
-
-
 _INFO = _node_module._INFO
 # 0-d operands of these dtypes are computed as NumPy scalars (see operator_op)
 _SCALAR_DTYPES = frozenset({np.dtype(np.float64), np.dtype(np.float32)})
@@ -164,7 +156,7 @@ def arith(prim, a, b, name=None, swap=False, eparams=None, true_div=False):
     if type(bd) is not type(ad) and isinstance(b, Tensor):
         check_same_device(bd, ad) if swap else check_same_device(ad, bd)
     numpy_rules = _cow._STATE.reg is not None  # a NumPy program runs: NumPy's promotion
-    ca, cb = (_numpy_value(a, ad), _numpy_value(b, bd)) if numpy_rules else (ad, bd)
+    ca, cb = (_cow.number_value(a, ad), _cow.number_value(b, bd)) if numpy_rules else (ad, bd)
     try:
         out = prim(cb, ca) if swap else prim(ca, cb)
     except ValueError:
