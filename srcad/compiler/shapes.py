@@ -516,8 +516,8 @@ def _simplified(e, inference, rt):
         return None
     if e.func.attr == "unbroadcast" and len(e.args) == 2:
         g, x = (inference.shape(a) for a in e.args)
-        if isinstance(g, tuple) and isinstance(x, tuple) and g == x:
-            return e.args[0]
+        if isinstance(g, tuple) and isinstance(x, tuple):
+            return e.args[0] if g == x else _summed_to(e.args[0], g, x)
     if e.func.attr in ("matmul_adjoint_a", "matmul_adjoint_b", "dot_adjoint"):
         direct = _direct_product(e, inference)
         if direct is not None:
@@ -533,6 +533,34 @@ def _simplified(e, inference, rt):
             e.args[1] = shape
             return e
     return None
+
+
+def _summed_to(g, gshape, xshape):
+    """``_rt.unbroadcast(g, x)`` for shapes known to differ, as the sums it does there
+    (``g.sum(axis=...)``: the reductions ``np.sum`` calls, without its Python wrapper
+    or the helper's tests), or None when ``x``'s shape is not one ``g`` broadcasts
+    from.  ``g`` may be the symbolic zero, whose ``sum`` is itself."""
+    extra = len(gshape) - len(xshape)
+    if extra < 0:
+        return None
+    rest = gshape[extra:]
+    if any(n != m and n != 1 for n, m in zip(xshape, rest)):
+        return None
+    out = g
+    if extra:
+        out = _sum_call(out, tuple(range(extra)), False)
+    axes = tuple(i for i, n in enumerate(xshape) if n == 1 and rest[i] != 1)
+    if axes:
+        out = _sum_call(out, axes, True)
+    return out
+
+
+def _sum_call(g, axes, keepdims):
+    axis = const(axes[0]) if len(axes) == 1 else gast.Tuple([const(a) for a in axes], gast.Load())
+    keywords = [gast.keyword("axis", axis)]
+    if keepdims:
+        keywords.append(gast.keyword("keepdims", const(True)))
+    return gast.Call(gast.Attribute(g, "sum", gast.Load()), [], keywords)
 
 
 def _direct_product(e, inference):

@@ -51,6 +51,11 @@ class _Zero:
 
     __radd__ = __add__
 
+    def sum(self, axis=None, keepdims=False):
+        """A sum of no adjoint is none (the compiler writes ``g.sum(axis=0)`` for
+        ``unbroadcast`` where the shapes are known, compiler/shapes.py)."""
+        return self
+
     def __sub__(self, other):
         return -other
 

@@ -135,3 +135,89 @@ def test_dot_shapes_are_numpys(sa, sb):
 def test_a_loop_that_grows_a_value_is_unknown():
     env = infer("c = a\nfor i in range(3):\n    c = np.dot(c, b)\n", {"a": (2,), "b": (2, 3)})
     assert env["c"] is None  # (2,) then (3,): no single shape
+
+
+# -- unbroadcast of known, different shapes: the sums themselves ---------------------
+#
+# ``_rt.unbroadcast(g, x)`` where both shapes are known and differ is written as the
+# ``g.sum(axis=...)`` calls the helper would make.  The reference is the generic
+# transformation (no shapes known: the helper itself), which must agree bit for bit in
+# float64 (in float32 and float16 to rounding, see below), for Python numbers, 0-d
+# arrays and every broadcast.
+
+
+def bp_product(a, b):
+    return np.sum(np.sin(a * b) + a)
+
+
+def bp_difference(a, b):
+    c = a - b
+    return np.sum(c * c) + np.sum(b)
+
+
+def bp_loop(a, b):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(np.tanh(a + b * i))
+    return s
+
+
+def bp_quotient(a, b):
+    return np.mean(np.exp(b / (1.0 + a * a)))
+
+
+BROADCAST_PROGRAMS = [bp_product, bp_difference, bp_loop, bp_quotient]
+
+
+def _broadcast_pair(draw):
+    full = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+    k = draw(st.integers(0, len(full)))
+    small = [1 if draw(st.booleans()) else n for n in full[len(full) - k :]]
+    return tuple(full), tuple(small)
+
+
+@st.composite
+def broadcast_cases(draw):
+    big, small = _broadcast_pair(draw)
+    if draw(st.booleans()):
+        big, small = small, big
+    dtype = draw(st.sampled_from([np.float64, np.float32, np.float16]))
+    seed = draw(st.integers(0, 2**16))
+    return big, small, dtype, seed, draw(st.booleans())
+
+
+def _value(rng, shape, dtype, as_number):
+    if shape == () and as_number:
+        return float(rng.normal())
+    return np.asarray(rng.normal(size=shape), dtype=dtype)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.sampled_from(BROADCAST_PROGRAMS), broadcast_cases())
+def test_known_shape_sums_match_the_helper_bit_for_bit(f, case):
+    import srcad.api as api
+
+    sa, sb, dtype, seed, as_number = case
+    rng = np.random.default_rng(seed)
+    args = (_value(rng, sa, dtype, as_number), _value(rng, sb, dtype, as_number))
+    for k in range(2):
+        special = srcad.grad(f, wrt=k, mode="source")
+        got = special(*args)
+        if np.shape(args[0]) != np.shape(args[1]):
+            assert "unbroadcast" not in special.source
+        limit = api._MAX_SHAPE_SIGNATURES
+        api._MAX_SHAPE_SIGNATURES = 0
+        try:
+            generic = srcad.grad(f, wrt=k, mode="source")
+            want = generic(*args)
+        finally:
+            api._MAX_SHAPE_SIGNATURES = limit
+        assert "unbroadcast" in generic.source or np.shape(args[0]) == np.shape(args[1])
+        assert type(got) is type(want)
+        assert np.asarray(got).dtype == np.asarray(want).dtype
+        if dtype is np.float64:
+            np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+        else:  # (the specialized seed of a known scalar output is a Python float, so
+            # its adjoints of float32/float16 values are float64 until the boundary)
+            rtol = 4 * float(np.finfo(dtype).eps)
+            np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=rtol, atol=rtol)
