@@ -216,7 +216,9 @@ class _Index:
     def floating_names(self, fdef, float_params=frozenset()):
         """Names that surely hold floating-point values: every binding is a plain
         assignment of a surely floating value (the least fixpoint, so a name that only
-        feeds itself is not taken); parameters only when in ``float_params``."""
+        feeds itself is not taken); parameters only when in ``float_params``.  A value
+        popped from a list used only as a stack (:func:`_stacks`) counts as floating
+        when everything pushed onto that list is."""
         values = {k: [s.value for s in v] for k, v in self.assigned.items()}
         for k in self.other:
             values.setdefault(k, []).append(None)
@@ -225,10 +227,18 @@ class _Index:
             if p is not None:
                 one = gast.Constant(value=1.0, kind=None) if p.id in float_params else None
                 values.setdefault(p.id, []).append(one)
-        names = least_fixpoint(
-            values, lambda vs, ok: all(v is not None and surely_floating(v, ok) for v in vs)
-        )
-        return frozenset(names)
+        stacks = _stacks(fdef, self)
+        if stacks:
+            # a value popped from a stack is one pushed onto it: taken as floating
+            # first, which holds when everything pushed is floating (an inductive
+            # invariant: the stack starts empty and gets only those values)
+            hopeful = {
+                k: [v for v in vs if not _popped_from(v, stacks)] for k, vs in values.items()
+            }
+            names = least_fixpoint(hopeful, _all_floating)
+            if all(surely_floating(e, names) for es in stacks.values() for e in es):
+                return frozenset(names)
+        return frozenset(least_fixpoint(values, _all_floating))
 
 
 # -- which values are surely floating point ---------------------------------------------
@@ -240,6 +250,8 @@ _FLOAT_RESULTS = frozenset(
     "atanh logaddexp logaddexp2 hypot erf erfc gamma lgamma logistic true_divide "
     "mean average var std".split()
 )
+# NumPy functions that make float64 arrays when given a shape and nothing else
+_FLOAT_MAKERS = frozenset({"zeros", "ones", "empty"})
 # runtime helpers whose result is their first argument, reshaped or summed
 _LIKE_FIRST = frozenset({"expand_to", "expand_reduced", "unbroadcast", "instantiate"})
 
@@ -270,11 +282,63 @@ def surely_floating(e, names):
             return False
         if mod.id in ("np", "math") and e.func.attr in _FLOAT_RESULTS:
             return True
+        if mod.id == "np" and e.func.attr in _FLOAT_MAKERS:
+            return len(e.args) == 1 and not e.keywords  # (no dtype: float64)
         if mod.id == "_rt" and e.func.attr in _LIKE_FIRST and e.args:
             return surely_floating(e.args[0], names)
         if mod.id == "_rt" and e.func.attr == "logistic":
             return True
     return False
+
+
+def _all_floating(vs, ok):
+    return all(v is not None and surely_floating(v, ok) for v in vs)
+
+
+def _stacks(fdef, ix):
+    """``{name: [pushed expressions]}`` for the lists used only as stacks: bound once,
+    to ``[]``, and read only as ``S.append(e)`` and ``S.pop()`` (the save plan's
+    ``_stack``, or a user's list used the same way)."""
+    empty = {
+        k
+        for k, v in ix.assigned.items()
+        if len(v) == 1
+        and ix.stores.get(k) == 1
+        and k not in ix.other
+        and isinstance(v[0].value, gast.List)
+        and not v[0].value.elts
+    }
+    if not empty:
+        return {}
+    pushed = {k: [] for k in empty}
+    uses = {}
+    for n in walk(fdef):
+        if (
+            isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute)
+            and isinstance(n.func.value, gast.Name)
+            and n.func.value.id in empty
+            and not n.keywords
+        ):
+            k = n.func.value.id
+            if n.func.attr == "append" and len(n.args) == 1:
+                pushed[k].append(n.args[0])
+            elif not (n.func.attr == "pop" and not n.args):
+                continue
+            uses[k] = uses.get(k, 0) + 1
+    return {k: v for k, v in pushed.items() if uses.get(k, 0) == ix.loads.get(k, 0)}
+
+
+def _popped_from(e, stacks):
+    return (
+        isinstance(e, gast.Call)
+        and isinstance(e.func, gast.Attribute)
+        and e.func.attr == "pop"
+        and isinstance(e.func.value, gast.Name)
+        and e.func.value.id in stacks
+        and not e.args
+        and not e.keywords
+    )
 
 
 def floating_names(fdef, float_params=frozenset()):

@@ -657,6 +657,116 @@ def propagate_constants(fdef, protected=()):
     return fdef
 
 
+def propagate_uniform_constants(fdef, protected=()):
+    """Reads of a name every binding of which gives the same number read the number.
+
+    The incoming adjoint of a loop-carried scalar is the common case: ``dloss = 1.0``
+    before the backward loop, ``dloss_in = dloss; dloss = dloss_in`` inside it, so
+    ``dloss_in * (2 * h)`` is ``1.0 * (2 * h)`` (which ``drop_float_identities`` then
+    reads as ``2 * h``).  :func:`propagate_constants` takes names assigned once only.
+
+    Exact: a binding is an assignment of a number (the same type and value: ``1`` is
+    not ``1.0``, ``-0.0`` is not ``0.0``) or of a name that is itself such a name, and
+    in the innermost block that holds every mention of the name the first statement
+    mentioning it is such an assignment, so no read can come before a binding (the
+    function's own primal code may leave a name unbound on some path: that read
+    still raises).  Parameters, protected names, and names bound any other way
+    (loops, ``+=``, unpacking, ``del``, ``global``/``nonlocal``, nested functions)
+    are left alone."""
+    args = {a.id for a in walk(fdef.args) if isinstance(a, gast.Name)}
+    stores, simple, excluded = {}, {}, set(args) | set(protected)
+    for s in fdef.body:
+        for n in walk(s):
+            if isinstance(n, (gast.FunctionDef, gast.Lambda, gast.ClassDef)):
+                excluded.update(m.id for m in walk(n) if isinstance(m, gast.Name))
+            elif isinstance(n, (gast.Global, gast.Nonlocal)):
+                excluded.update(n.names)
+            elif isinstance(n, gast.Name):
+                if isinstance(n.ctx, gast.Del):
+                    excluded.add(n.id)
+                elif isinstance(n.ctx, gast.Store):
+                    stores[n.id] = stores.get(n.id, 0) + 1
+            if (
+                isinstance(n, gast.Assign)
+                and len(n.targets) == 1
+                and isinstance(n.targets[0], gast.Name)
+                and (_num(n.value) or isinstance(n.value, gast.Name))
+            ):
+                simple.setdefault(n.targets[0].id, []).append(n.value)
+    mentions = {}  # id(statement) -> the names it mentions, nested blocks included
+    candidates = {
+        k
+        for k, values in simple.items()
+        if k not in excluded
+        and stores.get(k) == len(values)
+        and _bound_before_read(fdef.body, k, mentions)
+    }
+
+    def key(v):
+        return (type(v), repr(v))
+
+    value = {}  # name -> its number (optimistic: a candidate without one is not known yet)
+    changed = True
+    while changed:
+        changed = False
+        for k in sorted(candidates):
+            got = {}
+            for v in simple[k]:
+                if _num(v):
+                    got[key(v.value)] = v.value
+                elif v.id not in candidates:
+                    got[None] = None
+                elif v.id in value:
+                    got[key(value[v.id])] = value[v.id]
+            if None in got or len(got) > 1:
+                candidates.discard(k)
+                value.pop(k, None)
+                changed = True
+            elif got and k not in value:
+                value[k] = next(iter(got.values()))
+                changed = True
+    known = {k: value[k] for k in candidates if k in value}
+    if known:
+        for s in fdef.body:
+            for n in walk(s):
+                _replace_in(n, known)
+    return fdef
+
+
+def _bound_before_read(block, k, mentions):
+    """Whether every mention of ``k`` comes after a binding ``k = c`` or ``k = m``: in
+    the innermost block holding all of them, the first statement mentioning ``k`` is
+    that assignment (a loop body counts: each pass binds before it reads)."""
+    while True:
+        hits = [s for s in block if k in _mentioned(s, mentions)]
+        if not hits:
+            return False
+        s = hits[0]
+        if len(hits) == 1 and isinstance(s, (gast.For, gast.While, gast.If)):
+            header = [s.target, s.iter] if isinstance(s, gast.For) else [s.test]
+            if any(isinstance(n, gast.Name) and n.id == k for h in header for n in walk(h)):
+                return False
+            inner = [b for b in (s.body, s.orelse) if any(k in _mentioned(t, mentions) for t in b)]
+            if len(inner) != 1:
+                return False
+            block = inner[0]
+            continue
+        return (
+            isinstance(s, gast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name)
+            and s.targets[0].id == k
+            and (_num(s.value) or (isinstance(s.value, gast.Name) and s.value.id != k))
+        )
+
+
+def _mentioned(stmt, mentions):
+    got = mentions.get(id(stmt))
+    if got is None:
+        got = mentions[id(stmt)] = {n.id for n in walk(stmt) if isinstance(n, gast.Name)}
+    return got
+
+
 def _constants_in_block(stmts, known, once):
     known = dict(known)
     for s in stmts:
@@ -931,6 +1041,7 @@ def optimize_function(
     hold floating point in the specialization (arrays too: the sign pass)."""
     if is_math is not None:
         propagate_constants(fdef, protected)
+        propagate_uniform_constants(fdef, protected)
         fold_unit_factors(fdef, is_math, float_params)
     body = fold_constants(fdef.body)
     body = propagate_copies(body, protected)
@@ -941,6 +1052,9 @@ def optimize_function(
     if is_math is not None:
         inline_float_temporaries(fdef, is_math, float_params, protected)
     keep_scalar_spreads(fdef)
+    if is_math is not None:  # (a spread number is a number now: dh = 1.0)
+        propagate_uniform_constants(fdef, protected)
+        fdef.body = eliminate_dead_code(fdef.body)
     # (after the spreads: a number takes a sign)
     cancel_negations(fdef, protected, frozenset(float_params) | frozenset(floating_params))
     drop_float_identities(fdef, frozenset(float_params) | frozenset(floating_params))
