@@ -364,24 +364,30 @@ def quick_check(entry):
         if top and b.selfcheck is not None:
             test(b.selfcheck, se)
         lines.append(f"    g = getattr({fe}, '__globals__', E)")
+        roots = {}  # a global or cell read once per binding, however many chains use it
+
+        def root(where, key):
+            if where == "s":
+                return se
+            if (where, key) not in roots:
+                r = roots[where, key] = f"r{len(lines)}"
+                if where == "g":
+                    lines.append(f"    {r} = g.get({key!r}, M)")
+                    lines.append(f"    if {r} is M: {r} = B.get({key!r}, M)")
+                else:
+                    lines.append(f"    {r} = read_cell({fe}, {key})")
+            return roots[where, key]
+
         for gname, chk in b.globals:
-            lines.append(f"    v = g.get({gname!r}, M)")
-            lines.append(f"    if v is M: v = B.get({gname!r}, M)")
-            test(chk, "v")
+            test(chk, root("g", gname))
         for i, chk in b.cells:
-            lines.append(f"    v = read_cell({fe}, {i})")
-            test(chk, "v")
+            test(chk, root("c", i))
         for where, key, attrs, chk in b.chains:
-            if where == "g":
-                lines.append(f"    v = g.get({key!r}, M)")
-                lines.append(f"    if v is M: v = B.get({key!r}, M)")
-            elif where == "c":
-                lines.append(f"    v = read_cell({fe}, {key})")
-            else:
-                lines.append(f"    v = {se}")
+            v = root(where, key)
             for a in attrs:
-                lines.append(f"    v = getattr(v, {a!r}, M)")
-            test(chk, "v")
+                lines.append(f"    v = getattr({v}, {a!r}, M)")
+                v = "v"
+            test(chk, v)
 
     binding(entry.top, "fn", "bound_self", True)
     for k, b in enumerate(entry.callees):
