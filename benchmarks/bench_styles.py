@@ -6,7 +6,10 @@ Logistic regression three ways (sigmoid and two logs; ``log(1 + exp(-margin))`` 
 labels +-1; ``logaddexp`` through ``X.dot``), Python-float loops three ways (a sum of
 products, a loop of invariant factors, a recurrence ``x = x + 0.001 * sin(x * y)``),
 25 iterations of 6 elementwise ops on a length-10 vector, an RNN with ``np.dot``, and
-an MLP with ``np.maximum(a, 0.0)``.  Each gradient is checked against the hand-written
+an MLP with ``np.maximum(a, 0.0)``; then Tangent's own logistic regression (a bias,
+integer constants: ``lr_d``), an RNN with a bias and a loss at every step (``rnn_b``),
+a softmax MLP with biases (``mlp_b``) and 100 elementwise steps of four forms
+(``ew_b``).  Each gradient is checked against the hand-written
 one (max relative difference printed), then both are timed side by side, round-robin,
 with ``_util.measure_many`` (GC paused in a loop, as timeit does), and so is the
 generated function called directly: the difference is ``srcad.grad``'s per-call cost
@@ -174,6 +177,110 @@ Xm = rng.standard_normal((256, 784))
 W1 = rng.standard_normal((784, 256)) / 28
 W2 = rng.standard_normal((256, 10)) / 16
 Ym = rng.standard_normal((256, 10))
+
+
+# Added in the tenth session: Tangent's own logistic regression (a bias, integer
+# constants), an RNN with a bias and a loss at every step, a softmax MLP with biases,
+# and 100 steps of four elementwise forms on a length-10 vector.
+def lr_d(W, b, X, y):
+    h1 = np.dot(X, W) + b
+    prob = 1 / (1 + np.exp(-h1))
+    return -np.mean(y * np.log(prob) + (1 - y) * np.log(1 - prob))
+
+
+def lr_d_hand(W, b, X, y):
+    p = 1 / (1 + np.exp(-(np.dot(X, W) + b)))
+    d = (p - y) / X.shape[0]
+    return np.dot(X.T, d), np.sum(d)
+
+
+def rnn_b(Wx, Wh, b, xs, h0):
+    h = h0
+    loss = 0.0
+    for t in range(np.shape(xs)[0]):
+        h = np.tanh(np.dot(xs[t], Wx) + np.dot(h, Wh) + b)
+        loss = loss + np.sum(h**2)
+    return loss
+
+
+def rnn_b_hand(Wx, Wh, b, xs, h0):
+    hs = [h0]
+    for t in range(xs.shape[0]):
+        hs.append(np.tanh(xs[t] @ Wx + hs[-1] @ Wh + b))
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)
+    dh = np.zeros_like(h0)
+    for t in range(xs.shape[0] - 1, -1, -1):
+        h = hs[t + 1]
+        da = (dh + 2.0 * h) * (1.0 - h * h)
+        dWx += xs[t].T @ da
+        dWh += hs[t].T @ da
+        db += da.sum(0)
+        dh = da @ Wh.T
+    return dWx, dWh, db
+
+
+def mlp_b(W1, b1, W2, b2, X, Y):
+    h = np.maximum(np.dot(X, W1) + b1, 0.0)
+    logits = np.dot(h, W2) + b2
+    e = np.exp(logits - np.max(logits, axis=1, keepdims=True))
+    p = e / np.sum(e, axis=1, keepdims=True)
+    return -np.sum(Y * np.log(p)) / np.shape(X)[0]
+
+
+def mlp_b_hand(W1, b1, W2, b2, X, Y):
+    a = X @ W1 + b1
+    h = np.maximum(a, 0.0)
+    logits = h @ W2 + b2
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    dl = (e / e.sum(axis=1, keepdims=True) - Y) / X.shape[0]
+    da = (dl @ W2.T) * (a > 0)
+    return X.T @ da, da.sum(0), h.T @ dl, dl.sum(0)
+
+
+def ew_b(x):
+    for _ in range(25):
+        x = np.sin(x) * 1.01 + np.cos(x) * 0.5
+        x = x / (1.0 + x**2)
+        x = np.sqrt(x * x + 1.0) - 0.9
+        x = np.exp(-x) + np.log(1.0 + x * x)
+    return np.sum(x)
+
+
+def ew_b_hand(x):
+    saved = []
+    for _ in range(25):
+        s, c = np.sin(x), np.cos(x)
+        saved.append((x, s, c))
+        x = s * 1.01 + c * 0.5
+        d = 1.0 + x**2
+        saved.append((x, d))
+        x = x / d
+        r = np.sqrt(x * x + 1.0)
+        saved.append((x, r))
+        x = r - 0.9
+        e, q = np.exp(-x), 1.0 + x * x
+        saved.append((x, e, q))
+        x = e + np.log(q)
+    g = np.ones_like(x)
+    for _ in range(25):
+        x3, e, q = saved.pop()
+        g = g * (-e + 2.0 * x3 / q)
+        x2, r = saved.pop()
+        g = g * (x2 / r)
+        x1, d = saved.pop()
+        g = g * ((d - 2.0 * x1 * x1) / (d * d))
+        x0, s, c = saved.pop()
+        g = g * (c * 1.01 - s * 0.5)
+    return g
+
+
+Wxb, Whb, bb = (
+    rng.standard_normal((16, 32)) / 4.0,
+    rng.standard_normal((32, 32)) / 6.0,
+    np.zeros(32),
+)
+b1m, W2m, b2m = np.zeros(256), rng.standard_normal((256, 10)) / 16, np.zeros(10)
+Ym1 = np.eye(10)[rng.integers(0, 10, 256)]
 CASES = [
     ("lr_a", lr_a, lr_a_hand, (w, X, y), 0),
     ("lr_b", lr_b, lr_b_hand, (w, X, ypm), 0),
@@ -184,6 +291,10 @@ CASES = [
     ("ew_a", ew_a, ew_a_hand, (v10, c10), 0),
     ("rnn_a", rnn_a, rnn_a_hand, (Wh, Wx, xs, h0), 0),
     ("mlp_a", mlp_a, mlp_a_hand, (W1, W2, Xm, Ym), (0, 1)),
+    ("lr_d", lr_d, lr_d_hand, (w, 0.1, X, y), (0, 1)),
+    ("rnn_b", rnn_b, rnn_b_hand, (Wxb, Whb, bb, xs, h0), (0, 1, 2)),
+    ("mlp_b", mlp_b, mlp_b_hand, (W1, b1m, W2m, b2m, Xm, Ym1), (0, 1, 2, 3)),
+    ("ew_b", ew_b, ew_b_hand, (0.3 * rng.standard_normal(10),), 0),
 ]
 
 
