@@ -29,7 +29,6 @@ name is not replaced, and outside these runs the tape keeps PyTorch's rules.
 """
 
 import builtins
-import contextlib
 import dis
 import functools
 import math
@@ -68,16 +67,23 @@ _NDARRAY = np.ndarray
 _DEVICE = threading.local()  # .like, per thread (as cow's registry)
 
 
-@contextlib.contextmanager
-def arrays_on_device_of(like):
+class arrays_on_device_of:  # noqa: N801 - used as a function, as cow.active
     """Floating arrays made by the program live where ``like`` (a device array, or
-    None for the host) lives, while the block runs."""
-    before = getattr(_DEVICE, "like", None)
-    _DEVICE.like = like
-    try:
-        yield
-    finally:
-        _DEVICE.like = before
+    None for the host) lives, while the block runs.  (A class rather than a generator
+    context manager: entered on every call of a tape transformation.)"""
+
+    __slots__ = ("like", "before")
+
+    def __init__(self, like):
+        self.like = like
+
+    def __enter__(self):
+        self.before = getattr(_DEVICE, "like", None)
+        _DEVICE.like = self.like
+
+    def __exit__(self, *exc):
+        _DEVICE.like = self.before
+        return False
 
 
 def _placed(a):
