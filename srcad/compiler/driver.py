@@ -99,9 +99,10 @@ class Compiler:
         dret = adj(tr.ret_name)
         body = _prologue(tr)
         body += tr.primal
-        if tr.rev.ret_shape == () and not with_value:
+        if tr.rev.ret_shape == () and not with_value and not _narrow(containers):
             # a scalar for sure (shapes.py): the seed is 1, and what only computes
-            # the value is dead code for the optimizer
+            # the value is dead code for the optimizer.  (Not with float32 or float16
+            # arguments: a float64 seed would carry the backward sweep in float64.)
             body.append(assign(dret, const(1.0), None))
         else:
             body.append(assign(dret, tr.rev.rt("seed", name(tr.ret_name), const(fdef.name)), None))
@@ -135,7 +136,7 @@ class Compiler:
     def split_functions(self, fn, wrt, callee=True, containers=()):
         # (vjp's own pair is specialized to its arguments' shapes; a called
         # function's pair serves every call site, so it is not)
-        kinds = _split_shapes(containers)[1] if callee else containers
+        kinds = _split_shapes(containers)[2] if callee else containers
         tr = self.transform(fn, list(wrt), kinds, callee=callee, specialize=not callee)
         fdef = tr.fdef
         adj = tr.rev.adj
@@ -193,7 +194,7 @@ class Compiler:
         """Generated ``f_jvp(*args, _tangents=(dx, ...)) -> (value, tangent_out)``."""
         from .forward import Forward
 
-        containers = _split_shapes(containers)[1]
+        containers = _split_shapes(containers)[2]
         kinds = {n: k for n, k in containers if k != "float"}
         floats = {n for n, k in containers if k == "float"}
         parsed, fdef, namer, resolver, active, ret_name = self._front(
@@ -515,15 +516,20 @@ def _container_names(fdef, resolver):
     return out
 
 
+def _narrow(containers):
+    """Whether an argument holds floating point narrower than float64."""
+    return any(isinstance(k, tuple) and len(k) > 2 and k[2] == "n" for _, k in containers)
+
+
 def _split_shapes(containers):
     """``(shapes, floating, kinds)``: the api's key holds ``(name, ("shape", shape,
-    kind))`` entries (``kind`` "f" for floating point) beside the container kinds
-    ``(name, kind)``."""
+    kind))`` entries (``kind`` "f" for float64 and Python floats, "n" for narrower
+    floating point, shapes.floating_kind) beside the container kinds ``(name, kind)``."""
     shapes, floating, kinds = {}, set(), []
     for n, k in containers:
         if isinstance(k, tuple) and k and k[0] == "shape":
             shapes[n] = k[1]
-            if len(k) > 2 and k[2] == "f":
+            if len(k) > 2 and k[2] in ("f", "n"):
                 floating.add(n)
         else:
             kinds.append((n, k))

@@ -743,10 +743,14 @@ def resolver_for(parsed, ns):
 def floating_kind(value):
     """``"f"`` when ``value`` surely holds floating point or complex numbers (a float
     or complex array, a Python or NumPy float): the sign pass may move its sign
-    (negations.py); ``"o"`` for anything else (integers wrap)."""
+    (negations.py); ``"n"`` the same for a narrower type than float64 and complex128
+    (float32, float16, complex64: the gradient's seed is not the float64 ``1.0``,
+    driver.py); ``"o"`` for anything else (integers wrap)."""
     dtype = getattr(value, "dtype", None)
     if dtype is not None:
-        return "f" if dtype.kind in "fc" else "o"
+        if dtype.kind not in "fc":
+            return "o"
+        return "f" if dtype in (np.float64, np.complex128) else "n"
     return "f" if type(value) in (float, complex) else "o"
 
 

@@ -321,7 +321,9 @@ def test_logistic_loss(dtype):
     g = srcad.grad(logistic_loss, mode="source")
     got = g(w, X, y)
     backward = g.source.split("# Grad of", 1)[1]
-    assert "-dp" not in backward and "= -d" not in backward, g.source
+    assert "-dp" not in backward, g.source
+    if dtype == np.float64:  # (a float32 argument: the seed is the value's own, a name)
+        assert "= -d" not in backward, g.source
     want = fd(logistic_loss, (w.astype(float), X, y), 0)
     tol = 1e-8 if dtype == np.float64 else 1e-5
     np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
