@@ -68,6 +68,7 @@ def make_runner(tr, entry, key, wrt_pos, checked, note):
         "OTHER_KEY": OTHER_KEY,
         "ndarray": np.ndarray,
         "float": float,
+        "float64": np.float64,
         "int": int,
         "type": type,
         "len": len,
@@ -162,6 +163,11 @@ def make_runner(tr, entry, key, wrt_pos, checked, note):
                 f"    if not (type({g}) is ndarray and {g}.shape == S{i} and "
                 f"{g}.dtype is a{i}.dtype and {g}.flags.writeable):",
                 f"        {g} = checked({g}, a{i}, name)",
+            ]
+        elif k is float:  # (a NumPy float: finalize's answer is float(g))
+            lines += [
+                f"    if type({g}) is not float:",
+                f"        {g} = float({g}) if type({g}) is float64 else checked({g}, a{i}, name)",
             ]
         else:
             lines += [

@@ -130,6 +130,25 @@ def test_python_floats():
         np.testing.assert_allclose(got, (want_a, want_b), rtol=1e-12)
 
 
+def biased(w, b, X):
+    return np.sum(np.tanh(np.dot(X, w) + b))
+
+
+def test_a_float_argument_whose_gradient_is_a_numpy_scalar():
+    # db is a sum over an array (np.float64) in the generated code: the cheap call
+    # gives the float the careful call gives, every time
+    rng = np.random.default_rng(5)
+    w, X = rng.standard_normal(3), rng.standard_normal((6, 3))
+    g = srcad.grad(biased, wrt=(0, 1), mode="source")
+    for b in (0.3, 0.3, -1.2, 0.3):
+        got = g(w, b, X)
+        assert type(got[1]) is float
+        want = np.sum(1.0 - np.tanh(X @ w + b) ** 2)
+        np.testing.assert_allclose(got[1], want, rtol=1e-12)
+        np.testing.assert_allclose(got[1], fd_grad(biased, (w, b, X), 1), rtol=1e-6)
+    assert g._run is not None  # (the cheap call answered)
+
+
 HELPER_SCALE = 2.0
 
 
