@@ -572,8 +572,9 @@ def keep_scalar_spreads(fdef, rt_name="_rt"):
     other operand has that shape (``shapes.mark_scalar_spreads`` marked both): the
     elements and the result shape are the same, without making the array.  (The
     result's dtype follows the other operand, as NumPy's rules for a Python number
-    give: a float32 array stays float32.)"""
+    give: a float32 array stays float32.)  Returns whether any spread was kept."""
     stores, loads = _name_uses(fdef)
+    kept = False
     for n in walk(fdef):
         if not (isinstance(n, gast.Assign) and getattr(n, "srcad_spread", False)):
             continue
@@ -587,7 +588,8 @@ def keep_scalar_spreads(fdef, rt_name="_rt"):
             and n.value.args
         ):
             n.value = n.value.args[0]
-    return fdef
+            kept = True
+    return kept
 
 
 def _name_uses(node):
@@ -693,19 +695,33 @@ def propagate_uniform_constants(fdef, protected=()):
                 and (_num(n.value) or isinstance(n.value, gast.Name))
             ):
                 simple.setdefault(n.targets[0].id, []).append(n.value)
-    mentions = {}  # id(statement) -> the names it mentions, nested blocks included
     candidates = {
-        k
-        for k, values in simple.items()
-        if k not in excluded
-        and stores.get(k) == len(values)
-        and _bound_before_read(fdef.body, k, mentions)
+        k for k, values in simple.items() if k not in excluded and stores.get(k) == len(values)
     }
+    mentions = {}  # id(statement) -> the names it mentions, nested blocks included
+    while True:
+        value = _uniform_numbers(candidates, simple)
+        # (the dominance test walks statements: only for the names that have a number)
+        late = {k for k in value if not _bound_before_read(fdef.body, k, mentions)}
+        if not late:
+            break
+        candidates = set(value) - late
+    if value:
+        for s in fdef.body:
+            for n in walk(s):
+                _replace_in(n, value)
+    return bool(value)
+
+
+def _uniform_numbers(candidates, simple):
+    """``{name: number}`` for the candidates every binding of which gives that number
+    (optimistic: a copy of a candidate without a number yet waits for it)."""
+    candidates = set(candidates)
 
     def key(v):
         return (type(v), repr(v))
 
-    value = {}  # name -> its number (optimistic: a candidate without one is not known yet)
+    value = {}
     changed = True
     while changed:
         changed = False
@@ -725,12 +741,7 @@ def propagate_uniform_constants(fdef, protected=()):
             elif got and k not in value:
                 value[k] = next(iter(got.values()))
                 changed = True
-    known = {k: value[k] for k in candidates if k in value}
-    if known:
-        for s in fdef.body:
-            for n in walk(s):
-                _replace_in(n, known)
-    return fdef
+    return value
 
 
 def _bound_before_read(block, k, mentions):
@@ -1051,10 +1062,10 @@ def optimize_function(
     fdef.body = body
     if is_math is not None:
         inline_float_temporaries(fdef, is_math, float_params, protected)
-    keep_scalar_spreads(fdef)
-    if is_math is not None:  # (a spread number is a number now: dh = 1.0)
-        propagate_uniform_constants(fdef, protected)
-        fdef.body = eliminate_dead_code(fdef.body)
+    if keep_scalar_spreads(fdef) and is_math is not None:
+        # (a spread number is a number now: dh = 1.0)
+        if propagate_uniform_constants(fdef, protected):
+            fdef.body = eliminate_dead_code(fdef.body)
     # (after the spreads: a number takes a sign)
     cancel_negations(fdef, protected, frozenset(float_params) | frozenset(floating_params))
     drop_float_identities(fdef, frozenset(float_params) | frozenset(floating_params))
