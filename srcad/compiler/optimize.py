@@ -681,8 +681,11 @@ def propagate_uniform_constants(fdef, protected=()):
         for n in walk(s):
             if isinstance(n, (gast.FunctionDef, gast.Lambda, gast.ClassDef)):
                 excluded.update(m.id for m in walk(n) if isinstance(m, gast.Name))
+                excluded.add(getattr(n, "name", None))  # (a def binds its name)
             elif isinstance(n, (gast.Global, gast.Nonlocal)):
                 excluded.update(n.names)
+            elif isinstance(n, (gast.Import, gast.ImportFrom)):
+                excluded.update((a.asname or a.name).split(".")[0] for a in n.names)
             elif isinstance(n, gast.Name):
                 if isinstance(n.ctx, gast.Del):
                     excluded.add(n.id)

@@ -181,6 +181,20 @@ def test_what_is_read_as_a_number_and_what_is_not():
     assert "1.0 * (2 * h)" in got
 
 
+def test_names_bound_by_def_or_import_are_left_alone():
+    got = _after(
+        "def f(a, k, s, n):\n"
+        "    c = 1.0\n"
+        "    u = c * a\n"
+        "    def c():\n"
+        "        return 2.0\n"
+        "    m = 2.0\n"
+        "    import math as m\n"
+        "    return (u, c, m)\n"
+    )
+    assert "return (u, c, m)" in got
+
+
 def rnn_loss(Wx, Wh, b, xs):
     h = np.zeros((xs.shape[1], Wh.shape[0]))
     loss = 0.0
