@@ -73,11 +73,13 @@ def _no_rule(what, instead=None):
     )
 
 
-def apply_prim(prim, args, kwargs, name=None):
+def apply_prim(prim, args, kwargs, name=None, numpy=False):
     """Run primitive ``prim`` on tensor arguments and record it with its registry rule.
 
-    ``name`` is the grad_fn name (PyTorch's by default, see ``names.py``).  Example, for
-    an op written elsewhere (``nn.functional``)::
+    ``name`` is the grad_fn name (PyTorch's by default, see ``names.py``).  ``numpy``:
+    the call came through NumPy's protocol, so in a NumPy program an inactive result
+    NumPy gives as a scalar stays that scalar (:func:`numpy_scalar`).  Example, for an
+    op written elsewhere (``nn.functional``)::
 
         y = apply_prim(my_conv_prim, (x, w), {"stride": 1}, name="ConvolutionBackward0")
     """
@@ -112,6 +114,9 @@ def apply_prim(prim, args, kwargs, name=None):
         items = [_mark_view(_wrap_out(o), prim) for o in out]
         return type(out)(*items) if hasattr(out, "_fields") else type(out)(items)
     if isinstance(out, np.generic):
+        active = STATE.enabled and (_any_requires(args) or _any_requires(kwargs))
+        if numpy and numpy_scalar(active):
+            return out
         out = np.asarray(out)
     elif not _is_array(out):
         return out
@@ -129,6 +134,15 @@ def apply_prim(prim, args, kwargs, name=None):
 
 
 _SEQS = (list, tuple)
+
+
+def numpy_scalar(active):
+    """Whether an inactive result that NumPy gives as a scalar (``np.float64``) stays
+    that scalar: in a NumPy program, when it is not being differentiated (``active``
+    False).  ``np.sum(D)`` of a held array, ``D[1]``, ``np.uint8(5) - s``: as tensors
+    they met an integer array's item assignment (``c[0] -= np.sum(D)``) as a Python int,
+    an ``OverflowError`` where NumPy casts; and they are NumPy's scalars to ``type``."""
+    return not active and _cow._STATE.reg is not None
 
 
 def _holds_tensor(a):
@@ -214,7 +228,7 @@ def array_function(func, args, kwargs):
     if func in _WRITERS:
         return _WRITERS[func](func, *args, **kwargs)
     args, kwargs, out = _split_out(func, args, kwargs)
-    result = apply_prim(func, args, kwargs)
+    result = apply_prim(func, args, kwargs, numpy=True)
     return result if out is None else _write_out(out, result)
 
 
@@ -527,6 +541,8 @@ def reduce_call(prim, x):
     # (np.sum of an ndarray is np.add.reduce over every axis, less its Python wrapper)
     out = _add_reduce(d, None) if prim is np.sum else getattr(prim, "impl", prim)(d)
     if isinstance(out, np.generic):
+        if numpy_scalar(x._rg and STATE.enabled):
+            return out
         out = np.asarray(out)
     elif type(out) is not _NDARRAY:
         return None
@@ -579,6 +595,8 @@ def _ufunc_call(ufunc, inputs):
     if type(out) is not _NDARRAY:
         if not isinstance(out, np.generic):
             return None
+        if numpy_scalar(rg and STATE.enabled):
+            return out
         out = np.asarray(out)
     if not (rg and STATE.enabled):
         return wrap(out)
@@ -615,21 +633,21 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             return result
     out = kwargs.pop("out", None)
     if method == "__call__":
-        result = apply_prim(ufunc, inputs, kwargs)
+        result = apply_prim(ufunc, inputs, kwargs, numpy=True)
     elif method == "reduce" and ufunc in _REDUCE:
         kw = dict(kwargs)
         kw.setdefault("axis", 0)
-        result = apply_prim(_REDUCE[ufunc], inputs[:1], kw)
+        result = apply_prim(_REDUCE[ufunc], inputs[:1], kw, numpy=True)
     elif method == "accumulate" and ufunc in _ACCUMULATE:
         kw = dict(kwargs)
         kw.setdefault("axis", 0)
-        result = apply_prim(_ACCUMULATE[ufunc], inputs[:1], kw)
+        result = apply_prim(_ACCUMULATE[ufunc], inputs[:1], kw, numpy=True)
     elif method == "outer" and len(inputs) == 2:
         a, b = inputs
         nb = np.ndim(unwrap(b))
         shape = tuple(np.shape(unwrap(a))) + (1,) * nb
         a = a.reshape(shape) if isinstance(a, Tensor) else np.reshape(a, shape)
-        result = apply_prim(ufunc, (a, b), kwargs)
+        result = apply_prim(ufunc, (a, b), kwargs, numpy=True)
     else:
         return _other_ufunc_method(ufunc, method, inputs, kwargs, out)
     if out is None:

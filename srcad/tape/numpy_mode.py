@@ -603,6 +603,8 @@ class _Ufunc:
                     # of NumPy's 0-d array overhead; the result is a 0-d array again)
                     out = self._uf(d if d.ndim or d.dtype.kind != "f" else d[()])
                     if type(out) is not _NDARRAY and isinstance(out, np.generic):
+                        if not (x._rg and _GRAD.enabled):
+                            return out  # (NumPy's scalar, interop.numpy_scalar)
                         out = np.asarray(out)
                     if type(out) is _NDARRAY:
                         if x._rg and _GRAD.enabled:

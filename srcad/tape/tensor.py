@@ -9,6 +9,7 @@ base's data and version counter) and in-place updates (version counter, leaf che
 """
 
 import builtins
+import operator
 import sys
 import weakref
 
@@ -1200,9 +1201,22 @@ class Tensor:
 
     # -- conversions -------------------------------------------------------------------
 
-    def item(self):
-        """The value of a one-element tensor as a Python number."""
+    def item(self, *args):
+        """The value of a one-element tensor as a Python number (in a NumPy program,
+        ``a.item(k)`` and ``a.item(i, j)`` are NumPy's: one element, by flat or full
+        index)."""
         d = self._data
+        if args:
+            if not _numpy_program_caller():
+                raise TypeError(f"TensorBase.item() takes no arguments ({len(args)} given)")
+            index = args[0] if len(args) == 1 else args
+            if isinstance(index, tuple):
+                elem = self[index]
+            else:
+                elem = self.reshape(-1)[operator.index(index)]
+            if isinstance(elem, Tensor) and elem._rg:
+                return _cow.as_numbers(elem)  # (the caller is a NumPy program: above)
+            return elem.item()
         if d.size != 1:
             raise RuntimeError(f"a Tensor with {d.size} elements cannot be converted to Scalar")
         if self._rg and _numpy_program_caller():
@@ -1339,7 +1353,10 @@ class Tensor:
             and out._base is not None
         ):
             # a NumPy program's x[i, j] is a scalar, a copy: a later write into x
-            # must not change it (PyTorch gives a view)
+            # must not change it (PyTorch gives a view); not being differentiated,
+            # it is NumPy's scalar itself (interop.numpy_scalar)
+            if not (out._rg and STATE.enabled) and type(out._data) is np.ndarray:
+                return out._data[()]
             return out.clone()
         return out
 
