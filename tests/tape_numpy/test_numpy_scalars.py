@@ -44,10 +44,7 @@ DIRECT = ["np.sum(D)", "D[1]", "np.max(D)", "np.dot(D, D)", "np.mean(D * 3.0)"]
 
 def _program(write, form):
     src = (
-        "def f(x, c, D):\n"
-        "    c = c.copy()\n"
-        f"    {write.format(form)}\n"
-        "    return np.sum(x * c)\n"
+        f"def f(x, c, D):\n    c = c.copy()\n    {write.format(form)}\n    return np.sum(x * c)\n"
     )
     env = {"np": np}
     exec(compile(src, "<scalar program>", "exec"), env)
