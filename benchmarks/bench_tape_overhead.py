@@ -24,10 +24,17 @@ srcad's nodes are Python objects the collector walks, PyTorch's are not).
 
     python benchmarks/bench_tape_overhead.py [--ops 1000] [--quick] [--threads N]
     python benchmarks/bench_tape_overhead.py --stages [--profile] [--gc]
+    python benchmarks/bench_tape_overhead.py --through-grad [--threads 1]
+
+``--through-grad`` runs ``bench_workloads.py``'s workload 5 (8 elementwise ops a step
+on a length-10 vector, NumPy code) through ``srcad.grad(f, mode="tape")`` at 9, 81, 201
+and 801 ops, beside the same code written for PyTorch: the fixed cost of a call and
+the cost per op in one table.
 """
 
 import argparse
 import cProfile
+import functools
 import gc
 import math
 import pstats
@@ -213,6 +220,57 @@ def stages(n, repeat, profile, collect=False):
         pstats.Stats(prof).sort_stats("tottime").print_stats(15)
 
 
+def small_ops_numpy(steps):
+    """The chain of ``steps`` steps as a plain function of ``(x, c)``."""
+
+    def small_ops(x, c):
+        for _ in range(steps):
+            x = x + 0.5 * np.tanh(np.sin(x) * c + np.exp(0.1 * x))
+        return np.sum(x)
+
+    return small_ops
+
+
+def small_ops_torch(x, c, steps):
+    for _ in range(steps):
+        x = x + 0.5 * torch.tanh(torch.sin(x) * c + torch.exp(0.1 * x))
+    return torch.sum(x)
+
+
+def through_grad(steps_list, settings):
+    """``bench_workloads.py``'s workload 5 (8 ops a step on a length-10 vector) at
+    several lengths: NumPy code through ``srcad.grad(f, mode="tape")`` against the same
+    code written for PyTorch (a fresh leaf, the ops, ``.backward()``, ``.grad``), so the
+    fixed cost of a call shows beside the cost per op."""
+    rng = np.random.default_rng(0)
+    x, c = rng.standard_normal(10), rng.standard_normal(10)
+    rows = []
+    for steps in steps_list:
+        g = srcad.grad(small_ops_numpy(steps), mode="tape")
+        fns = {"srcad": functools.partial(g, x, c)}
+        if torch is not None:
+            xt, ct = torch.tensor(x), torch.tensor(c)
+
+            def torch_grad(xt=xt, ct=ct, steps=steps):
+                leaf = xt.detach().requires_grad_(True)
+                small_ops_torch(leaf, ct, steps).backward()
+                return leaf.grad
+
+            np.testing.assert_allclose(g(x, c), torch_grad().numpy(), rtol=1e-10)
+            fns["torch"] = torch_grad
+        t = measure_many(fns, **settings)
+        ops = 8 * steps + 1
+        row = [str(ops), fmt_us(t["srcad"])]
+        if "torch" in t:
+            row += [fmt_us(t["torch"]), f"{t['srcad'] / t['torch']:.2f}"]
+        else:
+            row += ["n/a", ""]
+        rows.append(row)
+    print("## The small-vector chain through srcad.grad(f, mode='tape'), against PyTorch\n")
+    header = ["ops", "srcad.grad tape µs", "PyTorch eager µs", "ratio"]
+    print(markdown_table(header, rows))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ops", type=int, default=1000, help="length of the chain")
@@ -221,8 +279,14 @@ def main():
     parser.add_argument("--stages", action="store_true", help="per-stage CPU times")
     parser.add_argument("--profile", action="store_true", help="with --stages: cProfile")
     parser.add_argument("--gc", action="store_true", help="with --stages: collector on")
+    parser.add_argument(
+        "--through-grad", action="store_true", help="workload 5's chain via srcad.grad"
+    )
     opts = parser.parse_args()
     pin_threads(opts.threads)
+    if opts.through_grad:
+        through_grad([1, 10, 25, 100], timing_settings(opts.quick))
+        return
     if opts.stages:
         stages(opts.ops, 5 if opts.quick else 21, opts.profile, opts.gc)
         return
