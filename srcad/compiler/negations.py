@@ -36,6 +36,7 @@ assignments, or ``x = stack.pop()`` of a list it does not read, lie in between).
 import gast
 
 from .astutil import clone, least_fixpoint, walk
+from .vocab import popped_from
 
 _SIGNED = (gast.Mult, gast.Div)  # odd in each operand
 _SUMS = (gast.Add, gast.Sub)
@@ -330,15 +331,7 @@ def _stacks(fdef, ix):
 
 
 def _popped_from(e, stacks):
-    return (
-        isinstance(e, gast.Call)
-        and isinstance(e.func, gast.Attribute)
-        and e.func.attr == "pop"
-        and isinstance(e.func.value, gast.Name)
-        and e.func.value.id in stacks
-        and not e.args
-        and not e.keywords
-    )
+    return popped_from(e) in stacks
 
 
 def floating_names(fdef, float_params=frozenset()):

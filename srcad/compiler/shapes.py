@@ -30,7 +30,7 @@ import gast
 import numpy as np
 
 from .astutil import walk
-from .vocab import assign, const, is_call_of, name
+from .vocab import assign, const, is_call_of, name, popped_from
 
 _BOTTOM = "bottom"  # not known yet (a restore, a placeholder: left out of joins)
 _ZERO = "zero"  # the symbolic zero: any shape (broadcasting leaves the others')
@@ -144,15 +144,7 @@ class ShapeInference:
         return [(m.id, None) for t in s.targets for m in _names(t)]
 
     def _is_pop(self, e):
-        return (
-            isinstance(e, gast.Call)
-            and isinstance(e.func, gast.Attribute)
-            and e.func.attr == "pop"
-            and isinstance(e.func.value, gast.Name)
-            and e.func.value.id == self.stack
-            and not e.args
-            and not e.keywords
-        )
+        return self.stack is not None and popped_from(e) == self.stack
 
     # -- expressions ----------------------------------------------------------------
 

@@ -79,6 +79,21 @@ def is_call_of(n, module, fn):
     )
 
 
+def popped_from(n):
+    """The list name ``S`` when ``n`` is the call ``S.pop()`` (no arguments), else None
+    (the save plan's restores, and a user's list used as a stack)."""
+    if (
+        isinstance(n, gast.Call)
+        and isinstance(n.func, gast.Attribute)
+        and n.func.attr == "pop"
+        and isinstance(n.func.value, gast.Name)
+        and not n.args
+        and not n.keywords
+    ):
+        return n.func.value.id
+    return None
+
+
 def index_expr(node):
     """A subscript's index as an expression (``1:3`` -> ``slice(1, 3, None)``)."""
 

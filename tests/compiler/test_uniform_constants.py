@@ -24,11 +24,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import srcad
-import srcad.runtime as _rt
 from srcad.compiler.optimize import drop_float_identities, propagate_uniform_constants
 
 from .fdcheck import fd
-from .test_exact_rewrites import _same
+from .test_exact_rewrites import _run, _same
 
 PARAMS = ("a", "k", "s", "n")  # float array, int array, Python float, Python int
 FLOATING = frozenset({"a", "s"})
@@ -83,18 +82,6 @@ def programs(draw):
     return "def f(a, k, s, n):\n" + "\n".join(lines) + f"\n    return ({ret},)\n"
 
 
-def _run(fdef, args):
-    mod = gast.gast_to_ast(gast.Module(body=[fdef], type_ignores=[]))
-    ast.fix_missing_locations(mod)
-    env = {"np": np, "_rt": _rt}
-    exec(compile(mod, "<program>", "exec"), env)
-    with np.errstate(all="ignore"):
-        try:
-            return env["f"](*args)
-        except Exception as exc:  # noqa: BLE001 - compared below, type and text
-            return (type(exc), str(exc))
-
-
 @settings(max_examples=500, deadline=None)
 @given(programs(), st.integers(0, 1000), st.booleans())
 def test_the_passes_keep_every_value_bit_for_bit(src, seed, big):
@@ -105,7 +92,7 @@ def test_the_passes_keep_every_value_bit_for_bit(src, seed, big):
     after = gast.parse(src).body[0]
     propagate_uniform_constants(after)
     drop_float_identities(after, FLOATING)
-    assert _same(_run(before, args), _run(after, args)), src
+    assert _same(_run(before, args, None), _run(after, args, None)), src
 
 
 def _after(src):
