@@ -36,7 +36,7 @@ from .tape import numpy_mode
 from .tape.device import is_cupy
 from .tape.interop import apply_prim
 from .tape.ops.shapes import clone as _clone
-from .tape.tensor import Tensor, wrap
+from .tape.tensor import Tensor, edge, wrap
 
 # -- the cycle collector, paused while a tape call runs (see the module docstring) ----
 
@@ -135,6 +135,19 @@ def _working_copy(v):
     if _args._is_dataclass_obj(v):
         return _args.map_dataclass(v, lambda n, e: _working_copy(e))
     return v
+
+
+def _own_working_copy(leaf):
+    """:func:`_working_copy` of the leaf of a top-level array or float argument, whose
+    memory is srcad's own (``arguments.prepare`` copied the array; a float's leaf is a
+    new 0-d array): a tensor on that memory whose edge is the leaf's accumulator, a
+    non-leaf with no node of its own, so a call records and runs one node fewer than a
+    clone would.  (A user's tensor, or an array inside a container, shares memory with
+    the caller: those get the clone.)"""
+    c = wrap(leaf._data, True, *edge(leaf))
+    if type(leaf) is numpy_mode.NumberTensor:
+        c.__class__ = numpy_mode.NumberTensor
+    return c
 
 
 def _flat_leaves(t, out):
@@ -346,10 +359,12 @@ def _call(f, ba, wrt, has_aux=False):
         leaf = leaves[w] = _leaf(v, like)
         # the function gets a copy that is not a leaf, so it may assign into it
         # (x[0] = ...) as NumPy code does; gradients flow back to the leaf
+        own = plain and (type(v) is np.ndarray or type(v) is float)
+        copy = _own_working_copy(leaf) if own and leaf._fn is None else _working_copy(leaf)
         if plain:
-            arguments[w] = _working_copy(leaf)
+            arguments[w] = copy
         else:
-            _args.arg_set(ba, w, _working_copy(leaf))
+            _args.arg_set(ba, w, copy)
 
     numpy_mode.hold_arguments(ba.arguments, wrt)
     with (
