@@ -577,31 +577,33 @@ def _lifting(fn):
     return call
 
 
-class _Ufunc:
-    """A NumPy ufunc that takes lists of tensors as arrays (its methods too).
+_UFUNC_METHODS = ("reduce", "accumulate", "outer", "reduceat", "at")
+_UFUNC_ATTRS = ("nin", "nout", "nargs", "ntypes", "types", "identity", "signature")
+
+
+def _ufunc(uf):
+    """NumPy ufunc ``uf`` as a NumPy program on the tape calls it: a plain function
+    (cheaper to call than an object with ``__call__``, which every ``np.sin(t)`` paid)
+    that takes lists of tensors as arrays, with the ufunc's methods (lifted the same
+    way) and its plain attributes (``nin``, ``identity``, ...) on it.
 
     ``np.sin(t)`` of one tensor, the commonest call, is recorded here directly (what
     ``Tensor.__array_ufunc__`` would do after NumPy's dispatch, see
     ``interop.unary_plan``)."""
+    plan1 = []  # interop.unary_plan(uf), found on the first call
 
-    __slots__ = ("_uf", "_plan1")
-
-    def __init__(self, uf):
-        self._uf = uf
-        self._plan1 = None  # interop.unary_plan(uf), found on the first call
-
-    def __call__(self, *args, **kwargs):
+    def call(*args, **kwargs):
         if len(args) == 1 and not kwargs:
             x = args[0]
             if type(x) is Tensor:
-                plan = self._plan1
-                if plan is None:
-                    plan = self._plan1 = _interop.unary_plan(self._uf)
+                if not plan1:
+                    plan1.append(_interop.unary_plan(uf))
+                plan = plan1[0]
                 d = x._data
                 if plan and type(d) is _NDARRAY:
                     # (a 0-d float value as a NumPy scalar: the same ufunc loop, less
                     # of NumPy's 0-d array overhead; the result is a 0-d array again)
-                    out = self._uf(d if d.ndim or d.dtype.kind != "f" else d[()])
+                    out = uf(d if d.ndim or d.dtype.kind != "f" else d[()])
                     if type(out) is not _NDARRAY and isinstance(out, np.generic):
                         if not (x._rg and _GRAD.enabled):
                             return out  # (NumPy's scalar, interop.numpy_scalar)
@@ -615,23 +617,23 @@ class _Ufunc:
                 if isinstance(a, Tensor):
                     # what NumPy's dispatch would reach (Tensor.__array_ufunc__), called
                     # directly when it is the common call (None: go the long way)
-                    out = _interop._ufunc_call(self._uf, args)
+                    out = _interop._ufunc_call(uf, args)
                     if out is not None:
                         return out
                     break
         try:
-            return self._uf(*args, **kwargs)
+            return uf(*args, **kwargs)
         except RuntimeError as exc:
-            return _retry_lifted(self._uf, args, kwargs, exc)
+            return _retry_lifted(uf, args, kwargs, exc)
 
-    def __getattr__(self, name):
-        v = getattr(self._uf, name)
-        if name in ("reduce", "accumulate", "outer", "reduceat", "at"):
-            return _lifting(v)
-        return v
-
-    def __repr__(self):
-        return repr(self._uf)
+    call.__name__ = call.__qualname__ = uf.__name__
+    call.__doc__ = uf.__doc__
+    call.__wrapped__ = uf
+    for name in _UFUNC_METHODS:
+        setattr(call, name, _lifting(getattr(uf, name)))
+    for name in _UFUNC_ATTRS:
+        setattr(call, name, getattr(uf, name))
+    return call
 
 
 def _reducing(fn):
@@ -656,7 +658,7 @@ _REDUCTIONS = (np.sum, np.mean)
 def _numpy_callable(v):
     """``v`` (a NumPy function or ufunc) as a NumPy program on the tape calls it."""
     if isinstance(v, np.ufunc):
-        return _Ufunc(v)
+        return _ufunc(v)
     if type(v) is _DISPATCHER:
         return _reducing(v) if any(v is r for r in _REDUCTIONS) else _lifting(v)
     return v
@@ -712,7 +714,7 @@ _MATH_BINARY = {"atan2": np.arctan2, "pow": np.power, "hypot": np.hypot}
 def _math_fn(name, ufunc):
     plain = getattr(math, name)
     # a ufunc: the tape's ufunc path, without NumPy's dispatch round trip
-    direct = _Ufunc(ufunc) if isinstance(ufunc, np.ufunc) else ufunc
+    direct = _ufunc(ufunc) if isinstance(ufunc, np.ufunc) else ufunc
 
     def fn(*args):
         if len(args) == 1:  # the common call, spelled out
