@@ -437,10 +437,15 @@ def _grads_for(
     out, leaves, originals, wrt, grad_outputs=None, create_graph=False, retain_graph=None
 ):
 
-    flat = [_flat_leaves(leaves[w], []) for w in wrt]
-    inputs = [t for group in flat for t in group]
-
-    outs, gos = _paired_outputs(out, grad_outputs)
+    plain = [leaves[w] for w in wrt]
+    if all(type(t) in _LEAF_TYPES for t in plain):
+        inputs = plain  # (the common call: a leaf per argument, no container to walk)
+    else:
+        inputs = [t for w in wrt for t in _flat_leaves(leaves[w], [])]
+    if grad_outputs is None and type(out) in _LEAF_TYPES:
+        outs, gos = ([out], [None]) if out._rg else ([], [])
+    else:
+        outs, gos = _paired_outputs(out, grad_outputs)
     if not outs or not inputs:
         grads = [None] * len(inputs)
     else:
@@ -463,12 +468,21 @@ def _grads_for(
                     "arguments; srcad differentiates real arithmetic only (see "
                     "docs/boundary.md: pass real and imaginary parts as real arguments)"
                 ) from None
+    if inputs is plain:  # (one gradient per argument, as it is)
+        if create_graph:
+            return [0.0 if g is None else g for g in grads]
+        return [
+            _finalize(0.0 if g is None else _raw(g), originals[w]) for g, w in zip(grads, wrt)
+        ]
     it = iter(grads if create_graph else [_raw(g) if g is not None else None for g in grads])
     shaped = []
     for w in wrt:
         g = _rebuild(leaves[w], it)
         shaped.append(g if create_graph else _finalize(g, originals[w]))
     return shaped
+
+
+_LEAF_TYPES = (Tensor, numpy_mode.NumberTensor)
 
 
 def _finalize(g, x):
