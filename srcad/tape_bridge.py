@@ -471,9 +471,7 @@ def _grads_for(
     if inputs is plain:  # (one gradient per argument, as it is)
         if create_graph:
             return [0.0 if g is None else g for g in grads]
-        return [
-            _finalize(0.0 if g is None else _raw(g), originals[w]) for g, w in zip(grads, wrt)
-        ]
+        return [_finalize(0.0 if g is None else _raw(g), originals[w]) for g, w in zip(grads, wrt)]
     it = iter(grads if create_graph else [_raw(g) if g is not None else None for g in grads])
     shaped = []
     for w in wrt:
