@@ -48,6 +48,21 @@ def _numpy_caller(depth=2):
         return False
 
 
+def _scalar_for_numpy(out, depth=3):
+    """``out`` as a NumPy program gets it from a method: an inactive 0-d result is
+    NumPy's scalar (``D.sum()`` is ``np.float64``, as ``np.sum(D)`` is; see
+    ``interop.numpy_scalar``).  ``depth``: frames up to the method's caller."""
+    if (
+        type(out).__name__ == "Tensor"
+        and not out._rg
+        and type(out._data) is np.ndarray
+        and out._data.ndim == 0
+        and _numpy_caller(depth)
+    ):
+        return out._data[()]
+    return out
+
+
 def _numpy_kwargs(kwargs, ddof=False):
     if "axis" in kwargs:
         kwargs["dim"] = kwargs.pop("axis")
@@ -70,7 +85,7 @@ def _reduction(fn, values_only=False, ddof=False):
         out = fn(self, *args, **_numpy_kwargs(kwargs, ddof))
         if values_only and numpy_style and isinstance(out, tuple):
             return out[0]
-        return out
+        return _scalar_for_numpy(out)
 
     method.__name__ = getattr(fn, "__name__", "reduction")
     method.__doc__ = fn.__doc__
@@ -131,7 +146,7 @@ def extend(methods):
     def dot(self, other):
         # NumPy's a.dot(b) is a matrix product for 2-d operands; PyTorch's needs 1-d
         if self.ndim == 1 and getattr(other, "ndim", 1) == 1:
-            return torch_dot(self, other)
+            return _scalar_for_numpy(torch_dot(self, other))
         return matmul(self, other)
 
     methods["dot"] = dot

@@ -39,7 +39,18 @@ FORMS = [
     "np.float64(D[1])",
 ]
 WRITES = ["c[0] -= {}", "c[0] += {}", "c[1] = c[1] - {}"]
-DIRECT = ["np.sum(D)", "D[1]", "np.max(D)", "np.dot(D, D)", "np.mean(D * 3.0)"]
+DIRECT = [
+    "np.sum(D)",
+    "D[1]",
+    "np.max(D)",
+    "np.dot(D, D)",
+    "np.mean(D * 3.0)",
+    "D.sum()",
+    "D.max()",
+    "D.mean()",
+    "D.dot(D)",
+    "D.std()",
+]
 
 
 def _program(write, form):
