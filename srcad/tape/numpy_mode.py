@@ -711,6 +711,18 @@ _MATH_UNARY = {
 _MATH_BINARY = {"atan2": np.arctan2, "pow": np.power, "hypot": np.hypot}
 
 
+def _as_float64(v):
+    """``v`` as ``math`` takes it: a Python float.  A tensor of float16 or float32 (an
+    ``np.float16`` the program made, say) is cast to float64 first, recorded, as
+    Python converts the NumPy scalar before the function computes in float64
+    (``math.sqrt`` of a float16 value is not a float16 square root)."""
+    if isinstance(v, Tensor):
+        d = v._data
+        if d.dtype.kind == "f" and d.dtype.itemsize < 8:
+            return v.double()
+    return v
+
+
 def _math_fn(name, ufunc):
     plain = getattr(math, name)
     # a ufunc: the tape's ufunc path, without NumPy's dispatch round trip
@@ -721,9 +733,10 @@ def _math_fn(name, ufunc):
             x = args[0]
             if not isinstance(x, Tensor):
                 return plain(x)
-            return as_number(direct(x))  # (math gives a Python float)
+            return as_number(direct(_as_float64(x)))  # (math gives a Python float)
         for a in args:
             if isinstance(a, Tensor):
+                args = tuple(_as_float64(v) for v in args)
                 if len(args) == 2 and name == "log":  # math.log(x, base)
                     return as_number(np.log(args[0]) / np.log(args[1]))
                 return as_number(ufunc(*args))
@@ -807,6 +820,7 @@ def _math_by_rule(name):
 
     def fn(*args):
         if any(isinstance(a, Tensor) for a in args):
+            args = tuple(_as_float64(v) for v in args)
             return as_number(_interop.apply_prim(plain, args, {}))
         return plain(*args)
 

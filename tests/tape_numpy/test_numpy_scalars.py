@@ -12,6 +12,7 @@ integer array ``c``, then returns ``np.sum(x * c)``, whose gradient with respect
 ``x`` is ``c`` as NumPy left it.
 """
 
+import math
 import warnings
 
 import numpy as np
@@ -125,3 +126,21 @@ def test_a_differentiated_value_is_still_recorded():
     np.testing.assert_allclose(got, [7.0, 10.0])
     got_d = srcad.grad(f, wrt=1, mode="tape")(x, D)
     np.testing.assert_allclose(got_d, [3.0 + 2.0, 3.0])
+
+
+def narrow_then_math(x, N):
+    x -= np.prod(np.tanh(N))  # (np.tanh of uint8 data is float16: x becomes np.float16)
+    w = math.sqrt(x * x + 1.0)  # (math takes a Python float: computes in float64)
+    return w * 0.5 + w + math.exp(x / 4.0) + math.erf(x / 3.0)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_math_of_a_narrow_float_computes_in_float64(seed):
+    rng = np.random.default_rng(seed)
+    x = float(rng.uniform(-2.0, 2.0))
+    N = rng.integers(0, 4, size=3).astype(np.uint8)
+    value, grad = srcad.value_and_grad(narrow_then_math, mode="tape")(x, N)
+    assert value == narrow_then_math(x, N)  # NumPy's own value, to the bit
+    assert type(grad) is float
+    # the derivative through the float16 cast is the smooth one, as source mode's
+    np.testing.assert_allclose(grad, srcad.grad(narrow_then_math, mode="source")(x, N), rtol=1e-3)
