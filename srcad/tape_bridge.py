@@ -360,7 +360,8 @@ def _call(f, ba, wrt, has_aux=False):
         # the function gets a copy that is not a leaf, so it may assign into it
         # (x[0] = ...) as NumPy code does; gradients flow back to the leaf
         own = plain and (type(v) is np.ndarray or type(v) is float)
-        copy = _own_working_copy(leaf) if own and leaf._fn is None else _working_copy(leaf)
+        own = own and type(leaf) in _LEAF_TYPES and leaf._fn is None
+        copy = _own_working_copy(leaf) if own else _working_copy(leaf)
         if plain:
             arguments[w] = copy
         else:
