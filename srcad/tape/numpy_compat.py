@@ -53,8 +53,7 @@ def _scalar_for_numpy(out, depth=3):
     NumPy's scalar (``D.sum()`` is ``np.float64``, as ``np.sum(D)`` is; see
     ``interop.numpy_scalar``).  ``depth``: frames up to the method's caller."""
     if (
-        type(out).__name__ == "Tensor"
-        and not out._rg
+        getattr(out, "_rg", True) is False  # (a tensor not being differentiated)
         and type(out._data) is np.ndarray
         and out._data.ndim == 0
         and _numpy_caller(depth)

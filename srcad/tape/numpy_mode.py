@@ -605,8 +605,8 @@ def _ufunc(uf):
                     # of NumPy's 0-d array overhead; the result is a 0-d array again)
                     out = uf(d if d.ndim or d.dtype.kind != "f" else d[()])
                     if type(out) is not _NDARRAY and isinstance(out, np.generic):
-                        if not (x._rg and _GRAD.enabled):
-                            return out  # (NumPy's scalar, interop.numpy_scalar)
+                        if _interop.numpy_scalar(x._rg and _GRAD.enabled):
+                            return out  # (NumPy's scalar)
                         out = np.asarray(out)
                     if type(out) is _NDARRAY:
                         if x._rg and _GRAD.enabled:
