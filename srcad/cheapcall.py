@@ -104,25 +104,28 @@ def make_runner(tr, entry, key, wrt_pos, checked, note):
         else:
             lines.append(f"    if type({a}) is not {k.__name__}:")
         lines.append("        return OTHER_KEY")
+    # an argument the product reads only as an operand of an operator needs no view
+    # (purity.operand_parameters); a product rebuilt for an edited function gets views
+    front = len(env["prefix"])
+    operands = {p - front for p in getattr(entry.product, "__srcad_operands__", ())}
+    arrays = [i for i, k in enumerate(key) if type(k) is tuple]
     lines += [
         "    tr = me()",
         "    if tr is None or tr._fell_back or entry.version != version[0]:",
         "        return MISS",
         "    if check(fn, bound_self):",
         f"        product = {'entry.bind(fn)' if entry.rebind else 'entry.product'}",
+    ]
+    lines += _views([i for i in arrays if i not in operands], "        ")
+    lines += [f"        v{i} = a{i}" for i in arrays if i in operands]
+    lines += [
         "    else:",
         "        product = fresh(entry, target)",
         "        if product is None:",
         "            return MISS",
     ]
-    call = []
-    for i, k in enumerate(key):
-        if type(k) is tuple:
-            lines.append(f"    v{i} = a{i}.view()")
-            lines.append(f"    v{i}.setflags(write=False)")
-            call.append(f"v{i}")
-        else:
-            call.append(f"a{i}")
+    lines += _views(arrays, "        ")
+    call = [f"v{i}" if type(k) is tuple else f"a{i}" for i, k in enumerate(key)]
     lines += [
         "    try:",
         f"        out = product({'*prefix, ' if env['prefix'] else ''}{', '.join(call)})",
@@ -182,6 +185,14 @@ def make_runner(tr, entry, key, wrt_pos, checked, note):
     code = compile("\n".join(lines) + "\n", f"<srcad cheap call of {tr.__name__}>", "exec")
     exec(code, env)
     return env.pop("run")  # (left in its own globals, it would be a reference cycle)
+
+
+def _views(positions, indent):
+    """Lines binding ``v{i}``, a read-only view of argument ``a{i}``, for each position."""
+    out = []
+    for i in positions:
+        out += [f"{indent}v{i} = a{i}.view()", f"{indent}v{i}.setflags(write=False)"]
+    return out
 
 
 def _read_only_error(tr, exc):

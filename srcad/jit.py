@@ -166,6 +166,7 @@ _HELPERS = {
     "log_base": (1,),
     "log_or_zero": (1,),
     "logistic": (1,),
+    "logistic_neg": (1,),
     "power_deriv": (2,),
     "builtin_extremum_adjoint": (3,),
     "hypot_adjoint": (3,),
@@ -678,6 +679,27 @@ def _make_helpers():  # noqa: C901 - one small overload per helper
                 return np.where(t >= 0, r, e * r)
 
             return logistic_array
+        return None
+
+    @overload(stub("logistic_neg"))
+    def _logistic_neg(t):
+        # as _logistic of -t (exp(-|-t|) is exp(-|t|); -t >= 0 is t <= 0)
+        if isinstance(t, (types.Float, types.Integer)):
+
+            def logistic_neg(t):
+                e = math.exp(-abs(t))
+                r = 1.0 / (1.0 + e)
+                return r if t <= 0 else e * r
+
+            return logistic_neg
+        if isinstance(t, types.Array) and isinstance(t.dtype, types.Float):
+
+            def logistic_neg_array(t):
+                e = np.exp(-np.abs(t))
+                r = 1.0 / (1.0 + e)
+                return np.where(t <= 0, r, e * r)
+
+            return logistic_neg_array
         return None
 
     @overload(stub("power_deriv"))

@@ -11,7 +11,7 @@ from .namer import AdjointNames, Namer
 from .normalize import Normalizer
 from .optimize import optimize_function
 from .parse import parse_function
-from .purity import argument_pure
+from .purity import argument_pure, operand_parameters
 from .reverse import Reverse, Zeros
 from .templates import Namespace
 from .vocab import assign, call, const, name, param, store
@@ -296,9 +296,16 @@ class Compiler:
         src = to_source(fdefs)
         funcs, filename = compile_functions(src, names, tr.ns.injected, tr.parsed.globals, label)
         pure = argument_pure(fdefs, tr.ns.injected, tr.parsed.globals)
+        by_name = {d.name: d for d in fdefs}
         for f in funcs:
             f.__srcad_source__ = src
             f.__srcad_pure__ = pure  # writes into no argument (purity.py)
+            d = by_name.get(f.__name__)
+            f.__srcad_operands__ = (  # arguments it reads only as operands (purity.py)
+                operand_parameters(d, tr.ns.injected, tr.parsed.globals)
+                if pure and d is not None
+                else frozenset()
+            )
         return funcs, src
 
 

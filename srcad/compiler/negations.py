@@ -21,6 +21,10 @@ included); they hold for integers too.  ``-(a + b)`` is *not* ``(-a) - b`` (for
 ``a == -b`` one is -0, the other +0), so a sign never leaves a sum upwards.
 Only ``+ - * /`` and unary minus are touched: not ``//``, ``%``, ``**`` (not odd
 in their operands) nor ``@`` (a BLAS reduction order is not ours to promise).
+One function takes a sign into its name: ``_rt.logistic(-x)`` is
+``_rt.logistic_neg(x)`` and the other way round (the runtime computes the same
+``exp`` of the same ``x``; ``-(-x)`` is ``x``), so the adjoint of
+``np.logaddexp(0.0, -z)`` reads ``logistic_neg(z)``, not ``z`` negated twice.
 Integers break all of this (``-u`` of a uint8 wraps, an int 0 has no sign, ``u * -2``
 is an OverflowError under NEP 50), so only the sign of a value that surely holds
 floating point leaves it (``floating_names``, ``surely_floating``), and only a float
@@ -28,7 +32,8 @@ literal takes a sign.
 
 When a temporary is carried: it is bound once and read once in the whole function,
 the read is in a later statement of the same block, reached from the statement's
-root through arithmetic only (not inside a call), and nothing in between binds a
+root through arithmetic only (not inside a call, but for the argument of the two
+logistic helpers, which are pure), and nothing in between binds a
 name the carried expression reads or can write into an array (only pure
 assignments, or ``x = stack.pop()`` of a list it does not read, lie in between).
 """
@@ -36,7 +41,7 @@ assignments, or ``x = stack.pop()`` of a list it does not read, lie in between).
 import gast
 
 from .astutil import clone, least_fixpoint, walk
-from .vocab import popped_from
+from .vocab import attr, call, name, popped_from
 
 _SIGNED = (gast.Mult, gast.Div)  # odd in each operand
 _SUMS = (gast.Add, gast.Sub)
@@ -48,6 +53,29 @@ def _is_neg(e):
 
 def _neg(e):
     return gast.UnaryOp(op=gast.USub(), operand=e)
+
+
+# the runtime's pair of mirrored functions: f(-x) is other(x), bit for bit
+_MIRRORED = {"logistic": "logistic_neg", "logistic_neg": "logistic"}
+
+
+def _mirrored(e):
+    """The name of ``e``'s mirror when ``e`` is ``_rt.logistic(x)`` or
+    ``_rt.logistic_neg(x)`` (one positional argument); else None."""
+    if (
+        isinstance(e, gast.Call)
+        and isinstance(e.func, gast.Attribute)
+        and isinstance(e.func.value, gast.Name)
+        and e.func.value.id == "_rt"
+        and len(e.args) == 1
+        and not e.keywords
+    ):
+        return _MIRRORED.get(e.func.attr)
+    return None
+
+
+def _rt_call(fname, arg):
+    return call(attr(name("_rt"), fname), [arg])
 
 
 def _number(e):
@@ -89,6 +117,13 @@ def _lift(e, floating):
         return taken if taken is not None else _neg(inner)
     if isinstance(e, gast.BinOp) and isinstance(e.op, _SIGNED + _SUMS):
         return _binop(_lift(e.left, floating), e.op, _lift(e.right, floating), floating)
+    mirror = _mirrored(e)
+    if mirror is not None:
+        arg = _lift(e.args[0], floating)
+        if _is_neg(arg) and floating(arg.operand):  # (an integer's -u wraps)
+            return _rt_call(mirror, arg.operand)
+        if arg is not e.args[0]:
+            return _rt_call(e.func.attr, arg)
     return e
 
 
@@ -287,7 +322,7 @@ def surely_floating(e, names):
             return len(e.args) == 1 and not e.keywords  # (no dtype: float64)
         if mod.id == "_rt" and e.func.attr in _LIKE_FIRST and e.args:
             return surely_floating(e.args[0], names)
-        if mod.id == "_rt" and e.func.attr == "logistic":
+        if mod.id == "_rt" and e.func.attr in _MIRRORED:
             return True
     return False
 
@@ -376,12 +411,12 @@ def _pull_signs(ix, protected, names, floating):
 
 
 def _fresh(base, taken):
-    name, k = base, 1
-    while name in taken:
+    fresh, k = base, 1
+    while fresh in taken:
         k += 1
-        name = f"{base}{k}"
-    taken.add(name)
-    return name
+        fresh = f"{base}{k}"
+    taken.add(fresh)
+    return fresh
 
 
 def _absorber(e, single, chain, names, floating):
@@ -515,6 +550,8 @@ def _arithmetic_read(s, t):
             stack.append(e.operand)
         elif isinstance(e, gast.BinOp) and isinstance(e.op, _SIGNED + _SUMS):
             stack += [e.left, e.right]
+        elif _mirrored(e) is not None:
+            stack.append(e.args[0])
     return None
 
 
@@ -526,15 +563,20 @@ def _replace(e, spot, new):
     if isinstance(e, gast.BinOp) and isinstance(e.op, _SIGNED + _SUMS):
         left, right = _replace(e.left, spot, new), _replace(e.right, spot, new)
         return gast.BinOp(left=left, op=e.op, right=right)
+    if _mirrored(e) is not None:
+        return _rt_call(e.func.attr, _replace(e.args[0], spot, new))
     return e
 
 
 def _harmless(s, names):
     """Whether ``s`` may stand between a temporary's binding and its read once its
     value is evaluated at the read: it binds none of ``names`` and writes into no
-    array (a pure assignment, or ``x = stack.pop()`` of a list not in ``names``)."""
+    array (a pure assignment, ``x = stack.pop()`` of a list not in ``names``, or a
+    ``# Grad of:`` line)."""
     from .optimize import _pure_targets  # (optimize imports this module)
 
+    if getattr(s, "srcad_comment", None) is not None:
+        return True  # a ``# Grad of:`` line (vocab.Comment)
     if not isinstance(s, gast.Assign):
         return False
     bound = {n.id for n in walk(s) if isinstance(n, gast.Name)} - _loads_only(s)

@@ -1069,9 +1069,13 @@ def optimize_function(
         # (a spread number is a number now: dh = 1.0)
         if propagate_uniform_constants(fdef, protected):
             fdef.body = eliminate_dead_code(fdef.body)
+    floating = frozenset(float_params) | frozenset(floating_params)
+    # (before the signs: ``logistic(neg_z - 0.0)`` is ``logistic(neg_z)``, whose sign
+    # goes into the name; after them too: a sign may leave ``a + -0.0`` behind)
+    drop_float_identities(fdef, floating)
     # (after the spreads: a number takes a sign)
-    cancel_negations(fdef, protected, frozenset(float_params) | frozenset(floating_params))
-    drop_float_identities(fdef, frozenset(float_params) | frozenset(floating_params))
+    cancel_negations(fdef, protected, floating)
+    drop_float_identities(fdef, floating)
     double_repeated_terms(fdef)
     accumulate_in_place(fdef)
     return fdef
@@ -1081,7 +1085,7 @@ def drop_float_identities(fdef, floating_params=frozenset()):
     """``x - 0.0``, ``x * 1.0``, ``1.0 * x`` and ``x / 1.0`` become ``x`` where ``x``
     surely holds floating point (or complex) values and is never the symbolic zero,
     and the operation is an operand of arithmetic or an argument of a NumPy, ``math``
-    or ``_rt`` function that makes a new value (``_FLOAT_RESULTS``, ``logistic``).
+    or ``_rt`` function that makes a new value (``_FLOAT_RESULTS``, the logistic pair).
 
     Exact, signed zeros and NaNs included: ``-0.0 - 0.0`` is ``-0.0`` (``x + 0.0``
     is not an identity: ``-0.0 + 0.0`` is ``+0.0``), and a Python float operand keeps
@@ -1139,7 +1143,7 @@ def _makes_new_float(call):
         and not call.keywords
         and (
             (f.value.id in ("np", "math") and f.attr in _FLOAT_RESULTS)
-            or (f.value.id == "_rt" and f.attr == "logistic")
+            or (f.value.id == "_rt" and f.attr in ("logistic", "logistic_neg"))
         )
     )
 

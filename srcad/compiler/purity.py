@@ -212,3 +212,62 @@ def _pure_module_callable(obj, attr, node):
 
     pos = numpy_out_position(obj)
     return pos is None or len(node.args) <= pos
+
+
+# -- arguments read only as operands ----------------------------------------------------
+
+_ARITHMETIC = (gast.BinOp, gast.UnaryOp, gast.Compare)
+_PLAIN_TYPES = frozenset({int, float, complex, bool, np.ndarray, type(None)})
+
+
+def operand_parameters(fdef, injected, user_globals):
+    """Positions of the parameters of an argument-pure ``fdef`` that the code reads only
+    as an operand of an operator (``X @ w``, ``1.0 - y``, ``-z``, ``a < b``) and never
+    binds again.  An operator of NumPy's array writes into none of its operands, so
+    such an argument needs no read-only view in the cheap call (cheapcall.py).
+
+    The other operand could be an object whose ``__array_ufunc__`` writes into its
+    inputs, so every global the function reads must be a module, a builtin or a plain
+    value (a number, a NumPy array or scalar): the transformation cache checks those
+    bindings, by identity or by exact type, before every call.  Anything not proven
+    gives the empty set (the view stays)."""
+    try:
+        return _operand_parameters(fdef, injected, user_globals)
+    except Exception:  # an unexpected shape of code: not proven
+        return frozenset()
+
+
+def _operand_parameters(fdef, injected, user_globals):
+    a = fdef.args
+    params = [p.id for p in list(a.posonlyargs or []) + list(a.args)]
+    if a.vararg is not None or a.kwarg is not None or a.kwonlyargs:
+        return frozenset()
+    local = _local_names(fdef)
+    parents = {}
+    for node in walk(fdef):
+        for child in gast.iter_child_nodes(node):
+            parents[id(child)] = node
+    ok = set(params)
+    for node in walk(fdef):
+        if not isinstance(node, gast.Name) or node is fdef:
+            continue
+        if isinstance(node.ctx, gast.Param) or node.id == _COMMENT:
+            continue
+        operand = isinstance(parents.get(id(node)), _ARITHMETIC)
+        if node.id in ok and not (isinstance(node.ctx, gast.Load) and operand):
+            ok.discard(node.id)
+        if isinstance(node.ctx, gast.Load) and node.id not in local and node.id not in injected:
+            obj = _resolve(node.id, local, injected, user_globals)
+            if obj is _MISSING:
+                return frozenset()  # a closure's cell or an unknown name
+            if not _plain_global(obj, node.id):
+                return frozenset()
+    return frozenset(i for i, p in enumerate(params) if p in ok)
+
+
+def _plain_global(obj, name):
+    return (
+        type(obj) in _PLAIN_TYPES
+        or isinstance(obj, (types.ModuleType, np.generic))
+        or obj is getattr(builtins, name, _MISSING)
+    )

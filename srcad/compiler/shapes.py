@@ -358,7 +358,7 @@ class ShapeInference:
             return args[0]
         if fname == "pick_adjoint" and len(args) == 4 and not e.keywords:
             return broadcast(*args)  # g * (a weight per element of the result)
-        if fname == "logistic" and len(args) == 1 and not e.keywords:
+        if fname in ("logistic", "logistic_neg") and len(args) == 1 and not e.keywords:
             return args[0]  # elementwise
         if fname == "power_deriv" and len(args) == 2 and not e.keywords:
             return broadcast(*args)  # c * x ** (c - 1), elementwise

@@ -89,6 +89,11 @@ def _(result, t):
     d[t] = d[result] * result * _rt.logistic(-t)  # s(t) s(-t): no cancellation in 1 - s
 
 
+@adjoint(_rt.logistic_neg, elementwise=True)
+def _(result, t):
+    d[t] = -(d[result] * result * _rt.logistic(t))  # s(-t) = 1 / (1 + exp(t))
+
+
 @adjoint(np.logaddexp2, broadcast=True, elementwise=True)
 def _(result, x, y, out=None):
     d[x] = d[result] * np.exp2(x - result)

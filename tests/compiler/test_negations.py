@@ -1,8 +1,9 @@
 """Signs that cancel (compiler/negations.py), checked three ways:
 
 * ``lift`` on random expression trees of ``+ - * /``, unary minus, ``//``, ``**``,
-  numbers and names gives bit-identical results on arrays holding signed zeros,
-  infinities, NaN, tiny and huge values (the exactness the module claims);
+  the two logistic helpers, numbers and names gives bit-identical results on arrays
+  holding signed zeros, infinities, NaN, tiny and huge values (the exactness the
+  module claims);
 * ``cancel_negations`` on random straight-line programs of temporaries (some read
   once, some twice, some bound again, a stack popped between): the same values, bit
   for bit, as the program before the pass, and never more signs;
@@ -20,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import srcad
+from srcad import runtime as _rt
 from srcad.compiler.negations import cancel_negations, lift, signs, surely_floating
 
 from .fdcheck import fd
@@ -57,10 +59,18 @@ leaves = st.one_of(
 )
 
 
+def _rt_call(fname, arg):
+    func = gast.Attribute(value=_name("_rt"), attr=fname, ctx=gast.Load())
+    return gast.Call(func=func, args=[arg], keywords=[])
+
+
 def _extend(children):
     ops = st.sampled_from([gast.Add, gast.Sub, gast.Mult, gast.Div, gast.FloorDiv])
     return st.one_of(
         children.map(lambda e: gast.UnaryOp(op=gast.USub(), operand=e)),
+        st.tuples(st.sampled_from(["logistic", "logistic_neg"]), children).map(
+            lambda t: _rt_call(*t)
+        ),
         st.tuples(children, ops, children).map(
             lambda t: gast.BinOp(left=t[0], op=t[1](), right=t[2])
         ),
@@ -74,7 +84,7 @@ def _eval(e, env):
     tree = gast.gast_to_ast(gast.Expression(body=e))
     ast.fix_missing_locations(tree)
     with np.errstate(all="ignore"):
-        return eval(compile(tree, "<expr>", "eval"), {}, dict(env))
+        return eval(compile(tree, "<expr>", "eval"), {"_rt": _rt}, dict(env))
 
 
 @settings(max_examples=1500, deadline=None)
@@ -107,6 +117,9 @@ _TEMPLATE_OPS = [
     "{x} / -4.0",
     "np.sin({x})",
     "{x} - -{y}",
+    "_rt.logistic(-{x})",
+    "_rt.logistic_neg({x}) * {y}",
+    "2.0 * _rt.logistic({x} - {y})",
 ]
 
 
@@ -139,7 +152,7 @@ def programs(draw):
 
 
 def _run(src, env):
-    ns = {"np": np}
+    ns = {"np": np, "_rt": _rt}
     exec(compile(src, "<prog>", "exec"), ns)
     with np.errstate(all="ignore"):
         return ns["f"](**{k: v.copy() for k, v in env.items()})
@@ -348,3 +361,75 @@ def test_same_numbers_as_without_the_pass():
     a = srcad.grad(logistic_loss, mode="source")(w, X, y)
     b = srcad.grad(logistic_loss, mode="source", optimize=False)(w, X, y)
     assert _same(a, b)
+
+
+# -- the logistic pair: a sign goes into the name -------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([np.float64, np.float32, np.float16]),
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.sampled_from([0.0, -0.0, 709.7, 709.8, -745.0, 88.7, 1e-310, -36.0, 37.0]),
+        ),
+        min_size=0,
+        max_size=8,
+    ),
+    st.sampled_from(["array", "0-d", "number", "scalar"]),
+)
+def test_logistic_neg_is_logistic_of_minus_bit_for_bit(dtype, values, form):
+    with np.errstate(all="ignore"):
+        t = np.array(values, dtype=dtype)
+    if form != "array":
+        if not values:
+            return
+        t = t[0] if form == "scalar" else np.array(t[0]) if form == "0-d" else float(t[0])
+    with np.errstate(all="ignore"):
+        want = _rt.logistic(-t)
+    got = _rt.logistic_neg(t)
+    assert type(got) is type(want)
+    assert _same(got, want)
+    if form == "array":
+        assert got.dtype == want.dtype
+
+
+def logaddexp_negated(w, X):
+    z = X @ w
+    return np.sum(np.logaddexp(0.0, -z))
+
+
+def test_logaddexp_of_a_negation_reads_logistic_neg():
+    """The adjoint of ``np.logaddexp(0.0, -z)`` is ``logistic(-z)``: written as
+    ``logistic_neg(z)`` (no pass negates z twice), the same numbers as without the
+    passes, and finite differences agree; its own derivatives (hessian, hvp) too."""
+    rng = np.random.default_rng(8)
+    X, w = rng.standard_normal((30, 4)), rng.standard_normal(4)
+    g = srcad.grad(logaddexp_negated, mode="source")
+    got = g(w, X)
+    code = [ln for ln in g.source.splitlines() if not ln.strip().startswith("#")]
+    assert "_rt.logistic_neg(z)" in g.source and "-z" not in "\n".join(code), g.source
+    assert _same(got, srcad.grad(logaddexp_negated, mode="source", optimize=False)(w, X))
+    np.testing.assert_allclose(got, fd(logaddexp_negated, (w, X), 0), rtol=1e-8, atol=1e-10)
+    # d2/dw2 = X.T diag(s(z) s(-z)) X, by hand
+    z = X @ w
+    s = 1.0 / (1.0 + np.exp(-z))
+    want_h = X.T @ (X * (s * (1.0 - s))[:, None])
+    h = srcad.hessian(logaddexp_negated, mode="source")(w, X)
+    np.testing.assert_allclose(h, want_h, rtol=1e-9, atol=1e-12)
+    v = rng.standard_normal(4)
+    hv = srcad.hvp(logaddexp_negated, mode="source")(w, X, v)
+    np.testing.assert_allclose(hv, want_h @ v, rtol=1e-9, atol=1e-12)
+
+
+def _logistic_neg_sum(t):
+    return np.sum(_rt.logistic_neg(t) * t)
+
+
+def test_logistic_neg_derivative():
+    t = np.array([-3.0, -0.5, 0.0, 0.25, 2.0, 40.0])
+    got = srcad.grad(_logistic_neg_sum, mode="source")(t)
+    s = 1.0 / (1.0 + np.exp(t))  # logistic(-t)
+    np.testing.assert_allclose(got, s - t * s * (1.0 - s), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(got, fd(_logistic_neg_sum, (t,), 0), rtol=1e-7, atol=1e-10)

@@ -113,6 +113,7 @@ def cvalue(rng, shape, domain="real"):
 UNARY = {
     np.exp: "real",
     rt.logistic: "real",
+    rt.logistic_neg: "real",
     np.exp2: "real",
     np.expm1: "real",
     np.log: "pos",

@@ -47,6 +47,7 @@ __all__ = [
     # elementwise
     "log_or_zero",
     "logistic",
+    "logistic_neg",
     "power_deriv",
     "power_deriv_y",
     "power_deriv2",
@@ -310,6 +311,18 @@ def logistic(t):
     r = 1.0 / (1.0 + e)
     s = np.where(t >= 0, r, e * r)
     return s[()] if type(s) is np.ndarray and s.ndim == 0 else s
+
+
+def logistic_neg(t):
+    """``logistic(-t)``, bit for bit, without the pass that negates ``t``: a float
+    array's ``exp(t)`` is the ``exp`` of ``-(-t)``.  The sign pass of the generated
+    code (compiler/negations.py) writes ``logistic(-z)`` this way."""
+    if type(t) is np.ndarray and t.ndim and t.dtype.kind == "f":
+        with np.errstate(over="ignore"):
+            u = np.exp(t)
+        u += 1.0
+        return np.reciprocal(u, out=u)
+    return logistic(-t)
 
 
 def log_or_zero(x):
