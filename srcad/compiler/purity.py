@@ -222,9 +222,12 @@ _PLAIN_TYPES = frozenset({int, float, complex, bool, np.ndarray, type(None)})
 
 def operand_parameters(fdef, injected, user_globals):
     """Positions of the parameters of an argument-pure ``fdef`` that the code reads only
-    as an operand of an operator (``X @ w``, ``1.0 - y``, ``-z``, ``a < b``) and never
-    binds again.  An operator of NumPy's array writes into none of its operands, so
-    such an argument needs no read-only view in the cheap call (cheapcall.py).
+    as an operand of an operator (``X @ w``, ``1.0 - y``, ``-z``, ``a < b``) or as a
+    positional argument of a NumPy ufunc or of ``np.dot``/``inner``/``outer``/``vdot``
+    (``np.exp(z)``, ``np.dot(X, w)``; no ``out=``), and never binds again.  Those write
+    into none of their inputs and always return a new array (never the input, nor a
+    view of it), so such an argument needs no read-only view in the cheap call
+    (cheapcall.py).
 
     The other operand could be an object whose ``__array_ufunc__`` writes into its
     inputs, so every global the function reads must be a module, a builtin or a plain
@@ -253,7 +256,12 @@ def _operand_parameters(fdef, injected, user_globals):
             continue
         if isinstance(node.ctx, gast.Param) or node.id == _COMMENT:
             continue
-        operand = isinstance(parents.get(id(node)), _ARITHMETIC)
+        parent = parents.get(id(node))
+        operand = isinstance(parent, _ARITHMETIC) or (
+            isinstance(parent, gast.Call)
+            and any(arg is node for arg in parent.args)
+            and _makes_new_array(parent, local, injected, user_globals)
+        )
         if node.id in ok and not (isinstance(node.ctx, gast.Load) and operand):
             ok.discard(node.id)
         if isinstance(node.ctx, gast.Load) and node.id not in local and node.id not in injected:
@@ -271,3 +279,31 @@ def _plain_global(obj, name):
         or isinstance(obj, (types.ModuleType, np.generic))
         or obj is getattr(builtins, name, _MISSING)
     )
+
+
+# NumPy functions beside the ufuncs that return a new array, never a view of an input
+_NEW_ARRAY_FUNCTIONS = (np.dot, np.inner, np.outer, np.vdot)
+
+
+def _makes_new_array(call, local, injected, user_globals):
+    """Whether ``call`` is a NumPy ufunc (no positional output) or one of
+    ``_NEW_ARRAY_FUNCTIONS``, reached through modules only, with no ``out=`` and no
+    unpacked arguments."""
+    if any(k.arg is None or k.arg == "out" for k in call.keywords):
+        return False
+    if any(isinstance(a, gast.Starred) for a in call.args):
+        return False
+    chain, root = [], call.func
+    while isinstance(root, gast.Attribute):
+        chain.append(root.attr)
+        root = root.value
+    if not isinstance(root, gast.Name) or not chain:
+        return False
+    obj = _resolve(root.id, local, injected, user_globals)
+    for a in reversed(chain):
+        if not isinstance(obj, types.ModuleType) or not obj.__name__.startswith("numpy"):
+            return False
+        obj = getattr(obj, a, _MISSING)
+    if isinstance(obj, np.ufunc):
+        return len(call.args) <= obj.nin
+    return any(obj is f for f in _NEW_ARRAY_FUNCTIONS) and len(call.args) == 2

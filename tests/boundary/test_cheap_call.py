@@ -243,7 +243,7 @@ def test_operand_parameters():
     w, X, y = rng.standard_normal(3), rng.standard_normal((5, 3)), rng.random(5)
     cases = [
         (only_operands, (w, X, y), {0, 1, 2}),
-        (passes_to_a_call, (w, w + 1.0), set()),  # w to np.tanh, y subscripted
+        (passes_to_a_call, (w, w + 1.0), {0}),  # w only into a ufunc, y subscripted
     ]
     for f, args, want in cases:
         g = srcad.grad(f, mode="source")
@@ -266,7 +266,16 @@ def test_operand_parameters_rule():
     assert _operands(head + "    return a @ b - (-c) * 2.0\n") == {0, 1, 2}
     assert _operands(head + "    return a < b\n") == {0, 1, 2}
     assert _operands(head + "    return a + b, c\n") == {0, 1}  # c itself is returned
-    assert _operands(head + "    return a[0] + b.T + np.tanh(c)\n") == set()
+    assert _operands(head + "    return a[0] + b.T + np.sum(c)\n") == set()
+    # a ufunc's or np.dot's positional inputs: a new array, nothing written
+    assert _operands(head + "    return np.tanh(a) + np.dot(b, c)\n") == {0, 1, 2}
+    assert _operands(head + "    return np.add(a, b, out=c)\n") == set()  # (c written)
+    assert _operands(head + "    return np.add(a, b, c)\n") == set()  # c: the output
+    assert _operands(head + "    return np.add.reduce(a) + np.reshape(b, 2) + c\n") == {2}
+    assert _operands(head + "    return np.dot(*a) + np.exp(x=b) + c\n") == {2}
+    assert _operands(head + "    return np.dot(a, b, c)\n") == set()
+    assert _operands(head + "    return np.einsum('ij->ji', a) + b + c\n") == {1, 2}
+    assert _operands(head + "    return K.exp(a) + b + c\n", K=np.ones(2)) == {1, 2}
     assert _operands(head + "    d = a\n    return d + b + c\n") == {1, 2}  # a copied
     assert _operands(head + "    a = 2.0 * a\n    return a + b + c\n") == {1, 2}
     assert _operands(head + "    return a + b + c + K\n", K=2.0) == {0, 1, 2}
