@@ -20,6 +20,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import srcad
 from srcad import runtime as _rt
@@ -194,6 +196,36 @@ def test_maximum_adjoint_with_and_without_ties():
     r = np.maximum(x, y)
     want = g * np.where(x == y, 0.5, (x == r) * 1.0)
     np.testing.assert_array_equal(_rt.pick_adjoint(g, x, y, r), want)
+
+
+_EDGE = [0.0, -0.0, 1.5, -2.0, np.inf, -np.inf, np.nan, 1e-310, 3.0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([np.float64, np.float32, np.float16]),
+    st.sampled_from([np.float64, np.float32]),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([np.maximum, np.minimum, np.fmax, np.fmin]),
+    st.booleans(),
+)
+def test_pick_adjoint_bit_for_bit(dtype, gdtype, seed, op, with_ties):
+    """Against the formula written out (a 0/1 mask of the result's dtype, halves at
+    ties): the same numbers, signed zeros and NaNs, and the same dtype."""
+    rng = np.random.default_rng(seed)
+    x = rng.choice(_EDGE, 6).astype(dtype)
+    y = rng.choice(_EDGE, 6).astype(dtype)
+    if not with_ties:
+        y = np.where(x == y, np.asarray(7.0, dtype), y)
+    g = rng.choice(_EDGE, 6).astype(gdtype)
+    with np.errstate(all="ignore"):
+        r = op(x, y)
+        w = (x == r).astype(r.dtype)
+        want = g * np.where(x == y, 0.5 * w, w)
+        got = _rt.pick_adjoint(g, x, y, r)
+    assert got.dtype == want.dtype
+    assert np.array_equal(got, want, equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(want))
 
 
 # -- logistic ------------------------------------------------------------------------------

@@ -430,8 +430,15 @@ def pick_adjoint(g, x, y, result):
     """
     pick = x == result
     ties = x == y
-    if type(ties) is np.ndarray and not ties.any():  # (the common case: one pass less,
-        return g * _as_float(pick, result)  # and no np.where, slow on random masks)
+    if type(ties) is np.ndarray and not np.count_nonzero(ties):  # (the common case: one
+        # pass less, and no np.where, slow on random masks)
+        if (
+            type(g) is np.ndarray
+            and g.dtype.kind == "f"
+            and g.dtype == getattr(result, "dtype", None)
+        ):
+            return g * pick  # (False is 0.0 of g's dtype: the same numbers, one pass less)
+        return g * _as_float(pick, result)
     w = _as_float(pick, result)
     return g * np.where(ties, 0.5 * w, w)
 
