@@ -660,47 +660,34 @@ def _make_helpers():  # noqa: C901 - one small overload per helper
             return log_or_zero
         return None
 
-    @overload(stub("logistic"))
-    def _logistic(t):
-        # as _rt.logistic: exp only ever sees -|t| (no overflow, accurate everywhere)
-        if isinstance(t, (types.Float, types.Integer)):
+    def logistic_overload(positive):
+        """The overload of ``logistic`` (``positive``) or of ``logistic_neg``: as the
+        runtime's, ``exp`` only ever sees ``-|t|`` (no overflow, accurate everywhere);
+        ``logistic_neg(t)`` is ``logistic(-t)``, whose ``-t >= 0`` is ``t <= 0``."""
 
-            def logistic(t):
-                e = math.exp(-abs(t))
-                r = 1.0 / (1.0 + e)
-                return r if t >= 0 else e * r
+        def impl(t):
+            if isinstance(t, (types.Float, types.Integer)):
 
-            return logistic
-        if isinstance(t, types.Array) and isinstance(t.dtype, types.Float):
+                def logistic(t):
+                    e = math.exp(-abs(t))
+                    r = 1.0 / (1.0 + e)
+                    return r if (t >= 0 if positive else t <= 0) else e * r
 
-            def logistic_array(t):
-                e = np.exp(-np.abs(t))
-                r = 1.0 / (1.0 + e)
-                return np.where(t >= 0, r, e * r)
+                return logistic
+            if isinstance(t, types.Array) and isinstance(t.dtype, types.Float):
 
-            return logistic_array
-        return None
+                def logistic_array(t):
+                    e = np.exp(-np.abs(t))
+                    r = 1.0 / (1.0 + e)
+                    return np.where(t >= 0 if positive else t <= 0, r, e * r)
 
-    @overload(stub("logistic_neg"))
-    def _logistic_neg(t):
-        # as _logistic of -t (exp(-|-t|) is exp(-|t|); -t >= 0 is t <= 0)
-        if isinstance(t, (types.Float, types.Integer)):
+                return logistic_array
+            return None
 
-            def logistic_neg(t):
-                e = math.exp(-abs(t))
-                r = 1.0 / (1.0 + e)
-                return r if t <= 0 else e * r
+        return impl
 
-            return logistic_neg
-        if isinstance(t, types.Array) and isinstance(t.dtype, types.Float):
-
-            def logistic_neg_array(t):
-                e = np.exp(-np.abs(t))
-                r = 1.0 / (1.0 + e)
-                return np.where(t <= 0, r, e * r)
-
-            return logistic_neg_array
-        return None
+    overload(stub("logistic"))(logistic_overload(True))
+    overload(stub("logistic_neg"))(logistic_overload(False))
 
     @overload(stub("power_deriv"))
     def _power_deriv(x, y):

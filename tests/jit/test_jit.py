@@ -455,3 +455,26 @@ def test_logaddexp_compiled_without_its_result(a, b):
 
     np.testing.assert_allclose(da, 3 * s(3 * a) + s(a - b), rtol=1e-12)
     np.testing.assert_allclose(db, s(b - a) + s(b + 40.0), rtol=1e-12)
+
+
+def softplus_of_negations(a, x):
+    return np.logaddexp(0.0, -a * 2.0) + np.sum(np.logaddexp(0.0, -x))
+
+
+@pytest.mark.parametrize("a", [0.3, -50.0, 50.0, 0.0])
+def test_logistic_neg_compiled(a):
+    """``np.logaddexp(0.0, -z)``'s adjoint reads ``_rt.logistic_neg(z)`` (negations.py);
+    compiled, on a number and on an array: d/da = -2 s(-2a), d/dx = -s(-x)."""
+    x = np.array([-40.0, -1.5, 0.0, 2.0, 700.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitFallbackWarning)
+        g = srcad.grad(softplus_of_negations, wrt=(0, 1), jit=True)
+        for _ in range(2):
+            da, dx = g(a, x)
+    assert "logistic_neg" in g.source
+
+    def s(t):  # the logistic function, written independently
+        return math.exp(-math.log1p(math.exp(-t))) if t > -30 else math.exp(t)
+
+    np.testing.assert_allclose(da, -2.0 * s(-2.0 * a), rtol=1e-12)
+    np.testing.assert_allclose(dx, [-s(-v) for v in x], rtol=1e-12, atol=0.0)
