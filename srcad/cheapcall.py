@@ -144,10 +144,12 @@ def make_runner(tr, entry, key, wrt_pos, checked, note):
         "        tr._last = (product, entry.source)",
     ]
     with_value = tr.kind == "value_and_grad"
+    bare = [f"a{i}" for i in arrays if i in operands]  # (passed without a view)
     if with_value:
+        mine = "".join(f" or value is {a}" for a in bare)
         lines += [
             "    value, grads = out",
-            "    if type(value) is ndarray and not value.flags.writeable:",
+            f"    if type(value) is ndarray and (not value.flags.writeable{mine}):",
             "        value = value.copy()",
         ]
     else:
@@ -161,6 +163,11 @@ def make_runner(tr, entry, key, wrt_pos, checked, note):
     for j, i in enumerate(wrt_pos):
         k = key[i]
         g = gs[j]
+        if bare:  # never the caller's own array (purity.operand_parameters rules it out)
+            lines += [
+                f"    if {' or '.join(f'{g} is {a}' for a in bare)}:",
+                f"        {g} = {g}.copy()",
+            ]
         if type(k) is tuple:
             lines += [
                 f"    if not (type({g}) is ndarray and {g}.shape == S{i} and "

@@ -222,7 +222,8 @@ _PLAIN_TYPES = frozenset({int, float, complex, bool, np.ndarray, type(None)})
 
 def operand_parameters(fdef, injected, user_globals):
     """Positions of the parameters of an argument-pure ``fdef`` that the code reads only
-    as an operand of an operator (``X @ w``, ``1.0 - y``, ``-z``, ``a < b``) or as a
+    as an operand of an operator (``X @ w``, ``1.0 - y``, ``-z``, ``a < b``; a sum or
+    difference only with a number or another parameter, ``_may_give_back``) or as a
     positional argument of a NumPy ufunc or of ``np.dot``/``inner``/``outer``/``vdot``
     (``np.exp(z)``, ``np.dot(X, w)``; no ``out=``), and never binds again.  Those write
     into none of their inputs and always return a new array (never the input, nor a
@@ -246,6 +247,12 @@ def _operand_parameters(fdef, injected, user_globals):
     if a.vararg is not None or a.kwarg is not None or a.kwonlyargs:
         return frozenset()
     local = _local_names(fdef)
+    stored = {
+        n.id
+        for n in walk(fdef)
+        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del))
+    }
+    fixed = set(params) - stored  # parameters never bound again: never the symbolic zero
     parents = {}
     for node in walk(fdef):
         for child in gast.iter_child_nodes(node):
@@ -257,7 +264,9 @@ def _operand_parameters(fdef, injected, user_globals):
         if isinstance(node.ctx, gast.Param) or node.id == _COMMENT:
             continue
         parent = parents.get(id(node))
-        operand = isinstance(parent, _ARITHMETIC) or (
+        operand = (
+            isinstance(parent, _ARITHMETIC) and not _may_give_back(parent, node, fixed)
+        ) or (
             isinstance(parent, gast.Call)
             and any(arg is node for arg in parent.args)
             and _makes_new_array(parent, local, injected, user_globals)
@@ -271,6 +280,19 @@ def _operand_parameters(fdef, injected, user_globals):
             if not _plain_global(obj, node.id):
                 return frozenset()
     return frozenset(i for i, p in enumerate(params) if p in ok)
+
+
+def _may_give_back(parent, node, fixed):
+    """Whether ``parent`` (an operator with operand ``node``) may evaluate to ``node``'s
+    array itself: ``ZERO + x`` and ``x - ZERO`` are ``x`` (the symbolic zero an adjoint
+    may hold, runtime/core.py).  Only a sum or difference whose other operand is a
+    number or a parameter never bound again is sure to make a new array."""
+    if not (isinstance(parent, gast.BinOp) and isinstance(parent.op, (gast.Add, gast.Sub))):
+        return False
+    other = parent.right if parent.left is node else parent.left
+    if isinstance(other, gast.Constant) and type(other.value) in (int, float, complex, bool):
+        return False
+    return not (isinstance(other, gast.Name) and other.id in fixed)
 
 
 def _plain_global(obj, name):

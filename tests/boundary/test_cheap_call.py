@@ -265,27 +265,59 @@ def test_operand_parameters_rule():
     head = "def f(a, b, c):\n"
     assert _operands(head + "    return a @ b - (-c) * 2.0\n") == {0, 1, 2}
     assert _operands(head + "    return a < b\n") == {0, 1, 2}
-    assert _operands(head + "    return a + b, c\n") == {0, 1}  # c itself is returned
-    assert _operands(head + "    return a[0] + b.T + np.sum(c)\n") == set()
+    assert _operands(head + "    return a * b, c\n") == {0, 1}  # c itself is returned
+    assert _operands(head + "    return a[0] * b.T * np.sum(c)\n") == set()
     # a ufunc's or np.dot's positional inputs: a new array, nothing written
-    assert _operands(head + "    return np.tanh(a) + np.dot(b, c)\n") == {0, 1, 2}
+    assert _operands(head + "    return np.tanh(a) * np.dot(b, c)\n") == {0, 1, 2}
     assert _operands(head + "    return np.add(a, b, out=c)\n") == set()  # (c written)
     assert _operands(head + "    return np.add(a, b, c)\n") == set()  # c: the output
-    assert _operands(head + "    return np.add.reduce(a) + np.reshape(b, 2) + c\n") == {2}
-    assert _operands(head + "    return np.dot(*a) + np.exp(x=b) + c\n") == {2}
+    assert _operands(head + "    return np.add.reduce(a) * np.reshape(b, 2) * c\n") == {2}
+    assert _operands(head + "    return np.dot(*a) * np.exp(x=b) * c\n") == {2}
     assert _operands(head + "    return np.dot(a, b, c)\n") == set()
-    assert _operands(head + "    return np.einsum('ij->ji', a) + b + c\n") == {1, 2}
-    assert _operands(head + "    return K.exp(a) + b + c\n", K=np.ones(2)) == {1, 2}
-    assert _operands(head + "    d = a\n    return d + b + c\n") == {1, 2}  # a copied
-    assert _operands(head + "    a = 2.0 * a\n    return a + b + c\n") == {1, 2}
-    assert _operands(head + "    return a + b + c + K\n", K=2.0) == {0, 1, 2}
-    assert _operands(head + "    return a + b + c + K\n", K=np.ones(2)) == {0, 1, 2}
+    assert _operands(head + "    return np.einsum('ij->ji', a) * b * c\n") == {1, 2}
+    assert _operands(head + "    return K.exp(a) * b * c\n", K=np.ones(2)) == {1, 2}
+    assert _operands(head + "    d = a\n    return d * b * c\n") == {1, 2}  # a copied
+    assert _operands(head + "    a = 2.0 * a\n    return a * b * c\n") == {1, 2}
+    assert _operands(head + "    return a * b * c * K\n", K=2.0) == {0, 1, 2}
+    assert _operands(head + "    return a * b * c * K\n", K=np.ones(2)) == {0, 1, 2}
+    # ZERO + x and x - ZERO are x itself: a sum or difference makes a new array only
+    # with a number or a parameter never bound again
+    assert _operands(head + "    return a + b, 1.0 - c\n") == {0, 1, 2}
+    assert _operands(head + "    d = a * 2.0\n    return d + b, c - d\n") == {0}
+    assert _operands(head + "    return (a * 2.0) + b, c - (a * b)\n") == {0}
+    assert _operands(head + "    b = b * 2.0\n    return a + b, c * 2.0\n") == {2}
     # a global that is not a plain value (it may write into its operands), or a name
     # from a closure: nothing is proven
-    assert _operands(head + "    return a + b + c + K\n", K=WRITER) == set()
-    assert _operands(head + "    return a + b + c + K\n", K=np.ma.ones(2)) == set()
-    assert _operands(head + "    return a + b + c + unknown\n") == set()
+    assert _operands(head + "    return a * b * c * K\n", K=WRITER) == set()
+    assert _operands(head + "    return a * b * c * K\n", K=np.ma.ones(2)) == set()
+    assert _operands(head + "    return a * b * c * unknown\n") == set()
     assert _operands("def f(a, *b):\n    return a + 1.0\n") == set()
+
+
+def dot_after_a_branch(x, y):
+    a = np.dot(x, y)
+    if np.sum(x) > 100.0:
+        s = np.sum(np.sin(x))
+    else:
+        s = 0.0
+    return a + s
+
+
+def test_a_gradient_that_is_the_symbolic_zero_plus_an_argument():
+    """``dx = dx + y`` where ``dx`` is ``_rt.ZERO`` on the path not taken: the sum is
+    ``y`` itself, so ``y`` keeps its view and the gradient is a copy, never the
+    caller's array (with ``value_and_grad`` too)."""
+    x, y = np.ones(3), np.array([1.0, 2.0, 3.0])
+    for vg in (False, True):
+        g = (srcad.value_and_grad if vg else srcad.grad)(dot_after_a_branch, mode="source")
+        for _ in range(3):
+            d = g(x, y)
+            d = d[1] if vg else d
+            assert not np.shares_memory(d, y)
+            np.testing.assert_array_equal(d, y)
+        if not vg:  # (with the value the seed is a name: dx + dret * y)
+            assert "_rt.ZERO" in g.source and "dx + y" in g.source, g.source
+            assert 1 not in _product(g).__srcad_operands__
 
 
 def test_a_global_object_operand_keeps_every_view():
