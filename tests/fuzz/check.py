@@ -129,6 +129,18 @@ def _same_inputs(a, b):
     return True
 
 
+def _shares_an_argument(results, args):
+    """Whether a result (an array among ``results``) shares memory with an argument:
+    srcad never returns a gradient, value or tangent that is a caller's array or a
+    view of one (docs/boundary.md)."""
+    arrays = [a for a in args if isinstance(a, np.ndarray)]
+    for r in results:
+        for g in r if isinstance(r, (tuple, list)) else (r,):
+            if isinstance(g, np.ndarray) and any(np.shares_memory(g, a) for a in arrays):
+                return True
+    return False
+
+
 def _scalar(v):
     """The float of a scalar result, or None when it is not a finite scalar."""
     try:
@@ -337,6 +349,8 @@ def check_mode(f, args, wrt, value, fd, mode, rng, timeout=20.0, which="full"):
                 out.trace = "".join(traceback.format_exception(exc)[-6:])
         if out.kind == "ok" and not _same_inputs(live, pristine):
             out = Outcome("crash", api, "srcad changed the caller's input arrays")
+        if out.kind == "ok" and _shares_an_argument([got for _, got, _ in pairs], live):
+            out = Outcome("crash", api, "a result shares memory with the caller's array")
         if ORDER[out.kind] > ORDER[worst.kind]:
             worst = out
     return worst
