@@ -280,6 +280,7 @@ class Forward(Transform):
                 stmt.value = _simplify(stmt.value)[0]
         shadow = _Shadow(tpl, tree)
         inl = inline(shadow, bound, res, const(0.0), self.ns, self.namer, {"__result__"}, prim)
+        self.reuse_primal_calls(s, inl)
         if not inl.contributions or _is_zero(inl.contributions[0][1]):
             return None, []
         return inl.contributions[0][1], list(inl.prelude)

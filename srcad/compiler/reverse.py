@@ -555,7 +555,7 @@ class Reverse(Transform):
             inl = inline(tpl, bound, result_expr, dres, self.ns, self.namer, wanted, prim)
         except TypeError as exc:
             raise self.parsed.error(s, str(exc), "fix the rule template") from None
-        self._reuse_primal_calls(s, inl)
+        self.reuse_primal_calls(s, inl)
         out = list(inl.prelude)
         for p, expr in inl.contributions:
             node = bound[p]
@@ -586,65 +586,10 @@ class Reverse(Transform):
             Z = self.accumulate(node.id, expr, Z, out)
         return out, Z
 
-    # -- a template's call that the primal already made ---------------------------------
-    # The adjoint of ``np.sin(x)`` calls ``np.cos(x)``.  When the primal computed
-    # ``c = np.cos(x)`` before ``s = np.sin(x)`` in the same block, with only pure
-    # assignments between that bind neither ``c`` nor ``x``, then ``c`` holds that value
-    # at ``s``; and the backward sweep reads every name as it was at the matching point
-    # of the primal (the module note), so the adjoint reads ``c`` instead of calling
-    # ``np.cos`` again.  The save plan then keeps ``c`` like any other value the sweep
-    # reads (in a loop: pushed, one array per iteration, instead of a second call).
-
-    def _reuse_primal_calls(self, s, inl):
-        if not REUSE_PRIMAL_CALLS:
-            return
-        known = self._available_calls().get(id(s))
-        if not known:
-            return
-        bound_here = {t.id for t in s.targets if isinstance(t, gast.Name)}
-        known = {k: c for k, (c, reads) in known.items() if not ({c} | reads) & bound_here}
-        if not known:
-            return
-        inl.contributions = [(p, _replace_calls(e, known)) for p, e in inl.contributions]
-        for st in inl.prelude:
-            if isinstance(st, gast.Assign):
-                st.value = _replace_calls(st.value, known)
-
-    def _available_calls(self):
-        """``{id(statement): {call key: (name, names the call reads)}}``: the calls whose
-        value a name holds when the statement runs (see above)."""
-        avail = self.__dict__.get("_avail")
-        if avail is None:
-            avail = self._avail = {}
-            excluded = set(self.plan.unrestored) | _written_in_place(self.fdef)
-            for block in _blocks(self.fdef):
-                known = {}
-                for st in block:
-                    if known:
-                        avail[id(st)] = known
-                    known = self._after(st, known, excluded)
-        return avail
-
-    def _after(self, st, known, excluded):
-        """What ``known`` becomes once ``st`` ran (a new dict; empty when ``st`` is not a
-        pure assignment of one name)."""
-        if not (
-            isinstance(st, gast.Assign)
-            and len(st.targets) == 1
-            and isinstance(st.targets[0], gast.Name)
-            and getattr(st, "srcad_book", False) is not True
-            and id(st) not in self.user_call_info
-            and self.plan._pure(st.value)
-        ):
-            return {}
-        t = st.targets[0].id
-        out = {k: v for k, v in known.items() if v[0] != t and t not in v[1]}
-        key = _call_key(st.value)
-        if key is not None and t not in excluded:
-            reads = {n.id for n in walk(st.value) if isinstance(n, gast.Name)}
-            if t not in reads:
-                out[key] = (t, frozenset(reads))
-        return out
+    def reuse_excluded(self):
+        """Names never read for a call (``Transform.reuse_primal_calls``): besides those
+        written in place, the ones whose changes the save plan cannot undo."""
+        return super().reuse_excluded() | set(self.plan.unrestored)
 
     def rev_setitem(self, s, Z):
         t = s.targets[0]
@@ -787,82 +732,6 @@ class Reverse(Transform):
         loop = gast.For(store("_"), call(name("range"), [name(s.srcad_counter)]), body, [], None)
         comment = self.comment(s)
         return before + ([comment] if comment else []) + [loop], Z2
-
-
-# (tests switch it off to compare the gradients bit for bit)
-REUSE_PRIMAL_CALLS = True
-
-
-def _call_key(v):
-    """A key for ``f(a, b)`` whose function is a dotted name and whose arguments are
-    names and constants (no keywords, no ``*``): what two equal calls share; else None."""
-    if not isinstance(v, gast.Call) or v.keywords or not v.args:
-        return None
-    f, chain = v.func, []
-    while isinstance(f, gast.Attribute):
-        chain.append(f.attr)
-        f = f.value
-    if not isinstance(f, gast.Name) or not chain:
-        return None
-    args = []
-    for a in v.args:
-        if isinstance(a, gast.Name):
-            args.append(("n", a.id))
-        elif isinstance(a, gast.Constant) and type(a.value) in (int, float, bool):
-            args.append(("c", type(a.value).__name__, repr(a.value)))
-        else:
-            return None
-    return (f.id, tuple(reversed(chain)), tuple(args))
-
-
-def _replace_calls(e, known):
-    """``e`` with every call whose key is in ``known`` (key -> name) read from that name."""
-    key = _call_key(e)
-    if key is not None and key in known:
-        return name(known[key])
-    for field, value in gast.iter_fields(e):
-        if isinstance(value, gast.AST):
-            setattr(e, field, _replace_calls(value, known))
-        elif isinstance(value, list):
-            setattr(
-                e,
-                field,
-                [_replace_calls(x, known) if isinstance(x, gast.AST) else x for x in value],
-            )
-    return e
-
-
-def _blocks(fdef):
-    """Every statement list of ``fdef`` (the body, and those of its compound statements)."""
-    out = [fdef.body]
-    for n in walk(fdef):
-        if n is not fdef and isinstance(n, (gast.For, gast.While, gast.If, gast.With, gast.Try)):
-            for field in ("body", "orelse", "finalbody"):
-                sub = getattr(n, field, None)
-                if isinstance(sub, list) and sub:
-                    out.append(sub)
-    return out
-
-
-def _written_in_place(fdef):
-    """Names written through a subscript or an attribute, or by an augmented assignment."""
-    out = set()
-    for n in walk(fdef):
-        targets = (
-            n.targets
-            if isinstance(n, gast.Assign)
-            else [n.target]
-            if isinstance(n, gast.AugAssign)
-            else []
-        )
-        for t in targets:
-            while isinstance(t, (gast.Subscript, gast.Attribute)):
-                t = t.value
-                if isinstance(t, gast.Name):
-                    out.add(t.id)
-            if isinstance(n, gast.AugAssign) and isinstance(t, gast.Name):
-                out.add(t.id)
-    return out
 
 
 def _is_list_pop(v):

@@ -263,35 +263,7 @@ class SavePlan:
         return True
 
     def _pure(self, value):
-        """An expression that gives the same value when evaluated again with the same
-        inputs, and creates nothing mutable: arithmetic, subscripts, attributes and
-        calls of primitives with rules (never random draws or ``out=``)."""
-        for n in walk(value):
-            if isinstance(n, (gast.Lambda, gast.ListComp, gast.Dict, gast.List, gast.Set)):
-                return False
-            if isinstance(n, (gast.DictComp, gast.SetComp, gast.GeneratorExp, gast.NamedExpr)):
-                return False
-            if not isinstance(n, gast.Call):
-                continue
-            if any(k.arg == "out" or k.arg is None for k in n.keywords):
-                return False
-            kind, obj = self.resolver.call_kind(n)
-            if kind == "method":
-                from .analyze import method_table
-
-                methods, _ = method_table()
-                if n.func.attr not in methods or n.func.attr in INPLACE_METHODS:
-                    return False
-                continue
-            if kind == "nondiff" and obj is None:
-                continue  # .argmax(), .nonzero() and friends
-            if kind not in ("prim", "nondiff", "stop"):
-                if not (kind == "opaque" and _is_pure_builtin(obj)):
-                    return False
-            mod = getattr(obj, "__module__", None) or ""
-            if "random" in mod:
-                return False
-        return True
+        return pure_value(self.resolver, value)
 
     def recompute_prelude(self, loop, needed):
         """The statements that recompute, at the start of a reverse step of ``loop``,
@@ -314,6 +286,38 @@ class SavePlan:
             n for n in reads if n in self.sites and self.overwritten(n) and n not in self.recompute
         }
         return self.P
+
+
+def pure_value(resolver, value):
+    """An expression that gives the same value when evaluated again with the same
+    inputs, and creates nothing mutable: arithmetic, subscripts, attributes and calls
+    of primitives with rules (never random draws, ``out=`` or a user's function)."""
+    for n in walk(value):
+        if isinstance(n, (gast.Lambda, gast.ListComp, gast.Dict, gast.List, gast.Set)):
+            return False
+        if isinstance(n, (gast.DictComp, gast.SetComp, gast.GeneratorExp, gast.NamedExpr)):
+            return False
+        if not isinstance(n, gast.Call):
+            continue
+        if any(k.arg == "out" or k.arg is None for k in n.keywords):
+            return False
+        kind, obj = resolver.call_kind(n)
+        if kind == "method":
+            from .analyze import method_table
+
+            methods, _ = method_table()
+            if n.func.attr not in methods or n.func.attr in INPLACE_METHODS:
+                return False
+            continue
+        if kind == "nondiff" and obj is None:
+            continue  # .argmax(), .nonzero() and friends
+        if kind not in ("prim", "nondiff", "stop"):
+            if not (kind == "opaque" and _is_pure_builtin(obj)):
+                return False
+        mod = getattr(obj, "__module__", None) or ""
+        if "random" in mod:
+            return False
+    return True
 
 
 def prune_restores(stmts, keep):

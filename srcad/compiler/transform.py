@@ -16,19 +16,24 @@ that stays in their own modules; what they *look up* is the same, and lives here
   parameters to a call's arguments (``bind``);
 * a call of the user's own function: its arguments bound to its parameters, the
   active ones among them, and the object a bound method is called on;
-* the comment line (``# Grad of:`` / ``# Tangent of:``) that heads each block.
+* the comment line (``# Grad of:`` / ``# Tangent of:``) that heads each block;
+* a rule template's call that the primal already made, read from the name that
+  holds it (``reuse_primal_calls``, reuse.py).
 
 Nothing here knows about adjoints or tangents.
 """
 
+import functools
 import inspect
 import keyword
 import re
 
 import gast
 
+from . import reuse
 from .analyze import method_table
 from .astutil import children, clone
+from .saveplan import pure_value
 from .templates import bind_or_refuse
 from .vocab import BINOPS, UNOPS, Comment, attr, call, const, index_expr, name
 
@@ -109,6 +114,27 @@ class Transform:
         t = s.targets[0]
         args = (t.value, index_expr(t.slice), s.value, const(self.parsed.filename), const(line))
         return [gast.Expr(self.rt("check_overlap", *[clone(a) for a in args]))]
+
+    # -- a template's call that the primal already made (reuse.py) ---------------------
+
+    def reuse_primal_calls(self, s, inl):
+        """Read, in the instantiated template ``inl`` of statement ``s``, the calls that
+        a name already holds there (``np.cos(x)`` where ``c = np.cos(x)`` came before)."""
+        if not reuse.REUSE_PRIMAL_CALLS:
+            return
+        avail = self.__dict__.get("_reuse_avail")
+        if avail is None:
+            pure = functools.partial(pure_value, self.resolver)
+            avail = self._reuse_avail = reuse.available_calls(
+                self.fdef, pure, self.reuse_excluded()
+            )
+        known = avail.get(id(s))
+        if known:
+            reuse.reuse(s, inl, known)
+
+    def reuse_excluded(self):
+        """Names never read for a call: those written in place anywhere."""
+        return reuse.written_in_place(self.fdef)
 
     def rt(self, fn, *args):
         """``_rt.fn(*args)``: a call of one of srcad's runtime helpers."""

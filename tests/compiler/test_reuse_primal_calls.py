@@ -7,7 +7,8 @@ Checked on random programs of sine/cosine pairs (and their hyperbolic twins, and
 when it is not refused: the argument or the name bound again, an item of either
 assigned, an augmented assignment, a branch, a loop.  The gradient with the reuse
 must equal the gradient without it bit for bit (the same function of the same value,
-or no reuse at all), and both agree with central finite differences.
+or no reuse at all), and both agree with central finite differences; the same for
+forward mode's tangents (``jvp``).
 """
 
 import math
@@ -18,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import srcad
-from srcad.compiler import reverse
+from srcad.compiler import reuse
 from tests.fuzz import check as fuzz_check
 
 from .fdcheck import fd
@@ -78,13 +79,19 @@ def programs(draw):
     return src + "\n"
 
 
-def _grad(f, args, reuse, monkeypatch):
-    monkeypatch.setattr(reverse, "REUSE_PRIMAL_CALLS", reuse)
+def _grad(f, args, on, monkeypatch, tangents=None):
+    """The gradient (or, with ``tangents``, the jvp's tangent) with the reuse on or off."""
+    monkeypatch.setattr(reuse, "REUSE_PRIMAL_CALLS", on)
     srcad.clear_cache()
     try:
-        g = srcad.grad(f, wrt=(0, 1), mode="source")
+        if tangents is None:
+            g = srcad.grad(f, wrt=(0, 1), mode="source")
+        else:
+            g = srcad.jvp(f, wrt=(0, 1), mode="source")
         with np.errstate(all="ignore"):
-            return g(*[a.copy() for a in args]), g.source
+            a = [a.copy() for a in args]
+            out = g(*a) if tangents is None else (g(*a, tangents)[1],)
+            return out, g.source
     except srcad.UnsupportedError as exc:
         return exc, ""
     finally:
@@ -110,10 +117,28 @@ def test_the_same_gradient_with_and_without_reuse(monkeypatch, src, seed):
     for a, b in zip(got, want):
         assert _same(a, b), (src, code)
     with np.errstate(all="ignore"):
-        for k in (0, 1):
-            np.testing.assert_allclose(
-                got[k], fd(f, args, k), rtol=1e-6, atol=1e-7, err_msg=src + "\n" + code
-            )
+        value = f(*[a.copy() for a in args])
+        fds = [fd(f, args, k) for k in (0, 1)]
+    # (finite differences carry the value's rounding: the fuzzer's scale, check.py)
+    scale = max(1.0, abs(value), *(float(np.max(np.abs(d))) for d in fds))
+    if not np.isfinite(scale) or scale > 1e8:
+        return  # (sinh of sinh: the differences say nothing there)
+    for k in (0, 1):
+        np.testing.assert_allclose(
+            got[k], fds[k], rtol=1e-5, atol=1e-6 * scale, err_msg=src + "\n" + code
+        )
+    # forward mode reads the same values (the tangent is written beside the statement)
+    tangents = (rng.standard_normal(3), rng.standard_normal(3))
+    got, code = _grad(f, args, True, monkeypatch, tangents)
+    want, _ = _grad(f, args, False, monkeypatch, tangents)
+    if isinstance(want, Exception):
+        assert isinstance(got, Exception) and str(got) == str(want)
+        return
+    assert _same(np.asarray(got[0]), np.asarray(want[0])), (src, code)
+    directional = sum(np.sum(fds[k] * tangents[k]) for k in (0, 1))
+    np.testing.assert_allclose(
+        got[0], directional, rtol=1e-5, atol=1e-5 * scale, err_msg=src + code
+    )
 
 
 def rotation(theta, a, b):

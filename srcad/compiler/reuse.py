@@ -1,0 +1,154 @@
+"""A rule template's call that the primal already made: read it, do not make it again.
+
+Design note.  The adjoint of ``np.sin(x)`` calls ``np.cos(x)``; so does the tangent.
+Code that computes both functions of one value (a rotation, polar coordinates, a
+pendulum) already holds ``c = np.cos(x)`` when the rule for ``s = np.sin(x)`` runs.
+Both transformations see every name, at the point of a statement's adjoint or
+tangent, as it was at that statement in the primal: forward mode writes the tangent
+beside the statement, and reverse mode restores overwritten names on the way back
+(reverse.py, saveplan.py).  So where ``c`` holds ``np.cos(x)`` at ``s``'s statement,
+the template may read ``c``: the very number the call would give.
+
+When ``c`` holds it is decided here, conservatively, per statement list:
+
+* the binding is a plain assignment of one name to a call whose function is a dotted
+  name and whose arguments are names and constants (``c = np.cos(x)``), pure (no
+  random draw, no ``out=``, no user function), and ``c`` is not one of its arguments;
+* every statement after it, up to the one whose rule reads it, is such a pure
+  assignment of one name, and none binds ``c`` or a name the call reads (anything
+  else: an item or attribute assignment, an augmented assignment, a branch, a loop, a
+  call that may write, forgets everything known);
+* the statement itself binds neither; ``c`` is never written in place anywhere in the
+  function (nor, in reverse mode, changed in a way the save plan cannot undo).
+
+Only a call spelled the same way counts (the same dotted function, the same names and
+constants), and a template writes NumPy as the user's name only when that name is
+NumPy (templates.Namespace), so equal spelling is the same function of the same
+value.  Tests: tests/compiler/test_reuse_primal_calls.py (random programs, with the
+reuse and without it, bit for bit).
+"""
+
+import gast
+
+from .astutil import walk
+from .vocab import name
+
+# (tests switch it off to compare with and without, bit for bit)
+REUSE_PRIMAL_CALLS = True
+
+
+def available_calls(fdef, pure, excluded):
+    """``{id(statement): {call key: (name, names the call reads)}}`` for every statement
+    of ``fdef`` at which a name holds a call's value (see the module note).
+    ``pure(value)``: whether an assigned value is pure; ``excluded``: names never
+    read for a call."""
+    avail = {}
+    for block in _blocks(fdef):
+        known = {}
+        for st in block:
+            if known:
+                avail[id(st)] = known
+            known = _after(st, known, pure, excluded)
+    return avail
+
+
+def reuse(s, inl, known):
+    """Read, in the instantiated template ``inl`` of statement ``s``, every call that a
+    name holds there (``known``: this statement's entry of :func:`available_calls`)."""
+    bound_here = {t.id for t in s.targets if isinstance(t, gast.Name)}
+    names = {k: c for k, (c, reads) in known.items() if not ({c} | reads) & bound_here}
+    if not names:
+        return
+    inl.contributions = [(p, _replace_calls(e, names)) for p, e in inl.contributions]
+    for st in inl.prelude:
+        if isinstance(st, gast.Assign):
+            st.value = _replace_calls(st.value, names)
+
+
+def written_in_place(fdef):
+    """Names written through a subscript or an attribute, or by an augmented assignment."""
+    out = set()
+    for n in walk(fdef):
+        if isinstance(n, gast.Assign):
+            targets = n.targets
+        elif isinstance(n, gast.AugAssign):
+            targets = [n.target]
+            if isinstance(n.target, gast.Name):
+                out.add(n.target.id)
+        else:
+            continue
+        for t in targets:
+            while isinstance(t, (gast.Subscript, gast.Attribute)):
+                t = t.value
+                if isinstance(t, gast.Name):
+                    out.add(t.id)
+    return out
+
+
+def _after(st, known, pure, excluded):
+    """What ``known`` becomes once ``st`` ran (a new dict; empty when ``st`` is not a
+    pure assignment of one name)."""
+    if not (
+        isinstance(st, gast.Assign)
+        and len(st.targets) == 1
+        and isinstance(st.targets[0], gast.Name)
+        and getattr(st, "srcad_book", False) is not True
+        and pure(st.value)
+    ):
+        return {}
+    t = st.targets[0].id
+    out = {k: v for k, v in known.items() if v[0] != t and t not in v[1]}
+    key = call_key(st.value)
+    if key is not None and t not in excluded:
+        reads = {n.id for n in walk(st.value) if isinstance(n, gast.Name)}
+        if t not in reads:
+            out[key] = (t, frozenset(reads))
+    return out
+
+
+def call_key(v):
+    """A key for ``f(a, b)`` whose function is a dotted name and whose arguments are
+    names and constants (no keywords, no ``*``): what two equal calls share; else None."""
+    if not isinstance(v, gast.Call) or v.keywords or not v.args:
+        return None
+    f, chain = v.func, []
+    while isinstance(f, gast.Attribute):
+        chain.append(f.attr)
+        f = f.value
+    if not isinstance(f, gast.Name) or not chain:
+        return None
+    args = []
+    for a in v.args:
+        if isinstance(a, gast.Name):
+            args.append(("n", a.id))
+        elif isinstance(a, gast.Constant) and type(a.value) in (int, float, bool):
+            args.append(("c", type(a.value).__name__, repr(a.value)))
+        else:
+            return None
+    return (f.id, tuple(reversed(chain)), tuple(args))
+
+
+def _replace_calls(e, names):
+    """``e`` with every call whose key is in ``names`` (key -> name) read from that name."""
+    key = call_key(e)
+    if key is not None and key in names:
+        return name(names[key])
+    for field, value in gast.iter_fields(e):
+        if isinstance(value, gast.AST):
+            setattr(e, field, _replace_calls(value, names))
+        elif isinstance(value, list):
+            new = [_replace_calls(x, names) if isinstance(x, gast.AST) else x for x in value]
+            setattr(e, field, new)
+    return e
+
+
+def _blocks(fdef):
+    """Every statement list of ``fdef`` (the body, and those of its compound statements)."""
+    out = [fdef.body]
+    for n in walk(fdef):
+        if n is not fdef and isinstance(n, (gast.For, gast.While, gast.If, gast.With, gast.Try)):
+            for field in ("body", "orelse", "finalbody"):
+                sub = getattr(n, field, None)
+                if isinstance(sub, list) and sub:
+                    out.append(sub)
+    return out
