@@ -21,6 +21,14 @@ When ``c`` holds it is decided here, conservatively, per statement list:
 * the statement itself binds neither; ``c`` is never written in place anywhere in the
   function (nor, in reverse mode, changed in a way the save plan cannot undo).
 
+In reverse mode a call made *after* the statement counts too when its name is bound
+once in the whole function, at top level: nothing ever restores it, so through the
+whole backward sweep it holds that one value, and the same conditions between the two
+statements make it the value the call would give at the earlier one.  So of
+``c = np.cos(x); s = np.sin(x)`` both adjoints read the other's name.  (Not in a loop:
+there the name holds the previous iteration's value when the earlier statement's
+adjoint runs.)
+
 Only a call spelled the same way counts (the same dotted function, the same names and
 constants), and a template writes NumPy as the user's name only when that name is
 NumPy (templates.Namespace), so equal spelling is the same function of the same
@@ -37,11 +45,16 @@ from .vocab import name
 REUSE_PRIMAL_CALLS = True
 
 
-def available_calls(fdef, pure, excluded):
+def available_calls(fdef, pure, excluded, later_ok=None):
     """``{id(statement): {call key: (name, names the call reads)}}`` for every statement
     of ``fdef`` at which a name holds a call's value (see the module note).
     ``pure(value)``: whether an assigned value is pure; ``excluded``: names never
-    read for a call."""
+    read for a call.
+
+    ``later_ok(name, statement)``: whether a call bound *after* a statement may be read
+    by that statement's rule too (reverse mode: a name bound once, at top level, holds
+    its one value for the whole backward sweep).  Then the same conditions hold between
+    the statement and the later binding, read the other way."""
     avail = {}
     for block in _blocks(fdef):
         known = {}
@@ -49,6 +62,14 @@ def available_calls(fdef, pure, excluded):
             if known:
                 avail[id(st)] = known
             known = _after(st, known, pure, excluded)
+        if later_ok is None:
+            continue
+        ahead = {}
+        for st in reversed(block):
+            if ahead:
+                here = avail.get(id(st), {})
+                avail[id(st)] = {**ahead, **here}  # (an earlier binding first)
+            ahead = _after(st, ahead, pure, excluded, later_ok)
     return avail
 
 
@@ -85,9 +106,10 @@ def written_in_place(fdef):
     return out
 
 
-def _after(st, known, pure, excluded):
-    """What ``known`` becomes once ``st`` ran (a new dict; empty when ``st`` is not a
-    pure assignment of one name)."""
+def _after(st, known, pure, excluded, later_ok=None):
+    """What ``known`` becomes across ``st`` (a new dict; empty when ``st`` is not a pure
+    assignment of one name).  ``later_ok``: scanning backwards (``available_calls``),
+    ``st``'s own call counts only when its name passes it."""
     if not (
         isinstance(st, gast.Assign)
         and len(st.targets) == 1
@@ -99,7 +121,7 @@ def _after(st, known, pure, excluded):
     t = st.targets[0].id
     out = {k: v for k, v in known.items() if v[0] != t and t not in v[1]}
     key = call_key(st.value)
-    if key is not None and t not in excluded:
+    if key is not None and t not in excluded and (later_ok is None or later_ok(t, st)):
         reads = {n.id for n in walk(st.value) if isinstance(n, gast.Name)}
         if t not in reads:
             out[key] = (t, frozenset(reads))

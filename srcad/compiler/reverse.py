@@ -586,6 +586,12 @@ class Reverse(Transform):
             Z = self.accumulate(node.id, expr, Z, out)
         return out, Z
 
+    def reuse_later_ok(self):
+        """A name bound once, at top level, at that statement: the backward sweep never
+        restores it, so it holds that one value throughout (reuse.py)."""
+        plan = self.plan
+        return lambda n, st: plan.sites.get(n) == [False] and (n, id(st)) in plan.top_first
+
     def reuse_excluded(self):
         """Names never read for a call (``Transform.reuse_primal_calls``): besides those
         written in place, the ones whose changes the save plan cannot undo."""

@@ -126,7 +126,7 @@ class Transform:
         if avail is None:
             pure = functools.partial(pure_value, self.resolver)
             avail = self._reuse_avail = reuse.available_calls(
-                self.fdef, pure, self.reuse_excluded()
+                self.fdef, pure, self.reuse_excluded(), self.reuse_later_ok()
             )
         known = avail.get(id(s))
         if known:
@@ -135,6 +135,11 @@ class Transform:
     def reuse_excluded(self):
         """Names never read for a call: those written in place anywhere."""
         return reuse.written_in_place(self.fdef)
+
+    def reuse_later_ok(self):
+        """``later_ok(name, statement)`` of ``reuse.available_calls``, or None: a rule
+        written beside its statement (forward mode) reads no later binding."""
+        return None
 
     def rt(self, fn, *args):
         """``_rt.fn(*args)``: a call of one of srcad's runtime helpers."""
