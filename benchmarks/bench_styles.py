@@ -194,6 +194,20 @@ def lr_d_hand(W, b, X, y):
     return np.dot(X.T, d), np.sum(d)
 
 
+def lr_e(X, y, W, b):
+    # Tangent's spelling with the probability of the label (eleventh session)
+    h1 = np.dot(X, W) + b
+    prob = 1.0 / (1.0 + np.exp(-h1))
+    label_probs = prob * y + (1.0 - prob) * (1.0 - y)
+    return -np.sum(np.log(label_probs)) / np.shape(X)[0]
+
+
+def lr_e_hand(X, y, W, b):
+    p = 1.0 / (1.0 + np.exp(-(np.dot(X, W) + b)))
+    d = (p - y) / X.shape[0]  # (labels 0 or 1)
+    return np.dot(X.T, d), np.sum(d)
+
+
 def rnn_b(Wx, Wh, b, xs, h0):
     h = h0
     loss = 0.0
@@ -292,6 +306,7 @@ CASES = [
     ("rnn_a", rnn_a, rnn_a_hand, (Wh, Wx, xs, h0), 0),
     ("mlp_a", mlp_a, mlp_a_hand, (W1, W2, Xm, Ym), (0, 1)),
     ("lr_d", lr_d, lr_d_hand, (w, 0.1, X, y), (0, 1)),
+    ("lr_e", lr_e, lr_e_hand, (X, y, w, 0.1), (2, 3)),
     ("rnn_b", rnn_b, rnn_b_hand, (Wxb, Whb, bb, xs, h0), (0, 1, 2)),
     ("mlp_b", mlp_b, mlp_b_hand, (W1, b1m, W2m, b2m, Xm, Ym1), (0, 1, 2, 3)),
     ("ew_b", ew_b, ew_b_hand, (0.3 * rng.standard_normal(10),), 0),
