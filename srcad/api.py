@@ -514,7 +514,8 @@ class _Transformation:
     # and dtypes: no binding, no argument walk, and no private copies when the
     # generated code is argument-pure (compiler/purity.py) -- it gets read-only views
     # instead, so that a wrong purity verdict is NumPy's "read-only" error, after
-    # which the call is redone the careful way (and the cheap call is switched off).
+    # which the call is redone the careful way (and the cheap call is switched off);
+    # an argument read only as an operand goes as it is (purity.operand_parameters).
     # ``__call__`` first tries ``self._run``, the runner made or used last, which
     # checks its own key; ``self._fast`` holds every runner by key.  A runner is
     # straight-line code generated for one key (cheapcall.py).

@@ -8,8 +8,10 @@ the time, so the runner for one argument key is generated as straight-line Pytho
 the way a person would write it for that signature: the key is checked inline (no
 key tuple is built, no dictionary asked), each array argument is passed as a
 read-only view (a wrong purity verdict becomes NumPy's "read-only" error and the
-call is redone the careful way), and a gradient already of its argument's type,
-shape and dtype is returned as it is.
+call is redone the careful way) unless the code reads it only as an operand
+(``purity.operand_parameters``: then it goes as it is, and a result that is that
+very array is copied), and a gradient already of its argument's type, shape and
+dtype is returned as it is.
 
 What it may answer is exactly what the careful call answers; anything else returns
 one of two sentinels:

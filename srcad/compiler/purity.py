@@ -34,7 +34,10 @@ so what a name meant here is what it means when the code runs.
 The API still passes pure code read-only views of the arrays, not the arrays: if
 this analysis were ever wrong, NumPy raises on the write ("assignment destination
 is read-only") and the call is redone on private copies (api.py), so a mistake here
-costs time, never a changed array.
+costs time, never a changed array.  The one exception is an argument that the code
+reads only as an operand of an operator or an input of a ufunc or ``np.dot``
+(:func:`operand_parameters`, a second and narrower proof): nothing it is passed to
+can write into it, so it needs no guard.
 """
 
 import builtins
