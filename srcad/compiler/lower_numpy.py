@@ -56,6 +56,7 @@ import numpy as np
 
 from ..runtime.core import numpy_out_position
 from .astutil import walk
+from .vocab import bare_method_receiver
 from .vocab import const as _const
 from .vocab import name as _name
 
@@ -401,14 +402,7 @@ def _pair(node):
 
 
 def _items_call(node):
-    return (
-        isinstance(node, gast.Call)
-        and isinstance(node.func, gast.Attribute)
-        and node.func.attr == "items"
-        and isinstance(node.func.value, gast.Name)
-        and not node.args
-        and not node.keywords
-    )
+    return bare_method_receiver(node, "items") is not None
 
 
 def _copy_name(node):

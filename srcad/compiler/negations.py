@@ -41,7 +41,7 @@ assignments, or ``x = stack.pop()`` of a list it does not read, lie in between).
 import gast
 
 from .astutil import clone, least_fixpoint, walk
-from .vocab import attr, call, name, popped_from
+from .vocab import attr, call, is_call_of, name, popped_from
 
 _SIGNED = (gast.Mult, gast.Div)  # odd in each operand
 _SUMS = (gast.Add, gast.Sub)
@@ -62,15 +62,9 @@ _MIRRORED = {"logistic": "logistic_neg", "logistic_neg": "logistic"}
 def _mirrored(e):
     """The name of ``e``'s mirror when ``e`` is ``_rt.logistic(x)`` or
     ``_rt.logistic_neg(x)`` (one positional argument); else None."""
-    if (
-        isinstance(e, gast.Call)
-        and isinstance(e.func, gast.Attribute)
-        and isinstance(e.func.value, gast.Name)
-        and e.func.value.id == "_rt"
-        and len(e.args) == 1
-        and not e.keywords
-    ):
-        return _MIRRORED.get(e.func.attr)
+    for fname, mirror in _MIRRORED.items():
+        if is_call_of(e, "_rt", fname) and len(e.args) == 1 and not e.keywords:
+            return mirror
     return None
 
 
@@ -584,14 +578,5 @@ def _harmless(s, names):
         return False
     if _pure_targets(s) is not None:
         return True
-    v = s.value
-    return (
-        _plain(s)
-        and isinstance(v, gast.Call)
-        and not v.args
-        and not v.keywords
-        and isinstance(v.func, gast.Attribute)
-        and v.func.attr == "pop"
-        and isinstance(v.func.value, gast.Name)
-        and v.func.value.id not in names
-    )
+    stack = popped_from(s.value)
+    return _plain(s) and stack is not None and stack not in names

@@ -35,7 +35,7 @@ from .anf import ANF
 from .astutil import block_items, statements, walk
 from .desugar import hoist_named_exprs
 from .refusals import REFUSED_INPLACE_METHODS, check_function
-from .vocab import assign, attr, call, const, index_expr, name, store
+from .vocab import assign, attr, call, const, index_expr, name, popped_from, store
 
 
 class Normalizer(ANF):
@@ -223,14 +223,7 @@ class Normalizer(ANF):
             node = gast.Expr(v)
             node.srcad_kind = "append"
             return pre + [node]
-        if (
-            isinstance(v, gast.Call)
-            and isinstance(v.func, gast.Attribute)
-            and v.func.attr == "pop"
-            and not v.args
-            and isinstance(v.func.value, gast.Name)
-            and self.act.expr(v.func.value)
-        ):
+        if popped_from(v) is not None and self.act.expr(v.func.value):
             s.srcad_kind = "pop"  # generated code restoring a list: forward mode follows it
             v.srcad_inplace_ok = True
             return [s]

@@ -22,7 +22,7 @@ from .saveplan import SavePlan, prune_restores
 from .shapes import resolver_for, specialize
 from .templates import inline
 from .transform import Transform, callee_name
-from .vocab import Comment, assign, attr, call, const, index_expr, name, store
+from .vocab import Comment, assign, attr, call, const, index_expr, name, popped_from, store
 
 STACK = "_stack"
 
@@ -741,13 +741,7 @@ class Reverse(Transform):
 
 
 def _is_list_pop(v):
-    return (
-        isinstance(v, gast.Call)
-        and isinstance(v.func, gast.Attribute)
-        and v.func.attr == "pop"
-        and not v.args
-        and isinstance(v.func.value, gast.Name)
-    )
+    return popped_from(v) is not None
 
 
 def _drop_identity_copy(body, dt, dres):

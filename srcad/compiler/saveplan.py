@@ -34,6 +34,7 @@ import gast
 from ..runtime.core import NUMPY_WRITERS
 from .analyze import param_names
 from .astutil import children, clone, walk
+from .vocab import popped_from
 
 # Methods that change their receiver in place (arrays, lists, dicts, sets).
 INPLACE_METHODS = frozenset(
@@ -344,11 +345,7 @@ def _is_list_pop_call(call, fdef):
             for n in walk(fdef)
             if isinstance(n, gast.Assign)
             and isinstance(n.targets[0], gast.Name)
-            and isinstance(n.value, gast.Call)
-            and isinstance(n.value.func, gast.Attribute)
-            and n.value.func.attr == "pop"
-            and not n.value.args
-            and isinstance(n.value.func.value, gast.Name)
+            and popped_from(n.value) is not None
         }
     return id(call) in pops
 

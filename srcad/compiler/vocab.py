@@ -79,19 +79,24 @@ def is_call_of(n, module, fn):
     )
 
 
-def popped_from(n):
-    """The list name ``S`` when ``n`` is the call ``S.pop()`` (no arguments), else None
-    (the save plan's restores, and a user's list used as a stack)."""
+def bare_method_receiver(n, method):
+    """The name ``S`` when ``n`` is the call ``S.method()`` (no arguments), else None."""
     if (
         isinstance(n, gast.Call)
         and isinstance(n.func, gast.Attribute)
-        and n.func.attr == "pop"
+        and n.func.attr == method
         and isinstance(n.func.value, gast.Name)
         and not n.args
         and not n.keywords
     ):
         return n.func.value.id
     return None
+
+
+def popped_from(n):
+    """The list name ``S`` when ``n`` is the call ``S.pop()`` (no arguments), else None
+    (the save plan's restores, and a user's list used as a stack)."""
+    return bare_method_receiver(n, "pop")
 
 
 def index_expr(node):

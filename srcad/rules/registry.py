@@ -294,13 +294,7 @@ def _d_assign(result, value):
 
 
 def _is_rt_call(node, helper):
-    return (
-        isinstance(node, gast.Call)
-        and isinstance(node.func, gast.Attribute)
-        and node.func.attr == helper
-        and isinstance(node.func.value, gast.Name)
-        and node.func.value.id == "_rt"
-    )
+    return _v.is_call_of(node, "_rt", helper)
 
 
 def _names_read(node):
