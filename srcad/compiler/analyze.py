@@ -12,6 +12,7 @@ import gast
 
 from ..rules import registry
 from .astutil import walk
+from .vocab import dotted
 
 # Attributes and methods of arrays that never carry a gradient.
 NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides", "device"}
@@ -73,14 +74,7 @@ class Resolver:
 
     def chain(self, node):
         """``np.linalg.norm`` -> ['np', 'linalg', 'norm'] (None if not a dotted name)."""
-        parts = []
-        while isinstance(node, gast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, gast.Name):
-            return None
-        parts.append(node.id)
-        return parts[::-1]
+        return dotted(node)
 
     def value(self, node):
         """``(True, obj)`` for a dotted name of a global/closure object, else ``(False, None)``."""

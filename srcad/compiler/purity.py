@@ -50,6 +50,7 @@ import numpy as np
 
 from ..runtime.core import NUMPY_WRITERS
 from .astutil import walk
+from .vocab import dotted
 
 # Builtins that write into no array argument.
 _SAFE_BUILTINS = frozenset(
@@ -318,14 +319,11 @@ def _makes_new_array(call, local, injected, user_globals):
         return False
     if any(isinstance(a, gast.Starred) for a in call.args):
         return False
-    chain, root = [], call.func
-    while isinstance(root, gast.Attribute):
-        chain.append(root.attr)
-        root = root.value
-    if not isinstance(root, gast.Name) or not chain:
+    parts = dotted(call.func)
+    if parts is None or len(parts) < 2:
         return False
-    obj = _resolve(root.id, local, injected, user_globals)
-    for a in reversed(chain):
+    obj = _resolve(parts[0], local, injected, user_globals)
+    for a in parts[1:]:
         if not isinstance(obj, types.ModuleType) or not obj.__name__.startswith("numpy"):
             return False
         obj = getattr(obj, a, _MISSING)

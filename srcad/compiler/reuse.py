@@ -39,7 +39,7 @@ reuse and without it, bit for bit).
 import gast
 
 from .astutil import walk
-from .vocab import name
+from .vocab import dotted, name
 
 # (tests switch it off to compare with and without, bit for bit)
 REUSE_PRIMAL_CALLS = True
@@ -133,11 +133,8 @@ def call_key(v):
     names and constants (no keywords, no ``*``): what two equal calls share; else None."""
     if not isinstance(v, gast.Call) or v.keywords or not v.args:
         return None
-    f, chain = v.func, []
-    while isinstance(f, gast.Attribute):
-        chain.append(f.attr)
-        f = f.value
-    if not isinstance(f, gast.Name) or not chain:
+    parts = dotted(v.func)
+    if parts is None or len(parts) < 2:
         return None
     args = []
     for a in v.args:
@@ -147,7 +144,7 @@ def call_key(v):
             args.append(("c", type(a.value).__name__, repr(a.value)))
         else:
             return None
-    return (f.id, tuple(reversed(chain)), tuple(args))
+    return (parts[0], tuple(parts[1:]), tuple(args))
 
 
 def _replace_calls(e, names):

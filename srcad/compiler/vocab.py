@@ -18,6 +18,13 @@ Builders, each one node::
     index_expr(slice)     1:3 -> slice(1, 3, None), for runtime helpers
     Comment("Grad of: y = f(x)")   a marker statement emit.py prints as a comment
 
+Readers of a node's shape:
+
+    dotted(n)                   np.linalg.norm -> ['np', 'linalg', 'norm'], else None
+    is_call_of(n, "_rt", "f")   whether n is the call _rt.f(...)
+    bare_method_receiver(n, m)  "S" when n is S.m() with no arguments, else None
+    popped_from(n)              the same for S.pop()
+
 Operator tables:
 
 * ``BINOPS`` / ``UNOPS``: the differentiable operators, node type -> the Python
@@ -77,6 +84,18 @@ def is_call_of(n, module, fn):
         and isinstance(n.func.value, gast.Name)
         and n.func.value.id == module
     )
+
+
+def dotted(node):
+    """``np.linalg.norm`` -> ``['np', 'linalg', 'norm']``; None if not a dotted name."""
+    parts = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, gast.Name):
+        return None
+    parts.append(node.id)
+    return parts[::-1]
 
 
 def bare_method_receiver(n, method):
