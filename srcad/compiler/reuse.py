@@ -39,6 +39,7 @@ reuse and without it, bit for bit).
 import gast
 
 from .astutil import walk
+from .saveplan import _root_name
 from .vocab import dotted, name
 
 # (tests switch it off to compare with and without, bit for bit)
@@ -87,22 +88,17 @@ def reuse(s, inl, known):
 
 
 def written_in_place(fdef):
-    """Names written through a subscript or an attribute, or by an augmented assignment."""
+    """Names written through a subscript or an attribute (any store or delete, in any
+    target), or by an augmented assignment."""
     out = set()
     for n in walk(fdef):
-        if isinstance(n, gast.Assign):
-            targets = n.targets
+        if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(
+            n.ctx, (gast.Store, gast.Del)
+        ):
+            out.add(_root_name(n))
         elif isinstance(n, gast.AugAssign):
-            targets = [n.target]
-            if isinstance(n.target, gast.Name):
-                out.add(n.target.id)
-        else:
-            continue
-        for t in targets:
-            while isinstance(t, (gast.Subscript, gast.Attribute)):
-                t = t.value
-                if isinstance(t, gast.Name):
-                    out.add(t.id)
+            out.add(_root_name(n.target))
+    out.discard(None)
     return out
 
 
