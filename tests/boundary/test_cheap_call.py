@@ -314,14 +314,14 @@ def test_a_gradient_that_is_the_symbolic_zero_plus_an_argument():
 
 
 def test_a_global_object_operand_keeps_every_view():
+    """A global whose ``__array_ufunc__`` writes into its operands: no argument goes
+    without a view, and the caller's array is never the one written."""
     g = srcad.grad(global_object_operand, mode="source")
     w, y = np.array([1.0, 2.0]), np.array([3.0, 4.0])
-    try:
+    for _ in range(2):
         g(w, y)
-    except Exception:  # noqa: BLE001  (whatever srcad makes of it, the views stay)
-        pass
-    if g._last is not None:
-        assert _product(g).__srcad_operands__ == frozenset()
+        np.testing.assert_array_equal(y, [3.0, 4.0])
+    assert _product(g).__srcad_operands__ == frozenset()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
