@@ -25,6 +25,7 @@ import warnings
 
 import numpy as np
 
+from ..runtime import fpstate
 from . import profiling as _profiling
 from .device import owned_copy, writeable
 from .grad_mode import STATE
@@ -344,107 +345,108 @@ class _GraphTask:
         prev, prev_bw = STATE.enabled, STATE.in_backward
         STATE.enabled = create
         STATE.in_backward = True
+        errors = fpstate.enter(divide="ignore", invalid="ignore", over="ignore")
         try:
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                for n in self.order:
-                    g = pop(n, None)
-                    if (
-                        g is None
-                        or not n._fast  # (a _fast node has one input: ``_nout`` is 1)
-                        or n._hk is not None
-                        or profiling[0] is not None
-                        or (special is not None and n in special)
+            for n in self.order:
+                g = pop(n, None)
+                if (
+                    g is None
+                    or not n._fast  # (a _fast node has one input: ``_nout`` is 1)
+                    or n._hk is not None
+                    or profiling[0] is not None
+                    or (special is not None and n in special)
+                ):
+                    self.run_node(n, g)
+                    continue
+                an = n._an
+                args = n._args
+                if create or n._freed or len(args) != 2:
+                    outs = n._run(g, create)
+                    if not retain and not n._freed:
+                        if an.read or an.res:
+                            n.release()
+                        else:  # nothing saved to free
+                            n._freed = True
+                else:  # OpNode._run spelled out for a two-parameter rule
+                    vers = n._vers
+                    if vers:
+                        for i, ver in vers:
+                            if type(ver) is not int or (
+                                n._res[1][0] != ver if i < 0 else args[i]._vc[0] != ver
+                            ):
+                                n._check_versions()  # raises E6
+                                break
+                    a0, b0 = args
+                    a = (
+                        a0._data
+                        if isinstance(a0, tensor)
+                        else (a0 if type(a0) is not list else _value(a0))
+                    )
+                    b = (
+                        b0._data
+                        if isinstance(b0, tensor)
+                        else (b0 if type(b0) is not list else _value(b0))
+                    )
+                    inf = n._info
+                    r = n._res[0] if an.res else None
+                    plain = an.plain  # (None: not looked up yet)
+                    if plain is None:
+                        plain = inf.plain_for(an, n._needs)
+                    if plain is False:
+                        outs = inf.bwd(g, r, a, b, n._needs)
+                    elif (
+                        type(g) in real_scalars
+                        and (type(a) is not ndarray or not a.ndim)
+                        and (type(b) is not ndarray or not b.ndim)
+                        and (type(r) is not ndarray or not r.ndim)
                     ):
-                        self.run_node(n, g)
-                        continue
-                    an = n._an
-                    args = n._args
-                    if create or n._freed or len(args) != 2:
-                        outs = n._run(g, create)
-                        if not retain and not n._freed:
-                            if an.read or an.res:
-                                n.release()
-                            else:  # nothing saved to free
-                                n._freed = True
-                    else:  # OpNode._run spelled out for a two-parameter rule
-                        vers = n._vers
-                        if vers:
-                            for i, ver in vers:
-                                if type(ver) is not int or (
-                                    n._res[1][0] != ver if i < 0 else args[i]._vc[0] != ver
-                                ):
-                                    n._check_versions()  # raises E6
-                                    break
-                        a0, b0 = args
-                        a = (
-                            a0._data
-                            if isinstance(a0, tensor)
-                            else (a0 if type(a0) is not list else _value(a0))
-                        )
-                        b = (
-                            b0._data
-                            if isinstance(b0, tensor)
-                            else (b0 if type(b0) is not list else _value(b0))
-                        )
-                        inf = n._info
-                        r = n._res[0] if an.res else None
-                        plain = an.plain  # (None: not looked up yet)
-                        if plain is None:
-                            plain = inf.plain_for(an, n._needs)
-                        if plain is False:
-                            outs = inf.bwd(g, r, a, b, n._needs)
-                        elif (
-                            type(g) in real_scalars
-                            and (type(a) is not ndarray or not a.ndim)
-                            and (type(b) is not ndarray or not b.ndim)
-                            and (type(r) is not ndarray or not r.ndim)
-                        ):
-                            # a 0-d gradient of 0-d values: nothing to reduce, and the
-                            # rule reads the 0-d float values as scalars too
-                            if an.r0 and type(a) is ndarray and a.dtype.kind == "f":
-                                a = a[()]
-                            if an.r1 and type(b) is ndarray and b.dtype.kind == "f":
-                                b = b[()]
-                            if type(r) is ndarray and r.dtype.kind == "f":
-                                r = r[()]
+                        # a 0-d gradient of 0-d values: nothing to reduce, and the
+                        # rule reads the 0-d float values as scalars too
+                        if an.r0 and type(a) is ndarray and a.dtype.kind == "f":
+                            a = a[()]
+                        if an.r1 and type(b) is ndarray and b.dtype.kind == "f":
+                            b = b[()]
+                        if type(r) is ndarray and r.dtype.kind == "f":
+                            r = r[()]
+                        outs = plain(g, r, a, b)
+                    else:
+                        needs = n._needs
+                        gs = getattr(g, "shape", None)
+                        if (not needs[0] or (type(a) is ndarray and a.shape == gs)) and (
+                            not needs[1] or (type(b) is ndarray and b.shape == gs)
+                        ):  # every needed input has the gradient's shape: no reduction
                             outs = plain(g, r, a, b)
                         else:
-                            needs = n._needs
-                            gs = getattr(g, "shape", None)
-                            if (not needs[0] or (type(a) is ndarray and a.shape == gs)) and (
-                                not needs[1] or (type(b) is ndarray and b.shape == gs)
-                            ):  # every needed input has the gradient's shape: no reduction
-                                outs = plain(g, r, a, b)
-                            else:
-                                outs = inf.bwd(g, r, a, b, needs)
-                        if type(n._emap) is not PrefixEmap:  # (else zip below takes the first)
-                            outs = n._by_edge(outs)
-                        if not retain:  # OpNode.release spelled out for two parameters
-                            n._freed = True
-                            read = an.read
-                            if read:
-                                written = inf.wset
-                                kept = [a0, b0]
-                                for i in read:
-                                    v = kept[i]
-                                    if isinstance(v, tensor) or i in written or _holds_array(v):
-                                        kept[i] = FREED
-                                n._args = kept
-                            if an.res:
-                                n._res = FREED
-                    for (m, nr), gm in zip(n._next, outs):
-                        if gm is None or m is None or (needed is not None and m not in needed):
-                            continue
-                        if m._nout == 1:
-                            old = get(m)
-                            buffers[m] = gm if old is None else old + gm
-                            continue
-                        buf = get(m)
-                        if buf is None:
-                            buf = buffers[m] = [None] * m._nout
-                        old = buf[nr]
-                        buf[nr] = gm if old is None else old + gm
+                            outs = inf.bwd(g, r, a, b, needs)
+                    if type(n._emap) is not PrefixEmap:  # (else zip below takes the first)
+                        outs = n._by_edge(outs)
+                    if not retain:  # OpNode.release spelled out for two parameters
+                        n._freed = True
+                        read = an.read
+                        if read:
+                            written = inf.wset
+                            kept = [a0, b0]
+                            for i in read:
+                                v = kept[i]
+                                if isinstance(v, tensor) or i in written or _holds_array(v):
+                                    kept[i] = FREED
+                            n._args = kept
+                        if an.res:
+                            n._res = FREED
+                for (m, nr), gm in zip(n._next, outs):
+                    if gm is None or m is None or (needed is not None and m not in needed):
+                        continue
+                    if m._nout == 1:
+                        old = get(m)
+                        buffers[m] = gm if old is None else old + gm
+                        continue
+                    buf = get(m)
+                    if buf is None:
+                        buf = buffers[m] = [None] * m._nout
+                    old = buf[nr]
+                    buf[nr] = gm if old is None else old + gm
         finally:
+            fpstate.leave(errors)
             STATE.enabled = prev
             STATE.in_backward = prev_bw
 

@@ -37,6 +37,7 @@ from collections import Counter
 
 import numpy as np
 
+from .. import fpstate
 from ..core import add, getitem_adj, is_zero, namespace_of, real_cotangent, unbroadcast, zeros_like
 
 __all__ = [
@@ -303,8 +304,11 @@ def logistic(t):
     take ``exp(-|t|)``, which never overflows and keeps subnormal results."""
     if type(t) is np.ndarray and t.ndim and t.dtype.kind == "f":
         u = np.negative(t)
-        with np.errstate(over="ignore"):
+        token = fpstate.quiet_overflow()
+        try:
             np.exp(u, out=u)
+        finally:
+            fpstate.leave(token)
         u += 1.0
         return np.reciprocal(u, out=u)
     e = np.exp(-np.abs(t))
@@ -318,8 +322,11 @@ def logistic_neg(t):
     array's ``exp(t)`` is the ``exp`` of ``-(-t)``.  The sign pass of the generated
     code (compiler/negations.py) writes ``logistic(-z)`` this way."""
     if type(t) is np.ndarray and t.ndim and t.dtype.kind == "f":
-        with np.errstate(over="ignore"):
+        token = fpstate.quiet_overflow()
+        try:
             u = np.exp(t)
+        finally:
+            fpstate.leave(token)
         u += 1.0
         return np.reciprocal(u, out=u)
     return logistic(-t)
