@@ -1,5 +1,7 @@
 """Run the compiler's stages on one function and build the generated code."""
 
+import math
+
 import gast
 
 from . import lower_numpy
@@ -7,12 +9,15 @@ from .alias import SharedMemoryCheck
 from .analyze import Activity, Resolver, assigned_names, loaded_names, param_names
 from .astutil import clone, walk
 from .emit import compile_functions, to_source
+from .factors import defer_scalar_factors
 from .namer import AdjointNames, Namer
+from .negations import floating_names
 from .normalize import Normalizer
-from .optimize import optimize_function
+from .optimize import maybe_zero_names, optimize_function, propagate_copies
 from .parse import parse_function
 from .purity import argument_pure, operand_parameters
 from .reverse import Reverse, Zeros
+from .shapes import ShapeInference, resolver_for
 from .templates import Namespace
 from .vocab import assign, call, const, name, param, store
 
@@ -106,6 +111,9 @@ class Compiler:
             body.append(assign(dret, const(1.0), None))
         else:
             body.append(assign(dret, tr.rev.rt("seed", name(tr.ret_name), const(fdef.name)), None))
+        body[-1].srcad_backward = True
+        for s in tr.reverse_code:
+            s.srcad_backward = True  # (where factors.py may start: never in the primal)
         body += tr.reverse_code
         grads = [_boundary_grad(tr, w) for w in wrt]
         gval = grads[0] if len(grads) == 1 else gast.Tuple(grads, gast.Load())
@@ -114,7 +122,7 @@ class Compiler:
         wname = "_".join(wrt)
         fname = tr.namer.fresh(f"d{fdef.name}_d{wname}")
         new = gast.FunctionDef(fname, fdef.args, body, [], None, None)
-        return self._emit([new], tr, [fname], f"grad of {fdef.name}")[0][0]
+        return self._emit([new], tr, [fname], f"grad of {fdef.name}", factors=True)[0][0]
 
     # -- split functions (called user functions, vjp) -------------------------------------
 
@@ -280,7 +288,7 @@ class Compiler:
         active = Activity(resolver, wrt).run(fdef.body)
         return parsed, fdef, namer, resolver, active, norm.ret_name
 
-    def _emit(self, fdefs, tr, names, label):
+    def _emit(self, fdefs, tr, names, label, factors=False):
         if self.optimize:
             math_names = _math_names(tr)
             floats = getattr(tr, "float_params", frozenset())
@@ -293,6 +301,8 @@ class Compiler:
                     float_params=floats,
                     floating_params=floating,
                 )
+                if factors and tr.rev.shapes:
+                    _defer_factors(f, tr, floats | floating)
         src = to_source(fdefs)
         funcs, filename = compile_functions(src, names, tr.ns.injected, tr.parsed.globals, label)
         pure = argument_pure(fdefs, tr.ns.injected, tr.parsed.globals)
@@ -307,6 +317,28 @@ class Compiler:
                 else frozenset()
             )
         return funcs, src
+
+
+def _defer_factors(fdef, tr, floating_params):
+    """factors.py on the specialized gradient ``fdef``: from its first statement of
+    the backward sweep, with the sizes of its names from shapes.py."""
+    start = next((i for i, s in enumerate(fdef.body) if getattr(s, "srcad_backward", False)), None)
+    if start is None:
+        return
+    rev = tr.rev
+    resolve = resolver_for(tr.parsed, tr.ns)
+    env = ShapeInference(rev.shapes, fdef.body, resolve, rev.rt_name, rev.stack).run().env
+    sizes = {n: math.prod(v) if type(v) is tuple else None for n, v in env.items()}
+    moved = defer_scalar_factors(
+        fdef,
+        start,
+        sizes,
+        floating_names(fdef, floating_params),
+        maybe_zero_names(fdef),
+        rev.rt_name,
+    )
+    if moved:  # (``dlog_p = 0.001 * y`` became ``dlog_p = y``: read ``y`` instead)
+        fdef.body = propagate_copies(fdef.body, param_names(fdef))
 
 
 def _math_names(tr):

@@ -1152,6 +1152,11 @@ def _mentions_zero(e):
     return any(isinstance(m, gast.Attribute) and m.attr == "ZERO" for m in walk(e))
 
 
+def maybe_zero_names(fdef):
+    """Names of ``fdef`` that may hold ``_rt.ZERO`` (factors.py reads them too)."""
+    return _maybe_zero(fdef)
+
+
 def _maybe_zero(fdef):
     """Names that may hold ``_rt.ZERO``: bound to an expression that mentions it or
     another such name (``ZERO * g`` is ``ZERO``), to the fixpoint."""

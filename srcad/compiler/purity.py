@@ -269,11 +269,13 @@ def _operand_parameters(fdef, injected, user_globals):
             continue
         parent = parents.get(id(node))
         operand = (
-            isinstance(parent, _ARITHMETIC) and not _may_give_back(parent, node, fixed)
-        ) or (
-            isinstance(parent, gast.Call)
-            and any(arg is node for arg in parent.args)
-            and _makes_new_array(parent, local, injected, user_globals)
+            (isinstance(parent, _ARITHMETIC) and not _may_give_back(parent, node, fixed))
+            or (
+                isinstance(parent, gast.Call)
+                and any(arg is node for arg in parent.args)
+                and _makes_new_array(parent, local, injected, user_globals)
+            )
+            or _reads_shape(parent, node, local, injected, user_globals)
         )
         if node.id in ok and not (isinstance(node.ctx, gast.Load) and operand):
             ok.discard(node.id)
@@ -309,6 +311,34 @@ def _plain_global(obj, name):
 
 # NumPy functions beside the ufuncs that return a new array, never a view of an input
 _NEW_ARRAY_FUNCTIONS = (np.dot, np.inner, np.outer, np.vdot)
+
+
+_SHAPE_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
+_SHAPE_FUNCTIONS = (np.shape, np.ndim, np.size, len)
+
+
+def _reads_shape(parent, node, local, injected, user_globals):
+    """Whether ``parent`` reads only the shape of array ``node``: ``X.shape`` (``ndim``,
+    ``size``, ``dtype``), or ``np.shape(X)``, ``np.ndim(X)``, ``np.size(X)``, ``len(X)``
+    (the function reached through modules or the builtins, ``X`` its one argument)."""
+    if isinstance(parent, gast.Attribute):
+        return parent.value is node and parent.attr in _SHAPE_ATTRIBUTES
+    if not (
+        isinstance(parent, gast.Call)
+        and len(parent.args) == 1
+        and parent.args[0] is node
+        and not parent.keywords
+    ):
+        return False
+    parts = dotted(parent.func)
+    if parts is None:
+        return False
+    obj = _resolve(parts[0], local, injected, user_globals)
+    for a in parts[1:]:
+        if not isinstance(obj, types.ModuleType) or not obj.__name__.startswith("numpy"):
+            return False
+        obj = getattr(obj, a, _MISSING)
+    return any(obj is f for f in _SHAPE_FUNCTIONS)
 
 
 def _makes_new_array(call, local, injected, user_globals):
