@@ -293,6 +293,14 @@ def test_operand_parameters_rule():
     assert _operands(head + "    return a * b * c * K\n", K=np.ma.ones(2)) == set()
     assert _operands(head + "    return a * b * c * unknown\n") == set()
     assert _operands("def f(a, *b):\n    return a + 1.0\n") == set()
+    # reading only the shape: np.shape, np.ndim, np.size, len, .shape and the like
+    shapes = "    return a * np.shape(b)[0] * len(c)\n"
+    assert _operands(head + shapes) == {0, 1, 2}
+    assert _operands(head + "    return a.shape[0] * b.ndim * c.size * np.ndim(a)\n") == {0, 1, 2}
+    assert _operands(head + "    return a.T * np.shape(b, c)\n") == set()  # (a.T: a view)
+    assert _operands(head + "    return a * np.sum(b) * np.size(c, 0)\n") == {0}
+    assert _operands(head + shapes, len=lambda x: 3) == set()  # (a global len: not proven)
+    assert _operands(head + "    return a * K.shape(b) * c\n", K=WRITER) == set()
 
 
 def test_a_gradient_that_is_the_symbolic_zero_plus_an_argument():
