@@ -64,6 +64,7 @@ from .negations import surely_floating
 from .vocab import const
 
 ENABLED = True  # (tests switch the pass off to compare)
+MIN_SAVED = 64  # elements: under this, nothing is moved (tests lower it to exercise the pass)
 
 _LOW, _HIGH = 1e-9, 1e9
 # ``np.f(a, ...)``: linear in ``a``, with at most this many positional arguments
@@ -115,7 +116,7 @@ def defer_scalar_factors(fdef, start, sizes, floating, maybe_zero, rt_name="_rt"
     applied = [s for s in stmts if id(s) in forced and id(s) in linear]
     saved = _elements(kept, sizes)
     spent = _elements(applied, sizes)
-    if saved is None or spent is None or saved < 64 or saved < 2 * spent:
+    if saved is None or spent is None or saved < MIN_SAVED or saved < 2 * spent:
         return False
     for s in kept:
         e = s.value
