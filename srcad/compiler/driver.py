@@ -9,7 +9,7 @@ from .alias import SharedMemoryCheck
 from .analyze import Activity, Resolver, assigned_names, loaded_names, param_names
 from .astutil import clone, walk
 from .emit import compile_functions, to_source
-from .factors import defer_scalar_factors
+from .factors import defer_scalar_factors, square_reciprocals
 from .namer import AdjointNames, Namer
 from .negations import floating_names
 from .normalize import Normalizer
@@ -320,8 +320,9 @@ class Compiler:
 
 
 def _defer_factors(fdef, tr, floating_params):
-    """factors.py on the specialized gradient ``fdef``: from its first statement of
-    the backward sweep, with the sizes of its names from shapes.py."""
+    """factors.py on the specialized gradient ``fdef``: constant factors moved (from
+    its first statement of the backward sweep, with the sizes of its names from
+    shapes.py), then reciprocals read twice."""
     start = next((i for i, s in enumerate(fdef.body) if getattr(s, "srcad_backward", False)), None)
     if start is None:
         return
@@ -329,16 +330,11 @@ def _defer_factors(fdef, tr, floating_params):
     resolve = resolver_for(tr.parsed, tr.ns)
     env = ShapeInference(rev.shapes, fdef.body, resolve, rev.rt_name, rev.stack).run().env
     sizes = {n: math.prod(v) if type(v) is tuple else None for n, v in env.items()}
-    moved = defer_scalar_factors(
-        fdef,
-        start,
-        sizes,
-        floating_names(fdef, floating_params),
-        maybe_zero_names(fdef),
-        rev.rt_name,
-    )
+    floating = floating_names(fdef, floating_params)
+    moved = defer_scalar_factors(fdef, start, sizes, floating, maybe_zero_names(fdef), rev.rt_name)
     if moved:  # (``dlog_p = 0.001 * y`` became ``dlog_p = y``: read ``y`` instead)
         fdef.body = propagate_copies(fdef.body, param_names(fdef))
+    square_reciprocals(fdef, floating, rev.rt_name)
 
 
 def _math_names(tr):

@@ -443,3 +443,83 @@ def _evaluate(e):
         except (ZeroDivisionError, OverflowError):
             return None
     return None
+
+
+# -- a reciprocal read twice ---------------------------------------------------------------
+
+
+def square_reciprocals(fdef, floating, rt_name="_rt"):
+    """``E * r / s`` (and ``r / s``) becomes ``E * r * r``, and ``E / r`` becomes
+    ``E * s``, where ``r`` is bound once in
+    ``fdef``, at its top level, to ``1.0 / s`` (or ``1 / s``), ``s`` is a parameter never
+    bound again or a name bound once in ``fdef``, at its top level, and nothing in
+    ``fdef`` writes into an array: then ``r`` holds ``1/s`` wherever both are read.  The
+    adjoint of ``p = 1.0 / (1.0 + np.exp(-z))`` is ``dp * p / shifted * exp_neg`` (the
+    division rule's ``-d * result / y``), and of ``np.log(p)`` is ``dlog_p / p``; a
+    multiplication is half a division's time.
+
+    ``E * s`` rounds once where ``E / r`` rounds twice (and keeps the value where ``r``
+    overflowed to infinity or fell to a subnormal: more accurate, never less).  Not
+    exact to the bit either, as accurate: ``fl(fl(g r) / s)`` and ``fl(fl(g r) r)`` each
+    round twice from the true ``g / s**2`` besides ``r``'s own rounding, and both
+    overflow, underflow, and give zeros, infinities, NaN and signs alike (``r`` is
+    ``1/s``: ``s`` zero, infinite or NaN makes ``r`` infinite, zero or NaN with the
+    matching sign).  ``floating``: names that surely hold floating point (``E * s`` of
+    an integer ``E`` and ``s`` would be an integer).  Returns whether anything changed."""
+    if not ENABLED:
+        return False
+    stores = {}  # (bindings in the body: a parameter's own binding is not counted)
+    for m in walk(fdef):
+        if isinstance(m, gast.Name) and isinstance(m.ctx, (gast.Store, gast.Del)):
+            stores[m.id] = stores.get(m.id, 0) + 1
+    params = {a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs}
+    top = {s.targets[0].id for s in fdef.body if _plain(s)}
+    recips = {}  # r -> s
+    for s in fdef.body:
+        v = s.value if _plain(s) else None
+        if not (
+            isinstance(v, gast.BinOp)
+            and isinstance(v.op, gast.Div)
+            and isinstance(v.left, gast.Constant)
+            and type(v.left.value) in (int, float)
+            and v.left.value == 1
+            and isinstance(v.right, gast.Name)
+        ):
+            continue
+        r, d = s.targets[0].id, v.right.id
+        fixed = stores.get(d, 0) == 0 if d in params else (stores.get(d) == 1 and d in top)
+        if stores.get(r) == 1 and fixed and r != d:
+            recips[r] = d
+    if not recips or _may_write(fdef, rt_name):
+        return False
+    changed = False
+    for e in walk(fdef):
+        if not (isinstance(e, gast.BinOp) and isinstance(e.op, gast.Div)):
+            continue
+        if not isinstance(e.right, gast.Name):
+            continue
+        right = e.right.id
+        if right in recips:  # E / r: E * s (floating: an integer product would not be)
+            if not (recips[right] in floating or surely_floating(e.left, floating)):
+                continue
+            e.op, e.right = gast.Mult(), gast.Name(recips[right], gast.Load(), None, None)
+            changed = True
+            continue
+        r = _last_factor(e.left)
+        if r is not None and recips.get(r) == right:  # E * r / s: E * r * r
+            e.op, e.right = gast.Mult(), gast.Name(r, gast.Load(), None, None)
+            changed = True
+    return changed
+
+
+def _last_factor(e):
+    """``r`` of ``E * r`` or of ``r`` itself, else None."""
+    if isinstance(e, gast.Name):
+        return e.id
+    if (
+        isinstance(e, gast.BinOp)
+        and isinstance(e.op, gast.Mult)
+        and isinstance(e.right, gast.Name)
+    ):
+        return e.right.id
+    return None

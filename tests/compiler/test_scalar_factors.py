@@ -49,6 +49,7 @@ UNARY = [
     "np.sin({a}) * 0.5",
     "{a} * {a}",
     "np.maximum({a}, 0.0)",
+    "np.log(1.0 / (1.0 + np.exp(-{a})))",
 ]
 BINARY = ["{a} + {b}", "{a} - {b}", "{a} * {b}", "{a} * (1.0 - {b})", "({a} - {b}) ** 2"]
 TRAPS = ["branch", "loop", "item", "twice", "none", "none", "none", "none"]
@@ -456,3 +457,112 @@ def test_a_write_keeps_bare_names_from_standing_for_arrays():
         floating = frozenset(sizes) | {"X", "y"}
         factors.defer_scalar_factors(tree, 0, sizes, floating, set())
         assert ("v0 = y\n" in to_source([tree])) == moved, to_source([tree])
+
+
+# -- a reciprocal read twice (factors.square_reciprocals) ---------------------------------
+
+SPECIAL = [0.0, -0.0, 1e-310, -1e-310, 1e-160, 1e154, 4.9e307, 1e308, np.inf, -np.inf, np.nan]
+
+
+def _values(draw, n):
+    return np.array(
+        [
+            draw(st.sampled_from(SPECIAL))
+            if draw(st.booleans())
+            else draw(st.floats(allow_nan=False, allow_infinity=False))
+            for _ in range(n)
+        ]
+    )
+
+
+def _close(a, b):
+    """Equal classes (NaN, signed infinity, signed zero) and within 4 units in the last
+    place (or 4 of the smallest subnormal)."""
+    for x, y in zip(np.atleast_1d(a), np.atleast_1d(b)):
+        if np.isnan(y) or np.isinf(y) or y == 0:
+            assert np.array_equal(x, y, equal_nan=True) and np.signbit(x) == np.signbit(y)
+        elif x != y:
+            assert abs(x - y) <= 4 * np.spacing(abs(y)) + 2e-323, (x, y)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_a_reciprocal_squared_is_as_accurate(data):
+    """``(g * r) * r`` for ``(g * r) / s`` with ``r = 1.0 / s``, on finite numbers of every
+    size and the special values: the same classes, and at most a few units in the last
+    place apart (both round twice from the true ``g / s**2``)."""
+    s, g = _values(data.draw, 8), _values(data.draw, 8)
+    with np.errstate(all="ignore"):
+        r = 1.0 / s
+        old, new = (g * r) / s, (g * r) * r
+    for o, n, ss, rr in zip(old, new, s, r):
+        if np.isnan(o) or np.isinf(o) or o == 0 or np.isinf(rr) or rr == 0:
+            # (where a value overflows or vanishes both do, with one sign; tiny values
+            # at the underflow threshold may land on either side of it)
+            assert np.isnan(o) == np.isnan(n)
+            if np.isinf(o):
+                assert n == o or abs(n) > 1e307, (o, n, ss)
+        else:
+            _close(n, o) if abs(o) > 1e-300 else None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_a_product_for_a_division_by_a_reciprocal_is_never_less_accurate(data):
+    """``e * s`` for ``e / r`` with ``r = 1.0 / s``: one rounding of the true ``e s``, so
+    never farther from it than the original (compared in exact rational arithmetic)."""
+    from fractions import Fraction
+
+    s, e = _values(data.draw, 8), _values(data.draw, 8)
+    with np.errstate(all="ignore"):
+        old, new = e / (1.0 / s), e * s
+    for o, n, ee, ss in zip(old, new, e, s):
+        if not (np.isfinite(ee) and np.isfinite(ss)):
+            # (an infinity or NaN given: the same answer, or NaN where 1/s overflowed
+            # and inf/inf became NaN while the product is the infinity)
+            assert np.isnan(o) or np.array_equal(o, n, equal_nan=True), (ee, ss, o, n)
+            continue
+        true = Fraction(float(ee)) * Fraction(float(ss))
+        if not np.isfinite(n):  # (the true product overflows: the original did too, or
+            assert abs(true) > Fraction(1.7e308)  # it was inf or nan already)
+            continue
+        if np.isfinite(o):
+            assert abs(Fraction(float(n)) - true) <= abs(Fraction(float(o)) - true)
+
+
+RECIP_CASES = [
+    # (body, rewritten?)
+    ("r = 1.0 / s\n    out = g * r / s", True),
+    ("r = 1.0 / s\n    out = g / r", True),
+    ("r = 1 / s\n    out = (g * r / s, r / s)", True),
+    # s bound again, r bound again, s bound in a loop, a write somewhere, an int product
+    ("r = 1.0 / s\n    s = s + 1.0\n    out = g * r / s", False),
+    ("r = 1.0 / s\n    out = g * r / s\n    r = g * 2.0", False),
+    ("t = g * 1.0\n    for i in range(2):\n        t = t + 1.0\n    r = 1.0 / t\n"
+     "    out = g * r / t", False),
+    ("r = 1.0 / s\n    g[0] = 2.0\n    out = g * r / s", False),
+    ("r = 1.0 / k\n    out = j / r", False),
+    ("r = 1.0 / s\n    out = (g / 80.0, g * r / 3.0)", False),  # (not a name: not s)
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("body, rewritten", RECIP_CASES)
+def test_reciprocals_rewritten_only_where_r_is_one_over_s(body, rewritten):
+    from srcad.compiler.negations import floating_names
+
+    src = f"def h(g, s, k, j):\n    {body}\n    return out\n"
+    tree = gast.parse(src).body[0]
+    floating = floating_names(tree, frozenset({"g", "s"}))
+    changed = factors.square_reciprocals(tree, floating)
+    assert changed == rewritten, to_source([tree])
+    rng = np.random.default_rng(0)
+    args = (rng.standard_normal(5), rng.uniform(0.5, 2.0, 5), np.arange(1, 6), np.arange(5))
+    ns = {"np": np}
+    exec(src, ns)  # noqa: S102 - test code
+    want = ns["h"](*[a.copy() for a in args])
+    exec(to_source([tree]), ns)  # noqa: S102
+    got = ns["h"](*[a.copy() for a in args])
+    for a, b in zip(np.atleast_1d(got) if not isinstance(got, tuple) else got,
+                    np.atleast_1d(want) if not isinstance(want, tuple) else want):  # fmt: skip
+        assert np.asarray(a).dtype == np.asarray(b).dtype
+        np.testing.assert_allclose(a, b, rtol=1e-14)
