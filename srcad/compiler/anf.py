@@ -80,8 +80,8 @@ class ANF:
     def op(self, node, hint=None):
         """Statements and a single operation on atoms computing ``node`` (active)."""
         if isinstance(node, gast.BinOp):
-            pre1, a = self.atom(node.left)
-            pre2, b = self.atom(node.right)
+            pre1, a = self.atom(node.left, hoist_inactive=self._named_operand(node, node.left))
+            pre2, b = self.atom(node.right, hoist_inactive=self._named_operand(node, node.right))
             return pre1 + pre2, gast.BinOp(a, node.op, b)
         if isinstance(node, gast.UnaryOp):
             pre, a = self.atom(node.operand)
@@ -145,6 +145,21 @@ class ANF:
             node,
             f"{type(node).__name__} expressions on active values",
             "split the expression into simple assignments",
+        )
+
+    def _named_operand(self, parent, e):
+        """Whether inactive operand ``e`` of active ``parent`` gets a name of its own:
+        the adjoint of a product, quotient or power reads its other operand, and a name
+        bound once outside every loop is read there instead of computing ``e`` again
+        (``label_probs = p * y + (1.0 - p) * (1.0 - y)``: the adjoint reads the
+        primal's ``1.0 - y``).  Inside a loop the name would be bound at every
+        iteration, and the save plan would push it: the template recomputes instead."""
+        return (
+            isinstance(e, (gast.BinOp, gast.UnaryOp))
+            and isinstance(parent.op, (gast.Mult, gast.Div, gast.MatMult, gast.Pow))
+            and not getattr(self, "loop_flags", None)
+            and not self.act.expr(e)
+            and any(isinstance(m, gast.Name) for m in walk(e))
         )
 
     def define_lambda(self, target, lam):

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import srcad
 from srcad import runtime as _rt
+from srcad.compiler import factors
 from srcad.compiler.negations import cancel_negations, lift, signs, surely_floating
 
 from .fdcheck import fd
@@ -30,6 +31,16 @@ NAMES = ("a", "b", "c", "d")
 SPECIAL = np.array(
     [0.0, -0.0, 1.5, -2.25, np.inf, -np.inf, np.nan, 1e-310, -1e308, 3.0, -7.0, 0.5]
 )
+
+
+@pytest.fixture(autouse=True)
+def _exact_passes_only(monkeypatch):
+    """The comparisons here are bit for bit with the unoptimized code: the sign pass is
+    exact.  factors.py is not (on purpose; tests/compiler/test_scalar_factors.py)."""
+    monkeypatch.setattr(factors, "ENABLED", False)
+    srcad.clear_cache()
+    yield
+    srcad.clear_cache()
 
 
 def _env(seed):

@@ -144,7 +144,10 @@ def test_the_same_gradient_with_the_factor_moved(monkeypatch, src, seed, wrt):
             assert not np.shares_memory(g3, a), (src, code)
         np.testing.assert_allclose(g1, g2, rtol=1e-12, atol=1e-13 * scale, err_msg=src + code)
         np.testing.assert_allclose(g3, g2, rtol=1e-12, atol=1e-13 * scale, err_msg=src + code)
-        np.testing.assert_allclose(g3, d, rtol=1e-5, atol=1e-6 * scale, err_msg=src + code)
+        # (against finite differences where the unmoved gradient agrees with them: a
+        # chain rule that overflows to NaN, or a sine of 1e9, says nothing about the pass)
+        if np.allclose(g2, d, rtol=1e-5, atol=1e-6 * scale):
+            np.testing.assert_allclose(g3, d, rtol=1e-5, atol=1e-6 * scale, err_msg=src + code)
         assert g3.dtype == args[k].dtype and g3.shape == args[k].shape
 
 
