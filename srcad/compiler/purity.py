@@ -330,15 +330,22 @@ def _reads_shape(parent, node, local, injected, user_globals):
         and not parent.keywords
     ):
         return False
-    parts = dotted(parent.func)
-    if parts is None:
-        return False
+    obj = _through_numpy(parent.func, 1, local, injected, user_globals)
+    return any(obj is f for f in _SHAPE_FUNCTIONS)
+
+
+def _through_numpy(func, least, local, injected, user_globals):
+    """What the dotted name ``func`` (at least ``least`` parts) holds, reached through
+    NumPy modules only (``np.linalg.norm``; a builtin for one part), else _MISSING."""
+    parts = dotted(func)
+    if parts is None or len(parts) < least:
+        return _MISSING
     obj = _resolve(parts[0], local, injected, user_globals)
     for a in parts[1:]:
         if not isinstance(obj, types.ModuleType) or not obj.__name__.startswith("numpy"):
-            return False
+            return _MISSING
         obj = getattr(obj, a, _MISSING)
-    return any(obj is f for f in _SHAPE_FUNCTIONS)
+    return obj
 
 
 def _makes_new_array(call, local, injected, user_globals):
@@ -349,14 +356,7 @@ def _makes_new_array(call, local, injected, user_globals):
         return False
     if any(isinstance(a, gast.Starred) for a in call.args):
         return False
-    parts = dotted(call.func)
-    if parts is None or len(parts) < 2:
-        return False
-    obj = _resolve(parts[0], local, injected, user_globals)
-    for a in parts[1:]:
-        if not isinstance(obj, types.ModuleType) or not obj.__name__.startswith("numpy"):
-            return False
-        obj = getattr(obj, a, _MISSING)
+    obj = _through_numpy(call.func, 2, local, injected, user_globals)
     if isinstance(obj, np.ufunc):
         return len(call.args) <= obj.nin
     return any(obj is f for f in _NEW_ARRAY_FUNCTIONS) and len(call.args) == 2
