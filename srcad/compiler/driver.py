@@ -1,5 +1,6 @@
 """Run the compiler's stages on one function and build the generated code."""
 
+import functools
 import math
 
 import gast
@@ -17,7 +18,6 @@ from .optimize import maybe_zero_names, optimize_function, propagate_copies
 from .parse import parse_function
 from .purity import argument_pure, operand_parameters
 from .reverse import Reverse, Zeros
-from .shapes import ShapeInference, resolver_for
 from .templates import Namespace
 from .vocab import assign, call, const, name, param, store
 
@@ -327,11 +327,14 @@ def _defer_factors(fdef, tr, floating_params):
     if start is None:
         return
     rev = tr.rev
-    resolve = resolver_for(tr.parsed, tr.ns)
-    env = ShapeInference(rev.shapes, fdef.body, resolve, rev.rt_name, rev.stack).run().env
-    sizes = {n: math.prod(v) if type(v) is tuple else None for n, v in env.items()}
-    floating = floating_names(fdef, floating_params)
-    moved = defer_scalar_factors(fdef, start, sizes, floating, maybe_zero_names(fdef), rev.rt_name)
+    # the shapes the sweep inferred: the optimizer keeps each name's value (a name it
+    # made, a sign's ``neg_...``, has no size: the plan then stops), and a size only
+    # weighs the plan's cost, never its correctness
+    sizes = {n: math.prod(v) if type(v) is tuple else None for n, v in rev.shape_env.items()}
+    # (the two analyses are made only if a pass finds something to look at)
+    floating = functools.cache(lambda: floating_names(fdef, floating_params))
+    zero = functools.cache(lambda: maybe_zero_names(fdef))
+    moved = defer_scalar_factors(fdef, start, sizes, floating, zero, rev.rt_name)
     if moved:  # (``dlog_p = 0.001 * y`` became ``dlog_p = y``: read ``y`` instead)
         fdef.body = propagate_copies(fdef.body, param_names(fdef))
     square_reciprocals(fdef, floating, rev.rt_name)

@@ -95,7 +95,8 @@ def defer_scalar_factors(fdef, start, sizes, floating, maybe_zero, rt_name="_rt"
     """Move constant factors of ``fdef``'s backward sweep (top-level statements from
     index ``start``) to where they cost least (module note).  ``sizes``: name ->
     number of elements, or None when unknown; ``floating``: names that surely hold
-    floating point; ``maybe_zero``: names that may hold the symbolic zero.  Returns
+    floating point; ``maybe_zero``: names that may hold the symbolic zero (each a set,
+    or a function of no argument that makes it, called only if needed).  Returns
     whether anything changed."""
     if not ENABLED:
         return False
@@ -103,7 +104,11 @@ def defer_scalar_factors(fdef, start, sizes, floating, maybe_zero, rt_name="_rt"
     consts = _constant_names(fdef)
     ctx = _Context(consts, floating, maybe_zero, rt_name, not _may_write(fdef, rt_name))
     stmts = body[start:]
-    origins = {id(s): c for s in stmts if (c := ctx.origin(s)) is not None}
+    # (first by shape alone, without the analyses: can the origins in sight pay at all?)
+    sights = [s for s in stmts if ctx.origin(s, shape_only=True) is not None]
+    if sum(sizes.get(s.targets[0].id) or 0 for s in sights) < MIN_SAVED:
+        return False
+    origins = {id(s): c for s in sights if (c := ctx.origin(s)) is not None}
     if not origins:
         return False
     forced = set()
@@ -130,9 +135,20 @@ class _Context:
     def __init__(self, consts, floating, maybe_zero, rt_name, no_writes=False):
         self.consts = consts  # name -> (value, its constant expression)
         self.no_writes = no_writes  # whether the function surely writes into no array
-        self.floating = floating
-        self.maybe_zero = maybe_zero
+        self._floating = floating
+        self._maybe_zero = maybe_zero
         self.rt = rt_name
+
+    # (both analyses walk the whole function: made only when an origin is in sight)
+    @property
+    def floating(self):
+        self._floating = _made(self._floating)
+        return self._floating
+
+    @property
+    def maybe_zero(self):
+        self._maybe_zero = _made(self._maybe_zero)
+        return self._maybe_zero
 
     def factor(self, e):
         """The float value of constant ``e`` within the bounds, else None."""
@@ -145,8 +161,9 @@ class _Context:
             return None
         return v
 
-    def origin(self, s):
-        """The factor of origin ``v = c * P`` (module note), else None."""
+    def origin(self, s, shape_only=False):
+        """The factor of origin ``v = c * P`` (module note), else None; ``shape_only``:
+        of ``v = c * P`` with any ``P``."""
         if not _plain(s):
             return None
         e = s.value
@@ -154,7 +171,7 @@ class _Context:
             return None
         for c_node, p, side in ((e.left, e.right, "left"), (e.right, e.left, "right")):
             c = self.factor(c_node)
-            if c is not None and self.fresh_floating(p):
+            if c is not None and (shape_only or self.fresh_floating(p)):
                 return (c, _key(c_node), side)
         return None
 
@@ -185,6 +202,11 @@ class _Context:
             if isinstance(m, gast.Attribute) and m.attr == "ZERO":
                 return True
         return False
+
+
+def _made(names):
+    """``names``, or what it makes when it is a function of no argument."""
+    return names() if callable(names) else names
 
 
 def _plan(stmts, origins, forced, ctx):
@@ -465,7 +487,8 @@ def square_reciprocals(fdef, floating, rt_name="_rt"):
     overflow, underflow, and give zeros, infinities, NaN and signs alike (``r`` is
     ``1/s``: ``s`` zero, infinite or NaN makes ``r`` infinite, zero or NaN with the
     matching sign).  ``floating``: names that surely hold floating point (``E * s`` of
-    an integer ``E`` and ``s`` would be an integer).  Returns whether anything changed."""
+    an integer ``E`` and ``s`` would be an integer), or a function that makes them.
+    Returns whether anything changed."""
     if not ENABLED:
         return False
     stores = {}  # (bindings in the body: a parameter's own binding is not counted)
@@ -492,6 +515,7 @@ def square_reciprocals(fdef, floating, rt_name="_rt"):
             recips[r] = d
     if not recips or _may_write(fdef, rt_name):
         return False
+    floating = _made(floating)
     changed = False
     for e in walk(fdef):
         if not (isinstance(e, gast.BinOp) and isinstance(e.op, gast.Div)):

@@ -107,6 +107,7 @@ class Reverse(Transform):
         self.scalars = set()  # names that surely hold Python numbers
         self.shapes = {}  # parameter -> shape, when the code is specialized to shapes
         self.ret_shape = None  # the output's shape, when specialization found it
+        self.shape_env = {}  # name -> shape (shapes.py), when specialized
         self.plan = SavePlan(parsed, fdef, active, namer, resolver)
         self.user_call_info = self.plan.user_call_info
         self.nograd = self.plan.nograd
@@ -137,6 +138,7 @@ class Reverse(Transform):
                 self.shapes, body, code, resolve, self.rt_name, seed, self.stack
             )
             self.ret_shape = inference.env.get(self.ret_name)
+            self.shape_env = inference.env  # (factors.py's sizes, after the optimizer)
         self.plan.finalize(loaded_names(code))
         return prune_restores(code, self.plan.P), Z
 
