@@ -15,7 +15,7 @@ with ``_util.measure_many`` (GC paused in a loop, as timeit does), and so is the
 generated function called directly: the difference is ``srcad.grad``'s per-call cost
 (the cheap call, srcad/cheapcall.py).  Not a test.
 
-    python benchmarks/bench_styles.py [--threads N] [--only lr_a sl_c ...]
+    python benchmarks/bench_styles.py [--threads N] [--only lr_a sl_c ...] [--features 20]
 """
 
 import argparse
@@ -313,16 +313,34 @@ CASES = [
 ]
 
 
+def _with_features(cases, k):
+    """The cases, the logistic regressions on 1000 x ``k`` data (the same draws' first
+    ``k`` columns when ``k <= 100``): where the matrix products weigh less, the
+    elementwise passes of the sweep decide."""
+    if k == X.shape[1]:
+        return cases
+    r = np.random.default_rng(1)
+    Xk = X[:, :k] if k <= X.shape[1] else r.standard_normal((X.shape[0], k))
+    wk = 0.05 * r.standard_normal(k)
+    swap = {id(X): Xk, id(w): wk}
+    return [
+        (n, f, h, tuple(swap.get(id(a), a) for a in args), wrt) for n, f, h, args, wrt in cases
+    ]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", nargs="*", help="case names, e.g. lr_a sl_c")
     parser.add_argument("--threads", type=int, help="pin BLAS threads")
+    parser.add_argument(
+        "--features", type=int, default=100, help="columns of X in the logistic regressions"
+    )
     opts = parser.parse_args()
     if opts.threads:
         pin_threads(opts.threads)
     print(environment())
     rows = []
-    for name, f, hand, args, wrt in CASES:
+    for name, f, hand, args, wrt in _with_features(CASES, opts.features):
         if opts.only and name not in opts.only:
             continue
         g = srcad.grad(f, wrt, mode="source")
