@@ -320,7 +320,7 @@ def _with_features(cases, k):
     if k == X.shape[1]:
         return cases
     r = np.random.default_rng(1)
-    Xk = X[:, :k] if k <= X.shape[1] else r.standard_normal((X.shape[0], k))
+    Xk = np.ascontiguousarray(X[:, :k]) if k <= X.shape[1] else r.standard_normal((X.shape[0], k))
     wk = 0.05 * r.standard_normal(k)
     swap = {id(X): Xk, id(w): wk}
     return [
