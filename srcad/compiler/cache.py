@@ -24,9 +24,12 @@ module), on the rule registry, and on the closure cells.  So:
 import builtins
 import collections
 import inspect
+import keyword
 import threading
 import types
 import weakref
+
+import numpy as np
 
 MAX_ENTRIES = 512
 _VARIANTS = 8  # entries per key that differ only in what their names resolve to
@@ -335,6 +338,11 @@ class Entry:
         return _rebound(self.product, self.rebind[0], cells)
 
 
+# objects that live as long as the process (modules, builtins, NumPy's ufuncs and
+# dispatched functions such as np.dot): a check may hold them strongly
+_LASTING = (types.ModuleType, types.BuiltinFunctionType, np.ufunc, type(np.dot))
+
+
 def quick_check(entry):
     """A function ``check(fn, bound_self)`` made for ``entry``: True when every binding
     the entry recorded still holds the very object (or, for data, a value of the same
@@ -352,7 +360,11 @@ def quick_check(entry):
 
     def test(chk, v):
         if type(chk) is _Same:
-            lines.append(f"    if {name(chk.ref)}() is not {v}: return False")
+            obj = chk.ref()
+            if isinstance(obj, _LASTING):  # (held as it is: one call less per test)
+                lines.append(f"    if {name(obj)} is not {v}: return False")
+            else:
+                lines.append(f"    if {name(chk.ref)}() is not {v}: return False")
         elif type(chk) is _Type:
             lines.append(f"    if type({v}) is not {name(chk.t)}: return False")
         elif type(chk) is _Absent:
@@ -385,7 +397,14 @@ def quick_check(entry):
         for where, key, attrs, chk in b.chains:
             v = root(where, key)
             for a in attrs:
-                lines.append(f"    v = getattr({v}, {a!r}, M)")
+                if a.isidentifier() and not keyword.iskeyword(a):
+                    # (an attribute read, not getattr with a default: a third of the
+                    # time; a missing attribute is an AttributeError, and False says
+                    # "ask valid", as a missing value did)
+                    lines.extend(["    try:", f"        v = {v}.{a}"])
+                    lines.extend(["    except AttributeError:", "        return False"])
+                else:
+                    lines.append(f"    v = getattr({v}, {a!r}, M)")
                 v = "v"
             test(chk, v)
 
