@@ -23,10 +23,12 @@ primal: the value ``value_and_grad`` returns keeps its bits), in order:
 
 - an *origin* is ``v = c * P`` (or ``P * c``): ``c`` a float constant (a literal, or a
   name bound once in the function to an expression of literals) with
-  ``1e-9 <= |c| <= 1e9``, ``P`` an arithmetic expression or a NumPy/``_rt`` function
-  call that surely makes a new floating-point array (never a bare name: ``v`` would
-  share that array), mentioning no symbolic zero.  ``v = P`` then holds ``v / c``:
-  ``v`` is *pending* with factor ``c``;
+  ``1e-9 <= |c| <= 1e9``, ``P`` floating point, mentioning no symbolic zero: an
+  arithmetic expression or a NumPy/``_rt`` function call that surely makes a new
+  array, or a bare name (or a view of one) only where nothing in the function writes
+  into an array (``v`` then shares that array, and every read that needs ``v``'s true
+  value makes a new one).  ``v = P`` then holds ``v / c``: ``v`` is *pending* with
+  factor ``c``;
 - ``t = E`` where ``E`` is linear in pending names of one factor ``c`` (each term has
   exactly one pending factor: ``a + b``, ``a - b``, ``-a``, ``a * K``, ``a / K``,
   ``a @ K``, ``K @ a``, ``a[i]``, ``a.T``, sums, reshapes, ``_rt.unbroadcast(a, x)``
