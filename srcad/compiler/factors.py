@@ -161,6 +161,8 @@ class _Context:
             v = _evaluate(e)
         if type(v) is not float or not math.isfinite(v) or not _LOW <= abs(v) <= _HIGH:
             return None
+        if v == 1.0:
+            return None  # (nothing to move)
         return v
 
     def origin(self, s, shape_only=False):
@@ -242,11 +244,13 @@ def _plan(stmts, origins, forced, ctx):
                 else:
                     pending[t] = (deg, s)
         else:
-            hit = _pending_in(s, pending)
-            needs |= {id(pending[n][1]) for n in hit}
-            for m in walk(s):
-                if isinstance(m, gast.Name) and not isinstance(m.ctx, gast.Load):
-                    pending.pop(m.id, None)
+            # any mention, a store too: ``v += y`` writes into ``v``'s array (and
+            # reads its value), and after a branch or loop that binds ``v`` its value
+            # may be either
+            named = {m.id for m in walk(s) if isinstance(m, gast.Name)}
+            needs |= {id(pending[n][1]) for n in named if n in pending}
+            for n in named:
+                pending.pop(n, None)
     return needs - forced, linear, acting
 
 

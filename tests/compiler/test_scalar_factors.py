@@ -308,8 +308,10 @@ def straight_code(draw):
                     "other",
                     "branch",
                     "aug",
+                    "aug_alias",
                     "write",
                     "loop",
+                    "rebind",
                 ]
             )
         )
@@ -327,6 +329,10 @@ def straight_code(draw):
             lines += [f"{t} = {a} * 1.0", "if np.sum(y) > 0.0:", f"    {t} = {t} * 2.0"]
         elif kind == "aug":
             lines += [f"{t} = {a} + 0.0", f"{t} += {b}"]
+        elif kind == "aug_alias":  # in place, into a name that may be pending or share
+            lines += [f"{t} = {a}", f"{draw(st.sampled_from([a, t]))} += {b}"]
+        elif kind == "rebind":  # bound again in a branch, not read there
+            lines += [f"{t} = {a} * 0.5", "if np.sum(y) > 0.0:", f"    {a} = {b} * 3.0"]
         elif kind == "write":
             lines += [f"{t} = {a} * 1.0", f"{a}[0] = 7.0"]
         else:
@@ -352,7 +358,7 @@ def _compile(src, tree=None):
     return ns["g"]
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))
 @given(straight_code(), st.integers(0, 2**31 - 1))
 def test_the_pass_alone_keeps_the_values(src, seed):
     tree = gast.parse(src).body[0]
@@ -410,6 +416,9 @@ TRICKY = [
     # a bare name standing for an array that a call writes into (out= by position)
     "v0 = 0.001 * y\n    np.add(y, 1.0, y)\n    dw = v0 @ X",
     "v0 = 0.001 * y\n    np.copyto(y, 2.0)\n    dw = v0 @ X",
+    # an augmented assignment into a pending name, and into a name sharing its array
+    "v0 = 0.001 * (y + 1.0)\n    v0 += y\n    dw = v0 @ X",
+    "v0 = 0.001 * (y + 1.0)\n    v1 = v0\n    v1 += y\n    dw = v0 @ X",
     # a pending name bound again inside a branch or a loop (without being read there)
     "v0 = 0.001 * (y + 1.0)\n    if np.sum(y) > -1e9:\n        v0 = y * 1.0\n    dw = v0 @ X",
     "v0 = 0.001 * (y + 1.0)\n    for i in range(1):\n        v0 = y * 2.0\n    dw = v0 @ X",
@@ -570,3 +579,12 @@ def test_reciprocals_rewritten_only_where_r_is_one_over_s(body, rewritten):
                     np.atleast_1d(want) if not isinstance(want, tuple) else want):  # fmt: skip
         assert np.asarray(a).dtype == np.asarray(b).dtype
         np.testing.assert_allclose(a, b, rtol=1e-14)
+
+
+def test_a_factor_of_one_is_left_alone():
+    """``v = 1.0 * P`` has nothing to move (it would only make ``v`` share ``P``)."""
+    src = "def g(X, y):\n    v0 = y * 1.0\n    v1 = v0 * y\n    dw = v1 @ X\n    return dw\n"
+    tree = gast.parse(src).body[0]
+    sizes = {"v0": 100, "v1": 100, "dw": 3}
+    assert not factors.defer_scalar_factors(tree, 0, sizes, frozenset(sizes) | {"X", "y"}, set())
+    assert to_source([tree]).strip() == _compile_text(src).strip()
