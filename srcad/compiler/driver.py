@@ -323,7 +323,7 @@ def _defer_factors(fdef, tr, floating_params):
     """factors.py on the specialized gradient ``fdef``: constant factors moved (from
     its first statement of the backward sweep, with the sizes of its names from
     shapes.py), then reciprocals read twice."""
-    start = next((i for i, s in enumerate(fdef.body) if getattr(s, "srcad_backward", False)), None)
+    start = _backward_start(fdef.body)
     if start is None:
         return
     rev = tr.rev
@@ -337,7 +337,15 @@ def _defer_factors(fdef, tr, floating_params):
     moved = defer_scalar_factors(fdef, start, sizes, floating, zero, rev.rt_name)
     if moved:  # (``dlog_p = 0.001 * y`` became ``dlog_p = y``: read ``y`` instead)
         fdef.body = propagate_copies(fdef.body, param_names(fdef))
-    square_reciprocals(fdef, floating, rev.rt_name)
+        start = _backward_start(fdef.body)  # (a copy before it may have gone)
+    if start is not None:
+        square_reciprocals(fdef, floating, rev.rt_name, start)
+
+
+def _backward_start(body):
+    """The index of the first statement of the backward sweep still there (marked by
+    ``_grad_function``; never one of the primal), or None."""
+    return next((i for i, s in enumerate(body) if getattr(s, "srcad_backward", False)), None)
 
 
 def _math_names(tr):

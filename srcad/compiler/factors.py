@@ -476,7 +476,7 @@ def _evaluate(e):
 # -- a reciprocal read twice ---------------------------------------------------------------
 
 
-def square_reciprocals(fdef, floating, rt_name="_rt"):
+def square_reciprocals(fdef, floating, rt_name="_rt", start=0):
     """``E * r / s`` (and ``r / s``) becomes ``E * r * r``, and ``E / r`` becomes
     ``E * s``, where ``r`` is bound once in
     ``fdef``, at its top level, to ``1.0 / s`` (or ``1 / s``), ``s`` is a parameter never
@@ -494,7 +494,8 @@ def square_reciprocals(fdef, floating, rt_name="_rt"):
     ``1/s``: ``s`` zero, infinite or NaN makes ``r`` infinite, zero or NaN with the
     matching sign).  ``floating``: names that surely hold floating point (``E * s`` of
     an integer ``E`` and ``s`` would be an integer), or a function that makes them.
-    Returns whether anything changed."""
+    Only the top-level statements from index ``start`` are rewritten (the backward
+    sweep: the primal keeps its bits).  Returns whether anything changed."""
     if not ENABLED:
         return False
     stores = {}  # (bindings in the body: a parameter's own binding is not counted)
@@ -523,7 +524,7 @@ def square_reciprocals(fdef, floating, rt_name="_rt"):
         return False
     floating = _made(floating)
     changed = False
-    for e in walk(fdef):
+    for e in (n for st in fdef.body[start:] for n in walk(st)):
         if not (isinstance(e, gast.BinOp) and isinstance(e.op, gast.Div)):
             continue
         if not isinstance(e.right, gast.Name):

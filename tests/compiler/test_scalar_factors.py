@@ -50,6 +50,7 @@ UNARY = [
     "{a} * {a}",
     "np.maximum({a}, 0.0)",
     "np.log(1.0 / (1.0 + np.exp(-{a})))",
+    "{a} / (1.0 / (1.0 + {a} * {a}))",
 ]
 BINARY = ["{a} + {b}", "{a} - {b}", "{a} * {b}", "{a} * (1.0 - {b})", "({a} - {b}) ** 2"]
 TRAPS = ["branch", "loop", "item", "twice", "none", "none", "none", "none"]
