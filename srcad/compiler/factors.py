@@ -63,7 +63,7 @@ import gast
 from ..runtime.core import NUMPY_WRITERS
 from .astutil import walk
 from .negations import surely_floating
-from .vocab import const
+from .vocab import FOLDABLE, UNOPS, assigns_one_name, const
 
 ENABLED = True  # (tests switch the pass off to compare)
 MIN_SAVED = 64  # elements: under this, nothing is moved (tests lower it to exercise the pass)
@@ -168,7 +168,7 @@ class _Context:
     def origin(self, s, shape_only=False):
         """The factor of origin ``v = c * P`` (module note), else None; ``shape_only``:
         of ``v = c * P`` with any ``P``."""
-        if not _plain(s):
+        if not assigns_one_name(s):
             return None
         e = s.value
         if not (isinstance(e, gast.BinOp) and isinstance(e.op, gast.Mult)):
@@ -224,7 +224,7 @@ def _plan(stmts, origins, forced, ctx):
     linear = {}
     acting = set()
     for s in stmts:
-        if _plain(s):
+        if assigns_one_name(s):
             t = s.targets[0].id
             deg = _degree(s.value, pending, ctx)
             if deg is None:  # a read that needs true values
@@ -402,12 +402,6 @@ def _pending_in(node, pending):
     ]
 
 
-def _plain(s):
-    return (
-        isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
-    )
-
-
 def _key(c_node):
     """How a factor is written back: the name it was read through, else its value."""
     return c_node.id if isinstance(c_node, gast.Name) else None
@@ -441,7 +435,7 @@ def _constant_names(fdef):
         counts[a.id] = counts.get(a.id, 0) + 1
     out = {}
     for s in fdef.body:
-        if _plain(s) and counts.get(s.targets[0].id) == 1:
+        if assigns_one_name(s) and counts.get(s.targets[0].id) == 1:
             v = _evaluate(s.value)
             if v is not None:
                 out[s.targets[0].id] = (v, s.value)
@@ -450,24 +444,18 @@ def _constant_names(fdef):
 
 def _evaluate(e):
     """The value of an expression of float and int literals under ``+ - * /`` and
-    unary minus, as Python computes it, else None."""
+    unary minus, as Python computes it (vocab's operator tables), else None."""
     if isinstance(e, gast.Constant):
         return e.value if type(e.value) in (float, int) else None
     if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
         v = _evaluate(e.operand)
-        return None if v is None else -v
+        return None if v is None else UNOPS[gast.USub](v)
     if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Add, gast.Sub, gast.Mult, gast.Div)):
         a, b = _evaluate(e.left), _evaluate(e.right)
         if a is None or b is None:
             return None
         try:
-            if isinstance(e.op, gast.Add):
-                return a + b
-            if isinstance(e.op, gast.Sub):
-                return a - b
-            if isinstance(e.op, gast.Mult):
-                return a * b
-            return a / b
+            return FOLDABLE[type(e.op)](a, b)
         except (ZeroDivisionError, OverflowError):
             return None
     return None
@@ -503,10 +491,10 @@ def square_reciprocals(fdef, floating, rt_name="_rt", start=0):
         if isinstance(m, gast.Name) and isinstance(m.ctx, (gast.Store, gast.Del)):
             stores[m.id] = stores.get(m.id, 0) + 1
     params = {a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs}
-    top = {s.targets[0].id for s in fdef.body if _plain(s)}
+    top = {s.targets[0].id for s in fdef.body if assigns_one_name(s)}
     recips = {}  # r -> s
     for s in fdef.body:
-        v = s.value if _plain(s) else None
+        v = s.value if assigns_one_name(s) else None
         if not (
             isinstance(v, gast.BinOp)
             and isinstance(v.op, gast.Div)

@@ -41,7 +41,7 @@ assignments, or ``x = stack.pop()`` of a list it does not read, lie in between).
 import gast
 
 from .astutil import clone, least_fixpoint, walk
-from .vocab import attr, call, is_call_of, name, popped_from
+from .vocab import assigns_one_name, attr, call, is_call_of, name, popped_from
 
 _SIGNED = (gast.Mult, gast.Div)  # odd in each operand
 _SUMS = (gast.Add, gast.Sub)
@@ -192,7 +192,7 @@ def cancel_negations(fdef, protected=(), float_params=frozenset()):
 
     for block in ix.blocks:
         for s in block:
-            if _plain(s):
+            if assigns_one_name(s):
                 before = signs(s.value)
                 if before:
                     new = lift(s.value, floating)
@@ -229,7 +229,7 @@ class _Index:
         for n in walk(fdef):
             if isinstance(n, (gast.For, gast.While, gast.If)):
                 self.blocks += [n.body, n.orelse]
-            elif _plain(n):
+            elif assigns_one_name(n):
                 self.assigned.setdefault(n.targets[0].id, []).append(n)
                 plain_targets.add(id(n.targets[0]))
             elif isinstance(n, gast.Name):
@@ -384,7 +384,7 @@ def _pull_signs(ix, protected, names, floating):
     taken_names = set(ix.stores) | set(ix.loads)
     for block in ix.blocks:
         for s in block:
-            if not _plain(s) or not signs(s.value):
+            if not assigns_one_name(s) or not signs(s.value):
                 continue
             value = lift(s.value, floating)
             if not _is_neg(value):
@@ -445,18 +445,12 @@ def _odd_names(e):
     return out
 
 
-def _plain(s):
-    return (
-        isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
-    )
-
-
 def _carry(block, i, stores, loads, protected, floating):
     """Carry the sign of ``block[i]`` (``t = -E``) down its chain of single-use
     temporaries if it cancels somewhere; the names of the temporaries that went
     (empty when the code did not change)."""
     s = block[i]
-    if not _plain(s) or not _is_neg(lift(s.value, floating)):
+    if not assigns_one_name(s) or not _is_neg(lift(s.value, floating)):
         return []  # (lift builds new nodes only where it changes something)
     plan = _chain(block, i, stores, loads, protected, clone(s.value), floating)
     if plan is None:
@@ -482,7 +476,7 @@ def _chain(block, i, stores, loads, protected, value, floating):
     function, or the next statement that names ``t`` reads it once and binds it
     again (``dp = -a`` then ``dp = dp + b``)."""
     s = block[i]
-    if not _plain(s):
+    if not assigns_one_name(s):
         return None
     t = s.targets[0].id
     value = lift(value, floating)
@@ -498,7 +492,7 @@ def _chain(block, i, stores, loads, protected, value, floating):
             if not _harmless(use, read | {t}):
                 return None
             continue
-        spot = _arithmetic_read(use, t) if _plain(use) and _pure(use.value) else None
+        spot = _arithmetic_read(use, t) if assigns_one_name(use) and _pure(use.value) else None
         if spot is None or len(named) != (1 if single else 2):
             return None  # read elsewhere (a call, a branch, a loop), or twice
         if not single and use.targets[0].id != t:
@@ -579,4 +573,4 @@ def _harmless(s, names):
     if _pure_targets(s) is not None:
         return True
     stack = popped_from(s.value)
-    return _plain(s) and stack is not None and stack not in names
+    return assigns_one_name(s) and stack is not None and stack not in names

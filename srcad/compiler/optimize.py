@@ -26,7 +26,7 @@ import gast
 from ..runtime.core import NUMPY_WRITERS
 from .astutil import least_fixpoint, walk
 from .negations import _FLOAT_RESULTS, cancel_negations, floating_names, surely_floating
-from .vocab import FOLDABLE, const, is_call_of, name
+from .vocab import FOLDABLE, assigns_one_name, const, is_call_of, name
 
 # Runtime helpers that return their first argument when another argument is a
 # given constant: (helper name, argument index, constant).
@@ -1195,22 +1195,16 @@ def double_repeated_terms(fdef):
             if prev is not None and _repeats(prev, st):
                 t = prev.targets[0].id
                 st.value.right = name(t, gast.Load())
-            prev = st if _plain_assign(st) else None
+            prev = st if assigns_one_name(st) else None
 
     block(fdef.body)
     return fdef
 
 
-def _plain_assign(s):
-    return (
-        isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
-    )
-
-
 def _repeats(first, second):
     """Whether ``second`` is ``a = a + E`` where ``first`` is ``a = E`` (pure ``E``
     that does not read ``a``)."""
-    if not _plain_assign(second):
+    if not assigns_one_name(second):
         return False
     t = first.targets[0].id
     v = second.value

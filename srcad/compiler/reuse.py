@@ -40,7 +40,7 @@ import gast
 
 from .astutil import walk
 from .saveplan import _root_name
-from .vocab import dotted, name
+from .vocab import assigns_one_name, dotted, name
 
 # (tests switch it off to compare with and without, bit for bit)
 REUSE_PRIMAL_CALLS = True
@@ -107,11 +107,7 @@ def _after(st, known, pure, excluded, later_ok=None):
     assignment of one name).  ``later_ok``: scanning backwards (``available_calls``),
     ``st``'s own call counts only when its name passes it."""
     if not (
-        isinstance(st, gast.Assign)
-        and len(st.targets) == 1
-        and isinstance(st.targets[0], gast.Name)
-        and getattr(st, "srcad_book", False) is not True
-        and pure(st.value)
+        assigns_one_name(st) and getattr(st, "srcad_book", False) is not True and pure(st.value)
     ):
         return {}
     t = st.targets[0].id

@@ -24,6 +24,7 @@ Readers of a node's shape:
     is_call_of(n, "_rt", "f")   whether n is the call _rt.f(...)
     bare_method_receiver(n, m)  "S" when n is S.m() with no arguments, else None
     popped_from(n)              the same for S.pop()
+    assigns_one_name(s)         whether statement s is ``name = value``
 
 Operator tables:
 
@@ -110,6 +111,13 @@ def bare_method_receiver(n, method):
     ):
         return n.func.value.id
     return None
+
+
+def assigns_one_name(s):
+    """Whether statement ``s`` is ``name = value`` (one target, a plain name)."""
+    return (
+        isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+    )
 
 
 def popped_from(n):
