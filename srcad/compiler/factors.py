@@ -66,7 +66,7 @@ from .negations import surely_floating
 from .vocab import FOLDABLE, UNOPS, assigns_one_name, const
 
 ENABLED = True  # (tests switch the pass off to compare)
-MIN_SAVED = 64  # elements: under this, nothing is moved (tests lower it to exercise the pass)
+MIN_SAVED = 64  # elements: under this, nothing is moved (a campaign may lower it to 1)
 
 _LOW, _HIGH = 1e-9, 1e9
 # ``np.f(a, ...)``: linear in ``a``, with at most this many positional arguments
