@@ -75,6 +75,9 @@ class ANF:
             return [], node
         pre, op = self.op(node, hint=hint)
         t = self.namer.fresh(hint or describe(op))
+        # the temporary holds an active value: an inlined lambda's body, split after
+        # its parameters became such temporaries, must see it as one (FINDINGS A5)
+        self.act.active.add(t)
         return pre + [assign(t, op, self.line)], name(t)
 
     def op(self, node, hint=None):
@@ -277,3 +280,64 @@ def _subscript_key(node):
         if isinstance(n, gast.Call):
             return None
     return _astor.to_source(to_ast(gast.Expression(node))).strip()
+
+
+# -- the invariant, checked on the normalizer's output ----------------------------------
+#
+# Both passes differentiate an operation through its *names*: a rule's operand that is
+# an expression is taken for an inactive one kept whole (``X.T``, ``np.ones(3)``), and
+# passes nothing back.  An active expression left inside an operation would so lose
+# its gradient without a word (a nested ``def`` inlined before its temporaries were
+# known to be active did, FINDINGS A5).  ``check_operands`` walks the normalized
+# function once, after its activity is known, and refuses such a statement: a refusal
+# falls back to the tape, a lost gradient is a wrong number.
+
+
+def check_operands(fdef, parsed, act):
+    """Raise UnsupportedError at the first statement of ``fdef`` with an operand that
+    is an active expression rather than a name (``act``: the Activity of ``fdef``)."""
+    for s in walk(fdef):
+        if isinstance(s, gast.Assign) and getattr(s, "srcad_book", False) is not True:
+            for op in _operands(s.value, act):
+                _refuse_active(op, s, parsed, act)
+            for t in s.targets:  # x[i] = v: the index is never differentiated
+                if isinstance(t, gast.Subscript):
+                    _refuse_active(t.value, s, parsed, act)
+        elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
+            for op in _operands(s.value, act):
+                _refuse_active(op, s, parsed, act)
+
+
+def _operands(v, act):
+    """The operands of operation ``v``, through which a gradient may flow."""
+    if isinstance(v, gast.BinOp):
+        return [v.left, v.right]
+    if isinstance(v, gast.UnaryOp):
+        return [v.operand]
+    if isinstance(v, (gast.Attribute, gast.Subscript)):
+        return [v.value]
+    if isinstance(v, (gast.Tuple, gast.List)):
+        return [e.value if isinstance(e, gast.Starred) else e for e in v.elts]
+    if isinstance(v, gast.Dict):
+        return list(v.values)
+    if isinstance(v, gast.Call):
+        kind, _ = act.resolver.call_kind(v)
+        if kind in ("stop", "nondiff"):
+            return []
+        ops = list(v.args) + [k.value for k in v.keywords]
+        if isinstance(v.func, gast.Attribute):
+            ops.append(v.func.value)
+        return [a.value if isinstance(a, gast.Starred) else a for a in ops]
+    return []
+
+
+def _refuse_active(op, s, parsed, act):
+    if isinstance(op, (gast.Name, gast.Constant)) or not act.expr(op):
+        return
+    raise parsed.error(
+        s,
+        "srcad could not break this expression into single operations: an active "
+        "value inside a larger operand would lose its gradient",
+        "assign the inner expression to a name of its own, or use mode='tape' "
+        "(and please report it)",
+    )

@@ -7,6 +7,7 @@ import gast
 
 from . import lower_numpy
 from .alias import SharedMemoryCheck
+from .anf import check_operands
 from .analyze import Activity, Resolver, assigned_names, loaded_names, param_names
 from .astutil import clone, walk
 from .emit import compile_functions, to_source
@@ -285,7 +286,9 @@ class Compiler:
                 _scalar_names(fdef, set(floats), resolver),
                 _sequence_names(fdef, kinds or {}),
             ).run(fdef)
-        active = Activity(resolver, wrt).run(fdef.body)
+        act = Activity(resolver, wrt)
+        active = act.run(fdef.body)
+        check_operands(fdef, parsed, act)
         return parsed, fdef, namer, resolver, active, norm.ret_name
 
     def _emit(self, fdefs, tr, names, label, factors=False):
