@@ -7,8 +7,8 @@ import gast
 
 from . import lower_numpy
 from .alias import SharedMemoryCheck
-from .anf import check_operands
 from .analyze import Activity, Resolver, assigned_names, loaded_names, param_names
+from .anf import check_operands
 from .astutil import clone, walk
 from .emit import compile_functions, to_source
 from .factors import defer_scalar_factors, square_reciprocals
