@@ -336,6 +336,14 @@ class Activity:
         elif isinstance(s, (gast.While, gast.If)):
             self._block(s.body, nograd)
             self._block(s.orelse, nograd)
+        elif isinstance(s, gast.FunctionDef):
+            # a nested def is inlined as the lambda it is (normalize.py): active as that
+            # lambda would be, so that this analysis and the one after normalization
+            # agree on its calls (a call kept whole as inactive was differentiated as
+            # a call of a local function afterwards)
+            body = [n for b in s.body for n in walk(b)]
+            if not nograd and any(isinstance(n, gast.Name) and n.id in self.active for n in body):
+                self.active.add(s.name)
         elif isinstance(s, gast.With):
             self._block(s.body, nograd or is_no_grad_with(s, self.resolver))
         elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):

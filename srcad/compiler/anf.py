@@ -142,8 +142,8 @@ class ANF:
             # a generator expression is consumed at once by its caller (sum(v * v for v
             # in x)): the list of its values gives the same result
             return self.op_listcomp(node, hint)
-        if isinstance(node, gast.Name):
-            return [], node
+        if isinstance(node, (gast.Name, gast.Constant)):
+            return [], node  # (an inlined lambda's whole body: `lambda t: 0.7`)
         raise self.parsed.error(
             node,
             f"{type(node).__name__} expressions on active values",

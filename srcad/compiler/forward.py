@@ -96,8 +96,8 @@ class Forward(Transform):
     def assign(self, s):
         t = s.targets[0].id
         v = s.value
-        if t not in self.active:
-            return [s]
+        if t not in self.active or isinstance(v, gast.Lambda):
+            return [s]  # (a lambda is inlined where it is called: its value has no tangent)
         dt = self.tan(t)
         nondiff = isinstance(v, (gast.Compare, gast.BoolOp)) or (
             isinstance(v, gast.UnaryOp) and isinstance(v.op, (gast.Not, gast.Invert))

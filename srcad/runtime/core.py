@@ -158,11 +158,16 @@ def zeros_like(x):
 
 
 def ones_like(x):
-    """The seed adjoint of a scalar output."""
+    """The seed adjoint of a scalar output: floating point always.  An integer or bool
+    output (``np.sum`` of a uint8 array that a value was cast into) has derivative
+    zero, which the casts on its way give; an integer seed would make every adjoint an
+    integer array that a float adjoint cannot be added into (fuzz seed 20032)."""
     if isinstance(x, float):
         return 1.0
     if isinstance(x, numbers.Number) and not isinstance(x, np.generic):
         return 1.0
+    if getattr(x, "dtype", None) is not None and x.dtype.kind in "biu":
+        return np.ones_like(x, dtype=np.float64)
     return np.ones_like(x)
 
 
@@ -219,6 +224,8 @@ def add_at(dx, x, i, g):
         out = np.zeros_like(x)
         if out.dtype.kind in "biu":  # an integer array's adjoint holds what flows in
             out = np.zeros_like(x, dtype=np.result_type(getattr(g, "dtype", float), float))
+    elif dx.dtype.kind in "biu":  # (as above: never an integer adjoint)
+        out = dx.astype(np.result_type(getattr(g, "dtype", float), float))
     else:
         out = dx.copy()
     g = _real_into(out, g)

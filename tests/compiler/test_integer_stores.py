@@ -150,3 +150,33 @@ def test_view_as_another_dtype_is_a_clear_refusal():
         srcad.grad(f, mode="source")(x)
     with pytest.raises(RuntimeError, match=r"view\(dtype\)"):
         srcad.grad(f, mode="tape")(x)
+
+
+def int_output(x, w, N):
+    for i in range(2):
+        for r in N:  # rows of the integer matrix, read in a loop
+            x = x * 0.9 + np.sum(w) * 0.1 + r[1] * 0.01
+        N = np.array(N)  # (a new array: r still reads the old one)
+        N[0, i] = x + r[i]  # a float stored into integers
+    return np.sum(N * N)  # an integer value
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64])
+@pytest.mark.parametrize("mode", ["source", "tape"])
+def test_integer_valued_output(dtype, mode):
+    """Every path from ``x`` to the value passes a cast into integers: the gradient is
+    zero (hand-derived), in floating point.  The seed of an integer value was an
+    integer, and so was every adjoint, until a float adjoint was added into one
+    (fuzz seed 20032: NumPy's casting error from inside the generated code)."""
+    N = np.arange(8, dtype=dtype).reshape(2, 4)
+    x, w = 0.3, np.array([1.0, 2.0])
+    value = int_output(x, w, N)
+    v, (gx, gw) = srcad.value_and_grad(int_output, wrt=(0, 1), mode=mode)(x, w, N)
+    assert v == value and np.asarray(v).dtype == np.asarray(value).dtype
+    assert gx == 0.0 and isinstance(gx, float)
+    assert gw.dtype == np.float64 and not gw.any()
+    gx2, gw2 = srcad.grad(int_output, wrt=(0, 1), mode=mode)(x, w, N)
+    assert gx2 == 0.0 and not gw2.any()
+    _, pullback = srcad.vjp(int_output, wrt=(0, 1), mode=mode)(x, w, N)
+    gx3, gw3 = pullback(1.0)
+    assert gx3 == 0.0 and not np.asarray(gw3).any()

@@ -33,7 +33,7 @@ import dataclasses
 import numpy as np
 from hypothesis import strategies as st
 
-FAMILIES = ("general", "loops")
+FAMILIES = ("general", "loops", "locals")  # locals: general, with helpers inside f
 
 
 @dataclasses.dataclass
@@ -845,6 +845,37 @@ class Gen:
         self.helpers.append((name, pshapes, rshapes, tuple_ret))
         return "\n".join(src)
 
+    def local_helpers(self):
+        """Helpers defined inside ``f``: a lambda or a one-line ``def``, which the
+        compiler inlines at each call, or a ``def`` of two statements, which it refuses
+        (the tape runs the program).  A body is a random expression of the helper's
+        parameters and of names of ``f`` it reads as a closure; calls pass random
+        expressions.  (A one-line ``sigmoid`` once lost its gradient: FINDINGS A5.)"""
+        for _ in range(self.n(1, 2)):
+            name = self.fresh("loc")
+            pshapes = [self.shape() for _ in range(self.n(1, 2))]
+            rshape = self.shape()
+            outer = self.env
+            self.env = [v for v in outer if self.chance(40)]  # read as a closure
+            pnames = [self.fresh("p") for _ in pshapes]
+            for p, shape in zip(pnames, pshapes):
+                self.bind(p, shape, True)
+            body, _ = self.expr(rshape, self.n(1, 3))
+            self.env = outer
+            form = self.pick(["lambda"] * 3 + ["def"] * 4 + ["two"])
+            if form == "lambda":
+                self.emit(f"{name} = lambda {', '.join(pnames)}: {body}")
+            else:
+                self.emit(f"def {name}({', '.join(pnames)}):")
+                self.indent += 1
+                if form == "two":
+                    u = self.fresh("u")
+                    self.emit(f"{u} = {body}")
+                    body = f"{u} * {self.const()}"
+                self.emit(f"return {body}")
+                self.indent -= 1
+            self.helpers.append((name, pshapes, (rshape,), False))
+
     def params_general(self):
         m, n = self.n(2, 4), self.n(2, 4)
         self.SHAPES = [(), (n,), (m,), (m, n), (n, m)]
@@ -877,6 +908,8 @@ class Gen:
 
     def main_general(self, params):
         self.bind_params(params)
+        if self.family == "locals" or self.chance(30):
+            self.local_helpers()
         self.block(self.n(1, 6), 2)
 
     def main_loops(self, params):
@@ -993,14 +1026,15 @@ class Gen:
 
     def program(self):
         helpers_src = []
-        if self.family == "general":
+        general = self.family in ("general", "locals")
+        if general:
             params = self.params_general()
             for i in range(self.n(0, 2)):
                 helpers_src.append(self.helper(i))
         else:
             params = self.params_loops()
         self.lines, self.env, self.ints, self.indent = [], [], [], 1
-        if self.family == "general":
+        if general:
             self.main_general(params)
         else:
             self.main_loops(params)
@@ -1038,7 +1072,7 @@ class Gen:
 
 @st.composite
 def programs(draw, family="general"):
-    """A random program of ``family`` ("general" or "loops")."""
+    """A random program of ``family`` ("general", "loops" or "locals")."""
     if family == "all":
         family = draw(st.sampled_from(FAMILIES))
     return Gen(draw, family).program()
