@@ -9,7 +9,8 @@ products, a loop of invariant factors, a recurrence ``x = x + 0.001 * sin(x * y)
 an MLP with ``np.maximum(a, 0.0)``; then Tangent's own logistic regression (a bias,
 integer constants: ``lr_d``), an RNN with a bias and a loss at every step (``rnn_b``),
 a softmax MLP with biases (``mlp_b``) and 100 elementwise steps of four forms
-(``ew_b``).  Each gradient is checked against the hand-written
+(``ew_b``); then an RNN whose hidden states are kept in a list (``rnn_c``) and a sum
+of a list of terms (``sl_d``).  Each gradient is checked against the hand-written
 one (max relative difference printed), then both are timed side by side, round-robin,
 with ``_util.measure_many`` (GC paused in a loop, as timeit does), and so is the
 generated function called directly: the difference is ``srcad.grad``'s per-call cost
@@ -288,6 +289,43 @@ def ew_b_hand(x):
     return g
 
 
+# Added in the thirteenth session: the hidden states kept in a list, and a sum of a
+# list of terms (the list adjoint's steps, and the shapes of a list's elements).
+def rnn_c(Wx, Wh, xs, h0):
+    hs = [h0]
+    for t in range(len(xs)):
+        hs.append(np.tanh(np.dot(xs[t], Wx) + np.dot(hs[-1], Wh)))
+    return np.mean(hs[-1] ** 2)
+
+
+def rnn_c_hand(Wx, Wh, xs, h0):
+    hs = [h0]
+    for t in range(xs.shape[0]):
+        hs.append(np.tanh(xs[t] @ Wx + hs[-1] @ Wh))
+    dWx, dWh = np.zeros_like(Wx), np.zeros_like(Wh)
+    dh = 2.0 * hs[-1] / hs[-1].size
+    for t in range(xs.shape[0] - 1, -1, -1):
+        da = dh * (1.0 - hs[t + 1] ** 2)
+        dWx += xs[t].T @ da
+        dWh += hs[t].T @ da
+        dh = da @ Wh.T
+    return dWx, dWh
+
+
+def sl_d(a, b):
+    terms = []
+    for i in range(1000):
+        terms.append(math.exp(-a * i / 1000.0) * b)
+    return sum(terms)
+
+
+def sl_d_hand(a, b):
+    da = 0.0
+    for i in range(1000):
+        da -= math.exp(-a * i / 1000.0) * b * i / 1000.0
+    return da
+
+
 Wxb, Whb, bb = (
     rng.standard_normal((16, 32)) / 4.0,
     rng.standard_normal((32, 32)) / 6.0,
@@ -310,6 +348,8 @@ CASES = [
     ("rnn_b", rnn_b, rnn_b_hand, (Wxb, Whb, bb, xs, h0), (0, 1, 2)),
     ("mlp_b", mlp_b, mlp_b_hand, (W1, b1m, W2m, b2m, Xm, Ym1), (0, 1, 2, 3)),
     ("ew_b", ew_b, ew_b_hand, (0.3 * rng.standard_normal(10),), 0),
+    ("rnn_c", rnn_c, rnn_c_hand, (Wxb, Whb, xs, h0), (0, 1)),
+    ("sl_d", sl_d, sl_d_hand, (1.3, 0.7), 0),
 ]
 
 

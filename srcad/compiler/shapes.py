@@ -44,11 +44,35 @@ _MAKERS = frozenset({"zeros", "ones", "empty", "full"})
 _RT_LIKE_SECOND = frozenset({"unbroadcast", "instantiate", "expand_reduced", "unravel"})
 
 
+class ListOf:
+    """The shape of a Python list whose elements all have shape ``elt`` (any length):
+    ``hs = [h0]`` and ``hs.append(h)`` in an RNN, and the list's adjoint, whose
+    entries are those shapes or the symbolic zero.  Only a list every use of which
+    this pass follows has one (``_list_escapes``)."""
+
+    __slots__ = ("elt",)
+
+    def __init__(self, elt):
+        self.elt = elt
+
+    def __eq__(self, other):
+        return type(other) is ListOf and other.elt == self.elt
+
+    def __hash__(self):
+        return hash(("ListOf", self.elt))
+
+    def __repr__(self):
+        return f"ListOf({self.elt!r})"
+
+
 def join(a, b):
     if a == _BOTTOM or a == _ZERO:
         return b if b != _BOTTOM else a
     if b == _BOTTOM or b == _ZERO:
         return a
+    if type(a) is ListOf and type(b) is ListOf:
+        elt = join(a.elt, b.elt)
+        return None if elt is None else ListOf(elt)
     return a if a == b else None
 
 
@@ -109,9 +133,12 @@ class ShapeInference:
                             self.local.add(m.id)
                             self.other.add(m.id)
                             self.env[m.id] = None
+                elif _appended_to(n) is not None and _appended_to(n) in self.local:
+                    self.assigns.append(n)  # lst.append(v): a binding of lst's elements
         for n in self.local - values:
             # bound by restores only (a value pushed under another name): unknown
             self.env[n] = None
+        self.escapes = _list_escapes(stmts, rt_name)  # lists this pass cannot follow
 
     def run(self):
         for _ in range(50):
@@ -128,20 +155,57 @@ class ShapeInference:
         return self
 
     def _bindings(self, s):
+        out = self._bindings_of(s)
+        # a list used in a way this pass does not follow (passed to a function, copied
+        # to another name, extended...) may hold anything
+        return [(n, None if type(v) is ListOf and n in self.escapes else v) for n, v in out]
+
+    def _bindings_of(self, s):
+        if isinstance(s, gast.Expr):  # lst.append(v)
+            return [(_appended_to(s), ListOf(self.shape(s.value.args[0])))]
         if isinstance(s, gast.For):
             it = self.shape(s.iter)
             if it == _RANGE and isinstance(s.target, gast.Name):
                 if s.target.id not in self.other:
                     self.ints.add(s.target.id)
                 return [(s.target.id, ())]
-            elt = it[1:] if isinstance(it, tuple) and len(it) >= 1 else None
+            if type(it) is ListOf:
+                elt = it.elt
+            else:
+                elt = it[1:] if isinstance(it, tuple) and len(it) >= 1 else None
             return [(m.id, elt if m is s.target else None) for m in _names(s.target)]
         t = s.targets[0] if len(s.targets) == 1 else None
         if isinstance(t, gast.Name):
             if self._is_pop(s.value):
                 return [(t.id, _BOTTOM)]  # a value the name had before
             return [(t.id, self.shape(s.value))]
+        popped = self._pop_adj(t, s.value)
+        if popped is not None:
+            return popped
         return [(m.id, None) for t in s.targets for m in _names(t)]
+
+    def _pop_adj(self, t, v):
+        """``dl, dv = _rt.pop_adj(dl)``: the list adjoint keeps its shape, and ``dv`` is
+        one of its entries."""
+        if not (
+            isinstance(t, gast.Tuple)
+            and len(t.elts) == 2
+            and all(isinstance(e, gast.Name) for e in t.elts)
+            and isinstance(v, gast.Call)
+            and isinstance(v.func, gast.Attribute)
+            and isinstance(v.func.value, gast.Name)
+            and v.func.value.id == self.rt
+            and v.func.attr == "pop_adj"
+            and len(v.args) == 1
+            and not v.keywords
+        ):
+            return None
+        lst = self.shape(v.args[0])
+        if lst == _BOTTOM:
+            return [(t.elts[0].id, _BOTTOM), (t.elts[1].id, _BOTTOM)]
+        if type(lst) is not ListOf:
+            return None
+        return [(t.elts[0].id, lst), (t.elts[1].id, lst.elt)]
 
     def _is_pop(self, e):
         return self.stack is not None and popped_from(e) == self.stack
@@ -177,6 +241,11 @@ class ShapeInference:
             return self._subscript(e)
         if isinstance(e, gast.Call):
             return self._call(e)
+        if isinstance(e, gast.List) and not any(isinstance(x, gast.Starred) for x in e.elts):
+            elt = _BOTTOM
+            for x in e.elts:
+                elt = join(elt, self.shape(x))
+            return None if elt is None else ListOf(elt)
         return None
 
     def _attribute(self, e):
@@ -195,6 +264,10 @@ class ShapeInference:
         if dim is not False:
             return dim
         base = self.shape(e.value)
+        if type(base) is ListOf:
+            if isinstance(e.slice, gast.Slice):
+                return base  # (a shorter list of the same elements)
+            return base.elt if self._is_int(e.slice) else None
         if not isinstance(base, tuple):
             return _unknown(base)
         idx = e.slice.elts if isinstance(e.slice, gast.Tuple) else [e.slice]
@@ -283,6 +356,8 @@ class ShapeInference:
         """``x.dot(y)``, ``x.sum(axis)`` and kin, ``x.T``-like methods, for an ``x`` of
         known shape (an array, or a number: the methods then fail as they would)."""
         s = self.shape(base)
+        if type(s) is ListOf and attr == "pop" and len(e.args) <= 1 and not e.keywords:
+            return s.elt
         if not isinstance(s, tuple):
             return _unknown(s)
         args = [self.shape(a) for a in e.args]
@@ -352,6 +427,8 @@ class ShapeInference:
         args = [self.shape(a) for a in e.args]
         if fname in _RT_LIKE_SECOND and len(args) >= 2:
             return args[1]
+        if fname in ("add_at", "push_adj") and len(args) >= 2 and type(args[1]) is ListOf:
+            return args[1]  # the adjoint of a list: entries of its elements' shapes
         if fname == "expand_to" and len(e.args) >= 2:
             return self._tuple_shape(e.args[1])
         if fname == "seed" and args:
@@ -405,6 +482,57 @@ def _is_numpy(obj):
 
 def _names(t):
     return [m for m in walk(t) if isinstance(m, gast.Name)]
+
+
+def _appended_to(s):
+    """``lst`` for a statement ``lst.append(v)``, else None."""
+    if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Call)):
+        return None
+    c = s.value
+    f = c.func
+    if (
+        isinstance(f, gast.Attribute)
+        and f.attr == "append"
+        and isinstance(f.value, gast.Name)
+        and len(c.args) == 1
+        and not c.keywords
+    ):
+        return f.value.id
+    return None
+
+
+def _list_escapes(stmts, rt):
+    """The names read anywhere but in the uses the list model follows: ``lst.append(v)``
+    as a statement, ``lst.pop(...)``, ``lst[i]``, ``len(lst)``, ``for v in lst``, and
+    an argument of a runtime helper (``_rt.add_at``, ``_rt.pop_adj``...), none of which
+    puts an element of another shape in.  Any other read (an alias ``b = lst``, a call
+    of any other function, ``lst.extend``, ``lst + [v]``) may, and so ends the model
+    for that name."""
+    followed = set()  # ids of the Name nodes read in a followed way
+    for s in stmts:
+        for n in walk(s):
+            if isinstance(n, gast.Expr) and _appended_to(n) is not None:
+                followed.add(id(n.value.func.value))
+            elif isinstance(n, gast.Call):
+                f = n.func
+                if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name):
+                    if f.attr == "pop":
+                        followed.add(id(f.value))
+                    elif f.value.id == rt:
+                        followed.update(id(a) for a in n.args if isinstance(a, gast.Name))
+                elif isinstance(f, gast.Name) and f.id == "len" and len(n.args) == 1:
+                    followed.add(id(n.args[0]))
+            elif isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name):
+                if isinstance(n.ctx, gast.Load):
+                    followed.add(id(n.value))
+            elif isinstance(n, gast.For) and isinstance(n.iter, gast.Name):
+                followed.add(id(n.iter))
+    return {
+        n.id
+        for s in stmts
+        for n in walk(s)
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in followed
+    }
 
 
 def _slice_length(sl, n):

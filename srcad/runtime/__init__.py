@@ -8,6 +8,7 @@ from .core import (  # noqa: F401
     add_at_inplace,
     adjoint_like,
     broadcast_like,
+    check_argument_write,
     check_element,
     check_overlap,
     check_scalar,

@@ -1779,6 +1779,8 @@ def negate_shift(shift):
 def builtin_sum_adjoint(g, iterable):
     """Adjoint of the iterable of builtin ``sum``: ``g`` once per element."""
     if isinstance(iterable, (list, tuple)):
+        if getattr(g, "shape", None) is None:  # a number (or ZERO): unbroadcast gives it back
+            return _container([g] * len(iterable), iterable)
         return _container((unbroadcast(g, x) for x in iterable), iterable)
     shape = np.shape(iterable)
     return np.broadcast_to(unbroadcast(g, iterable[0]), shape) + np.zeros_like(iterable)
