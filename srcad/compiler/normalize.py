@@ -35,6 +35,7 @@ from .anf import ANF
 from .astutil import block_items, statements, walk
 from .desugar import hoist_named_exprs
 from .refusals import REFUSED_INPLACE_METHODS, check_function
+from .saveplan import INPLACE_METHODS
 from .vocab import assign, attr, call, const, index_expr, name, popped_from, store
 
 
@@ -148,6 +149,8 @@ class Normalizer(ANF):
                 f"`{type(s).__name__}` statements are not supported",
                 "rewrite it with assignments, if, for and while",
             )
+        if self.callee and isinstance(s, (gast.Expr, gast.Assign, gast.AugAssign, gast.Return)):
+            self._refuse_argument_methods(s)
         pre, s = hoist_named_exprs(s, self.parsed)
         out = []
         for a in pre:
@@ -312,6 +315,11 @@ class Normalizer(ANF):
             # `x += y` writes into x's array in NumPy: whoever shares it sees the change
             # (alias.py refuses reading such a name afterwards)
             out[-1].srcad_augassign = t.id
+            if self.callee and t.id in self.params:
+                # an argument of a called function: a number is rebound, but an array or
+                # a list is the caller's own, changed in place where the generated code
+                # would make a new one (checked at run time: transform.element_check)
+                out[-1].srcad_argument_write = self.parsed.line_of(s)[0]
             return out
         if isinstance(t, gast.Subscript):
             pre, base = self.subscript_base(t)
@@ -369,6 +377,32 @@ class Normalizer(ANF):
         raise self.parsed.error(
             target, f"assignment to {type(target).__name__}", "assign to a plain name"
         )
+
+    def _refuse_argument_methods(self, s):
+        """In a called function: ``lst.append(v)``, ``lst.pop()``, ``a.sort()`` and the
+        other methods that change their receiver, on a parameter that holds an active
+        value or receives one.  The caller's list or array would change, and the
+        caller's sweep does not follow a change made inside the call (FINDINGS A6: an
+        append there lost the appended value's gradient)."""
+        for n in walk(s):
+            if not (
+                isinstance(n, gast.Call)
+                and isinstance(n.func, gast.Attribute)
+                and isinstance(n.func.value, gast.Name)
+                and n.func.value.id in self.params
+                and n.func.attr in INPLACE_METHODS
+            ):
+                continue
+            p = n.func.value
+            args = list(n.args) + [k.value for k in n.keywords]
+            if self.act.expr(p) or any(self.act.expr(a) for a in args):
+                raise self.parsed.error(
+                    s,
+                    f"`{p.id}.{n.func.attr}(...)` changes the argument `{p.id}` inside a "
+                    "called function (the caller's value would change, and srcad does "
+                    "not follow a change made inside the call)",
+                    "return the new value from the function and assign it in the caller",
+                )
 
     def _check_alias(self, target):
         base = target.value

@@ -96,8 +96,14 @@ class Transform:
 
     def element_check(self, s):
         """``_rt.check_element(y, ...)`` before a ``y -= v`` that alias.py let through
-        on condition that ``y`` is a number at run time (``[]`` for any other
+        on condition that ``y`` is a number at run time, and ``_rt.check_argument_write``
+        before one into a parameter of a called function (``[]`` for any other
         statement)."""
+        arg_line = getattr(s, "srcad_argument_write", None)
+        if arg_line is not None:
+            y = s.srcad_augassign
+            args = (name(y), const(y), const(self.parsed.filename), const(arg_line))
+            return [gast.Expr(self.rt("check_argument_write", *args))]
         line = getattr(s, "srcad_alias_guard", None)
         if line is None:
             return []
