@@ -208,6 +208,7 @@ class Normalizer(ANF):
             return []
         if isinstance(v, gast.Call):
             self._refuse_numpy_writer(v, s)
+            self._refuse_held_receiver(v, s)
         if (
             isinstance(v, gast.Call)
             and isinstance(v.func, gast.Attribute)
@@ -377,6 +378,28 @@ class Normalizer(ANF):
         raise self.parsed.error(
             target, f"assignment to {type(target).__name__}", "assign to a plain name"
         )
+
+    def _refuse_held_receiver(self, v, s):
+        """``self.hs.append(h)``, ``d["k"].append(h)``: a method that changes a list or
+        array held in an attribute or a container, with an active value.  srcad follows
+        appends to (and pops from) lists in local variables only; this one gave a zero
+        gradient before check_operands refused it (FINDINGS A5)."""
+        f = v.func
+        if not (
+            isinstance(f, gast.Attribute)
+            and f.attr in INPLACE_METHODS
+            and isinstance(f.value, (gast.Attribute, gast.Subscript))
+        ):
+            return
+        args = list(v.args) + [k.value for k in v.keywords]
+        if self.act.expr(f.value) or any(self.act.expr(a) for a in args):
+            raise self.parsed.error(
+                s,
+                f"`.{f.attr}(...)` on a list or array held in an attribute or a container, "
+                "with an active value (srcad follows changes to local lists only)",
+                "keep the list in a local variable (hs = []; hs.append(h)) and store it "
+                "afterwards",
+            )
 
     def _refuse_argument_methods(self, s):
         """In a called function: ``lst.append(v)``, ``lst.pop()``, ``a.sort()`` and the

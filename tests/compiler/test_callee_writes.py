@@ -142,3 +142,39 @@ def uses_push(x):
 def test_the_append_found_is_refused_with_its_line():
     with pytest.raises(srcad.UnsupportedError, match=r"lst\.append.*changes the argument"):
         srcad.grad(uses_push, mode="source")(np.array([0.3, -0.8]))
+
+
+class Model:
+    """A list held in an attribute, appended to with an active value: a zero gradient
+    before (the statement stayed a plain call), then check_operands' generic refusal,
+    now a refusal that says what to do.  The tape runs both methods right."""
+
+    def __init__(self):
+        self.hs = []
+
+    def loss(self, x):
+        self.hs.append(x * 2.0)
+        return np.sum(self.hs[-1] ** 2)
+
+    def loss_through_helper(self, x):
+        h = self.helper(x)
+        return np.sum(self.hs[-1] * h)
+
+    def helper(self, x):
+        self.hs.append(x * 3.0)
+        return x * 1.0
+
+
+@pytest.mark.parametrize("method", ["loss", "loss_through_helper"])
+def test_a_list_held_in_an_attribute(method):
+    x = np.array([0.3, -0.8, 1.1])
+    with pytest.raises(srcad.UnsupportedError, match="held in an attribute"):
+        srcad.grad(getattr(Model(), method), mode="source")(x)
+
+    def fresh(v):
+        return getattr(Model(), method)(v)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", srcad.FallbackWarning)
+        got = srcad.grad(getattr(Model(), method))(x)
+    np.testing.assert_allclose(got, fd(fresh, (x,), 0), rtol=1e-7)

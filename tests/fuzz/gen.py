@@ -823,6 +823,13 @@ class Gen:
         pnames = [f"a{i}" for i in range(len(pshapes))]
         for p, s in zip(pnames, pshapes):
             self.bind(p, s, True)
+        if self.chance(20):
+            # an augmented assignment into a parameter: a number is rebound, an array
+            # is the caller's, changed in place (FINDINGS A6: source mode made a new
+            # one, and the caller's array kept its old value in the generated code)
+            k = self.n(0, len(pnames) - 1)
+            e, _ = self.expr(pshapes[k], 1)
+            self.emit(f"{pnames[k]} {self.pick(['+=', '-=', '*='])} {e}")
         self.block(self.n(0, 2), 1)
 
         def ret():
