@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 import srcad
 
 from .fdcheck import fd
+from .genload import load
 
 ARRAY_BODIES = [
     "a += v",
@@ -74,19 +75,10 @@ def f(x, s):
 """
 
 
-def _load(src, folder, counter=[0]):  # noqa: B006 - a counter for file names
-    counter[0] += 1
-    path = folder / f"callee_writes_{counter[0]}.py"
-    path.write_text(src)
-    ns = {"__name__": f"callee_writes_{counter[0]}"}
-    exec(compile(src, str(path), "exec"), ns)  # noqa: S102
-    return ns["f"]
-
-
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
 @given(src=modules(), seed=st.integers(0, 2**16))
 def test_random_argument_writes(src, seed, tmp_path_factory):
-    f = _load(src, tmp_path_factory.mktemp("cw"))
+    f = load(src, tmp_path_factory.mktemp("cw"), "callee_writes")
     rng = np.random.default_rng(seed)
     x, s = rng.uniform(-1.0, 1.0, 3), float(rng.uniform(0.2, 1.0))
     try:

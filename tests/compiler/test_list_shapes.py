@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import srcad
 
 from .fdcheck import fd
+from .genload import load
 
 # the statements that put an element of another shape (a number, or 2 entries) into
 # the list named L, each in a way the shape pass must see as "not followed"
@@ -69,19 +70,12 @@ def programs(draw):
     return "\n".join(lines) + "\n"
 
 
-def _load(src, folder, counter=[0]):  # noqa: B006 - a counter for file names
-    counter[0] += 1
-    path = folder / f"list_shapes_{counter[0]}.py"
-    path.write_text("import numpy as np\n\n\n" + src)
-    ns = {"__name__": f"list_shapes_{counter[0]}", "_append_half": _append_half, "_push": _push}
-    exec(compile(path.read_text(), str(path), "exec"), ns)  # noqa: S102
-    return ns["f"]
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(src=programs(), seed=st.integers(0, 2**16))
 def test_random_list_programs(src, seed, tmp_path_factory):
-    f = _load(src, tmp_path_factory.mktemp("ls"))
+    folder = tmp_path_factory.mktemp("ls")
+    src = "import numpy as np\n\n\n" + src
+    f = load(src, folder, "list_shapes", _append_half=_append_half, _push=_push)
     rng = np.random.default_rng(seed)
     x, W, s = rng.uniform(-1, 1, 3), rng.uniform(-0.7, 0.7, (3, 3)), float(rng.uniform(-1, 1))
     try:

@@ -25,6 +25,7 @@ import srcad
 from srcad.compiler import anf
 
 from .fdcheck import fd
+from .genload import load
 
 # -- hand-written cases -----------------------------------------------------------------
 
@@ -152,15 +153,6 @@ def programs(draw):
     return "\n".join(lines) + "\n"
 
 
-def _load(src, tmp_path, counter=[0]):  # noqa: B006 - a counter for file names
-    counter[0] += 1
-    path = tmp_path / f"local_helpers_{counter[0]}.py"
-    path.write_text("import numpy as np\n\n\n" + src)
-    ns = {"__file__": str(path), "__name__": f"local_helpers_{counter[0]}"}
-    exec(compile(path.read_text(), str(path), "exec"), ns)  # noqa: S102
-    return ns["f"]
-
-
 def _close(got, want, scale):
     return np.allclose(got, want, rtol=1e-5, atol=1e-6 * scale)
 
@@ -168,7 +160,7 @@ def _close(got, want, scale):
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(src=programs(), seed=st.integers(0, 2**16))
 def test_random_local_helpers(src, seed, tmp_path_factory):
-    f = _load(src, tmp_path_factory.mktemp("lh"))
+    f = load("import numpy as np\n\n\n" + src, tmp_path_factory.mktemp("lh"), "local_helpers")
     rng = np.random.default_rng(seed)
     x, s = rng.uniform(-1.5, 1.5, 3), float(rng.uniform(-1.5, 1.5))
     with np.errstate(all="ignore"):
