@@ -22,6 +22,7 @@ import gast
 
 from .astutil import clone, to_ast, walk
 from .namer import describe
+from .saveplan import INPLACE_METHODS
 from .vocab import assign, attr, call, name, store
 
 
@@ -180,6 +181,13 @@ class ANF:
         return [node]
 
     def inline_lambda(self, node):
+        pre, body = self.lambda_body(node)
+        more, op = self.op(body)
+        return pre + more, op
+
+    def lambda_body(self, node):
+        """Statements evaluating the arguments of ``node``, a call of a remembered
+        lambda, and its body with the parameters replaced by them."""
         lam = self.lambdas[node.func.id]
         params = [p.id for p in lam.args.args]
         if len(node.args) != len(params) or node.keywords:
@@ -193,9 +201,15 @@ class ANF:
             more, a = self.atom(arg)
             pre += more
             subst[p] = a
-        body = _SubstNames(subst).visit(clone(lam.body))
-        more, op = self.op(body)
-        return pre + more, op
+        return pre, _SubstNames(subst).visit(clone(lam.body))
+
+    def is_lambda_call(self, node):
+        return (
+            isinstance(node, gast.Call)
+            and isinstance(node.func, gast.Name)
+            and node.func.id in self.lambdas
+            and self.resolver.call_kind(node)[0] == "local"
+        )
 
     def _assign_count(self, target):
         return sum(
@@ -223,6 +237,20 @@ class ANF:
                 node,
                 "*args or **kwargs in a call on active values",
                 "pass the arguments one by one",
+            )
+        if (
+            kind == "method"
+            and node.func.attr in INPLACE_METHODS
+            and node.func.attr != "pop"  # (t = lst.pop() is followed)
+        ):
+            # lst.append(v) is followed as a statement of its own; inside an expression
+            # (t = lst.append(v), a lambda's body) the change went unseen: a zero
+            # gradient (FINDINGS A5)
+            raise self.parsed.error(
+                node,
+                f"`.{node.func.attr}(...)` inside an expression, on an active value "
+                "(srcad follows `lst.append(v)` as a statement of its own)",
+                f"write the call as a statement of its own: lst.{node.func.attr}(...)",
             )
         pre, args, kws = [], [], []
         if kind == "method":
@@ -295,7 +323,10 @@ def _subscript_key(node):
 
 def check_operands(fdef, parsed, act):
     """Raise UnsupportedError at the first statement of ``fdef`` with an operand that
-    is an active expression rather than a name (``act``: the Activity of ``fdef``)."""
+    is an active expression rather than a name (``act``: the Activity of ``fdef``),
+    or with a call of a local lambda that changes a list or an array in place (one
+    the normalizer did not inline: the sweep would not undo what it does)."""
+    _refuse_changing_lambdas(fdef, parsed)
     for s in walk(fdef):
         if isinstance(s, gast.Assign) and getattr(s, "srcad_book", False) is not True:
             for op in _operands(s.value, act):
@@ -306,6 +337,39 @@ def check_operands(fdef, parsed, act):
         elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
             for op in _operands(s.value, act):
                 _refuse_active(op, s, parsed, act)
+
+
+def _refuse_changing_lambdas(fdef, parsed):
+    changing = {}
+    for s in walk(fdef):
+        if (
+            isinstance(s, gast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name)
+            and isinstance(s.value, gast.Lambda)
+            and any(
+                isinstance(n, gast.Call)
+                and isinstance(n.func, gast.Attribute)
+                and n.func.attr in INPLACE_METHODS
+                for n in walk(s.value.body)
+            )
+        ):
+            changing[s.targets[0].id] = s
+    if not changing:
+        return
+    for s in walk(fdef):
+        for n in walk(s) if isinstance(s, gast.stmt) else ():
+            if (
+                isinstance(n, gast.Call)
+                and isinstance(n.func, gast.Name)
+                and n.func.id in changing
+            ):
+                raise parsed.error(
+                    s,
+                    f"`{n.func.id}` changes a list or an array in place, and is called "
+                    "where srcad does not inline it (the backward sweep would not undo it)",
+                    "write the change out at the call (lst.append(v)), or use mode='tape'",
+                )
 
 
 def _operands(v, act):

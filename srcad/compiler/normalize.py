@@ -32,11 +32,14 @@ import numpy as np
 from ..runtime.core import NUMPY_WRITERS
 from .analyze import NONDIFF_OPS, is_insert_grad_with, is_no_grad_with
 from .anf import ANF
-from .astutil import block_items, statements, walk
+from .astutil import block_items, children, statements, walk
 from .desugar import hoist_named_exprs
 from .refusals import REFUSED_INPLACE_METHODS, check_function
 from .saveplan import INPLACE_METHODS
 from .vocab import assign, attr, call, const, index_expr, name, popped_from, store
+
+# list methods that change the list (pop gives a value, and t = lst.pop() is followed)
+_LIST_CHANGERS = frozenset({"append", "extend", "insert", "remove", "reverse", "sort", "clear"})
 
 
 class Normalizer(ANF):
@@ -149,8 +152,10 @@ class Normalizer(ANF):
                 f"`{type(s).__name__}` statements are not supported",
                 "rewrite it with assignments, if, for and while",
             )
-        if self.callee and isinstance(s, (gast.Expr, gast.Assign, gast.AugAssign, gast.Return)):
-            self._refuse_argument_methods(s)
+        if isinstance(s, (gast.Expr, gast.Assign, gast.AugAssign, gast.Return)):
+            self._refuse_changes_in_expressions(s)
+            if self.callee:
+                self._refuse_argument_methods(s)
         pre, s = hoist_named_exprs(s, self.parsed)
         out = []
         for a in pre:
@@ -206,6 +211,13 @@ class Normalizer(ANF):
         v = s.value
         if isinstance(v, gast.Constant):
             return []
+        if self.is_lambda_call(v):
+            # `add(x)` with `add = lambda v: acc.append(v)`: the body is the statement
+            # (run as a call, its append was not undone by the sweep: FINDINGS A5)
+            pre, body = self.lambda_body(v)
+            node = gast.Expr(body)
+            gast.copy_location(node, s)
+            return pre + self.stmt_Expr(node)
         if isinstance(v, gast.Call):
             self._refuse_numpy_writer(v, s)
             self._refuse_held_receiver(v, s)
@@ -378,6 +390,35 @@ class Normalizer(ANF):
         raise self.parsed.error(
             target, f"assignment to {type(target).__name__}", "assign to a plain name"
         )
+
+    def _refuse_changes_in_expressions(self, s):
+        """``t = lst.append(v)``, ``f(lst.sort())``: a method that changes a local list,
+        called inside an expression.  The sweep follows ``lst.append(v)`` as a statement
+        of its own (and undoes it going back); inside an expression the change went
+        unseen, active list or not (FINDINGS A5).  A lambda's body is checked where the
+        lambda is inlined."""
+        top = s.value if isinstance(s, gast.Expr) else None
+        stack = [s]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, gast.Lambda):
+                continue
+            if (
+                isinstance(n, gast.Call)
+                and n is not top
+                and isinstance(n.func, gast.Attribute)
+                and isinstance(n.func.value, gast.Name)
+                and n.func.attr in _LIST_CHANGERS
+            ):
+                raise self.parsed.error(
+                    s,
+                    f"`{n.func.value.id}.{n.func.attr}(...)` inside an expression (srcad "
+                    f"follows `{n.func.value.id}.{n.func.attr}(...)` only as a statement of "
+                    "its own)",
+                    f"write the call as a statement of its own: {n.func.value.id}."
+                    f"{n.func.attr}(...)",
+                )
+            stack.extend(children(n))
 
     def _refuse_held_receiver(self, v, s):
         """``self.hs.append(h)``, ``d["k"].append(h)``: a method that changes a list or

@@ -179,3 +179,78 @@ def test_random_local_helpers(src, seed, tmp_path_factory):
     dx = rng.uniform(-1.0, 1.0, 3)
     _, t = srcad.jvp(f, wrt=(0, 1), mode="source")(x, s, (dx, 0.5))
     assert _close(t, want_x @ dx + 0.5 * want_s, scale), src
+
+
+# -- helpers and calls that change a list -------------------------------------------------
+# Each gave a zero gradient in source mode before (the change went unseen by the
+# sweep); each must now be right in mode 'auto' and, in mode 'source', right or refused.
+
+
+def lambda_appends_compound(x):
+    acc = []
+    add = lambda v: acc.append(v)  # noqa: E731
+    add(x * 2.0)
+    return np.sum(acc[-1] ** 2)
+
+
+def lambda_appends_name(x):
+    acc = []
+    add = lambda v: acc.append(v)  # noqa: E731
+    add(x)
+    return np.sum(acc[-1] ** 2)
+
+
+def lambda_append_as_value(x):
+    acc = []
+    add = lambda v: acc.append(v)  # noqa: E731
+    t = add(x)  # noqa: F841
+    return np.sum(acc[-1] ** 2)
+
+
+def append_as_value(x):
+    acc = []
+    t = acc.append(x * 2.0)  # noqa: F841
+    return np.sum(acc[-1] ** 2)
+
+
+def index_list_appended_in_expression(x):
+    y = 1.0
+    idx = []
+    for k in range(3):
+        t = idx.append(k)  # noqa: F841
+        y = y * x[idx[-1]]
+    return y
+
+
+def closure_reads_list(x):
+    acc = [x * 1.0]
+
+    def last():
+        return acc[-1]
+
+    acc.append(x * 3.0)
+    return np.sum(last() ** 2)
+
+
+CHANGING = [
+    lambda_appends_compound,
+    lambda_appends_name,
+    lambda_append_as_value,
+    append_as_value,
+    index_list_appended_in_expression,
+    closure_reads_list,
+]
+
+
+@pytest.mark.parametrize("f", CHANGING, ids=lambda f: f.__name__)
+def test_helpers_and_calls_that_change_a_list(f):
+    x = np.array([0.3, -0.8, 1.1])
+    want = fd(f, (x,), 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", srcad.FallbackWarning)
+        np.testing.assert_allclose(srcad.grad(f)(x), want, rtol=1e-7, atol=1e-9)
+    try:
+        got = srcad.grad(f, mode="source")(x)
+    except srcad.UnsupportedError:
+        return
+    np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)
