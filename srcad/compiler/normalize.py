@@ -409,6 +409,7 @@ class Normalizer(ANF):
                 and isinstance(n.func, gast.Attribute)
                 and isinstance(n.func.value, gast.Name)
                 and n.func.attr in _LIST_CHANGERS
+                and self._holds_container(n.func.value.id)  # (not np.sort)
             ):
                 raise self.parsed.error(
                     s,
@@ -419,6 +420,14 @@ class Normalizer(ANF):
                     f"{n.func.attr}(...)",
                 )
             stack.extend(children(n))
+
+    def _holds_container(self, n):
+        """Whether name ``n`` is the function's own or a global list, dict, set or
+        array (not a module: ``np.sort(x)`` changes nothing)."""
+        if n in self.resolver.locals:
+            return True
+        found, obj = self.parsed.lookup(n)
+        return found and isinstance(obj, (list, dict, set, np.ndarray))
 
     def _refuse_held_receiver(self, v, s):
         """``self.hs.append(h)``, ``d["k"].append(h)``: a method that changes a list or

@@ -254,3 +254,17 @@ def test_helpers_and_calls_that_change_a_list(f):
     except srcad.UnsupportedError:
         return
     np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)
+
+
+def numpy_functions_named_like_list_methods(x):
+    return np.sum(np.sort(x) * np.arange(3.0)) + np.sum(np.append(x, x * 2.0) ** 2)
+
+
+def test_numpy_functions_named_like_list_methods_are_not_changes():
+    """``np.sort`` and ``np.append`` make new arrays: compiled, not
+    refused as a list changed inside an expression."""
+    x = np.array([0.3, -0.8, 1.1])
+    got = srcad.grad(numpy_functions_named_like_list_methods, mode="source")(x)
+    np.testing.assert_allclose(
+        got, fd(numpy_functions_named_like_list_methods, (x,), 0), rtol=1e-7
+    )
