@@ -249,6 +249,38 @@ def _(result, x, index, v):
 
 
 @primitive
+def index_put_last(x, index, v):
+    """``index_put`` with NumPy's meaning, for NumPy programs on the tape: where
+    ``index`` names an element more than once, the last write sticks, so the values
+    written before it reach nothing (PyTorch's index_put gives each of them the
+    element's gradient; FINDINGS A7)."""
+    out = x.copy()
+    out[index] = v
+    return out
+
+
+@primitive
+@meta_args(0)
+def last_writes(x, index):
+    """1.0 at the slots of ``x[index] = v`` that stick, 0.0 at those a later slot
+    overwrites, shaped like ``x[index]`` (in ``x``'s dtype)."""
+    keep = np.ones_like(x, shape=np.shape(x[index]))
+    lost = _rt.overwritten_slots(x, index)
+    if lost is not None:
+        keep[lost] = 0
+    return keep
+
+
+nondifferentiable(last_writes)
+
+
+@adjoint(index_put_last)
+def _(result, x, index, v):
+    d[x] = zero_at(d[result], index)
+    d[v] = sum_like(getitem(d[result], index) * last_writes(x, index), v)
+
+
+@primitive
 @meta_args(1)
 def sum_like(g, v):
     """``g`` summed down to the shape of ``v`` (undoing broadcasting; size-1 dimensions

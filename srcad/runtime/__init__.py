@@ -22,6 +22,7 @@ from .core import (  # noqa: F401
     namespace_of,
     numpy_out_position,
     ones_like,
+    overwritten_slots,
     partial_overlap,
     pop_adj,
     push_adj,

@@ -9,6 +9,7 @@ are called on the arrays, and CuPy arrays (or srcad tensors) answer them through
 ``__array_function__`` / ``__array_ufunc__``.  Nothing converts an array to NumPy.
 """
 
+import math
 import numbers
 import sys
 
@@ -357,9 +358,49 @@ def _setitem_adj(dx, x, i):
     dv = dx[i]
     if hasattr(dv, "copy"):
         dv = dv.copy()
+    if not _is_basic_index(i):
+        lost = overwritten_slots(x, i)
+        if lost is not None:
+            dv[lost] = 0  # (a value a later one overwrote reached nothing)
     out = dx.copy()
     out[i] = 0
     return out, dv
+
+
+def overwritten_slots(x, i):
+    """For ``x[i] = v`` with an integer-array index that names an element more than
+    once, the slots of ``v`` that a later slot overwrites (NumPy writes in order, and
+    the last write sticks: ``y[[0, 0, 1]] = v`` leaves ``v[1]`` in ``y[0]``), as a
+    boolean mask shaped like ``x[i]``; None when no element is named twice.  Their
+    adjoint is zero (FINDINGS A7: it was the element's, as PyTorch's index_put gives)."""
+    shape = getattr(x, "shape", None)
+    parts = i if isinstance(i, tuple) else (i,)
+    if shape is None or not any(_integer_array(p) for p in parts):
+        return None
+    xp = namespace_of(x)
+    ids = xp.arange(math.prod(shape)).reshape(shape)[i]
+    flat = ids.ravel()
+    if flat.size < 2:
+        return None
+    _, last_from_end = xp.unique(flat[::-1], return_index=True)
+    kept = xp.zeros(flat.size, dtype=bool)
+    kept[flat.size - 1 - last_from_end] = True
+    if bool(kept.all()):
+        return None
+    return ~kept.reshape(ids.shape)
+
+
+def _integer_array(p):
+    """An index part that is an array or list of integers (advanced indexing)."""
+    if isinstance(p, (list, tuple)) or getattr(p, "ndim", 0):
+        kind = getattr(getattr(p, "dtype", None), "kind", None)
+        if kind is None:
+            try:
+                kind = np.asarray(p).dtype.kind
+            except (ValueError, TypeError):
+                return False
+        return kind in "iu"
+    return False
 
 
 def broadcast_like(dx, result):

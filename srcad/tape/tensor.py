@@ -854,7 +854,10 @@ def setitem(t, index, value):
         if view._base is not t and t._base is not None:
             _refresh_view(t)
         return
-    inplace(t, T.index_put, (index, value), "IndexPutBackward0", eparams=(0, 2))
+    # a NumPy program (srcad's fallback) writes with NumPy's meaning for a repeated
+    # index: the last write sticks, and the earlier ones get no gradient
+    put = T.index_put_last if _cow.registry() is not None else T.index_put
+    inplace(t, put, (index, value), "IndexPutBackward0", eparams=(0, 2))
 
 
 E_OVERLAP = (

@@ -86,6 +86,8 @@ EXEMPT = {
     "view_scatter": "backward helper of tape_ops.as_view",
     "copy_to": "in-place copy into a region of a tape tensor (tests/tape)",
     "index_put": "in-place index assignment of a tape tensor (tests/tape)",
+    "index_put_last": "index assignment in a NumPy program on the tape "
+    "(tests/compiler/test_repeated_index_writes.py)",
     "as_view": "view step of an in-place update of a tape view (tests/tape)",
     "to_array_module": "device move of a tape tensor (tests/tape, tests/test_cupy)",
     "list": "container constructor, tested by tests/compiler",
