@@ -199,15 +199,17 @@ class Compiler:
 
     # -- forward mode ---------------------------------------------------------------------
 
-    def jvp_function(self, fn, wrt, containers=()):
-        """Generated ``f_jvp(*args, _tangents=(dx, ...)) -> (value, tangent_out)``."""
+    def jvp_function(self, fn, wrt, containers=(), callee=False):
+        """Generated ``f_jvp(*args, _tangents=(dx, ...)) -> (value, tangent_out)``;
+        ``callee``: ``fn`` is called by a function being transformed (its writes into
+        its arguments are refused as in reverse mode: FINDINGS A6)."""
         from .forward import Forward
 
         containers = _split_shapes(containers)[2]
         kinds = {n: k for n, k in containers if k != "float"}
         floats = {n for n, k in containers if k == "float"}
         parsed, fdef, namer, resolver, active, ret_name = self._front(
-            fn, list(wrt), kinds, floats=floats
+            fn, list(wrt), kinds, callee=callee, floats=floats
         )
         ns = Namespace(parsed, namer)
         tan = AdjointNames(namer)
@@ -245,7 +247,7 @@ class Compiler:
         if entry is None:
             entry = self.split_cache[key] = _Deferred(fn, active_params)
             try:
-                entry.jvp = self.jvp_function(fn, active_params)
+                entry.jvp = self.jvp_function(fn, active_params, callee=True)
             except BaseException:
                 del self.split_cache[key]
                 raise

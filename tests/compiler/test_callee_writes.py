@@ -7,11 +7,12 @@ the caller's sweep knowing, and makes a new array for ``a += v`` where NumPy cha
 the caller's.  ``lst.pop()`` there was an IndexError.  In a called function, a method
 that changes a parameter holding an active value is now a refusal, and ``p op= v`` on a
 parameter checks at run time that ``p`` is a number (a refusal, so the tape, when it is
-an array or a list).
+an array or a list), in forward mode too (a called function's jvp was built
+without those checks: the fuzz campaign 76026's 8 wrong values).
 
 Random helpers change or rebind a list or array argument in one of many ways; the
-caller reads its own list or array afterwards.  In mode 'auto' the gradient must
-match central differences; in mode 'source' it must match them or be a refusal.
+caller reads its own list or array afterwards.  In mode 'auto' the gradient and the
+jvp must match central differences; in mode 'source' they must match or be refusals.
 """
 
 import warnings
@@ -91,12 +92,28 @@ def test_random_argument_writes(src, seed, tmp_path_factory):
         got = srcad.grad(f, wrt=(0, 1))(x.copy(), s)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8, err_msg=src)
-    try:
-        got = srcad.grad(f, wrt=(0, 1), mode="source")(x.copy(), s)
-    except srcad.UnsupportedError:
-        return
-    for g, w in zip(got, want):
-        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8, err_msg=src)
+    t = (np.array([0.5, -1.0, 0.25]), 0.75)
+    jvp_want = float(want[0] @ t[0] + want[1] * t[1])
+    value = f(x.copy(), s)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", srcad.FallbackWarning)
+        v, tan = srcad.jvp(f, wrt=(0, 1))(x.copy(), s, t)
+    np.testing.assert_allclose([v, tan], [value, jvp_want], rtol=1e-6, atol=1e-8, err_msg=src)
+    for kind in ("grad", "jvp"):  # source mode: right, or a refusal
+        try:
+            if kind == "grad":
+                got = srcad.grad(f, wrt=(0, 1), mode="source")(x.copy(), s)
+            else:
+                v, tan = srcad.jvp(f, wrt=(0, 1), mode="source")(x.copy(), s, t)
+        except srcad.UnsupportedError:
+            continue
+        if kind == "grad":
+            for g, w in zip(got, want):
+                np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8, err_msg=src)
+        else:
+            np.testing.assert_allclose(
+                [v, tan], [value, jvp_want], rtol=1e-6, atol=1e-8, err_msg=src
+            )
 
 
 def accumulate(acc, x):
