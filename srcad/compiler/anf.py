@@ -75,6 +75,11 @@ class ANF:
                 return [assign(t, node, self.line)], name(t)
             return [], node
         pre, op = self.op(node, hint=hint)
+        if isinstance(op, gast.Name):
+            # (a comprehension's list, a branch's value: named already, and active as
+            # the temporary below would be)
+            self.act.active.add(op.id)
+            return pre, op
         t = self.namer.fresh(hint or describe(op))
         # the temporary holds an active value: an inlined lambda's body, split after
         # its parameters became such temporaries, must see it as one (FINDINGS A5)

@@ -266,6 +266,9 @@ class _Liveness:
                     for m in _stores(n):
                         bound.setdefault(m, []).append(None)
         self.ranges = {n for n, vs in bound.items() if all(_is_range(v) for v in vs)}
+        # names bound only to list displays: `lst.append(v)` on one binds it anew
+        # (a list nothing reads afterwards goes, appends and all)
+        self.lists = {n for n, vs in bound.items() if all(isinstance(v, gast.List) for v in vs)}
 
     def before(self, stmts, live, head):
         """Names live before ``stmts`` given ``live`` after them; ``head``: what is
@@ -280,8 +283,11 @@ class _Liveness:
         got = self._facts.get(id(s))
         if got is None:
             names = _pure_targets(s)
+            appended = _list_append(s, self.lists)
             if names is not None:
                 got = (names, set(names), _loads(s.value))
+            elif appended is not None:
+                got = ([appended], {appended}, _loads(s))
             else:
                 got = (None, _stores(s), _loads(s))
             self._facts[id(s)] = got
@@ -441,6 +447,26 @@ def _names_in(t):
     return [m.id for m in walk(t) if isinstance(m, gast.Name)]
 
 
+def _list_append(s, lists):
+    """``lst`` for a statement ``lst.append(v)`` with ``v`` pure and ``lst`` among
+    ``lists`` (bound only to list displays), else None."""
+    if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Call)):
+        return None
+    c = s.value
+    f = c.func
+    if (
+        isinstance(f, gast.Attribute)
+        and f.attr == "append"
+        and isinstance(f.value, gast.Name)
+        and f.value.id in lists
+        and len(c.args) == 1
+        and not c.keywords
+        and _pure(c.args[0])
+    ):
+        return f.value.id
+    return None
+
+
 def _drop_dead(stmts, dead):
     out = []
     for s in stmts:
@@ -478,6 +504,8 @@ def _loads(node):
 def _pure(e):
     for n in walk(e):
         if isinstance(n, gast.Call):
+            if getattr(n, "srcad_pure", False):  # (the compiler resolved it: builtin sum)
+                continue
             f = n.func
             root = f
             while isinstance(root, gast.Attribute):

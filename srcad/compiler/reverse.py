@@ -130,6 +130,8 @@ class Reverse(Transform):
 
     def sweep(self, body, Z):
         """The backward sweep of ``body`` (generated once) and the save plan it fixes."""
+        self.summed_lists = summed_lists(body, self.resolver)
+        self.each_adjoint = {}  # summed list -> the name holding its elements' adjoint
         code, Z = self.reverse(body, Z)
         if self.shapes:
             seed = (self.adj(self.ret_name), self.ret_name)
@@ -372,6 +374,14 @@ class Reverse(Transform):
         out = []
         if not self.carries_gradient(v):
             return out, Z
+        lst = self.summed_lists.get(id(s))
+        if lst is not None:
+            # t = sum(lst) of a list only appended to: every element's adjoint is dt
+            # (rev_append reads it; no list of adjoints is built and popped)
+            each = self.namer.fresh(self.d(lst) + "_each")
+            self.each_adjoint[lst] = each
+            out.append(assign(each, dres, None))
+            return out, (Z.may_be_zero({each}) if self.maybe_expr(dres, Z) else Z)
         if isinstance(v, gast.Name):
             if v.id in self.active:
                 Z = self.accumulate(v.id, dres, Z, out, self.maybe_expr(dres, Z))
@@ -646,6 +656,15 @@ class Reverse(Transform):
         item = s.value.args[0]
         dl = self.d(lst)
         out = []
+        each = self.each_adjoint.get(lst)
+        if lst in self.summed_lists.values():
+            # a list only summed: the element's adjoint is the sum's, and the list is
+            # read by nothing going back (so it is not restored either)
+            if each is not None and self.is_active(item):
+                maybe = Z.is_maybe(each)
+                g = self.rt("unbroadcast", name(each), clone(item))
+                Z = self.accumulate(item.id, g, Z, out, maybe=maybe)
+            return out, Z
         if lst in self.active and dl not in Z and self.is_active(item):
             part = self.namer.fresh(self.d(item.id) + "_part")
             out.append(
@@ -740,6 +759,125 @@ class Reverse(Transform):
         loop = gast.For(store("_"), call(name("range"), [name(s.srcad_counter)]), body, [], None)
         comment = self.comment(s)
         return before + ([comment] if comment else []) + [loop], Z2
+
+
+def summed_lists(body, resolver):
+    """``{id(t = sum(lst)) statement: lst}`` for each list ``lst`` of ``body`` that is
+    bound once, at top level, to ``[]``, then only appended to (``lst.append(v)`` as a
+    statement, in top-level statements after that binding) and read once, by a builtin
+    ``sum(lst)`` at top level after them.  A sum's adjoint is the same for every
+    element, so the backward sweep needs no list of adjoints for ``lst`` (a loop of
+    1,000 appends popped one step at a time), and nothing reads ``lst`` going back."""
+    position = {}  # name -> (index of its [] binding)
+    for k, st in enumerate(body):
+        if (
+            isinstance(st, gast.Assign)
+            and len(st.targets) == 1
+            and isinstance(st.targets[0], gast.Name)
+            and isinstance(st.value, gast.List)
+            and not st.value.elts
+        ):
+            position.setdefault(st.targets[0].id, []).append(k)
+    found = {}
+    for lst, inits in position.items():
+        if len(inits) != 1:
+            continue
+        k0 = inits[0]
+        # the sum reads the list or a copy made at top level for it (a comprehension
+        # is lowered to `items = []; for ...: items.append(...)` and `t = items`)
+        copy = _copy_for_sum(body, lst, k0)
+        read = lst if copy is None else body[copy].targets[0].id
+        sums = [
+            k
+            for k, st in enumerate(body)
+            if k > k0
+            and isinstance(st, gast.Assign)
+            and len(st.targets) == 1
+            and isinstance(st.targets[0], gast.Name)
+            and _is_builtin_sum_of(st.value, read, resolver)
+        ]
+        if len(sums) != 1:
+            continue
+        last = sums[0] if copy is None else copy
+        if not _only_appended(body, lst, k0, last) or (
+            copy is not None and not _read_once_by(body, read, copy, sums[0])
+        ):
+            continue
+        found[id(body[sums[0]])] = lst
+        body[sums[0]].value.srcad_pure = True  # (the builtin sum: optimize may drop it)
+    return found
+
+
+def _copy_for_sum(body, lst, k0):
+    """The index of a top-level ``t = lst`` after ``lst``'s binding, if there is one."""
+    for k, st in enumerate(body):
+        if (
+            k > k0
+            and isinstance(st, gast.Assign)
+            and len(st.targets) == 1
+            and isinstance(st.targets[0], gast.Name)
+            and isinstance(st.value, gast.Name)
+            and st.value.id == lst
+        ):
+            return k
+    return None
+
+
+def _read_once_by(body, t, kc, k1):
+    """Whether ``t`` is bound only at ``kc`` and read only at ``k1``."""
+    for k, st in enumerate(body):
+        for n in walk(st):
+            if isinstance(n, gast.Name) and n.id == t:
+                if isinstance(n.ctx, gast.Store) and k == kc:
+                    continue
+                if isinstance(n.ctx, gast.Load) and k == k1:
+                    continue
+                return False
+    return True
+
+
+def _is_builtin_sum_of(v, lst, resolver):
+    if not (
+        isinstance(v, gast.Call)
+        and isinstance(v.func, gast.Name)
+        and len(v.args) == 1
+        and not v.keywords
+        and isinstance(v.args[0], gast.Name)
+        and v.args[0].id == lst
+    ):
+        return False
+    found, obj = resolver.value(v.func)
+    return found and obj is sum
+
+
+def _only_appended(body, lst, k0, k1):
+    """Whether every mention of ``lst`` in ``body`` other than its binding at ``k0`` and
+    the sum at ``k1`` is ``lst.append(v)`` as a statement, between the two."""
+    appends = set()
+    for k, st in enumerate(body):
+        for n in walk(st):
+            if (
+                isinstance(n, gast.Expr)
+                and isinstance(n.value, gast.Call)
+                and isinstance(n.value.func, gast.Attribute)
+                and n.value.func.attr == "append"
+                and isinstance(n.value.func.value, gast.Name)
+                and n.value.func.value.id == lst
+                and len(n.value.args) == 1
+                and not n.value.keywords
+            ):
+                if not k0 < k < k1:
+                    return False
+                appends.add(id(n.value.func.value))
+    for k, st in enumerate(body):
+        for n in walk(st):
+            if isinstance(n, gast.Name) and n.id == lst and id(n) not in appends:
+                if k == k0 and isinstance(n.ctx, gast.Store):
+                    continue
+                if k == k1 and isinstance(n.ctx, gast.Load):
+                    continue
+                return False
+    return True
 
 
 def _is_list_pop(v):

@@ -138,7 +138,7 @@ class ShapeInference:
         for n in self.local - values:
             # bound by restores only (a value pushed under another name): unknown
             self.env[n] = None
-        self.escapes = _list_escapes(stmts, rt_name)  # lists this pass cannot follow
+        self.escapes = _list_escapes(stmts, rt_name, self._builtin)  # lists not followed
 
     def run(self):
         for _ in range(50):
@@ -206,6 +206,13 @@ class ShapeInference:
         if type(lst) is not ListOf:
             return None
         return [(t.elts[0].id, lst), (t.elts[1].id, lst.elt)]
+
+    def _builtin(self, n, fn):
+        """Whether the free name ``n`` of the generated code is the builtin ``fn``."""
+        if n in self.local:
+            return False
+        found, obj = self.resolve(n)
+        return found and obj is fn
 
     def _is_pop(self, e):
         return self.stack is not None and popped_from(e) == self.stack
@@ -337,6 +344,13 @@ class ShapeInference:
             return _RANGE if e.args and self.shape(e.args[0]) == _RANGE else None
         if obj in (float, len, int):
             return ()
+        if obj is sum and len(e.args) == 1 and not e.keywords:
+            # 0 + the elements: a number when they are numbers; for arrays their shape,
+            # unless the list is empty (the int 0), which no shape here can rule out
+            lst = self.shape(e.args[0])
+            if type(lst) is ListOf and lst.elt in ((), _BOTTOM):
+                return lst.elt
+            return _unknown(lst)
         if obj is np.matmul:
             return self._numpy("matmul", e)
         if isinstance(obj, np.ufunc):
@@ -501,13 +515,13 @@ def _appended_to(s):
     return None
 
 
-def _list_escapes(stmts, rt):
+def _list_escapes(stmts, rt, builtin):
     """The names read anywhere but in the uses the list model follows: ``lst.append(v)``
-    as a statement, ``lst.pop(...)``, ``lst[i]``, ``len(lst)``, ``for v in lst``, and
-    an argument of a runtime helper (``_rt.add_at``, ``_rt.pop_adj``...), none of which
-    puts an element of another shape in.  Any other read (an alias ``b = lst``, a call
-    of any other function, ``lst.extend``, ``lst + [v]``) may, and so ends the model
-    for that name."""
+    as a statement, ``lst.pop(...)``, ``lst[i]``, ``len(lst)``, ``sum(lst)``, ``for v in
+    lst``, and an argument of a runtime helper (``_rt.add_at``, ``_rt.pop_adj``...),
+    none of which puts an element of another shape in.  Any other read (an alias ``b =
+    lst``, a call of any other function, ``lst.extend``, ``lst + [v]``) may, and so ends
+    the model for that name.  ``builtin(name, fn)``: whether a free name is ``fn``."""
     followed = set()  # ids of the Name nodes read in a followed way
     for s in stmts:
         for n in walk(s):
@@ -520,7 +534,11 @@ def _list_escapes(stmts, rt):
                         followed.add(id(f.value))
                     elif f.value.id == rt:
                         followed.update(id(a) for a in n.args if isinstance(a, gast.Name))
-                elif isinstance(f, gast.Name) and f.id == "len" and len(n.args) == 1:
+                elif (
+                    isinstance(f, gast.Name)
+                    and len(n.args) == 1
+                    and (builtin(f.id, len) or builtin(f.id, sum))
+                ):
                     followed.add(id(n.args[0]))
             elif isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name):
                 if isinstance(n.ctx, gast.Load):
