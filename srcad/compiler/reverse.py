@@ -112,6 +112,8 @@ class Reverse(Transform):
         self.user_call_info = self.plan.user_call_info
         self.nograd = self.plan.nograd
         self._ucache = {}  # id(statement) -> what user_call_target found
+        self.summed_lists = {}  # id(t = sum(lst)) -> lst, for lists only summed (sweep)
+        self.each_adjoint = {}  # such a list -> the name of its elements' adjoint
 
     def pushes(self, n, s):
         return self.plan.pushes(n, s)
