@@ -9,9 +9,10 @@ products, a loop of invariant factors, a recurrence ``x = x + 0.001 * sin(x * y)
 an MLP with ``np.maximum(a, 0.0)``; then Tangent's own logistic regression (a bias,
 integer constants: ``lr_d``), an RNN with a bias and a loss at every step (``rnn_b``),
 a softmax MLP with biases (``mlp_b``) and 100 elementwise steps of four forms
-(``ew_b``); then an RNN whose hidden states are kept in a list (``rnn_c``) and a sum
-of a list of terms (``sl_d``).  Each gradient is checked against the hand-written
-one (max relative difference printed), then both are timed side by side, round-robin,
+(``ew_b``); then an RNN whose hidden states are kept in a list (``rnn_c``), a sum
+of a list of terms (``sl_d``) and a sum of a generator (``sl_e``).  Each gradient is
+checked against the hand-written one (max relative difference printed), then both are
+timed side by side, round-robin,
 with ``_util.measure_many`` (GC paused in a loop, as timeit does), and so is the
 generated function called directly: the difference is ``srcad.grad``'s per-call cost
 (the cheap call, srcad/cheapcall.py).  Not a test.
@@ -289,8 +290,9 @@ def ew_b_hand(x):
     return g
 
 
-# Added in the thirteenth session: the hidden states kept in a list, and a sum of a
-# list of terms (the list adjoint's steps, and the shapes of a list's elements).
+# Added in the thirteenth session: the hidden states kept in a list, a sum of a list
+# of terms and a sum of a generator (the shapes of a list's elements, the adjoint of a
+# list only summed).
 def rnn_c(Wx, Wh, xs, h0):
     hs = [h0]
     for t in range(len(xs)):
@@ -326,6 +328,17 @@ def sl_d_hand(a, b):
     return da
 
 
+def sl_e(a, b):
+    return sum(math.sin(a * i) * b + a * a for i in range(1000))
+
+
+def sl_e_hand(a, b):
+    da = 0.0
+    for i in range(1000):
+        da += math.cos(a * i) * i * b + 2.0 * a
+    return da
+
+
 Wxb, Whb, bb = (
     rng.standard_normal((16, 32)) / 4.0,
     rng.standard_normal((32, 32)) / 6.0,
@@ -350,6 +363,7 @@ CASES = [
     ("ew_b", ew_b, ew_b_hand, (0.3 * rng.standard_normal(10),), 0),
     ("rnn_c", rnn_c, rnn_c_hand, (Wxb, Whb, xs, h0), (0, 1)),
     ("sl_d", sl_d, sl_d_hand, (1.3, 0.7), 0),
+    ("sl_e", sl_e, sl_e_hand, (1.3, 0.7), 0),
 ]
 
 
