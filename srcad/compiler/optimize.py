@@ -26,7 +26,7 @@ import gast
 from ..runtime.core import NUMPY_WRITERS
 from .astutil import least_fixpoint, walk
 from .negations import _FLOAT_RESULTS, cancel_negations, floating_names, surely_floating
-from .vocab import FOLDABLE, assigns_one_name, const, is_call_of, name
+from .vocab import FOLDABLE, appended_list, assigns_one_name, const, is_call_of, name
 
 # Runtime helpers that return their first argument when another argument is a
 # given constant: (helper name, argument index, constant).
@@ -450,20 +450,9 @@ def _names_in(t):
 def _list_append(s, lists):
     """``lst`` for a statement ``lst.append(v)`` with ``v`` pure and ``lst`` among
     ``lists`` (bound only to list displays), else None."""
-    if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Call)):
-        return None
-    c = s.value
-    f = c.func
-    if (
-        isinstance(f, gast.Attribute)
-        and f.attr == "append"
-        and isinstance(f.value, gast.Name)
-        and f.value.id in lists
-        and len(c.args) == 1
-        and not c.keywords
-        and _pure(c.args[0])
-    ):
-        return f.value.id
+    lst = appended_list(s)
+    if lst in lists and _pure(s.value.args[0]):
+        return lst
     return None
 
 

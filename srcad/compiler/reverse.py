@@ -22,7 +22,18 @@ from .saveplan import SavePlan, prune_restores
 from .shapes import resolver_for, specialize
 from .templates import inline
 from .transform import Transform, callee_name
-from .vocab import Comment, assign, attr, call, const, index_expr, name, popped_from, store
+from .vocab import (
+    Comment,
+    appended_list,
+    assign,
+    attr,
+    call,
+    const,
+    index_expr,
+    name,
+    popped_from,
+    store,
+)
 
 STACK = "_stack"
 
@@ -858,16 +869,7 @@ def _only_appended(body, lst, k0, k1):
     appends = set()
     for k, st in enumerate(body):
         for n in walk(st):
-            if (
-                isinstance(n, gast.Expr)
-                and isinstance(n.value, gast.Call)
-                and isinstance(n.value.func, gast.Attribute)
-                and n.value.func.attr == "append"
-                and isinstance(n.value.func.value, gast.Name)
-                and n.value.func.value.id == lst
-                and len(n.value.args) == 1
-                and not n.value.keywords
-            ):
+            if appended_list(n) == lst:
                 if not k0 < k < k1:
                     return False
                 appends.add(id(n.value.func.value))

@@ -30,7 +30,7 @@ import gast
 import numpy as np
 
 from .astutil import walk
-from .vocab import assign, const, is_call_of, name, popped_from
+from .vocab import appended_list, assign, const, is_call_of, name, popped_from
 
 _BOTTOM = "bottom"  # not known yet (a restore, a placeholder: left out of joins)
 _ZERO = "zero"  # the symbolic zero: any shape (broadcasting leaves the others')
@@ -133,7 +133,7 @@ class ShapeInference:
                             self.local.add(m.id)
                             self.other.add(m.id)
                             self.env[m.id] = None
-                elif _appended_to(n) is not None and _appended_to(n) in self.local:
+                elif appended_list(n) is not None and appended_list(n) in self.local:
                     self.assigns.append(n)  # lst.append(v): a binding of lst's elements
         for n in self.local - values:
             # bound by restores only (a value pushed under another name): unknown
@@ -162,7 +162,7 @@ class ShapeInference:
 
     def _bindings_of(self, s):
         if isinstance(s, gast.Expr):  # lst.append(v)
-            return [(_appended_to(s), ListOf(self.shape(s.value.args[0])))]
+            return [(appended_list(s), ListOf(self.shape(s.value.args[0])))]
         if isinstance(s, gast.For):
             it = self.shape(s.iter)
             if it == _RANGE and isinstance(s.target, gast.Name):
@@ -498,23 +498,6 @@ def _names(t):
     return [m for m in walk(t) if isinstance(m, gast.Name)]
 
 
-def _appended_to(s):
-    """``lst`` for a statement ``lst.append(v)``, else None."""
-    if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Call)):
-        return None
-    c = s.value
-    f = c.func
-    if (
-        isinstance(f, gast.Attribute)
-        and f.attr == "append"
-        and isinstance(f.value, gast.Name)
-        and len(c.args) == 1
-        and not c.keywords
-    ):
-        return f.value.id
-    return None
-
-
 def _list_escapes(stmts, rt, builtin):
     """The names read anywhere but in the uses the list model follows: ``lst.append(v)``
     as a statement, ``lst.pop(...)``, ``lst[i]``, ``len(lst)``, ``sum(lst)``, ``for v in
@@ -525,7 +508,7 @@ def _list_escapes(stmts, rt, builtin):
     followed = set()  # ids of the Name nodes read in a followed way
     for s in stmts:
         for n in walk(s):
-            if isinstance(n, gast.Expr) and _appended_to(n) is not None:
+            if isinstance(n, gast.Expr) and appended_list(n) is not None:
                 followed.add(id(n.value.func.value))
             elif isinstance(n, gast.Call):
                 f = n.func

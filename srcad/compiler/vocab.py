@@ -126,6 +126,25 @@ def popped_from(n):
     return bare_method_receiver(n, "pop")
 
 
+def appended_list(s):
+    """The list name ``L`` when statement ``s`` is ``L.append(v)`` (one argument, no
+    keywords), else None: the shape pass, the summed lists and the dead lists read
+    appends this way."""
+    if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Call)):
+        return None
+    c = s.value
+    f = c.func
+    if (
+        isinstance(f, gast.Attribute)
+        and f.attr == "append"
+        and isinstance(f.value, gast.Name)
+        and len(c.args) == 1
+        and not c.keywords
+    ):
+        return f.value.id
+    return None
+
+
 def index_expr(node):
     """A subscript's index as an expression (``1:3`` -> ``slice(1, 3, None)``)."""
 
