@@ -308,8 +308,12 @@ class SharedMemoryCheck:
                 hit = {
                     n for n, v in st.env.items() if n != root and {_unwrap(t) for t in v} & toks
                 }
-            else:  # only the list or dict object itself
+            else:  # only the list or dict object itself, and what holds it
                 toks = frozenset(t for t in toks if t[0] != "in")
+                # (a dict or list holding this list sees the change: `d = {"k": L};
+                # L.append(v); sum(d["k"])` gave the appended values no gradient,
+                # FINDINGS A8)
+                toks = toks | frozenset(("in", t) for t in toks)
                 hit = {n for n, v in st.env.items() if n != root and v & toks}
             if aug:
                 # `y -= v` writes into memory only when `y` is an array, and `y`

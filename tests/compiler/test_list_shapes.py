@@ -14,6 +14,8 @@ element of another shape in each of those ways; a wrong element shape would drop
 in float64, with the optimizer on and off.
 """
 
+import warnings
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -108,3 +110,35 @@ def test_the_list_rnn_is_specialized():
     assert "unbroadcast" not in g.source and "dot_adjoint" not in g.source, g.source
     for k, gk in zip((0, 1), got):
         np.testing.assert_allclose(gk, fd(rnn_list, (Wx, Wh, xs, h0), k), rtol=1e-6, atol=1e-9)
+
+
+# -- a list held by another container, changed through its own name (FINDINGS A8) ------
+# Each gave the appended values no gradient in source mode (both modes agreed on the
+# wrong number in mode 'auto'): the container was not made stale by the append.
+HOLDERS = ['{"k": L}', "[L]", "(L, 1.0)", "[[L]]"]
+READS = {'{"k": L}': 'H["k"]', "[L]": "H[0]", "(L, 1.0)": "H[0]", "[[L]]": "H[0][0]"}
+CHANGES = ["L.append(a * i)", "L.extend([a * i])", "L.insert(0, a * i)"]
+
+
+@given(
+    holder=st.sampled_from(HOLDERS),
+    change=st.sampled_from(CHANGES),
+    a=st.floats(-2.0, 2.0),
+)
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_a_list_changed_under_its_holder(holder, change, a, tmp_path_factory):
+    src = (
+        "import numpy as np\n\n\ndef f(a):\n    L = [a]\n"
+        f"    H = {holder}\n    for i in range(3):\n        {change}\n"
+        f"    return sum({READS[holder]}) * 2.0 + a\n"
+    )
+    f = load(src, tmp_path_factory.mktemp("lh"), "list_holders")
+    want = float(fd(f, (a,), 0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", srcad.FallbackWarning)
+        np.testing.assert_allclose(srcad.grad(f)(a), want, rtol=1e-6, atol=1e-8, err_msg=src)
+    try:
+        got = srcad.grad(f, mode="source")(a)
+    except srcad.UnsupportedError:
+        return
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8, err_msg=src)
