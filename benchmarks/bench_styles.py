@@ -10,7 +10,8 @@ an MLP with ``np.maximum(a, 0.0)``; then Tangent's own logistic regression (a bi
 integer constants: ``lr_d``), an RNN with a bias and a loss at every step (``rnn_b``),
 a softmax MLP with biases (``mlp_b``) and 100 elementwise steps of four forms
 (``ew_b``); then an RNN whose hidden states are kept in a list (``rnn_c``), a sum
-of a list of terms (``sl_d``) and a sum of a generator (``sl_e``).  Each gradient is
+of a list of terms (``sl_d``), a sum of a generator (``sl_e``) and an RNN whose
+hidden states are kept in a dict (``rnn_d``, min-char-rnn's spelling).  Each gradient is
 checked against the hand-written one (max relative difference printed), then both are
 timed side by side, round-robin,
 with ``_util.measure_many`` (GC paused in a loop, as timeit does), and so is the
@@ -314,6 +315,31 @@ def rnn_c_hand(Wx, Wh, xs, h0):
     return dWx, dWh
 
 
+def rnn_d(Wx, Wh, xs, h0):
+    # min-char-rnn's spelling: the hidden states in a dict keyed by the step
+    hs = {}
+    hs[-1] = h0
+    loss = 0.0
+    for t in range(len(xs)):
+        hs[t] = np.tanh(np.dot(xs[t], Wx) + np.dot(hs[t - 1], Wh))
+        loss += np.sum(hs[t] ** 2)
+    return loss
+
+
+def rnn_d_hand(Wx, Wh, xs, h0):
+    hs = {-1: h0}
+    for t in range(len(xs)):
+        hs[t] = np.tanh(xs[t] @ Wx + hs[t - 1] @ Wh)
+    dWx, dWh = np.zeros_like(Wx), np.zeros_like(Wh)
+    dhnext = np.zeros_like(h0)
+    for t in reversed(range(len(xs))):
+        da = (2.0 * hs[t] + dhnext) * (1.0 - hs[t] ** 2)
+        dWx += xs[t].T @ da
+        dWh += hs[t - 1].T @ da
+        dhnext = da @ Wh.T
+    return dWx, dWh
+
+
 def sl_d(a, b):
     terms = []
     for i in range(1000):
@@ -364,6 +390,7 @@ CASES = [
     ("rnn_c", rnn_c, rnn_c_hand, (Wxb, Whb, xs, h0), (0, 1)),
     ("sl_d", sl_d, sl_d_hand, (1.3, 0.7), 0),
     ("sl_e", sl_e, sl_e_hand, (1.3, 0.7), 0),
+    ("rnn_d", rnn_d, rnn_d_hand, (Wxb, Whb, xs, h0), (0, 1)),
 ]
 
 
