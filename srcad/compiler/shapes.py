@@ -65,14 +65,34 @@ class ListOf:
         return f"ListOf({self.elt!r})"
 
 
+class DictOf(ListOf):
+    """The shape of a dict whose values all have shape ``elt`` (min-char-rnn's
+    ``hs[t] = np.tanh(...)``; ``hs[t - 1]``), and the dict's adjoint.  Only a name bound
+    to dict displays alone, every use of which this pass follows, has one."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        return type(other) is DictOf and other.elt == self.elt
+
+    def __hash__(self):
+        return hash(("DictOf", self.elt))
+
+    def __repr__(self):
+        return f"DictOf({self.elt!r})"
+
+
+_HOLDERS = (ListOf, DictOf)
+
+
 def join(a, b):
     if a == _BOTTOM or a == _ZERO:
         return b if b != _BOTTOM else a
     if b == _BOTTOM or b == _ZERO:
         return a
-    if type(a) is ListOf and type(b) is ListOf:
+    if type(a) in _HOLDERS and type(a) is type(b):
         elt = join(a.elt, b.elt)
-        return None if elt is None else ListOf(elt)
+        return None if elt is None else type(a)(elt)
     return a if a == b else None
 
 
@@ -108,13 +128,13 @@ class ShapeInference:
                 if isinstance(n, gast.Assign):
                     placeholder = isinstance(n.value, gast.Constant) and n.value.value is None
                     for t in n.targets:
-                        for m in _names(t):
+                        for m in _bound(t):
                             self.local.add(m.id)
                             if not placeholder:
                                 self.other.add(m.id)
                     self.assigns.append(n)
                     if not placeholder and not self._is_pop(n.value):
-                        values.update(m.id for t in n.targets for m in _names(t))
+                        values.update(m.id for t in n.targets for m in _bound(t))
                 elif isinstance(n, gast.For):
                     for m in _names(n.target):
                         self.local.add(m.id)
@@ -138,7 +158,8 @@ class ShapeInference:
         for n in self.local - values:
             # bound by restores only (a value pushed under another name): unknown
             self.env[n] = None
-        self.escapes = _list_escapes(stmts, rt_name, self._builtin)  # lists not followed
+        self.dicts = _dict_names(stmts) & self.local  # (bound to dict displays alone)
+        self.escapes = _list_escapes(stmts, rt_name, self._builtin, self.dicts)
 
     def run(self):
         for _ in range(50):
@@ -158,7 +179,7 @@ class ShapeInference:
         out = self._bindings_of(s)
         # a list used in a way this pass does not follow (passed to a function, copied
         # to another name, extended...) may hold anything
-        return [(n, None if type(v) is ListOf and n in self.escapes else v) for n, v in out]
+        return [(n, None if type(v) in _HOLDERS and n in self.escapes else v) for n, v in out]
 
     def _bindings_of(self, s):
         if isinstance(s, gast.Expr):  # lst.append(v)
@@ -179,10 +200,40 @@ class ShapeInference:
             if self._is_pop(s.value):
                 return [(t.id, _BOTTOM)]  # a value the name had before
             return [(t.id, self.shape(s.value))]
+        if (
+            isinstance(t, gast.Subscript)
+            and isinstance(t.value, gast.Name)
+            and t.value.id in self.dicts
+            and not isinstance(t.slice, gast.Slice)
+        ):
+            return [(t.value.id, DictOf(self.shape(s.value)))]  # d[k] = v: one more value
         popped = self._pop_adj(t, s.value)
         if popped is not None:
             return popped
-        return [(m.id, None) for t in s.targets for m in _names(t)]
+        put = self._setitem_adj(t, s.value)
+        if put is not None:
+            return put
+        return [(m.id, None) for t in s.targets for m in _bound(t)]
+
+    def _setitem_adj(self, t, v):
+        """``dd, dv = _rt.setitem_adj(dd, d, k, v)`` for a dict ``d`` of known values:
+        the dict adjoint keeps its shape, and ``dv`` has the value's."""
+        if not (
+            isinstance(t, gast.Tuple)
+            and len(t.elts) == 2
+            and all(isinstance(e, gast.Name) for e in t.elts)
+            and is_call_of(v, self.rt, "setitem_adj")
+            and len(v.args) in (3, 4)
+            and not v.keywords
+        ):
+            return None
+        d = self.shape(v.args[1])
+        if d == _BOTTOM:
+            return [(t.elts[0].id, _BOTTOM), (t.elts[1].id, _BOTTOM)]
+        if type(d) is not DictOf:
+            return None
+        dv = self.shape(v.args[3]) if len(v.args) == 4 else d.elt
+        return [(t.elts[0].id, d), (t.elts[1].id, dv)]
 
     def _pop_adj(self, t, v):
         """``dl, dv = _rt.pop_adj(dl)``: the list adjoint keeps its shape, and ``dv`` is
@@ -253,6 +304,11 @@ class ShapeInference:
             for x in e.elts:
                 elt = join(elt, self.shape(x))
             return None if elt is None else ListOf(elt)
+        if isinstance(e, gast.Dict) and None not in e.keys:  # (no ** in the display)
+            elt = _BOTTOM
+            for x in e.values:
+                elt = join(elt, self.shape(x))
+            return None if elt is None else DictOf(elt)
         return None
 
     def _attribute(self, e):
@@ -275,6 +331,8 @@ class ShapeInference:
             if isinstance(e.slice, gast.Slice):
                 return base  # (a shorter list of the same elements)
             return base.elt if self._is_int(e.slice) else None
+        if type(base) is DictOf:
+            return None if isinstance(e.slice, gast.Slice) else base.elt
         if not isinstance(base, tuple):
             return _unknown(base)
         idx = e.slice.elts if isinstance(e.slice, gast.Tuple) else [e.slice]
@@ -441,8 +499,8 @@ class ShapeInference:
         args = [self.shape(a) for a in e.args]
         if fname in _RT_LIKE_SECOND and len(args) >= 2:
             return args[1]
-        if fname in ("add_at", "push_adj") and len(args) >= 2 and type(args[1]) is ListOf:
-            return args[1]  # the adjoint of a list: entries of its elements' shapes
+        if fname in ("add_at", "push_adj") and len(args) >= 2 and type(args[1]) in _HOLDERS:
+            return args[1]  # the adjoint of a list or dict: entries of its elements' shapes
         if fname == "expand_to" and len(e.args) >= 2:
             return self._tuple_shape(e.args[1])
         if fname == "seed" and args:
@@ -498,7 +556,45 @@ def _names(t):
     return [m for m in walk(t) if isinstance(m, gast.Name)]
 
 
-def _list_escapes(stmts, rt, builtin):
+def _bound(t):
+    """The names an assignment to target ``t`` binds or changes: ``x[i] = v`` changes
+    ``x``, not the ``i`` it reads (a store once made every index name unknown, so
+    ``hs[t] = h`` cost the loop's ``xs[t]`` its shape)."""
+    if isinstance(t, gast.Name):
+        return [t]
+    if isinstance(t, (gast.Tuple, gast.List)):
+        return [m for e in t.elts for m in _bound(e)]
+    if isinstance(t, gast.Starred):
+        return _bound(t.value)
+    while isinstance(t, (gast.Subscript, gast.Attribute)):
+        t = t.value
+    return [t] if isinstance(t, gast.Name) else []
+
+
+def _dict_names(stmts):
+    """Names every binding of which is ``name = {...}`` (a dict display)."""
+    kinds = {}
+    for s in stmts:
+        for n in walk(s):
+            if isinstance(n, gast.Assign) and len(n.targets) == 1:
+                t = n.targets[0]
+                if isinstance(t, gast.Name):
+                    kinds.setdefault(t.id, set()).add(isinstance(n.value, gast.Dict))
+                    continue
+            if isinstance(n, (gast.Assign, gast.For, gast.AugAssign, gast.AnnAssign)):
+                targets = n.targets if isinstance(n, gast.Assign) else [n.target]
+                for t in targets:
+                    if not isinstance(t, gast.Subscript):
+                        for m in _names(t):
+                            kinds.setdefault(m.id, set()).add(False)
+            elif isinstance(n, (gast.NamedExpr, gast.With, gast.comprehension)):
+                for m in _names(n):
+                    if isinstance(m.ctx, gast.Store):
+                        kinds.setdefault(m.id, set()).add(False)
+    return {n for n, k in kinds.items() if k == {True}}
+
+
+def _list_escapes(stmts, rt, builtin, dicts=frozenset()):
     """The names read anywhere but in the uses the list model follows: ``lst.append(v)``
     as a statement, ``lst.pop(...)``, ``lst[i]``, ``len(lst)``, ``sum(lst)``, ``for v in
     lst``, and an argument of a runtime helper (``_rt.add_at``, ``_rt.pop_adj``...),
@@ -524,7 +620,8 @@ def _list_escapes(stmts, rt, builtin):
                 ):
                     followed.add(id(n.args[0]))
             elif isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name):
-                if isinstance(n.ctx, gast.Load):
+                # a read, or a store into a dict (whose value's shape joins its own)
+                if isinstance(n.ctx, gast.Load) or n.value.id in dicts:
                     followed.add(id(n.value))
             elif isinstance(n, gast.For) and isinstance(n.iter, gast.Name):
                 followed.add(id(n.iter))

@@ -228,7 +228,12 @@ def add_at(dx, x, i, g):
             base[i] = add(base[i], g)
         return base
     if isinstance(x, dict):
-        base = {} if is_zero(dx) else dict(dx)
+        if is_zero(dx):
+            base = {}
+        elif type(dx) is dict and _refcount(dx) <= _SOLE:
+            base = dx  # (held by the caller's variable only: see push_adj)
+        else:
+            base = dict(dx)
         base[i] = add(base[i], g) if i in base else g
         return base
     if is_zero(dx):
@@ -312,7 +317,8 @@ def setitem_adj(dx, x, i, v=None):
     ``dv`` has ``v``'s shape: a value broadcast into the slot (``h[t] = x[t]`` with a
     row ``h[t]``) gets the slot's adjoint summed back.
     """
-    dx, dv = _setitem_adj(dx, x, i)
+    sole = type(dx) in (list, dict) and _refcount(dx) <= _SOLE  # (see push_adj)
+    dx, dv = _setitem_adj(dx, x, i, sole)
     if _casts_to_exact(x) and not is_zero(dv):
         # the value was cast into integers (or bools): no derivative. A real zero, not
         # ZERO: the compiler knows dv is zero only where dx is, and sends a value on
@@ -347,12 +353,15 @@ def _casts_to_exact(x):
     return dtype is not None and getattr(x, "ndim", None) is not None and dtype.kind in "biu"
 
 
-def _setitem_adj(dx, x, i):
+def _setitem_adj(dx, x, i, sole=False):
     if is_zero(dx):
         return dx, ZERO
     if isinstance(dx, (tuple, list, dict)):
         dv = dx.get(i, ZERO) if isinstance(dx, dict) else dx[i]
-        base = dict(dx) if isinstance(dx, dict) else list(dx)
+        if sole:  # (nothing else holds the list or dict: changed in place)
+            base = dx
+        else:
+            base = dict(dx) if isinstance(dx, dict) else list(dx)
         base[i] = ZERO
         return (tuple(base) if isinstance(dx, tuple) else base), dv
     dv = dx[i]

@@ -142,3 +142,88 @@ def test_a_list_changed_under_its_holder(holder, change, a, tmp_path_factory):
     except srcad.UnsupportedError:
         return
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8, err_msg=src)
+
+
+# -- dicts: min-char-rnn's hs[t] = np.tanh(...) (shapes.DictOf) -------------------------
+DICT_OTHER = [
+    "hs[t + 10] = np.sum(v)",  # (followed: the store's own shape joins)
+    "alias = hs\n        alias[t + 10] = np.sum(v) * 0.5",
+    "hs.update({t + 10: np.sum(v)})",
+    "hs.setdefault(t + 10, np.sum(v))",
+    "_put(hs, t + 10, np.sum(v))",
+    "hs = {**hs, t + 10: np.sum(v)}",
+    "acc = acc + _put(hs, t + 10, np.sum(v))",
+    # an inactive dict changed by a helper (the called-function checks refuse only
+    # active values): only the shape pass's own escape analysis sees it
+    "cs[0] = np.ones(3)\n        acc = acc + _put(cs, 0, 2.0)\n"
+    "        acc = acc + np.sum(np.dot(cs[0] * x, W))",
+]
+
+
+def _put(d, k, v):
+    d[k] = v
+    return v * 1.0
+
+
+@st.composite
+def dict_programs(draw):
+    init = draw(st.sampled_from(["{-1: x}", "{-1: x * s}", "{}"]))
+    lines = ["def f(x, W, s):", f"    hs = {init}", "    acc = 0.0", "    cs = {0: np.zeros(3)}"]
+    if init == "{}":
+        lines.append("    hs[-1] = x")
+    lines.append("    for t in range(3):")
+    lines.append("        v = np.tanh(np.dot(hs[t - 1], W) + s * x)")
+    lines.append("        hs[t] = v")
+    other = draw(st.one_of(st.none(), st.sampled_from(DICT_OTHER)))
+    if other is not None:
+        lines.append("        " + other)
+    read = draw(
+        st.sampled_from(["hs[t]", "hs[t - 1]", "hs[-1]", "hs[t + 10] if t > 0 else hs[t]"])
+    )
+    lines.append(f"        u = {read}")
+    lines.append("        acc = acc + np.sum(u * u) + np.sum(np.dot(u * np.ones(3), W))")
+    if draw(st.booleans()):
+        lines += ["    for k in hs:", "        acc = acc + np.sum(hs[k] * s)"]
+    lines.append("    return acc")
+    return "import numpy as np\n\n\n" + "\n".join(lines) + "\n"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(src=dict_programs(), seed=st.integers(0, 2**16))
+def test_random_dict_programs(src, seed, tmp_path_factory):
+    f = load(src, tmp_path_factory.mktemp("ds"), "dict_shapes", _put=_put)
+    rng = np.random.default_rng(seed)
+    x, W, s = rng.uniform(-1, 1, 3), rng.uniform(-0.7, 0.7, (3, 3)), float(rng.uniform(-1, 1))
+    try:
+        f(x, W, s)
+    except (KeyError, ValueError):
+        return  # (a key never written, or shapes NumPy cannot add: not a case)
+    want = [fd(f, (x, W, s), k) for k in range(3)]
+    scale = max(1.0, *(float(np.max(np.abs(w))) for w in want))
+    for optimize in (True, False):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", srcad.FallbackWarning)
+            got = srcad.grad(f, wrt=(0, 1, 2), optimize=optimize)(x, W, s)
+        for g, w in zip(got, want):
+            assert np.allclose(g, w, rtol=1e-6, atol=1e-7 * scale), (src, optimize)
+
+
+def rnn_dict(Wx, Wh, xs, h0):
+    hs = {}
+    hs[-1] = h0
+    loss = 0.0
+    for t in range(len(xs)):
+        hs[t] = np.tanh(np.dot(xs[t], Wx) + np.dot(hs[t - 1], Wh))
+        loss += np.sum(hs[t] ** 2)
+    return loss
+
+
+def test_the_dict_rnn_is_specialized():
+    rng = np.random.default_rng(0)
+    Wx, Wh = rng.standard_normal((4, 5)) / 2, rng.standard_normal((5, 5)) / 3
+    xs, h0 = rng.standard_normal((6, 2, 4)), np.zeros((2, 5))
+    g = srcad.grad(rnn_dict, wrt=(0, 1))
+    got = g(Wx, Wh, xs, h0)
+    assert "unbroadcast" not in g.source and "dot_adjoint" not in g.source, g.source
+    for k, gk in zip((0, 1), got):
+        np.testing.assert_allclose(gk, fd(rnn_dict, (Wx, Wh, xs, h0), k), rtol=1e-6, atol=1e-9)
