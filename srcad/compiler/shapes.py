@@ -56,13 +56,13 @@ class ListOf:
         self.elt = elt
 
     def __eq__(self, other):
-        return type(other) is ListOf and other.elt == self.elt
+        return type(other) is type(self) and other.elt == self.elt
 
     def __hash__(self):
-        return hash(("ListOf", self.elt))
+        return hash((type(self).__name__, self.elt))
 
     def __repr__(self):
-        return f"ListOf({self.elt!r})"
+        return f"{type(self).__name__}({self.elt!r})"
 
 
 class DictOf(ListOf):
@@ -71,15 +71,6 @@ class DictOf(ListOf):
     to dict displays alone, every use of which this pass follows, has one."""
 
     __slots__ = ()
-
-    def __eq__(self, other):
-        return type(other) is DictOf and other.elt == self.elt
-
-    def __hash__(self):
-        return hash(("DictOf", self.elt))
-
-    def __repr__(self):
-        return f"DictOf({self.elt!r})"
 
 
 _HOLDERS = (ListOf, DictOf)

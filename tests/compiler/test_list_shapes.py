@@ -17,6 +17,7 @@ in float64, with the optimizer on and off.
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -97,19 +98,6 @@ def rnn_list(Wx, Wh, xs, h0):
     for t in range(len(xs)):
         hs.append(np.tanh(np.dot(xs[t], Wx) + np.dot(hs[-1], Wh)))
     return np.mean(hs[-1] ** 2)
-
-
-def test_the_list_rnn_is_specialized():
-    """Its backward sweep calls no runtime helper for broadcasting or products (the
-    generated code a user reads says so), and its gradient is right."""
-    rng = np.random.default_rng(0)
-    Wx, Wh = rng.standard_normal((4, 5)) / 2, rng.standard_normal((5, 5)) / 3
-    xs, h0 = rng.standard_normal((6, 2, 4)), np.zeros((2, 5))
-    g = srcad.grad(rnn_list, wrt=(0, 1))
-    got = g(Wx, Wh, xs, h0)
-    assert "unbroadcast" not in g.source and "dot_adjoint" not in g.source, g.source
-    for k, gk in zip((0, 1), got):
-        np.testing.assert_allclose(gk, fd(rnn_list, (Wx, Wh, xs, h0), k), rtol=1e-6, atol=1e-9)
 
 
 # -- a list held by another container, changed through its own name (FINDINGS A8) ------
@@ -218,12 +206,15 @@ def rnn_dict(Wx, Wh, xs, h0):
     return loss
 
 
-def test_the_dict_rnn_is_specialized():
+@pytest.mark.parametrize("rnn", [rnn_list, rnn_dict], ids=["list", "dict"])
+def test_the_rnn_is_specialized(rnn):
+    """Its backward sweep calls no runtime helper for broadcasting or products (the
+    generated code a user reads says so), and its gradient is right."""
     rng = np.random.default_rng(0)
     Wx, Wh = rng.standard_normal((4, 5)) / 2, rng.standard_normal((5, 5)) / 3
     xs, h0 = rng.standard_normal((6, 2, 4)), np.zeros((2, 5))
-    g = srcad.grad(rnn_dict, wrt=(0, 1))
+    g = srcad.grad(rnn, wrt=(0, 1))
     got = g(Wx, Wh, xs, h0)
     assert "unbroadcast" not in g.source and "dot_adjoint" not in g.source, g.source
     for k, gk in zip((0, 1), got):
-        np.testing.assert_allclose(gk, fd(rnn_dict, (Wx, Wh, xs, h0), k), rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(gk, fd(rnn, (Wx, Wh, xs, h0), k), rtol=1e-6, atol=1e-9)
