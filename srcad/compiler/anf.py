@@ -77,8 +77,10 @@ class ANF:
         pre, op = self.op(node, hint=hint)
         if isinstance(op, gast.Name):
             # (a comprehension's list, a branch's value: named already, and active as
-            # the temporary below would be)
-            self.act.active.add(op.id)
+            # the temporary below would be; a name of your own, which an inlined
+            # `lambda: k` gives back, keeps the activity it has)
+            if op.id not in self.resolver.locals:
+                self.act.active.add(op.id)
             return pre, op
         t = self.namer.fresh(hint or describe(op))
         # the temporary holds an active value: an inlined lambda's body, split after
