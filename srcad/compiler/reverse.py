@@ -418,9 +418,16 @@ class Reverse(Transform):
                     Z = self.accumulate(e.id, expr, Z, out, maybe=True)
             return out, Z
         if isinstance(v, gast.Dict):
-            for k, e in zip(v.keys, v.values):
+            distinct = _distinct_constant_keys(v.keys)
+            for i, (k, e) in enumerate(zip(v.keys, v.values)):
                 if self.is_active(e):
-                    expr = self.rt("getitem_adj", dres, clone(k))
+                    if distinct:
+                        expr = self.rt("getitem_adj", dres, clone(k))
+                    else:
+                        # a later entry of an equal key replaces this one (``{t - 1: a,
+                        # -1: b}`` at t = 0 is ``{-1: b}``): its adjoint is zero then
+                        keys = gast.Tuple([clone(c) for c in v.keys], gast.Load())
+                        expr = self.rt("display_entry_adj", dres, keys, const(i))
                     Z = self.accumulate(e.id, expr, Z, out, maybe=True)
             return out, Z
         if (
@@ -934,3 +941,14 @@ class _RenameName(gast.NodeTransformer):
 
 
 __all__ = ["Reverse", "Comment", "STACK", "callee_name", "loaded_names"]
+
+
+def _distinct_constant_keys(keys):
+    """Whether a dict display's keys are constants no two of which are one key (``1``,
+    ``True`` and ``1.0`` are one), so that every entry is in the dict it makes."""
+    if not all(isinstance(k, gast.Constant) for k in keys):
+        return False
+    try:
+        return len({k.value: None for k in keys}) == len(keys)
+    except TypeError:  # (an unhashable constant: the display raises anyway)
+        return False

@@ -15,6 +15,7 @@ from .core import (  # noqa: F401
     concat_adj,
     finalize,
     getitem_adj,
+    display_entry_adj,
     index_value,
     instantiate,
     is_zero,

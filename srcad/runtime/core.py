@@ -194,6 +194,15 @@ def getitem_adj(dx, i):
     return dx[i]
 
 
+def display_entry_adj(dx, keys, i):
+    """The adjoint of entry ``i`` of a dict display whose keys were ``keys``: none when
+    a later entry has an equal key (the display keeps the last of them: ``{-1: a,
+    t - 1: b}`` at ``t = 0`` is ``{-1: b}``), else the entry's adjoint."""
+    if is_zero(dx) or {k: j for j, k in enumerate(keys)}[keys[i]] != i:
+        return ZERO
+    return getitem_adj(dx, keys[i])
+
+
 def add_at(dx, x, i, g):
     """Return ``dx`` with ``g`` added at index ``i``; ``x`` is the indexed value.
 
