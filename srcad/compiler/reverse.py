@@ -17,6 +17,7 @@ import gast
 
 from ..rules import registry
 from .analyze import loaded_names
+from .dict_adjoints import inline_dict_adjoints
 from .astutil import clone, walk
 from .saveplan import SavePlan, prune_restores
 from .shapes import resolver_for, specialize
@@ -152,6 +153,7 @@ class Reverse(Transform):
             inference = specialize(
                 self.shapes, body, code, resolve, self.rt_name, seed, self.stack
             )
+            inline_dict_adjoints(code, body, inference)
             self.ret_shape = inference.env.get(self.ret_name)
             self.shape_env = inference.env  # (factors.py's sizes, after the optimizer)
         self.plan.finalize(loaded_names(code))

@@ -496,6 +496,8 @@ class ShapeInference:
             return self._tuple_shape(e.args[1])
         if fname == "seed" and args:
             return args[0]
+        if fname == "add" and len(args) == 2 and not e.keywords:
+            return broadcast(*args)  # a + b, or the one that is not the symbolic zero
         if fname == "pick_adjoint" and len(args) == 4 and not e.keywords:
             return broadcast(*args)  # g * (a weight per element of the result)
         if fname in ("logistic", "logistic_neg") and len(args) == 1 and not e.keywords:
