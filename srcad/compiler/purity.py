@@ -105,6 +105,7 @@ def argument_pure(fdefs, injected, user_globals):
 
 def _pure_function(fdef, injected, user_globals):
     local = _local_names(fdef)
+    fresh = _fresh_containers(fdef)
     for node in walk(fdef):
         if node is not fdef and isinstance(
             node,
@@ -115,10 +116,51 @@ def _pure_function(fdef, injected, user_globals):
         if isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(
             node.ctx, (gast.Store, gast.Del)
         ):
-            return False
+            if not (isinstance(node, gast.Subscript) and _name_in(node.value, fresh)):
+                return False
         if isinstance(node, gast.Call) and not _pure_call(node, local, injected, user_globals):
-            return False
+            if not _restores_fresh(node, fresh, injected):
+                return False
     return True
+
+
+def _fresh_containers(fdef):
+    """Names every binding of which is ``name = {...}`` or ``name = [...]``: a dict or
+    list the function made itself.  ``name[k] = v`` writes into that container alone
+    (min-char-rnn's ``hs[t] = h``), never into an array it did not create."""
+    kinds = {}
+    assigned = set()  # ids of the Name targets of assignments
+    for node in walk(fdef):
+        if isinstance(node, gast.Assign):
+            for t in node.targets:
+                for m in walk(t):
+                    if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store):
+                        assigned.add(id(m))
+                        ok = t is m and isinstance(node.value, (gast.Dict, gast.List))
+                        kinds.setdefault(m.id, set()).add(ok)
+    for node in walk(fdef):
+        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+            if id(node) not in assigned:  # a parameter, a loop target, a deletion...
+                kinds.setdefault(node.id, set()).add(False)
+    return {n for n, k in kinds.items() if k == {True}}
+
+
+def _name_in(e, names):
+    return isinstance(e, gast.Name) and e.id in names
+
+
+def _restores_fresh(node, fresh, injected):
+    """``_rt.restore_item(c, k, old)`` on a container the function made (``c`` fresh)."""
+    func = node.func
+    return (
+        isinstance(func, gast.Attribute)
+        and func.attr == "restore_item"
+        and isinstance(func.value, gast.Name)
+        and getattr(injected.get(func.value.id), "__name__", None) == "srcad.runtime"
+        and len(node.args) == 3
+        and not node.keywords
+        and _name_in(node.args[0], fresh)
+    )
 
 
 def _local_names(fdef):
