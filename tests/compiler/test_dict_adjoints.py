@@ -143,3 +143,29 @@ def test_an_aliased_dict_keeps_the_helpers():
         want = fd(rnn_with_an_alias, (Wx, Wh, xs, h0), k)
         np.testing.assert_allclose(gk, want, rtol=1e-6, atol=1e-9)
     assert "dhs = {}" not in g.source
+
+
+def coinciding_keys(x, s):
+    acc = 0.0
+    for t in range(3):
+        hs = {-1: x * s, t - 1: x}  # at t = 0 both keys are -1: the display is {-1: x}
+        u = hs[t - 1] if t > 0 else hs[-1]
+        acc = acc + np.sum(u * u * s) + np.sum(hs[-1] * x)
+    return acc
+
+
+def test_a_display_keeps_the_last_of_equal_keys():
+    """FINDINGS A9: the entry a later equal key replaces gets no adjoint, in grad,
+    jvp and hvp (forward over the generated reverse code)."""
+    rng = np.random.default_rng(3)
+    x, s, v = rng.uniform(-1, 1, 3), 0.7, rng.standard_normal(3)
+    g = srcad.grad(coinciding_keys, wrt=0, mode="source")
+    np.testing.assert_allclose(g(x, s), fd(coinciding_keys, (x, s), 0), rtol=1e-6, atol=1e-9)
+    eps = 1e-6
+    want = (coinciding_keys(x + eps * v, s) - coinciding_keys(x - eps * v, s)) / (2 * eps)
+    _, tangent = srcad.jvp(coinciding_keys, wrt=0, mode="source")(x, s, v)
+    np.testing.assert_allclose(tangent, want, rtol=1e-6)
+    hv = srcad.hvp(coinciding_keys, wrt=0)(x, s, v)
+    hv = hv[-1] if isinstance(hv, tuple) else hv
+    want = (g(x + eps * v, s) - g(x - eps * v, s)) / (2 * eps)
+    np.testing.assert_allclose(hv, want, rtol=1e-5, atol=1e-7)
