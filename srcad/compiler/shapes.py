@@ -42,6 +42,11 @@ _REDUCTIONS = frozenset(
 _LIKE = frozenset({"zeros_like", "ones_like", "empty_like", "full_like"})
 _MAKERS = frozenset({"zeros", "ones", "empty", "full"})
 _RT_LIKE_SECOND = frozenset({"unbroadcast", "instantiate", "expand_reduced", "unravel"})
+# runtime helpers of one value, elementwise: the result has its shape (runtime/core.py,
+# runtime/grads: np.real of g, np.sign of x, a log or 0 per element...)
+_RT_ELEMENTWISE_ONE = frozenset(
+    {"logistic", "logistic_neg", "real_cotangent", "abs_deriv", "log_or_zero"}
+)
 
 
 class ListOf:
@@ -492,6 +497,10 @@ class ShapeInference:
             return args[1]
         if fname in ("add_at", "push_adj") and len(args) >= 2 and type(args[1]) in _HOLDERS:
             return args[1]  # the adjoint of a list or dict: entries of its elements' shapes
+        if fname == "add_at" and len(args) == 4 and isinstance(args[1], tuple) and args[1]:
+            # an array's adjoint: a copy of dx (or zeros like x) with g added in, or dx
+            # itself when g is the symbolic zero; x's shape either way
+            return join(args[0], args[1])
         if fname == "expand_to" and len(e.args) >= 2:
             return self._tuple_shape(e.args[1])
         if fname == "seed" and args:
@@ -500,7 +509,11 @@ class ShapeInference:
             return broadcast(*args)  # a + b, or the one that is not the symbolic zero
         if fname == "pick_adjoint" and len(args) == 4 and not e.keywords:
             return broadcast(*args)  # g * (a weight per element of the result)
-        if fname in ("logistic", "logistic_neg") and len(args) == 1 and not e.keywords:
+        if fname == "extremum_weights" and 2 <= len(args) <= 5 and not e.keywords:
+            where = e.args[4] if len(e.args) == 5 else gast.Constant(True, None)
+            if isinstance(where, gast.Constant) and where.value is True:
+                return args[0]  # the hits of a, shared along the axis
+        if fname in _RT_ELEMENTWISE_ONE and len(args) == 1 and not e.keywords:
             return args[0]  # elementwise
         if fname == "power_deriv" and len(args) == 2 and not e.keywords:
             return broadcast(*args)  # c * x ** (c - 1), elementwise

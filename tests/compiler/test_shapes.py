@@ -238,3 +238,64 @@ def test_one_transformation_keeps_float32_and_float64_apart():
             np.testing.assert_array_equal(got, want)
     finally:
         api._MAX_SHAPE_SIGNATURES = limit
+
+
+# runtime helpers the inference models, run for real: the shape it infers must be the
+# shape the helper gives (a wrong one would drop an unbroadcast that matters)
+RUNTIME_PROGRAMS = [
+    "c = _rt.add(a, b)\nd = _rt.add(_rt.ZERO, b)\n",
+    "m = np.max(a, axis=0, keepdims=True)\nc = _rt.extremum_weights(a, m, 0, True, True)\n",
+    "m = np.max(a, axis=-1, keepdims=True)\nc = _rt.extremum_weights(a, m, -1, True)\n",
+    "m = np.min(a)\nc = _rt.extremum_weights(a, m)\n",
+    "c = _rt.real_cotangent(a * 1j)\nd = _rt.abs_deriv(a - b)\ne = _rt.log_or_zero(a * a)\n",
+    "c = _rt.add_at(_rt.ZERO, a, 0, a[0])\nd = _rt.add_at(c, a, (0,), a[0] * 2.0)\n",
+    "c = _rt.add_at(_rt.ZERO, a, [0, 0], a[[0, 0]])\nd = _rt.add_at(a, a, 0, _rt.ZERO)\n",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(RUNTIME_PROGRAMS), shapes, shapes)
+def test_runtime_helper_shapes_are_the_helpers(src, sa, sb):
+    from srcad import runtime
+
+    params = {"a": sa, "b": sb}
+    env = {n: np.linspace(0.5, 2.0, int(np.prod(s))).reshape(s) for n, s in params.items()}
+    try:
+        exec(src, {"np": np, "_rt": runtime}, env)  # noqa: S102
+    except (ValueError, IndexError, TypeError, np.exceptions.AxisError):
+        return  # shapes the program cannot run on
+    stmts = gast.parse(src).body
+    inferred = ShapeInference(params, stmts, lambda n: (n == "np", np), "_rt").run().env
+    for n, s in inferred.items():
+        if isinstance(s, tuple) and env[n] is not runtime.ZERO:
+            assert s == np.shape(env[n]), (src, n, s, np.shape(env[n]))
+
+
+def softmax_cross_entropy(W, X, labels):
+    z = X @ W
+    z = z - np.max(z, axis=1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.mean(logp[np.arange(X.shape[0]), labels])
+
+
+def huber(w, X, y):
+    r = X @ w - y
+    a = np.abs(r)
+    return np.sum(np.where(a < 1.0, 0.5 * r * r, a - 0.5))
+
+
+def test_a_fancy_index_read_leaves_the_rest_specialized():
+    """``logp[np.arange(n), labels]`` has a shape the pass cannot know, but the adjoint
+    ``_rt.add_at`` makes of it has ``logp``'s: nothing before it keeps an
+    ``unbroadcast`` (and ``np.max``'s weights, ``np.abs``'s sign are elementwise)."""
+    rng = np.random.default_rng(5)
+    X, W = rng.standard_normal((7, 4)), rng.standard_normal((4, 3))
+    labels = rng.integers(0, 3, 7)
+    g = srcad.grad(softmax_cross_entropy, wrt=0)
+    want = fd(lambda W: softmax_cross_entropy(W, X, labels), (W,), 0)  # (labels stay ints)
+    np.testing.assert_allclose(g(W, X, labels), want, rtol=1e-6, atol=1e-9)
+    assert "unbroadcast" not in g.source and "matmul_adjoint" not in g.source, g.source
+    w, y = rng.standard_normal(4), rng.standard_normal(7) * 3
+    g = srcad.grad(huber, wrt=0)
+    np.testing.assert_allclose(g(w, X, y), fd(huber, (w, X, y), 0), rtol=1e-6, atol=1e-9)
+    assert "unbroadcast" not in g.source, g.source
