@@ -586,7 +586,9 @@ def accumulate_in_place(fdef, rt_name="_rt"):
 def keep_scalar_spreads(fdef, rt_name="_rt"):
     """``d = _rt.expand_to(s, shape)`` (a number spread over an array) becomes ``d = s``
     when ``d`` is bound once and every read of it is an operand of ``+ - * /`` whose
-    other operand has that shape (``shapes.mark_scalar_spreads`` marked both): the
+    other operand has that shape (``shapes.mark_scalar_spreads`` marked both; a
+    reduction's adjoint with its axes kept, ``srcad_spread == "product"``, only where
+    every read is a factor of ``*`` or ``/``): the
     elements and the result shape are the same, without making the array.  (The
     result's dtype follows the other operand, as NumPy's rules for a Python number
     give: a float32 array stays float32.)  Returns whether any spread was kept."""
@@ -597,10 +599,11 @@ def keep_scalar_spreads(fdef, rt_name="_rt"):
             continue
         d = n.targets[0].id
         reads = loads.get(d, [])
+        mark = "srcad_fullmul" if n.srcad_spread == "product" else "srcad_fullop"
         if (
             stores.get(d) == 1
             and reads
-            and all(getattr(r, "srcad_fullop", False) for r in reads)
+            and all(getattr(r, mark, False) for r in reads)
             and is_call_of(n.value, rt_name, "expand_to")  # (not a masked(...) left over)
             and n.value.args
         ):

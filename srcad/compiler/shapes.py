@@ -770,12 +770,17 @@ def _summed_to(g, gshape, xshape):
     rest = gshape[extra:]
     if any(n != m and n != 1 for n, m in zip(xshape, rest)):
         return None
-    out = g
+    negated = isinstance(g, gast.UnaryOp) and isinstance(g.op, gast.USub)
+    out = g.operand if negated else g
     if extra:
         out = _sum_call(out, tuple(range(extra)), False)
     axes = tuple(i for i, n in enumerate(xshape) if n == 1 and rest[i] != 1)
     if axes:
         out = _sum_call(out, axes, True)
+    if negated:
+        # -(g.sum()) for (-g).sum(): the same bits (rounding is symmetric under
+        # negation), one pass over the small result instead of the large operand
+        return g if out is g.operand else gast.UnaryOp(gast.USub(), out)
     return out
 
 
@@ -900,9 +905,20 @@ def mark_scalar_spreads(code, inference):
             if isinstance(n, gast.BinOp) and isinstance(n.op, _ELEMENTWISE_OPS):
                 a, b = inference.shape(n.left), inference.shape(n.right)
                 if isinstance(a, tuple) and a and a == b:
+                    product = isinstance(n.op, (gast.Mult, gast.Div))
                     for side in (n.left, n.right):
                         if isinstance(side, gast.Name):
                             side.srcad_fullop = True
+                            side.srcad_fullmul = product
+                        elif product and _kept_dims_spread(side, a, inference, rt):
+                            # g * w for expand_to(g, shape, axis, True) * w: the same
+                            # elements, without making the spread array.  (Products
+                            # only: were w the symbolic zero, w + g would have g's
+                            # shape, where ZERO * g is ZERO either way.)
+                            if side is n.left:
+                                n.left = side.args[0]
+                            else:
+                                n.right = side.args[0]
             elif (
                 isinstance(n, gast.Assign)
                 and len(n.targets) == 1
@@ -915,6 +931,32 @@ def mark_scalar_spreads(code, inference):
                     and inference.shape(v.args[0]) == ()
                 ):
                     n.srcad_spread = True
+                elif _kept_dims_spread(v, inference.shape(v), inference, rt):
+                    n.srcad_spread = "product"  # (read as a factor only: see above)
+
+
+def _kept_dims_spread(call, shape, inference, rt):
+    """``_rt.expand_to(g, shape, axis, True)`` of an array ``g`` whose known shape
+    broadcasts to ``shape`` axis by axis (a reduction's adjoint with its axes kept):
+    as an operand of ``+ - * /`` whose other operand has ``shape``, ``g`` gives the
+    same elements and dtype (the spread is a broadcast view of ``g``)."""
+    if not (
+        is_call_of(call, rt, "expand_to")
+        and not call.keywords
+        and len(call.args) == 4
+        and isinstance(call.args[3], gast.Constant)
+        and call.args[3].value is True
+        and isinstance(shape, tuple)
+        and shape
+    ):
+        return False
+    g = inference.shape(call.args[0])
+    return (
+        isinstance(g, tuple)
+        and len(g) == len(shape)
+        and inference.shape(call) == shape
+        and all(m == n or m == 1 for m, n in zip(g, shape))
+    )
 
 
 def _unmasked(e, rt):

@@ -299,3 +299,37 @@ def test_a_fancy_index_read_leaves_the_rest_specialized():
     g = srcad.grad(huber, wrt=0)
     np.testing.assert_allclose(g(w, X, y), fd(huber, (w, X, y), 0), rtol=1e-6, atol=1e-9)
     assert "unbroadcast" not in g.source, g.source
+
+
+REDUCED_PROGRAMS = [
+    "def f(a, b):\n    m = np.{r}(a, axis={ax}, keepdims=True)\n"
+    "    return np.sum((a - m) * b) + np.sum(np.exp(a - m))\n",
+    "def f(a, b):\n    s = np.{r}(a * b, axis={ax}, keepdims=True)\n"
+    "    return np.sum(np.tanh(s * a) + s / (1.0 + b * b))\n",
+    "def f(a, b):\n    z = a - np.{r}(a, axis={ax}, keepdims=True)\n"
+    "    return np.sum(z - np.log(np.sum(np.exp(z), axis={ax}, keepdims=True)) * b)\n",
+]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    template=st.sampled_from(REDUCED_PROGRAMS),
+    r=st.sampled_from(["sum", "mean", "max", "min"]),
+    shape=st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple),
+    ax=st.integers(0, 2),
+    seed=st.integers(0, 2**16),
+)
+def test_reductions_with_kept_axes(template, r, shape, ax, seed, tmp_path_factory):
+    """A reduction's adjoint spread back over its kept axes, as an operand of ``+ - *
+    /`` (shapes.mark_scalar_spreads uses the reduced adjoint itself there) and summed
+    again (``-(g.sum())`` for ``(-g).sum()``): right against finite differences."""
+    from .genload import load
+
+    ax = ax % len(shape) - (1 if seed % 2 else 0) * len(shape)  # (a negative axis too)
+    src = "import numpy as np\n\n\n" + template.format(r=r, ax=ax)
+    f = load(src, tmp_path_factory.mktemp("kd"), "kept_dims")
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal(shape), rng.standard_normal(shape)
+    got = srcad.grad(f, wrt=(0, 1))(a, b)
+    for k in (0, 1):
+        np.testing.assert_allclose(got[k], fd(f, (a, b), k), rtol=1e-5, atol=1e-7)
