@@ -897,8 +897,9 @@ def mark_scalar_spreads(code, inference):
     """Marks for ``optimize.keep_scalar_spreads``: an assignment ``d =
     _rt.expand_to(s, shape)`` of a number ``s`` gets ``srcad_spread``, and a name
     read as an operand of ``+ - * /`` whose other operand has the very same known
-    shape (at least one axis) gets ``srcad_fullop``: there, the number gives the
-    same elements and the same result shape as the array it was spread into."""
+    shape (at least one axis), or as a value of ``np.where`` whose condition has it,
+    gets ``srcad_fullop``: there, the number gives the same elements and the same
+    result shape as the array it was spread into."""
     rt = inference.rt
     for s in code:
         for n in walk(s):
@@ -919,6 +920,19 @@ def mark_scalar_spreads(code, inference):
                                 n.left = side.args[0]
                             else:
                                 n.right = side.args[0]
+            elif (
+                isinstance(n, gast.Call)
+                and len(n.args) == 3
+                and not n.keywords
+                and inference._object(n.func) == (True, np.where)
+            ):
+                # np.where(c, d, e) with c of d's full shape: a number for d gives the
+                # same elements and result shape
+                c = inference.shape(n.args[0])
+                if isinstance(c, tuple) and c:
+                    for side in n.args[1:]:
+                        if isinstance(side, gast.Name) and inference.shape(side) == c:
+                            side.srcad_fullop = True
             elif (
                 isinstance(n, gast.Assign)
                 and len(n.targets) == 1

@@ -308,6 +308,8 @@ REDUCED_PROGRAMS = [
     "    return np.sum(np.tanh(s * a) + s / (1.0 + b * b))\n",
     "def f(a, b):\n    z = a - np.{r}(a, axis={ax}, keepdims=True)\n"
     "    return np.sum(z - np.log(np.sum(np.exp(z), axis={ax}, keepdims=True)) * b)\n",
+    "def f(a, b):\n    m = np.{r}(a, axis={ax}, keepdims=True)\n"
+    "    return np.sum(np.where(a > m * 0.5, a * b, b - a * m))\n",
 ]
 
 
@@ -321,8 +323,9 @@ REDUCED_PROGRAMS = [
 )
 def test_reductions_with_kept_axes(template, r, shape, ax, seed, tmp_path_factory):
     """A reduction's adjoint spread back over its kept axes, as an operand of ``+ - *
-    /`` (shapes.mark_scalar_spreads uses the reduced adjoint itself there) and summed
-    again (``-(g.sum())`` for ``(-g).sum()``): right against finite differences."""
+    /`` (shapes.mark_scalar_spreads uses the reduced adjoint itself there), a spread
+    number as a value of ``np.where``, sums again (``-(g.sum())`` for ``(-g).sum()``):
+    right against finite differences."""
     from .genload import load
 
     ax = ax % len(shape) - (1 if seed % 2 else 0) * len(shape)  # (a negative axis too)
