@@ -21,6 +21,7 @@ import srcad
 
 from .fdcheck import fd
 from .genload import load
+from .test_list_shapes import rnn_dict as rnn  # (min-char-rnn's spelling)
 
 KEYS = ["t", "t - 1", "t + 1", "0", "-1", "'a'", "t % 2"]
 VALUES = [
@@ -92,16 +93,6 @@ def test_random_dict_adjoints(src, seed, tmp_path_factory):
             for a, b, w in zip(got, again, want):
                 assert np.allclose(a, w, rtol=1e-6, atol=1e-7 * scale), (src, optimize, kind)
                 np.testing.assert_array_equal(a, b)
-
-
-def rnn(Wx, Wh, xs, h0):
-    hs = {}
-    hs[-1] = h0
-    loss = 0.0
-    for t in range(len(xs)):
-        hs[t] = np.tanh(np.dot(xs[t], Wx) + np.dot(hs[t - 1], Wh))
-        loss += np.sum(hs[t] ** 2)
-    return loss
 
 
 def test_the_rnn_steps_its_dict_inline():
