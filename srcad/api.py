@@ -13,6 +13,7 @@ import contextlib
 import functools
 import gc
 import inspect
+import sys
 import threading
 import warnings
 
@@ -485,6 +486,11 @@ class _Transformation:
         ba = self._bind(args, kwargs)
         if self._mode == "tape" or self._fell_back:
             return self._call_tape(ba)
+        if self._mode == "auto" and _differentiated_tensors(ba.arguments.values()):
+            # called inside a tape differentiation (grad(grad(f)) whose outer grad fell
+            # back): the tape nests, where generated code given tensors cannot
+            # (np.array of a list of tensors); this call only
+            return self._call_tape(ba)
         try:
             product, call = self._source_call(ba)
         except UnsupportedError as exc:
@@ -587,6 +593,20 @@ class _Transformation:
 
 
 _MISS, _OTHER_KEY = _cheap.MISS, _cheap.OTHER_KEY
+
+
+def _differentiated_tensors(values):
+    """Whether any of ``values`` (or an item of a list, tuple or dict among them) is a
+    tape tensor that requires grad: the call is inside a differentiation on the tape."""
+    tensor_module = sys.modules.get("srcad.tape.tensor")
+    if tensor_module is None:
+        return False  # (the tape never ran: no tensor exists)
+    tensor = tensor_module.Tensor
+    for v in values:
+        items = v.values() if isinstance(v, dict) else v if isinstance(v, (list, tuple)) else (v,)
+        if any(isinstance(x, tensor) and x.requires_grad for x in items):
+            return True
+    return False
 _TAPE_ENTRY = []
 
 

@@ -551,8 +551,10 @@ def _container_names(fdef, resolver):
             v = n.value
             is_cont = isinstance(v, (gast.Tuple, gast.List, gast.Dict, gast.ListComp))
             if isinstance(v, gast.Call):
-                kind, _ = resolver.call_kind(v)
-                is_cont = kind in ("user", "opaque", "local")
+                kind, obj = resolver.call_kind(v)
+                is_cont = kind in ("user", "opaque", "local") or (
+                    _srcad_helper(obj) and any(_mentions(a, out) for a in v.args)
+                )
             if isinstance(v, gast.Name) and v.id in out:
                 is_cont = True
             if (
@@ -565,6 +567,18 @@ def _container_names(fdef, resolver):
                 out.add(t)
                 changed = True
     return out
+
+
+def _srcad_helper(obj):
+    """A runtime or rule helper that generated code calls (``_rt.adjoint_like``,
+    ``array_adjoint``...): given a container, it may give one (a list's adjoint), so
+    in a gradient of generated code its result's adjoints add with ``_rt.add``,
+    never ``+`` (which joins two lists: ``grad(grad(f))`` of ``np.array([a, b])``)."""
+    return (getattr(obj, "__module__", None) or "").startswith("srcad.")
+
+
+def _mentions(e, names):
+    return any(isinstance(n, gast.Name) and n.id in names for n in walk(e))
 
 
 def _narrow(containers):

@@ -67,6 +67,20 @@ def _(result, g, x):
     d[g] = _rt.stack_like(d[result], g)
 
 
+# grad(grad(f)) of np.stack / np.unstack: each helper cuts or joins along the axis,
+# so each one's adjoint is the other
+
+
+@adjoint(_rt.stack_adjoint)
+def _(result, g, arrays, axis=0):
+    d[g] = _rt.unstack_adjoint(d[result], result, axis)
+
+
+@adjoint(_rt.unstack_adjoint)
+def _(result, g, pieces, axis=0):
+    d[g] = _rt.stack_adjoint(d[result], pieces, axis)
+
+
 @adjoint(_rt.instantiate)
 def _(result, dx, x):
     d[dx] = d[result]
