@@ -619,7 +619,11 @@ def extremum_weights(a, result, axis=None, keepdims=False, where=True):
     hit = a == expand_reduced(result, a, axis, keepdims)
     if where is not True:
         hit = hit & where
-    elif int(np.count_nonzero(hit)) == np.size(result) and not np.any(result != result):
+    elif (
+        type(hit) is np.ndarray  # (a lazy Dask or a device array would be computed here)
+        and int(np.count_nonzero(hit)) == np.size(result)
+        and not np.any(result != result)
+    ):
         # no NaN, so every group has a hit; as many hits as groups: one each, no ties
         # (the sum along the axis below is slow for a short last axis: 40 us of 55)
         return _as_float(hit, a)
