@@ -25,7 +25,7 @@ It does so only where all of this holds, and leaves the helpers otherwise:
   before all other uses, at the top level of the sweep: a later one is a fresh
   ``{}``, which reads as nothing yet just as ZERO did) and in the two helper calls
   above with ``hs`` itself as the container, or read by ``_rt.getitem_adj(dhs, k)``
-  (a dict display's entry).  So no other name can hold the adjoint dict, and
+  or ``_rt.display_entry_adj(dhs, keys, i)`` (a dict display's entry).  So no other name can hold the adjoint dict, and
   changing it in place is what the helpers do when their reference count says the
   same (``push_adj``); no entry is ever changed in place (``+`` makes a new one);
 * every ``g`` has the entries' shape or is the symbolic zero, and the key is a name,
@@ -54,7 +54,7 @@ def inline_dict_adjoints(code, primal, inference):
     for d, x in sorted(_candidates(code, inference, rt)):
         elt = inference.env[x].elt
         if _rewritable(d, x, elt, code, primal, inference, rt):
-            code[:] = _rewrite(code, d, rt)
+            code[:] = _rewrite(code, d, x, rt)
             for s in code:
                 for n in walk(s):
                     if _is_get(n, d, rt):  # _rt.getitem_adj(d, k) -> d.get(k, _rt.ZERO)
@@ -97,7 +97,7 @@ def _rewritable(d, x, elt, code, primal, inference, rt):
     allowed = set()  # ids of the Name nodes of d in a form this pass rewrites
     for s in code:
         for n in walk(s):
-            if _is_get(n, d, rt):
+            if _is_get(n, d, rt) or _is_display_read(n, d, rt):
                 allowed.add(id(n.args[0]))
                 continue
             form = _form(n, d, x, rt)
@@ -174,6 +174,18 @@ def _is_get(n, d, rt):
     )
 
 
+def _is_display_read(n, d, rt):
+    """``_rt.display_entry_adj(d, keys, i)``: a display's entry read, where keys may
+    coincide; it reads the dict as it is (``dict.get``), so it stays as it is."""
+    return (
+        is_call_of(n, rt, "display_entry_adj")
+        and len(n.args) == 3
+        and not n.keywords
+        and _is_name(n.args[0], d)
+        and not any(_is_name(m, d) for a in n.args[1:] for m in walk(a))
+    )
+
+
 def _operands_fit(s, form, elt, inference):
     v = s.value
     if form == "add":
@@ -183,41 +195,38 @@ def _operands_fit(s, form, elt, inference):
     return len(v.args) == 3 or inference.shape(v.args[3]) == elt
 
 
-def _rewrite(stmts, d, rt):
+def _rewrite(stmts, d, x, rt):
     out = []
     for s in stmts:
-        if isinstance(s, gast.Assign) and s.targets[0].__class__ in (gast.Name, gast.Tuple):
-            form = _form_of_rewritten(s, d, rt)
-            if form is not None:
-                out.append(form)
-                continue
+        form = _form(s, d, x, rt)  # (this adjoint's statements only: FINDINGS A10)
+        if form is not None:
+            out.append(_form_of_rewritten(s, form, d, rt))
+            continue
         for field in ("body", "orelse"):
             inner = getattr(s, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                setattr(s, field, _rewrite(inner, d, rt))
+                setattr(s, field, _rewrite(inner, d, x, rt))
         out.append(s)
     return out
 
 
-def _form_of_rewritten(s, d, rt):
+def _form_of_rewritten(s, form, d, rt):
     t, v = s.targets[0], s.value
-    if isinstance(t, gast.Name) and t.id == d and _is_zero(v, rt):
+    if form == "init":
         return _keep_line(assign(d, gast.Dict([], []), None), s)
-    if isinstance(t, gast.Name) and t.id == d and is_call_of(v, rt, "add_at"):
+    if form == "add":
         k, g = v.args[2], v.args[3]
         total = gast.BinOp(_item(d, k), gast.Add(), name(g.id))
         value = gast.IfExp(_contains(k, d), total, name(g.id))
         store = gast.Assign([_item(d, k, gast.Store())], value, None)
         test = gast.Compare(name(g.id), [gast.IsNot()], [attr(name(rt), "ZERO")])
         return _keep_line(gast.If(test, [store], []), s)
-    if isinstance(t, gast.Name) and t.id == d and isinstance(v, gast.Subscript):
+    if form == "drop":
         dropped = call(attr(name(d), "pop"), [_copy(v.value.args[2]), gast.Constant(None, None)])
         return _keep_line(gast.Expr(dropped), s)
-    if isinstance(t, gast.Tuple) and is_call_of(v, rt, "setitem_adj"):
-        dv = t.elts[1].id
-        popped = call(attr(name(d), "pop"), [_copy(v.args[2]), attr(name(rt), "ZERO")])
-        return _keep_line(assign(dv, popped, None), s)
-    return None
+    dv = t.elts[1].id  # "put"
+    popped = call(attr(name(d), "pop"), [_copy(v.args[2]), attr(name(rt), "ZERO")])
+    return _keep_line(assign(dv, popped, None), s)
 
 
 def _keep_line(new, old):

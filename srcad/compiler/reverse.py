@@ -948,9 +948,28 @@ __all__ = ["Reverse", "Comment", "STACK", "callee_name", "loaded_names"]
 def _distinct_constant_keys(keys):
     """Whether a dict display's keys are constants no two of which are one key (``1``,
     ``True`` and ``1.0`` are one), so that every entry is in the dict it makes."""
-    if not all(isinstance(k, gast.Constant) for k in keys):
+    values = [_literal(k) for k in keys]
+    if any(v is _NOT_LITERAL for v in values):
         return False
     try:
-        return len({k.value: None for k in keys}) == len(keys)
+        return len(dict.fromkeys(values)) == len(keys)
     except TypeError:  # (an unhashable constant: the display raises anyway)
         return False
+
+
+_NOT_LITERAL = object()
+
+
+def _literal(k):
+    """The value of a constant key: ``"a"``, ``2``, and ``-1`` (a minus sign and a number
+    after normalization), else _NOT_LITERAL."""
+    if isinstance(k, gast.Constant):
+        return k.value
+    if (
+        isinstance(k, gast.UnaryOp)
+        and isinstance(k.op, gast.USub)
+        and isinstance(k.operand, gast.Constant)
+        and type(k.operand.value) in (int, float)
+    ):
+        return -k.operand.value
+    return _NOT_LITERAL
