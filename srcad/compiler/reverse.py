@@ -697,6 +697,12 @@ class Reverse(Transform):
                 )
             )
             Z = self.accumulate(item.id, name(part), Z, out, maybe=True)
+        elif lst in self.active and dl not in Z:
+            # an inactive value appended: its entry of the list's adjoint goes too, or
+            # the adjoint stays longer than the list restored below and a later
+            # ``hs[-2]`` lands on another entry (a wrong gradient, seed 91026)
+            popped = gast.Subscript(self.rt("pop_adj", name(dl)), const(0), gast.Load())
+            out.append(assign(dl, popped, None))
         out.append(gast.Expr(call(attr(name(lst), "pop"), [])))
         return out, Z
 

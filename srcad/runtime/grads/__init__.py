@@ -1859,7 +1859,10 @@ def dict_get_default_adjoint(g, a, args):
     default when the key is missing."""
     key = _dict_key(a, args)
     if key in a or len(args) < 2:
-        return tuple(0.0 for _ in args)
+        # the default reached nothing: a real zero of its own shape (a number 0.0 met
+        # a broadcasting product's rule and was summed to the wrong shape, seed 0 of
+        # the fuzzer's states family)
+        return (0.0,) + tuple(zeros_like(v) for v in args[1:])
     return (0.0, g) + tuple(0.0 for _ in args[2:])
 
 
