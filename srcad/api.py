@@ -607,6 +607,8 @@ def _differentiated_tensors(values):
         if any(isinstance(x, tensor) and x.requires_grad for x in items):
             return True
     return False
+
+
 _TAPE_ENTRY = []
 
 

@@ -25,9 +25,9 @@ It does so only where all of this holds, and leaves the helpers otherwise:
   before all other uses, at the top level of the sweep: a later one is a fresh
   ``{}``, which reads as nothing yet just as ZERO did) and in the two helper calls
   above with ``hs`` itself as the container, or read by ``_rt.getitem_adj(dhs, k)``
-  or ``_rt.display_entry_adj(dhs, keys, i)`` (a dict display's entry).  So no other name can hold the adjoint dict, and
-  changing it in place is what the helpers do when their reference count says the
-  same (``push_adj``); no entry is ever changed in place (``+`` makes a new one);
+  or ``_rt.display_entry_adj(dhs, keys, i)`` (a dict display's entry).  So no other
+  name can hold the adjoint dict, and changing it in place is what the helpers do
+  when their reference count says the same (``push_adj``); no entry is ever changed in place (``+`` makes a new one);
 * every ``g`` has the entries' shape or is the symbolic zero, and the key is a name,
   a constant or a sum or difference of those, evaluated more than once here;
 * a written value ``v`` has the entries' shape too, so the helper's
@@ -89,9 +89,7 @@ def _candidates(code, inference, rt):
 def _rewritable(d, x, elt, code, primal, inference, rt):
     if d == x or any(isinstance(n, gast.Name) and n.id == d for s in primal for n in walk(s)):
         return False
-    first = next(
-        (k for k, s in enumerate(code) if any(_is_name(n, d) for n in walk(s))), None
-    )
+    first = next((k for k, s in enumerate(code) if any(_is_name(n, d) for n in walk(s))), None)
     if first is None or not (_is_assign_to(code[first], d) and _is_zero(code[first].value, rt)):
         return False  # the adjoint must be made (at the top level) before any use
     allowed = set()  # ids of the Name nodes of d in a form this pass rewrites
@@ -261,8 +259,10 @@ def _simple_key(e):
     if isinstance(e, gast.Constant):
         return isinstance(e.value, (int, str)) and not isinstance(e.value, bool)
     if isinstance(e, gast.UnaryOp):
-        return isinstance(e.op, gast.USub) and isinstance(e.operand, gast.Constant) and (
-            type(e.operand.value) is int
+        return (
+            isinstance(e.op, gast.USub)
+            and isinstance(e.operand, gast.Constant)
+            and (type(e.operand.value) is int)
         )
     if isinstance(e, gast.BinOp):
         return (

@@ -17,8 +17,8 @@ import gast
 
 from ..rules import registry
 from .analyze import loaded_names
-from .dict_adjoints import inline_dict_adjoints
 from .astutil import clone, walk
+from .dict_adjoints import inline_dict_adjoints
 from .saveplan import SavePlan, prune_restores
 from .shapes import resolver_for, specialize
 from .templates import inline

@@ -15,7 +15,7 @@ from .fdcheck import fd
 def appended_inactive(x):
     hs = [x * 2.0]
     acc = 0.0
-    for t in range(2):
+    for _ in range(2):
         hs.append(np.ones(3))  # (inactive: its entry of the list's adjoint must go too)
         acc = acc + np.sum(hs[-2])
     return acc

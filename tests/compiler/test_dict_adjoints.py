@@ -64,7 +64,9 @@ def programs(draw):
         # a second dict, its adjoint rewritten too: each rewrite must touch its own
         # statements only (FINDINGS A10)
         lines.insert(2, "    gs = {-1: x * s}")
-        gvalue = draw(st.sampled_from(VALUES)).format(r=draw(st.sampled_from(["gs[t - 1]", "gs[-1]"])))
+        gvalue = draw(st.sampled_from(VALUES)).format(
+            r=draw(st.sampled_from(["gs[t - 1]", "gs[-1]"]))
+        )
         lines.append(f"        gs[t] = {gvalue} + {_read(draw, keys)}")
         lines.append("        acc = acc + np.sum(gs[t] * x)")
     for _ in range(draw(st.integers(1, 2))):

@@ -15,7 +15,6 @@ first derivative, which is itself checked against ``f``'s central difference her
 
 import warnings
 
-import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,7 +33,8 @@ STATEMENTS = [
     "L{k} = [{e}]\n    for i in range(3):\n        L{k}.append(np.sin(L{k}[-1] * {f}))\n"
     "    t{k} = np.tanh(sum(L{k}))",
     "L{k} = [{e}, {f}]\n    L{k}[0] = L{k}[1] * L{k}[0]\n    t{k} = np.tanh(L{k}[0] + L{k}[1])",
-    "w{k} = np.array([{e}, {f}]) * np.array([1.0, 2.0])\n    t{k} = np.tanh(w{k}[1] - w{k}[0] ** 2)",
+    "w{k} = np.array([{e}, {f}]) * np.array([1.0, 2.0])\n"
+    "    t{k} = np.tanh(w{k}[1] - w{k}[0] ** 2)",
 ]
 # (every t<k> is a tanh or a product of bounded values: the central differences stay
 # accurate, where a sine of a growing value made them useless)

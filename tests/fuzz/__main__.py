@@ -12,7 +12,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m tests.fuzz", description=__doc__)
     ap.add_argument("--n", type=int, default=1000, help="programs to check (invalid ones redrawn)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--family", default="all", choices=("all", "general", "loops", "locals"))
+    ap.add_argument(
+        "--family", default="all", choices=("all", "general", "loops", "locals", "states")
+    )
     ap.add_argument("--modes", default="source,tape", help="comma-separated: source,tape")
     ap.add_argument("--out", default=None, help="directory for shrunk failures and summary.json")
     ap.add_argument("--time-limit", type=float, default=None, help="stop checking after S s")

@@ -21,6 +21,16 @@ whole vector is sometimes a NumPy output argument (``np.sin(e, out=z)``,
 ``np.tanh(e, z)``, ``np.multiply(e, 0.5, z)``) or ``np.copyto(z, e)`` (with
 ``where=`` too).
 
+The "states" family (``Gen.st_state_loop``, also in about one general program in
+twelve) keeps a loop's states in a dict (or a list) keyed by the loop index, as
+min-char-rnn does: ``hs[t] = np.tanh(np.dot(hs[t - 1], W) + ...)``, reads of past
+keys (``t - 1``, ``-1``, ``0``, ``t % 2``, ``'a'``), writes under a condition,
+overwrites, a display with computed keys that may coincide (``{-1: a, t - 1: b}``
+at ``t = 0``), now and then a value of another shape under ``'n'``, an alias of the
+dict, ``hs.get(k, default)`` and ``k in hs``. The loop is planned before it is
+emitted, and the keys that exist before each statement simulated for every value of
+the index, so every read is of a key written by then.
+
 ``Program`` carries the source, the name of the function, the parameter list
 (kind and shape) and the seed of the argument values; ``make_args`` builds the
 arguments deterministically from it.
@@ -33,7 +43,9 @@ import dataclasses
 import numpy as np
 from hypothesis import strategies as st
 
-FAMILIES = ("general", "loops", "locals")  # locals: general, with helpers inside f
+FAMILIES = ("general", "loops", "locals", "states")
+# locals: general, with helpers inside f; states: general, with loops that keep their
+# states in a dict (or a list) keyed by the loop index (Gen.st_state_loop)
 
 
 @dataclasses.dataclass
@@ -121,6 +133,7 @@ class Gen:
         self.helpers = []  # (name, param shapes, return shapes tuple, tuple_return)
         self.in_loop = 0
         self.allow_helpers = True
+        self.state_outputs = []  # what the state loops left (read back after them)
 
     # ---- drawing helpers ------------------------------------------------------
     def pick(self, options):
@@ -131,6 +144,11 @@ class Gen:
 
     def chance(self, percent):
         return self.n(0, 99) < percent
+
+    def rarely(self, percent):
+        """About ``percent`` in 100, and no when shrunk (hypothesis' draws lean to 0, so
+        ``chance(8)`` comes out nearer 25 in 100)."""
+        return self.n(0, 99) >= 100 - percent
 
     def fresh(self, prefix="t"):
         self.counter += 1
@@ -812,6 +830,380 @@ class Gen:
         for o, s in zip(outs, rshapes):
             self.bind(o, s, act)
 
+    # ---- state loops (the "states" family) ---------------------------------------------
+    # min-char-rnn's loop: states in a dict (or a list) keyed by the loop index, read
+    # back at past keys.  The loop is planned first (which keys each statement writes,
+    # under which condition), its key sets simulated for every value of the index, and
+    # only then emitted, with reads of the keys that exist there at every iteration.
+    STATE_WRITE_KEYS = ["{t}", "{t} + 1", "{t} - 1", "-1", "0", "{t} % 2", "'a'", "{t}"]
+    STATE_READ_KEYS = ["{t} - 1", "-1", "{t}", "0", "{t} + 1", "{t} % 2", "'a'", "{t} - 2"]
+    STATE_CONDS = ["{t} % 2 == 1", "{t} > 0", "{t} == 0", "{t} < {last}", "{t} % 2 == 0"]
+    LIST_KEYS = ["{t}", "-1", "{t} - 1", "0", "{t} + 1", "-2"]
+
+    def st_state_loop(self, depth=1):
+        is_list = not self.chance(80)  # (not chance(20): draws lean to 0)
+        shape = self.pick([s for s in self.SHAPES if s != ()] + [()])
+        oshape = () if shape != () else self.SHAPES[1]  # another shape, under 'n'
+        hs, t, acc = self.fresh("hs"), self.fresh("t"), self.fresh("acc")
+        count = self.n(2, 4)
+        start = 1 if self.rarely(15) else 0
+        last = count - 1
+        st = dict(
+            hs=hs,
+            t=t,
+            shape=shape,
+            oshape=oshape,
+            is_list=is_list,
+            count=count,
+            start=start,
+            last=last,
+            active=False,
+            alias=None,
+            W=None,
+        )
+        w = self.lookup("W")
+        if shape and w is not None and w.shape == (shape[-1], shape[-1]):
+            st["W"] = "W"
+        # ---- the plan
+        ops = []
+        if is_list:
+            ops.append(dict(kind="append"))
+        elif self.chance(85):
+            ops.append(dict(kind="write", key="{t}", cond=None, other=None))
+        else:
+            ops.append(
+                dict(kind="write", key=self.pick(self.STATE_WRITE_KEYS), cond=None, other=None)
+            )
+        alias_before = planned_alias = False
+        for _ in range(self.n(0, 3)):
+            k = self.n(0, 10)
+            k = 7 if k == 10 else k  # (a display in the loop: twice as likely)
+            if is_list and k in (6, 7):
+                k = 0
+            if k == 8 and (planned_alias or alias_before):
+                k = 0
+            if k in (0, 1, 5, 9):
+                key = "{t} + 1" if k == 9 else self.pick(self.STATE_WRITE_KEYS)
+                cond = None
+                if k in (1, 9):
+                    cond = ("static", self.pick(self.STATE_CONDS))
+                elif k == 5:
+                    cond = ("dyn",)
+                other = None
+                if cond and self.chance(30):
+                    other = self.pick(self.STATE_WRITE_KEYS)
+                ops.append(dict(kind="write", key=key, cond=cond, other=other))
+            elif k == 2:
+                ops.append(
+                    dict(
+                        kind="aug",
+                        key=self.pick(["{t}", "-1", "{t} - 1", "0", "'a'"]),
+                        cond=None,
+                        other=None,
+                    )
+                )
+            elif k == 3:
+                ops.append(dict(kind="acc"))
+            elif k == 4:
+                ops.append(dict(kind="stmt"))
+            elif k == 6:
+                ops.append(dict(kind="write", key="'n'", cond=None, other=None))
+            elif k == 7:
+                # computed keys, which may coincide ({-1: a, t - 1: b} at t = 0)
+                keys = [self.pick(["-1", "{t}", "0"])]
+                keys += [
+                    self.pick(["{t} - 1", "{t}", "-1", "{t} + 1", "0", "{t} % 2", "'a'"])
+                    for _ in range(self.n(1, 2))
+                ]
+                ops.append(dict(kind="display", keys=keys))
+            else:
+                if any(o["kind"] == "display" for o in ops) or self.chance(50):
+                    ops.append(dict(kind="alias"))
+                    planned_alias = True
+                else:
+                    alias_before = True
+        if not any(o["kind"] == "acc" for o in ops) and self.chance(80):
+            ops.append(dict(kind="acc"))
+        if alias_before and any(o["kind"] == "display" for o in ops):
+            alias_before = False
+        # ---- before the loop
+        init, act = self.expr(shape, 1)
+        st["active"] = act
+        if is_list:
+            parts = [init] + [self.expr(shape, 1)[0] for _ in range(self.n(0, 1))]
+            state = len(parts)
+            self.emit(f"{hs} = [{', '.join(parts)}]")
+        else:
+            keys = ["-1"] if self.chance(85) else ["0"]
+            extra = self.n(0, 4)
+            if extra == 1:
+                keys.append("0")
+            elif extra == 2:
+                keys.append("'a'")
+            elif extra == 3:
+                keys.append("'n'")
+            values = [init] + [self.expr(oshape if k == "'n'" else shape, 1)[0] for k in keys[1:]]
+            form = self.n(0, 2)  # min-char-rnn's `hs = {}; hs[-1] = x` first
+            if form != 1:
+                self.emit(f"{hs} = {{}}" if form == 0 else f"{hs} = dict()")
+                for k, v in zip(keys, values):
+                    self.emit(f"{hs}[{k}] = {v}")
+            else:
+                items = ", ".join(f"{k}: {v}" for k, v in zip(keys, values))
+                self.emit(f"{hs} = {{{items}}}")
+            state = frozenset(self._key(k, 0, st) for k in keys)
+        if alias_before:
+            st["alias"] = self.fresh("same")
+            self.emit(f"{st['alias']} = {hs}")
+        self.emit(f"{acc} = 0.0")
+        before, end = self._simulate(ops, state, st)
+        # ---- the loop
+        rng = f"range({count})" if start == 0 else f"range(1, {count})"
+        self.emit(f"for {t} in {rng}:")
+        self.indent += 1
+        saved_env = [dataclasses.replace(v) for v in self.env]
+        saved_in_loop, self.in_loop = self.in_loop, 0  # (no break: keys must stay known)
+        self.ints.append(IntVar(t, count))
+        base = list(self.env)
+        for i, op in enumerate(ops):
+            reads = self._state_reads(before[i], st)
+            self.env = base + [Var(text, s, st["active"]) for text, s in reads]
+            self._state_op(op, reads, before[i], st, acc)
+            base = [v for v in self.env if v.text not in {text for text, _ in reads}]
+        self.ints.pop()
+        self.in_loop = saved_in_loop
+        self.indent -= 1
+        names = {v.text: v for v in self.env}
+        for v in saved_env:  # names first bound in the loop stay inside it
+            now = names.get(v.text)
+            if now is not None:
+                v.active = v.active or now.active
+        self.env = saved_env
+        # ---- after the loop: the states read back
+        self.bind(acc, (), st["active"])
+        self.state_outputs.append(self.lookup(acc))
+        # (none at times, where acc carries the states out: srcad steps a dict's adjoint
+        # inline only where the dict is not read after its loop)
+        has_acc = any(o["kind"] == "acc" for o in ops)
+        for _ in range(self.n(0 if has_acc else 1, 2)):
+            self._state_read_back(end, st)
+        if not is_list and self.rarely(8):
+            # every value (the keys of the loop `for k in hs` are refused: an index
+            # computed from an active value, so that spelling is rarer)
+            k, v = self.fresh("k"), self.fresh("v")
+            form = self.n(0, 4)
+            if form <= 2:
+                self.emit(f"for {v} in {hs}.values():")
+            elif form == 3:
+                self.emit(f"for {k}, {v} in {hs}.items():")
+            else:
+                self.emit(f"for {k} in {hs}:")
+                v = f"{hs}[{k}]"
+            self.emit(f"    {acc} = {acc} + 0.1 * np.sum({v})")
+
+    def _key(self, text, t, st):
+        return eval(text.format(t=t, last=st["last"]))  # noqa: S307 - our own key texts
+
+    def _runs(self, op, t, st):
+        """True / False: the op's guarded write runs at ``t``; None: it depends on data."""
+        cond = op.get("cond")
+        if cond is None:
+            return True
+        if cond[0] == "dyn":
+            return None
+        return bool(self._key(cond[1], t, st))
+
+    def _simulate(self, ops, state, st):
+        """The keys (a dict) or the length (a list) before each op at each ``t``, and at
+        the end of the loop."""
+        before = [{} for _ in ops]
+        for t in range(st["start"], st["count"]):
+            for i, op in enumerate(ops):
+                before[i][t] = state
+                if st["is_list"]:
+                    state += op["kind"] == "append"
+                elif op["kind"] == "display":
+                    state = frozenset(self._key(k, t, st) for k in op["keys"])
+                elif op["kind"] in ("write", "aug"):
+                    yes = state | {self._key(op["key"], t, st)}
+                    no = state | {self._key(op["other"], t, st)} if op["other"] else state
+                    runs = self._runs(op, t, st)
+                    state = yes if runs else no if runs is False else yes & no
+        return before, state
+
+    def _valid(self, state, key, st):
+        if st["is_list"]:
+            return isinstance(key, int) and -state <= key < state
+        return key in state
+
+    def _valid_keys(self, states, keys, st):
+        return [
+            k
+            for k in keys
+            if all(self._valid(s, self._key(k, t, st), st) for t, s in states.items())
+        ]
+
+    def _state_reads(self, states, st):
+        """(text, shape) of the reads valid at a point of the loop, the likeliest first."""
+        keys = self.LIST_KEYS if st["is_list"] else self.STATE_READ_KEYS + ["'n'"]
+        out = []
+        for k in self._valid_keys(states, keys, st):
+            text = k.format(t=st["t"])
+            s = st["oshape"] if k == "'n'" else st["shape"]
+            out.append((f"{st['hs']}[{text}]", s))
+            if st["alias"]:
+                out.append((f"{st['alias']}[{text}]", s))
+        return out
+
+    def _main_read(self, reads, st):
+        """A read of the state's own shape: a valid key, or a ``get`` with a default."""
+        main = [r for r, s in reads if s == st["shape"]]
+        if main and not (not st["is_list"] and self.rarely(10)):
+            return main[self.n(0, len(main) - 1)]
+        key = self.pick(["{t} - 1", "-1", "{t}", "0"]).format(t=st["t"])
+        default, _ = self.expr(st["shape"], 0)
+        if self.chance(50):
+            return f"{st['hs']}.get({key}, {default})"
+        return f"({st['hs']}[{key}] if {key} in {st['hs']} else {default})"
+
+    def _state_value(self, shape, reads, st):
+        """A new state: mostly a bounded function of a past one."""
+        e, act = self.expr(shape, self.n(1, 2))
+        if shape != st["shape"]:
+            own = [r for r, s in reads if s == shape]
+            if own and self.chance(50):
+                e = f"np.tanh({own[0]} + {e})"
+            st["active"] = st["active"] or act
+            return e
+        r = self._main_read(reads, st)
+        k = self.n(0, 6)
+        if k == 0:
+            if shape == ():
+                w, _ = self.expr((), 1)
+                v = f"np.tanh({r} * {w} + {e})"
+            else:
+                w = st["W"] or self.expr((shape[-1], shape[-1]), 1)[0]
+                v = f"np.tanh(np.dot({r}, {w}) + {e})"
+        elif k == 1:
+            v = f"np.tanh({e} + {self.pick(['0.5', '-0.7', '1.5'])} * {r})"
+        elif k == 2:
+            v = f"{r} * {self.pick(['0.5', '-0.7', '0.3'])} + np.tanh({e})"
+        elif k == 3:
+            v = f"np.sin({r}) * np.tanh({e})"
+        elif k == 4:
+            v = f"0.5 * ({r} + {self._main_read(reads, st)})"
+        elif k == 5:
+            s, sact = self.expr((), 1)
+            v = f"{r} * np.tanh({s})"
+            act = act or sact
+        else:
+            v = e
+        st["active"] = st["active"] or act
+        return v
+
+    def _state_op(self, op, reads, states, st, acc):
+        hs = st["hs"]
+        kind = op["kind"]
+        target = hs
+        if st["alias"] and self.chance(40):
+            target = st["alias"]
+        if kind == "alias":
+            st["alias"] = st["alias"] or self.fresh("same")
+            self.emit(f"{st['alias']} = {hs}")
+        elif kind == "append":
+            self.emit(f"{target}.append({self._state_value(st['shape'], reads, st)})")
+        elif kind == "acc":
+            main = [r for r, s in reads if s == st["shape"]]
+            k = self.n(0, 3)
+            if k == 0 or len(main) < 1:
+                a = self._main_read(reads, st)
+                b = self._main_read(reads, st)
+                self.emit(f"{acc} = {acc} + np.sum({a} * {b})")
+            elif k == 1:
+                self.emit(f"{acc} += {self.convert_scalar(Var(main[-1], st['shape'], True))}")
+            elif k == 2:
+                e, act = self.expr((), 2)
+                self.emit(f"{acc} = {acc} + {e}")
+                st["active"] = st["active"] or act
+            else:
+                other = [r for r, s in reads if s != st["shape"]]
+                r = other[0] if other else main[0]
+                self.emit(f"{acc} = {acc} + np.sum({r})")
+        elif kind == "stmt":
+            self.statement(1)
+        elif kind == "display":
+            items = []
+            for k in op["keys"]:
+                text = k.format(t=st["t"])
+                items.append(f"{text}: {self._state_value(st['shape'], reads, st)}")
+            self.emit(f"{hs} = {{{', '.join(items)}}}")
+        else:  # write / aug
+            key = op["key"]
+            if st["is_list"]:
+                valid = self._valid_keys(states, self.LIST_KEYS, st)
+                key = valid[self.n(0, len(valid) - 1)]
+            shape = st["oshape"] if key == "'n'" else st["shape"]
+            text = key.format(t=st["t"])
+            if kind == "aug" and self._valid_keys(states, [key], st):
+                cur = f"{target}[{text}]"
+                e, act = self.expr(self.broadcast_partner(shape), 1)
+                st["active"] = st["active"] or act
+                if shape == () and self.chance(40):
+                    self.emit(f"{target}[{text}] {self.pick(['+=', '-='])} {e}")
+                else:
+                    form = self.pick(
+                        ["{c} * np.tanh({e})", "np.tanh({c} + {e})", "{c} - 0.5 * {e}"]
+                    )
+                    self.emit(f"{target}[{text}] = {form.format(c=cur, e=e)}")
+                return
+            cond = op.get("cond")
+            if cond is not None:
+                if cond[0] == "static":
+                    c = cond[1].format(t=st["t"], last=st["last"])
+                else:
+                    r = self._main_read(reads, st)
+                    c = f"np.sum({r}) > {self.pick(['0.0', '0.3', '-0.2'])}"
+                self.emit(f"if {c}:")
+                self.indent += 1
+            self.emit(f"{target}[{text}] = {self._state_value(shape, reads, st)}")
+            if cond is not None:
+                self.indent -= 1
+                if op["other"]:
+                    otext = op["other"]
+                    if st["is_list"]:
+                        otext = valid[self.n(0, len(valid) - 1)]
+                    oshape = st["oshape"] if otext == "'n'" else st["shape"]
+                    self.emit("else:")
+                    self.indent += 1
+                    value = self._state_value(oshape, reads, st)
+                    self.emit(f"{target}[{otext.format(t=st['t'])}] = {value}")
+                    self.indent -= 1
+
+    def _state_read_back(self, end, st):
+        """Bind a state the loop left as a variable of the program."""
+        hs = st["hs"]
+        if st["is_list"]:
+            keys = [-1, 0, end - 1, -end]
+        else:
+            keys = sorted(end, key=repr)
+        key = keys[self.n(0, len(keys) - 1)]
+        text = repr(key)
+        if key == st["last"] and self.chance(40):
+            text = st["t"]
+        shape = st["oshape"] if key == "n" else st["shape"]
+        read = f"{hs}[{text}]"
+        if not st["is_list"] and self.rarely(10):
+            default, _ = self.expr(st["shape"], 0)
+            read, shape = f"{hs}.get({st['count'] + 3}, {default})", st["shape"]
+        if self.chance(50):
+            name = self.fresh("h")
+            self.emit(f"{name} = {read}")
+            self.bind(name, shape, st["active"])
+            self.state_outputs.append(self.lookup(name))
+        else:
+            self.env.append(Var(read, shape, st["active"]))
+            self.state_outputs.append(self.env[-1])
+
     # ---- functions --------------------------------------------------------------
     def helper(self, index):
         """A module-level helper with one or two parameters and several returns."""
@@ -918,6 +1310,18 @@ class Gen:
         if self.family == "locals" or self.chance(30):
             self.local_helpers()
         self.block(self.n(1, 6), 2)
+        if self.family == "general" and self.rarely(10):
+            self.st_state_loop()  # (the "states" family's loop, now and then)
+
+    def main_states(self, params):
+        """General statements around one or two state loops (``st_state_loop``)."""
+        self.bind_params(params)
+        if self.chance(20):
+            self.local_helpers()
+        self.block(self.n(0, 3), 2)
+        for _ in range(1 if self.chance(70) else 2):
+            self.st_state_loop()
+            self.block(self.n(0, 2), 2)
 
     def main_loops(self, params):
         """A per-sample loop over data rows with inactive temporaries."""
@@ -1033,15 +1437,21 @@ class Gen:
 
     def program(self):
         helpers_src = []
-        general = self.family in ("general", "locals")
+        general = self.family in ("general", "locals", "states")
         if general:
             params = self.params_general()
+            if self.family == "states" and self.chance(60):
+                # min-char-rnn's square weight matrix, for np.dot(hs[t - 1], W)
+                n = self.SHAPES[1][0]
+                params.insert(self.n(0, len(params)), Param("W", "arr", (n, n)))
             for i in range(self.n(0, 2)):
                 helpers_src.append(self.helper(i))
         else:
             params = self.params_loops()
         self.lines, self.env, self.ints, self.indent = [], [], [], 1
-        if general:
+        if self.family == "states":
+            self.main_states(params)
+        elif general:
             self.main_general(params)
         else:
             self.main_loops(params)
@@ -1055,6 +1465,12 @@ class Gen:
             parts = []
             for v in recent[-self.n(1, 3) :]:
                 parts.append(self.convert_scalar(v))
+            if self.family == "states":  # what the state loops left reaches the value
+                outs = self.state_outputs
+                for v in outs[-self.n(1, 2) :]:
+                    part = self.convert_scalar(v)
+                    if part not in parts:
+                        parts.append(part)
             ret = " + ".join(parts)
         self.emit(f"return {ret}")
         sig = ", ".join(p.name for p in params)
@@ -1079,7 +1495,7 @@ class Gen:
 
 @st.composite
 def programs(draw, family="general"):
-    """A random program of ``family`` ("general", "loops" or "locals")."""
+    """A random program of ``family`` ("general", "loops", "locals" or "states")."""
     if family == "all":
         family = draw(st.sampled_from(FAMILIES))
     return Gen(draw, family).program()

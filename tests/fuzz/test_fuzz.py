@@ -1,7 +1,8 @@
 """A fixed-seed differential fuzzing run: random programs against finite differences.
 
-300 general programs, 200 per-sample loops and 150 general programs with helpers
-defined inside the function (seed 0), each checked in source
+300 general programs, 200 per-sample loops, 150 general programs with helpers
+defined inside the function and 300 general programs with loops that keep their
+states in a dict or a list keyed by the loop index (seed 0), each checked in source
 and tape mode through grad, value_and_grad, vjp and jvp (see check.py). Source
 mode must give no wrong number and no internal exception; tape mode no wrong
 number. Refusals are allowed, and counted in the printed summary. A failure
@@ -13,7 +14,7 @@ import pytest
 
 from .campaign import Campaign
 
-RUNS = [("general", 300), ("loops", 200), ("locals", 150)]
+RUNS = [("general", 300), ("loops", 200), ("locals", 150), ("states", 300)]
 
 
 def _failures(camp):
