@@ -27,7 +27,8 @@ It does so only where all of this holds, and leaves the helpers otherwise:
   above with ``hs`` itself as the container, or read by ``_rt.getitem_adj(dhs, k)``
   or ``_rt.display_entry_adj(dhs, keys, i)`` (a dict display's entry).  So no other
   name can hold the adjoint dict, and changing it in place is what the helpers do
-  when their reference count says the same (``push_adj``); no entry is ever changed in place (``+`` makes a new one);
+  when their reference count says the same (``push_adj``); no entry is ever changed
+  in place (``+`` makes a new one);
 * every ``g`` has the entries' shape or is the symbolic zero, and the key is a name,
   a constant or a sum or difference of those, evaluated more than once here;
 * a written value ``v`` has the entries' shape too, so the helper's
