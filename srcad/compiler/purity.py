@@ -105,7 +105,7 @@ def argument_pure(fdefs, injected, user_globals):
 
 def _pure_function(fdef, injected, user_globals):
     local = _local_names(fdef)
-    fresh = _fresh_containers(fdef)
+    fresh = None  # (the containers the code made: found when a store needs them)
     for node in walk(fdef):
         if node is not fdef and isinstance(
             node,
@@ -116,10 +116,16 @@ def _pure_function(fdef, injected, user_globals):
         if isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(
             node.ctx, (gast.Store, gast.Del)
         ):
-            if not (isinstance(node, gast.Subscript) and _name_in(node.value, fresh)):
+            if not isinstance(node, gast.Subscript):
+                return False
+            fresh = _fresh_containers(fdef) if fresh is None else fresh
+            if not _name_in(node.value, fresh):
                 return False
         if isinstance(node, gast.Call) and not _pure_call(node, local, injected, user_globals):
-            if not _restores_fresh(node, fresh, injected):
+            if not _restores_item(node, injected):
+                return False
+            fresh = _fresh_containers(fdef) if fresh is None else fresh
+            if not _name_in(node.args[0], fresh):
                 return False
     return True
 
@@ -149,8 +155,9 @@ def _name_in(e, names):
     return isinstance(e, gast.Name) and e.id in names
 
 
-def _restores_fresh(node, fresh, injected):
-    """``_rt.restore_item(c, k, old)`` on a container the function made (``c`` fresh)."""
+def _restores_item(node, injected):
+    """``_rt.restore_item(c, k, old)``: pure when ``c`` is a container the function
+    made (the caller checks that)."""
     func = node.func
     return (
         isinstance(func, gast.Attribute)
@@ -159,7 +166,6 @@ def _restores_fresh(node, fresh, injected):
         and getattr(injected.get(func.value.id), "__name__", None) == "srcad.runtime"
         and len(node.args) == 3
         and not node.keywords
-        and _name_in(node.args[0], fresh)
     )
 
 
