@@ -181,7 +181,11 @@ class Forward(Transform):
         if isinstance(v, gast.Name):
             return self.tangent_of(v), []
         if isinstance(v, gast.Subscript):
-            return self.rt("getitem_adj", self.tangent_of(v.value), index_expr(v.slice)), []
+            item = self.rt("getitem_adj", self.tangent_of(v.value), index_expr(v.slice))
+            # a real zero shaped like the item where the container's tangent is a zero
+            # (``0.0`` for an inactive default of ``d.get``): forward code feeds it to
+            # NumPy, which takes no symbolic zero (fuzz seed 94026)
+            return self.rt("instantiate", item, clone(res)), []
         if isinstance(v, (gast.Tuple, gast.List)):
             elts = [
                 self.tangent_of(e) if self.is_active(e) else self.rt("zeros_like", e)

@@ -53,10 +53,18 @@ class _Zero:
 
     __radd__ = __add__
 
-    def sum(self, axis=None, keepdims=False):
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
         """A sum of no adjoint is none (the compiler writes ``g.sum(axis=0)`` for
-        ``unbroadcast`` where the shapes are known, compiler/shapes.py)."""
+        ``unbroadcast`` where the shapes are known, compiler/shapes.py), and so is
+        ``np.sum(ZERO, ...)`` or ``np.mean`` of it, which NumPy hands to this method
+        (a tangent that is zero at run time in forward mode: ``np.sum(dr)`` of a loop
+        over ``d.get(k, default)``'s inactive default, fuzz seed 94026).  Never into an
+        ``out=`` array: that one would keep its old values."""
+        if out is not None:
+            raise TypeError("srcad's symbolic zero reached NumPy with out=: a bug in srcad")
         return self
+
+    mean = sum
 
     def __sub__(self, other):
         return -other

@@ -68,3 +68,24 @@ def test_container_adjoints(f, n, mode):
     got = got if isinstance(got, tuple) else (got,)
     for k, g in enumerate(got):
         np.testing.assert_allclose(g, fd(f, args, k), rtol=1e-6, atol=1e-9)
+
+
+def loop_over_an_inactive_default(x, c):
+    hs = {"a": x * x}
+    acc = 0.0
+    for r in hs.get(7, c * np.ones((3, 2))):  # (the key is missing: the inactive default)
+        acc = acc + np.sum(r) * np.sum(hs["a"])
+    return acc
+
+
+def test_jvp_of_a_loop_over_an_inactive_value():
+    """Forward mode: an item read from a container whose tangent is a zero (``d.get``'s
+    inactive default) is a real zero of the item's shape, not the symbolic zero that
+    NumPy refuses (FINDINGS C16; fuzz seed 94026)."""
+    x, v, eps = np.array([0.3, 0.5]), np.array([1.0, -2.0]), 1e-6
+    want = (
+        loop_over_an_inactive_default(x + eps * v, 2.0)
+        - loop_over_an_inactive_default(x - eps * v, 2.0)
+    ) / (2 * eps)
+    _, got = srcad.jvp(loop_over_an_inactive_default, wrt=0, mode="source")(x, 2.0, v)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
