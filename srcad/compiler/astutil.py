@@ -373,3 +373,8 @@ def least_fixpoint(values, joins):
                 out.add(k)
                 changed = True
     return out
+
+
+def mentions(node, names):
+    """Whether a name in ``names`` is read or bound anywhere under ``node``."""
+    return any(isinstance(n, gast.Name) and n.id in names for n in walk(node))

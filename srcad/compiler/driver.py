@@ -9,7 +9,7 @@ from . import lower_numpy
 from .alias import SharedMemoryCheck
 from .analyze import Activity, Resolver, assigned_names, loaded_names, param_names
 from .anf import check_operands
-from .astutil import clone, walk
+from .astutil import clone, mentions, walk
 from .emit import compile_functions, to_source
 from .factors import defer_scalar_factors, square_reciprocals
 from .namer import AdjointNames, Namer
@@ -553,7 +553,7 @@ def _container_names(fdef, resolver):
             if isinstance(v, gast.Call):
                 kind, obj = resolver.call_kind(v)
                 is_cont = kind in ("user", "opaque", "local") or (
-                    _srcad_helper(obj) and any(_mentions(a, out) for a in v.args)
+                    _srcad_helper(obj) and any(mentions(a, out) for a in v.args)
                 )
             if isinstance(v, gast.Name) and v.id in out:
                 is_cont = True
@@ -575,10 +575,6 @@ def _srcad_helper(obj):
     in a gradient of generated code its result's adjoints add with ``_rt.add``,
     never ``+`` (which joins two lists: ``grad(grad(f))`` of ``np.array([a, b])``)."""
     return (getattr(obj, "__module__", None) or "").startswith("srcad.")
-
-
-def _mentions(e, names):
-    return any(isinstance(n, gast.Name) and n.id in names for n in walk(e))
 
 
 def _narrow(containers):

@@ -12,7 +12,7 @@ import gast
 
 from ..rules import registry
 from ..rules.registry import d_target
-from .astutil import clone, walk
+from .astutil import clone, mentions, walk
 from .templates import inline
 from .transform import Transform, callee_name, runtime
 from .vocab import (
@@ -102,7 +102,7 @@ class Forward(Transform):
         nondiff = isinstance(v, (gast.Compare, gast.BoolOp)) or (
             isinstance(v, gast.UnaryOp) and isinstance(v.op, (gast.Not, gast.Invert))
         )
-        if self.nograd or nondiff or not _mentions(v, self.active):
+        if self.nograd or nondiff or not mentions(v, self.active):
             return [s, assign(dt, self.rt("zeros_like", name(t)), None)]
         if isinstance(v, gast.IfExp):
             return self.conditional(s, t, dt)
@@ -497,10 +497,3 @@ def _param_names(prim, rule):
 
 def _is_zero(node):
     return isinstance(node, gast.Constant) and node.value == 0.0
-
-
-def _mentions(v, active):
-    for n in walk(v):
-        if isinstance(n, gast.Name) and n.id in active:
-            return True
-    return False
