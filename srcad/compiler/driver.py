@@ -12,6 +12,7 @@ from .anf import check_operands
 from .astutil import clone, mentions, walk
 from .emit import compile_functions, to_source
 from .factors import defer_scalar_factors, square_reciprocals
+from .invariance import gradient_free
 from .namer import AdjointNames, Namer
 from .negations import floating_names
 from .normalize import Normalizer
@@ -19,7 +20,9 @@ from .optimize import maybe_zero_names, optimize_function, propagate_copies
 from .parse import parse_function
 from .purity import argument_pure, operand_parameters
 from .reverse import Reverse, Zeros
+from .shapes import resolver_for
 from .templates import Namespace
+from .transform import runtime
 from .vocab import assign, call, const, name, param, store
 
 
@@ -58,6 +61,11 @@ class Compiler:
         params = param_names(fdef)
         cont = set(kinds) | _container_names(fdef, resolver)
         ns = Namespace(parsed, namer)
+        if specialize and shapes:
+            # the max a stable softmax shifts out: no adjoint (invariance.py)
+            active = active - gradient_free(
+                fdef.body, shapes, active, resolver_for(parsed, ns), ns.ref(runtime(), "_rt")
+            )
         adj = AdjointNames(namer)
         for p in params:
             adj(p)

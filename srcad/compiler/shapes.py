@@ -660,6 +660,29 @@ def _slice_length(sl, n):
     return len(range(n)[slice(*parts)])
 
 
+def _int_constant(e):
+    """An int written in the code (``1``, ``-1``), else None."""
+    if isinstance(e, gast.Constant) and type(e.value) is int:
+        return e.value
+    if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
+        k = _int_constant(e.operand)
+        return None if k is None else -k
+    return None
+
+
+def axes_of(axis, ndim):
+    """The axes (normalized, sorted) a reduction's ``axis`` argument names for an
+    array of ``ndim`` dimensions: ``None`` (absent) for all of them, an int, ``-1``,
+    a tuple of those; None when it is anything else or out of range."""
+    if axis is None or (isinstance(axis, gast.Constant) and axis.value is None):
+        return list(range(ndim))
+    elts = axis.elts if isinstance(axis, gast.Tuple) else [axis]
+    axes = [_int_constant(a) for a in elts]
+    if any(a is None or not -ndim <= a < ndim for a in axes):
+        return None
+    return sorted({a % ndim for a in axes}) if ndim else []
+
+
 def _reduce(s, axis, keepdims):
     if not isinstance(s, tuple):
         return _unknown(s)
@@ -668,19 +691,9 @@ def _reduce(s, axis, keepdims):
         if not (isinstance(keepdims, gast.Constant) and isinstance(keepdims.value, bool)):
             return None
         keep = keepdims.value
-    if axis is None or (isinstance(axis, gast.Constant) and axis.value is None):
-        axes = set(range(len(s)))
-    elif isinstance(axis, gast.Constant) and type(axis.value) is int:
-        axes = {axis.value}
-    elif isinstance(axis, gast.Tuple) and all(
-        isinstance(x, gast.Constant) and type(x.value) is int for x in axis.elts
-    ):
-        axes = {x.value for x in axis.elts}
-    else:
+    axes = axes_of(axis, len(s))
+    if axes is None:
         return None
-    if any(not -len(s) <= a < len(s) for a in axes):
-        return None
-    axes = {a % len(s) for a in axes} if s else set()
     if keep:
         return tuple(1 if i in axes else n for i, n in enumerate(s))
     return tuple(n for i, n in enumerate(s) if i not in axes)
@@ -859,12 +872,7 @@ def _mean_to_expand(e, inference):
         return None
     if not isinstance(x, tuple) or _reduce(x, axis, keep) is None:
         return None
-    if isinstance(axis, gast.Constant) and axis.value is None:
-        axes = range(len(x))
-    elif isinstance(axis, gast.Constant):
-        axes = [axis.value]
-    else:
-        axes = [a.value for a in axis.elts]
+    axes = axes_of(axis, len(x))
     count = 1
     for a in axes:
         count *= x[a]
@@ -1050,6 +1058,7 @@ __all__ = [
     "resolver_for",
     "shape_key",
     "floating_kind",
+    "axes_of",
     "join",
     "broadcast",
 ]

@@ -75,13 +75,21 @@ def _numpy_kwargs(kwargs, ddof=False):
     return kwargs
 
 
-def _reduction(fn, values_only=False, ddof=False):
+def _reduction(fn, values_only=False, ddof=False, several=None):
+    """``several``: the reduction over several axes at once (amax for max), which a
+    NumPy-style call with a tuple of axes, or no axis and ``keepdims``, goes to."""
+
     def method(self, *args, **kwargs):
         numpy_style = "axis" in kwargs or "keepdims" in kwargs or "ddof" in kwargs
         numpy_style = numpy_style or ((ddof or values_only) and _numpy_caller())
         if ddof and numpy_style and "ddof" not in kwargs and "correction" not in kwargs:
             kwargs["ddof"] = 0  # NumPy's default, when called the NumPy way
-        out = fn(self, *args, **_numpy_kwargs(kwargs, ddof))
+        kwargs = _numpy_kwargs(kwargs, ddof)
+        if several is not None and numpy_style:
+            dim = args[0] if args else kwargs.get("dim")
+            if isinstance(dim, (tuple, list)) or (dim is None and kwargs.get("keepdim")):
+                return _scalar_for_numpy(several(self, *args, **kwargs))
+        out = fn(self, *args, **kwargs)
         if values_only and numpy_style and isinstance(out, tuple):
             return out[0]
         return _scalar_for_numpy(out)
@@ -133,7 +141,7 @@ def extend(methods):
     for name in ("sum", "mean", "prod", "amax", "amin", "all", "any", "argmax", "argmin"):
         methods[name] = _reduction(methods[name])
     for name in ("max", "min"):
-        methods[name] = _reduction(methods[name], values_only=True)
+        methods[name] = _reduction(methods[name], values_only=True, several=methods["a" + name])
     for name in ("var", "std"):
         methods[name] = _reduction(methods[name], ddof=True)
     for name in ("cumsum", "cumprod"):
