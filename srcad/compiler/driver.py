@@ -63,9 +63,9 @@ class Compiler:
         ns = Namespace(parsed, namer)
         if specialize and shapes:
             # the max a stable softmax shifts out: no adjoint (invariance.py)
-            active = active - gradient_free(
-                fdef.body, shapes, active, resolver_for(parsed, ns), ns.ref(runtime(), "_rt")
-            )
+            rt = ns.ref(runtime(), "_rt")
+            resolve = resolver_for(parsed, ns)
+            active = active - gradient_free(fdef.body, params, shapes, active, resolve, rt)
         adj = AdjointNames(namer)
         for p in params:
             adj(p)

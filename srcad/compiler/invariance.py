@@ -63,16 +63,17 @@ _SHAPE_ATTRS = frozenset({"shape", "ndim", "dtype", "size"})
 _SNEAKY = frozenset({"eval", "exec", "locals", "vars", "globals", "__import__"})
 
 
-def gradient_free(body, params, active, resolve, rt_name):
+def gradient_free(body, params, shapes, active, resolve, rt_name):
     """The active names of the straight-line ``body`` (a normalized function body
     ending with its ``return``) whose value the result provably does not depend on.
-    ``params``: parameter name -> shape (the specialization's)."""
+    ``params``: the parameters' names; ``shapes``: parameter name -> shape (the
+    specialization's)."""
     if not body or not isinstance(body[-1], gast.Return) or _has_hiding(body):
         return set()
-    candidates = _candidates(body, active)
+    candidates = _candidates(body, active, params)
     if not candidates:
         return set()
-    inference = ShapeInference(params, body, resolve, rt_name).run()
+    inference = ShapeInference(shapes, body, resolve, rt_name).run()
     free = set()
     for pos, c in candidates:
         shape = inference.env.get(c)
@@ -93,13 +94,15 @@ def _has_hiding(body):
     return False
 
 
-def _candidates(body, active):
+def _candidates(body, active, params):
     """``(position, name)`` of the top-level ``name = expression`` statements binding
-    an active name bound nowhere else, that a later ``+`` or ``-`` reads."""
-    counts = {}
+    an active name bound nowhere else (nor a parameter: activity is by name, so a
+    parameter rebound is one name for two values), that a later ``+`` or ``-``
+    reads."""
+    counts = dict.fromkeys(params, 1)  # (a parameter is bound on entry)
     for s in body:
         for n in walk(s):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del)):
                 counts[n.id] = counts.get(n.id, 0) + 1
     operands = set()
     for s in body:

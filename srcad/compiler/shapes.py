@@ -452,6 +452,8 @@ class ShapeInference:
             return _BOTTOM
         kw = {k.arg: k.value for k in e.keywords}
         if fname in _REDUCTIONS and len(args) == 1 and set(kw) <= {"axis", "keepdims"}:
+            if args[0] is None and _full(kw.get("axis"), kw.get("keepdims")):
+                return ()  # (a whole array, of any shape, reduced to one number)
             return _reduce(args[0], kw.get("axis"), kw.get("keepdims"))
         if fname in ("dot", "matmul") and len(args) == 2 and not kw:
             return _dot(*args) if fname == "dot" else _matmul(*args)
@@ -681,6 +683,16 @@ def axes_of(axis, ndim):
     if any(a is None or not -ndim <= a < ndim for a in axes):
         return None
     return sorted({a % ndim for a in axes}) if ndim else []
+
+
+def _full(axis, keepdims):
+    """Do ``axis`` and ``keepdims`` (nodes, None when absent) reduce every axis to
+    nothing?"""
+    no_axis = axis is None or (isinstance(axis, gast.Constant) and axis.value is None)
+    keep = keepdims is not None and not (
+        isinstance(keepdims, gast.Constant) and keepdims.value is False
+    )
+    return no_axis and not keep
 
 
 def _reduce(s, axis, keepdims):

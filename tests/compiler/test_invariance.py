@@ -173,6 +173,9 @@ def programs(draw):
                 shifted.add(f"t{i}")
     last = sorted(n for n in pool.vals if n.startswith("t")) or ["s"]
     out = last[-1]
+    # a name bound a second time, read by the + a candidate needs: activity is by
+    # name, and the first binding's value may still reach the result
+    lines.append("    " + draw(st.sampled_from(["", "W = W + 1.0", "m = m + 1.0", "z = z - 1.0"])))
     shape = pool.vals[out][0]
     if shape == (N, K) and draw(st.booleans()):
         lines.append(f"    return -np.sum(Y * {out}) / {N}.0")
@@ -381,3 +384,29 @@ def test_a_nested_function_stops_the_proof():
         warnings.simplefilter("ignore", srcad.FallbackWarning)
         got = srcad.grad(f)(*args)
     np.testing.assert_allclose(got, fd(f, args, 0), rtol=1e-6, atol=1e-8)
+
+
+def a_parameter_rebound(x, y):
+    a0 = np.sin(x)
+    b0 = np.cos(x)
+    x += 0.25  # (x is bound twice: on entry and here; nothing reads the second)
+    return np.sum(a0 + b0 * y)
+
+
+def a_local_rebound(x, y):
+    z = x * 2.0
+    a0 = np.sin(z)
+    z = z - np.max(z)  # (z is bound twice; the second binding is shift-free)
+    return np.sum(a0 * y) + np.sum(np.exp(z) / np.sum(np.exp(z), keepdims=True))
+
+
+@pytest.mark.parametrize("f", [a_parameter_rebound, a_local_rebound], ids=lambda f: f.__name__)
+def test_a_name_bound_twice_is_not_a_candidate(f):
+    """Activity is by name: a name bound twice is one name for two values, and the
+    result may depend on the first (tests/compiler/test_reuse_primal_calls.py found
+    the parameter's case)."""
+    rng = np.random.default_rng(5)
+    x, y = rng.standard_normal(3), rng.standard_normal(3)
+    got = srcad.grad(f, wrt=(0, 1))(x.copy(), y)
+    for k in (0, 1):
+        np.testing.assert_allclose(got[k], fd(f, (x, y), k), rtol=1e-6, atol=1e-8)
