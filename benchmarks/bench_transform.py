@@ -41,8 +41,8 @@ def model_loss(W, b, X, y, mask):
     h = np.where(h > 0, h, 0.01 * h)  # leaky ReLU
     total = 0.0
     for i in range(n):
-        # (``row = _normalize(row, ...)``, overwriting the argument, crashes srcad's
-        # gradient inside a loop for now, hence ``h[i]`` twice.)
+        # (``h[i]`` twice, as first written: ``row = _normalize(row, ...)``, which once
+        # crashed srcad's gradient inside a loop, works since; the workload is kept)
         if mask[i] > 0.5:
             row = _normalize(h[i], 1e-6)
         else:
