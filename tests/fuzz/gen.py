@@ -239,7 +239,26 @@ class Gen:
             return f"np.where({a} > 0.0, {a}, {b})", act or bct
         if k == 11:
             return self.binop(shape, depth)
+        if len(shape) == 2 and self.chance(40):
+            return self.softmax(shape, depth)
         return self.unary(shape, depth)
+
+    def softmax(self, shape, depth):
+        """A stable softmax, log-softmax or log-sum-exp along an axis, its max shifted
+        out (compiler/invariance.py gives that max no adjoint), and one time in five a
+        look-alike that does depend on the max (the sum along the other axis)."""
+        a, act = self.expr(shape, depth - 1)
+        ax = self.n(0, 1)
+        bx = ax if self.chance(80) else 1 - ax
+        m = f"np.max({a}, axis={ax}, keepdims=True)"
+        s = f"(({a}) - {m})"
+        lse = f"np.log(np.sum(np.exp({s}), axis={bx}, keepdims=True))"
+        form = self.n(0, 2)
+        if form == 0:
+            return f"({s} - {lse})", act
+        if form == 1:
+            return f"(np.exp({s}) / np.sum(np.exp({s}), axis={bx}, keepdims=True))", act
+        return f"(({m} + {lse}) * np.ones({shape}))", act
 
     def leaf(self, shape):
         cands = self.candidates(shape)

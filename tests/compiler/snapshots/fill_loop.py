@@ -7,10 +7,8 @@ def dfill_loop_dx(x):
         x_item_times_x_item = x_item * x_item
         _stack.append(_rt.index_value(y, i))
         y[i] = x_item_times_x_item
-    fill_loop = np.sum(y)
-    dfill_loop = _rt.seed(fill_loop, 'fill_loop')
     # Grad of: return np.sum(y)
-    dy = _rt.expand_reduced(dfill_loop, y)
+    dy = _rt.expand_reduced(1.0, y)
     dx = _rt.ZERO
     # Grad of: for i in range(x.shape[0]):
     for i in reversed(range_i):
