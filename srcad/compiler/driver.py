@@ -84,8 +84,14 @@ class Compiler:
         primal = rev.primal(body)
         tr = Transformed(parsed, fdef, namer, ns, rev, wrt, ret_name, primal, code, Z)
         # Python-number wrt arguments arrive as floats (arguments.convert_wrt); a called
-        # function's parameters carry whatever its caller passes
-        tr.float_params = frozenset() if callee else frozenset(floats) & set(wrt)
+        # function's parameters carry whatever its caller passes; in a specialization,
+        # a number argument that holds floating point is a Python float (the key tells
+        # a float from an int: shapes.floating_kind)
+        tr.float_params = (
+            frozenset()
+            if callee
+            else frozenset(floats) & (set(wrt) | (set(floating) if specialize else set()))
+        )
         # parameters that hold floating point in this specialization (the sign pass)
         tr.floating_params = frozenset() if callee or not specialize else frozenset(floating)
         return tr

@@ -343,3 +343,30 @@ def test_expand_to_of_a_number_is_np_full():
             if want.dtype.kind == "f":
                 np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
             np.testing.assert_array_equal(got, want)
+
+
+# -- a number argument not differentiated: a Python float in its specialization ------
+
+
+def weighted_sines(a, b):
+    return sum(math.sin(a * i) * b + a * a for i in range(50))
+
+
+def scaled_rows(a, b):
+    return np.sum(np.sin(a) * b) + b * np.sum(a)
+
+
+@pytest.mark.parametrize("b", [0.7, -2.0, 3, True, np.float64(0.7), np.array(0.7)])
+@pytest.mark.parametrize("f", [weighted_sines, scaled_rows], ids=lambda f: f.__name__)
+def test_an_undifferentiated_number_argument(f, b):
+    """``b`` is not differentiated: a float in the build for floats (``1.0 * b`` is
+    ``b``, so no multiplication is left in the loop), an int, a bool, a NumPy float or
+    a 0-d array in builds of their own, each right."""
+    a = 0.3 if f is weighted_sines else RNG.standard_normal(4)
+    g = srcad.grad(f, wrt=0)
+    for _ in range(2):  # (the careful call, then the cheap one)
+        got = g(a, b)
+        want = fd(lambda x: f(x, b), (a,), 0)
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+    if type(b) is float:
+        assert "1.0 * b" not in g.source and "b * 1.0" not in g.source, g.source
