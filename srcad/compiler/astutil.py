@@ -361,17 +361,32 @@ def _generic_from(target, fields, attributes):
 
 def least_fixpoint(values, joins):
     """The least set of names ``S`` closed under ``joins``: a name ``k`` is in ``S`` when
-    ``joins(values[k], S)`` holds (``values``: name -> what it is bound to), grown from
-    the empty set until nothing more joins (the analyses over a function's bindings:
-    which names surely hold floating point, which may hold the symbolic zero)."""
+    ``joins(values[k], S)`` holds (``values``: name -> what it is bound to, expressions
+    or None), grown from the empty set until nothing more joins (the analyses over a
+    function's bindings: which names surely hold floating point, which may hold the
+    symbolic zero).  ``joins`` must be monotone and read ``S`` only for names its
+    values mention: then a name is asked again only when a name it reads has joined
+    (each value is walked once for its reads, not once per round)."""
+    readers = {}
+    for k, vs in values.items():
+        for v in vs:
+            if v is not None:
+                for m in walk(v):
+                    if isinstance(m, gast.Name):
+                        readers.setdefault(m.id, set()).add(k)
     out = set()
-    changed = True
-    while changed:
-        changed = False
-        for k, vs in values.items():
-            if k not in out and joins(vs, out):
-                out.add(k)
-                changed = True
+    work = list(values)
+    queued = set(work)
+    while work:
+        k = work.pop()
+        queued.discard(k)
+        if k in out or not joins(values[k], out):
+            continue
+        out.add(k)
+        for r in readers.get(k, ()):
+            if r not in out and r not in queued:
+                work.append(r)
+                queued.add(r)
     return out
 
 

@@ -61,6 +61,7 @@ _KEEPS = {
 }
 _SHAPE_ATTRS = frozenset({"shape", "ndim", "dtype", "size"})
 _SNEAKY = frozenset({"eval", "exec", "locals", "vars", "globals", "__import__"})
+_EXP_LOG = frozenset({"exp", "log"})
 
 
 def gradient_free(body, params, shapes, active, resolve, rt_name):
@@ -68,7 +69,7 @@ def gradient_free(body, params, shapes, active, resolve, rt_name):
     ending with its ``return``) whose value the result provably does not depend on.
     ``params``: the parameters' names; ``shapes``: parameter name -> shape (the
     specialization's)."""
-    if not body or not isinstance(body[-1], gast.Return) or _has_hiding(body):
+    if not body or not isinstance(body[-1], gast.Return):
         return set()
     candidates = _candidates(body, active, params)
     if not candidates:
@@ -82,33 +83,33 @@ def gradient_free(body, params, shapes, active, resolve, rt_name):
     return free
 
 
-def _has_hiding(body):
-    """A nested function, lambda or ``eval``: something that may read a name later
-    without naming it where it runs."""
-    for s in body:
-        for n in walk(s):
-            if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda)):
-                return True
-            if isinstance(n, gast.Name) and n.id in _SNEAKY:
-                return True
-    return False
-
-
 def _candidates(body, active, params):
     """``(position, name)`` of the top-level ``name = expression`` statements binding
     an active name bound nowhere else (nor a parameter: activity is by name, so a
     parameter rebound is one name for two values), that a later ``+`` or ``-``
-    reads."""
+    reads.  None at all in a body without an ``exp`` or a ``log`` (what the proof
+    needs to cancel a shift, bar a shift taken out twice: not worth the shape
+    inference for every function), or with a nested function, a lambda or ``eval``,
+    which may read a name later without naming it where it runs."""
     counts = dict.fromkeys(params, 1)  # (a parameter is bound on entry)
-    for s in body:
-        for n in walk(s):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del)):
-                counts[n.id] = counts.get(n.id, 0) + 1
     operands = set()
+    exp_or_log = False
     for s in body:
         for n in walk(s):
-            if isinstance(n, gast.BinOp) and isinstance(n.op, (gast.Add, gast.Sub)):
+            if isinstance(n, gast.Name):
+                if isinstance(n.ctx, (gast.Store, gast.Del)):
+                    counts[n.id] = counts.get(n.id, 0) + 1
+                elif n.id in _SNEAKY:
+                    return []
+                exp_or_log = exp_or_log or n.id in _EXP_LOG
+            elif isinstance(n, gast.BinOp) and isinstance(n.op, (gast.Add, gast.Sub)):
                 operands.update(m.id for m in (n.left, n.right) if isinstance(m, gast.Name))
+            elif isinstance(n, gast.Attribute):
+                exp_or_log = exp_or_log or n.attr in _EXP_LOG
+            elif isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda)):
+                return []
+    if not exp_or_log:
+        return []
     out = []
     for pos, s in enumerate(body):
         if (

@@ -24,7 +24,7 @@ two are decided while the code is generated (reverse.py), not here.
 import gast
 
 from ..runtime.core import NUMPY_WRITERS
-from .astutil import least_fixpoint, walk
+from .astutil import walk
 from .negations import _FLOAT_RESULTS, cancel_negations, floating_names, surely_floating
 from .vocab import FOLDABLE, appended_list, assigns_one_name, const, is_call_of, name
 
@@ -1179,22 +1179,30 @@ def maybe_zero_names(fdef):
 
 def _maybe_zero(fdef):
     """Names that may hold ``_rt.ZERO``: bound to an expression that mentions it or
-    another such name (``ZERO * g`` is ``ZERO``), to the fixpoint."""
-    values = {}
+    another such name (``ZERO * g`` is ``ZERO``), to the fixpoint.  Each binding is
+    walked once; the names that mention ZERO then reach their readers along the
+    reads (the least fixpoint, without walking every value again per round)."""
+    readers = {}  # name -> the names bound to a value that reads it
+    out = set()
     for n in walk(fdef):
-        if isinstance(n, gast.Assign):
-            for t in n.targets:
-                for m in walk(t):
-                    if isinstance(m, gast.Name):
-                        values.setdefault(m.id, []).append(n.value)
-
-    def joins(vs, out):
-        return any(
-            _mentions_zero(v) or any(isinstance(m, gast.Name) and m.id in out for m in walk(v))
-            for v in vs
-        )
-
-    return least_fixpoint(values, joins)
+        if not isinstance(n, gast.Assign):
+            continue
+        bound = [m.id for t in n.targets for m in walk(t) if isinstance(m, gast.Name)]
+        zero = False
+        for m in walk(n.value):
+            if isinstance(m, gast.Attribute) and m.attr == "ZERO":
+                zero = True
+            elif isinstance(m, gast.Name):
+                readers.setdefault(m.id, set()).update(bound)
+        if zero:
+            out.update(bound)
+    work = list(out)
+    while work:
+        for r in readers.get(work.pop(), ()):
+            if r not in out:
+                out.add(r)
+                work.append(r)
+    return out
 
 
 def double_repeated_terms(fdef):
