@@ -222,6 +222,35 @@ def propagate_copies(stmts, protected=()):
     return out
 
 
+def drop_round_trip_copies(stmts):
+    """``b = a`` right after ``a = b`` (comments between allowed) rebinds ``b`` to the
+    object it holds: dropped, in every block (what the adjoint of ``z = z - m`` leaves
+    when ``m`` has none: ``dz_in = dz`` then ``dz = dz_in``).  The first copy is then
+    dead code when nothing else reads it."""
+    out = []
+    prev = None
+    for s in stmts:
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and not isinstance(s, gast.FunctionDef):
+                setattr(s, field, drop_round_trip_copies(inner))
+        if getattr(s, "srcad_comment", None) is not None:
+            out.append(s)
+            continue
+        if (
+            prev is not None
+            and assigns_one_name(s)
+            and isinstance(s.value, gast.Name)
+            and s.value.id == prev.targets[0].id
+            and s.targets[0].id == prev.value.id
+        ):
+            continue
+        copy = assigns_one_name(s) and isinstance(s.value, gast.Name)
+        prev = s if copy else None
+        out.append(s)
+    return out
+
+
 class _Rename(gast.NodeTransformer):
     def __init__(self, subst):
         self.subst = subst
@@ -1078,6 +1107,7 @@ def optimize_function(
         propagate_uniform_constants(fdef, protected)
         fold_unit_factors(fdef, is_math, float_params)
     body = fold_constants(fdef.body)
+    body = drop_round_trip_copies(body)
     body = propagate_copies(body, protected)
     body = eliminate_dead_code(body)
     body = run_invariant_loops_once(body)

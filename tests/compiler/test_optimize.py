@@ -2,6 +2,7 @@
 
 import os
 import sys
+import textwrap
 
 import gast
 import numpy as np
@@ -89,3 +90,42 @@ def test_corpus_without_optimizer(case, wrt):
 
 def test_unused_reference_to_numpy():
     assert np.__name__ == "numpy"
+
+
+def test_round_trip_copies_go():
+    out = _src(opt.drop_round_trip_copies(_body("a = b\nb = a\nc = b * 2\nb = c\nc = b\n")))
+    assert out.count("b = a") == 0 and out.count("c = b\n") == 0, out
+    assert "a = b" in out and "b = c" in out, out
+
+
+def test_round_trip_copies_keep_every_value():
+    """Random straight-line code of copies and updates over four names, with loops
+    around some of it: the values at the end are the same with the pass."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    names = st.sampled_from("abcd")
+    line = st.one_of(
+        st.tuples(names, names).map(lambda t: f"{t[0]} = {t[1]}"),
+        st.tuples(names, names).map(lambda t: f"{t[0]} = {t[1]} + 1"),
+        st.tuples(names, names).map(lambda t: f"{t[0]} = {t[1]}\n{t[1]} = {t[0]}"),
+        st.tuples(names, names, names).map(  # (a round trip with a change between)
+            lambda t: f"{t[0]} = {t[1]}\n{t[2]} = {t[2]} + 1\n{t[1]} = {t[0]}"
+        ),
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(line, min_size=1, max_size=8), st.integers(0, 7))
+    def check(lines, loop_at):
+        body = "\n".join(lines)
+        if loop_at < len(lines):
+            inner = "\n".join("    " + ln for ln in "\n".join(lines[loop_at:]).split("\n"))
+            body = "\n".join(lines[:loop_at] + [f"for i in range(2):\n{inner}"])
+        src = "a, b, c, d = 1, 2, 3, 4\n" + body + "\n"
+        want, got = {}, {}
+        exec(src, {}, want)  # noqa: S102
+        new = _src(opt.drop_round_trip_copies(_body(src))).split("\n", 1)[1]
+        exec(textwrap.dedent(new), {}, got)  # noqa: S102
+        assert {k: want[k] for k in "abcd"} == {k: got[k] for k in "abcd"}, src
+
+    check()
