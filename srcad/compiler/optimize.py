@@ -759,9 +759,11 @@ def propagate_uniform_constants(fdef, protected=()):
             break
         candidates = set(value) - late
     if value:
+        keys = set(value)
         for s in fdef.body:
-            for n in walk(s):
-                _replace_in(n, value)
+            if not keys.isdisjoint(_mentioned(s, mentions)):  # (else nothing to replace)
+                for n in walk(s):
+                    _replace_in(n, value)
     return bool(value)
 
 
