@@ -74,13 +74,23 @@ def gradient_free(body, params, shapes, active, resolve, rt_name):
     candidates = _candidates(body, active, params)
     if not candidates:
         return set()
-    inference = ShapeInference(shapes, body, resolve, rt_name).run()
-    free = set()
-    for pos, c in candidates:
-        shape = inference.env.get(c)
-        if isinstance(shape, tuple) and _Proof(inference, c, shape).holds(body[pos + 1 :]):
-            free.add(c)
-    return free
+    shapes = _LazyShapes(ShapeInference(shapes, body, resolve, rt_name))
+    return {c for pos, c in candidates if _Proof(shapes, c).holds(body[pos + 1 :])}
+
+
+class _LazyShapes:
+    """The shape inference, run at the first shape asked for (most proofs stop
+    before a reduction, and need none)."""
+
+    def __init__(self, inference):
+        self.inference = inference  # (its names and callee look-up are ready)
+        self.done = False
+
+    def shape(self, e):
+        if not self.done:
+            self.inference.run()
+            self.done = True
+        return self.inference.shape(e)
 
 
 def _candidates(body, active, params):
@@ -130,9 +140,10 @@ class _Abort(Exception):
 class _Proof:
     """Does the result stay the same when name ``c`` (of shape ``shape``) changes?"""
 
-    def __init__(self, inference, c, shape):
-        self.inf = inference
-        self.eshape = shape  # the perturbation's shape
+    def __init__(self, shapes, c):
+        self.shapes = shapes
+        self.inf = shapes.inference
+        self.c = c
         self.state = {c: (_SHIFT, 1.0)}  # names that depend on c -> their kind
 
     def holds(self, stmts):
@@ -284,9 +295,10 @@ class _Proof:
         if args and "axis" in kw:
             return _UNKNOWN
         axis = args[0] if args else kw.get("axis")
-        xshape = self.inf.shape(x)
-        if not isinstance(xshape, tuple) or not _constant_along(
-            self.eshape, xshape, axis, kw.get("keepdims")
+        xshape = self.shapes.shape(x)
+        eshape = self.shapes.shape(gast.Name(self.c, gast.Load(), None, None))
+        if not (isinstance(xshape, tuple) and isinstance(eshape, tuple)) or not _constant_along(
+            eshape, xshape, axis, kw.get("keepdims")
         ):
             return _UNKNOWN
         return v
