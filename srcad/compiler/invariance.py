@@ -8,11 +8,12 @@ the places of the max (``_rt.extremum_weights``): a third of a softmax
 cross-entropy's gradient spent on rounding errors.  JAX's ``log_softmax`` avoids it
 with a ``stop_gradient``; code written by hand pays it.
 
-This pass proves, for a name ``c``, that the function's result does not change when
-``c`` does, and then ``c`` is left out of the active names (its adjoint is not
-computed).  The proof is an abstract interpretation of the straight-line statements
-after ``c`` is bound, on a perturbation ``c + e`` (``e`` any array of ``c``'s shape,
-broadcast the way ``c`` is).  Each name is, as a function of ``e``:
+This pass proves, for a name ``c`` bound to a reduction (a max, a min, a mean or a
+sum of something), that the function's result does not change when ``c`` does, and
+then ``c`` is left out of the active names (its adjoint is not computed).  The proof
+is an abstract interpretation of the straight-line statements after ``c`` is bound,
+on a perturbation ``c + e`` (``e`` any array of ``c``'s shape, broadcast the way
+``c`` is).  Each name is, as a function of ``e``:
 
 - invariant: it does not depend on ``c`` at all;
 - ``Shift(a)``: its value plus ``a * e``, broadcast to its shape;
@@ -94,7 +95,7 @@ class _LazyShapes:
 
 
 def _candidates(body, active, params):
-    """``(position, name)`` of the top-level ``name = expression`` statements binding
+    """``(position, name)`` of the top-level ``name = reduction`` statements binding
     an active name bound nowhere else (nor a parameter: activity is by name, so a
     parameter rebound is one name for two values), that a later ``+`` or ``-``
     reads.  None at all in a body without an ``exp`` or a ``log`` (what the proof
@@ -128,9 +129,17 @@ def _candidates(body, active, params):
             and isinstance(s.targets[0], gast.Name)
         ):
             c = s.targets[0].id
-            if c in active and c in operands and counts.get(c) == 1:
+            if c in active and c in operands and counts.get(c) == 1 and _reduced(s.value):
                 out.append((pos, c))
     return out
+
+
+def _reduced(e):
+    """Is ``e`` written as a reduction (``np.max(z, ...)``, ``z.mean(...)``): what a
+    value shifted out is made by (the proof itself finds out what it is)."""
+    return (
+        isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) and e.func.attr in _KEEPS
+    )
 
 
 class _Abort(Exception):

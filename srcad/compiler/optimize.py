@@ -1145,8 +1145,8 @@ def drop_float_identities(fdef, floating_params=frozenset()):
     floating names qualify (``negations.floating_names``).  Never the whole value of
     a statement, which would bind a second name to ``x``'s array, and never ``x``
     that may be ``_rt.ZERO`` (``ZERO - 0.0`` is the number ``-0.0``)."""
-    if not any(_float_identity(n) is not None for n in walk(fdef)):
-        return fdef
+    if not any(_float_identity(x) is not None for x in _foldable_parts(fdef)):
+        return fdef  # (the analyses below walk the whole function, twice)
     names = floating_names(fdef, floating_params) - _maybe_zero(fdef)
 
     def fold(e):
@@ -1167,6 +1167,22 @@ def drop_float_identities(fdef, floating_params=frozenset()):
         elif isinstance(n, gast.Call) and _makes_new_float(n):
             n.args = [fold(a) for a in n.args]
     return fdef
+
+
+def _foldable_parts(fdef):
+    """The expressions ``drop_float_identities`` may fold: operands of arithmetic and
+    comparisons, arguments of the functions that make a new float value."""
+    for n in walk(fdef):
+        if isinstance(n, gast.BinOp):
+            yield n.left
+            yield n.right
+        elif isinstance(n, gast.UnaryOp):
+            yield n.operand
+        elif isinstance(n, gast.Compare):
+            yield n.left
+            yield from n.comparators
+        elif isinstance(n, gast.Call) and _makes_new_float(n):
+            yield from n.args
 
 
 def _float_identity(e):
