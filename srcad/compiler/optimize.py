@@ -1032,20 +1032,35 @@ def _float_names(fdef, is_math, float_params=frozenset()):
     for a in fdef.args.args + fdef.args.posonlyargs + fdef.args.kwonlyargs:
         # a parameter: anything, unless it surely arrives as a Python float
         values.setdefault(a.id, []).append(const(1.0) if a.id in float_params else None)
+    # grows monotonically: a name joins once all its values qualify, and is asked
+    # again only when a name its values read has joined
+    readers = {}
+    for k, vs in values.items():
+        for v in vs:
+            node = v[1] if isinstance(v, tuple) else v
+            for m in walk(node) if node is not None else ():
+                if isinstance(m, gast.Name):
+                    readers.setdefault(m.id, set()).add(k)
     floats, ints = set(), set()
-    changed = True
-    while changed:  # grows monotonically: a name joins once all its values qualify
-        changed = False
-        for k, vs in values.items():
-            if k in floats or k in ints or any(v is None for v in vs):
-                continue
-            kinds = {_value_kind(v, floats, ints, is_math, values) for v in vs}
-            if kinds == {"float"}:
-                floats.add(k)
-                changed = True
-            elif kinds == {"int"}:
-                ints.add(k)
-                changed = True
+    work = list(values)
+    queued = set(work)
+    while work:
+        k = work.pop()
+        queued.discard(k)
+        vs = values[k]
+        if k in floats or k in ints or any(v is None for v in vs):
+            continue
+        kinds = {_value_kind(v, floats, ints, is_math, values) for v in vs}
+        if kinds == {"float"}:
+            floats.add(k)
+        elif kinds == {"int"}:
+            ints.add(k)
+        else:
+            continue
+        for r in readers.get(k, ()):
+            if r not in queued and r not in floats and r not in ints:
+                work.append(r)
+                queued.add(r)
     return floats, ints
 
 
