@@ -334,6 +334,8 @@ class ShapeInference:
         idx = e.slice.elts if isinstance(e.slice, gast.Tuple) else [e.slice]
         if len(idx) > len(base):
             return None
+        if any(self._arange_length(i) is not None for i in idx):
+            return self._advanced(idx, base)
         out = []
         for i, n in zip(idx, base):
             if isinstance(i, gast.Slice):
@@ -344,6 +346,33 @@ class ShapeInference:
             elif not self._is_int(i):
                 return None
         return tuple(out) + base[len(idx) :]
+
+    def _advanced(self, idx, base):
+        """``x[np.arange(k), labels]``: index arrays, one of them ``np.arange(k)`` of a
+        known length ``k >= 2``, the others of shape ``(k,)`` or ints.  NumPy broadcasts
+        them to ``(k,)`` (a boolean one there has ``k`` or 1 true entries, or NumPy
+        raises), so the result is ``(k,)`` and ``x``'s axes after them."""
+        k = next(n for n in map(self._arange_length, idx) if n is not None)
+        if k < 2:
+            return None
+        for i in idx:
+            if self._arange_length(i) == k or self._is_int(i):
+                continue
+            s = self.shape(i)
+            if s != (k,):
+                return _unknown(s) if not isinstance(s, tuple) else None
+        return (k,) + base[len(idx) :]
+
+    def _arange_length(self, e):
+        """The length of ``np.arange(n)`` for an ``n`` known here (an int array), else
+        None."""
+        if not (isinstance(e, gast.Call) and len(e.args) == 1 and not e.keywords):
+            return None
+        found, obj = self._object(e.func)
+        if not found or obj is not np.arange:
+            return None
+        n = self._dim(e.args[0])
+        return None if n is None else max(n, 0)
 
     def _shape_entry(self, e):
         """``x.shape[k]`` or ``np.shape(x)[k]`` for an ``x`` of known shape: a Python

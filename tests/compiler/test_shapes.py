@@ -151,6 +151,13 @@ FORMS = [
     "np.full(np.shape({x})[0], 2.0)",
     "{x}.shape[-1] * {y}",
     "np.sum({x}) * {y}",
+    "{x}[np.arange({x}.shape[0]), np.zeros({x}.shape[0], dtype=int)]",
+    "{x}[np.arange({x}.shape[0]), {x}.shape[-1] - 1]",
+    "{x}[np.arange(2), np.arange(2)]",
+    "{x}[np.arange({x}.shape[0]), {y} > 0]",
+    "{x}[np.arange(1), np.ones(3, dtype=int)]",
+    "{x}[np.arange({x}.shape[0]), {y} < 0]",
+    "{x}[np.arange({x}.shape[0]), np.zeros((2, 1), dtype=int)]",
 ]
 
 
