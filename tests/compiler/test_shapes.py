@@ -415,3 +415,41 @@ def test_reductions_with_kept_axes(template, r, shape, ax, seed, tmp_path_factor
     got = srcad.grad(f, wrt=(0, 1))(a, b)
     for k in (0, 1):
         np.testing.assert_allclose(got[k], fd(f, (a, b), k), rtol=1e-5, atol=1e-7)
+
+
+def picked_mean(W, X, idx):
+    z = np.tanh(X @ W)
+    return -np.mean(z[np.arange(X.shape[0]), idx] ** 2) + np.sum(z[np.arange(2), 1])
+
+
+def picked_rows(W, X, idx):
+    z = np.tanh(np.einsum("nd,dk->nk", X, W))[:, :, None] * X[:, None, :2]  # (n, k, 2)
+    return np.sum(np.exp(z[np.arange(X.shape[0]), idx]))
+
+
+@pytest.mark.parametrize(
+    "idx",
+    [
+        np.array([0, 4, 1, 2, 0]),
+        np.array([True] * 5),
+        np.array([False, False, True, False, False]),  # (one true entry: broadcast)
+        np.array([False, True, False]),  # (another length: not the known shape)
+        2,
+        np.int64(-1),
+    ],
+    ids=["labels", "all-true", "one-true", "short-mask", "int", "numpy-int"],
+)
+@pytest.mark.parametrize("f", [picked_mean, picked_rows], ids=lambda f: f.__name__)
+def test_picked_entries_have_their_shape_and_gradient(f, idx):
+    """``x[np.arange(k), idx]`` is of shape ``(k,)`` (and x's later axes) for integer
+    labels, a boolean mask NumPy broadcasts, an int: the gradient is right in each
+    specialization (central differences)."""
+    rng = np.random.default_rng(4)
+    W, X = rng.standard_normal((3, 5)) / 2, rng.standard_normal((5, 3))
+    if len(np.shape(idx)) == 1 and len(idx) == 3:
+        W = W[:, :3]
+    g = srcad.grad(f, mode="source")
+    for _ in range(2):
+        got = g(W, X, idx)
+        want = fd(lambda w: f(w, X, idx), (W,), 0)
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
