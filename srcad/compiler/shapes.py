@@ -950,13 +950,20 @@ def mark_scalar_spreads(code, inference):
     gets ``srcad_fullop``: there, the number gives the same elements and the same
     result shape as the array it was spread into."""
     rt = inference.rt
+    zero = None  # (the names that may hold the symbolic zero, when first needed)
     for s in code:
         for n in walk(s):
             if isinstance(n, gast.BinOp) and isinstance(n.op, _ELEMENTWISE_OPS):
                 a, b = inference.shape(n.left), inference.shape(n.right)
                 if isinstance(a, tuple) and a and a == b:
                     product = isinstance(n.op, (gast.Mult, gast.Div))
+                    if not product and zero is None:
+                        zero = _maybe_zero(code)
                     for side in (n.left, n.right):
+                        other = n.right if side is n.left else n.left
+                        if not product and _may_be_zero(other, zero):
+                            # ZERO + s is the number s: the shape goes (fuzz 100026)
+                            continue
                         if isinstance(side, gast.Name):
                             side.srcad_fullop = True
                             side.srcad_fullmul = product
@@ -996,6 +1003,22 @@ def mark_scalar_spreads(code, inference):
                     n.srcad_spread = True
                 elif _kept_dims_spread(v, inference.shape(v), inference, rt):
                     n.srcad_spread = "product"  # (read as a factor only: see above)
+
+
+def _maybe_zero(code):
+    from .optimize import maybe_zero_names  # (optimize reads this module's results)
+
+    return maybe_zero_names(gast.Module(list(code), []))
+
+
+def _may_be_zero(e, zero):
+    """Whether ``e`` may evaluate to the symbolic zero (shape inference leaves the
+    zero out of its joins, so a name that may hold it still has a shape)."""
+    return any(
+        (isinstance(m, gast.Name) and m.id in zero)
+        or (isinstance(m, gast.Attribute) and m.attr == "ZERO")
+        for m in walk(e)
+    )
 
 
 def _kept_dims_spread(call, shape, inference, rt):

@@ -370,3 +370,37 @@ def test_an_undifferentiated_number_argument(f, b):
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
     if type(b) is float:
         assert "1.0 * b" not in g.source and "b * 1.0" not in g.source, g.source
+
+
+# -- a spread number meets an adjoint that may be the symbolic zero -------------------
+
+
+def spread_meets_zero(x0, x1):
+    t3 = np.array([x1[0, 0], np.sum(x0)])
+    u5 = x1 if 1 > 2 else x1
+    if np.sum(x0) < -10.0:
+        for _ in range(0):
+            t3 = t3 + np.sum(x1)
+    return np.mean(u5) + np.sum(np.sin(t3))
+
+
+def spread_meets_zero_in_a_sum(b, x1):
+    h = x1 + b
+    u = h * 1.0
+    if np.sum(b) < -10.0:
+        for _ in range(0):
+            h = h + np.sum(x1)
+    return np.mean(u) + np.sum(np.sin(h))
+
+
+@pytest.mark.parametrize("f", [spread_meets_zero, spread_meets_zero_in_a_sum])
+def test_a_spread_added_to_what_may_be_the_zero_stays_an_array(f):
+    """``dx = dx + s`` where ``dx`` may still be ``_rt.ZERO`` (a branch that added
+    nothing): ``ZERO + s`` would be the number ``s``, not the array it stands for, so
+    the spread stays an array there (fuzz seed 100026: ``add_at`` of a float, an
+    internal AttributeError; older than the session that found it)."""
+    rng = np.random.default_rng(3)
+    args = (rng.standard_normal(2 if f is spread_meets_zero else 3), rng.standard_normal((2, 3)))
+    got = srcad.grad(f, wrt=(0, 1), mode="source")(*args)
+    for k in (0, 1):
+        np.testing.assert_allclose(got[k], fd(f, args, k), rtol=1e-6, atol=1e-9)
