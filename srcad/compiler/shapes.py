@@ -195,6 +195,8 @@ class ShapeInference:
         if isinstance(t, gast.Name):
             if self._is_pop(s.value):
                 return [(t.id, _BOTTOM)]  # a value the name had before
+            if isinstance(s.value, gast.Constant) and s.value.value is None:
+                return [(t.id, _BOTTOM)]  # a placeholder, never read as a value
             return [(t.id, self.shape(s.value))]
         if (
             isinstance(t, gast.Subscript)
@@ -270,7 +272,7 @@ class ShapeInference:
         if isinstance(e, gast.Constant):
             v = e.value
             if v is None:
-                return _BOTTOM
+                return None  # (an argument: np.sum(a, None) is no shape of its own)
             if isinstance(v, (bool, int, float, complex)):
                 return ()
             return None
@@ -358,6 +360,8 @@ class ShapeInference:
         for i in idx:
             if self._arange_length(i) == k or self._is_int(i):
                 continue
+            if not isinstance(i, (gast.Name, gast.Call, gast.Subscript, gast.Attribute)):
+                return None  # (a slice, None, ..., a constant: another kind of index)
             s = self.shape(i)
             if s != (k,):
                 return _unknown(s) if not isinstance(s, tuple) else None

@@ -158,6 +158,9 @@ FORMS = [
     "{x}[np.arange(1), np.ones(3, dtype=int)]",
     "{x}[np.arange({x}.shape[0]), {y} < 0]",
     "{x}[np.arange({x}.shape[0]), np.zeros((2, 1), dtype=int)]",
+    "{x}[np.arange({x}.shape[0]), None]",
+    "{x}[np.arange(2), ...]",
+    "{x}[np.arange({x}.shape[0]), :1]",
 ]
 
 
@@ -177,8 +180,11 @@ def shape_programs(draw):
             ax=draw(st.sampled_from(AXES)),
             kd=draw(st.booleans()),
         )
-        lines.append(f"v{k} = {src}")
-        names.append(f"v{k}")
+        # now and then a name bound again: the inference joins its bindings' shapes
+        target = draw(st.sampled_from(names[2:])) if k > 1 and draw(st.booleans()) else f"v{k}"
+        lines.append(f"{target} = {src}")
+        if target not in names:
+            names.append(target)
     return "\n".join(lines) + "\n"
 
 
