@@ -359,6 +359,19 @@ def _generic_from(target, fields, attributes):
     return conv
 
 
+def name_readers(values):
+    """``{name: the keys of values whose expressions read it}`` for ``values``: key ->
+    expressions (None entries skipped): who to ask again when a name changes."""
+    readers = {}
+    for k, vs in values.items():
+        for v in vs:
+            if v is not None:
+                for m in walk(v):
+                    if isinstance(m, gast.Name):
+                        readers.setdefault(m.id, set()).add(k)
+    return readers
+
+
 def least_fixpoint(values, joins):
     """The least set of names ``S`` closed under ``joins``: a name ``k`` is in ``S`` when
     ``joins(values[k], S)`` holds (``values``: name -> what it is bound to, expressions
@@ -367,13 +380,7 @@ def least_fixpoint(values, joins):
     symbolic zero).  ``joins`` must be monotone and read ``S`` only for names its
     values mention: then a name is asked again only when a name it reads has joined
     (each value is walked once for its reads, not once per round)."""
-    readers = {}
-    for k, vs in values.items():
-        for v in vs:
-            if v is not None:
-                for m in walk(v):
-                    if isinstance(m, gast.Name):
-                        readers.setdefault(m.id, set()).add(k)
+    readers = name_readers(values)
     out = set()
     work = list(values)
     queued = set(work)

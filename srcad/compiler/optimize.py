@@ -24,7 +24,7 @@ two are decided while the code is generated (reverse.py), not here.
 import gast
 
 from ..runtime.core import NUMPY_WRITERS
-from .astutil import walk
+from .astutil import least_fixpoint, name_readers, walk
 from .negations import _FLOAT_RESULTS, cancel_negations, floating_names, surely_floating
 from .vocab import FOLDABLE, appended_list, assigns_one_name, const, is_call_of, name
 
@@ -1034,13 +1034,9 @@ def _float_names(fdef, is_math, float_params=frozenset()):
         values.setdefault(a.id, []).append(const(1.0) if a.id in float_params else None)
     # grows monotonically: a name joins once all its values qualify, and is asked
     # again only when a name its values read has joined
-    readers = {}
-    for k, vs in values.items():
-        for v in vs:
-            node = v[1] if isinstance(v, tuple) else v
-            for m in walk(node) if node is not None else ():
-                if isinstance(m, gast.Name):
-                    readers.setdefault(m.id, set()).add(k)
+    readers = name_readers(
+        {k: [v[1] if isinstance(v, tuple) else v for v in vs] for k, vs in values.items()}
+    )
     floats, ints = set(), set()
     work = list(values)
     queued = set(work)
@@ -1242,30 +1238,22 @@ def maybe_zero_names(fdef):
 
 def _maybe_zero(fdef):
     """Names that may hold ``_rt.ZERO``: bound to an expression that mentions it or
-    another such name (``ZERO * g`` is ``ZERO``), to the fixpoint.  Each binding is
-    walked once; the names that mention ZERO then reach their readers along the
-    reads (the least fixpoint, without walking every value again per round)."""
-    readers = {}  # name -> the names bound to a value that reads it
-    out = set()
+    another such name (``ZERO * g`` is ``ZERO``), to the fixpoint."""
+    values = {}
     for n in walk(fdef):
-        if not isinstance(n, gast.Assign):
-            continue
-        bound = [m.id for t in n.targets for m in walk(t) if isinstance(m, gast.Name)]
-        zero = False
-        for m in walk(n.value):
-            if isinstance(m, gast.Attribute) and m.attr == "ZERO":
-                zero = True
-            elif isinstance(m, gast.Name):
-                readers.setdefault(m.id, set()).update(bound)
-        if zero:
-            out.update(bound)
-    work = list(out)
-    while work:
-        for r in readers.get(work.pop(), ()):
-            if r not in out:
-                out.add(r)
-                work.append(r)
-    return out
+        if isinstance(n, gast.Assign):
+            for t in n.targets:
+                for m in walk(t):
+                    if isinstance(m, gast.Name):
+                        values.setdefault(m.id, []).append(n.value)
+
+    def joins(vs, out):
+        return any(
+            _mentions_zero(v) or any(isinstance(m, gast.Name) and m.id in out for m in walk(v))
+            for v in vs
+        )
+
+    return least_fixpoint(values, joins)
 
 
 def double_repeated_terms(fdef):
