@@ -25,6 +25,7 @@ A rewrite needs both shapes known and equal, so an unknown shape only costs spee
 
 import builtins
 import math
+from collections import deque
 
 import gast
 import numpy as np
@@ -119,6 +120,7 @@ class ShapeInference:
         self.local = set(params)
         self.other = set(params)  # names bound by something other than a range loop
         values = set(params)  # names bound to something other than a restore
+        has_dict = False
         for s in stmts:
             for n in walk(s):
                 if isinstance(n, gast.Assign):
@@ -149,33 +151,67 @@ class ShapeInference:
                             self.local.add(m.id)
                             self.other.add(m.id)
                             self.env[m.id] = None
+                elif isinstance(n, gast.Dict):
+                    has_dict = True
                 elif appended_list(n) is not None and appended_list(n) in self.local:
                     self.assigns.append(n)  # lst.append(v): a binding of lst's elements
         for n in self.local - values:
             # bound by restores only (a value pushed under another name): unknown
             self.env[n] = None
-        self.dicts = _dict_names(stmts) & self.local  # (bound to dict displays alone)
-        self.escapes = _list_escapes(stmts, rt_name, self._builtin, self.dicts)
+        # names bound to dict displays alone (none without a display in sight)
+        self.dicts = _dict_names(stmts) & self.local if has_dict else set()
+        self._stmts = stmts
+        self._escapes = None  # (_list_escapes, when a list or dict is first bound)
+
+    @property
+    def escapes(self):
+        if self._escapes is None:
+            self._escapes = _list_escapes(self._stmts, self.rt, self._builtin, self.dicts)
+        return self._escapes
 
     def run(self):
-        for _ in range(50):
-            changed = False
-            for s in self.assigns:
-                for n, shape in self._bindings(s):
-                    new = join(self.env.get(n, _BOTTOM), shape)
-                    if new != self.env.get(n, _BOTTOM):
-                        self.env[n] = new
-                        changed = True
-            if not changed:
+        """The least fixpoint, by a worklist: every binding once in order, then again
+        only the bindings that read a name whose shape changed.  A binding's shape
+        reads the environment only through the names in its own expressions (and the
+        loop targets of ``range``, known after the first pass), so this is the fixpoint
+        that evaluating all of them until nothing changes reaches, in fewer steps."""
+        assigns = self.assigns
+        readers = {}  # name -> indices of the bindings that read it
+        for i, s in enumerate(assigns):
+            for m in _read_names(s):
+                readers.setdefault(m, set()).add(i)
+        env = self.env
+        queue = deque(range(len(assigns)))
+        queued = [True] * len(assigns)
+        budget = 50 * len(assigns)  # (a list of lists of lists...: no fixpoint)
+        while queue:
+            budget -= 1
+            if budget < 0:
+                self.env = {n: None for n in self.local}  # no fixpoint: know nothing
                 return self
-        self.env = {n: None for n in self.local}  # no fixpoint: know nothing
+            i = queue.popleft()
+            queued[i] = False
+            for n, shape in self._bindings(assigns[i]):
+                old = env.get(n, _BOTTOM)
+                new = join(old, shape)
+                if new != old:
+                    env[n] = new
+                    for j in readers.get(n, ()):
+                        if not queued[j]:
+                            queued[j] = True
+                            queue.append(j)
+        if any(type(v) in _HOLDERS for v in env.values()):
+            self.escapes  # noqa: B018  (read off the code before specialize rewrites it)
         return self
 
     def _bindings(self, s):
         out = self._bindings_of(s)
         # a list used in a way this pass does not follow (passed to a function, copied
         # to another name, extended...) may hold anything
-        return [(n, None if type(v) in _HOLDERS and n in self.escapes else v) for n, v in out]
+        if not any(type(v) in _HOLDERS for _, v in out):
+            return out
+        escapes = self.escapes
+        return [(n, None if type(v) in _HOLDERS and n in escapes else v) for n, v in out]
 
     def _bindings_of(self, s):
         if isinstance(s, gast.Expr):  # lst.append(v)
@@ -610,6 +646,13 @@ def _bound(t):
     while isinstance(t, (gast.Subscript, gast.Attribute)):
         t = t.value
     return [t] if isinstance(t, gast.Name) else []
+
+
+def _read_names(s):
+    """The names a binding statement's own expressions mention (a loop's target and
+    iterable, not its body; an assignment's targets and value)."""
+    parts = [s.target, s.iter] if isinstance(s, gast.For) else [s]
+    return {n.id for p in parts for n in walk(p) if isinstance(n, gast.Name)}
 
 
 def _dict_names(stmts):
