@@ -55,6 +55,15 @@ def _child_fields(cls):
     return fields
 
 
+def child_fields(node):
+    """The fields of ``node`` that can hold a node: ``gast.iter_fields`` without the
+    names, flags and leaf markers (what ``walk`` reads)."""
+    fields = _CHILD_FIELDS.get(node.__class__)
+    if fields is None:
+        fields = _child_fields(node.__class__)
+    return fields
+
+
 def walk(node):
     """Every node under ``node`` (``node`` included) but the leaf markers (contexts
     and operators), in no particular order."""

@@ -24,7 +24,7 @@ two are decided while the code is generated (reverse.py), not here.
 import gast
 
 from ..runtime.core import NUMPY_WRITERS
-from .astutil import least_fixpoint, name_readers, walk
+from .astutil import child_fields, least_fixpoint, name_readers, walk
 from .negations import _FLOAT_RESULTS, cancel_negations, floating_names, surely_floating
 from .vocab import FOLDABLE, appended_list, assigns_one_name, const, is_call_of, name
 
@@ -855,9 +855,10 @@ def _substitute(stmt, known):
     """Number constants for the reads of ``known`` names in ``stmt``'s own
     expressions (not in its nested blocks: those are visited with their own view)."""
     parts = []
-    for field, value in gast.iter_fields(stmt):
+    for field in child_fields(stmt):
         if field in ("body", "orelse"):
             continue
+        value = getattr(stmt, field, None)
         parts += value if isinstance(value, list) else [value]
     _replace_in(stmt, known, skip=("body", "orelse"))
     for part in parts:
@@ -867,9 +868,10 @@ def _substitute(stmt, known):
 
 
 def _replace_in(n, known, skip=()):
-    for field, value in gast.iter_fields(n):
+    for field in child_fields(n):
         if field in skip:
             continue
+        value = getattr(n, field, None)
         if isinstance(value, gast.Name) and _reads_known(value, known):
             setattr(n, field, const(known[value.id]))
         elif isinstance(value, list):
@@ -890,7 +892,8 @@ def fold_unit_factors(fdef, is_math=lambda name: False, float_params=frozenset()
         return fdef
     sites = []  # (parent, field, index or None) of each product with a unit factor
     for n in walk(fdef):
-        for field, value in gast.iter_fields(n):
+        for field in child_fields(n):
+            value = getattr(n, field, None)
             if _unit_product(value):
                 sites.append((n, field, None))
             elif isinstance(value, list):
@@ -968,7 +971,8 @@ def _replace_name(e, target, value):
     """``e`` with its one load of ``target`` replaced by ``value``."""
     if isinstance(e, gast.Name) and e.id == target:
         return value
-    for field, v in gast.iter_fields(e):
+    for field in child_fields(e):
+        v = getattr(e, field, None)
         if isinstance(v, list):
             setattr(
                 e,

@@ -30,7 +30,7 @@ from collections import deque
 import gast
 import numpy as np
 
-from .astutil import walk
+from .astutil import child_fields, walk
 from .vocab import appended_list, assign, const, is_call_of, name, popped_from
 
 _BOTTOM = "bottom"  # not known yet (a restore, a placeholder: left out of joins)
@@ -815,7 +815,8 @@ def drop_unbroadcasts(stmts, inference):
     rt = inference.rt
     count = 0
     for node in [n for s in stmts for n in walk(s)]:
-        for field, value in gast.iter_fields(node):
+        for field in child_fields(node):
+            value = getattr(node, field, None)
             if isinstance(value, list):
                 for k, v in enumerate(value):
                     new = _simplified(v, inference, rt)
