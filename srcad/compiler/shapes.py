@@ -686,9 +686,13 @@ def _list_escapes(stmts, rt, builtin, dicts=frozenset()):
     lst``, a call of any other function, ``lst.extend``, ``lst + [v]``) may, and so ends
     the model for that name.  ``builtin(name, fn)``: whether a free name is ``fn``."""
     followed = set()  # ids of the Name nodes read in a followed way
+    loads = []
     for s in stmts:
         for n in walk(s):
-            if isinstance(n, gast.Expr) and appended_list(n) is not None:
+            if isinstance(n, gast.Name):
+                if isinstance(n.ctx, gast.Load):
+                    loads.append(n)
+            elif isinstance(n, gast.Expr) and appended_list(n) is not None:
                 followed.add(id(n.value.func.value))
             elif isinstance(n, gast.Call):
                 f = n.func
@@ -709,12 +713,7 @@ def _list_escapes(stmts, rt, builtin, dicts=frozenset()):
                     followed.add(id(n.value))
             elif isinstance(n, gast.For) and isinstance(n.iter, gast.Name):
                 followed.add(id(n.iter))
-    return {
-        n.id
-        for s in stmts
-        for n in walk(s)
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in followed
-    }
+    return {n.id for n in loads if id(n) not in followed}
 
 
 def _slice_length(sl, n):
