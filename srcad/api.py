@@ -259,17 +259,17 @@ class _Transformation:
         """``(name, ("shape", shape, kind))`` for the arrays and numbers among the
         arguments: the compiler specializes the gradient to their shapes (shapes.py)
         and to whether they hold floating point (``kind`` "f", else "o": the sign
-        pass). After ``_MAX_SHAPE_SIGNATURES`` different signatures, a generic
+        pass) and real numbers (the scalar seed, realness.py). After ``_MAX_SHAPE_SIGNATURES`` different signatures, a generic
         version only."""
         if self.kind not in ("grad", "value_and_grad", "vjp") or self.has_aux:
             return []
-        from .compiler.shapes import floating_kind, shape_key
+        from .compiler.shapes import floating_kind, real_kind, shape_key
 
         sig = []
         for n, v in full.items():
             sk = shape_key(v)
             if sk is not None:
-                sig.append((n, ("shape", sk, floating_kind(v))))
+                sig.append((n, ("shape", sk, floating_kind(v), real_kind(v))))
         seen = self.__dict__.setdefault("_shape_signatures", set())
         key = frozenset(sig)
         if key not in seen:
@@ -558,8 +558,7 @@ class _Transformation:
         fwd, bwd = product
         out, saved = call(fwd)
         value, aux = _split_aux(out, self.__name__)
-        _rt.check_scalar(value, self.__name__)
-        ct = (_rt.ones_like(value), _args.zeros_tree(aux))
+        ct = (_rt.seed(value, self.__name__), _args.zeros_tree(aux))  # (real scalars only)
         grads = self._shape(bwd(saved, type(out)(ct) if isinstance(out, list) else ct), ba)
         return ((value, aux), grads) if self.kind == "value_and_grad" else (grads, aux)
 

@@ -19,6 +19,7 @@ from .normalize import Normalizer
 from .optimize import maybe_zero_names, optimize_function, propagate_copies
 from .parse import parse_function
 from .purity import argument_pure, operand_parameters
+from .realness import output_is_real
 from .reverse import Reverse, Zeros
 from .shapes import resolver_for
 from .templates import Namespace
@@ -119,10 +120,17 @@ class Compiler:
         dret = adj(tr.ret_name)
         body = _prologue(tr)
         body += tr.primal
-        if tr.rev.ret_shape == () and not with_value and not _narrow(containers):
-            # a scalar for sure (shapes.py): the seed is 1, and what only computes
-            # the value is dead code for the optimizer.  (Not with float32 or float16
-            # arguments: a float64 seed would carry the backward sweep in float64.)
+        if (
+            tr.rev.ret_shape == ()
+            and not with_value
+            and not _narrow(containers)
+            and _real_output(tr, containers)
+        ):
+            # a real scalar for sure (shapes.py, realness.py): the seed is 1, and what
+            # only computes the value is dead code for the optimizer.  (Not with
+            # float32 or float16 arguments: a float64 seed would carry the backward
+            # sweep in float64.  Not where the output may be complex: _rt.seed refuses
+            # it, as JAX and the tape do, where 1.0 would give Re's gradient.)
             body.append(assign(dret, const(1.0), None))
         else:
             body.append(assign(dret, tr.rev.rt("seed", name(tr.ret_name), const(fdef.name)), None))
@@ -589,6 +597,21 @@ def _srcad_helper(obj):
     in a gradient of generated code its result's adjoints add with ``_rt.add``,
     never ``+`` (which joins two lists: ``grad(grad(f))`` of ``np.array([a, b])``)."""
     return (getattr(obj, "__module__", None) or "").startswith("srcad.")
+
+
+def _real_output(tr, containers):
+    """Whether the output is surely real (realness.py), from the parameters the
+    specialization saw with a real dtype."""
+    real, arrays, numpy = set(), set(), set()
+    for n, k in containers:
+        if isinstance(k, tuple) and k and k[0] == "shape":
+            arrays.add(n)
+            if len(k) > 3 and k[3]:  # (shapes.real_kind)
+                real.add(n)
+                if k[3] == "a":
+                    numpy.add(n)
+    resolve = resolver_for(tr.parsed, tr.ns)
+    return output_is_real(tr.fdef, tr.ret_name, real, arrays, numpy, resolve)
 
 
 def _narrow(containers):

@@ -1153,6 +1153,17 @@ def floating_kind(value):
     return "f" if type(value) in (float, complex) else "o"
 
 
+def real_kind(value):
+    """``"a"`` for a NumPy array or scalar of real numbers (bool, integer or floating
+    point), ``"p"`` for a real Python number, ``""`` for anything else (realness.py:
+    the scalar seed needs a real output; a Python float's ``**`` may be complex)."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None:
+        real = dtype.kind in "biuf"
+        return "a" if real and isinstance(value, (np.ndarray, np.generic)) else ""
+    return "p" if type(value) in (bool, int, float) else ""
+
+
 def shape_key(value):
     """The shape (a tuple) srcad specializes on for an argument value, else None."""
     t = type(value)
@@ -1169,6 +1180,7 @@ __all__ = [
     "resolver_for",
     "shape_key",
     "floating_kind",
+    "real_kind",
     "axes_of",
     "join",
     "broadcast",

@@ -561,8 +561,8 @@ def _is_float(dtype):
 
 def check_scalar(value, fname):
     """Raise the ValueError that points to ``vjp`` when ``value`` is not a scalar."""
-    if isinstance(value, (float, int)) and not isinstance(value, bool):
-        return
+    if isinstance(value, (float, int, complex)) and not isinstance(value, bool):
+        return  # (a complex number is a scalar: ``seed`` refuses it as complex)
     shape = getattr(value, "shape", None)
     if shape is not None and all(n == 1 for n in tuple(shape)):
         return  # 0-d or size-1 (arrays, CuPy arrays, tape tensors alike)
@@ -665,8 +665,16 @@ def check_overlap(x, i, v, filename, lineno):
 
 
 def seed(value, fname):
-    """The cotangent ``1`` for a scalar output; a ValueError pointing to vjp otherwise."""
+    """The cotangent ``1`` for a real scalar output; a ValueError pointing to vjp for
+    another shape, and for a complex value the TypeError that the tape, JAX and
+    PyTorch give (``grad`` differentiates a real loss; the compiler's convention for
+    complex values inside one is docs/rules.md)."""
     check_scalar(value, fname)
+    if isinstance(value, complex) or getattr(getattr(value, "dtype", None), "kind", "") == "c":
+        raise TypeError(
+            f"{fname}: srcad.grad needs a real scalar output, got a complex value "
+            "(see docs/boundary.md)"
+        )
     return ones_like(value)
 
 

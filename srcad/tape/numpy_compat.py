@@ -187,14 +187,32 @@ def extend(methods):
     methods["take"] = lambda self, indices, axis=None: np.take(self, indices, axis=axis)
     methods["conj"] = methods["conjugate"] = lambda self: np.conj(self)
     methods["real"] = property(_real)
+    methods["imag"] = property(_imag)
     return methods
+
+
+# (the tape_bridge's words for a complex value inside a function of real arguments)
+_COMPLEX_PART = (
+    "srcad: x.{} of a complex x: srcad's tape differentiates real arithmetic only "
+    "(see docs/boundary.md: pass real and imaginary parts as real arguments)"
+)
 
 
 def _real(self):
     """``x.real``: a real tensor itself (NumPy and PyTorch both give a view of it)."""
     if self.dtype.is_complex:
-        raise RuntimeError("srcad differentiates real arithmetic only (x.real of a complex x)")
+        raise TypeError(_COMPLEX_PART.format("real"))
     return self
+
+
+def _imag(self):
+    """``x.imag`` of a real tensor: in a NumPy program, NumPy's zeros (a constant);
+    elsewhere PyTorch's RuntimeError."""
+    if self.dtype.is_complex:
+        raise TypeError(_COMPLEX_PART.format("imag"))
+    if not _numpy_caller():
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return np.zeros_like(self.detach())
 
 
 def _numpy_repeat(torch_repeat):
