@@ -113,6 +113,7 @@ class _Realness:
         self.memo = {} if memo is None else memo  # (function, realness) -> result
         self.returns = []  # the values of the function's return statements
         self.user_calls = []  # (function, call node) of the user's own functions
+        self.calls = []  # every other call
         self.array_params = set(array_params)
         self.numpy_params = set(numpy_params)
         self.params = {a.id for a in fdef.args.args + fdef.args.posonlyargs}
@@ -124,8 +125,7 @@ class _Realness:
         for s in fdef.body:
             self._collect(s)
         self.local |= set(self.bindings)
-        for s in fdef.body:
-            self._calls(s)
+        self._calls()
         self._solve()
         if not self.changed <= self.real:
             raise _GiveUp  # (a name sharing the changed object would be wrong)
@@ -151,6 +151,8 @@ class _Realness:
             if isinstance(n, gast.With):
                 # (srcad.insert_grad_of(x) as dx, no_grad(): the call is read below)
                 for item in n.items:
+                    if not isinstance(item.context_expr, gast.Call):
+                        raise _GiveUp
                     if item.optional_vars is not None:
                         self._target(item.optional_vars, None)
             if isinstance(n, gast.Return):
@@ -166,10 +168,13 @@ class _Realness:
                 self._target(n.target, n.value)
             elif isinstance(n, gast.For):
                 self._target(n.target, ("element", n.iter))
-            elif isinstance(n, gast.Call) and _appends(n):
-                # lst.append(v), wherever it is (a statement, or inside an expression)
-                self._bind(n.func.value.id, gast.List([n.args[0]], gast.Load()))
-                self.changed.add(n.func.value.id)
+            elif isinstance(n, gast.Call):
+                if _appends(n):
+                    # lst.append(v), wherever it is (a statement, or in an expression)
+                    self._bind(n.func.value.id, gast.List([n.args[0]], gast.Load()))
+                    self.changed.add(n.func.value.id)
+                else:
+                    self.calls.append(n)  # (read once every local name is known: _calls)
 
     def _target(self, t, value):
         if value is None:  # (bound to something unknown)
@@ -199,16 +204,14 @@ class _Realness:
         else:
             raise _GiveUp  # (an attribute store: obj.a = v)
 
-    def _calls(self, s):
+    def _calls(self):
         """Give up on a call of an unknown function that is given a local name."""
-        for n in walk(s):
-            if not isinstance(n, gast.Call):
-                continue
+        for n in self.calls:
             f = n.func
             if self._always_real(f) or self._table_function(f):
                 continue
             method = isinstance(f, gast.Attribute)
-            if method and f.attr in _METHODS or _appends(n):
+            if method and f.attr in _METHODS:
                 continue  # (the receiver's realness is read at its use; append binds)
             user = self._user_function(f)
             if user is not None:
@@ -332,7 +335,7 @@ class _Realness:
             if isinstance(f, gast.Attribute) and f.attr in _NUMPY_METHODS:
                 return self._numpy(f.value, seen)
             found, obj = self._object(f)
-            return found and any(obj is getattr(np, n, None) for n in _NUMPY_RESULTS)
+            return found and _is_one_of(obj, "numpy")
         return False
 
     def _int_valued(self, e, seen):
@@ -466,19 +469,13 @@ class _Realness:
 
     def _always_real(self, f):
         found, obj = self._object(f)
-        return found and any(obj is getattr(np, n, None) for n in _ALWAYS_REAL_NUMPY)
+        return found and _is_one_of(obj, "always")
 
     def _table_function(self, f):
         found, obj = self._object(f)
         if not found:
             return False
-        if any(obj is getattr(np, n, None) for n in _NUMPY):
-            return True
-        if any(obj is getattr(np.linalg, n, None) for n in _LINALG):
-            return True
-        if any(obj is getattr(builtins, n) for n in _BUILTINS):
-            return True
-        if _is_srcad(obj):
+        if _is_one_of(obj, "table") or _is_srcad(obj):
             return True
         # every function of the math module gives a real number (or raises)
         return getattr(obj, "__module__", None) == "math" and callable(obj) and (
@@ -494,6 +491,25 @@ def _integral(e):
         return False
     v = e.value
     return type(v) is int or (type(v) is float and math.isfinite(v) and v == int(v))
+
+
+_TABLES = {}  # "table", "always", "numpy" -> {id(object): object}
+
+
+def _is_one_of(obj, table):
+    """Whether ``obj`` is one of the functions of a table above (by identity)."""
+    if not _TABLES:
+        def ids(objs):
+            return {id(o): o for o in objs if o is not None}
+
+        _TABLES["table"] = ids(
+            [getattr(np, n, None) for n in _NUMPY]
+            + [getattr(np.linalg, n, None) for n in _LINALG]
+            + [getattr(builtins, n) for n in _BUILTINS]
+        )
+        _TABLES["always"] = ids(getattr(np, n, None) for n in _ALWAYS_REAL_NUMPY)
+        _TABLES["numpy"] = ids(getattr(np, n, None) for n in _NUMPY_RESULTS)
+    return _TABLES[table].get(id(obj)) is obj
 
 
 def resolver_of(parsed):

@@ -1,4 +1,4 @@
-"""119 NumPy spellings (array methods, attributes and functions) in a NumPy program
+"""122 NumPy spellings (array methods, attributes and functions) in a NumPy program
 on the tape, each against NumPy itself.
 
 The value of each expression reaches the tape's result through ``np.sum(r * w)`` with
@@ -43,7 +43,8 @@ EXPRS = [
     "float(x[1]) * A", "x[1].item() + A", "A.tolist()[1]", "np.full(3, x[0])",
     "np.full((2, 2), x[0] * 2)", "np.full_like(A, x[1])", "np.float32(x[0]) * x",
     "A.max(axis=(0, 1))", "A.min(axis=None, keepdims=True)", "A.max(axis=(1,), keepdims=True)",
-    "A.min(axis=(0, 1), keepdims=True)", "A.max(None, keepdims=True)",
+    "A.min(axis=(0, 1), keepdims=True)", "A.max(None, keepdims=True)", "A.imag",
+    "x.imag + x.real", "np.imag(A)",
 ]  # fmt: skip
 X = np.array([0.3, 0.7, 0.5, 0.9])
 A = np.array([[0.3, 0.8, 0.1], [0.6, 0.2, 0.9]])
