@@ -9,7 +9,7 @@ from . import lower_numpy
 from .alias import SharedMemoryCheck
 from .analyze import Activity, Resolver, assigned_names, loaded_names, param_names
 from .anf import check_operands
-from .astutil import clone, mentions, walk
+from .astutil import child_fields, clone, mentions, walk
 from .emit import compile_functions, to_source
 from .factors import defer_scalar_factors, square_reciprocals
 from .invariance import gradient_free
@@ -19,12 +19,12 @@ from .normalize import Normalizer
 from .optimize import maybe_zero_names, optimize_function, propagate_copies
 from .parse import parse_function
 from .purity import argument_pure, operand_parameters
-from .realness import output_is_real
+from .realness import analyze
 from .reverse import Reverse, Zeros
 from .shapes import resolver_for
 from .templates import Namespace
 from .transform import runtime
-from .vocab import assign, call, const, name, param, store
+from .vocab import assign, attr, call, const, is_call_of, name, param, store
 
 
 class Transformed:
@@ -120,11 +120,14 @@ class Compiler:
         dret = adj(tr.ret_name)
         body = _prologue(tr)
         body += tr.primal
+        real_output, all_real = _realness(tr, containers)
+        if all_real:
+            _drop_complex_cases(tr)
         if (
             tr.rev.ret_shape == ()
             and not with_value
             and not _narrow(containers)
-            and _real_output(tr, containers)
+            and real_output
         ):
             # a real scalar for sure (shapes.py, realness.py): the seed is 1, and what
             # only computes the value is dead code for the optimizer.  (Not with
@@ -317,6 +320,8 @@ class Compiler:
 
     def _emit(self, fdefs, tr, names, label, factors=False):
         if self.optimize:
+            for f in fdefs:
+                mark_module_calls(f, tr)
             math_names = _math_names(tr)
             floats = getattr(tr, "float_params", frozenset())
             floating = getattr(tr, "floating_params", frozenset())
@@ -373,6 +378,40 @@ def _backward_start(body):
     """The index of the first statement of the backward sweep still there (marked by
     ``_grad_function``; never one of the primal), or None."""
     return next((i for i, s in enumerate(body) if getattr(s, "srcad_backward", False)), None)
+
+
+def mark_module_calls(fdef, tr):
+    """``call.srcad_module``: whether a call's root name is the NumPy, ``math`` or
+    runtime module, resolved the way the generated code will resolve it (a local
+    name never is), so that the optimizer takes ``numpy.sum(x)`` of ``import numpy``
+    for pure and not a user's own object that happens to be called ``np``."""
+    import numpy
+
+    from . import transform
+
+    modules = (numpy, math, transform.runtime())
+    local = set(param_names(fdef)) | assigned_names(fdef)
+    cache = {}
+
+    def is_module(root):
+        got = cache.get(root)
+        if got is None:
+            if root in local:
+                got = False
+            elif root in tr.ns.injected:
+                got = any(tr.ns.injected[root] is m for m in modules)
+            else:
+                found, obj = tr.parsed.lookup(root)
+                got = found and any(obj is m for m in modules)
+            cache[root] = got
+        return got
+
+    for n in walk(fdef):
+        if isinstance(n, gast.Call):
+            root = n.func
+            while isinstance(root, gast.Attribute):
+                root = root.value
+            n.srcad_module = isinstance(root, gast.Name) and is_module(root.id)
 
 
 def _math_names(tr):
@@ -599,8 +638,36 @@ def _srcad_helper(obj):
     return (getattr(obj, "__module__", None) or "").startswith("srcad.")
 
 
-def _real_output(tr, containers):
-    """Whether the output is surely real (realness.py), from the parameters the
+def _drop_complex_cases(tr):
+    """In a gradient whose every value is real (and so every adjoint of its real
+    seed), ``_rt.real_cotangent(g)`` is ``g`` itself and ``_rt.abs_deriv(x)`` is
+    ``np.sign(x)``: the helpers' tests for complex values go."""
+    import numpy
+
+    sign = None
+    rt = tr.rev.rt_name
+    for s in tr.reverse_code:
+        for n in walk(s):
+            for field in child_fields(n):
+                v = getattr(n, field, None)
+                items = v if isinstance(v, list) else [v]
+                for i, e in enumerate(items):
+                    if is_call_of(e, rt, "real_cotangent") and len(e.args) == 1 and not e.keywords:
+                        new = e.args[0]
+                    elif is_call_of(e, rt, "abs_deriv") and len(e.args) == 1 and not e.keywords:
+                        if sign is None:
+                            sign = tr.ns.ref(numpy, "np")
+                        new = call(attr(name(sign), "sign"), list(e.args))
+                    else:
+                        continue
+                    if isinstance(v, list):
+                        v[i] = new
+                    else:
+                        setattr(n, field, new)
+
+
+def _realness(tr, containers):
+    """``(output real, every value real)`` (realness.py), from the parameters the
     specialization saw with a real dtype."""
     real, arrays, numpy = set(), set(), set()
     for n, k in containers:
@@ -611,7 +678,7 @@ def _real_output(tr, containers):
                 if k[3] == "a":
                     numpy.add(n)
     resolve = resolver_for(tr.parsed, tr.ns)
-    return output_is_real(tr.fdef, tr.ret_name, real, arrays, numpy, resolve)
+    return analyze(tr.fdef, tr.ret_name, real, arrays, numpy, resolve)
 
 
 def _narrow(containers):

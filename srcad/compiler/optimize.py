@@ -528,7 +528,12 @@ def _pure(e):
             root = f
             while isinstance(root, gast.Attribute):
                 root = root.value
-            if not (isinstance(root, gast.Name) and root.id in _PURE_CALLS):
+            # (driver.mark_module_calls resolved the root: NumPy, math or the runtime;
+            # a call made by a later pass is the compiler's own, read by its name)
+            module = getattr(n, "srcad_module", None)
+            if module is None:
+                module = isinstance(root, gast.Name) and root.id in _PURE_CALLS
+            if not module:
                 return False
             if isinstance(f, gast.Attribute) and f.attr in _EFFECTS:
                 return False

@@ -87,6 +87,18 @@ _ALWAYS_REAL_ATTRS = frozenset({"real", "imag", "shape", "size", "ndim"})
 _DEPTH = 3  # calls of the user's functions followed (deeper: may be complex)
 
 
+def analyze(fdef, ret_name, real_params, array_params, numpy_params, resolve):
+    """``(output real, every value real)``: whether ``ret_name`` surely holds a real
+    value at the end of ``fdef``'s body, and whether every parameter and every name
+    the body binds does (then every adjoint of a real seed is real too)."""
+    try:
+        r = _Realness(fdef, real_params, array_params, numpy_params, resolve)
+    except _GiveUp:
+        return False, False
+    every = r.real_params == r.params and r.local - r.params <= r.real
+    return r.name_is_real(ret_name), every
+
+
 def output_is_real(fdef, ret_name, real_params, array_params, numpy_params, resolve):
     """Whether ``ret_name`` surely holds a real value at the end of ``fdef``'s body
     (``real_params``: the parameters the specialization saw with a real dtype;

@@ -129,3 +129,48 @@ def test_round_trip_copies_keep_every_value():
         assert {k: want[k] for k in "abcd"} == {k: got[k] for k in "abcd"}, src
 
     check()
+
+
+CALL_ROOTS = '''
+import numpy
+
+
+class Counter:
+    def __init__(self):
+        self.n = 0
+
+    def tick(self, v):
+        self.n += 1
+        return v
+
+
+np = Counter()  # (a user's object that happens to be called np)
+
+
+def ticks(x):
+    t = np.tick(3.0)
+    return numpy.sum(x * x)
+
+
+def plain_numpy(x):
+    a = numpy.abs(x)
+    return numpy.sum(numpy.where(a < 1.0, 0.5 * x * x, a - 0.5))
+'''
+
+
+def test_purity_of_a_call_is_read_off_what_its_name_resolves_to(tmp_path):
+    # the optimizer took every np.*() for NumPy's (pure: dropped when unused), so a
+    # user's object called np lost its side effect; numpy.*() of `import numpy` was
+    # taken for impure, so the value-only code of a gradient stayed
+    from .genload import load
+
+    ticks = load(CALL_ROOTS, tmp_path, "roots", fname="ticks")
+    counter = ticks.__globals__["np"]
+    x = np.array([0.5, 2.0])
+    np.testing.assert_allclose(srcad.grad(ticks)(x), 2 * x)
+    assert counter.n == 1
+    f = load(CALL_ROOTS, tmp_path, "roots", fname="plain_numpy")
+    g = srcad.grad(f)
+    np.testing.assert_allclose(g(x), [0.5, 1.0])
+    code = "\n".join(ln for ln in g.source.splitlines() if not ln.strip().startswith("#"))
+    assert "numpy.sum" not in code and "numpy.where" not in code, g.source

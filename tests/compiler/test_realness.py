@@ -65,6 +65,8 @@ UNARY = [
     ("cplx({a})", "npc", "c"),
     ("twice({a})", "npc", "same"),
     ("np.abs({a} + 0.25)", "npc", "n"),
+    ("np.abs({a} * 1j + 0.25) * {a}", "np", "n"),  # (a complex value inside, real out)
+    ("np.max(np.abs(np.exp(1j * {a}) + {a}))", "np", "n"),
     ("np.real({a})", "npc", "n"),
     ("{a}.imag + {a}.real", "npc", "same_np"),
     ("np.angle({a} + 0.5)", "npc", "n"),
@@ -247,6 +249,15 @@ def twice(v):
     return v * 2.0
 
 
+def complex_inside(x):
+    z = x * 1j + 0.25
+    return np.sum(np.abs(z) * x)
+
+
+def modulus_sum(z):
+    return np.sum(np.abs(z))
+
+
 def through_helper(x):
     return np.sum(twice(x * 1j))
 
@@ -279,7 +290,8 @@ def loop_power(a, n):
 def fixed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("realness_fixed")
     names = ("power_half", "squares", "softmax_xent", "dict_rnn", "modulus", "through_helper",
-             "through_helper_real", "float_power", "loop_power", "tuple_power")
+             "through_helper_real", "float_power", "loop_power", "tuple_power", "complex_inside",
+             "modulus_sum")
     return {n: load(FIXED, folder, "realfixed", fname=n) for n in names}
 
 
@@ -295,6 +307,20 @@ def test_numpy_value_to_a_fractional_power_keeps_the_scalar_seed(fixed):
     g = srcad.grad(fixed["power_half"], mode="source")
     assert g(np.float64(4.0)) == pytest.approx(0.25)
     assert "_rt.seed(" not in g.source
+
+
+def test_a_complex_value_inside_keeps_the_complex_cases_of_the_rules(fixed):
+    # |x i + 0.25| x: d/dx = x^2 / |z| + |z|, with z's cotangent conj(z) / |z| (the
+    # real-only shortcut, np.sign(z) = z / |z|, would flip the sign of the first term)
+    x = np.array([0.7, -1.2, 1.9])
+    g = srcad.grad(fixed["complex_inside"], mode="source")
+    r = np.abs(x * 1j + 0.25)
+    np.testing.assert_allclose(g(x), x * x / r + r, rtol=1e-12)
+    assert "abs_deriv" in g.source
+    # a complex argument: JAX's convention, dL/dRe - 1j dL/dIm = conj(z) / |z|
+    z = np.array([1.0 + 2.0j, -0.5 + 0.25j])
+    h = srcad.grad(fixed["modulus_sum"], mode="source")
+    np.testing.assert_allclose(h(z), np.conj(z) / np.abs(z), rtol=1e-12)
 
 
 def test_a_helper_given_a_complex_value_gives_a_complex_output(fixed):
