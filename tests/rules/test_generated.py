@@ -390,8 +390,11 @@ def _params(case):
 
 
 def _loss_expr(y, sparse):
-    def term(c, v):
-        if _is_cplx(v):
+    # (a complex output is paired with its cotangent by the real part: grad takes a
+    # real loss only, as JAX's does; the check read the name, not the value, and so
+    # the loss was complex until grad refused complex outputs)
+    def term(c, v, value):
+        if _is_cplx(value):
             return f"np.sum(np.real({c} * {v}))"
         return f"np.sum({c} * {v})"
 
@@ -401,9 +404,9 @@ def _loss_expr(y, sparse):
             kind = np.asarray(v).dtype.kind
             if i in (sparse or ()) or kind not in "fc":
                 continue
-            terms.append(term(f"c[{i}]", f"y[{i}]"))
+            terms.append(term(f"c[{i}]", f"y[{i}]", v))
         return " + ".join(terms) if terms else "0.0"
-    return term("c", "y")
+    return term("c", "y", y)
 
 
 def _function(prim, src, name):
