@@ -256,11 +256,12 @@ class _Transformation:
         return frozenset(kinds)
 
     def _shape_signature(self, full):
-        """``(name, ("shape", shape, kind))`` for the arrays and numbers among the
-        arguments: the compiler specializes the gradient to their shapes (shapes.py)
-        and to whether they hold floating point (``kind`` "f", else "o": the sign
-        pass) and real numbers (the scalar seed, realness.py). After ``_MAX_SHAPE_SIGNATURES`` different signatures, a generic
-        version only."""
+        """``(name, ("shape", shape, kind, real))`` for the arrays and numbers among
+        the arguments: the compiler specializes the gradient to their shapes
+        (shapes.py), to whether they hold floating point (``kind`` "f", else "o": the
+        sign pass) and to whether they hold real numbers (``real`` "a" for NumPy, "p"
+        for Python: the scalar seed, realness.py). After ``_MAX_SHAPE_SIGNATURES``
+        different signatures, a generic version only."""
         if self.kind not in ("grad", "value_and_grad", "vjp") or self.has_aux:
             return []
         from .compiler.shapes import floating_kind, real_kind, shape_key

@@ -123,12 +123,7 @@ class Compiler:
         real_output, all_real = _realness(tr, containers)
         if all_real:
             _drop_complex_cases(tr)
-        if (
-            tr.rev.ret_shape == ()
-            and not with_value
-            and not _narrow(containers)
-            and real_output
-        ):
+        if tr.rev.ret_shape == () and not with_value and not _narrow(containers) and real_output:
             # a real scalar for sure (shapes.py, realness.py): the seed is 1, and what
             # only computes the value is dead code for the optimizer.  (Not with
             # float32 or float16 arguments: a float64 seed would carry the backward

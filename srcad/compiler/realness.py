@@ -42,6 +42,7 @@ import numpy as np
 
 from .astutil import walk
 from .parse import parse_function
+from .shapes import resolver_for
 
 # NumPy functions whose result is real when every argument is
 _NUMPY = frozenset(
@@ -66,8 +67,27 @@ _NUMPY = frozenset(
 _ALWAYS_REAL_NUMPY = frozenset({"abs", "absolute", "real", "imag", "angle"})
 _LINALG = frozenset({"norm", "det", "inv", "solve", "slogdet", "pinv", "cholesky"})
 _BUILTINS = frozenset(
-    {"float", "int", "bool", "abs", "len", "range", "round", "min", "max", "sum", "reversed",
-     "enumerate", "zip", "list", "tuple", "sorted", "dict", "print", "isinstance"}
+    {
+        "float",
+        "int",
+        "bool",
+        "abs",
+        "len",
+        "range",
+        "round",
+        "min",
+        "max",
+        "sum",
+        "reversed",
+        "enumerate",
+        "zip",
+        "list",
+        "tuple",
+        "sorted",
+        "dict",
+        "print",
+        "isinstance",
+    }
 )
 # methods of a real value whose result is real (with real arguments)
 _METHODS = frozenset(
@@ -117,9 +137,7 @@ class _GiveUp(Exception):
 
 
 class _Realness:
-    def __init__(
-        self, fdef, real_params, array_params, numpy_params, resolve, depth=0, memo=None
-    ):
+    def __init__(self, fdef, real_params, array_params, numpy_params, resolve, depth=0, memo=None):
         self.resolve = resolve
         self.depth = depth
         self.memo = {} if memo is None else memo  # (function, realness) -> result
@@ -154,11 +172,21 @@ class _Realness:
         for n in walk(s):
             if isinstance(
                 n,
-                (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef,
-                 gast.Global, gast.Nonlocal, gast.AsyncWith, gast.NamedExpr,
-                 gast.Try, gast.Import, gast.ImportFrom, gast.Delete),
-            ) or (isinstance(n, (gast.ListComp, gast.SetComp, gast.DictComp,
-                                 gast.GeneratorExp))):
+                (
+                    gast.FunctionDef,
+                    gast.AsyncFunctionDef,
+                    gast.Lambda,
+                    gast.ClassDef,
+                    gast.Global,
+                    gast.Nonlocal,
+                    gast.AsyncWith,
+                    gast.NamedExpr,
+                    gast.Try,
+                    gast.Import,
+                    gast.ImportFrom,
+                    gast.Delete,
+                ),
+            ) or (isinstance(n, (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp))):
                 raise _GiveUp
             if isinstance(n, gast.With):
                 # (srcad.insert_grad_of(x) as dx, no_grad(): the call is read below)
@@ -206,8 +234,10 @@ class _Realness:
                 base = base.value
             if isinstance(base, gast.Name):
                 # x[i] = v: an array keeps its dtype, a list takes v
-                self._bind(base.id, gast.List([value], gast.Load()) if not isinstance(
-                    value, tuple) else None)
+                self._bind(
+                    base.id,
+                    gast.List([value], gast.Load()) if not isinstance(value, tuple) else None,
+                )
                 self.changed.add(base.id)
             else:
                 raise _GiveUp
@@ -265,9 +295,7 @@ class _Realness:
             return e.id in self.local and e.id in self.real
         if isinstance(e, gast.BinOp):
             if isinstance(e.op, gast.Pow) and not (
-                self._int_valued(e.right, set())
-                or _positive(e.left)
-                or self._numpy(e, set())
+                self._int_valued(e.right, set()) or _positive(e.left) or self._numpy(e, set())
             ):
                 return False  # (-8.0) ** (1 / 3) is complex for a Python float
             return self._real(e.left) and self._real(e.right)
@@ -293,21 +321,26 @@ class _Realness:
             return self._call_real(e)
         return False
 
+    def _by_bindings(self, n, seen, known_params, test):
+        """``test`` of a name: of a parameter, whether it is among ``known_params`` and
+        never bound again; of a local name, ``test`` of every value bound to it (a name
+        met again on the way is taken to pass: a loop's own value)."""
+        if n in known_params and n not in self.bindings:
+            return True
+        if n in self.params or n not in self.bindings or n in seen:
+            return n in seen and n not in self.params
+        seen.add(n)
+        return all(
+            v is not None and not isinstance(v, tuple) and test(v, seen) for v in self.bindings[n]
+        )
+
     def _numeric(self, e, seen):
         """Whether ``e`` surely holds a NumPy array or a number (of any dtype), so that
         ``.real``, ``.imag`` and ``.shape`` are NumPy's."""
         if isinstance(e, gast.Constant):
             return isinstance(e.value, (bool, int, float, complex))
         if isinstance(e, gast.Name):
-            if e.id in self.array_params:
-                return True
-            if e.id in self.params or e.id not in self.bindings or e.id in seen:
-                return e.id in seen and e.id not in self.params
-            seen.add(e.id)
-            return all(
-                v is not None and not isinstance(v, tuple) and self._numeric(v, seen)
-                for v in self.bindings[e.id]
-            )
+            return self._by_bindings(e.id, seen, self.array_params, self._numeric)
         if isinstance(e, gast.BinOp):
             return self._numeric(e.left, seen) and self._numeric(e.right, seen)
         if isinstance(e, gast.UnaryOp):
@@ -325,15 +358,7 @@ class _Realness:
         """Whether ``e`` surely holds a NumPy array or NumPy scalar (never a Python
         number): its ``**`` is NumPy's, which gives nan where Python gives complex."""
         if isinstance(e, gast.Name):
-            if e.id in self.numpy_params and e.id not in self.bindings:
-                return True
-            if e.id in self.params or e.id not in self.bindings or e.id in seen:
-                return e.id in seen and e.id not in self.params
-            seen.add(e.id)
-            return all(
-                v is not None and not isinstance(v, tuple) and self._numpy(v, seen)
-                for v in self.bindings[e.id]
-            )
+            return self._by_bindings(e.id, seen, self.numpy_params, self._numpy)
         if isinstance(e, gast.BinOp):  # (NumPy's operators give NumPy values)
             return self._numpy(e.left, seen) or self._numpy(e.right, seen)
         if isinstance(e, gast.UnaryOp):
@@ -448,7 +473,7 @@ class _Realness:
                 numpy.add(n)
         # (a parameter left to its default: the default's value, if it is a number)
         params = names + [a.id for a in fdef.args.kwonlyargs]
-        defaults = dict(zip(names[len(names) - len(fdef.args.defaults):], fdef.args.defaults))
+        defaults = dict(zip(names[len(names) - len(fdef.args.defaults) :], fdef.args.defaults))
         defaults.update(
             (a.id, d) for a, d in zip(fdef.args.kwonlyargs, fdef.args.kw_defaults) if d is not None
         )
@@ -461,9 +486,7 @@ class _Realness:
             return memo[key]
         memo[key] = None  # (a recursive call: not followed)
         try:
-            sub = _Realness(
-                fdef, real, arrays, numpy, resolver_of(parsed), self.depth + 1, memo
-            )
+            sub = _Realness(fdef, real, arrays, numpy, resolver_for(parsed), self.depth + 1, memo)
             got = all(sub._real(v) for v in sub.returns)
         except _GiveUp:
             got = None
@@ -490,8 +513,10 @@ class _Realness:
         if _is_one_of(obj, "table") or _is_srcad(obj):
             return True
         # every function of the math module gives a real number (or raises)
-        return getattr(obj, "__module__", None) == "math" and callable(obj) and (
-            getattr(math, getattr(obj, "__name__", ""), None) is obj
+        return (
+            getattr(obj, "__module__", None) == "math"
+            and callable(obj)
+            and (getattr(math, getattr(obj, "__name__", ""), None) is obj)
         )
 
 
@@ -511,6 +536,7 @@ _TABLES = {}  # "table", "always", "numpy" -> {id(object): object}
 def _is_one_of(obj, table):
     """Whether ``obj`` is one of the functions of a table above (by identity)."""
     if not _TABLES:
+
         def ids(objs):
             return {id(o): o for o in objs if o is not None}
 
@@ -522,21 +548,6 @@ def _is_one_of(obj, table):
         _TABLES["always"] = ids(getattr(np, n, None) for n in _ALWAYS_REAL_NUMPY)
         _TABLES["numpy"] = ids(getattr(np, n, None) for n in _NUMPY_RESULTS)
     return _TABLES[table].get(id(obj)) is obj
-
-
-def resolver_of(parsed):
-    """``resolve(name) -> (found, object)`` for the free names of a parsed function."""
-
-    def resolve(n):
-        if n in parsed.closure:
-            return True, parsed.closure[n]
-        if n in parsed.globals:
-            return True, parsed.globals[n]
-        if hasattr(builtins, n):
-            return True, getattr(builtins, n)
-        return False, None
-
-    return resolve
 
 
 def _is_srcad(obj):

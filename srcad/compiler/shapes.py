@@ -1122,12 +1122,14 @@ def _spreads_whole(call):
     return all(r is None or (isinstance(r[1], gast.Constant) and r[1].value is r[0]) for r in rest)
 
 
-def resolver_for(parsed, ns):
-    """``resolve(name) -> (found, object)`` for the free names of generated code."""
+def resolver_for(parsed, ns=None):
+    """``resolve(name) -> (found, object)`` for the free names of generated code (of
+    the user's function itself without ``ns``, the names srcad injects)."""
+    injected = ns.injected if ns is not None else {}
 
     def resolve(n):
-        if n in ns.injected:
-            return True, ns.injected[n]
+        if n in injected:
+            return True, injected[n]
         if n in parsed.closure:
             return True, parsed.closure[n]
         if n in parsed.globals:

@@ -131,7 +131,7 @@ def test_round_trip_copies_keep_every_value():
     check()
 
 
-CALL_ROOTS = '''
+CALL_ROOTS = """
 import numpy
 
 
@@ -155,7 +155,7 @@ def ticks(x):
 def plain_numpy(x):
     a = numpy.abs(x)
     return numpy.sum(numpy.where(a < 1.0, 0.5 * x * x, a - 0.5))
-'''
+"""
 
 
 def test_purity_of_a_call_is_read_off_what_its_name_resolves_to(tmp_path):

@@ -27,7 +27,7 @@ import srcad
 
 from .genload import load
 
-HEADER = '''
+HEADER = """
 import math
 import numpy as np
 
@@ -46,7 +46,7 @@ def put_complex(lst, v):
 
 
 def f(x, s):
-'''
+"""
 
 # (template, kinds it takes, kind it gives); kinds: "n" NumPy real, "p" Python
 # float, "c" maybe complex; "same" gives the operand's kind
@@ -210,7 +210,7 @@ def test_random_programs_complex_output_is_refused_real_output_is_right(
         np.testing.assert_allclose(gs, want_s, rtol=1e-5, atol=1e-6, err_msg=body)
 
 
-FIXED = '''
+FIXED = """
 import numpy as np
 
 
@@ -283,15 +283,26 @@ def loop_power(a, n):
     for j in range(n):
         s = s + a ** j
     return s
-'''
+"""
 
 
 @pytest.fixture(scope="module")
 def fixed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("realness_fixed")
-    names = ("power_half", "squares", "softmax_xent", "dict_rnn", "modulus", "through_helper",
-             "through_helper_real", "float_power", "loop_power", "tuple_power", "complex_inside",
-             "modulus_sum")
+    names = (
+        "power_half",
+        "squares",
+        "softmax_xent",
+        "dict_rnn",
+        "modulus",
+        "through_helper",
+        "through_helper_real",
+        "float_power",
+        "loop_power",
+        "tuple_power",
+        "complex_inside",
+        "modulus_sum",
+    )
     return {n: load(FIXED, folder, "realfixed", fname=n) for n in names}
 
 
@@ -353,8 +364,11 @@ RNG = np.random.default_rng(3)
     "name, args, wrt",
     [
         ("squares", (RNG.normal(size=4), RNG.normal(size=(6, 4)), RNG.normal(size=6)), 0),
-        ("softmax_xent", (RNG.normal(size=(4, 3)), RNG.normal(size=(6, 4)),
-                          RNG.integers(0, 3, 6)), 0),
+        (
+            "softmax_xent",
+            (RNG.normal(size=(4, 3)), RNG.normal(size=(6, 4)), RNG.integers(0, 3, 6)),
+            0,
+        ),
         ("dict_rnn", (RNG.normal(size=(3, 4)) / 3, RNG.normal(size=(5, 3)), np.zeros(4)), 0),
         ("modulus", (1.0, 2.0), (0, 1)),
     ],
@@ -395,7 +409,7 @@ def test_complex_outputs_are_refused_with_value_and_grad_and_aux(tmp_path, mode)
                 api(g, mode=mode)(x)
 
 
-SHARED = '''
+SHARED = """
 def f1(x, s):
     lst = [x]
     _ = put_complex(lst, s)
@@ -421,7 +435,7 @@ def f4(x, s):
     other = lst
     other += [s ** 0.5]
     return sum(lst)
-'''
+"""
 
 
 @pytest.mark.parametrize("fname", ["f1", "f2", "f3", "f4"])
@@ -446,10 +460,13 @@ def test_a_list_changed_behind_its_name_is_not_proven_real(fname):
 
     assert not output_is_real(fdef, "out", {"x", "s"}, {"x", "s"}, {"x"}, resolve)
     # (and the same code without the change through another name is proven real)
-    plain = gast.parse("def g(x, s):\n    lst = [x]\n    lst.append(x * 2.0)\n    out = sum(lst)\n")
+    plain = gast.parse(
+        "def g(x, s):\n    lst = [x]\n    lst.append(x * 2.0)\n    out = sum(lst)\n"
+    )
     assert output_is_real(plain.body[0], "out", {"x", "s"}, {"x", "s"}, {"x"}, resolve)
     # a loop's variable is an integer over a range only (a Python float's power)
     for it, real in (("range(3)", True), ("(2, 0.5)", False), ("reversed([0.5])", False)):
-        loop = gast.parse(f"def h(s):\n    t = 0.0\n    for w in {it}:\n        t = t + s ** w\n"
-                          "    out = t\n")
+        loop = gast.parse(
+            f"def h(s):\n    t = 0.0\n    for w in {it}:\n        t = t + s ** w\n    out = t\n"
+        )
         assert output_is_real(loop.body[0], "out", {"s"}, {"s"}, set(), resolve) is real, it
