@@ -256,7 +256,7 @@ class Compiler:
         args.kw_defaults = list(args.kw_defaults) + [None]
         jname = namer.fresh(f"{fdef.name}_jvp")
         new = gast.FunctionDef(jname, args, body, [], None, None)
-        tr = _Shim(parsed, ns)
+        tr = _Shim(parsed, ns, fdef)
         (f,), src = self._emit([new], tr, [jname], f"jvp of {fdef.name}")
         f.__srcad_tangent_param__ = tparam
         return f
@@ -315,8 +315,7 @@ class Compiler:
 
     def _emit(self, fdefs, tr, names, label, factors=False):
         if self.optimize:
-            for f in fdefs:
-                mark_module_calls(f, tr)
+            roots = module_roots(tr)
             math_names = _math_names(tr)
             floats = getattr(tr, "float_params", frozenset())
             floating = getattr(tr, "floating_params", frozenset())
@@ -327,6 +326,7 @@ class Compiler:
                     is_math=math_names.__contains__,
                     float_params=floats,
                     floating_params=floating,
+                    module_roots=roots,
                 )
                 if factors and tr.rev.shapes:
                     _defer_factors(f, tr, floats | floating)
@@ -375,38 +375,26 @@ def _backward_start(body):
     return next((i for i, s in enumerate(body) if getattr(s, "srcad_backward", False)), None)
 
 
-def mark_module_calls(fdef, tr):
-    """``call.srcad_module``: whether a call's root name is the NumPy, ``math`` or
-    runtime module, resolved the way the generated code will resolve it (a local
-    name never is), so that the optimizer takes ``numpy.sum(x)`` of ``import numpy``
-    for pure and not a user's own object that happens to be called ``np``."""
+def module_roots(tr):
+    """The names under which the generated code reaches the NumPy, ``math`` and
+    runtime modules, resolved the way it will resolve them (a name the function binds
+    never does): the optimizer takes calls under them for pure (``optimize._pure``),
+    so ``numpy.sum(x)`` of ``import numpy`` is dropped when only the value reads it,
+    and a user's own object that happens to be called ``np`` keeps its side effects."""
     import numpy
 
     from . import transform
 
     modules = (numpy, math, transform.runtime())
-    local = set(param_names(fdef)) | assigned_names(fdef)
-    cache = {}
+    local = assigned_names(tr.fdef)
+    scopes = (tr.ns.injected, tr.parsed.closure, tr.parsed.globals)  # (the lookup order)
 
-    def is_module(root):
-        got = cache.get(root)
-        if got is None:
-            if root in local:
-                got = False
-            elif root in tr.ns.injected:
-                got = any(tr.ns.injected[root] is m for m in modules)
-            else:
-                found, obj = tr.parsed.lookup(root)
-                got = found and any(obj is m for m in modules)
-            cache[root] = got
-        return got
+    def resolves_to_module(k):
+        scope = next(sc for sc in scopes if k in sc)
+        return any(scope[k] is m for m in modules)
 
-    for n in walk(fdef):
-        if isinstance(n, gast.Call):
-            root = n.func
-            while isinstance(root, gast.Attribute):
-                root = root.value
-            n.srcad_module = isinstance(root, gast.Name) and is_module(root.id)
+    names = set(tr.ns.injected) | set(tr.parsed.closure) | set(tr.parsed.globals)
+    return frozenset(k for k in names if k not in local and resolves_to_module(k))
 
 
 def _math_names(tr):
@@ -422,9 +410,12 @@ def _math_names(tr):
 
 
 class _Shim:
-    def __init__(self, parsed, ns):
+    """What ``_emit`` reads of a transformation, for forward mode."""
+
+    def __init__(self, parsed, ns, fdef):
         self.parsed = parsed
         self.ns = ns
+        self.fdef = fdef
 
 
 class _Deferred:
@@ -642,6 +633,11 @@ def _drop_complex_cases(tr):
     sign = None
     rt = tr.rev.rt_name
     for s in tr.reverse_code:
+        if not any(
+            isinstance(n, gast.Attribute) and n.attr in ("real_cotangent", "abs_deriv")
+            for n in walk(s)
+        ):
+            continue
         for n in walk(s):
             for field in child_fields(n):
                 v = getattr(n, field, None)
@@ -672,6 +668,8 @@ def _realness(tr, containers):
                 real.add(n)
                 if k[3] == "a":
                     numpy.add(n)
+    if not real and param_names(tr.fdef):
+        return False, False  # (a generic build: nothing known of the arguments)
     resolve = resolver_for(tr.parsed, tr.ns)
     return analyze(tr.fdef, tr.ret_name, real, arrays, numpy, resolve)
 

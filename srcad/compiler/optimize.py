@@ -21,6 +21,8 @@ pushed every iteration and zero-initialised adjoints are never emitted: those
 two are decided while the code is generated (reverse.py), not here.
 """
 
+import contextvars
+
 import gast
 
 from ..runtime.core import NUMPY_WRITERS
@@ -31,7 +33,9 @@ from .vocab import FOLDABLE, appended_list, assigns_one_name, const, is_call_of,
 # Runtime helpers that return their first argument when another argument is a
 # given constant: (helper name, argument index, constant).
 _IDENTITY_HELPERS = {("masked", 1, True), ("masked", 1, None)}
-_PURE_CALLS = {"np", "_rt", "math"}
+_PURE_CALLS = {"np", "_rt", "math"}  # (their names, when nothing was resolved)
+# the names under which the function being optimized reaches those modules
+_MODULE_ROOTS = contextvars.ContextVar("module_roots", default=None)
 # calls under those names that change something: never dropped
 _EFFECTS = NUMPY_WRITERS | frozenset(
     {
@@ -528,12 +532,9 @@ def _pure(e):
             root = f
             while isinstance(root, gast.Attribute):
                 root = root.value
-            # (driver.mark_module_calls resolved the root: NumPy, math or the runtime;
-            # a call made by a later pass is the compiler's own, read by its name)
-            module = getattr(n, "srcad_module", None)
-            if module is None:
-                module = isinstance(root, gast.Name) and root.id in _PURE_CALLS
-            if not module:
+            # (the names that resolve to NumPy, math or the runtime: driver.module_roots)
+            roots = _MODULE_ROOTS.get()
+            if not (isinstance(root, gast.Name) and root.id in (roots or _PURE_CALLS)):
                 return False
             if isinstance(f, gast.Attribute) and f.attr in _EFFECTS:
                 return False
@@ -1117,13 +1118,28 @@ def _scalar_kind(e, floats, ints, is_math):
 
 
 def optimize_function(
-    fdef, protected=(), is_math=None, float_params=frozenset(), floating_params=frozenset()
+    fdef,
+    protected=(),
+    is_math=None,
+    float_params=frozenset(),
+    floating_params=frozenset(),
+    module_roots=None,
 ):
     """Run every pass over a generated function body (the return stays live).
     ``is_math(name)``: whether a global name is the ``math`` module (the unit-factor
     pass needs to know; without it, that pass is skipped).  ``float_params``: the
     parameters that surely arrive as Python floats; ``floating_params``: those that
-    hold floating point in the specialization (arrays too: the sign pass)."""
+    hold floating point in the specialization (arrays too: the sign pass).
+    ``module_roots``: the names that resolve to NumPy, ``math`` or the runtime, whose
+    calls are pure (without it, the names ``np``, ``math`` and ``_rt``)."""
+    token = _MODULE_ROOTS.set(module_roots)
+    try:
+        return _optimize_function(fdef, protected, is_math, float_params, floating_params)
+    finally:
+        _MODULE_ROOTS.reset(token)
+
+
+def _optimize_function(fdef, protected, is_math, float_params, floating_params):
     if is_math is not None:
         propagate_constants(fdef, protected)
         propagate_uniform_constants(fdef, protected)
