@@ -49,6 +49,7 @@ class Compiler:
     def __init__(self, optimize=True):
         self.split_cache = {}
         self.optimize = optimize
+        self.parsed = {}  # function -> its Parsed (realness.py follows called functions)
 
     # -- shared pipeline -------------------------------------------------------------
 
@@ -59,6 +60,8 @@ class Compiler:
         parsed, fdef, namer, resolver, active, ret_name = self._front(
             fn, wrt, kinds, callee, floats
         )
+        if callee:
+            self.parsed[fn] = parsed
         params = param_names(fdef)
         cont = set(kinds) | _container_names(fdef, resolver)
         ns = Namespace(parsed, namer)
@@ -120,7 +123,7 @@ class Compiler:
         dret = adj(tr.ret_name)
         body = _prologue(tr)
         body += tr.primal
-        real_output, all_real = _realness(tr, containers)
+        real_output, all_real = _realness(tr, containers, self._parse)
         if all_real:
             _drop_complex_cases(tr)
         if tr.rev.ret_shape == () and not with_value and not _narrow(containers) and real_output:
@@ -144,6 +147,11 @@ class Compiler:
         fname = tr.namer.fresh(f"d{fdef.name}_d{wname}")
         new = gast.FunctionDef(fname, fdef.args, body, [], None, None)
         return self._emit([new], tr, [fname], f"grad of {fdef.name}", factors=True)[0][0]
+
+    def _parse(self, fn):
+        """``fn`` parsed, as this compiler parsed it when it took a call of it."""
+        got = self.parsed.get(fn)
+        return got if got is not None else parse_function(fn)
 
     # -- split functions (called user functions, vjp) -------------------------------------
 
@@ -657,7 +665,7 @@ def _drop_complex_cases(tr):
                         setattr(n, field, new)
 
 
-def _realness(tr, containers):
+def _realness(tr, containers, parse):
     """``(output real, every value real)`` (realness.py), from the parameters the
     specialization saw with a real dtype."""
     real, arrays, numpy = set(), set(), set()
@@ -671,7 +679,7 @@ def _realness(tr, containers):
     if not real and param_names(tr.fdef):
         return False, False  # (a generic build: nothing known of the arguments)
     resolve = resolver_for(tr.parsed, tr.ns)
-    return analyze(tr.fdef, tr.ret_name, real, arrays, numpy, resolve)
+    return analyze(tr.fdef, tr.ret_name, real, arrays, numpy, resolve, parse)
 
 
 def _narrow(containers):

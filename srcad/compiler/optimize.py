@@ -73,59 +73,75 @@ def _fold_power_deriv(node):
 
 
 def fold_constants(stmts):
-    return [_Fold().visit(s) for s in stmts]
+    return [_fold(s) for s in stmts]
 
 
-class _Fold(gast.NodeTransformer):
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        left, right = node.left, node.right
-        if _num(left) and _num(right):
-            try:
-                value = _apply(node.op, left.value, right.value)
-            except Exception:  # noqa: BLE001 - leave anything odd (1/0) as written
-                return node
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return const(value)
-        if isinstance(node.op, gast.Pow) and _is(right, 1):
+def _fold(node):
+    """Constants folded bottom-up (a NodeTransformer's order, over the fields that can
+    hold a node only)."""
+    for field in child_fields(node):
+        v = getattr(node, field, None)
+        if isinstance(v, list):
+            for i, item in enumerate(v):
+                if isinstance(item, gast.AST):
+                    v[i] = _fold(item)
+        elif isinstance(v, gast.AST):
+            setattr(node, field, _fold(v))
+    if isinstance(node, gast.BinOp):
+        return _fold_binop(node)
+    if isinstance(node, gast.Call):
+        return _fold_call(node)
+    return node
+
+
+def _fold_binop(node):
+    left, right = node.left, node.right
+    if _num(left) and _num(right):
+        try:
+            value = _apply(node.op, left.value, right.value)
+        except Exception:  # noqa: BLE001 - leave anything odd (1/0) as written
+            return node
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return const(value)
+    if isinstance(node.op, gast.Pow) and _is(right, 1):
+        return left
+    if isinstance(node.op, gast.Mult):
+        if _is(right, 1) and not isinstance(right.value, float):
             return left
-        if isinstance(node.op, gast.Mult):
-            if _is(right, 1) and not isinstance(right.value, float):
-                return left
-            if _is(left, 1) and not isinstance(left.value, float):
-                return right
-        if (
-            isinstance(node.op, gast.Add)
-            and isinstance(right, gast.UnaryOp)
-            and isinstance(right.op, gast.USub)
-        ):
-            return gast.BinOp(left, gast.Sub(), right.operand)  # a + -b -> a - b
-        if (
-            isinstance(node.op, (gast.Add, gast.Sub))
-            and _is(right, 0)
-            and not isinstance(right.value, float)
-        ):
-            return left
-        return node
+        if _is(left, 1) and not isinstance(left.value, float):
+            return right
+    if (
+        isinstance(node.op, gast.Add)
+        and isinstance(right, gast.UnaryOp)
+        and isinstance(right.op, gast.USub)
+    ):
+        return gast.BinOp(left, gast.Sub(), right.operand)  # a + -b -> a - b
+    if (
+        isinstance(node.op, (gast.Add, gast.Sub))
+        and _is(right, 0)
+        and not isinstance(right.value, float)
+    ):
+        return left
+    return node
 
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        f = node.func
-        folded = _fold_power_deriv(node)
-        if folded is not None:
-            return self.visit(folded)
-        if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name):
-            for helper, k, const in _IDENTITY_HELPERS:
-                if (
-                    f.attr == helper
-                    and len(node.args) > k
-                    and isinstance(node.args[k], gast.Constant)
-                    and node.args[k].value is const
-                    and not node.keywords
-                ):
-                    return node.args[0]
-        _drop_default_args(node)
-        return node
+
+def _fold_call(node):
+    f = node.func
+    folded = _fold_power_deriv(node)
+    if folded is not None:
+        return _fold(folded)
+    if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name):
+        for helper, k, value in _IDENTITY_HELPERS:
+            if (
+                f.attr == helper
+                and len(node.args) > k
+                and isinstance(node.args[k], gast.Constant)
+                and node.args[k].value is value
+                and not node.keywords
+            ):
+                return node.args[0]
+    _drop_default_args(node)
+    return node
 
 
 _HELPER_PARAMS = {}  # runtime helper name -> (the helper, its parameters)

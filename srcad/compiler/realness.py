@@ -107,12 +107,13 @@ _ALWAYS_REAL_ATTRS = frozenset({"real", "imag", "shape", "size", "ndim"})
 _DEPTH = 3  # calls of the user's functions followed (deeper: may be complex)
 
 
-def analyze(fdef, ret_name, real_params, array_params, numpy_params, resolve):
+def analyze(fdef, ret_name, real_params, array_params, numpy_params, resolve, parse=None):
     """``(output real, every value real)``: whether ``ret_name`` surely holds a real
     value at the end of ``fdef``'s body, and whether every parameter and every name
-    the body binds does (then every adjoint of a real seed is real too)."""
+    the body binds does (then every adjoint of a real seed is real too).  ``parse(fn)``:
+    a called function's Parsed (parse.parse_function by default)."""
     try:
-        r = _Realness(fdef, real_params, array_params, numpy_params, resolve)
+        r = _Realness(fdef, real_params, array_params, numpy_params, resolve, parse=parse)
     except _GiveUp:
         return False, False
     every = r.real_params == r.params and r.local - r.params <= r.real
@@ -137,8 +138,19 @@ class _GiveUp(Exception):
 
 
 class _Realness:
-    def __init__(self, fdef, real_params, array_params, numpy_params, resolve, depth=0, memo=None):
+    def __init__(
+        self,
+        fdef,
+        real_params,
+        array_params,
+        numpy_params,
+        resolve,
+        depth=0,
+        memo=None,
+        parse=None,
+    ):
         self.resolve = resolve
+        self.parse = parse or parse_function
         self.depth = depth
         self.memo = {} if memo is None else memo  # (function, realness) -> result
         self.returns = []  # the values of the function's return statements
@@ -451,7 +463,7 @@ class _Realness:
         if any(k.arg is None for k in call.keywords):
             return None
         try:
-            parsed = parse_function(fn)
+            parsed = self.parse(fn)
         except Exception:  # (no source: an UnsupportedError, or anything inspect raises)
             return None
         fdef = parsed.fdef
@@ -486,7 +498,9 @@ class _Realness:
             return memo[key]
         memo[key] = None  # (a recursive call: not followed)
         try:
-            sub = _Realness(fdef, real, arrays, numpy, resolver_for(parsed), self.depth + 1, memo)
+            sub = _Realness(
+                fdef, real, arrays, numpy, resolver_for(parsed), self.depth + 1, memo, self.parse
+            )
             got = all(sub._real(v) for v in sub.returns)
         except _GiveUp:
             got = None
