@@ -9,27 +9,33 @@ a complex output would silently give the gradient of its real part.  That seed i
 only used where this module proves the output real; elsewhere the value is computed
 and checked.
 
-The proof is a forward analysis of the normalized body.  A name is real when every
-binding of it is; an expression is real when
+The proof is a forward analysis of the normalized body (the greatest fixpoint: a name
+is real until one of its bindings may not be).  An expression is real when
 
-- it is a constant that is not complex, or a name that is real, or a parameter the
+- it is a constant number that is not complex, a real name, or a parameter the
   specialization saw with a real dtype (bool, integer or floating point);
 - it is arithmetic, a comparison, a subscript, a conditional or a display of real
-  parts, but ``a ** b`` only with an integral constant exponent (a negative Python
-  float to a fractional power is complex);
-- it calls a NumPy, ``math`` or builtin function of the table below with real
-  arguments (no ``dtype=`` or ``out=``), or a method of the table on a real value;
-  ``np.abs``, ``np.real``, ``np.imag``, ``np.angle`` and ``.real``/``.imag`` are real
-  whatever they read.
+  parts, but ``a ** b`` only with an integer exponent (a constant, or a ``range``
+  loop's variable), a positive constant base or a NumPy operand (a negative Python
+  float to a fractional power is complex; NumPy gives nan);
+- it calls a NumPy, ``np.linalg``, ``math`` or builtin function of the tables below
+  with real arguments (no ``dtype=``, no ``out=``, no string that could name a
+  dtype), or a method of the table on a real value; ``np.abs``, ``np.real``,
+  ``np.imag``, ``np.angle`` and ``.real``/``.imag`` of an array are real whatever
+  they read;
+- it calls one of the user's own functions, whose code is followed (its parameters
+  real where the arguments are, three calls deep) and whose every return value is
+  real.
 
 Anything else (a global value, a container argument, an attribute of an object) may
-be complex.  A call of any other function (the user's own, say) with an argument
-that mentions a local name makes the whole answer "no": it might put a complex
-number into a list it is given.  A list is real when every element put into it is
-(``lst.append(v)``, ``lst[i] = v``, ``lst += [v]``); a name changed that way must
-come out real, or the answer is "no" (another name may share the object).  A nested
-function, ``global``/``nonlocal``, ``with``, ``try``, ``del``, a walrus or a
-comprehension also makes the answer "no".
+be complex.  A call of any other function with an argument that mentions a local
+name makes the whole answer "no" (it might put a complex number into a list it is
+given), and so do ``eval`` and ``exec``.  A list is real when every element put into
+it is (``lst.append(v)``, ``lst[i] = v``, ``lst += [v]``); a name changed that way
+must come out real, or the answer is "no" (another name may share the object).  A
+nested function, ``global``/``nonlocal``, ``try``, ``del``, a walrus, a
+comprehension or a ``yield`` also makes the answer "no"; a ``with`` block is read
+through (its call as any other, its ``as`` name unknown).
 Tests: tests/compiler/test_realness.py.
 """
 
@@ -103,6 +109,9 @@ _NUMPY_METHODS = _METHODS - {"item", "tolist", "pop", "index", "count", "sort"}
 _SRCAD = frozenset({"stop_gradient", "insert_grad_of", "no_grad", "enable_grad"})
 _ALWAYS_REAL_ATTRS = frozenset({"real", "imag", "shape", "size", "ndim"})
 
+
+# builtins that read or change names behind the code's back
+_REFLECTIVE = ("eval", "exec", "compile", "locals", "vars", "globals", "setattr", "delattr")
 
 _DEPTH = 3  # calls of the user's functions followed (deeper: may be complex)
 
@@ -197,6 +206,9 @@ class _Realness:
                     gast.Import,
                     gast.ImportFrom,
                     gast.Delete,
+                    gast.Yield,
+                    gast.YieldFrom,
+                    gast.Await,
                 ),
             ) or (isinstance(n, (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp))):
                 raise _GiveUp
@@ -259,9 +271,13 @@ class _Realness:
             raise _GiveUp  # (an attribute store: obj.a = v)
 
     def _calls(self):
-        """Give up on a call of an unknown function that is given a local name."""
+        """Give up on a call of an unknown function that is given a local name, and on
+        ``eval``, ``exec`` and their kind (they reach the local names by themselves)."""
         for n in self.calls:
             f = n.func
+            found, obj = self._object(f)
+            if found and any(obj is getattr(builtins, b) for b in _REFLECTIVE):
+                raise _GiveUp
             if self._always_real(f) or self._table_function(f):
                 continue
             method = isinstance(f, gast.Attribute)
