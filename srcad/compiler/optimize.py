@@ -550,7 +550,9 @@ def _pure(e):
                 root = root.value
             # (the names that resolve to NumPy, math or the runtime: driver.module_roots)
             roots = _MODULE_ROOTS.get()
-            if not (isinstance(root, gast.Name) and root.id in (roots or _PURE_CALLS)):
+            if roots is None:
+                roots = _PURE_CALLS
+            if not (isinstance(root, gast.Name) and root.id in roots):
                 return False
             if isinstance(f, gast.Attribute) and f.attr in _EFFECTS:
                 return False

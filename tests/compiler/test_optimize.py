@@ -152,6 +152,11 @@ def ticks(x):
     return numpy.sum(x * x)
 
 
+def ticks_without_numpy(x):
+    t = np.tick(3.0)
+    return x * x
+
+
 def plain_numpy(x):
     a = numpy.abs(x)
     return numpy.sum(numpy.where(a < 1.0, 0.5 * x * x, a - 0.5))
@@ -169,6 +174,10 @@ def test_purity_of_a_call_is_read_off_what_its_name_resolves_to(tmp_path):
     x = np.array([0.5, 2.0])
     np.testing.assert_allclose(srcad.grad(ticks)(x), 2 * x)
     assert counter.n == 1
+    # (a function that reaches no module at all: nothing is pure by its name)
+    bare = load(CALL_ROOTS, tmp_path, "roots", fname="ticks_without_numpy")
+    assert srcad.grad(bare)(2.0) == 4.0
+    assert bare.__globals__["np"].n == 1
     f = load(CALL_ROOTS, tmp_path, "roots", fname="plain_numpy")
     g = srcad.grad(f)
     np.testing.assert_allclose(g(x), [0.5, 1.0])
