@@ -48,7 +48,7 @@ import numpy as np
 
 from .astutil import walk
 from .parse import parse_function
-from .shapes import resolver_for
+from .shapes import object_of, resolver_for
 
 # NumPy functions whose result is real when every argument is
 _NUMPY = frozenset(
@@ -524,13 +524,7 @@ class _Realness:
         return got
 
     def _object(self, f):
-        if isinstance(f, gast.Name):
-            return (False, None) if f.id in self.local else self.resolve(f.id)
-        if isinstance(f, gast.Attribute):
-            found, base = self._object(f.value)
-            if found and hasattr(base, f.attr):
-                return True, getattr(base, f.attr)
-        return False, None
+        return object_of(f, self.local, self.resolve)
 
     def _always_real(self, f):
         found, obj = self._object(f)

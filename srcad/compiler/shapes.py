@@ -610,13 +610,7 @@ class ShapeInference:
         return None
 
     def _object(self, f):
-        if isinstance(f, gast.Name):
-            return (False, None) if f.id in self.local else self.resolve(f.id)
-        if isinstance(f, gast.Attribute):
-            found, base = self._object(f.value)
-            if found and hasattr(base, f.attr):
-                return True, getattr(base, f.attr)
-        return False, None
+        return object_of(f, self.local, self.resolve)
 
 
 def _unknown(s):
@@ -1120,6 +1114,18 @@ def _spreads_whole(call):
         (False, args[3]) if len(args) > 3 else None,
     ]
     return all(r is None or (isinstance(r[1], gast.Constant) and r[1].value is r[0]) for r in rest)
+
+
+def object_of(f, local, resolve):
+    """``(found, object)`` of a dotted name ``f`` (``np.linalg.norm``) of code whose
+    local names are ``local`` (never resolved: they are the code's own values)."""
+    if isinstance(f, gast.Name):
+        return (False, None) if f.id in local else resolve(f.id)
+    if isinstance(f, gast.Attribute):
+        found, base = object_of(f.value, local, resolve)
+        if found and hasattr(base, f.attr):
+            return True, getattr(base, f.attr)
+    return False, None
 
 
 def resolver_for(parsed, ns=None):
