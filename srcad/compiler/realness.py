@@ -177,6 +177,10 @@ class _Realness:
             self._collect(s)
         self.local |= set(self.bindings)
         self._calls()
+        # (what each name surely holds: fixpoints of their own, before realness's)
+        self.numeric_names = self._greatest(self._numeric, self.array_params)
+        self.numpy_names = self._greatest(self._numpy, self.numpy_params)
+        self.int_names = self._greatest(self._int_valued, (), loops=True)
         self._solve()
         if not self.changed <= self.real:
             raise _GiveUp  # (a name sharing the changed object would be wrong)
@@ -323,7 +327,9 @@ class _Realness:
             return e.id in self.local and e.id in self.real
         if isinstance(e, gast.BinOp):
             if isinstance(e.op, gast.Pow) and not (
-                self._int_valued(e.right, set()) or _positive(e.left) or self._numpy(e, set())
+                self._int_valued(e.right, self.int_names)
+                or _positive(e.left)
+                or self._numpy(e, self.numpy_names)
             ):
                 return False  # (-8.0) ** (1 / 3) is complex for a Python float
             return self._real(e.left) and self._real(e.right)
@@ -342,39 +348,45 @@ class _Realness:
         if isinstance(e, gast.Dict):  # (its keys are never its values)
             return None not in e.keys and all(self._real(x) for x in e.values)
         if isinstance(e, gast.Attribute):
-            if e.attr in _ALWAYS_REAL_ATTRS and self._numeric(e.value, set()):
+            if e.attr in _ALWAYS_REAL_ATTRS and self._numeric(e.value, self.numeric_names):
                 return True  # (of an array or number, whatever its dtype)
             return e.attr in ("T", "real", "imag") and self._real(e.value)
         if isinstance(e, gast.Call):
             return self._call_real(e)
         return False
 
-    def _by_bindings(self, n, seen, known_params, test):
-        """``test`` of a name: of a parameter, whether it is among ``known_params`` and
-        never bound again; of a local name, ``test`` of every value bound to it (a name
-        met again on the way is taken to pass: a loop's own value)."""
-        if n in known_params and n not in self.bindings:
-            return True
-        if n in self.params or n not in self.bindings or n in seen:
-            return n in seen and n not in self.params
-        seen.add(n)
-        return all(
-            v is not None and not isinstance(v, tuple) and test(v, seen) for v in self.bindings[n]
-        )
+    def _greatest(self, test, known_params, loops=False):
+        """The names for which ``test`` holds, as a greatest fixpoint: a parameter
+        among ``known_params`` that is never bound again, and a local name every value
+        bound to which passes ``test`` given the names that pass so far (a loop's own
+        value passes; ``loops``: a ``for`` target's ``("element", iterable)`` is
+        tested too, else it fails)."""
+        ok = {n for n in self.bindings if n not in self.params}
+        ok |= {p for p in known_params if p in self.params and p not in self.bindings}
+        changed = True
+        while changed:
+            changed = False
+            for n in list(ok):
+                for v in self.bindings.get(n, ()):
+                    if v is None or (isinstance(v, tuple) and not loops) or not test(v, ok):
+                        ok.discard(n)
+                        changed = True
+                        break
+        return ok
 
-    def _numeric(self, e, seen):
+    def _numeric(self, e, names):
         """Whether ``e`` surely holds a NumPy array or a number (of any dtype), so that
-        ``.real``, ``.imag`` and ``.shape`` are NumPy's."""
+        ``.real``, ``.imag`` and ``.shape`` are NumPy's (``names``: the names that do)."""
         if isinstance(e, gast.Constant):
             return isinstance(e.value, (bool, int, float, complex))
         if isinstance(e, gast.Name):
-            return self._by_bindings(e.id, seen, self.array_params, self._numeric)
+            return e.id in names
         if isinstance(e, gast.BinOp):
-            return self._numeric(e.left, seen) and self._numeric(e.right, seen)
+            return self._numeric(e.left, names) and self._numeric(e.right, names)
         if isinstance(e, gast.UnaryOp):
-            return self._numeric(e.operand, seen)
+            return self._numeric(e.operand, names)
         if isinstance(e, gast.Subscript):
-            return self._numeric(e.value, seen)
+            return self._numeric(e.value, names)
         if isinstance(e, gast.Call):
             f = e.func
             return (self._always_real(f) or self._table_function(f)) and not isinstance(
@@ -382,40 +394,35 @@ class _Realness:
             )  # (np.* and math.*, not a builtin such as list or zip)
         return False
 
-    def _numpy(self, e, seen):
+    def _numpy(self, e, names):
         """Whether ``e`` surely holds a NumPy array or NumPy scalar (never a Python
         number): its ``**`` is NumPy's, which gives nan where Python gives complex."""
         if isinstance(e, gast.Name):
-            return self._by_bindings(e.id, seen, self.numpy_params, self._numpy)
+            return e.id in names
         if isinstance(e, gast.BinOp):  # (NumPy's operators give NumPy values)
-            return self._numpy(e.left, seen) or self._numpy(e.right, seen)
+            return self._numpy(e.left, names) or self._numpy(e.right, names)
         if isinstance(e, gast.UnaryOp):
-            return self._numpy(e.operand, seen)
+            return self._numpy(e.operand, names)
         if isinstance(e, gast.Subscript):
-            return self._numpy(e.value, seen)
+            return self._numpy(e.value, names)
         if isinstance(e, gast.Attribute):
-            return e.attr in ("T", "real", "imag") and self._numpy(e.value, seen)
+            return e.attr in ("T", "real", "imag") and self._numpy(e.value, names)
         if isinstance(e, gast.Call):
             f = e.func
             if isinstance(f, gast.Attribute) and f.attr in _NUMPY_METHODS:
-                return self._numpy(f.value, seen)
+                return self._numpy(f.value, names)
             found, obj = self._object(f)
             return found and _is_one_of(obj, "numpy")
         return False
 
-    def _int_valued(self, e, seen):
+    def _int_valued(self, e, names):
         """Whether ``e`` surely holds an integer (a Python float to an integer power
         is real): an integral constant, a ``range`` loop's variable, sums and products
         of them."""
         if _integral(e):
             return True
         if isinstance(e, gast.Name):
-            if e.id in self.params or e.id not in self.bindings:
-                return False
-            if e.id in seen:
-                return True
-            seen.add(e.id)
-            return all(self._int_valued(v, seen) for v in self.bindings[e.id])
+            return e.id in names
         if isinstance(e, tuple):  # ("element", range(...)) of a for loop
             it = e[1]
             if isinstance(it, gast.Name) and len(self.bindings.get(it.id, ())) == 1:
@@ -428,9 +435,9 @@ class _Realness:
                 found, obj = self._object(it.func) if isinstance(it, gast.Call) else (False, None)
             return found and obj is range
         if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Add, gast.Sub, gast.Mult)):
-            return self._int_valued(e.left, seen) and self._int_valued(e.right, seen)
+            return self._int_valued(e.left, names) and self._int_valued(e.right, names)
         if isinstance(e, gast.UnaryOp) and isinstance(e.op, (gast.USub, gast.UAdd)):
-            return self._int_valued(e.operand, seen)
+            return self._int_valued(e.operand, names)
         return False
 
     def _index_real(self, sl):
@@ -495,9 +502,9 @@ class _Realness:
         for n, v in given.items():
             if self._real(v):
                 real.add(n)
-            if self._numeric(v, set()):
+            if self._numeric(v, self.numeric_names):
                 arrays.add(n)
-            if self._real(v) and self._numpy(v, set()):
+            if self._real(v) and self._numpy(v, self.numpy_names):
                 numpy.add(n)
         # (a parameter left to its default: the default's value, if it is a number)
         params = names + [a.id for a in fdef.args.kwonlyargs]

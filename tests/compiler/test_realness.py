@@ -271,6 +271,14 @@ def float_power(a, b):
     return a ** c
 
 
+def shared_dict_power(x, s):
+    # (a name met twice on the way, d0, once counted as a loop's own value: CI, 3.13)
+    d0 = {"k": s, "j": 1.0}
+    d0["k"] = s
+    t0 = d0["k"] * d0["j"]
+    return np.sum((t0 - 2.0) ** 0.5)
+
+
 def tuple_power(a):
     s = 0.0
     for w in (2.0, 0.5):
@@ -302,6 +310,7 @@ def fixed(tmp_path_factory):
         "tuple_power",
         "complex_inside",
         "modulus_sum",
+        "shared_dict_power",
     )
     return {n: load(FIXED, folder, "realfixed", fname=n) for n in names}
 
@@ -351,6 +360,8 @@ def test_a_python_float_to_a_computed_power_may_be_complex(fixed):
     assert ga == pytest.approx(0.25) and gb == pytest.approx(0.5 * math.log(4.0) * 2.0)
     with pytest.raises(TypeError, match="real scalar output"):
         srcad.grad(fixed["tuple_power"], mode="source")(-2.0)
+    with pytest.raises(TypeError, match="real scalar output"):
+        srcad.grad(fixed["shared_dict_power"], wrt=(0, 1), mode="source")(np.ones(3), -1.7)
     # an integer exponent (a range loop's variable) is real: the scalar seed stays
     h = srcad.grad(fixed["loop_power"], mode="source")
     assert h(-2.0, 4) == pytest.approx(1.0 + 2 * -2.0 + 3 * 4.0)
