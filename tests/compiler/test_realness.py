@@ -178,7 +178,7 @@ def _outcome(f, x, s, mode):
 
 
 @pytest.mark.parametrize("mode", ["source", "auto"])
-@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(body=programs(), s=st.sampled_from([-1.7, 0.8, 1.3]))
 def test_random_programs_complex_output_is_refused_real_output_is_right(
     tmp_path_factory, mode, body, s
