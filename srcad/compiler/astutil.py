@@ -64,6 +64,26 @@ def child_fields(node):
     return fields
 
 
+def replace_children(node, new_for):
+    """Replace each node directly under ``node`` for which ``new_for(child)`` gives a
+    node (``None``: keep it); the number replaced."""
+    count = 0
+    for field in child_fields(node):
+        value = getattr(node, field, None)
+        if isinstance(value, list):
+            for k, v in enumerate(value):
+                new = new_for(v)
+                if new is not None:
+                    value[k] = new
+                    count += 1
+        elif value is not None:
+            new = new_for(value)
+            if new is not None:
+                setattr(node, field, new)
+                count += 1
+    return count
+
+
 def walk(node):
     """Every node under ``node`` (``node`` included) but the leaf markers (contexts
     and operators), in no particular order."""

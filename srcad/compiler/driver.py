@@ -9,7 +9,7 @@ from . import lower_numpy
 from .alias import SharedMemoryCheck
 from .analyze import Activity, Resolver, assigned_names, loaded_names, param_names
 from .anf import check_operands
-from .astutil import child_fields, clone, mentions, walk
+from .astutil import clone, mentions, replace_children, walk
 from .emit import compile_functions, to_source
 from .factors import defer_scalar_factors, square_reciprocals
 from .invariance import gradient_free
@@ -638,31 +638,27 @@ def _drop_complex_cases(tr):
     ``np.sign(x)``: the helpers' tests for complex values go."""
     import numpy
 
-    sign = None
     rt = tr.rev.rt_name
+    sign = []  # (the name under which the code reaches NumPy, when first needed)
+
+    def simpler(e):
+        if not (is_call_of(e, rt, "real_cotangent") or is_call_of(e, rt, "abs_deriv")):
+            return None
+        if len(e.args) != 1 or e.keywords:
+            return None
+        if e.func.attr == "real_cotangent":
+            return e.args[0]
+        if not sign:
+            sign.append(tr.ns.ref(numpy, "np"))
+        return call(attr(name(sign[0]), "sign"), list(e.args))
+
     for s in tr.reverse_code:
-        if not any(
-            isinstance(n, gast.Attribute) and n.attr in ("real_cotangent", "abs_deriv")
-            for n in walk(s)
-        ):
-            continue
-        for n in walk(s):
-            for field in child_fields(n):
-                v = getattr(n, field, None)
-                items = v if isinstance(v, list) else [v]
-                for i, e in enumerate(items):
-                    if is_call_of(e, rt, "real_cotangent") and len(e.args) == 1 and not e.keywords:
-                        new = e.args[0]
-                    elif is_call_of(e, rt, "abs_deriv") and len(e.args) == 1 and not e.keywords:
-                        if sign is None:
-                            sign = tr.ns.ref(numpy, "np")
-                        new = call(attr(name(sign), "sign"), list(e.args))
-                    else:
-                        continue
-                    if isinstance(v, list):
-                        v[i] = new
-                    else:
-                        setattr(n, field, new)
+        if any(isinstance(n, gast.Attribute) and n.attr in _COMPLEX_CASES for n in walk(s)):
+            for n in walk(s):
+                replace_children(n, simpler)
+
+
+_COMPLEX_CASES = ("real_cotangent", "abs_deriv")
 
 
 def _realness(tr, containers, parse):

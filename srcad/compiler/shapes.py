@@ -30,7 +30,7 @@ from collections import deque
 import gast
 import numpy as np
 
-from .astutil import child_fields, walk
+from .astutil import replace_children, walk
 from .vocab import appended_list, assign, const, is_call_of, name, popped_from
 
 _BOTTOM = "bottom"  # not known yet (a restore, a placeholder: left out of joins)
@@ -808,19 +808,7 @@ def drop_unbroadcasts(stmts, inference):
     rt = inference.rt
     count = 0
     for node in [n for s in stmts for n in walk(s)]:
-        for field in child_fields(node):
-            value = getattr(node, field, None)
-            if isinstance(value, list):
-                for k, v in enumerate(value):
-                    new = _simplified(v, inference, rt)
-                    if new is not None:
-                        value[k] = new
-                        count += 1
-            else:
-                new = _simplified(value, inference, rt)
-                if new is not None:
-                    setattr(node, field, new)
-                    count += 1
+        count += replace_children(node, lambda v: _simplified(v, inference, rt))
     return count
 
 

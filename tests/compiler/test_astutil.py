@@ -134,3 +134,19 @@ def test_to_gast_is_ast_to_gast(tree):
         mine, ref = to_gast(node), gast.ast_to_gast(node)
         # the source positions too: error messages read them
         assert gast.dump(mine, include_attributes=True) == gast.dump(ref, include_attributes=True)
+
+
+def test_replace_children_replaces_direct_children_in_lists_and_fields():
+    import gast
+
+    from srcad.compiler.astutil import replace_children
+
+    call = gast.parse("f(a, b, k=a)").body[0].value
+    renamed = replace_children(
+        call,
+        lambda v: gast.Name("z", gast.Load(), None, None) if getattr(v, "id", "") == "a" else None,
+    )
+    # f's func and the keyword are children too; only the positional `a` is a Name "a"
+    assert renamed == 1
+    assert [getattr(a, "id", None) for a in call.args] == ["z", "b"]
+    assert call.keywords[0].value.id == "a"  # (a grandchild: not replaced)
