@@ -314,6 +314,9 @@ def surely_floating(e, names):
             return True
         if mod.id == "np" and e.func.attr in _FLOAT_MAKERS:
             return len(e.args) == 1 and not e.keywords  # (no dtype: float64)
+        if mod.id == "np" and e.func.attr == "where" and len(e.args) == 3 and not e.keywords:
+            # (the branches' result type: floating when both are)
+            return surely_floating(e.args[1], names) and surely_floating(e.args[2], names)
         if mod.id == "_rt" and e.func.attr in _LIKE_FIRST and e.args:
             return surely_floating(e.args[0], names)
         if mod.id == "_rt" and e.func.attr in _MIRRORED:

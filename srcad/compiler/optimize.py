@@ -28,6 +28,7 @@ import gast
 from ..runtime.core import NUMPY_WRITERS
 from .astutil import child_fields, least_fixpoint, name_readers, walk
 from .negations import _FLOAT_RESULTS, cancel_negations, floating_names, surely_floating
+from .terms import collect_like_terms
 from .vocab import FOLDABLE, appended_list, assigns_one_name, const, is_call_of, name
 
 # Runtime helpers that return their first argument when another argument is a
@@ -1179,6 +1180,9 @@ def _optimize_function(fdef, protected, is_math, float_params, floating_params):
     # (before the signs: ``logistic(neg_z - 0.0)`` is ``logistic(neg_z)``, whose sign
     # goes into the name; after them too: a sign may leave ``a + -0.0`` behind)
     drop_float_identities(fdef, floating)
+    # (before the signs, which tidy the heads it leaves: ``v = -T``)
+    if collect_like_terms(fdef, floating):
+        fdef.body = eliminate_dead_code(fdef.body)
     # (after the spreads: a number takes a sign)
     cancel_negations(fdef, protected, floating)
     drop_float_identities(fdef, floating)

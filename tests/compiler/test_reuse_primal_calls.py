@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import srcad
-from srcad.compiler import reuse
+from srcad.compiler import reuse, terms
 from tests.fuzz import check as fuzz_check
 
 from .fdcheck import fd
@@ -82,6 +82,9 @@ def programs(draw):
 def _grad(f, args, on, monkeypatch, tangents=None):
     """The gradient (or, with ``tangents``, the jvp's tangent) with the reuse on or off."""
     monkeypatch.setattr(reuse, "REUSE_PRIMAL_CALLS", on)
+    # (collected like terms round as a person's sum does, not bit for bit: off here,
+    # where the reuse's own exactness is the point; tests/compiler/test_like_terms.py)
+    monkeypatch.setattr(terms, "ENABLED", False)
     srcad.clear_cache()
     try:
         if tangents is None:
