@@ -1181,8 +1181,7 @@ def _optimize_function(fdef, protected, is_math, float_params, floating_params):
     # goes into the name; after them too: a sign may leave ``a + -0.0`` behind)
     drop_float_identities(fdef, floating)
     # (before the signs, which tidy the heads it leaves: ``v = -T``)
-    if collect_like_terms(fdef, floating):
-        fdef.body = eliminate_dead_code(fdef.body)
+    collect_like_terms(fdef, floating)
     # (after the spreads: a number takes a sign)
     cancel_negations(fdef, protected, floating)
     drop_float_identities(fdef, floating)

@@ -53,6 +53,7 @@ with the unoptimized code bit for bit).
 Tests: tests/compiler/test_like_terms.py.
 """
 
+import functools
 import math
 
 import gast
@@ -68,33 +69,105 @@ _DEPTH = 4  # temporaries seen through, nested
 def collect_like_terms(fdef, floating_params=frozenset()):
     """Collect like terms in every sum of ``fdef``; True when the code changed (the
     temporaries it no longer reads are left for dead-code elimination)."""
-    if not ENABLED or not _has_sums(fdef):
+    if not ENABLED:
         return False
-    from .optimize import _maybe_zero, _pure
+    blocks = [b for b in _blocks(fdef.body) if len(b) >= 2 and _alike(b)]
+    if not blocks:
+        return False  # (no two terms of a sum alike: most functions)
+    from .optimize import _pure
 
-    ix = _Index(fdef)
-    ctx = _Context(ix, ix.floating_names(fdef, floating_params), _maybe_zero(fdef), _pure)
-    changed = False
-    for block in ix.blocks:
+    ctx = _Context(fdef, floating_params, _pure)
+    unread = set()  # names the collected terms read, or saw through
+    for block in blocks:
         # (sums interleave: after a change the sums of the block are found again)
-        while any(_collect(block, chain, ctx) for chain in _sums(block, _pure)):
-            changed = True
-    return changed
+        while any(_collect(block, chain, ctx, unread) for chain in _sums(block, ctx)):
+            pass
+    if unread:
+        _drop_unread(fdef, ctx.ix, unread, _pure)
+    return bool(unread)
 
 
-def _has_sums(fdef):
-    """Whether ``fdef`` holds a ``v = v + T`` or ``v = v - T`` at all (most do not)."""
-    for s in walk(fdef):
-        if isinstance(s, gast.Assign):
-            step = _step(s, lambda e: True)
-            if step is not None and not step[3]:
-                return True
-    return False
+def _blocks(stmts):
+    """``stmts`` and the statement lists of the loops and branches within (as
+    ``negations._Index`` lists them), without walking an expression."""
+    out = [stmts]
+    for s in stmts:
+        if isinstance(s, (gast.For, gast.While, gast.If)):
+            out += _blocks(s.body) + _blocks(s.orelse)
+    return out
+
+
+def _drop_unread(fdef, ix, names, pure):
+    """Drop the pure bindings of ``names`` that nothing reads any more, and then of
+    the names those read (the temporaries the collected terms saw through: most fed
+    only them)."""
+    loads = {}
+    for n in walk(fdef):
+        if type(n) is gast.Name and isinstance(n.ctx, gast.Load):
+            loads[n.id] = loads.get(n.id, 0) + 1
+    work = list(names)
+    while work:
+        t = work.pop()
+        found = ix.assigned.get(t, ())
+        if loads.get(t) or ix.stores.get(t) != 1 or t in ix.other or len(found) != 1:
+            continue
+        d = found[0]
+        block = next((b for b in ix.blocks if any(s is d for s in b)), None)
+        if block is None or not pure(d.value):
+            continue
+        block[:] = [s for s in block if s is not d]
+        for n in walk(d.value):
+            if type(n) is gast.Name:
+                loads[n.id] -= 1
+                work.append(n.id)
 
 
 class _Context:
-    def __init__(self, ix, floating, zero, pure):
-        self.ix, self.floating, self.zero, self.pure = ix, floating, zero, pure
+    """What the pass knows of the function; the analyses that walk all of it are made
+    only when a sum has terms to collect (most have none)."""
+
+    def __init__(self, fdef, floating_params, pure):
+        self.fdef, self.floating_params, self.pure = fdef, floating_params, pure
+        self.steps = {}  # id(statement) -> (its value, _step's answer)
+
+    @functools.cached_property
+    def ix(self):
+        return _Index(self.fdef)
+
+    @functools.cached_property
+    def floating(self):
+        return _Floating(self.ix, self.fdef, self.floating_params)
+
+    @functools.cached_property
+    def zero(self):
+        from .optimize import _maybe_zero
+
+        return _maybe_zero(self.fdef)
+
+
+class _Floating:
+    """The names that surely hold floating point, asked one at a time (``in``), where
+    ``negations.floating_names`` finds them all: every binding of the name is a plain
+    assignment of a surely floating value; a parameter only when in ``params``.  A
+    name asked while it is being answered counts as not floating there (so a name that
+    only feeds itself is not taken, as in the least fixpoint); values popped from a
+    stack are not taken.  Every "yes" holds: none rests on an assumption."""
+
+    def __init__(self, ix, fdef, params):
+        a = fdef.args
+        every = a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg]
+        self.args = {p.id for p in every if p is not None}
+        self.ix, self.params, self.memo = ix, params, {}
+
+    def __contains__(self, n):
+        if n in self.memo:
+            return self.memo[n]
+        ix = self.ix
+        ok = n not in ix.other and (n in self.params if n in self.args else n in ix.assigned)
+        self.memo[n] = False  # (while being answered)
+        ok = ok and all(surely_floating(d.value, self) for d in ix.assigned.get(n, ()))
+        self.memo[n] = ok
+        return ok
 
 
 class _Sum:
@@ -103,42 +176,68 @@ class _Sum:
         self.members = []  # [(index in the block, sign, term)]
 
 
-def _step(s, pure):
-    """``(v, sign, term, head)`` for ``v = T`` (head) or ``v = v + T`` / ``v = v - T``
-    with a pure value and a ``T`` that does not read ``v``; else None."""
-    if not assigns_one_name(s) or not pure(s.value):
-        return None
+def _continues(s):
+    """``(sign, T)`` for ``v = v + T`` or ``v = v - T``; else None (``s`` assigns one
+    name)."""
     v, e = s.targets[0].id, s.value
     if (
         isinstance(e, gast.BinOp)
         and isinstance(e.op, (gast.Add, gast.Sub))
         and isinstance(e.left, gast.Name)
         and e.left.id == v
-        and not _reads(e.right, v)
     ):
-        return v, (1 if isinstance(e.op, gast.Add) else -1), e.right, False
-    if _reads(e, v):
-        return None
-    return v, 1, e, True
+        return (1 if isinstance(e.op, gast.Add) else -1), e.right
+    return None
+
+
+def _step(s, pure):
+    """``((v, sign, term, head), names s mentions)``: the step for ``v = T`` (head) or
+    ``v = v + T`` / ``v = v - T`` with a pure value and a ``T`` that does not read
+    ``v`` (else None), in one walk of the statement."""
+    if not assigns_one_name(s):
+        return None, {n.id for n in walk(s) if isinstance(n, gast.Name)}
+    v = s.targets[0].id
+    names, calls = set(), False
+    for n in walk(s.value):
+        if type(n) is gast.Name:
+            names.add(n.id)
+        elif type(n) is gast.Call:
+            calls = True
+    mentioned = names | {v}
+    if calls and not pure(s.value):
+        return None, mentioned
+    more = _continues(s)
+    if more is not None:
+        if _reads(more[1], v):
+            return None, mentioned
+        return (v, more[0], more[1], False), mentioned
+    if v in names:
+        return None, mentioned
+    return (v, 1, s.value, True), mentioned
 
 
 def _reads(e, v):
     return any(isinstance(n, gast.Name) and n.id == v for n in walk(e))
 
 
-def _sums(block, pure):
+def _sums(block, ctx):
     """The sums of ``block`` with two terms or more, in order."""
     open_, done = {}, []
+    steps = ctx.steps
     for j, s in enumerate(block):
         if getattr(s, "srcad_comment", None) is not None:
             continue
-        step = _step(s, pure)
+        known = steps.get(id(s))
+        value = getattr(s, "value", None)
+        if known is None or known[0] is not value:
+            known = steps[id(s)] = (value, _step(s, ctx.pure))
+        step, mentioned = known[1]
         more = step is not None and not step[3] and step[0] in open_
-        mentioned = {n.id for n in walk(s) if isinstance(n, gast.Name)}
-        for v in list(open_):
-            if v in mentioned and not (more and v == step[0]):
+        for v in [v for v in open_ if v in mentioned]:
+            if not (more and v == step[0]):
                 done.append(open_.pop(v))
-        if not _harmless(s, set()):  # (a write into an array: nothing moves past it)
+        # (a write into an array: nothing moves past it; a step is a pure assignment)
+        if step is None and open_ and not _harmless(s, set()):
             done += open_.values()
             open_ = {}
         if step is None:
@@ -156,33 +255,36 @@ class _Mono:
     """``coef * atoms[0] * atoms[1] * ...``, each atom ``(node, index of the statement
     of the block that evaluates it)``."""
 
-    def __init__(self, coef, atoms):
+    def __init__(self, coef, atoms, seen=()):
         self.coef, self.atoms = coef, atoms
+        self.seen = seen  # (the temporaries seen through)
 
     def key(self):
         return tuple(sorted(gast.dump(a) for a, _ in self.atoms))
 
 
-def _mono(e, at, block, where, ctx, depth=0):
-    """The monomial of ``e`` evaluated at ``block[at]``; ``where``: block index of
-    each statement (by id)."""
+def _mono(e, at, bind, depth=0):
+    """The monomial of ``e`` evaluated at the statement ``at`` of its block;
+    ``bind(name, at)``: ``(binding, its index)`` of a temporary to see through, or
+    None."""
     if _number(e):
         return _Mono(float(e.value), [])
     if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
-        m = _mono(e.operand, at, block, where, ctx, depth)
-        return _Mono(-m.coef, m.atoms)
+        m = _mono(e.operand, at, bind, depth)
+        return _Mono(-m.coef, m.atoms, m.seen)
     if isinstance(e, gast.BinOp) and isinstance(e.op, gast.Mult):
-        a = _mono(e.left, at, block, where, ctx, depth)
-        b = _mono(e.right, at, block, where, ctx, depth)
-        return _Mono(a.coef * b.coef, a.atoms + b.atoms)
+        a = _mono(e.left, at, bind, depth)
+        b = _mono(e.right, at, bind, depth)
+        return _Mono(a.coef * b.coef, a.atoms + b.atoms, a.seen + b.seen)
     if isinstance(e, gast.BinOp) and isinstance(e.op, gast.Div) and _number(e.right):
         if e.right.value != 0:
-            a = _mono(e.left, at, block, where, ctx, depth)
-            return _Mono(a.coef / e.right.value, a.atoms)
+            a = _mono(e.left, at, bind, depth)
+            return _Mono(a.coef / e.right.value, a.atoms, a.seen)
     if isinstance(e, gast.Name) and depth < _DEPTH:
-        d = _binding(e.id, at, where, ctx)
-        if d is not None:
-            return _mono(d.value, where[id(d)], block, where, ctx, depth + 1)
+        found = bind(e.id, at)
+        if found is not None:
+            m = _mono(found[0].value, found[1], bind, depth + 1)
+            return _Mono(m.coef, m.atoms, m.seen + (e.id,))
     return _Mono(1.0, [(e, at)])
 
 
@@ -196,30 +298,78 @@ def _number(e):
 
 
 def _binding(t, at, where, ctx):
-    """The one binding of ``t``, a product in the same block before ``block[at]``, to
-    see through; else None."""
+    """``(the one binding of t, its index)``: a pure assignment of a product in the
+    same block before the statement ``at``, to see through; else None."""
     ix = ctx.ix
     found = ix.assigned.get(t, ())
-    if ix.stores.get(t) != 1 or t in ix.other or len(found) != 1 or t in ctx.zero:
+    if ix.stores.get(t) != 1 or t in ix.other or len(found) != 1:
         return None
     d = found[0]
-    if where.get(id(d), at) >= at or not ctx.pure(d.value):
+    k = where.get(id(d), at)
+    if k >= at or not _product_form(d.value) or not ctx.pure(d.value):
         return None
-    v = d.value
-    if isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.USub):
-        return d
-    if isinstance(v, gast.BinOp) and isinstance(v.op, (gast.Mult, gast.Div)):
-        return d
-    return None
+    return d, k
+
+
+def _product_form(v):
+    return (isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.USub)) or (
+        isinstance(v, gast.BinOp) and isinstance(v.op, (gast.Mult, gast.Div))
+    )
+
+
+def _alike(block):
+    """Whether two terms of one name's sums in ``block`` may be one monomial: the
+    cheap test before the real one (which walks every statement).  Seen through
+    here: any name bound once in the block to a product, before its read (a superset
+    of what ``_binding`` allows, so terms that are alike there are alike here)."""
+    local, terms = {}, {}
+    for j, s in enumerate(block):
+        if not assigns_one_name(s):
+            continue
+        v = s.targets[0].id
+        local[v] = None if v in local else j
+        more = _continues(s)
+        terms.setdefault(v, []).append((j, more[1] if more else s.value))
+
+    def bind(t, at):
+        k = local.get(t)
+        if k is None or k >= at or not _product_form(block[k].value):
+            return None
+        return block[k], k
+
+    for v, ts in terms.items():
+        if len(ts) < 2 or local.get(v) is not None:  # (a sum binds its name twice)
+            continue
+        keys = {}
+        for j, t in ts:
+            m = _mono(t, j, bind)
+            if m.atoms:
+                key = m.key()
+                if key in keys and not _repeats([keys[key], (t, m)]):
+                    return True
+                keys[key] = (t, m)
+    return False
+
+
+def _repeats(terms):
+    """Whether ``terms`` (``(term, its monomial)``) are one term written again, seen
+    through nothing: ``double_repeated_terms`` adds such (``v = v + v``), bit for bit,
+    at the same cost."""
+    first = gast.dump(terms[0][0])
+    return all(not m.seen and gast.dump(t) == first for t, m in terms)
 
 
 def _ops(e):
     return sum(1 for n in walk(e) if isinstance(n, (gast.BinOp, gast.UnaryOp, gast.Call)))
 
 
-def _collect(block, chain, ctx):
+def _collect(block, chain, ctx, unread):
     where = {id(s): k for k, s in enumerate(block)}
-    monos = [_mono(t, j, block, where, ctx) for j, _, t in chain.members]
+
+    def bind(t, at):
+        return _binding(t, at, where, ctx)
+
+    monos = [_mono(t, j, bind) for j, _, t in chain.members]
     groups = {}
     for i, m in enumerate(monos):
         if m.atoms:
@@ -234,6 +384,9 @@ def _collect(block, chain, ctx):
         for i in members[:-1]:
             plan[i] = None
         plan[members[-1]] = new
+        for i in members:
+            unread.update(monos[i].seen)
+            unread.update(n.id for n in walk(chain.members[i][2]) if type(n) is gast.Name)
     if not plan:
         return False
     _rewrite(block, chain, plan)
@@ -244,6 +397,8 @@ def _merged(block, chain, monos, members, ctx):
     """The product replacing the terms ``members`` of ``chain``, or None."""
     coef = sum(chain.members[i][1] * monos[i].coef for i in members)
     if coef == 0 or not math.isfinite(coef):
+        return None
+    if _repeats([(chain.members[i][2], monos[i]) for i in members]):
         return None
     atoms = [a for a, _ in monos[members[0]].atoms]
     if not any(surely_floating(a, ctx.floating) for a in atoms):
