@@ -310,6 +310,13 @@ def _operand_parameters(fdef, injected, user_globals):
         for child in gast.iter_child_nodes(node):
             parents[id(child)] = node
     ok = set(params)
+    known = []
+
+    def sure():
+        if not known:
+            known.append(_never_zero(fdef, fixed, local, injected, user_globals))
+        return known[0]
+
     for node in walk(fdef):
         if not isinstance(node, gast.Name) or node is fdef:
             continue
@@ -317,7 +324,7 @@ def _operand_parameters(fdef, injected, user_globals):
             continue
         parent = parents.get(id(node))
         operand = (
-            (isinstance(parent, _ARITHMETIC) and not _may_give_back(parent, node, fixed))
+            (isinstance(parent, _ARITHMETIC) and not _may_give_back(parent, node, fixed, sure))
             or (
                 isinstance(parent, gast.Call)
                 and any(arg is node for arg in parent.args)
@@ -336,17 +343,65 @@ def _operand_parameters(fdef, injected, user_globals):
     return frozenset(i for i, p in enumerate(params) if p in ok)
 
 
-def _may_give_back(parent, node, fixed):
+def _may_give_back(parent, node, fixed, sure):
     """Whether ``parent`` (an operator with operand ``node``) may evaluate to ``node``'s
     array itself: ``ZERO + x`` and ``x - ZERO`` are ``x`` (the symbolic zero an adjoint
     may hold, runtime/core.py).  Only a sum or difference whose other operand is a
-    number or a parameter never bound again is sure to make a new array."""
+    number, a parameter never bound again, or a local name ``sure()`` says never holds
+    the symbolic zero (``X_matmul_w - y``) is sure to make a new array."""
     if not (isinstance(parent, gast.BinOp) and isinstance(parent.op, (gast.Add, gast.Sub))):
         return False
     other = parent.right if parent.left is node else parent.left
     if isinstance(other, gast.Constant) and type(other.value) in (int, float, complex, bool):
         return False
-    return not (isinstance(other, gast.Name) and other.id in fixed)
+    return not (isinstance(other, gast.Name) and (other.id in fixed or other.id in sure()))
+
+
+def _never_zero(fdef, fixed, local, injected, user_globals):
+    """Local names that never hold the symbolic zero: every binding is a plain
+    ``name = value`` of arithmetic, comparisons and NumPy calls over numbers, fixed
+    parameters and such names (the greatest such set).  A pop, a runtime helper, a
+    loop target or any other binding may give ``_rt.ZERO``: not taken."""
+    values, other, plain = {}, set(), set()
+    nodes = list(walk(fdef))
+    for n in nodes:
+        if isinstance(n, gast.Assign) and len(n.targets) == 1:
+            t = n.targets[0]
+            if isinstance(t, gast.Name):
+                values.setdefault(t.id, []).append(n.value)
+                plain.add(id(t))
+    for n in nodes:
+        if isinstance(n, gast.Name) and not isinstance(n.ctx, (gast.Load, gast.Param)):
+            if id(n) not in plain:
+                other.add(n.id)
+    names = {k for k in values if k in local and k not in other and k not in fixed}
+
+    def clean(e, ok):
+        if isinstance(e, gast.Constant):
+            return True
+        if isinstance(e, gast.Name):
+            return e.id in fixed or e.id in ok
+        if isinstance(e, gast.BinOp):
+            return clean(e.left, ok) and clean(e.right, ok)
+        if isinstance(e, gast.UnaryOp):
+            return clean(e.operand, ok)
+        if isinstance(e, gast.Compare):
+            return clean(e.left, ok) and all(clean(c, ok) for c in e.comparators)
+        if isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) and not e.keywords:
+            root = e.func.value
+            return (
+                isinstance(root, gast.Name)
+                and root.id not in local
+                and _resolve(root.id, local, injected, user_globals) is np
+                and all(clean(a, ok) for a in e.args)
+            )
+        return False
+
+    while True:
+        keep = {k for k in names if all(clean(v, names) for v in values[k])}
+        if keep == names:
+            return names
+        names = keep
 
 
 def _plain_global(obj, name):

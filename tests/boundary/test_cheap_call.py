@@ -336,11 +336,26 @@ def test_operand_parameters_rule():
     assert _operands(head + "    return a * b * c * K\n", K=2.0) == {0, 1, 2}
     assert _operands(head + "    return a * b * c * K\n", K=np.ones(2)) == {0, 1, 2}
     # ZERO + x and x - ZERO are x itself: a sum or difference makes a new array only
-    # with a number or a parameter never bound again
+    # with a number, a parameter never bound again, or a local bound only to
+    # arithmetic or NumPy calls over those (never the symbolic zero)
     assert _operands(head + "    return a + b, 1.0 - c\n") == {0, 1, 2}
-    assert _operands(head + "    d = a * 2.0\n    return d + b, c - d\n") == {0}
+    assert _operands(head + "    d = a * 2.0\n    return d + b, c - d\n") == {0, 1, 2}
+    assert _operands(head + "    d = np.exp(a)\n    e = -d\n    return e + b, c - e\n") == {
+        0,
+        1,
+        2,
+    }
+    assert _operands(head + "    d = _rt.ZERO\n    return d + b, a * c\n") == {0, 2}
+    assert _operands(head + "    d = a * _rt.ZERO\n    return d + b, c * 2.0\n") == {0, 2}
+    assert _operands(head + "    s = [a]\n    d = s.pop()\n    return d + b, c * 2.0\n") == {2}
+    assert _operands(head + "    d = _rt.unbroadcast(a, c)\n    return d + b, c * 2.0\n") == set()
+    assert _operands(head + "    d = K.exp(a)\n    return d + b, c * 2.0\n", K=np.ones(2)) == {2}
+    assert _operands(head + "    d = a * 2.0\n    d = d * K\n    return d + b, c\n", K=2.0) == {0}
+    assert _operands(head + "    d, e = a, c\n    return d + b, e * 2.0\n") == set()
+    assert _operands(head + "    d = a\n    d += 1.0\n    return b - d, c * 2.0\n") == {2}
     assert _operands(head + "    return (a * 2.0) + b, c - (a * b)\n") == {0}
-    assert _operands(head + "    b = b * 2.0\n    return a + b, c * 2.0\n") == {2}
+    assert _operands(head + "    b = b * 2.0\n    return a + b, c * 2.0\n") == {0, 2}
+    assert _operands(head + "    b = b * _rt.ZERO\n    return a + b, c * 2.0\n") == {2}
     # a global that is not a plain value (it may write into its operands), or a name
     # from a closure: nothing is proven
     assert _operands(head + "    return a * b * c * K\n", K=WRITER) == set()
