@@ -35,7 +35,8 @@ the read is in a later statement of the same block, reached from the statement's
 root through arithmetic only (not inside a call, but for the argument of the two
 logistic helpers, which are pure), and nothing in between binds a
 name the carried expression reads or can write into an array (only pure
-assignments, or ``x = stack.pop()`` of a list it does not read, lie in between).
+assignments, the output's check ``_rt.seed``, or ``x = stack.pop()`` of a list it does
+not read, lie in between).
 """
 
 import gast
@@ -559,11 +560,24 @@ def _replace(e, spot, new):
     return e
 
 
+def _seeds(s):
+    """Whether ``s`` is ``v = _rt.seed(value, 'f')``: it raises (a non-scalar or
+    complex output) or makes a new array of ones, and writes into nothing."""
+    from .optimize import _pure
+
+    return (
+        assigns_one_name(s)
+        and is_call_of(s.value, "_rt", "seed")
+        and not s.value.keywords
+        and all(_pure(a) for a in s.value.args)
+    )
+
+
 def _harmless(s, names):
     """Whether ``s`` may stand between a temporary's binding and its read once its
     value is evaluated at the read: it binds none of ``names`` and writes into no
-    array (a pure assignment, ``x = stack.pop()`` of a list not in ``names``, or a
-    ``# Grad of:`` line)."""
+    array (a pure assignment, the output's check ``v = _rt.seed(...)``,
+    ``x = stack.pop()`` of a list not in ``names``, or a ``# Grad of:`` line)."""
     from .optimize import _pure_targets  # (optimize imports this module)
 
     if getattr(s, "srcad_comment", None) is not None:
@@ -575,5 +589,7 @@ def _harmless(s, names):
         return False
     if _pure_targets(s) is not None:
         return True
+    if _seeds(s):
+        return True  # (a check of the output that makes a new array: no write)
     stack = popped_from(s.value)
     return assigns_one_name(s) and stack is not None and stack not in names

@@ -9,6 +9,11 @@ Each pass takes and returns a list of statements (gast) and is safe on its own:
 * ``eliminate_dead_code``: assignments whose target is never read, and whose
   value has no side effect, are removed (repeated until nothing changes);
 * ``drop_repeated_comments``: one ``# Grad of:`` line per run of statements;
+* ``terms.collect_like_terms``: terms of an adjoint sum that are one product up to a
+  number written as that product (``d * (0.5 * r) + (d * r) * 0.5`` -> ``d * r``), to
+  rounding (its own module);
+* ``masks.share_masks``: ``np.where`` calls testing one comparison read one mask
+  (its own module), exact;
 * ``negations.cancel_negations``: signs that cancel, bit for bit (its own module);
 * ``double_repeated_terms``: ``a = E`` then ``a = a + E`` -> ``a = a + a`` (the two
   adjoints of ``x * x``), exact: ``E`` is computed once instead of twice;
@@ -27,6 +32,7 @@ import gast
 
 from ..runtime.core import NUMPY_WRITERS
 from .astutil import child_fields, least_fixpoint, name_readers, walk
+from .masks import share_masks
 from .negations import _FLOAT_RESULTS, cancel_negations, floating_names, surely_floating
 from .terms import collect_like_terms
 from .vocab import FOLDABLE, appended_list, assigns_one_name, const, is_call_of, name
@@ -1182,6 +1188,7 @@ def _optimize_function(fdef, protected, is_math, float_params, floating_params):
     drop_float_identities(fdef, floating)
     # (before the signs, which tidy the heads it leaves: ``v = -T``)
     collect_like_terms(fdef, floating)
+    share_masks(fdef, _pure)
     # (after the spreads: a number takes a sign)
     cancel_negations(fdef, protected, floating)
     drop_float_identities(fdef, floating)

@@ -320,3 +320,76 @@ def test_half_square():
     assert np.array_equal(out, r) and out is not r
     code = [ln.strip() for ln in g.source.splitlines()[1:] if not ln.strip().startswith("#")]
     assert code == ["dr = r * 1.0", "return dr"], g.source  # (a new array, not r)
+
+
+# -- one mask for the np.where calls that test one comparison (compiler/masks.py) -------
+
+CONDS = ("a < 1.0", "a > b", "np.abs(a) < 1.0", "b >= 0.5")
+
+
+@st.composite
+def where_programs(draw):
+    """``def f(a, b, c): ...`` of ``np.where`` calls over a few comparisons, with a name
+    bound again, an item written, a conditional expression between; every value."""
+    lines, made = [], []
+    for k in range(draw(st.integers(2, 9))):
+        cond = draw(st.sampled_from(CONDS))
+        kind = draw(
+            st.sampled_from(["where", "where", "where", "again", "item", "ifexp", "rebind"])
+        )
+        x, y = draw(st.sampled_from(["c", "1.0", "b"])), draw(st.sampled_from(["0.0", "a"]))
+        if kind == "where":
+            lines.append(f"t{k} = np.where({cond}, {x}, {y}) * 2.0")
+        elif kind == "again":
+            lines.append(f"{draw(st.sampled_from('ab'))} = c * 0.5")
+        elif kind == "rebind":  # (the comparison's own name bound by its statement)
+            lines.append(f"a = np.where({cond}, {x}, {y}) + 0.25")
+        elif kind == "item":
+            lines.append(f"{draw(st.sampled_from('ab'))}[0] = -5.0")
+        else:
+            lines.append(f"t{k} = np.where({cond}, {x}, {y}) if c[0] > 0 else c")
+        if kind in ("where", "ifexp"):
+            made.append(f"t{k}")
+    lines.append(f"return [a, b, {', '.join(made)}]")
+    return "def f(a, b, c):\n" + "\n".join("    " + ln for ln in lines)
+
+
+def _same(g, w):
+    g, w = np.asarray(g), np.asarray(w)
+    return g.dtype == w.dtype and np.array_equal(g, w, equal_nan=True)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(where_programs(), st.integers(0, 9))
+def test_shared_masks_keep_every_value(src, seed):
+    from srcad.compiler.masks import share_masks
+    from srcad.compiler.optimize import _pure
+
+    env = _env("float64", seed)
+    env["a"][1] = np.nan
+    want = _run(src, env)
+    fdef = gast.parse(src).body[0]
+    share_masks(fdef, _pure)
+    tree = gast.gast_to_ast(gast.Module(body=[fdef], type_ignores=[]))
+    new_src = ast.unparse(ast.fix_missing_locations(tree))
+    got = _run(new_src, env)
+    assert len(got) == len(want) and all(_same(g, w) for g, w in zip(got, want)), new_src
+    assert new_src.count(" < 1.0") <= src.count(" < 1.0")
+
+
+def test_huber_loss_compares_once():
+    def huber(w, X, y):
+        r = X @ w - y
+        a = np.abs(r)
+        return np.sum(np.where(a < 1.0, 0.5 * r * r, a - 0.5))
+
+    rng = np.random.default_rng(1)
+    X, y, w = rng.standard_normal((30, 4)), rng.standard_normal(30), rng.standard_normal(4)
+    for make in (srcad.grad, srcad.value_and_grad):
+        g = make(huber, mode="source")
+        out = g(w, X, y)
+        code = [ln for ln in g.source.splitlines() if not ln.strip().startswith("#")]
+        assert sum(ln.count("a < 1.0") for ln in code) == 1, g.source
+        r = X @ w - y
+        want = X.T @ np.where(np.abs(r) < 1.0, r, np.sign(r))
+        assert np.allclose(out[1] if make is srcad.value_and_grad else out, want, rtol=1e-13)
