@@ -159,10 +159,12 @@ def test_nothing_moves_past_a_hazard(between):
     src = f"""def f(a, b):
     v = b * a
     {between}
-    v = v + b * a
+    v = v + a * b * 3.0
     return v"""
     changed, out = _collected(src)
     assert not changed, out
+    alike = src.replace(f"    {between}\n", "    w = a * 2.0\n")
+    assert _collected(alike)[0], alike  # (without the hazard: collected)
 
 
 def _values_kept(src):
@@ -176,20 +178,39 @@ def _values_kept(src):
 
 
 @pytest.mark.parametrize(
-    "body",
+    "body, collected",
     [
         # the sum read through a temporary bound before it: not a factor to move
-        "v = a * b\n    w = v * 0.5\n    v = v + w * a\n    v = v + np.sin(b)\n    v = v + a * w",
+        (
+            "v = a * b\n    w = v * 0.5\n    v = v + w * a\n"
+            "    v = v + np.sin(b)\n    v = v + a * w",
+            False,
+        ),
         # a parameter bound again: its binding is not seen through
-        "a = a * 2.0\n    v = b * a\n    v = v + b * a",
+        ("a = a * 2.0\n    v = b * a\n    v = v + a * b * 0.5", True),
         # the first term goes: the next one binds the sum afresh
-        "v = b * a\n    v = v + np.sin(a)\n    v = v + a * b",
-        "v = b * a\n    v = v - np.sin(a)\n    v = v + a * b * 3.0",
-        "v = b * a\n    v = v - np.sin(a)\n    v = v - a * b * 3.0\n    v = v + 0.5 * a * b",
+        ("v = b * a\n    v = v + np.sin(a)\n    v = v + a * b", True),
+        ("v = b * a\n    v = v - np.sin(a)\n    v = v + a * b * 3.0", True),
+        (
+            "v = b * a\n    v = v - np.sin(a)\n    v = v - a * b * 3.0\n    v = v + 0.5 * a * b",
+            True,
+        ),
     ],
 )
-def test_sums_that_look_alike(body):
-    _values_kept(f"def f(a, b, c):\n    {body}\n    return [v]")
+def test_sums_that_look_alike(body, collected):
+    changed, out = _values_kept(f"def f(a, b, c):\n    {body}\n    return [v]")
+    assert changed == collected, out
+
+
+def test_one_term_written_twice_is_left_to_the_exact_sum():
+    # (double_repeated_terms makes it v = v + v, bit for bit, at the same cost)
+    src = "def f(a, b):\n    v = b * a\n    v = v + b * a\n    return v"
+    assert not _collected(src)[0]
+    assert _collected(src.replace("v + b * a", "v + a * b"))[0]
+    # beside a sum that is collected, too
+    both = src.replace("return v", "u = b * a\n    u = u + a * b * 0.5\n    return v, u")
+    changed, out = _collected(both)
+    assert changed and "v = v + b * a" in out, out
 
 
 def test_a_dearer_product_is_not_taken():
