@@ -22,12 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import srcad
-from srcad import runtime as _rt
 from srcad.compiler import terms
 from srcad.compiler.terms import collect_like_terms
 
 from .fdcheck import fd
 from .genload import load
+from .test_negations import _run  # (a program's values, every argument copied)
 
 PARAMS = ("a", "b", "c")
 CONSTS = ("0.5", "2.0", "-3.0", "0.25", "1", "3", "1.5")
@@ -82,13 +82,6 @@ def straight_programs(draw):
     out = [n for n in live[3:] + sums] or ["a"]
     lines.append(f"return [{', '.join(out)}]")
     return "def f(a, b, c):\n" + "\n".join("    " + ln for ln in lines)
-
-
-def _run(src, env):
-    ns = {"np": np, "_rt": _rt}
-    exec(compile(src, "<prog>", "exec"), ns)
-    with np.errstate(all="ignore"):
-        return ns["f"](**{k: v.copy() for k, v in env.items()})
 
 
 def _env(kind, seed):
@@ -317,17 +310,23 @@ def test_random_gradients(src, seed, monkeypatch, tmp_path_factory):
 # -- the forms the pass is for ----------------------------------------------------------
 
 
-def test_huber_loss_reads_like_the_hand_written_gradient():
-    def huber(w, X, y):
-        r = X @ w - y
-        a = np.abs(r)
-        return np.sum(np.where(a < 1.0, 0.5 * r * r, a - 0.5))
-
-    rng = np.random.default_rng(0)
-    X, y, w = rng.standard_normal((40, 5)), rng.standard_normal(40), rng.standard_normal(5)
-    g = srcad.grad(huber, mode="source")
+def huber(w, X, y):
     r = X @ w - y
-    want = X.T @ np.where(np.abs(r) < 1.0, r, np.sign(r))
+    a = np.abs(r)
+    return np.sum(np.where(a < 1.0, 0.5 * r * r, a - 0.5))
+
+
+def _huber_data(seed, n, k):
+    """``(w, X, y)`` and the hand-written gradient of ``huber`` there."""
+    rng = np.random.default_rng(seed)
+    X, y, w = rng.standard_normal((n, k)), rng.standard_normal(n), rng.standard_normal(k)
+    r = X @ w - y
+    return (w, X, y), X.T @ np.where(np.abs(r) < 1.0, r, np.sign(r))
+
+
+def test_huber_loss_reads_like_the_hand_written_gradient():
+    (w, X, y), want = _huber_data(0, 40, 5)
+    g = srcad.grad(huber, mode="source")
     assert np.allclose(g(w, X, y), want, rtol=1e-13, atol=1e-13)
     code = [ln for ln in g.source.splitlines() if not ln.strip().startswith("#")]
     assert not any("0.5" in ln or "scaled_r =" in ln for ln in code), g.source
@@ -399,18 +398,10 @@ def test_shared_masks_keep_every_value(src, seed):
 
 
 def test_huber_loss_compares_once():
-    def huber(w, X, y):
-        r = X @ w - y
-        a = np.abs(r)
-        return np.sum(np.where(a < 1.0, 0.5 * r * r, a - 0.5))
-
-    rng = np.random.default_rng(1)
-    X, y, w = rng.standard_normal((30, 4)), rng.standard_normal(30), rng.standard_normal(4)
+    (w, X, y), want = _huber_data(1, 30, 4)
     for make in (srcad.grad, srcad.value_and_grad):
         g = make(huber, mode="source")
         out = g(w, X, y)
         code = [ln for ln in g.source.splitlines() if not ln.strip().startswith("#")]
         assert sum(ln.count("a < 1.0") for ln in code) == 1, g.source
-        r = X @ w - y
-        want = X.T @ np.where(np.abs(r) < 1.0, r, np.sign(r))
         assert np.allclose(out[1] if make is srcad.value_and_grad else out, want, rtol=1e-13)
