@@ -30,7 +30,7 @@ from collections import deque
 import gast
 import numpy as np
 
-from .astutil import replace_children, walk
+from .astutil import clone, replace_children, walk
 from .vocab import appended_list, assign, const, is_call_of, name, popped_from
 
 _BOTTOM = "bottom"  # not known yet (a restore, a placeholder: left out of joins)
@@ -162,6 +162,51 @@ class ShapeInference:
         self.dicts = _dict_names(stmts) & self.local if has_dict else set()
         self._stmts = stmts
         self._escapes = None  # (_list_escapes, when a list or dict is first bound)
+
+    def _binding_counts(self):
+        """``(stores per name, the one plain assignment of each name)`` over every
+        statement the inference saw, made on first use."""
+        if getattr(self, "_counts", None) is None:
+            stores, plain = {}, {}
+            for s in self._stmts:
+                for n in walk(s):
+                    if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
+                        stores[n.id] = stores.get(n.id, 0) + 1
+                    elif (
+                        isinstance(n, gast.Assign)
+                        and len(n.targets) == 1
+                        and isinstance(n.targets[0], gast.Name)
+                    ):
+                        plain.setdefault(n.targets[0].id, []).append(n)
+            self._counts = stores, plain
+        return self._counts
+
+    def single_binding(self, t):
+        """The one binding of ``t``, a plain ``t = <binary operation>``; else None."""
+        stores, plain = self._binding_counts()
+        found = plain.get(t, ())
+        if stores.get(t) != 1 or len(found) != 1 or not isinstance(found[0].value, gast.BinOp):
+            return None
+        return found[0]
+
+    def unchanged_between(self, names, binding, node):
+        """Whether ``binding`` is a statement of the top level and no statement from it
+        to the one that holds ``node`` (that one included) binds any of ``names``:
+        ``node`` then reads the values ``binding`` read."""
+        stmts = self._stmts
+        start = next((k for k, s in enumerate(stmts) if s is binding), None)
+        if start is None:
+            return False
+        for s in stmts[start + 1 :]:
+            inner = list(walk(s))
+            if any(
+                isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load) and n.id in names
+                for n in inner
+            ):
+                return False
+            if any(n is node for n in inner):
+                return True
+        return False
 
     @property
     def escapes(self):
@@ -829,6 +874,11 @@ def _simplified(e, inference, rt):
         direct = _direct_product(e, inference)
         if direct is not None:
             return direct
+    if e.func.attr == "add_at" and len(e.args) == 4:
+        stand_in = _indexed_stand_in(e, inference, rt)
+        if stand_in is not None:
+            e.args[1] = stand_in
+            return e
     if e.func.attr == "mean_adjoint" and 2 <= len(e.args) <= 5:
         return _mean_to_expand(e, inference)
     if e.func.attr == "expand_reduced" and 2 <= len(e.args) <= 4:
@@ -840,6 +890,48 @@ def _simplified(e, inference, rt):
             e.args[1] = shape
             return e
     return None
+
+
+_STAND_IN_OPS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*"}
+
+
+def _indexed_stand_in(e, inference, rt):
+    """For ``_rt.add_at(_rt.ZERO, x, i, g)`` (the adjoint of ``x[i]``, which reads only
+    ``x``'s type, shape and dtype) where ``x`` is bound once to ``a + b``, ``a - b`` or
+    ``a * b`` of names bound at most once (and numbers), an array of a known shape with
+    at least one axis, and ``i`` is no plain integer (the compiled code of ``jit=True``
+    takes those): ``_rt.result_like(a, op, b)``, so that ``x`` itself need not be
+    computed for the backward sweep (the softmax's ``logp`` read at its labels).
+    None where that does not apply."""
+    dx, x, index, _ = e.args
+    if not (
+        isinstance(dx, gast.Attribute)
+        and dx.attr == "ZERO"
+        and isinstance(dx.value, gast.Name)
+        and dx.value.id == rt
+        and isinstance(x, gast.Name)
+    ):
+        return None
+    shape = inference.shape(x)
+    if not (isinstance(shape, tuple) and shape) or inference._is_int(index):
+        return None
+    if isinstance(index, gast.Tuple) and all(inference._is_int(c) for c in index.elts):
+        return None
+    binding = inference.single_binding(x.id)
+    if binding is None or type(binding.value.op) not in _STAND_IN_OPS:
+        return None
+    operands = [binding.value.left, binding.value.right]
+    names = set()
+    for o in operands:
+        if isinstance(o, gast.Name):
+            names.add(o.id)
+        elif not (isinstance(o, gast.Constant) and type(o.value) in (int, float, complex)):
+            return None
+    if names and not inference.unchanged_between(names, binding, e):
+        return None
+    op = gast.Constant(_STAND_IN_OPS[type(binding.value.op)], None)
+    func = gast.Attribute(gast.Name(rt, gast.Load(), None, None), "result_like", gast.Load())
+    return gast.Call(func, [clone(operands[0]), op, clone(operands[1])], [])
 
 
 def _summed_to(g, gshape, xshape):

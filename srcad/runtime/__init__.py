@@ -30,6 +30,7 @@ from .core import (  # noqa: F401
     real_cotangent,
     restore_item,
     restore_tangent,
+    result_like,
     scatter_add,
     seed,
     set_tangent,

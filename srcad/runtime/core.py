@@ -272,6 +272,31 @@ def add_at(dx, x, i, g):
     return out
 
 
+_RESULT_OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
+_PLAIN_NUMBERS = (float, int, complex)
+
+
+def result_like(a, op, b):
+    """A stand-in for ``x = a <op> b`` (``+``, ``-`` or ``*``) where only its array
+    type, shape and dtype are read (``add_at(ZERO, x, i, g)``, the adjoint of an item
+    of ``x``, which starts from zeros like ``x``): an uninitialised array of the
+    broadcast shape and ``np.result_type`` of NumPy arrays and numbers, which is what
+    the operation makes, without computing it (the softmax's ``logp`` read at its
+    labels: a pass over the scores).  Anything else (a 0-d result is a NumPy scalar,
+    not an array; an integer result may overflow and raise) is the operation itself."""
+    ta, tb = type(a), type(b)
+    if (ta is np.ndarray or ta in _PLAIN_NUMBERS) and (tb is np.ndarray or tb in _PLAIN_NUMBERS):
+        if ta is np.ndarray or tb is np.ndarray:
+            try:
+                shape = np.broadcast_shapes(np.shape(a), np.shape(b))
+                dtype = np.result_type(a, b)
+            except (ValueError, TypeError, OverflowError):
+                return _RESULT_OPS[op](a, b)  # (the operation's own error)
+            if shape and dtype.kind in "fc":  # (integers: the operation's own checks)
+                return np.empty(shape, dtype)
+    return _RESULT_OPS[op](a, b)
+
+
 def _scatter_into_zeros(x, i, g):
     """``np.add.at(np.zeros_like(x), i, g)`` for a float64 NumPy ``x`` indexed by
     integer arrays (and ints) on every axis, as one ``np.bincount`` of the flat
