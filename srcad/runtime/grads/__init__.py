@@ -38,7 +38,16 @@ from collections import Counter
 import numpy as np
 
 from .. import fpstate
-from ..core import add, getitem_adj, is_zero, namespace_of, real_cotangent, unbroadcast, zeros_like
+from ..core import (
+    add,
+    getitem_adj,
+    instantiate,
+    is_zero,
+    namespace_of,
+    real_cotangent,
+    unbroadcast,
+    zeros_like,
+)
 
 __all__ = [
     "mean_adjoint",
@@ -1867,12 +1876,17 @@ def dict_get_default_adjoint(g, a, args):
 
 
 def dict_get_jvp(da, dargs, a, args):
+    """Tangent of ``a.get(*args)``: the entry's, or the default's shaped like the
+    default (an inactive array default has zeros of its shape, not the number 0.0,
+    which ``t @ D`` would refuse: fuzz 116026)."""
     key = _dict_key(a, args)
     if key in a:
         return getitem_adj(da, key)
-    if len(args) < 2 or is_zero(dargs):
+    if len(args) < 2:
         return 0.0
-    return dargs[1]
+    if is_zero(dargs):
+        return zeros_like(args[1])
+    return instantiate(dargs[1], args[1])
 
 
 def scalar_adjoint(g, x):
