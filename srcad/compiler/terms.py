@@ -16,7 +16,10 @@ monomial, ``c * a1 * a2 * ...`` (``c`` a number, the ``a`` opaque values, compar
 written), seeing through temporaries bound to products (``scaled_r`` is ``0.5 * r``,
 ``dscaled_r`` is ``d * r``), and writes the terms that are one monomial as one
 product, at the place of the last of them.  The temporaries that fed only those terms
-are then dead code.
+are then read by nothing, and the pass drops their bindings.  One term written twice
+and seen through nothing is left to ``optimize.double_repeated_terms`` (``v + v``:
+exact, at the same cost).  Cost: each block is first tested cheaply for two terms
+alike (``_alike``); the analyses of the whole function run only then.
 
 When.  A *sum* is a run of statements of one block ``v = T1`` (or ``v = v + T1``),
 ``v = v + T2``, ``v = v - T3``, ... where no statement in between reads ``v``, every
@@ -68,7 +71,7 @@ _DEPTH = 4  # temporaries seen through, nested
 
 def collect_like_terms(fdef, floating_params=frozenset()):
     """Collect like terms in every sum of ``fdef``; True when the code changed (the
-    temporaries it no longer reads are left for dead-code elimination)."""
+    pure bindings that nothing reads any more are dropped here: ``_drop_unread``)."""
     if not ENABLED:
         return False
     blocks = [b for b in _blocks(fdef.body) if len(b) >= 2 and _alike(b)]
