@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import srcad
@@ -105,8 +105,20 @@ def _same(a, b):
     return np.array_equal(a, b, equal_nan=True) and np.array_equal(np.signbit(a), np.signbit(b))
 
 
+# (CI's Python 3.11 drew it: differences at step 1e-6 are 0.16% off there)
+_STEEP = (
+    "import numpy as np\n\n\ndef f(x, y):\n    x = x * 1.0\n    y = y * 1.0\n"
+    "    for i in range(3):\n        a0 = np.sinh(y)\n        b0 = np.cosh(y)\n"
+    "        a1 = np.sinh(a0)\n        y[0] = b0[1] * 1.5\n        b1 = np.cosh(a0)\n"
+    "        y += 0.25\n        x = x * 0.75 + 0.125\n        a4 = np.sin(a1)\n"
+    "        b4 = np.cos(a1)\n        x = x * 0.75 + 0.125\n"
+    "    return np.sum(a0 + b0 + a1 + b1 + a4 + b4 * y)\n"
+)
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(programs(), st.integers(0, 2**31 - 1))
+@example(_STEEP, 0)
 def test_the_same_gradient_with_and_without_reuse(monkeypatch, src, seed):
     f = fuzz_check.load(src)
     rng = np.random.default_rng(seed)
@@ -126,6 +138,13 @@ def test_the_same_gradient_with_and_without_reuse(monkeypatch, src, seed):
     scale = max(1.0, abs(value), *(float(np.max(np.abs(d))) for d in fds))
     if not np.isfinite(scale) or scale > 1e8:
         return  # (sinh of sinh: the differences say nothing there)
+    with np.errstate(all="ignore"):
+        finer = [fd(f, args, k, eps=1e-7) for k in (0, 1)]
+    steady = all(np.allclose(a, b, rtol=1e-5, atol=1e-6 * scale) for a, b in zip(fds, finer))
+    if not steady:
+        # (differences that move with the step say nothing: cosh of sinh of cosh ...
+        # at step 1e-6 is 0.16% off; the tape, an engine of its own, is the reference)
+        fds = srcad.grad(f, wrt=(0, 1), mode="tape")(*[a.copy() for a in args])
     for k in (0, 1):
         np.testing.assert_allclose(
             got[k], fds[k], rtol=1e-5, atol=1e-6 * scale, err_msg=src + "\n" + code
