@@ -149,6 +149,19 @@ def _is_rt(node, attr=None):
     )
 
 
+_STAND_IN_OPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
+
+
+def _stand_in_form(node):
+    """Whether ``node`` is ``_rt.result_like(a, op, b)`` as shapes.py writes it."""
+    return (
+        len(node.args) == 3
+        and not node.keywords
+        and isinstance(node.args[1], ast.Constant)
+        and node.args[1].value in _STAND_IN_OPS
+    )
+
+
 # _rt helper -> (name in the compiled namespace, numbers of positional arguments taken)
 _HELPERS = {
     "instantiate": (2,),
@@ -292,6 +305,13 @@ class _Rewriter(ast.NodeTransformer):
                 if ks and ks <= {"f", "i"}:
                     return ast.Constant(1.0)
                 raise _Refuse("the function's value is not a Python number here")
+            if f.attr == "result_like" and _stand_in_form(node):
+                # (a stand-in for ``a op b`` read only for its shape and dtype: shapes.py;
+                # compiled, the operation itself)
+                a, op, b = node.args
+                node = ast.BinOp(a, _STAND_IN_OPS[op.value](), b)
+                self.generic_visit(node)
+                return node
             arity = _HELPERS.get(f.attr)
             if arity is None:
                 raise _Refuse(f"the runtime helper _rt.{f.attr} has no compiled version")

@@ -478,3 +478,25 @@ def test_logistic_neg_compiled(a):
 
     np.testing.assert_allclose(da, -2.0 * s(-2.0 * a), rtol=1e-12)
     np.testing.assert_allclose(dx, [-s(-v) for v in x], rtol=1e-12, atol=0.0)
+
+
+def picked_from_a_product(x, k):
+    t = x * 2.0
+    return t[k] * 3.0 + np.sum(x)
+
+
+def test_a_stand_in_is_compiled_as_the_operation():
+    """The shape pass gives ``t[k]``'s adjoint ``_rt.result_like(x, '*', 2.0)`` for
+    ``t`` (shapes.py); compiled, that is ``x * 2.0`` again, not a refusal."""
+    x = np.arange(4.0)
+    g = srcad.grad(picked_from_a_product, jit=True)
+    plain = srcad.grad(picked_from_a_product)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitFallbackWarning)
+        got = g(x, 1)
+        got = g(x, 2)
+    want = plain(x, 2)
+    assert "result_like" in plain.source, plain.source  # (the stand-in is there)
+    assert compiled(g), g._jit.last_source
+    same(got, want)
+    np.testing.assert_allclose(got, fd(picked_from_a_product, (x, 2), 0), rtol=1e-6, atol=1e-8)
