@@ -143,6 +143,17 @@ def statements(node):
         stack.extend(block_items(n))
 
 
+def statement_lists(stmts):
+    """``stmts`` and the statement lists of the loops and branches within (``for``,
+    ``while``, ``if``: bodies and ``else`` parts), without walking an expression: the
+    blocks in which a pass may move code (as ``negations._Index`` lists them)."""
+    out = [stmts]
+    for s in stmts:
+        if isinstance(s, (gast.For, gast.While, gast.If)):
+            out += statement_lists(s.body) + statement_lists(s.orelse)
+    return out
+
+
 def block_items(node):
     """The statements (except handlers, match cases) directly under ``node``."""
     out = []

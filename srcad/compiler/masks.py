@@ -24,7 +24,7 @@ test_like_terms.py (the masks section).
 
 import gast
 
-from .astutil import children, clone, walk
+from .astutil import children, clone, statement_lists, walk
 from .negations import _fresh, _harmless
 from .vocab import assign, is_call_of, name
 
@@ -39,7 +39,7 @@ def share_masks(fdef, pure):
     ``e`` changes nothing); True when the code changed."""
     taken = None
     changed = False
-    for block in _blocks(fdef.body):
+    for block in statement_lists(fdef.body):
         while True:
             found = _repeated(block, pure)
             if found is None:
@@ -55,14 +55,6 @@ def share_masks(fdef, pure):
             block.insert(first, assign(mask, clone(cmp_), line))
             changed = True
     return changed
-
-
-def _blocks(stmts):
-    out = [stmts]
-    for s in stmts:
-        if isinstance(s, (gast.For, gast.While, gast.If)):
-            out += _blocks(s.body) + _blocks(s.orelse)
-    return out
 
 
 def _repeated(block, pure):

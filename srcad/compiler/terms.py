@@ -61,7 +61,7 @@ import math
 
 import gast
 
-from .astutil import clone, walk
+from .astutil import clone, statement_lists, walk
 from .negations import _harmless, _Index, surely_floating
 from .vocab import assigns_one_name, const, name
 
@@ -74,7 +74,7 @@ def collect_like_terms(fdef, floating_params=frozenset()):
     pure bindings that nothing reads any more are dropped here: ``_drop_unread``)."""
     if not ENABLED:
         return False
-    blocks = [b for b in _blocks(fdef.body) if len(b) >= 2 and _alike(b)]
+    blocks = [b for b in statement_lists(fdef.body) if len(b) >= 2 and _alike(b)]
     if not blocks:
         return False  # (no two terms of a sum alike: most functions)
     from .optimize import _pure
@@ -88,16 +88,6 @@ def collect_like_terms(fdef, floating_params=frozenset()):
     if unread:
         _drop_unread(fdef, ctx.ix, unread, _pure)
     return bool(unread)
-
-
-def _blocks(stmts):
-    """``stmts`` and the statement lists of the loops and branches within (as
-    ``negations._Index`` lists them), without walking an expression."""
-    out = [stmts]
-    for s in stmts:
-        if isinstance(s, (gast.For, gast.While, gast.If)):
-            out += _blocks(s.body) + _blocks(s.orelse)
-    return out
 
 
 def _drop_unread(fdef, ix, names, pure):

@@ -11,6 +11,7 @@ are called on the arrays, and CuPy arrays (or srcad tensors) answer them through
 
 import math
 import numbers
+import operator
 import sys
 
 import numpy as np
@@ -272,7 +273,7 @@ def add_at(dx, x, i, g):
     return out
 
 
-_RESULT_OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
+_RESULT_OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 _PLAIN_NUMBERS = (float, int, complex)
 
 

@@ -150,3 +150,30 @@ def test_replace_children_replaces_direct_children_in_lists_and_fields():
     assert renamed == 1
     assert [getattr(a, "id", None) for a in call.args] == ["z", "b"]
     assert call.keywords[0].value.id == "a"  # (a grandchild: not replaced)
+
+
+def test_statement_lists_are_the_blocks_code_may_move_in():
+    import gast
+
+    from srcad.compiler.astutil import statement_lists
+
+    fdef = gast.parse(
+        "def f(x):\n"
+        "    a = 1\n"
+        "    for i in x:\n"
+        "        b = 2\n"
+        "        if b:\n"
+        "            c = 3\n"
+        "        else:\n"
+        "            d = 4\n"
+        "    while a:\n"
+        "        e = 5\n"
+        "    with x:\n"
+        "        g = 6\n"
+        "    return a\n"
+    ).body[0]
+    lists = statement_lists(fdef.body)
+    firsts = [getattr(b[0], "targets", [None])[0] for b in lists if b]
+    names = sorted(t.id for t in firsts if t is not None)
+    assert names == ["a", "b", "c", "d", "e"]  # (a with-body is not one: not entered)
+    assert lists[0] is fdef.body and all(isinstance(b, list) for b in lists)
