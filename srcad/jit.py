@@ -312,6 +312,15 @@ class _Rewriter(ast.NodeTransformer):
                 node = ast.BinOp(a, _STAND_IN_OPS[op.value](), b)
                 self.generic_visit(node)
                 return node
+            if f.attr == "sum_axes" and 2 <= len(node.args) <= 3 and not node.keywords:
+                # (the sums of a known broadcast: shapes.py wrote them as methods, which
+                # the compiled code takes as they were)
+                g, axis, *keep = node.args
+                keywords = [ast.keyword("axis", axis)]
+                keywords += [ast.keyword("keepdims", k) for k in keep]
+                node = ast.Call(ast.Attribute(g, "sum", ast.Load()), [], keywords)
+                self.generic_visit(node)
+                return node
             arity = _HELPERS.get(f.attr)
             if arity is None:
                 raise _Refuse(f"the runtime helper _rt.{f.attr} has no compiled version")

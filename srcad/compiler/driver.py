@@ -21,7 +21,7 @@ from .parse import parse_function
 from .purity import argument_pure, operand_parameters
 from .realness import analyze
 from .reverse import Reverse, Zeros
-from .shapes import resolver_for
+from .shapes import resolver_for, sums_by_products
 from .templates import Namespace
 from .transform import runtime
 from .vocab import assign, attr, call, const, is_call_of, name, param, store
@@ -338,6 +338,9 @@ class Compiler:
                 )
                 if factors and tr.rev.shapes:
                     _defer_factors(f, tr, floats | floating)
+                rev = getattr(tr, "rev", None)  # (a jvp has none)
+                if rev is not None and rev.shapes:
+                    sums_by_products(f, rev.rt_name)
         src = to_source(fdefs)
         funcs, filename = compile_functions(src, names, tr.ns.injected, tr.parsed.globals, label)
         pure = argument_pure(fdefs, tr.ns.injected, tr.parsed.globals)

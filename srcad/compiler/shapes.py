@@ -964,7 +964,47 @@ def _sum_call(g, axes, keepdims):
     keywords = [gast.keyword("axis", axis)]
     if keepdims:
         keywords.append(gast.keyword("keepdims", const(True)))
-    return gast.Call(gast.Attribute(g, "sum", gast.Load()), [], keywords)
+    call = gast.Call(gast.Attribute(g, "sum", gast.Load()), [], keywords)
+    call.srcad_unbroadcast = True  # (made _rt.sum_axes at the end: sums_by_products)
+    return call
+
+
+def sums_by_products(fdef, rt):
+    """The sums ``_summed_to`` wrote (``g.sum(axis=..., keepdims=...)``, marked) become
+    ``_rt.sum_axes(g, axis, keepdims)``, which sums a float array over short axes as a
+    product with ones (runtime/core.py: a 1000 x 10 array's row sums in 3 us instead
+    of 16).  Done after the optimizer's passes, which know the method form (a sum is
+    linear, pure, floating); the same sums, so only rounding may change.  A user's
+    own ``.sum`` is never marked: the primal keeps its bits."""
+    def new_for(e):
+        return _sum_axes_call(e, rt) if _marked_sum(e) else None
+
+    for n in list(walk(fdef)):  # (a sum inside a sum is a child of the new call)
+        replace_children(n, new_for)
+    return fdef
+
+
+def _marked_sum(e):
+    """Whether ``e`` is still a sum ``_sum_call`` made, in the form it made it."""
+    if not (getattr(e, "srcad_unbroadcast", False) and isinstance(e, gast.Call)):
+        return False
+    kw = {k.arg: k.value for k in e.keywords}
+    return (
+        isinstance(e.func, gast.Attribute)
+        and e.func.attr == "sum"
+        and not e.args
+        and set(kw) <= {"axis", "keepdims"}
+        and "axis" in kw
+    )
+
+
+def _sum_axes_call(e, rt):
+    kw = {k.arg: k.value for k in e.keywords}
+    args = [e.func.value, kw["axis"]]
+    if "keepdims" in kw:
+        args.append(kw["keepdims"])
+    func = gast.Attribute(gast.Name(rt, gast.Load(), None, None), "sum_axes", gast.Load())
+    return gast.Call(func, args, [])
 
 
 def _direct_product(e, inference):

@@ -36,6 +36,7 @@ from .core import (  # noqa: F401
     set_tangent,
     setitem_adj,
     shape_of,
+    sum_axes,
     sorted_item_keys,
     stack_copy,
     stack_like,
