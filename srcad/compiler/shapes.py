@@ -948,10 +948,10 @@ def _summed_to(g, gshape, xshape):
     negated = isinstance(g, gast.UnaryOp) and isinstance(g.op, gast.USub)
     out = g.operand if negated else g
     if extra:
-        out = _sum_call(out, tuple(range(extra)), False)
+        out = _sum_call(out, tuple(range(extra)), False, gshape)
     axes = tuple(i for i, n in enumerate(xshape) if n == 1 and rest[i] != 1)
     if axes:
-        out = _sum_call(out, axes, True)
+        out = _sum_call(out, axes, True, rest)
     if negated:
         # -(g.sum()) for (-g).sum(): the same bits (rounding is symmetric under
         # negation), one pass over the small result instead of the large operand
@@ -959,14 +959,26 @@ def _summed_to(g, gshape, xshape):
     return out
 
 
-def _sum_call(g, axes, keepdims):
+def _sum_call(g, axes, keepdims, gshape):
     axis = const(axes[0]) if len(axes) == 1 else gast.Tuple([const(a) for a in axes], gast.Load())
     keywords = [gast.keyword("axis", axis)]
     if keepdims:
         keywords.append(gast.keyword("keepdims", const(True)))
     call = gast.Call(gast.Attribute(g, "sum", gast.Load()), [], keywords)
-    call.srcad_unbroadcast = True  # (made _rt.sum_axes at the end: sums_by_products)
+    if _by_product(gshape, axes):
+        call.srcad_unbroadcast = True  # (made _rt.sum_axes at the end: sums_by_products)
     return call
+
+
+def _by_product(shape, axes):
+    """Whether ``_rt.sum_axes`` may sum an array of ``shape`` over ``axes`` as a product
+    with ones (runtime/core.py; the dtype decides at run time)."""
+    nd, k = len(shape), len(axes)
+    if not (nd > 1 and 0 < k < nd and math.prod(shape) >= 64):
+        return False
+    if axes == tuple(range(k)):
+        return True
+    return axes == tuple(range(nd - k, nd)) and math.prod(shape[nd - k :]) <= 128
 
 
 def sums_by_products(fdef, rt):
@@ -976,6 +988,7 @@ def sums_by_products(fdef, rt):
     of 16).  Done after the optimizer's passes, which know the method form (a sum is
     linear, pure, floating); the same sums, so only rounding may change.  A user's
     own ``.sum`` is never marked: the primal keeps its bits."""
+
     def new_for(e):
         return _sum_axes_call(e, rt) if _marked_sum(e) else None
 

@@ -151,11 +151,14 @@ def sum_axes(g, axis, keepdims=False):
     over leading axes NumPy adds row after row, as BLAS does; over trailing axes
     NumPy adds pairwise, which for 128 entries or fewer is a plain unrolled sum too,
     hence the bound.  Anything else (other dtypes, other layouts, other axes, small
-    arrays, CuPy, the symbolic zero) is ``np.sum`` itself."""
-    if type(g) is np.ndarray and g.size >= 64 and g.dtype in _BLAS_FLOATS:
-        out = _summed_by_product(g, axis, keepdims)
-        if out is not None:
-            return out
+    arrays, CuPy, the symbolic zero) is ``np.sum`` itself (the method, for a NumPy
+    array: a vector's sum costs 0.8 us that way, 1.7 through ``np.sum``)."""
+    if type(g) is np.ndarray:
+        if g.ndim > 1 and g.size >= 64 and g.dtype in _BLAS_FLOATS:
+            out = _summed_by_product(g, axis, keepdims)
+            if out is not None:
+                return out
+        return g.sum(axis=axis, keepdims=keepdims)  # (without np.sum's Python layers)
     return np.sum(g, axis=axis, keepdims=keepdims)
 
 

@@ -33,13 +33,17 @@ DTYPES = [np.float64, np.float32, np.float16, np.int64, np.int32, np.bool_, np.c
 def summed(draw):
     nd = draw(st.integers(1, 4))
     small = st.integers(1, 5)
-    shape = tuple(draw(st.lists(st.integers(1, 40) if nd <= 2 else small, min_size=nd, max_size=nd)))
+    shape = tuple(
+        draw(st.lists(st.integers(1, 40) if nd <= 2 else small, min_size=nd, max_size=nd))
+    )
     dtype = draw(st.sampled_from(DTYPES))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     g = (rng.standard_normal(shape) * 10).astype(dtype)
     if np.issubdtype(dtype, np.floating) and g.size and draw(st.booleans()):
         flat = g.reshape(-1)
-        for v in draw(st.lists(st.sampled_from([np.inf, -np.inf, np.nan, -0.0, 1e30]), max_size=3)):
+        for v in draw(
+            st.lists(st.sampled_from([np.inf, -np.inf, np.nan, -0.0, 1e30]), max_size=3)
+        ):
             flat[rng.integers(0, flat.size)] = v
     layout = draw(st.sampled_from(["C", "F", "strided"]))
     if layout == "F":
