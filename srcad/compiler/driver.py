@@ -12,11 +12,12 @@ from .anf import check_operands
 from .astutil import clone, mentions, replace_children, walk
 from .emit import compile_functions, to_source
 from .factors import defer_scalar_factors, square_reciprocals
+from .identities import simplify_products
 from .invariance import gradient_free
 from .namer import AdjointNames, Namer
 from .negations import floating_names
 from .normalize import Normalizer
-from .optimize import maybe_zero_names, optimize_function, propagate_copies
+from .optimize import eliminate_dead_code, maybe_zero_names, optimize_function, propagate_copies
 from .parse import parse_function
 from .purity import argument_pure, operand_parameters
 from .realness import analyze
@@ -124,6 +125,11 @@ class Compiler:
         body = _prologue(tr)
         body += tr.primal
         real_output, all_real = _realness(tr, containers, self._parse)
+        # (every value real, none narrower than float64: identities.py)
+        tr.wide_real = all_real and not _narrow(containers)
+        tr.small_params = frozenset(
+            n for n, k in containers if isinstance(k, tuple) and len(k) > 2 and k[2] == "s"
+        )
         if all_real:
             _drop_complex_cases(tr)
         if tr.rev.ret_shape == () and not with_value and not _narrow(containers) and real_output:
@@ -378,6 +384,11 @@ def _defer_factors(fdef, tr, floating_params):
         start = _backward_start(fdef.body)  # (a copy before it may have gone)
     if start is not None:
         square_reciprocals(fdef, floating, rev.rt_name, start)
+    if start is not None and getattr(tr, "wide_real", False):
+        shapes = dict(rev.shape_env)
+        small = tr.small_params
+        if simplify_products(fdef, start, shapes, floating(), zero(), rev.rt_name, small):
+            fdef.body = eliminate_dead_code(fdef.body)
 
 
 def _backward_start(body):

@@ -1285,11 +1285,15 @@ def floating_kind(value):
     or complex array, a Python or NumPy float): the sign pass may move its sign
     (negations.py); ``"n"`` the same for a narrower type than float64 and complex128
     (float32, float16, complex64: the gradient's seed is not the float64 ``1.0``,
-    driver.py); ``"o"`` for anything else (integers wrap)."""
+    driver.py); ``"s"`` for booleans and integers narrower than 32 bits, whose
+    floating results are narrower than float64; ``"o"`` for anything else (integers
+    wrap)."""
     dtype = getattr(value, "dtype", None)
     if dtype is not None:
         if dtype.kind not in "fc":
-            return "o"
+            # (booleans and integers of one or two bytes: np.exp of them is float16 or
+            # float32, identities.py)
+            return "s" if dtype.kind in "biu" and dtype.itemsize < 4 else "o"
         return "f" if dtype in (np.float64, np.complex128) else "n"
     return "f" if type(value) in (float, complex) else "o"
 
