@@ -360,7 +360,7 @@ def _contract_mono(m, c, facts):
                     sign = 1 if a > 0 else -1
                     powers[p] -= sign * k
                     powers[s] -= sign * k
-                    c = c * c0**k if sign > 0 else c / c0**k
+                    c = c * _power(c0, k) if sign > 0 else c / _power(c0, k)
                     changed = True
                     continue
             if a > 0:  # p * b = q (the sigmoid: p = 1 / (1 + b), q = 1 - p)
@@ -373,6 +373,14 @@ def _contract_mono(m, c, facts):
                         powers[q] = powers.get(q, 0) + k
                         changed = True
     return tuple(sorted((n, k) for n, k in powers.items() if k)), c
+
+
+def _power(c, k):
+    """``c ** k`` of a float, infinite where Python's would raise (an overflow)."""
+    try:
+        return c**k
+    except OverflowError:
+        return math.inf
 
 
 def _expand_affine(p, facts, at):
@@ -472,7 +480,10 @@ def _common_factor(p):
 def _fits(p, common, shape, shapes, floating, maybe_zero, facts, at):
     """Whether the factors of ``common * p`` are all bound before ``at``, none may be
     the symbolic zero, every shape is known and broadcasts to ``shape`` exactly, and
-    every term of ``p`` with two factors or more has a floating one, as has some term."""
+    every term of ``p`` with two factors or more has a floating one, as has some term;
+    and every coefficient is a finite number other than 0."""
+    if not all(c != 0 and math.isfinite(c) for c in p.values()):
+        return False
     shs = []
     for m in list(p) + [common]:
         names = [n for n, _ in m]

@@ -398,3 +398,17 @@ def test_the_logistic_regression_of_the_benchmark():
     value, grad = srcad.value_and_grad(lr_a, 0, mode="source")(w, X, y)
     assert value == lr_a(w, X, y)  # (the primal keeps its bits)
     np.testing.assert_allclose(grad, got, rtol=1e-13)
+
+
+def test_no_coefficient_that_overflows():
+    src = """def f(a, x):
+    r = 1e200 / x
+    t = a * x
+    u = t * x
+    v = u * r * r
+    return v"""
+    a, x = np.full(3, 0.5), np.full(3, 1e200)
+    changed, out = _simplified(src, 1, a=a, x=x)
+    assert not changed, out  # (a * 1e400 would be a * inf)
+    changed, out = _simplified(src.replace("1e200", "2.0"), 1, a=a, x=x)
+    assert changed and out.splitlines()[-2].strip() == "v = a * 4.0", out
