@@ -100,13 +100,14 @@ ENVS = {
 KS = {  # k: integers, small or wrapping in a product (int8), or booleans
     "int64": lambda r, n: r.integers(1, 4, n),
     "int8": lambda r, n: r.integers(-60, 60, n).astype(np.int8),
+    "int64 wrapping": lambda r, n: r.integers(2**40, 2**41, n),
     "bool": lambda r, n: r.random(n) < 0.5,
 }
 
 
 def _values(src, env):
     """The value of every name of program ``src`` (each argument copied)."""
-    ns = {"np": np}
+    ns = {"np": np, "float32": np.float32}
     head, _, last = src.rpartition("\n    return ")
     body = f"{head}\n    _out = {last}\n    return locals()"
     exec(compile(body, "<prog>", "exec"), ns)  # noqa: S102
@@ -280,6 +281,8 @@ def test_the_cross_entropy_of_a_sigmoid_is_y_minus_p():
         ("    sp[0] = 0.5\n", 6),  # (an item written)
         ("    w = np.multiply(sp, 0.5, out=sp)\n", 6),  # (written through out=)
         ("    y = y.astype(np.float32)\n", 6),  # (a narrower dtype named)
+        ("    y = float32(y)\n", 6),  # (the same, imported)
+        ("    y = np.asarray(y, 'f4')\n", 6),  # (the same, as a string)
     ],
 )
 def test_nothing_changes_where_a_value_may_differ(hazard, start):
@@ -414,3 +417,19 @@ def test_no_coefficient_that_overflows():
     assert not changed, out  # (a * 1e400 would be a * inf)
     changed, out = _simplified(src.replace("1e200", "2.0"), 1, a=a, x=x)
     assert changed and out.splitlines()[-2].strip() == "v = a * 4.0", out
+
+
+def test_an_integer_product_that_wraps_stays():
+    src = """def f(z, k):
+    n = -z
+    e = np.exp(n)
+    s = 1.0 + e
+    p = 1.0 / s
+    q = 1.0 - p
+    v = k * k * e * p
+    return v"""
+    z, k = np.linspace(-2, 2, 5), np.full(5, 2**40)
+    changed, out = _simplified(src, 5, z=z, k=k)
+    assert not changed, out  # (k * k wraps in int64; q * k * k would not)
+    changed, out = _simplified(src.replace("k * k * e", "k * e * k"), 5, z=z, k=k)
+    assert changed and out.splitlines()[-2].strip() == "v = q * k * k", out
