@@ -249,7 +249,7 @@ def _simplified(src, start, **arrays):
     values = _values(src, arrays)
     fdef = gast.parse(src).body[0]
     shapes = {n: np.shape(v) for n, v in values.items()}
-    floating = floating_names(fdef, frozenset(arrays))
+    floating = floating_names(fdef, frozenset(n for n, v in arrays.items() if v.dtype.kind == "f"))
     changed = simplify_products(fdef, start, shapes, floating, frozenset())
     return changed, ast.unparse(gast.gast_to_ast(fdef))
 
