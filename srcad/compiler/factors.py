@@ -349,7 +349,11 @@ def _view_of_name(p):
 
 # calls that surely write into no array (anything else may: a user function, a
 # method not listed, ``np.copyto``, an ``out=``)
-_PURE_RT = _RT_LINEAR_FIRST | _FRESH_CALLS | {"seed", "dot_adjoint", "mean_adjoint"}
+_PURE_RT = (
+    _RT_LINEAR_FIRST
+    | _FRESH_CALLS
+    | {"seed", "dot_adjoint", "mean_adjoint", "scatter_distinct", "picked_row_sums"}
+)
 _PURE_METHODS = frozenset(
     {"sum", "mean", "reshape", "copy", "astype", "dot", "transpose", "ravel", "flatten",
      "squeeze", "append", "pop", "max", "min", "any", "all", "item", "conj", "prod"}

@@ -600,13 +600,15 @@ def accumulate_in_place(fdef, rt_name="_rt"):
             t0 = n.targets[0]
             if len(n.targets) == 1 and isinstance(t0, gast.Name):
                 v = n.value
+                written = is_call_of(v, rt_name, "scatter_distinct")  # (a new array)
                 fresh = (
                     (isinstance(v, gast.Constant) and v.value == 0.0)
                     or _is_rt_attr(v, rt_name, "ZERO")
                     or is_call_of(v, rt_name, "add_at")
+                    or written
                 )
                 ok[t0.id] = ok.get(t0.id, True) and fresh
-                if fresh and isinstance(v, gast.Call):
+                if fresh and isinstance(v, gast.Call) and not written:
                     candidates.append(n)
             else:
                 for m in walk(t0):

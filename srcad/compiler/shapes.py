@@ -31,7 +31,7 @@ import gast
 import numpy as np
 
 from .astutil import clone, replace_children, walk
-from .vocab import appended_list, assign, const, is_call_of, name, popped_from
+from .vocab import appended_list, assign, assigns_one_name, const, is_call_of, name, popped_from
 
 _BOTTOM = "bottom"  # not known yet (a restore, a placeholder: left out of joins)
 _ZERO = "zero"  # the symbolic zero: any shape (broadcasting leaves the others')
@@ -188,6 +188,32 @@ class ShapeInference:
         if stores.get(t) != 1 or len(found) != 1 or not isinstance(found[0].value, gast.BinOp):
             return None
         return found[0]
+
+    def binding_just_before(self, t, node, names):
+        """The one binding of ``t``, a top-level ``t = <call>``, when every top-level
+        statement from it to the one holding ``node`` is a comment or a copy ``v = w``
+        of names that binds none of ``names`` (so nothing writes into ``t``'s array or
+        binds ``names`` there); else None."""
+        stores, plain = self._binding_counts()
+        found = plain.get(t, ())
+        if stores.get(t) != 1 or len(found) != 1 or not isinstance(found[0].value, gast.Call):
+            return None
+        stmts = self._stmts
+        start = next((k for k, s in enumerate(stmts) if s is found[0]), None)
+        if start is None:
+            return None
+        for s in stmts[start + 1 :]:
+            if any(n is node for n in walk(s)):
+                return found[0]
+            if getattr(s, "srcad_comment", None) is not None:
+                continue
+            if not (
+                assigns_one_name(s)
+                and isinstance(s.value, gast.Name)
+                and s.targets[0].id not in names
+            ):
+                return None
+        return None
 
     def unchanged_between(self, names, binding, node):
         """Whether ``binding`` is a statement of the top level and no statement from it
@@ -617,6 +643,11 @@ class ShapeInference:
             # an array's adjoint: a copy of dx (or zeros like x) with g added in, or dx
             # itself when g is the symbolic zero; x's shape either way
             return join(args[0], args[1])
+        if fname == "scatter_distinct" and len(args) == 3 and isinstance(args[0], tuple):
+            return args[0]  # (zeros like x with g written in)
+        if fname == "picked_row_sums" and len(args) == 2:
+            s = args[0]
+            return (s[0], 1) if isinstance(s, tuple) and len(s) == 2 else _unknown(s)
         if fname == "expand_to" and len(e.args) >= 2:
             return self._tuple_shape(e.args[1])
         if fname == "seed" and args:
@@ -869,16 +900,25 @@ def _simplified(e, inference, rt):
     if e.func.attr == "unbroadcast" and len(e.args) == 2:
         g, x = (inference.shape(a) for a in e.args)
         if isinstance(g, tuple) and isinstance(x, tuple):
-            return e.args[0] if g == x else _summed_to(e.args[0], g, x)
+            if g == x:
+                return e.args[0]
+            rows = _picked_row_sums(e, g, x, inference, rt)
+            return rows if rows is not None else _summed_to(e.args[0], g, x)
     if e.func.attr in ("matmul_adjoint_a", "matmul_adjoint_b", "dot_adjoint"):
         direct = _direct_product(e, inference)
         if direct is not None:
             return direct
     if e.func.attr == "add_at" and len(e.args) == 4:
+        changed = False
         stand_in = _indexed_stand_in(e, inference, rt)
         if stand_in is not None:
             e.args[1] = stand_in
-            return e
+            changed = True
+        if _distinct_picks(e, inference, rt):
+            e.func.attr = "scatter_distinct"
+            del e.args[0]
+            changed = True
+        return e if changed else None
     if e.func.attr == "mean_adjoint" and 2 <= len(e.args) <= 5:
         return _mean_to_expand(e, inference)
     if e.func.attr == "expand_reduced" and 2 <= len(e.args) <= 4:
@@ -932,6 +972,86 @@ def _indexed_stand_in(e, inference, rt):
     op = gast.Constant(_STAND_IN_OPS[type(binding.value.op)], None)
     func = gast.Attribute(gast.Name(rt, gast.Load(), None, None), "result_like", gast.Load())
     return gast.Call(func, [clone(operands[0]), op, clone(operands[1])], [])
+
+
+def _picked_row_sums(e, gshape, xshape, inference, rt):
+    """``_rt.unbroadcast(s, x)`` (or of ``-s``) summing an ``(n, m)`` ``s`` to ``(n, 1)``,
+    where ``s`` is the adjoint of one pick per row, ``t[np.arange(n), c]`` (an
+    ``add_at`` of distinct places, or ``scatter_distinct``), bound just before: each
+    row holds one ``g`` and zeros, so its sum is that ``g``
+    (``_rt.picked_row_sums(s, g)``, without the pass over ``s``: the softmax
+    cross-entropy's log-sum-exp adjoint).  None where that does not apply."""
+    arg = e.args[0]
+    negated = isinstance(arg, gast.UnaryOp) and isinstance(arg.op, gast.USub)
+    s = arg.operand if negated else arg
+    if not (isinstance(s, gast.Name) and len(gshape) == 2 and xshape == (gshape[0], 1)):
+        return None
+    if gshape[1] == 1:
+        return None
+    call = _call_of_rt(s.id, e, inference, rt)
+    if call is None:
+        return None
+    args = call.args
+    if call.func.attr == "add_at":
+        if len(args) != 4 or not _distinct_picks(call, inference, rt):
+            return None
+        args = args[1:]
+    if len(args) != 3 or not isinstance(args[1], gast.Tuple) or len(args[1].elts) != 2:
+        return None
+    rows, cols = args[1].elts
+    n = gshape[0]
+    if inference._arange_length(rows) != n or inference.shape(cols) != (n,):
+        return None
+    g = args[2]
+    if not (isinstance(g, gast.Name) or (isinstance(g, gast.Constant) and type(g.value) is float)):
+        return None
+    names = {g.id} if isinstance(g, gast.Name) else set()
+    if inference.binding_just_before(s.id, e, names | {s.id}) is None:
+        return None
+    func = gast.Attribute(gast.Name(rt, gast.Load(), None, None), "picked_row_sums", gast.Load())
+    out = gast.Call(func, [clone(s), clone(g)], [])
+    return gast.UnaryOp(gast.USub(), out) if negated else out
+
+
+def _call_of_rt(t, node, inference, rt):
+    """The ``_rt`` call ``t`` is bound to (once, just before ``node``), else None."""
+    stores, plain = inference._binding_counts()
+    found = plain.get(t, ())
+    if len(found) != 1:
+        return None
+    v = found[0].value
+    if not (
+        isinstance(v, gast.Call)
+        and isinstance(v.func, gast.Attribute)
+        and isinstance(v.func.value, gast.Name)
+        and v.func.value.id == rt
+        and v.func.attr in ("add_at", "scatter_distinct")
+    ):
+        return None
+    return v
+
+
+def _distinct_picks(e, inference, rt):
+    """Whether ``_rt.add_at(_rt.ZERO, x, i, g)`` picks distinct places: ``i`` is a tuple
+    of vectors of one known length ``n``, one of them ``np.arange(n)``, whose values
+    are distinct, so every tuple of the index is (the softmax cross-entropy's
+    ``logp[np.arange(N), labels]``).  Then nothing is added twice, and the adjoint is
+    zeros with ``g`` written in (``_rt.scatter_distinct``)."""
+    dx, _, index, _ = e.args
+    if not (
+        isinstance(dx, gast.Attribute)
+        and dx.attr == "ZERO"
+        and isinstance(dx.value, gast.Name)
+        and dx.value.id == rt
+        and isinstance(index, gast.Tuple)
+        and len(index.elts) >= 2
+    ):
+        return False
+    ranges = [inference._arange_length(c) for c in index.elts]
+    shapes = [(r,) if r is not None else inference.shape(c) for r, c in zip(ranges, index.elts)]
+    if not all(isinstance(s, tuple) and len(s) == 1 for s in shapes) or len(set(shapes)) != 1:
+        return False
+    return any(r is not None for r in ranges)
 
 
 def _summed_to(g, gshape, xshape):

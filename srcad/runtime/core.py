@@ -353,6 +353,37 @@ def add_at(dx, x, i, g):
     return out
 
 
+def scatter_distinct(x, i, g):
+    """``add_at(ZERO, x, i, g)`` for an index whose places are known to be distinct
+    (compiler/shapes.py proves it: a tuple of vectors of one length, one of them an
+    ``np.arange``, as in the softmax cross-entropy's ``logp[np.arange(N), labels]``):
+    zeros like ``x`` with ``g + 0.0`` written at ``i``, one fancy assignment instead of
+    a scatter that adds (1000 picks of a 1000 x 10 array: 9 us against 20).  The same
+    numbers, bit for bit: each place gets one ``g``, added to 0.0 (``g + 0.0`` makes a
+    ``-0.0`` the ``0.0`` that adding gives).  Anything but a float64 or float32 NumPy
+    ``x`` with a ``g`` of its dtype or a Python float is ``add_at`` itself."""
+    if type(x) is np.ndarray and x.dtype in _BLAS_FLOATS:
+        tg = type(g)
+        if tg is float or (tg is np.ndarray and g.dtype == x.dtype):
+            out = np.zeros(x.shape, x.dtype)
+            out[i] = g + 0.0
+            return out
+    return add_at(ZERO, x, i, g)
+
+
+def picked_row_sums(s, g):
+    """The row sums, kept as a column, of ``s``, the adjoint of one pick per row
+    (``scatter_distinct(x, (np.arange(n), c), g)``, compiler/shapes.py proves it):
+    each row holds one ``g + 0.0`` and zeros, so its sum is that, in ``s``'s dtype.
+    The same numbers as summing, bit for bit, without the pass over ``s``.  Anything
+    but a 2-D NumPy ``s`` is the sum itself."""
+    if type(s) is np.ndarray and s.ndim == 2:
+        col = np.empty((s.shape[0], 1), s.dtype)
+        col[:, 0] = g + 0.0
+        return col
+    return np.sum(s, axis=1, keepdims=True)
+
+
 _RESULT_OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 _PLAIN_NUMBERS = (float, int, complex)
 
