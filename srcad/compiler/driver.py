@@ -387,7 +387,7 @@ def _defer_factors(fdef, tr, floating_params):
     if start is not None and getattr(tr, "wide_real", False):
         shapes = dict(rev.shape_env)
         small = tr.small_params
-        if simplify_products(fdef, start, shapes, floating(), zero(), rev.rt_name, small):
+        if simplify_products(fdef, start, shapes, floating, zero, rev.rt_name, small):
             fdef.body = eliminate_dead_code(fdef.body)
 
 

@@ -72,13 +72,17 @@ def simplify_products(fdef, start, shapes, floating, maybe_zero, rt_name="_rt", 
     the identities of the module note; True when something changed (the caller drops
     the bindings nothing reads any more).  ``shapes``: name -> shape tuple (or anything
     else when unknown); ``floating``: names that surely hold floating point;
-    ``maybe_zero``: names that may hold the symbolic zero; ``small``: parameters that
+    ``maybe_zero``: names that may hold the symbolic zero (each a set, or a function
+    that makes it, called only where the pass may apply); ``small``: parameters that
     hold booleans or integers narrower than 32 bits (shapes.floating_kind)."""
     if not ENABLED:
         return False
     facts = _Facts.of(fdef, rt_name)
     if facts is None:
         return False
+    # (the two analyses of the whole function, made only now: compile time)
+    floating = floating() if callable(floating) else floating
+    maybe_zero = maybe_zero() if callable(maybe_zero) else maybe_zero
     maybe_zero = frozenset(maybe_zero) | facts.narrow_names(small)
     changed = False
     for i in range(start, len(fdef.body)):

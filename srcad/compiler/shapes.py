@@ -1107,13 +1107,18 @@ def sums_by_products(fdef, rt):
     product with ones (runtime/core.py: a 1000 x 10 array's row sums in 3 us instead
     of 16).  Done after the optimizer's passes, which know the method form (a sum is
     linear, pure, floating); the same sums, so only rounding may change.  A user's
-    own ``.sum`` is never marked: the primal keeps its bits."""
-
-    def new_for(e):
-        return _sum_axes_call(e, rt) if _marked_sum(e) else None
-
-    for n in list(walk(fdef)):  # (a sum inside a sum is a child of the new call)
-        replace_children(n, new_for)
+    own ``.sum`` is never marked: the primal keeps its bits.  Each call is changed in
+    place (one walk, no parent looked up: compile time)."""
+    for n in walk(fdef):
+        if type(n) is gast.Call and _marked_sum(n):
+            kw = {k.arg: k.value for k in n.keywords}
+            args = [n.func.value, kw["axis"]]
+            if "keepdims" in kw:
+                args.append(kw["keepdims"])
+            n.func = gast.Attribute(
+                gast.Name(rt, gast.Load(), None, None), "sum_axes", gast.Load()
+            )
+            n.args, n.keywords = args, []
     return fdef
 
 
@@ -1129,15 +1134,6 @@ def _marked_sum(e):
         and set(kw) <= {"axis", "keepdims"}
         and "axis" in kw
     )
-
-
-def _sum_axes_call(e, rt):
-    kw = {k.arg: k.value for k in e.keywords}
-    args = [e.func.value, kw["axis"]]
-    if "keepdims" in kw:
-        args.append(kw["keepdims"])
-    func = gast.Attribute(gast.Name(rt, gast.Load(), None, None), "sum_axes", gast.Load())
-    return gast.Call(func, args, [])
 
 
 def _direct_product(e, inference):
