@@ -347,6 +347,11 @@ class Gen:
                 "np.maximum({a}, 0.0)",
                 "np.arctan({a})",
                 "(1.0 / (1.0 + {a} * {a}))",
+                # a sigmoid written out, and the logs of a cross-entropy of it
+                # (compiler/identities.py: p * exp(-z) is 1 - p)
+                "(1.0 / (1.0 + np.exp(-np.tanh({a}))))",
+                "np.log(1.0 / (1.0 + np.exp(-np.tanh({a}))))",
+                "np.log(1.0 - 1.0 / (1.0 + np.exp(-np.tanh({a}))))",
             ]
         )
         if len(shape) == 1 and self.chance(5):
