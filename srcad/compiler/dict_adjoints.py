@@ -42,7 +42,7 @@ import gast
 
 from .astutil import walk
 from .shapes import _ZERO, DictOf
-from .vocab import assign, attr, call, is_call_of, name
+from .vocab import assign, attr, call, is_attr_of, is_call_of, name
 
 _KEY_OPS = (gast.Add, gast.Sub)
 
@@ -91,7 +91,9 @@ def _rewritable(d, x, elt, code, primal, inference, rt):
     if d == x or any(isinstance(n, gast.Name) and n.id == d for s in primal for n in walk(s)):
         return False
     first = next((k for k, s in enumerate(code) if any(_is_name(n, d) for n in walk(s))), None)
-    if first is None or not (_is_assign_to(code[first], d) and _is_zero(code[first].value, rt)):
+    if first is None or not (
+        _is_assign_to(code[first], d) and is_attr_of(code[first].value, rt, "ZERO")
+    ):
         return False  # the adjoint must be made (at the top level) before any use
     allowed = set()  # ids of the Name nodes of d in a form this pass rewrites
     for s in code:
@@ -115,7 +117,7 @@ def _form(s, d, x, rt):
         return None
     t, v = s.targets[0], s.value
     if isinstance(t, gast.Name) and t.id == d:
-        if _is_zero(v, rt):
+        if is_attr_of(v, rt, "ZERO"):
             return "init"
         if (
             is_call_of(v, rt, "add_at")
@@ -280,15 +282,6 @@ def _is_assign_to(s, d):
         and len(s.targets) == 1
         and isinstance(s.targets[0], gast.Name)
         and s.targets[0].id == d
-    )
-
-
-def _is_zero(e, rt):
-    return (
-        isinstance(e, gast.Attribute)
-        and e.attr == "ZERO"
-        and isinstance(e.value, gast.Name)
-        and e.value.id == rt
     )
 
 

@@ -35,7 +35,7 @@ from .astutil import child_fields, least_fixpoint, name_readers, walk
 from .masks import share_masks
 from .negations import _FLOAT_RESULTS, cancel_negations, floating_names, surely_floating
 from .terms import collect_like_terms
-from .vocab import FOLDABLE, appended_list, assigns_one_name, const, is_call_of, name
+from .vocab import FOLDABLE, appended_list, assigns_one_name, const, is_attr_of, is_call_of, name
 
 # Runtime helpers that return their first argument when another argument is a
 # given constant: (helper name, argument index, constant).
@@ -573,15 +573,6 @@ def _pure(e):
     return True
 
 
-def _is_rt_attr(node, rt_name, attr):
-    return (
-        isinstance(node, gast.Attribute)
-        and node.attr == attr
-        and isinstance(node.value, gast.Name)
-        and node.value.id == rt_name
-    )
-
-
 def accumulate_in_place(fdef, rt_name="_rt"):
     """``dx = _rt.add_at(dx, x, i, g)`` in a loop copies ``dx`` every time; when no
     other name can share ``dx``'s array, add in place instead (``add_at_inplace``).
@@ -603,7 +594,7 @@ def accumulate_in_place(fdef, rt_name="_rt"):
                 written = is_call_of(v, rt_name, "scatter_distinct")  # (a new array)
                 fresh = (
                     (isinstance(v, gast.Constant) and v.value == 0.0)
-                    or _is_rt_attr(v, rt_name, "ZERO")
+                    or is_attr_of(v, rt_name, "ZERO")
                     or is_call_of(v, rt_name, "add_at")
                     or written
                 )

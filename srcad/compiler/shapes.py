@@ -31,7 +31,16 @@ import gast
 import numpy as np
 
 from .astutil import clone, replace_children, walk
-from .vocab import appended_list, assign, assigns_one_name, const, is_call_of, name, popped_from
+from .vocab import (
+    appended_list,
+    assign,
+    assigns_one_name,
+    const,
+    is_attr_of,
+    is_call_of,
+    name,
+    popped_from,
+)
 
 _BOTTOM = "bottom"  # not known yet (a restore, a placeholder: left out of joins)
 _ZERO = "zero"  # the symbolic zero: any shape (broadcasting leaves the others')
@@ -944,13 +953,7 @@ def _indexed_stand_in(e, inference, rt):
     computed for the backward sweep (the softmax's ``logp`` read at its labels).
     None where that does not apply."""
     dx, x, index, _ = e.args
-    if not (
-        isinstance(dx, gast.Attribute)
-        and dx.attr == "ZERO"
-        and isinstance(dx.value, gast.Name)
-        and dx.value.id == rt
-        and isinstance(x, gast.Name)
-    ):
+    if not (is_attr_of(dx, rt, "ZERO") and isinstance(x, gast.Name)):
         return None
     shape = inference.shape(x)
     if not (isinstance(shape, tuple) and shape) or inference._is_int(index):
@@ -1020,13 +1023,7 @@ def _call_of_rt(t, node, inference, rt):
     if len(found) != 1:
         return None
     v = found[0].value
-    if not (
-        isinstance(v, gast.Call)
-        and isinstance(v.func, gast.Attribute)
-        and isinstance(v.func.value, gast.Name)
-        and v.func.value.id == rt
-        and v.func.attr in ("add_at", "scatter_distinct")
-    ):
+    if not (is_call_of(v, rt, "add_at") or is_call_of(v, rt, "scatter_distinct")):
         return None
     return v
 
@@ -1038,14 +1035,7 @@ def _distinct_picks(e, inference, rt):
     ``logp[np.arange(N), labels]``).  Then nothing is added twice, and the adjoint is
     zeros with ``g`` written in (``_rt.scatter_distinct``)."""
     dx, _, index, _ = e.args
-    if not (
-        isinstance(dx, gast.Attribute)
-        and dx.attr == "ZERO"
-        and isinstance(dx.value, gast.Name)
-        and dx.value.id == rt
-        and isinstance(index, gast.Tuple)
-        and len(index.elts) >= 2
-    ):
+    if not (is_attr_of(dx, rt, "ZERO") and isinstance(index, gast.Tuple) and len(index.elts) >= 2):
         return False
     ranges = [inference._arange_length(c) for c in index.elts]
     shapes = [(r,) if r is not None else inference.shape(c) for r, c in zip(ranges, index.elts)]

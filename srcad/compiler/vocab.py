@@ -87,6 +87,16 @@ def is_call_of(n, module, fn):
     )
 
 
+def is_attr_of(n, module, attr):
+    """Whether ``n`` is ``module.attr`` (``module`` a plain name: ``_rt.ZERO``)."""
+    return (
+        isinstance(n, gast.Attribute)
+        and n.attr == attr
+        and isinstance(n.value, gast.Name)
+        and n.value.id == module
+    )
+
+
 def dotted(node):
     """``np.linalg.norm`` -> ``['np', 'linalg', 'norm']``; None if not a dotted name."""
     parts = []
