@@ -55,6 +55,7 @@ import numpy as np
 from .astutil import walk
 from .factors import _may_write
 from .negations import surely_floating
+from .optimize import _name_uses
 from .vocab import assigns_one_name, const, name
 
 ENABLED = True
@@ -125,8 +126,8 @@ class _Facts:
                 return None  # (bound twice, or a parameter bound)
             facts.index[t] = i
             facts.value[t] = s.value
-        stores = [n for n in walk(fdef) if isinstance(n, gast.Name) and not _is_load(n)]
-        if len(stores) != len(facts.value) + len(params):
+        stores, loads = _name_uses(fdef)
+        if sum(stores.values()) != len(facts.value) + len(params):
             return None  # (a name bound inside an expression: a walrus, a comprehension)
         for n in walk(fdef):
             if isinstance(n, gast.keyword) and n.arg == "dtype":
@@ -139,7 +140,7 @@ class _Facts:
                 return None
         if _may_write(fdef, rt_name):
             return None
-        facts.reads = _reads(fdef)
+        facts.reads = {n: len(v) for n, v in loads.items()}
         facts._identities()
         return facts
 
@@ -149,7 +150,7 @@ class _Facts:
         and whatever reads one of them (conservative: ``a * k`` of a float64 ``a`` is
         float64, but ``np.exp(k)`` of an int8 ``k`` is float16)."""
         narrow = set(small)
-        for t, v in sorted(self.value.items(), key=lambda tv: self.index[tv[0]]):
+        for t, v in self.value.items():  # (in the order of the bindings)
             if any(_narrowing_node(n) or (isinstance(n, gast.Name) and n.id in narrow)
                    for n in walk(v)):  # fmt: skip
                 narrow.add(t)
@@ -212,15 +213,8 @@ def _names_dtype(text):
 
 
 def _reads(fdef):
-    counts = {}
-    for n in walk(fdef):
-        if isinstance(n, gast.Name) and _is_load(n):
-            counts[n.id] = counts.get(n.id, 0) + 1
-    return counts
-
-
-def _is_load(n):
-    return isinstance(n.ctx, gast.Load)
+    """How often each name of ``fdef`` is read."""
+    return {n: len(v) for n, v in _name_uses(fdef)[1].items()}
 
 
 def _number(e):
@@ -285,7 +279,6 @@ class _Expander:
     def __init__(self, facts, at, start, maybe_zero, floating):
         self.facts, self.at, self.start, self.maybe_zero = facts, at, start, maybe_zero
         self.floating = floating
-        self.seen = set()  # temporaries seen through
         self.cost = 0  # operations of everything expanded
 
     def poly(self, e, depth=0):
@@ -332,7 +325,6 @@ class _Expander:
             and v is not None
             and _arithmetic(v)
         ):
-            self.seen.add(n)
             return self.poly(v, depth + 1)
         return {((n, 1),): 1.0}
 

@@ -198,11 +198,11 @@ class ShapeInference:
             return None
         return found[0]
 
-    def binding_just_before(self, t, node, names):
-        """The one binding of ``t``, a top-level ``t = <call>``, when every top-level
-        statement from it to the one holding ``node`` is a comment or a copy ``v = w``
-        of names that binds none of ``names`` (so nothing writes into ``t``'s array or
-        binds ``names`` there); else None."""
+    def binding_just_before(self, t, node):
+        """``(binding, bound)``: the one binding of ``t``, a top-level ``t = <call>``,
+        when every top-level statement from it to the one holding ``node`` is a comment
+        or a copy ``v = w`` (so nothing writes into ``t``'s array there), with the names
+        those copies bind; else None."""
         stores, plain = self._binding_counts()
         found = plain.get(t, ())
         if stores.get(t) != 1 or len(found) != 1 or not isinstance(found[0].value, gast.Call):
@@ -211,17 +211,15 @@ class ShapeInference:
         start = next((k for k, s in enumerate(stmts) if s is found[0]), None)
         if start is None:
             return None
+        bound = set()
         for s in stmts[start + 1 :]:
             if any(n is node for n in walk(s)):
-                return found[0]
+                return found[0], bound
             if getattr(s, "srcad_comment", None) is not None:
                 continue
-            if not (
-                assigns_one_name(s)
-                and isinstance(s.value, gast.Name)
-                and s.targets[0].id not in names
-            ):
+            if not (assigns_one_name(s) and isinstance(s.value, gast.Name)):
                 return None
+            bound.add(s.targets[0].id)
         return None
 
     def unchanged_between(self, names, binding, node):
@@ -989,10 +987,14 @@ def _picked_row_sums(e, gshape, xshape, inference, rt):
     s = arg.operand if negated else arg
     if not (isinstance(s, gast.Name) and len(gshape) == 2 and xshape == (gshape[0], 1)):
         return None
-    if gshape[1] == 1:
+    if gshape[1] == 1:  # (no sum to make)
         return None
-    call = _call_of_rt(s.id, e, inference, rt)
-    if call is None:
+    found = inference.binding_just_before(s.id, e)
+    if found is None:
+        return None
+    binding, bound = found
+    call = binding.value
+    if not (is_call_of(call, rt, "add_at") or is_call_of(call, rt, "scatter_distinct")):
         return None
     args = call.args
     if call.func.attr == "add_at":
@@ -1006,26 +1008,14 @@ def _picked_row_sums(e, gshape, xshape, inference, rt):
     if inference._arange_length(rows) != n or inference.shape(cols) != (n,):
         return None
     g = args[2]
-    if not (isinstance(g, gast.Name) or (isinstance(g, gast.Constant) and type(g.value) is float)):
-        return None
-    names = {g.id} if isinstance(g, gast.Name) else set()
-    if inference.binding_just_before(s.id, e, names | {s.id}) is None:
+    if isinstance(g, gast.Name):
+        if g.id in bound:
+            return None  # (g bound again on the way; s is bound once)
+    elif not (isinstance(g, gast.Constant) and type(g.value) is float):
         return None
     func = gast.Attribute(gast.Name(rt, gast.Load(), None, None), "picked_row_sums", gast.Load())
     out = gast.Call(func, [clone(s), clone(g)], [])
     return gast.UnaryOp(gast.USub(), out) if negated else out
-
-
-def _call_of_rt(t, node, inference, rt):
-    """The ``_rt`` call ``t`` is bound to (once, just before ``node``), else None."""
-    stores, plain = inference._binding_counts()
-    found = plain.get(t, ())
-    if len(found) != 1:
-        return None
-    v = found[0].value
-    if not (is_call_of(v, rt, "add_at") or is_call_of(v, rt, "scatter_distinct")):
-        return None
-    return v
 
 
 def _distinct_picks(e, inference, rt):
