@@ -80,7 +80,9 @@ def straight_programs(draw):
             )
             live.append(f"t{i}")
         elif kind == "recip":
-            lines.append(f"r{i} = {draw(st.sampled_from(['1.0', '2.0']))} / {x}")
+            lines.append(
+                f"r{i} = {draw(st.sampled_from(['1.0', '2.0', '1e200']))} / {x}"
+            )  # (1e200: coefficients near overflow)
             live.append(f"r{i}")
         else:
             lines.append(f"v{i} = {_expr(draw, live, 3)}")
